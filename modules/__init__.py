@@ -1,0 +1,1 @@
+"""Shared helpers for the Hybrid LLM Router Workshop labs."""
