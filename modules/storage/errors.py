@@ -1,0 +1,60 @@
+"""Typed storage errors. Each message names the conversation, the cause and what to do.
+
+Catch `StorageError` for all of them. Nothing here ever carries an encryption key or a
+record's contents; ids are shown with `repr()` and shortened, since a rejected id may be
+arbitrary input.
+"""
+
+from __future__ import annotations
+
+_MAX_SHOWN_ID = 80
+
+
+def shown_id(conversation_id: object) -> str:
+    """A safe, bounded rendering of a conversation id for messages."""
+    text = repr(conversation_id)
+    return text if len(text) <= _MAX_SHOWN_ID else f"{text[:_MAX_SHOWN_ID - 3]}...' ({len(str(conversation_id))} characters)"
+
+
+class StorageError(Exception):
+    """Base class: something went wrong storing or loading one conversation."""
+
+    def __init__(self, conversation_id: object, cause: str, remedy: str = "") -> None:
+        self.conversation_id = conversation_id
+        self.cause = cause
+        self.remedy = remedy
+        message = cause if conversation_id is None else f"Conversation {shown_id(conversation_id)}: {cause}"
+        super().__init__(f"{message} {remedy}".strip())
+
+
+class InvalidConversationIdError(StorageError, ValueError):
+    """The id (or a user id / tag) could escape a directory or inject into a key; it is refused before any I/O."""
+
+
+class ConversationNotFoundError(StorageError, LookupError):
+    """No stored conversation under this id (never saved, deleted, erased or expired)."""
+
+
+class CorruptRecordError(StorageError):
+    """The stored bytes are not a readable record (truncated, altered, not ours).
+
+    `quarantined_to` says where the original bytes were moved; they are never deleted.
+    """
+
+    def __init__(self, conversation_id: object, cause: str, remedy: str = "", *, quarantined_to: str | None = None) -> None:
+        self.quarantined_to = quarantined_to
+        if quarantined_to:
+            remedy = f"The original bytes were moved aside to {quarantined_to} (nothing was deleted). {remedy}".strip()
+        super().__init__(conversation_id, cause, remedy)
+
+
+class UnsupportedVersionError(StorageError):
+    """The record was written in a format version this code cannot read (usually: newer code wrote it)."""
+
+
+class DecryptionError(StorageError):
+    """The record is encrypted and the configured key is missing or is not the one it was saved with."""
+
+
+class EncryptionKeyError(StorageError, ValueError):
+    """The encryption key is malformed (conversation_id is None; the message never repeats the key)."""

