@@ -17,6 +17,7 @@ from typing import Any
 
 from agent_framework import Message
 from agent_framework.openai import OpenAIChatClient, OpenAIChatCompletionClient
+from openai import AsyncAzureOpenAI, AsyncOpenAI
 
 from modules.config import Settings, load_settings
 from modules.local_model import EmbeddedChatClient
@@ -32,7 +33,8 @@ def local_chat_client(settings: Settings) -> Any:
     if local.backend in ("embedded", "gguf"):
         return EmbeddedChatClient(model_path=local.gguf_path)
     # Foundry Local, Ollama and most local servers speak Chat Completions, not the Responses API.
-    return OpenAIChatCompletionClient(model=local.model, base_url=local.base_url, api_key=str(local.api_key), timeout=REQUEST_TIMEOUT_S)
+    http = AsyncOpenAI(base_url=local.base_url, api_key=str(local.api_key), timeout=REQUEST_TIMEOUT_S, max_retries=1)
+    return OpenAIChatCompletionClient(model=local.model, async_client=http)
 
 
 def cloud_chat_client(settings: Settings, service: LocalService | None = None) -> OpenAIChatClient:
@@ -41,11 +43,14 @@ def cloud_chat_client(settings: Settings, service: LocalService | None = None) -
     if cloud.backend == "local_service":
         if service is None:
             raise ValueError("The offline cloud tier needs a running LocalService; use start_tiers() or running_local_service().")
-        return OpenAIChatClient(model=LOCAL_SERVICE_MODEL, base_url=service.base_url, api_key=service.api_key, timeout=REQUEST_TIMEOUT_S)
+        http = AsyncOpenAI(base_url=service.base_url, api_key=service.api_key, timeout=REQUEST_TIMEOUT_S, max_retries=1)
+        return OpenAIChatClient(model=LOCAL_SERVICE_MODEL, async_client=http)
     if cloud.backend == "azure_openai":
-        return OpenAIChatClient(model=cloud.model, azure_endpoint=cloud.azure_endpoint, api_key=str(cloud.api_key),
-                                api_version=cloud.api_version, timeout=REQUEST_TIMEOUT_S)
-    return OpenAIChatClient(model=cloud.model, api_key=str(cloud.api_key), base_url=cloud.base_url, timeout=REQUEST_TIMEOUT_S)
+        http = AsyncAzureOpenAI(azure_endpoint=cloud.azure_endpoint, api_key=str(cloud.api_key), api_version=cloud.api_version,
+                                timeout=REQUEST_TIMEOUT_S, max_retries=2)
+        return OpenAIChatClient(model=cloud.model, async_client=http)
+    http = AsyncOpenAI(api_key=str(cloud.api_key), base_url=cloud.base_url, timeout=REQUEST_TIMEOUT_S, max_retries=2)
+    return OpenAIChatClient(model=cloud.model, async_client=http)
 
 
 @dataclass

@@ -1,0 +1,37 @@
+"""Time a streamed answer: time to first token, tokens per second, total time."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from agent_framework import Message
+
+
+@dataclass
+class StreamTiming:
+    prompt: str
+    text: str
+    first_token_s: float
+    total_s: float
+    output_tokens: int
+
+    @property
+    def tokens_per_s(self) -> float:
+        """Decoding speed after the first token (prompt processing is in first_token_s)."""
+        decoding = self.total_s - self.first_token_s
+        return (self.output_tokens - 1) / decoding if self.output_tokens > 1 and decoding > 0 else 0.0
+
+
+async def time_stream(client: Any, prompt: str, *, max_tokens: int = 64) -> StreamTiming:
+    started = time.perf_counter()
+    first_token_at = None
+    stream = client.get_response([Message("user", [prompt])], stream=True, options={"max_tokens": max_tokens, "store": False})
+    async for update in stream:
+        if update.text and first_token_at is None:
+            first_token_at = time.perf_counter()
+    final = await stream.get_final_response()
+    ended = time.perf_counter()
+    usage = final.usage_details or {}
+    return StreamTiming(prompt, final.text, (first_token_at or ended) - started, ended - started, usage.get("output_token_count") or 0)
