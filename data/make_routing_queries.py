@@ -10,7 +10,8 @@ typos) so that a keyword list alone does not solve the task.
 
 The labelling policy is in data/README.md. The `split` column is assigned per *group*:
 each one-off is its own group, and each (template, phrasing) pair is one group, so a
-phrasing seen in `test` never appears in `train`.
+phrasing seen in `test` never appears in `train`. Each category keeps about the same
+share of its rows in `test`.
 """
 
 from __future__ import annotations
@@ -365,6 +366,238 @@ CLOUD = {
     ],
 }
 
+# --------------------------------------------------------------------------- both: natural one-offs
+# Hand-written in a conversational style, plus boundary cases for the labelling policy.
+
+NATURAL = [
+    ("Hey! How's it going?", 'local', 'greeting'),
+    ("good evening, hope you're well", 'local', 'greeting'),
+    ('Thanks so much, really appreciate it.', 'local', 'smalltalk'),
+    ("What's the weather usually like in Lisbon in May?", 'local', 'factual'),
+    ('Who invented the telephone?', 'local', 'factual'),
+    ("What's the capital of New Zealand?", 'local', 'factual'),
+    ('How many ounces are in a cup?', 'local', 'conversion'),
+    ("What's 48 divided by 6?", 'local', 'arithmetic'),
+    ('Calculate 12% of 350.', 'local', 'arithmetic'),
+    ('Convert 90 minutes into hours.', 'local', 'conversion'),
+    ("What does 'procrastinate' mean?", 'local', 'definition'),
+    ("Define the word 'algorithm' in one sentence.", 'local', 'definition'),
+    ('What is a CSV file?', 'local', 'definition'),
+    ("Fix the spelling in this sentence: 'I beleive we shoud meet tommorow.'", 'local', 'rewrite'),
+    ("Can you make 'we need this done now' sound a bit nicer?", 'local', 'rewrite'),
+    ("How do you say 'good evening' in Portuguese?", 'local', 'rewrite'),
+    ('What year did the Titanic sink?', 'local', 'factual'),
+    ('Who was the first president of the United States?', 'local', 'factual'),
+    ("What's the square root of 144?", 'local', 'arithmetic'),
+    ('Is 51 a prime number?', 'local', 'arithmetic'),
+    ('How many centimeters are in an inch?', 'local', 'conversion'),
+    ('What is the freezing point of water in Celsius?', 'local', 'factual'),
+    ('What does HTTP stand for?', 'local', 'definition'),
+    ('Which planet has the most moons?', 'local', 'factual'),
+    ("What's the plural of 'cactus'?", 'local', 'definition'),
+    ("Rewrite this in passive voice: 'The dog chased the cat.'", 'local', 'rewrite'),
+    ('hey, you awake?', 'local', 'greeting'),
+    ('Good morning! Ready for another day?', 'local', 'greeting'),
+    ("lol that's funny", 'local', 'smalltalk'),
+    ("What's the chemical formula for water?", 'local', 'factual'),
+    ('How many weeks are in a year?', 'local', 'factual'),
+    ('What does a CFO do? One line.', 'local', 'definition'),
+    ("Translate 'see you soon' into German.", 'local', 'rewrite'),
+    ("What's 7 times 8?", 'local', 'arithmetic'),
+    ('Convert 3 kilograms to pounds.', 'local', 'conversion'),
+    ("What's the currency of Switzerland?", 'local', 'factual'),
+    ('How many sides does a hexagon have?', 'local', 'factual'),
+    ('What is the largest mammal?', 'local', 'factual'),
+    ("Give me a synonym for 'quickly'.", 'local', 'rewrite'),
+    ('In Python, how do I get the last element of a list?', 'local', 'quick_code'),
+    ("What's the git command to create a new branch?", 'local', 'quick_code'),
+    ("What time is it in London when it's noon in New York?", 'local', 'factual'),
+    ('Who directed Jurassic Park?', 'local', 'factual'),
+    ("Thanks, that's all for today. Bye!", 'local', 'smalltalk'),
+    ('How many grams of sugar are in a teaspoon?', 'local', 'conversion'),
+    ('How many hours ahead of UTC is Central European Time?', 'local', 'factual'),
+    ('What is an IP address, in simple terms?', 'local', 'definition'),
+    ("Shorten this: 'I am writing to let you know that I will be unable to attend.'", 'local', 'rewrite'),
+    ("What's 1000 divided by 8?", 'local', 'arithmetic'),
+    ('Which language has the most native speakers?', 'local', 'factual'),
+    ('what is the boiling point of milk', 'local', 'factual'),
+    ('How long does it take light from the sun to reach Earth?', 'local', 'factual'),
+    ("Nice to meet you! I'm Dana.", 'local', 'greeting'),
+    ('What does ROI stand for?', 'local', 'definition'),
+    ('Is Pluto a planet?', 'local', 'factual'),
+    ("What's the area of a circle with radius 3?", 'local', 'arithmetic'),
+    ("Correct this: 'Its a nice day, isnt it'", 'local', 'rewrite'),
+    ('How much is 15 euros plus 20% tax?', 'local', 'arithmetic'),
+    ("Quick one - what's the atomic number of carbon?", 'local', 'factual'),
+    ("What's a good word for 'very tired'?", 'local', 'rewrite'),
+    ("What does 'encryption at rest' mean, in one line?", 'local', 'definition'),
+    ('Hi there, hope your week is going well! Just checking in, nothing urgent.', 'local', 'smalltalk'),
+    ('Can you help me figure out why my team keeps missing deadlines even though everyone works overtime?', 'cloud', 'analysis'),
+    ("I'm deciding between a job in Amsterdam and one in Toronto. Help me weigh up salary, cost of living, and career growth.", 'cloud', 'comparison'),
+    ('Write me a short story about a cat that becomes mayor of a small town.', 'cloud', 'creative'),
+    ("Put together a 4-week content calendar for our bakery's Instagram.", 'cloud', 'planning'),
+    ('Write a Python script that watches a folder and uploads new files to Google Drive.', 'cloud', 'code'),
+    ('What should I consider when designing the database for a multi-vendor marketplace?', 'cloud', 'architecture'),
+    ("How do we make sure our chatbot doesn't leak customer personal data? We're in the EU.", 'cloud', 'security_compliance'),
+    ('Explain the pros and cons of nuclear energy compared to wind and solar.', 'cloud', 'comparison'),
+    ('Draft a business proposal for a coworking space in a small town.', 'cloud', 'creative'),
+    ("Here's our sales data by region: North 120k (+5%), South 80k (-12%), East 140k (+20%), West 60k (-3%). What story does it tell and what should we do next quarter?", 'cloud', 'analysis'),
+    ("Write a poem for my mom's 60th birthday.", 'cloud', 'creative'),
+    ('Create a marketing strategy for launching an eco-friendly sneaker brand in Europe.', 'cloud', 'planning'),
+    ('Review my approach: we store API keys in environment variables on shared build servers. Is that good enough for SOC 2?', 'cloud', 'security_compliance'),
+    ('Help me write a grant application for a youth music program, about 2 pages.', 'cloud', 'creative'),
+    ('Design a scalable architecture for a video streaming service.', 'cloud', 'architecture'),
+    ("My Node app crashes under load with 'too many open files'. How do I diagnose and fix it for good?", 'cloud', 'code'),
+    ('Compare the main cloud data warehouses and recommend one for a startup with 2TB of data.', 'cloud', 'comparison'),
+    ("Summarize the following customer feedback and group it into themes: 'Delivery was late twice.' 'Love the packaging but the sizes run small.' 'Support took 5 days to reply.' 'Great quality, will buy again.' 'Returns process is confusing and the website crashed at checkout.' 'Sizes are inconsistent between colours.'", 'cloud', 'summarise'),
+    ('Write a SQL query to find the top 5 products by revenue per month, and explain how it works.', 'cloud', 'code'),
+    ('What are the ethical implications of using AI in hiring decisions?', 'cloud', 'analysis'),
+    ('Plan a 3-day itinerary for Rome for a couple who love food and history, on a mid-range budget.', 'cloud', 'planning'),
+    ('Write a cover letter for a nurse applying to a pediatric unit.', 'cloud', 'creative'),
+    ('Explain how HTTPS works end to end, from the DNS lookup to the encrypted session.', 'cloud', 'analysis'),
+    ('How should a small nonprofit protect donor data and respond to a breach?', 'cloud', 'security_compliance'),
+    ('Create a lesson plan for teaching fractions to 9-year-olds over a week.', 'cloud', 'planning'),
+    ('Refactor this function to be more readable and add type hints: def f(a,b): r=[]; for i in a: if i in b: r.append(i*2); return r', 'cloud', 'code'),
+    ('Should our startup raise a seed round now or bootstrap for another year? We have 8 months of runway.', 'cloud', 'comparison'),
+    ('Write a 500-word article about the history of coffee.', 'cloud', 'creative'),
+    ("Our app's retention drops sharply after day 3. What could be causing it and what experiments should we run?", 'cloud', 'analysis'),
+    ('Design a REST API for a library management system, including endpoints and data models.', 'cloud', 'architecture'),
+    ('Write a motivational speech for a football team before the final.', 'cloud', 'creative'),
+    ('Give me a detailed comparison of index funds, ETFs and mutual funds for long-term saving.', 'cloud', 'comparison'),
+    ('Develop a risk management plan for a construction project.', 'cloud', 'planning'),
+    ('Write a function in JavaScript that debounces another function, with tests and an explanation.', 'cloud', 'code'),
+    ('Analyze the strengths and weaknesses of our pricing: free tier, $9 pro, $49 team.', 'cloud', 'analysis'),
+    ('How do I migrate a 500 GB MySQL database to PostgreSQL with minimal downtime?', 'cloud', 'planning'),
+    ('Write an email to a client explaining the project delay, apologetic but confident, under 150 words, with a new timeline.', 'cloud', 'multi_constraint'),
+    ('Create a weekly workout plan for someone training for a triathlon with only 6 hours a week.', 'cloud', 'planning'),
+    ('What are the GDPR implications of recording customer calls for training AI models?', 'cloud', 'security_compliance'),
+    ('Explain the causes of World War I and how they connect.', 'cloud', 'analysis'),
+    ('Write a haiku sequence about the four seasons, one for each, and explain the imagery.', 'cloud', 'creative'),
+    ('Design an authentication system with MFA, password reset, and session management for a web app.', 'cloud', 'security_compliance'),
+    ('Help me plan my finances: I earn 4,500 a month, have 10k in debt, and want to buy a house in 3 years.', 'cloud', 'planning'),
+    ('Compare Agile and Waterfall for a government IT project with fixed requirements.', 'cloud', 'comparison'),
+    ("Critique this essay introduction and suggest how to strengthen the argument: 'Technology is good. Many people use it. In this essay I will talk about technology.'", 'cloud', 'analysis'),
+    ("Write a children's story about a turtle who wants to fly, around 800 words.", 'cloud', 'creative'),
+    ('Set up a CI pipeline for a Python monorepo with linting, tests and Docker image builds.', 'cloud', 'code'),
+    ("How would you scale a Postgres database that's hitting 90% CPU at peak?", 'cloud', 'architecture'),
+    ('Draft a privacy policy for a mobile fitness app that collects location and heart rate.', 'cloud', 'security_compliance'),
+    ('Give me a strategy for negotiating a 15% raise, including what to say and how to handle pushback.', 'cloud', 'planning'),
+    ('Tell me a bedtime story about a sleepy owl.', 'cloud', 'creative'),
+    ('Is our plan to store passwords with SHA-256 secure? What would you change?', 'cloud', 'security_compliance'),
+    ('What would be the best way to structure a data science team in a 200-person company?', 'cloud', 'planning'),
+    ('Write a Bash script that rotates logs, compresses old ones and deletes those older than 30 days.', 'cloud', 'code'),
+    ('Explain the differences between TCP and UDP and when to pick each in game networking.', 'cloud', 'comparison'),
+    ('Make a project plan for building a mobile app in 4 months with 3 developers.', 'cloud', 'planning'),
+    ('TL;DR this: The quarterly review highlighted three issues. First, customer acquisition costs rose 22% as ad prices increased. Second, the new onboarding flow lowered activation by 5 points, likely because the tutorial is too long. Third, enterprise deals are taking 40 days longer to close due to security reviews. The leadership team proposed cutting paid ads, A/B testing a shorter tutorial, and preparing a standard security questionnaire pack.', 'cloud', 'summarise'),
+    ('Brainstorm 10 names for a podcast about personal finance for students, with a short reason for each.', 'cloud', 'creative'),
+    ('Write a design doc for adding offline mode to our note-taking app.', 'cloud', 'architecture'),
+    ('Why are electric car sales slowing in some markets and what could reverse it?', 'cloud', 'analysis'),
+    # boundary cases: cloud-sounding words in easy requests, and short or keyword-free hard ones
+    ("explain what a vaccine is in one sentence", "local", "definition"),
+    ("what's the difference between 'its' and 'it's'?", "local", "definition"),
+    ("Paraphrase: the meeting has been postponed until further notice.", "local", "rewrite"),
+    ("Can you spell 'rhythm' for me?", "local", "rewrite"),
+    ("Who won the World Cup in 2018?", "local", "factual"),
+    ("Name the three primary colours.", "local", "factual"),
+    ("List the days of the week in French.", "local", "rewrite"),
+    ("What rhymes with 'orange'?", "local", "definition"),
+    ("how do you pronounce quinoa", "local", "definition"),
+    ("How many calories are in a banana?", "local", "factual"),
+    ("What is the formula for the area of a triangle?", "local", "factual"),
+    ("Is it 'who' or 'whom' here: '___ did you call?'", "local", "rewrite"),
+    ("Sort these numbers: 42, 7, 19, 3", "local", "arithmetic"),
+    ("What's 2 to the 16th?", "local", "arithmetic"),
+    ("Which is bigger, 0.5 or 0.45?", "local", "arithmetic"),
+    ("Is a whale a fish?", "local", "factual"),
+    ("What does error code 403 mean?", "local", "definition"),
+    ("What does NaN stand for in programming?", "local", "definition"),
+    ("What's the Python function that gives the length of a list?", "local", "quick_code"),
+    ("Give me a one-line bash command to count the lines in a file", "local", "quick_code"),
+    ("Good morning team! Coffee's ready in the kitchen.", "local", "greeting"),
+    ("OK, great, that's exactly what I needed, thanks a million!", "local", "smalltalk"),
+    ("Hey, hope you had a good weekend. Mine was relaxing, mostly gardening and reading in the sun.", "local", "smalltalk"),
+    ("just testing if this works", "local", "smalltalk"),
+    ("What's the capital of the US state of Texas?", "local", "factual"),
+    ("Convert this date to ISO format: 3 March 2024", "local", "conversion"),
+    ("what's 3pm in 24-hour time", "local", "conversion"),
+    ("Make this title case: a tale of two cities", "local", "rewrite"),
+    ("What is the plural of 'mouse'?", "local", "definition"),
+    ("what's a word that means happy and excited at the same time?", "local", "definition"),
+    ("In one sentence, what is blockchain?", "local", "definition"),
+    ("Briefly, what does a product manager do?", "local", "definition"),
+    ("What's the maximum GDPR fine?", "local", "factual"),
+    ("Which port does SSH use?", "local", "factual"),
+    ("Is HTTPS encrypted?", "local", "factual"),
+    ("What does a firewall do, in a sentence?", "local", "definition"),
+    ("What does 'floor plan' mean?", "local", "definition"),
+    ("Who designed the Eiffel Tower?", "local", "factual"),
+    ("Who wrote the code for the first web browser?", "local", "factual"),
+    ("Which is heavier, a kilo of feathers or a kilo of steel?", "local", "factual"),
+    ("What's the security code on a credit card called?", "local", "factual"),
+    ("What year did GDPR come into force?", "local", "factual"),
+    ("Who was the architect of the Sydney Opera House?", "local", "factual"),
+    ("What is a business plan, in one sentence?", "local", "definition"),
+    ("How do you spell 'strategy'?", "local", "rewrite"),
+    ("What's a story point in Scrum? one line", "local", "definition"),
+    ("Who composed The Four Seasons?", "local", "factual"),
+    ("Is Python compiled or interpreted?", "local", "factual"),
+    ("What does 'analysis paralysis' mean?", "local", "definition"),
+    ("Translate 'security guard' into Spanish", "local", "rewrite"),
+    ("what's today's date", "local", "factual"),
+    ("Explain how vaccines train the immune system, and why some need boosters.", "cloud", "analysis"),
+    ("Explain quantum entanglement like I'm a smart high schooler, with a couple of examples.", "cloud", "analysis"),
+    ("Help me understand why my laptop gets slower every month and what I can do about each cause.", "cloud", "analysis"),
+    ("Help me prepare for a tough conversation with my manager about burnout.", "cloud", "planning"),
+    ("Go through this contract clause and tell me what risks it creates for us: 'The supplier may terminate at any time without notice and retains all deposits.'", "cloud", "security_compliance"),
+    ("Come up with five original business ideas for a rural town, with a rough budget for each.", "cloud", "creative"),
+    ("Turn these notes into a polished two-page report for the board: revenue up 8%, two key hires, office move delayed, new pricing in test, churn flat.", "cloud", "creative"),
+    ("Rewrite this blog post so it's more engaging for teenagers, keep all the facts, and cut it to half the length: Saving money is important. Many people do not save enough. Banks offer accounts with interest. You should compare the rates. Budgeting apps can help you track spending. Setting goals makes saving easier. Start small and increase over time. Emergencies happen, so keep a cushion.", "cloud", "multi_constraint"),
+    ("Translate this paragraph into French and keep the legal meaning exact: The tenant shall keep the premises in good repair, shall not sublet without written consent, and shall return the keys within seven days of termination.", "cloud", "multi_constraint"),
+    ("What would a fair equity split look like for three cofounders who joined at different times and put in different amounts of money?", "cloud", "analysis"),
+    ("Think through the second-order effects of banning plastic bags.", "cloud", "analysis"),
+    ("Which of these taglines is strongest and why? 1) Fresh every morning 2) Baked with love 3) The neighbourhood's oven", "cloud", "comparison"),
+    ("Estimate how many piano tuners there are in Chicago and show your reasoning.", "cloud", "analysis"),
+    ("Solve this logic puzzle: five houses in a row, each a different colour, owners of five nationalities, the Brit lives in the red house... who owns the fish?", "cloud", "analysis"),
+    ("Prove that the square root of 2 is irrational.", "cloud", "analysis"),
+    ("A train leaves at 3pm at 80 km/h and another leaves the same station at 4pm at 100 km/h. When does the second catch up? Show each step.", "cloud", "analysis"),
+    ("Calculate the monthly payment, total interest and an amortization schedule for a 300k mortgage at 4.5% over 25 years.", "cloud", "analysis"),
+    ("Build a financial model for a subscription business with churn, CAC and LTV, and explain the assumptions.", "cloud", "planning"),
+    ("Create a class hierarchy for a zoo management system in C#.", "cloud", "code"),
+    ("What's wrong with my SQL? SELECT name, COUNT(*) FROM orders JOIN customers ON id = customer_id GROUP BY city", "cloud", "code"),
+    ("How can we lower latency for users in Asia when our servers are in Frankfurt?", "cloud", "architecture"),
+    ("Draft a data processing agreement clause for a subcontractor handling patient data.", "cloud", "security_compliance"),
+    ("Set up role-based access for our analytics team so interns can't see salaries.", "cloud", "security_compliance"),
+    ("Is it legal for us to scrape competitor prices in the EU? Consider GDPR, database rights and terms of service.", "cloud", "security_compliance"),
+    ("What are the biggest risks in our plan to let customers log in with just a magic link?", "cloud", "security_compliance"),
+    ("Outline a 10-lesson course on personal finance for teenagers.", "cloud", "planning"),
+    ("Write a thank-you note to my team after a hard quarter, about 200 words, mentioning three specific wins.", "cloud", "multi_constraint"),
+    ("Design a weekly schedule for a family with two working parents and three kids' activities.", "cloud", "planning"),
+    ("Give me honest feedback on my startup idea: a subscription service for repairing clothes.", "cloud", "analysis"),
+    ("Which European cities are best for a remote worker who wants good weather, low cost and fast internet? Rank five with reasons.", "cloud", "comparison"),
+    ("Describe the water cycle in detail for a school report, with each stage explained.", "cloud", "creative"),
+    ("Convert this Java class to idiomatic Python with dataclasses: public class Point { private int x; private int y; public Point(int x, int y) { this.x = x; this.y = y; } }", "cloud", "code"),
+    ("I have a CSV with 50 columns; suggest an approach to find which ones predict churn, then write the code.", "cloud", "code"),
+    ("Turn my notes into meeting minutes with decisions and owners: budget approved; Jo to hire designer; launch slips to May; Sam owns the vendor review; next sync Tuesday.", "cloud", "summarise"),
+    ("Teach me calculus from scratch.", "cloud", "planning"),
+    ("Make me a website for my bakery.", "cloud", "code"),
+    ("Build me a chatbot.", "cloud", "code"),
+    ("Invent a new board game and write its rules.", "cloud", "creative"),
+    ("Debate both sides of universal basic income.", "cloud", "comparison"),
+    ("help me decide whether to take the job offer in another city", "cloud", "comparison"),
+    ("Name the longest river in Europe.", "local", "factual"),
+    ("Name three noble gases.", "local", "factual"),
+    ("List the planets in order from the sun.", "local", "factual"),
+    ("Tell me the chemical symbol for iron.", "local", "factual"),
+    ("Give me the capital of Kenya.", "local", "factual"),
+    ("Paraphrase: 'we will get back to you soon'", "local", "rewrite"),
+    ("paraphrase this sentence: the results were better than expected", "local", "rewrite"),
+    ("Develop a three-year revenue forecast for a small dental clinic, with the assumptions spelled out.", "cloud", "planning"),
+    ("Build next year's budget for a 10-person nonprofit, broken down by quarter.", "cloud", "planning"),
+    ("Project our cash flow for the next 12 months given that most sales happen in December.", "cloud", "analysis"),
+    ("Forecast demand for our ice cream shop next summer and explain the method.", "cloud", "analysis"),
+    ("Create a pricing model for a B2B API product with usage tiers.", "cloud", "planning"),
+]
+
 # --------------------------------------------------------------------------- templates
 # Each template: (label, category, phrasings, slot fillers, rows to draw).
 
@@ -626,6 +859,8 @@ def build_rows(seed: int = SEED) -> list[dict]:
         for category, queries in table.items():
             for i, q in enumerate(queries):
                 rows.append({"query": q, "label": label, "category": category, "group": f"{category}-{i}"})
+    for i, (q, label, category) in enumerate(NATURAL):
+        rows.append({"query": q, "label": label, "category": category, "group": f"natural-{i}"})
     for t, (label, category, phrasings, fill, count) in enumerate(TEMPLATES):
         for _ in range(count):
             k = rng.randrange(len(phrasings))
@@ -643,11 +878,29 @@ def build_rows(seed: int = SEED) -> list[dict]:
             seen.add(key)
             unique.append(row)
 
-    groups = sorted({r["group"] for r in unique})
-    test_groups = {g for g in groups if rng.random() < TEST_SHARE}
+    test_groups = _pick_test_groups(unique, rng)
     for row in unique:
         row["split"] = "test" if row.pop("group") in test_groups else "train"
     return unique
+
+
+def _pick_test_groups(rows: list[dict], rng: random.Random) -> set[str]:
+    """Whole groups go to `test` until each category has about TEST_SHARE of its rows there,
+    so train and test have the same mix of categories (and of local and cloud)."""
+    test_groups: set[str] = set()
+    for category in sorted({r["category"] for r in rows}):
+        sizes: dict[str, int] = {}
+        for r in rows:
+            if r["category"] == category:
+                sizes[r["group"]] = sizes.get(r["group"], 0) + 1
+        target, taken = TEST_SHARE * sum(sizes.values()), 0
+        groups = sorted(sizes)
+        rng.shuffle(groups)
+        for g in groups:
+            if taken + sizes[g] / 2 <= target:
+                test_groups.add(g)
+                taken += sizes[g]
+    return test_groups
 
 
 def main() -> None:

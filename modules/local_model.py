@@ -117,7 +117,6 @@ class _RawEmbeddedChatClient(BaseChatClient):
 
         def generate() -> dict[str, Any]:
             with _generation_lock:
-                llm.reset()  # reusing a cached prompt prefix changes the numerics; a fresh start keeps answers reproducible
                 return llm.create_chat_completion(**request)
 
         result = await asyncio.to_thread(generate)
@@ -139,7 +138,6 @@ class _RawEmbeddedChatClient(BaseChatClient):
         def produce() -> None:
             try:
                 with _generation_lock:
-                    llm.reset()
                     prompt_tokens = len(llm.tokenize(_plain_transcript(request["messages"]).encode(), add_bos=True))
                     completion_tokens = 0
                     for chunk in llm.create_chat_completion(stream=True, **request):

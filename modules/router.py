@@ -4,9 +4,11 @@
     decision = router.route("Compare Kafka and RabbitMQ for order events")
     decision.target, decision.reasons             # 'cloud', ['asks for analysis, ...', ...]
 
-A strategy turns a query into P(needs cloud); the router compares it with a threshold,
+A strategy turns a query into P(needs cloud): `RuleStrategy` (hand-written patterns) or
+`LearnedStrategy` (a classifier trained on data/routing_queries.csv, the default). The
+router compares it with a threshold (`calibrate_threshold` picks one for a cloud budget),
 explains itself, keeps follow-ups on the tier that answered the previous turn, and
-`route_and_answer` falls back to the other tier when the chosen one fails.
+`route_and_answer` falls back to the other tier when the chosen one fails or times out.
 
 Retrain the shipped model after changing the data or `analyze_query`:
     python -m modules.router --train
@@ -16,14 +18,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
+
+from modules.text_classifier import LinearTextClassifier, fit_text_classifier
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR.parent / "data"
@@ -36,49 +41,79 @@ DEFAULT_THRESHOLD = 0.5
 
 # --------------------------------------------------------------------------- query analysis
 
-_LANGS = r"(python|javascript|typescript|java|c\+\+|c#|golang|go|rust|kotlin|swift|ruby|php|sql|bash|powershell|react|node(\.js)?|django|flask|fastapi|pandas|terraform|docker)"
+_LANGS = (r"(python|javascript|typescript|java|c\+\+|c#|golang|go|rust|kotlin|swift|ruby|php|sql|bash|powershell"
+          r"|react|node(\.js)?|django|flask|fastapi|pandas|terraform|docker)")
 
 _PATTERNS = {
-    "greeting": r"^\W*(hi+|hello|hey|hiya|howdy|yo|sup|greetings|good (morning|afternoon|evening|day|night)|morning|evening|bonjour|hallo|hola|well hello)\b"
+    "greeting": r"^\W*(hi+|hello|hey|hiya|howdy|yo|sup|greetings|good (morning|afternoon|evening|day|night)|morning|evening"
+                r"|bonjour|hallo|hola|well hello)\b"
                 r"|\b(thanks?|thank you|thx|cheers|bye|see you|lol|haha|you rock|you're the best|how are you|how's (it going|your day)"
-                r"|what's up|nice to meet you|never ?mind|no worries|sounds good|who made you|are you (a )?(robot|bot|human|there|still there))\b",
+                r"|what's up|nice to meet you|never ?mind|no worries|sounds good|who made you"
+                r"|are you (a )?(robot|bot|human|there|still there))\b",
     "calculation": r"\d\s*[-+*/x×^]\s*\d|\d\s*%|\b(percent|square root|squared|to the power|factorial|divided by|times|plus|minus"
                    r"|average of|sum of|prime( number)?|divisible|round(ed)? to|decimals?|fraction|convert|conversion)\b"
-                   r"|\bhow many \w+( \w+)? (are |is )?(in|per) (a|an|one|\d)"
-                   r"|\d\s*(km|mi|miles|kg|lbs?|pounds|ounces|oz|grams|g|ml|litres?|liters?|gallons?|cups|inches|feet|ft|cm|metres?|meters?|mb|gb|kb|°|degrees|celsius|fahrenheit|hours?|minutes?|seconds?|days?)\b.{0,20}\b(to|in|into)\b",
-    "short_task": r"\b(define|definition|meaning|mean|stand for|stands for|short for|acronym|synonym|opposite of|antonym|plural|translate|how do (you|i) say"
-                  r"|rephrase|reword|rewrite (this|in)|fix (the |this )?(grammar|spelling|typo|message)|fix:|correct (this|the spelling)|spell|capitali[sz]e|uppercase|lowercase"
+                   r"|\bhow many \w+( \w+)? (are |is )?(in|per) (a|an|one|\d)|\bhow many \w+( \w+)? (is|are) \d"
+                   r"|\d\s*(°\s*)?(km|mi|miles|kg|lbs?|pounds|ounces|oz|grams|g|ml|litres?|liters?|gallons?|cups|inches|feet|ft|cm"
+                   r"|metres?|meters?|mb|gb|kb|degrees|celsius|fahrenheit|hours?|minutes?|seconds?|days?|usd|eur|euros?|dollars?)"
+                   r"( (celsius|fahrenheit))? (to|in|into)\b",
+    "short_task": r"\b(define|definition|meaning|mean|stand for|stands for|short for|acronym|synonym|opposite of|antonym|plural"
+                  r"|translate|how do (you|i) say"
+                  r"|rephrase|reword|rewrite (this|in)|fix (the |this )?(grammar|spelling|typo|message)|fix:"
+                  r"|correct (this|the spelling)|spell|capitali[sz]e|uppercase|lowercase"
                   r"|shorten|passive voice|active voice|past tense|more (polite|formal|professional)(ly)?|friendlier|nicer|punchier"
-                  r"|in one (line|sentence)|one-?liner|one line|briefly|short answer|in a nutshell|in simple (words|terms)|keep it short)\b",
-    "simple_question": r"^\W*(what|what's|whats|who|who's|when|where|which|how (many|much|long|far|tall|old|big|do i|do you)|is|are|does|do|can|in which)\b",
-    "analysis": r"\b(analy[sz]e|analysis|analyse|why (did|do|does|is|are|has|have|was|were|my|our)|root causes?|causes?|consequences|implications|impact|effects? of"
-                r"|pros and cons|trade-?offs?|compare|comparison|compared|contrast|versus|vs\.?|evaluate|evaluation|assess|weigh|critique|review"
-                r"|which is better|better (for|to)|should (i|we|our)|is it (better|worth)|worth it|diagnose|figure out|interpret|explain|walk me through"
-                r"|break down|in depth|in-depth|thorough|detailed|what's going on|driving|behind|what do you make of|dig into|think it through|argue|decide between|recommend)\b",
+                  r"|in one (line|sentence)|one-?liner|one line|briefly|short answer|in a nutshell|in simple (words|terms)"
+                  r"|keep it short)\b",
+    "simple_question": r"^\W*(what|what's|whats|who|who's|when|where|which|how (many|much|long|far|tall|old|big|do i|do you)|is|are"
+                       r"|does|do|can|in which)\b",
+    "analysis": r"\b(analy[sz]e|analysis|analyse|why (did|do|does|is|are|has|have|was|were|my|our)|root causes?|causes?"
+                r"|consequences|implications|impact|effects? of"
+                r"|pros and cons|trade-?offs?|compare|comparison|compared|contrast|versus|vs\.?|evaluate|evaluation|assess|weigh"
+                r"|critique|review"
+                r"|which is better|better (for|to)|should (i|we|our)|is it (better|worth)|worth it|diagnose|figure out|interpret"
+                r"|explain|walk me through"
+                r"|break down|in depth|in-depth|thorough|detailed|what's going on|what('s| is) (really )?(driving|behind)"
+                r"|what do you make of|dig into|think it through|argue|decide between|recommend)\b"
+                r"|\bhow (would|will|does|do|did|could|might) .{3,60}\b(affect|change|influence)",
     "planning": r"\b(plan|planning|strategy|strategies|roadmap|itinerary|schedule|timetable|rota|agenda|milestones|roll ?out|go-to-market"
-                r"|step[- ]by[- ]step|prepare for|30-60-90|curriculum|calendar|business plan|proposal|phases?|how (should|can|do) (we|i) (grow|reduce|launch|prepare|structure|scale|roll))\b",
-    "creative": r"\b(write|compose|draft|create|tell me|give me|invent|brainstorm|make up)\b.{0,40}\b(story|stories|poem|poems|poetry|song|lyrics|limerick|haiku|sonnet"
-                r"|essay|blog|post|article|speech|toast|eulogy|letter|newsletter|screenplay|scene|dialogue|novel|chapter|fairy tale|monologue|rap|verse"
-                r"|press release|description|slogans?|names|backstory|world|page|thread|op-ed|diary|bio|ad|ads|copy|doc|document|application|policy)\b"
+                r"|step[- ]by[- ]step|prepare for|30-60-90|curriculum|(content|editorial|planting) calendar|business plan"
+                r"|proposal|phases?|structure (a|an|the|our|my)"
+                r"|how (should|can|do) (we|i) (grow|reduce|launch|prepare|structure|scale|roll))\b",
+    "creative": r"\b(write|compose|draft|create|tell me|give me|invent|brainstorm|make up)\b.{0,40}\b(story|stories|poem|poems"
+                r"|poetry|song|lyrics|limerick|haiku|sonnet"
+                r"|essay|blog|post|article|speech|toast|eulogy|letter|newsletter|screenplay|scene|dialogue|novel|chapter"
+                r"|fairy tale|monologue|rap|verse"
+                r"|press release|description|slogans?|names|backstory|world|page|thread|op-ed|diary|bio|ad|ads|copy|doc|document"
+                r"|application|policy)\b"
                 r"|\b(short story|bedtime story|\d+[- ]words?)\b",
-    "code": r"\b(write|implement|build|code|create|make|refactor|debug|optimi[sz]e|port|migrate|set up|generate|show me how to build)\b.{0,60}"
-            r"\b(function|script|program|class|module|api|endpoint|server|cli|app|query|parser|tokenizer|crawler|scraper|algorithm|tests?|fixtures?"
-            r"|workflow|pipeline|dockerfile|docker-compose|game|component|middleware|code|regex|bot|tool|screen|backend)\b"
+    "code": r"\b(write|implement|build|code|create|make|refactor|debug|optimi[sz]e|port|migrate|set up|generate"
+            r"|show me how to build)\b.{0,60}"
+            r"\b(function|script|program|class|module|api|endpoint|server|cli|app|query|parser|tokenizer|crawler|scraper"
+            r"|algorithm|tests?|fixtures?"
+            r"|workflow|pipeline|dockerfile|docker-compose|game|component|middleware|code|regex|bot|tool|screen|backend|loop)\b"
+            rf"|\b{_LANGS} (code|script|program|function|class)\b"
             rf"|\b(write|implement|build|code|refactor|debug|port)\b.{{0,40}}\b{_LANGS}\b"
             r"|\bdef \w+\(|\bclass \w+|[{};]\s*$|=>|\bimport \w+|\bfor \w+ in \w+"
             r"|\b(error|exception|segfault|stack ?trace|traceback|race condition|memory leak|crash(es|ing)?|re-?renders?)\b",
-    "enterprise": r"\b(security|secure|threats?|threat model|vulnerabilit\w*|attacks?|breach\w*|incident|phishing|pen ?test|encrypt\w*|complian\w*|comply"
-                  r"|gdpr|hipaa|pci( dss)?|soc ?2|iso ?27001|ccpa|nis2|ai act|audit\w*|regulat\w*|privacy|access control|mfa|authentication|authori[sz]ation"
-                  r"|secrets|architecture|architect|scalab\w*|scale|highly available|high availability|multi-tenant|microservices?|monolith|kubernetes"
-                  r"|data platform|migration|disaster recovery|failover|throughput|requests per second|concurrent|system design|infrastructure|vendor|risks?"
+    "enterprise": r"\b(security|secure|threats?|threat model|vulnerabilit\w*|attacks?|breach\w*|incident|phishing|pen ?test"
+                  r"|encrypt\w*|complian\w*|comply"
+                  r"|gdpr|hipaa|pci( dss)?|soc ?2|iso ?27001|ccpa|nis2|ai act|audit\w*|regulat\w*|privacy|access control|mfa"
+                  r"|authentication|authori[sz]ation"
+                  r"|secrets|architecture|architect|scalab\w*|scale|highly available|high availability|multi-tenant|microservices?"
+                  r"|monolith|kubernetes"
+                  r"|data platform|migrat\w*|downtime|leak\w*|personal data|data protection|disaster recovery|failover|throughput"
+                  r"|requests per second|concurrent|system design|infrastructure|vendor|risks?"
                   r"|design (a|an|the|our|my))\b",
     "summarise": r"\b(summar\w*|tl;?dr|key points|takeaways|condense|boil (this|it) down|gist|recap)\b",
-    "follow_up": r"^\W*(and|but|so|also|what about|how about|tell me more|more|why|how so|go on|continue|elaborate|expand( on)?|say more|what do you mean"
-                 r"|can you (explain|expand on) (that|it|this)|the (first|second|third|last|other) one|that one|which one|and then|then what)\b"
+    "follow_up": r"^\W*(and|but|so|also|what about|how about|tell me more|more|why|how so|go on|continue|elaborate|expand( on)?"
+                 r"|say more|what do you mean"
+                 r"|can you (explain|expand on) (that|it|this)|the (first|second|third|last|other) one|that one|which one"
+                 r"|and then|then what)\b"
                  r"|\b(the (first|second|third|last|other) one|you (just )?(said|mentioned)|as you said|your (last|previous) answer)\b",
-    "constraint": r"\b(under \$?\d+|max(imum)?|at least|no more than|less than|fewer than|within|budget|must|only|without|exactly|not (in|older|more)|nobody|no \w+ on|\d+ (words|minutes|hours|days|weeks|people|guests))\b",
+    "constraint": r"\b(under \$?\d+|max(imum)?|at least|no more than|less than|fewer than|within|budget|must|only|without|exactly"
+                  r"|not (in|older|more)|nobody|no \w+ on|\d+ (words|minutes|hours|days|weeks|people|guests))\b",
 }
-_COMPILED = {name: re.compile(p, re.IGNORECASE | re.MULTILINE) for name, p in _PATTERNS.items()}
+# Patterns are lower case and match lower-cased text: faster than re.IGNORECASE.
+_COMPILED = {name: re.compile(p, re.MULTILINE) for name, p in _PATTERNS.items()}
 
 _INTENTS = ("analysis", "planning", "creative", "code", "enterprise", "summarise")
 _REASON_TEXT = {
@@ -130,7 +165,7 @@ class QueryAnalysis:
         if not self.intents:
             found += [_REASON_TEXT[n] for n in ("greeting", "calculation", "short_task", "simple_question") if getattr(self, n)]
             if self.words <= 12:
-                found.append(f"short query ({self.words} words)")
+                found.append(f"short query ({self.words} word{'' if self.words == 1 else 's'})")
         elif self.short_task:
             found.append(_REASON_TEXT["short_task"])
         return found
@@ -143,15 +178,15 @@ def _complexity(words: int, flags: Mapping[str, bool], constraints: int) -> floa
     score += 0.30 * min(words / 40, 1.0) + 0.08 * min(constraints, 3)
     if flags["summarise"] and words > 50:
         score += 0.25  # summarising a long pasted text
-    if flags["greeting"] and not intents:
-        score -= 0.30
-    score -= 0.25 * flags["calculation"] + 0.30 * flags["short_task"] + 0.10 * flags["simple_question"]
+    if not intents:  # numbers, "hi" or "10%" inside a real task do not make it easy
+        score -= 0.30 * flags["greeting"] + 0.25 * flags["calculation"]
+    score -= 0.30 * flags["short_task"] + 0.10 * flags["simple_question"]
     return round(min(max(score, 0.0), 1.0), 4)
 
 
 def analyze_query(query: str) -> QueryAnalysis:
     """Extract the routing features of one query (pure function, tens of microseconds)."""
-    text = query.strip()
+    text = query.strip().lower()
     words = len(text.split())
     flags = {name: bool(rx.search(text)) for name, rx in _COMPILED.items() if name not in ("constraint", "follow_up")}
     constraints = len(_COMPILED["constraint"].findall(text)) + max(text.count(",") - 1, 0)
@@ -160,14 +195,10 @@ def analyze_query(query: str) -> QueryAnalysis:
                          complexity=_complexity(words, flags, constraints), **flags)
 
 
-def _analysis_matrix(queries: Sequence[str]) -> np.ndarray:
-    """The rule features as numbers, so the learned model can combine them with the text."""
-    rows = []
-    for q in queries:
-        a = analyze_query(q)
-        rows.append([a.complexity, np.log1p(a.words) / 5, min(a.constraints, 5) / 5,
-                     *(float(getattr(a, n)) for n in ("greeting", "calculation", "short_task", "simple_question", *_INTENTS))])
-    return np.asarray(rows)
+def _rule_features(a: QueryAnalysis) -> list[float]:
+    """The rule findings as numbers, so the learned model can weigh them together with the text."""
+    return [a.complexity, math.log1p(a.words) / 5, min(a.constraints, 5) / 5,
+            *(float(getattr(a, n)) for n in ("greeting", "calculation", "short_task", "simple_question", *_INTENTS))]
 
 
 # --------------------------------------------------------------------------- decisions and strategies
@@ -192,9 +223,14 @@ class RoutingDecision:
 
 @dataclass(frozen=True)
 class RoutingContext:
-    """What the router may know about the conversation so far."""
+    """What the router may know about the conversation so far: the tier that actually answered
+    the previous turn (after any fallback), so that follow-ups can stay with it."""
 
     previous_target: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.previous_target not in (*TARGETS, None):
+            raise ValueError(f"previous_target must be 'local', 'cloud' or None, not {self.previous_target!r}")
 
 
 class Strategy(Protocol):
@@ -215,24 +251,23 @@ class RuleStrategy:
 
 
 class LearnedStrategy:
-    """A scikit-learn classifier (text n-grams + the rule features) trained on data/routing_queries.csv."""
+    """A logistic regression over the query's word and character n-grams plus the rule features,
+    trained on data/routing_queries.csv (see `train_model`)."""
 
     name = "learned"
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: LinearTextClassifier) -> None:
         self.model = model
 
     @classmethod
     def load(cls, path: Path | str = MODEL_PATH) -> LearnedStrategy:
-        import joblib
-
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"No trained router model at {path}. Train one with: python -m modules.router --train")
-        return cls(joblib.load(path))
+        return cls(LinearTextClassifier.load(path))
 
     def cloud_probability(self, query: str, analysis: QueryAnalysis) -> float:
-        return float(self.model.predict_proba([query])[0, 1])
+        return self.model.probability(query, _rule_features(analysis))
 
 
 def calibrate_threshold(probabilities: Sequence[float], cloud_share: float) -> float:
@@ -266,21 +301,18 @@ class HybridRouter:
         return self.strategy.name
 
     def cloud_probabilities(self, queries: Sequence[str]) -> np.ndarray:
-        """P(cloud) for many queries, e.g. to evaluate or calibrate the router."""
+        """P(cloud) for many queries, e.g. to evaluate the router or to calibrate a threshold."""
         return np.array([self.strategy.cloud_probability(q, analyze_query(q)) for q in queries])
 
-    def calibrate(self, queries: Sequence[str], cloud_share: float) -> float:
-        """Set the threshold so that `cloud_share` of these (representative) queries go to the cloud."""
-        self.threshold = calibrate_threshold(self.cloud_probabilities(queries), cloud_share)
-        return self.threshold
-
     def route(self, query: str, context: RoutingContext | None = None) -> RoutingDecision:
+        """Decide one query. A follow-up ("why?", "and the second one?") after a cloud answer stays
+        on the cloud; after a local answer it moves to the cloud only if it needs the cloud itself."""
         started = time.perf_counter()
         analysis = analyze_query(query)
         p = self.strategy.cloud_probability(query, analysis)
         target = "cloud" if p >= self.threshold else "local"
         reasons = analysis.reasons() + [
-            f"{self.name} score P(cloud) = {p:.2f} {'>=' if target == 'cloud' else '<'} threshold {self.threshold:.2f}"]
+            f"{self.name} score P(cloud) = {p:.3f} {'>=' if target == 'cloud' else '<'} threshold {self.threshold:.3f}"]
         previous = context.previous_target if context else None
         if self.sticky_follow_ups and analysis.follow_up and previous in TARGETS and previous != target:
             if previous == "cloud":
@@ -290,6 +322,8 @@ class HybridRouter:
                 reasons.insert(0, "follow-up to a local answer, but it needs more than the local tier: escalates to the cloud")
         elif analysis.follow_up and previous == target:
             reasons.insert(0, f"follow-up to the previous turn, which the {previous} tier answered: stays there")
+        elif analysis.follow_up and previous is None:
+            reasons.insert(0, "looks like a follow-up, but no previous turn is known: decided on its own")
         return RoutingDecision(target=target, confidence=_confidence(p, self.threshold, target), reasons=reasons,
                                strategy=self.name, cloud_probability=p, threshold=self.threshold,
                                decision_seconds=time.perf_counter() - started)
@@ -313,7 +347,7 @@ class RoutedAnswer:
     text: str
     decision: RoutingDecision
     tier: str  # the tier that actually answered
-    answer_seconds: float = field(default=0.0)
+    answer_seconds: float
 
 
 class AllTiersFailed(RuntimeError):
@@ -324,6 +358,9 @@ async def route_and_answer(router: HybridRouter, query: str, answerers: Mapping[
                            timeout_s: float, context: RoutingContext | None = None) -> RoutedAnswer:
     """Route `query`, ask the chosen tier, and if it raises or exceeds `timeout_s`, ask the other tier.
     The returned decision records the fallback: fell_back=True, the failed tier and its error."""
+    missing = set(TARGETS) - set(answerers)
+    if missing:
+        raise ValueError(f"answerers needs one async callable per tier; missing: {sorted(missing)}")
     decision = router.route(query, context)
     order = [decision.target, _other(decision.target)]
     started = time.perf_counter()
@@ -369,25 +406,25 @@ def load_holdout():
     return pd.read_csv(HOLDOUT_CSV)
 
 
-def build_model():
-    """The untrained classifier: TF-IDF word and character n-grams plus the rule features, into a logistic regression."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import FeatureUnion, make_pipeline
-    from sklearn.preprocessing import FunctionTransformer
-
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, lowercase=True)),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2)),
-        ("rules", FunctionTransformer(_analysis_matrix)),
-    ])
-    return make_pipeline(features, LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced"))
+def train_model(queries: Sequence[str], labels: Sequence[str]) -> LinearTextClassifier:
+    """Fit the learned router's classifier on labelled queries ('local' / 'cloud'); about a second."""
+    y = [_label_index(label) for label in labels]
+    return fit_text_classifier(list(queries), y, [_rule_features(analyze_query(q)) for q in queries])
 
 
-def train_model(queries: Sequence[str], labels: Sequence[str]):
-    """Fit `build_model()` on labelled queries ('local'/'cloud'); classes_ end with 'cloud' so column 1 is P(cloud)."""
-    y = np.array([_label_index(label) for label in labels])
-    return build_model().fit(list(queries), y)
+def cross_validated_probabilities(queries: Sequence[str], labels: Sequence[str], *, folds: int = 5,
+                                  seed: int = 0) -> np.ndarray:
+    """P(cloud) of every query from a learned model trained without it (k-fold cross-validation).
+    Calibrate thresholds on these: a model is over-confident on the very queries it was trained on."""
+    queries, labels = list(queries), list(labels)
+    fold_of = np.random.default_rng(seed).permutation(len(queries)) % folds
+    probabilities = np.empty(len(queries))
+    for k in range(folds):
+        fit_on = np.flatnonzero(fold_of != k)
+        strategy = LearnedStrategy(train_model([queries[i] for i in fit_on], [labels[i] for i in fit_on]))
+        for i in np.flatnonzero(fold_of == k):
+            probabilities[i] = strategy.cloud_probability(queries[i], analyze_query(queries[i]))
+    return probabilities
 
 
 def _label_index(label: str) -> int:
@@ -398,13 +435,8 @@ def _label_index(label: str) -> int:
 
 def train_and_save(path: Path | str = MODEL_PATH) -> Path:
     """Train on the train split of data/routing_queries.csv and write the model file the package ships."""
-    import joblib
-
     train = load_routing_queries("train")
-    model = train_model(train["query"], train["label"])
-    path = Path(path)
-    joblib.dump(model, path, compress=3)
-    return path
+    return train_model(train["query"], train["label"]).save(path)
 
 
 def _main(argv: Sequence[str] | None = None) -> None:

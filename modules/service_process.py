@@ -119,6 +119,15 @@ class LocalService:
                 self._process.wait(timeout=10)
         self._process = None
 
+    def history(self, response_or_conversation_id: str) -> list[tuple[str, str]]:
+        """The (role, text) turns the service has stored for a `resp_…` or `conv_…` id."""
+        kind = "conversations" if response_or_conversation_id.startswith("conv_") else "responses"
+        suffix = "items" if kind == "conversations" else "input_items"
+        reply = httpx.get(f"{self.base_url}/{kind}/{response_or_conversation_id}/{suffix}",
+                          headers={"Authorization": f"Bearer {self.api_key}"}, timeout=30)
+        reply.raise_for_status()
+        return [(item["role"], item["content"][0]["text"]) for item in reply.json()["data"]]
+
     def restart(self) -> LocalService:
         """Stop and start again on the same port and database (conversations survive)."""
         self.stop()

@@ -59,8 +59,15 @@ class Cipher:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Cipher | None:
-        """The cipher for CONVERSATION_ENCRYPTION_KEY, or None when it is unset or empty (no encryption)."""
-        text = (os.environ if environ is None else environ).get(ENCRYPTION_KEY_ENV, "")
+        """The cipher for CONVERSATION_ENCRYPTION_KEY (environment, else `.env`), or None when unset (no encryption)."""
+        if environ is None:
+            from dotenv import dotenv_values
+
+            from modules.config import DEFAULT_ENV_FILE
+
+            dotenv = dotenv_values(DEFAULT_ENV_FILE) if DEFAULT_ENV_FILE.is_file() else {}
+            environ = {**{k: v for k, v in dotenv.items() if v is not None}, **os.environ}  # the real environment wins
+        text = environ.get(ENCRYPTION_KEY_ENV, "")
         return cls.from_text(text, source=ENCRYPTION_KEY_ENV) if text.strip() else None
 
     def encrypt(self, plaintext: bytes, associated_data: bytes) -> bytes:

@@ -56,5 +56,9 @@ class DecryptionError(StorageError):
     """The record is encrypted and the configured key is missing or is not the one it was saved with."""
 
 
+class StorageUnavailableError(StorageError):
+    """The backend itself failed: Redis unreachable or timing out, SQLite file locked or unwritable, disk full."""
+
+
 class EncryptionKeyError(StorageError, ValueError):
     """The encryption key is malformed (conversation_id is None; the message never repeats the key)."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from agent_framework import AgentSession
 
-from modules.storage.errors import InvalidConversationIdError
+from modules.storage.errors import InvalidConversationIdError, shown_id
 
 # Ids become file names and Redis key segments, so only a conservative alphabet is allowed:
 # no separators, no dots at the start (no "..", no hidden files), no spaces, NUL, glob or
@@ -26,17 +26,22 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,127}")
 
 
 def validate_conversation_id(value: object, what: str = "conversation id") -> str:
-    """Return `value` if it is a safe id, else raise `InvalidConversationIdError` (before any I/O)."""
+    """Return `value` if it is a safe id, else raise `InvalidConversationIdError` (before any I/O).
+
+    Also used for user ids, tags and namespaces (`what` names which), since they become keys too.
+    """
     if isinstance(value, str) and _SAFE_ID.fullmatch(value):
         return value
-    shown = value if isinstance(value, str) else None
-    raise InvalidConversationIdError(
-        shown,
-        f"{type(value).__name__} {value!r:.60} is not a valid {what}." if not isinstance(value, str)
-        else f"this {what} is not allowed: it must be 1-128 characters of letters, digits, '.', '_', '-', '@', "
-        "starting with a letter or digit (no '/', '..', spaces, NUL, '*' or other key/path characters).",
-        "Use the session's id (a UUID) or a slug such as 'ana-2025-12-04'.",
-    )
+    rule = ("it must be 1-128 characters of letters, digits, '.', '_', '-', '@', starting with a letter or digit "
+            "(no '/', '..', spaces, NUL, '*', ':' or other path/key characters).")
+    if not isinstance(value, str):
+        cause = f"a {what} must be a string, not {type(value).__name__}."
+    elif what == "conversation id":
+        cause = f"this conversation id is not allowed: {rule}"
+    else:
+        cause = f"{what} {shown_id(value)} is not allowed: {rule}"
+    conversation_id = value if what == "conversation id" and isinstance(value, str) else None
+    raise InvalidConversationIdError(conversation_id, cause, "Use the session's id (a UUID) or a slug such as 'ana-2025-12-04'.")
 
 
 @dataclass

@@ -1,0 +1,154 @@
+"""Start and stop a real `redis-server` on 127.0.0.1 for the tests and lab 04.
+
+    with RedisServer() as server:          # free port, temporary directory, nothing saved to disk
+        store = RedisStore(server.url)
+
+    server = RedisServer().start(); ...; server.stop()
+
+The server is waited for until it answers PING, and stopped when the block ends, on
+`stop()`, or when Python exits. It listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+START_TIMEOUT_S = 15.0
+INSTALL_HINT = ("install it with: apt-get install redis-server (Debian/Ubuntu), brew install redis (macOS), "
+                "dnf install redis (Fedora), or run Redis in Docker and pass its URL instead.")
+
+
+class RedisServerError(RuntimeError):
+    """redis-server is missing, or did not start."""
+
+
+def redis_server_executable() -> str | None:
+    """Path of `redis-server` on PATH, or None."""
+    return shutil.which("redis-server")
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+        return False
+
+
+class RedisServer:
+    """A `redis-server` child process with its own temporary data directory."""
+
+    def __init__(self, port: int | None = None, *, host: str = "127.0.0.1", data_dir: Path | str | None = None) -> None:
+        self.host = host
+        self.port = port
+        self._requested_port = port
+        self._data_dir = Path(data_dir) if data_dir else None
+        self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise RedisServerError("The Redis server has not been started; call start() first.")
+        return f"redis://{self.host}:{self.port}/0"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def __repr__(self) -> str:
+        return f"RedisServer({self.host}:{self.port}, {'running' if self.running else 'stopped'})"
+
+    def start(self, timeout_s: float = START_TIMEOUT_S) -> RedisServer:
+        if self.running:
+            return self
+        executable = redis_server_executable()
+        if executable is None:
+            raise RedisServerError(f"redis-server is not installed (not found on PATH); {INSTALL_HINT}")
+        if self._requested_port is not None and _port_in_use(self.host, self._requested_port):
+            raise RedisServerError(f"Port {self._requested_port} on {self.host} is in use. Stop the program using it, "
+                                   "or pass port=None to pick a free one.")
+        self.port = self._requested_port or _free_port(self.host)
+        if self._data_dir is None:
+            self._temp_dir = tempfile.TemporaryDirectory(prefix="course-redis-")
+        directory = self._data_dir or Path(self._temp_dir.name)  # type: ignore[union-attr]
+        directory.mkdir(parents=True, exist_ok=True)
+        command = [executable, "--bind", self.host, "--port", str(self.port), "--dir", str(directory),
+                   "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no",
+                   "--logfile", str(directory / "redis.log")]
+        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        atexit.register(self.stop)
+        self._wait_until_ready(timeout_s)
+        return self
+
+    def _wait_until_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._process is not None and (code := self._process.poll()) is not None:
+                detail = self.log_tail() or (self._process.stderr.read().decode(errors="replace") if self._process.stderr else "")
+                self._cleanup()
+                raise RedisServerError(f"redis-server exited with code {code} while starting "
+                                       f"(port {self.port} taken by another program?):\n{detail}")
+            if self.ping():
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise RedisServerError(f"redis-server did not answer PING on {self.host}:{self.port} within {timeout_s:.0f} s.")
+
+    def ping(self) -> bool:
+        """True if the server answers PING (raw RESP over a socket: no client library needed)."""
+        if self.port is None:
+            return False
+        try:
+            with socket.create_connection((self.host, self.port), timeout=1) as connection:
+                connection.sendall(b"*1\r\n$4\r\nPING\r\n")
+                return connection.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def log_tail(self, lines: int = 20) -> str:
+        directory = self._data_dir or (Path(self._temp_dir.name) if self._temp_dir else None)
+        log = directory / "redis.log" if directory else None
+        if log is None or not log.exists():
+            return ""
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.terminate()
+                try:
+                    self._process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self._process.kill()
+                    self._process.wait(timeout=10)
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._process is not None and self._process.stderr is not None:
+            self._process.stderr.close()
+        self._process = None
+        if self._temp_dir is not None:
+            with contextlib.suppress(OSError):
+                self._temp_dir.cleanup()
+            self._temp_dir = None
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -1,0 +1,48 @@
+"""Conversation storage: one interface over files, SQLite and Redis, with a versioned envelope.
+
+    from modules.storage import ConversationRecord, SqliteStore
+    store = SqliteStore("var/conversations.sqlite3")          # or FileStore(dir), RedisStore(url)
+    store.save(ConversationRecord.from_session(session, user_id="ana"))
+    session = store.load(session.session_id).to_session()     # then agent.run(..., session=session)
+
+Modules: `record` (what is stored), `envelope` (bytes: versions, migration, compression,
+encryption), `cipher` (AES-GCM key from CONVERSATION_ENCRYPTION_KEY), `store` (the common
+interface), `file_store` / `sqlite_store` / `redis_store` (backends), `history` (append-only
+per-message history providers), `errors` (typed errors). See docs/storage.md.
+"""
+
+from modules.storage.cipher import ENCRYPTION_KEY_ENV, Cipher
+from modules.storage.envelope import DEFAULT_COMPRESS_ABOVE, FORMAT_VERSION, MIGRATIONS, decode, encode, from_seed_export, read_summary
+from modules.storage.errors import (
+    ConversationNotFoundError,
+    CorruptRecordError,
+    DecryptionError,
+    EncryptionKeyError,
+    InvalidConversationIdError,
+    StorageError,
+    StorageUnavailableError,
+    UnsupportedVersionError,
+)
+from modules.storage.file_store import FileStore
+from modules.storage.history import SqliteHistoryProvider, redis_history_provider
+from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
+from modules.storage.sqlite_store import SqliteStore
+from modules.storage.store import ConversationStore
+
+
+def __getattr__(name: str) -> object:
+    # RedisStore imports the redis client library; load it only when asked for.
+    if name == "RedisStore":
+        from modules.storage.redis_store import RedisStore
+
+        return RedisStore
+    raise AttributeError(f"module 'modules.storage' has no attribute {name!r}")
+
+
+__all__ = [
+    "DEFAULT_COMPRESS_ABOVE", "ENCRYPTION_KEY_ENV", "FORMAT_VERSION", "MIGRATIONS",
+    "Cipher", "ConversationNotFoundError", "ConversationRecord", "ConversationStore", "ConversationSummary",
+    "CorruptRecordError", "DecryptionError", "EncryptionKeyError", "FileStore", "InvalidConversationIdError",
+    "RedisStore", "SqliteHistoryProvider", "SqliteStore", "StorageError", "StorageUnavailableError", "UnsupportedVersionError",
+    "decode", "encode", "from_seed_export", "read_summary", "redis_history_provider", "validate_conversation_id",
+]

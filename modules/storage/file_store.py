@@ -1,0 +1,149 @@
+"""FileStore: one envelope file per conversation in a directory. No server, easy to inspect.
+
+Writes are atomic: the bytes go to a temporary file in the same directory, are flushed to
+disk (fsync), and the temporary file is renamed over the old one. A crash at any moment
+leaves either the old version or the new one, never half a file. Concurrent writers of the
+same conversation: the last rename wins (no lost *files*, but no merging either; use the
+SQLite history provider or Redis when several processes append to one conversation).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+from modules.storage.cipher import Cipher
+from modules.storage.envelope import DEFAULT_COMPRESS_ABOVE, read_summary
+from modules.storage.errors import StorageError
+from modules.storage.record import ConversationRecord, ConversationSummary
+from modules.storage.store import ConversationStore, reports_backend_failures
+
+_SUFFIX = ".conv"
+_QUARANTINE_DIR = "quarantine"
+_STALE_TEMP_AGE_S = 3600  # temp files older than this are leftovers of crashed writers
+
+
+class FileStore(ConversationStore):
+    backend = "file"
+    unavailable_errors = (OSError,)  # permission denied, disk full, directory removed
+
+    def __init__(self, directory: Path | str, *, cipher: Cipher | None = None, compress_above: int | None = DEFAULT_COMPRESS_ABOVE) -> None:
+        super().__init__(cipher=cipher, compress_above=compress_above)
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._root = self.directory.resolve()
+
+    @property
+    def location(self) -> str:
+        return f"directory {self.directory}"
+
+    def path_of(self, conversation_id: str) -> Path:
+        """The file holding a conversation (ids are validated, so this cannot leave the directory)."""
+        path = self._root / f"{conversation_id}{_SUFFIX}"
+        if path.parent != self._root:  # defence in depth; validate_conversation_id already forbids separators
+            raise StorageError(conversation_id, "the id would leave the storage directory.", "Use a plain id.")
+        return path
+
+    def _put(self, record: ConversationRecord, data: bytes) -> None:
+        path = self.path_of(record.conversation_id)
+        temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        # O_EXCL: never write through a pre-existing file or symlink; 0600: conversations are personal data.
+        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())  # the bytes are on disk before the rename makes them visible
+            os.replace(temp, path)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        _fsync_directory(self._root)  # make the rename itself durable
+
+    def _get(self, conversation_id: str) -> bytes | None:
+        try:
+            return self.path_of(conversation_id).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def _summaries(self, *, user_id: str | None, tag: str | None) -> Iterable[ConversationSummary]:
+        for path in self._root.glob(f"*{_SUFFIX}"):
+            conversation_id = path.name[: -len(_SUFFIX)]
+            try:
+                yield read_summary(conversation_id, path.read_bytes())
+            except (StorageError, FileNotFoundError):
+                continue  # deleted meanwhile, or corrupt: load() reports and quarantines it
+
+    def _delete(self, conversation_id: str) -> bool:
+        path = self.path_of(conversation_id)
+        existed = path.exists()
+        path.unlink(missing_ok=True)
+        for copy in self._quarantine_files(conversation_id):
+            copy.unlink(missing_ok=True)
+            existed = True
+        return existed
+
+    @reports_backend_failures
+    def delete_user_data(self, user_id: str) -> int:
+        # Quarantined copies are erased too when their header still names the user.
+        erased = super().delete_user_data(user_id)
+        for copy in self._quarantine_files(None):
+            if _lenient_user_id(copy) == user_id:
+                copy.unlink(missing_ok=True)
+        return erased
+
+    @reports_backend_failures
+    def cleanup_expired(self) -> int:
+        removed = super().cleanup_expired()
+        cutoff = time.time() - _STALE_TEMP_AGE_S
+        for temp in self._root.glob(".*.tmp"):
+            if temp.stat().st_mtime < cutoff:
+                temp.unlink(missing_ok=True)
+        return removed
+
+    def _quarantine(self, conversation_id: str, data: bytes) -> str | None:
+        path = self.path_of(conversation_id)
+        try:
+            if path.read_bytes() != data:
+                return None  # rewritten since we read it: leave the new version alone
+        except FileNotFoundError:
+            return None
+        quarantine = self._root / _QUARANTINE_DIR
+        quarantine.mkdir(exist_ok=True)
+        target = quarantine / f"{conversation_id}.{time.time_ns()}.corrupt"
+        os.replace(path, target)
+        return str(target)
+
+    def _quarantined(self, conversation_id: str) -> list[bytes]:
+        return [path.read_bytes() for path in self._quarantine_files(conversation_id)]
+
+    def _quarantine_files(self, conversation_id: str | None) -> list[Path]:
+        folder = self._root / _QUARANTINE_DIR
+        if not folder.is_dir():
+            return []
+        # Name is "<id>.<time_ns>.corrupt"; ids may contain dots, so split from the right.
+        files = [p for p in folder.glob("*.corrupt") if conversation_id is None or p.name.rsplit(".", 2)[0] == conversation_id]
+        return sorted(files, key=lambda p: int(p.name.rsplit(".", 2)[1]))
+
+
+def _fsync_directory(directory: Path) -> None:
+    if os.name != "posix":  # Windows cannot open a directory; NTFS journals the rename
+        return
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _lenient_user_id(path: Path) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            header = json.loads(handle.readline(65536))
+        return header.get("user_id") if isinstance(header, dict) else None
+    except (OSError, ValueError):
+        return None

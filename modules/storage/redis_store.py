@@ -1,0 +1,208 @@
+"""RedisStore: conversations in Redis, shared by every process and machine that can reach it.
+
+Keys (all under `namespace`, default "conversations"):
+    {ns}:conv:{id}         the envelope bytes; a Redis TTL enforces `expires_at`
+    {ns}:index             hash id -> header JSON (what list() reads; no bodies transferred)
+    {ns}:user:{user_id}    set of ids (erasure without a scan)
+    {ns}:tag:{tag}         set of ids
+    {ns}:quarantine:{id}   list of corrupt originals (no TTL)
+Ids, user ids and tags are validated first, so none can inject into another key.
+
+Redis deletes an expired conversation itself (its TTL is the authority on expiry here);
+`cleanup_expired()` then prunes the index entries that point at nothing.
+With `sliding_ttl_s`, every save and load pushes the expiry that far into the future
+(an idle timeout: a conversation in use never expires, an abandoned one does).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+
+import redis
+
+from modules.storage.cipher import Cipher
+from modules.storage.envelope import DEFAULT_COMPRESS_ABOVE, read_summary
+from modules.storage.errors import ConversationNotFoundError, StorageError
+from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
+from modules.storage.store import ConversationStore, reports_backend_failures
+
+_TIMEOUT_S = 5.0  # every Redis call has a timeout: a lab never hangs on an unreachable server
+
+
+class RedisStore(ConversationStore):
+    backend = "redis"
+    unavailable_errors = (redis.RedisError,)  # connection refused, timeout, out of memory, ...
+
+    def __init__(self, url_or_client: str | redis.Redis, *, namespace: str = "conversations", sliding_ttl_s: float | None = None,
+                 cipher: Cipher | None = None, compress_above: int | None = DEFAULT_COMPRESS_ABOVE) -> None:
+        super().__init__(cipher=cipher, compress_above=compress_above)
+        self.namespace = validate_conversation_id(namespace, "namespace")
+        self.sliding_ttl_s = sliding_ttl_s
+        if isinstance(url_or_client, str):
+            self._redis = redis.Redis.from_url(url_or_client, socket_timeout=_TIMEOUT_S, socket_connect_timeout=_TIMEOUT_S)
+            self._owns_client = True
+        else:
+            if url_or_client.connection_pool.connection_kwargs.get("decode_responses"):
+                raise ValueError("RedisStore stores bytes: pass a redis.Redis client created with decode_responses=False (the default).")
+            self._redis, self._owns_client = url_or_client, False
+        pool = self._redis.connection_pool.connection_kwargs
+        self._where = f"Redis {pool.get('host', '?')}:{pool.get('port', '?')}/{pool.get('db', 0)} namespace {namespace!r}"  # no password
+
+    @property
+    def location(self) -> str:
+        return self._where
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._redis.close()
+
+    # ---- keys ------------------------------------------------------------------------------------
+
+    def key_of(self, conversation_id: str) -> str:
+        return f"{self.namespace}:conv:{conversation_id}"
+
+    @property
+    def _index(self) -> str:
+        return f"{self.namespace}:index"
+
+    def _user_key(self, user_id: str) -> str:
+        return f"{self.namespace}:user:{user_id}"
+
+    def _tag_key(self, tag: str) -> str:
+        return f"{self.namespace}:tag:{tag}"
+
+    def _quarantine_key(self, conversation_id: str) -> str:
+        return f"{self.namespace}:quarantine:{conversation_id}"
+
+    # ---- backend operations -----------------------------------------------------------------------
+
+    @reports_backend_failures
+    def save(self, record: ConversationRecord) -> int:
+        if self.sliding_ttl_s is not None:
+            record.expire_in(self.sliding_ttl_s)
+        return super().save(record)
+
+    @reports_backend_failures
+    def load(self, conversation_id: str) -> ConversationRecord:
+        # Redis's TTL is the authority on expiry here: if the key exists, the conversation is live.
+        validate_conversation_id(conversation_id)
+        key = self.key_of(conversation_id)
+        data = self._redis.get(key)
+        if data is None:
+            raise ConversationNotFoundError(conversation_id, f"nothing is stored under this id in {self.location}.",
+                                            "Check the id (store.list() shows what exists); it may have been deleted, erased or expired.")
+        record = self._decode(conversation_id, data)
+        if self.sliding_ttl_s is not None:
+            record.expire_in(self.sliding_ttl_s)
+            self._redis.pexpireat(key, int(record.expires_at * 1000))  # type: ignore[operator]
+        return record
+
+    def _put(self, record: ConversationRecord, data: bytes) -> None:
+        conversation_id, key = record.conversation_id, self.key_of(record.conversation_id)
+        header = data.partition(b"\n")[0]
+
+        def update(pipe: redis.client.Pipeline) -> None:
+            previous = pipe.hget(self._index, conversation_id)
+            pipe.multi()
+            if previous:
+                self._unindex(pipe, conversation_id, json.loads(previous))
+            expiry = {"pxat": int(record.expires_at * 1000)} if record.expires_at is not None else {}
+            pipe.set(key, data, **expiry)
+            pipe.hset(self._index, conversation_id, header)
+            if record.user_id:
+                pipe.sadd(self._user_key(record.user_id), conversation_id)
+            for tag in record.tags:
+                pipe.sadd(self._tag_key(tag), conversation_id)
+
+        # WATCH the record's key: if another client rewrites it meanwhile, redo (optimistic locking).
+        self._redis.transaction(update, key)
+
+    def _unindex(self, pipe: redis.client.Pipeline, conversation_id: str, header: dict) -> None:
+        if header.get("user_id"):
+            pipe.srem(self._user_key(header["user_id"]), conversation_id)
+        for tag in header.get("tags") or []:
+            pipe.srem(self._tag_key(tag), conversation_id)
+
+    def _get(self, conversation_id: str) -> bytes | None:
+        return self._redis.get(self.key_of(conversation_id))
+
+    def _summaries(self, *, user_id: str | None, tag: str | None) -> Iterable[ConversationSummary]:
+        if user_id is not None:
+            ids = [i.decode() for i in self._redis.smembers(self._user_key(user_id))]
+        elif tag is not None:
+            ids = [i.decode() for i in self._redis.smembers(self._tag_key(tag))]
+        else:
+            ids = [i.decode() for i in self._redis.hkeys(self._index)]
+        if not ids:
+            return []
+        pipe = self._redis.pipeline(transaction=False)
+        for conversation_id in ids:
+            pipe.hget(self._index, conversation_id)
+            pipe.strlen(self.key_of(conversation_id))
+            pipe.pttl(self.key_of(conversation_id))
+        replies = pipe.execute()
+        now, summaries = time.time(), []
+        for conversation_id, header, size, ttl_ms in zip(ids, replies[0::3], replies[1::3], replies[2::3]):
+            if header is None:
+                continue  # quarantined: its user-set membership is kept for erasure only
+            try:
+                summary = read_summary(conversation_id, header)
+            except StorageError:
+                continue
+            # The live TTL, not the header, says when it expires (sliding expiry moves it); -2: already gone.
+            expires_at = None if ttl_ms == -1 else now if ttl_ms == -2 else now + ttl_ms / 1000
+            summaries.append(replace(summary, expires_at=expires_at, size_bytes=size))
+        return summaries
+
+    def _delete(self, conversation_id: str) -> bool:
+        key, quarantine = self.key_of(conversation_id), self._quarantine_key(conversation_id)
+
+        def remove(pipe: redis.client.Pipeline) -> bool:
+            previous = pipe.hget(self._index, conversation_id)
+            existed = previous is not None or pipe.exists(key, quarantine) > 0
+            pipe.multi()
+            if previous:
+                self._unindex(pipe, conversation_id, json.loads(previous))
+            pipe.hdel(self._index, conversation_id)
+            pipe.delete(key, quarantine)
+            return existed
+
+        return self._redis.transaction(remove, key, value_from_callable=True)
+
+    def _conversation_ids_of(self, user_id: str) -> Iterable[str]:
+        # The user set also holds quarantined conversations, so erasure reaches them.
+        return [i.decode() for i in self._redis.smembers(self._user_key(user_id))]
+
+    @reports_backend_failures
+    def delete_user_data(self, user_id: str) -> int:
+        erased = super().delete_user_data(user_id)
+        self._redis.delete(self._user_key(user_id))
+        return erased
+
+    def _quarantine(self, conversation_id: str, data: bytes) -> str | None:
+        key, target = self.key_of(conversation_id), self._quarantine_key(conversation_id)
+
+        def move(pipe: redis.client.Pipeline) -> bool:
+            if pipe.get(key) != data:
+                return False  # rewritten since we read it
+            pipe.multi()
+            pipe.rpush(target, data)
+            pipe.delete(key)
+            pipe.hdel(self._index, conversation_id)
+            return True
+
+        moved = self._redis.transaction(move, key, value_from_callable=True)
+        return f"Redis list {target!r}" if moved else None
+
+    def _quarantined(self, conversation_id: str) -> list[bytes]:
+        return list(self._redis.lrange(self._quarantine_key(conversation_id), 0, -1))
+
+    def ttl_s(self, conversation_id: str) -> float | None:
+        """Seconds until Redis deletes the conversation (None: no expiry); raises if it is not stored."""
+        milliseconds = self._redis.pttl(self.key_of(validate_conversation_id(conversation_id)))
+        if milliseconds == -2:
+            raise ConversationNotFoundError(conversation_id, f"nothing is stored under this id in {self.location}.", "It may have expired.")
+        return None if milliseconds == -1 else milliseconds / 1000

@@ -1,0 +1,186 @@
+"""The one interface every conversation backend implements.
+
+    store.save(record)                      # insert or replace; returns bytes written
+    store.load(conversation_id)             # -> ConversationRecord, or a typed StorageError
+    store.list(user_id=..., tag=..., updated_after=...)   # -> [ConversationSummary], newest first
+    store.delete(conversation_id)           # -> True if something was deleted
+    store.delete_user_data(user_id)         # right to erasure -> number of conversations erased
+    store.cleanup_expired()                 # -> number of expired conversations removed
+
+The envelope (`modules.storage.envelope`) does all encoding, compression, encryption and
+version handling, so a backend only moves bytes and keeps an index. A record that fails to
+decode as corrupt is moved to the backend's quarantine, never deleted; a record that is
+merely unreadable *here* (newer version, wrong key) is left exactly where it is.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from modules.storage.cipher import Cipher
+from modules.storage.envelope import DEFAULT_COMPRESS_ABOVE, decode, encode
+from modules.storage.errors import ConversationNotFoundError, CorruptRecordError, StorageUnavailableError
+from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def reports_backend_failures(method: _Method) -> _Method:
+    """Turn a backend's own exceptions (its `unavailable_errors`) into StorageUnavailableError naming the store."""
+
+    @functools.wraps(method)
+    def wrapper(self: ConversationStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except self.unavailable_errors as error:
+            target = args[0] if args else None
+            conversation_id = getattr(target, "conversation_id", target if isinstance(target, str) and method.__name__ != "delete_user_data" else None)
+            raise StorageUnavailableError(conversation_id, f"{self.location} failed: {type(error).__name__}: {error}",
+                                          "Check that the backend is running and reachable (and the disk not full), then retry; "
+                                          "a failed save leaves the previous version in place.") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class ConversationStore(ABC):
+    """Base class: validation, envelope, expiry and quarantine policy. Subclasses implement the `_`-methods."""
+
+    backend: str = "abstract"
+    # Exceptions of the backend's own library that mean "the store failed", reported as StorageUnavailableError.
+    unavailable_errors: tuple[type[Exception], ...] = ()
+
+    def __init__(self, *, cipher: Cipher | None = None, compress_above: int | None = DEFAULT_COMPRESS_ABOVE) -> None:
+        self.cipher = cipher
+        self.compress_above = compress_above
+
+    # ---- public interface -------------------------------------------------------------------
+
+    @reports_backend_failures
+    def save(self, record: ConversationRecord) -> int:
+        """Insert or replace the record (sets its `updated_at`); returns the number of bytes stored."""
+        _validate_index_fields(record)
+        record.updated_at = time.time()
+        data = encode(record, compress_above=self.compress_above, cipher=self.cipher)
+        self._put(record, data)
+        return len(data)
+
+    @reports_backend_failures
+    def load(self, conversation_id: str) -> ConversationRecord:
+        validate_conversation_id(conversation_id)
+        data = self._get(conversation_id)
+        if data is None:
+            raise ConversationNotFoundError(conversation_id, f"nothing is stored under this id in {self.location}.",
+                                            "Check the id (store.list() shows what exists); it may have been deleted, erased or expired.")
+        record = self._decode(conversation_id, data)
+        if record.is_expired():
+            raise ConversationNotFoundError(conversation_id, f"it expired at {_iso(record.expires_at)}.",
+                                            "Start a new conversation; cleanup_expired() removes expired ones.")
+        return record
+
+    @reports_backend_failures
+    def list(self, *, user_id: str | None = None, tag: str | None = None, updated_after: float | None = None,
+             include_expired: bool = False) -> list[ConversationSummary]:
+        """Summaries matching every given filter, most recently updated first (bodies are not decoded)."""
+        if user_id is not None:
+            validate_conversation_id(user_id, "user id")
+        if tag is not None:
+            validate_conversation_id(tag, "tag")
+        summaries = list(self._summaries(user_id=user_id, tag=tag))
+        now = time.time()
+        found = [s for s in summaries
+                 if (user_id is None or s.user_id == user_id) and (tag is None or tag in s.tags)
+                 and (updated_after is None or s.updated_at > updated_after) and (include_expired or not s.is_expired(now))]
+        return sorted(found, key=lambda s: s.updated_at, reverse=True)
+
+    @reports_backend_failures
+    def delete(self, conversation_id: str) -> bool:
+        """Delete the conversation and any quarantined copies of it; False if there was nothing."""
+        return self._delete(validate_conversation_id(conversation_id))
+
+    @reports_backend_failures
+    def delete_user_data(self, user_id: str) -> int:
+        """Right to erasure: delete every conversation of `user_id` (expired and quarantined ones too)."""
+        validate_conversation_id(user_id, "user id")
+        return sum(self._delete(conversation_id) for conversation_id in self._conversation_ids_of(user_id))
+
+    @reports_backend_failures
+    def cleanup_expired(self) -> int:
+        """Delete conversations whose expiry has passed; returns how many."""
+        summaries = list(self._summaries(user_id=None, tag=None))
+        now = time.time()
+        return sum(self._delete(s.conversation_id) for s in summaries if s.is_expired(now))
+
+    @reports_backend_failures
+    def quarantined(self, conversation_id: str) -> list[bytes]:
+        """The original bytes of records of this id that were moved aside as corrupt, oldest first."""
+        return self._quarantined(validate_conversation_id(conversation_id))
+
+    def close(self) -> None:
+        """Release connections (idempotent)."""
+
+    def __enter__(self) -> ConversationStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        encryption = f"encrypted with key id {self.cipher.key_id}" if self.cipher else "not encrypted"
+        return f"{type(self).__name__}({self.location}, {encryption}, compress_above={self.compress_above})"
+
+    # ---- shared policy ----------------------------------------------------------------------
+
+    def _decode(self, conversation_id: str, data: bytes) -> ConversationRecord:
+        try:
+            return decode(conversation_id, data, cipher=self.cipher)
+        except CorruptRecordError as error:
+            location = self._quarantine(conversation_id, data)
+            raise CorruptRecordError(conversation_id, error.cause, error.remedy, quarantined_to=location) from None
+
+    def _conversation_ids_of(self, user_id: str) -> Iterable[str]:
+        return [s.conversation_id for s in self.list(user_id=user_id, include_expired=True)]
+
+    # ---- what a backend implements ------------------------------------------------------------
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """Where the data lives, for messages (never includes credentials)."""
+
+    @abstractmethod
+    def _put(self, record: ConversationRecord, data: bytes) -> None:
+        """Atomically store `data` (the envelope of `record`) and index the record's header fields."""
+
+    @abstractmethod
+    def _get(self, conversation_id: str) -> bytes | None: ...
+
+    @abstractmethod
+    def _summaries(self, *, user_id: str | None, tag: str | None) -> Iterable[ConversationSummary]:
+        """Summaries of stored records, expired included; may pre-filter on user_id/tag, need not."""
+
+    @abstractmethod
+    def _delete(self, conversation_id: str) -> bool: ...
+
+    @abstractmethod
+    def _quarantine(self, conversation_id: str, data: bytes) -> str | None:
+        """Move `data` aside if it is still what is stored under the id; return where it went (None if it changed meanwhile)."""
+
+    @abstractmethod
+    def _quarantined(self, conversation_id: str) -> list[bytes]: ...
+
+
+def _validate_index_fields(record: ConversationRecord) -> None:
+    validate_conversation_id(record.conversation_id)
+    if record.user_id is not None:
+        validate_conversation_id(record.user_id, "user id")
+    for tag in record.tags:
+        validate_conversation_id(tag, "tag")
+
+
+def _iso(epoch: float | None) -> str:
+    return "never" if epoch is None else datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds")

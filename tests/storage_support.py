@@ -1,0 +1,88 @@
+"""Fixtures and helpers shared by tests/test_storage_*.py (imported by them, not a conftest).
+
+Redis tests start their own `redis-server` on 127.0.0.1. If it is not installed they FAIL
+with the install command, because CI installs it; set COURSE_SKIP_REDIS=1 to skip them instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from modules.redis_server import RedisServer, RedisServerError, redis_server_executable
+from modules.storage import ConversationStore, FileStore, SqliteStore
+from modules.storage.cipher import Cipher
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BACKENDS = ["file", "sqlite", "redis"]
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    if redis_server_executable() is None:
+        message = "redis-server is not installed; install it with: apt-get install redis-server (Debian/Ubuntu) or brew install redis (macOS)."
+        if os.environ.get("COURSE_SKIP_REDIS") == "1":
+            pytest.skip(f"COURSE_SKIP_REDIS=1: {message}")
+        pytest.fail(f"{message} The Redis storage tests need a real server (set COURSE_SKIP_REDIS=1 to skip them).", pytrace=False)
+    try:
+        server = RedisServer().start()
+    except RedisServerError as error:
+        pytest.fail(str(error), pytrace=False)
+    yield server
+    server.stop()
+
+
+def make_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest, **options: object) -> ConversationStore:
+    """A fresh, empty store of the given backend (Redis: a unique namespace on the shared test server)."""
+    if backend == "file":
+        return FileStore(tmp_path / f"files-{uuid.uuid4().hex[:6]}", **options)  # type: ignore[arg-type]
+    if backend == "sqlite":
+        return SqliteStore(tmp_path / f"store-{uuid.uuid4().hex[:6]}.sqlite3", **options)  # type: ignore[arg-type]
+    from modules.storage.redis_store import RedisStore
+
+    server = request.getfixturevalue("redis_server")
+    return RedisStore(server.url, namespace=f"test-{uuid.uuid4().hex[:12]}", **options)  # type: ignore[arg-type]
+
+
+def reopen(store: ConversationStore, **options: object) -> ConversationStore:
+    """Another store object on the same data (same directory / file / Redis namespace), e.g. with another key."""
+    if isinstance(store, FileStore):
+        return FileStore(store.directory, **options)  # type: ignore[arg-type]
+    if isinstance(store, SqliteStore):
+        return SqliteStore(store.path, **options)  # type: ignore[arg-type]
+    return type(store)(store._redis, namespace=store.namespace, **options)  # type: ignore[call-arg]
+
+
+def write_raw(store: ConversationStore, conversation_id: str, data: bytes) -> None:
+    """Put arbitrary bytes where the store keeps a record, as a disk fault or a foreign writer would."""
+    if isinstance(store, FileStore):
+        store.path_of(conversation_id).write_bytes(data)
+    elif isinstance(store, SqliteStore):
+        with store._transaction() as db:
+            db.execute("UPDATE conversations SET data = ? WHERE conversation_id = ?", (data, conversation_id))
+    else:
+        store._redis.set(store.key_of(conversation_id), data)
+
+
+def read_raw(store: ConversationStore, conversation_id: str) -> bytes | None:
+    """The bytes currently stored for a record, bypassing decoding."""
+    return store._get(conversation_id)
+
+
+def fixed_cipher(fill: bytes = b"k") -> Cipher:
+    """A cipher with a known key (tests only: real keys come from CONVERSATION_ENCRYPTION_KEY)."""
+    return Cipher(fill * 32)
+
+
+def python_subprocess_env() -> dict[str, str]:
+    """Environment for child Python processes: the project importable, output unbuffered."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]),
+            "PYTHONUNBUFFERED": "1"}
+
+
+PYTHON = sys.executable
