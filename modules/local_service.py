@@ -39,7 +39,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modules.config import PROJECT_ROOT
-from modules.local_model import MODEL_NAME, EmbeddedChatClient
+from modules.local_model import EmbeddedChatClient
 from modules.service_store import SqliteSessionStore, session_messages
 
 DEFAULT_DB_PATH = PROJECT_ROOT / "var" / "local_service.sqlite3"
@@ -250,7 +250,7 @@ def _item_list(session: AgentSession) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     from modules.config import load_settings
-    from modules.service_process import port_is_free
+    from modules.ports import port_is_free
 
     parser = argparse.ArgumentParser(prog="python -m modules.local_service", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")

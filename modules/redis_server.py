@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from modules.ports import free_port, port_is_free
+
 START_TIMEOUT_S = 15.0
 INSTALL_HINT = ("install it with: apt-get install redis-server (Debian/Ubuntu), brew install redis (macOS), "
                 "dnf install redis (Fedora), or run Redis in Docker and pass its URL instead.")
@@ -32,21 +34,6 @@ class RedisServerError(RuntimeError):
 def redis_server_executable() -> str | None:
     """Path of `redis-server` on PATH, or None."""
     return shutil.which("redis-server")
-
-
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
-
-
-def _port_in_use(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return True
-        return False
 
 
 class RedisServer:
@@ -79,10 +66,10 @@ class RedisServer:
         executable = redis_server_executable()
         if executable is None:
             raise RedisServerError(f"redis-server is not installed (not found on PATH); {INSTALL_HINT}")
-        if self._requested_port is not None and _port_in_use(self.host, self._requested_port):
+        if self._requested_port is not None and not port_is_free(self.host, self._requested_port):
             raise RedisServerError(f"Port {self._requested_port} on {self.host} is in use. Stop the program using it, "
                                    "or pass port=None to pick a free one.")
-        self.port = self._requested_port or _free_port(self.host)
+        self.port = self._requested_port or free_port(self.host)
         if self._data_dir is None:
             self._temp_dir = tempfile.TemporaryDirectory(prefix="course-redis-")
         directory = self._data_dir or Path(self._temp_dir.name)  # type: ignore[union-attr]

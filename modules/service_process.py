@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,29 +22,13 @@ from pathlib import Path
 import httpx
 
 from modules.config import PROJECT_ROOT
+from modules.ports import free_port, port_is_free
 
 START_TIMEOUT_S = 90.0
 
 
 class ServiceStartError(RuntimeError):
     """The local service process did not become healthy."""
-
-
-def port_is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        # As uvicorn binds: a port left in TIME_WAIT by a stopped service is free, a listening one is not.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-        return True
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
 
 
 class LocalService:
