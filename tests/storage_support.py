@@ -86,3 +86,11 @@ def python_subprocess_env() -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path):
+    """The same conversation store interface, once per backend."""
+    backend_store = make_store(request.param, tmp_path, request)
+    yield backend_store
+    backend_store.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from storage_support import BACKENDS, fixed_cipher, make_store, read_raw, redis_server, reopen  # noqa: F401 - fixture
+from storage_support import BACKENDS, store, fixed_cipher, make_store, read_raw, redis_server, reopen  # noqa: F401 - fixture
 
 from modules.storage import (
     ConversationNotFoundError,
@@ -15,13 +15,6 @@ from modules.storage import (
 )
 from modules.storage.context_echo import ContextEchoClient
 from modules.storage.sample import sample_record, sample_session
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request, tmp_path):
-    store = make_store(request.param, tmp_path, request)
-    yield store
-    store.close()
 
 
 def test_save_then_load_returns_the_same_conversation(store):

@@ -9,7 +9,7 @@ import textwrap
 import time
 
 import pytest
-from storage_support import BACKENDS, PROJECT_ROOT, PYTHON, fixed_cipher, make_store, python_subprocess_env, read_raw, redis_server, reopen, write_raw  # noqa: F401
+from storage_support import BACKENDS, store, PROJECT_ROOT, PYTHON, fixed_cipher, make_store, python_subprocess_env, read_raw, redis_server, reopen, write_raw  # noqa: F401
 
 from modules.storage import (
     ConversationNotFoundError,
@@ -21,13 +21,6 @@ from modules.storage import (
     UnsupportedVersionError,
 )
 from modules.storage.sample import sample_record
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request, tmp_path):
-    store = make_store(request.param, tmp_path, request)
-    yield store
-    store.close()
 
 
 def _store_spec(store) -> dict:
