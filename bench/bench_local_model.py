@@ -1,6 +1,6 @@
 """Local tier vs the offline cloud tier: load time, time to first token, decoding speed.
 
-    python bench/bench_local_model.py        # writes the "tiers" section of docs/performance.md
+python bench/bench_local_model.py        # writes the "tiers" section of docs/performance.md
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import write_section  # noqa: E402
 
-from modules.backends import start_tiers  # noqa: E402
 from modules.config import load_settings  # noqa: E402
-from modules.local_model import _models, load_model  # noqa: E402
-from modules.timing import time_stream  # noqa: E402
+from modules.tiers.clients import start_tiers  # noqa: E402
+from modules.tiers.local_model import _models, load_model  # noqa: E402
+from modules.tiers.timing import time_stream  # noqa: E402
 
 PROMPTS = [
     "Hi!",
@@ -55,11 +55,12 @@ async def main() -> None:
         local = await measure(tiers.local_client)
         cloud = await measure(tiers.cloud_client)
     rows = "\n".join(
-        f"| {name} | {local[name]:.0f} | {cloud[name]:.0f} |" for name in ("first token median (ms)", "first token p95 (ms)", "decoding median (tokens/s)")
+        f"| {name} | {local[name]:.0f} | {cloud[name]:.0f} |"
+        for name in ("first token median (ms)", "first token p95 (ms)", "decoding median (tokens/s)")
     )
     markdown = f"""## Local tier vs offline cloud tier (lab 02)
 
-SmolLM2-135M-Instruct Q4_1, greedy decoding, up to 96 new tokens, {local['answers']} streamed answers per tier
+SmolLM2-135M-Instruct Q4_1, greedy decoding, up to 96 new tokens, {local["answers"]} streamed answers per tier
 ({len(PROMPTS)} prompts x {ROUNDS} rounds). The offline cloud tier is the same model behind the course's Responses
 service, reached over HTTP on 127.0.0.1 by the stock `OpenAIChatClient`; the difference is the cost of the service hop.
 

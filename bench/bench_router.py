@@ -1,6 +1,6 @@
 """The router's own cost: model load time and decision time per query, per strategy.
 
-    python bench/bench_router.py        # writes the "router" section of docs/performance.md
+python bench/bench_router.py        # writes the "router" section of docs/performance.md
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import PERFORMANCE_MD, write_section  # noqa: E402
 
-from modules.router import (  # noqa: E402
+from modules.routing.router import (  # noqa: E402
     MODEL_PATH,
     HybridRouter,
     LearnedStrategy,
@@ -27,8 +27,10 @@ from modules.router import (  # noqa: E402
 )
 
 ROUNDS = 5
-_COLD_LOAD = ("import time; t = time.perf_counter(); from modules.router import HybridRouter; HybridRouter(); "
-              "print(time.perf_counter() - t)")
+_COLD_LOAD = (
+    "import time; t = time.perf_counter(); from modules.routing.router import HybridRouter; HybridRouter(); "
+    "print(time.perf_counter() - t)"
+)
 
 
 def percentiles_us(seconds: list[float]) -> tuple[float, float]:
@@ -84,7 +86,9 @@ def main() -> None:
     train_s = time.perf_counter() - started
     first_token = local_first_token_ms()
 
-    table = "\n".join(f"| {name} | {median:.0f} µs | {p95:.0f} µs | {first_token} |" for name, (median, p95) in rows.items())
+    table = "\n".join(
+        f"| {name} | {median:.0f} µs | {p95:.0f} µs | {first_token} |" for name, (median, p95) in rows.items()
+    )
     markdown = f"""## Router decisions (lab 05, `bench/bench_router.py`)
 
 Time for `HybridRouter.route` to decide one query (analysis + score + reasons), over {len(queries)} queries
@@ -102,7 +106,7 @@ router adds a small fraction of it to every answer.
 | model file `{MODEL_PATH.name}` | {MODEL_PATH.stat().st_size / 1024:.0f} KiB | the 2 MB limit; SmolLM2 weights are about 98 MB |
 | train the learned router on {len(train)} queries (including the scikit-learn import) | {train_s:.1f} s | — |
 
-The learned router is scored in plain Python (`modules/text_classifier.py`): scikit-learn's `predict_proba`
+The learned router is scored in plain Python (`modules/routing/classifier.py`): scikit-learn's `predict_proba`
 on one query takes a few milliseconds, and importing scikit-learn about a second; both are paid only when training.
 """
     print(markdown)

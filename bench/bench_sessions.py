@@ -1,6 +1,6 @@
 """Service-managed vs in-memory sessions: serialized size and (de)serialization time by number of turns.
 
-    python bench/bench_sessions.py        # writes the "sessions" section of docs/performance.md (about 2 minutes)
+python bench/bench_sessions.py        # writes the "sessions" section of docs/performance.md (about 2 minutes)
 """
 
 from __future__ import annotations
@@ -12,16 +12,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import write_section  # noqa: E402
 
-from modules.backends import start_tiers  # noqa: E402
 from modules.config import load_settings  # noqa: E402
-from modules.session_growth import measure_growth  # noqa: E402
+from modules.sessions.growth import measure_growth  # noqa: E402
+from modules.tiers.clients import start_tiers  # noqa: E402
 
 
 async def main() -> None:
     with start_tiers(load_settings(environ={"COURSE_OFFLINE": "1"}, env_file=None)) as tiers:
         points = {}
         for kind, store in (("service-managed", True), ("in-memory", False)):
-            agent = tiers.cloud_client.as_agent(name="bench", instructions="Be brief.", default_options={"store": store})
+            agent = tiers.cloud_client.as_agent(
+                name="bench", instructions="Be brief.", default_options={"store": store}
+            )
             points[kind] = {p.turns: p for p in await measure_growth(agent, kind)}
     rows = "\n".join(
         f"| {turns} | {points['service-managed'][turns].serialized_bytes} B | {points['in-memory'][turns].serialized_bytes:,} B "

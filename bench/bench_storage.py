@@ -4,7 +4,7 @@
     python bench/bench_storage.py --no-model   # skip the real-model conversation (the slow part)
 
 Compared with the seed guide's estimate for 100 exchanges: "Total: ~100-180 KB".
-The 100-exchange conversation is `modules.storage.sample` (fixed vocabulary, realistic
+The 100-exchange conversation is `modules.labkit.sample` (fixed vocabulary, realistic
 lengths); a short real conversation with the local model checks its bytes per exchange.
 """
 
@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import write_section  # noqa: E402
 from agent_framework import AgentSession  # noqa: E402
 
-from modules.redis_server import RedisServer, RedisServerError  # noqa: E402
+from modules.labkit.footprint import FORMATS, backend_footprints, format_options, format_sizes, turn_write_sizes  # noqa: E402
+from modules.labkit.redis_server import RedisServer, RedisServerError  # noqa: E402
+from modules.labkit.sample import sample_messages, sample_record, sample_routing  # noqa: E402
 from modules.storage import Cipher, ConversationRecord, FileStore, SqliteHistoryProvider, SqliteStore, encode  # noqa: E402
-from modules.storage.footprint import FORMATS, backend_footprints, format_options, format_sizes, turn_write_sizes  # noqa: E402
-from modules.storage.sample import sample_messages, sample_record, sample_routing  # noqa: E402
 
 EXCHANGES = 100
 TURNS = (1, 10, 50, 100, 200, 500)
@@ -47,14 +47,21 @@ def _median_time(action: Callable[[], object], repeats: int) -> float:
 
 def _table(rows: list[dict]) -> list[str]:
     columns = list(rows[0])
-    return [f"| {' | '.join(columns)} |", "|" + "---|" * len(columns), *[f"| {' | '.join(str(row[c]) for c in columns)} |" for row in rows]]
+    return [
+        f"| {' | '.join(columns)} |",
+        "|" + "---|" * len(columns),
+        *[f"| {' | '.join(str(row[c]) for c in columns)} |" for row in rows],
+    ]
 
 
 def save_load_times(record: ConversationRecord, cipher: Cipher, folder: Path, redis_url: str | None) -> list[dict]:
     rows = []
     for index, name in enumerate(FORMATS):
         options = format_options(name, cipher)
-        stores = [FileStore(folder / f"timing-{index}", **options), SqliteStore(folder / f"timing-{index}.sqlite3", **options)]
+        stores = [
+            FileStore(folder / f"timing-{index}", **options),
+            SqliteStore(folder / f"timing-{index}.sqlite3", **options),
+        ]
         if redis_url:
             from modules.storage.redis_store import RedisStore
 
@@ -63,7 +70,15 @@ def save_load_times(record: ConversationRecord, cipher: Cipher, folder: Path, re
             save = _median_time(lambda: store.save(record), 15)
             load = _median_time(lambda: store.load(record.conversation_id), 15)
             encode_only = _median_time(lambda: encode(record, **options), 15)
-            rows.append({"backend": type(store).__name__, "format": name, "save": _ms(save), "of which encoding": _ms(encode_only), "load": _ms(load)})
+            rows.append(
+                {
+                    "backend": type(store).__name__,
+                    "format": name,
+                    "save": _ms(save),
+                    "of which encoding": _ms(encode_only),
+                    "load": _ms(load),
+                }
+            )
             store.close()
     return rows
 
@@ -79,13 +94,17 @@ def turn_save_times(folder: Path) -> list[dict]:
         session.state["in_memory"] = {"messages": messages[: 2 * n]}
         record = ConversationRecord.from_session(session, routing_metadata=routing[:n])
         history.append(f"turn-{n}", messages[: 2 * (n - 1)])  # the history so far, then time appending the newest turn
-        new_turn = messages[2 * (n - 1): 2 * n]
-        rows.append({"turn N": n,
-                     "whole session: save": _ms(_median_time(lambda: whole.save(record), 9)),
-                     "whole session: encode only": _ms(_median_time(lambda: encode(record), 9)),
-                     "whole session: bytes": sizes[n]["whole session (bytes)"],
-                     "append: save": _ms(_median_time(lambda: history.append(f"turn-{n}", new_turn), 9)),
-                     "append: bytes": sizes[n]["append new turn (bytes)"]})
+        new_turn = messages[2 * (n - 1) : 2 * n]
+        rows.append(
+            {
+                "turn N": n,
+                "whole session: save": _ms(_median_time(lambda: whole.save(record), 9)),
+                "whole session: encode only": _ms(_median_time(lambda: encode(record), 9)),
+                "whole session: bytes": sizes[n]["whole session (bytes)"],
+                "append: save": _ms(_median_time(lambda: history.append(f"turn-{n}", new_turn), 9)),
+                "append: bytes": sizes[n]["append new turn (bytes)"],
+            }
+        )
     whole.close()
     history.close()
     return rows
@@ -94,24 +113,41 @@ def turn_save_times(folder: Path) -> list[dict]:
 async def real_conversation(turns: int) -> tuple[int, int, int] | None:
     """A real conversation with the local model: (exchanges, plain bytes, compressed bytes)."""
     try:
-        from modules.backends import local_chat_client
         from modules.config import load_settings
+        from modules.tiers.clients import local_chat_client
 
-        agent = local_chat_client(load_settings()).as_agent(name="assistant", instructions="You are a helpful assistant.")
+        agent = local_chat_client(load_settings()).as_agent(
+            name="assistant", instructions="You are a helpful assistant."
+        )
     except Exception as error:  # no model available: report it, don't fail the benchmark
         print(f"(real-model conversation skipped: {error})")
         return None
-    questions = ["What is a hybrid LLM router?", "Why route simple queries to a small local model?", "What is the capital of France?",
-                 "Give me a tip for writing clean Python.", "What does an agent session store?", "Explain latency in one sentence.",
-                 "How do I save a conversation to disk?", "What is Redis used for?", "Translate 'good morning' to Spanish.", "Summarize our chat."]
+    questions = [
+        "What is a hybrid LLM router?",
+        "Why route simple queries to a small local model?",
+        "What is the capital of France?",
+        "Give me a tip for writing clean Python.",
+        "What does an agent session store?",
+        "Explain latency in one sentence.",
+        "How do I save a conversation to disk?",
+        "What is Redis used for?",
+        "Translate 'good morning' to Spanish.",
+        "Summarize our chat.",
+    ]
     session = agent.create_session()
     record = ConversationRecord.from_session(session)
     for turn in range(turns):
         started = time.perf_counter()
         response = await agent.run(questions[turn % len(questions)], session=session, options={"max_tokens": 120})
         usage = response.usage_details or {}
-        record.add_turn(tier="local", model="SmolLM2-135M-Instruct", reasons=["benchmark"], latency_s=round(time.perf_counter() - started, 3),
-                        input_tokens=usage.get("input_token_count"), output_tokens=usage.get("output_token_count"))
+        record.add_turn(
+            tier="local",
+            model="SmolLM2-135M-Instruct",
+            reasons=["benchmark"],
+            latency_s=round(time.perf_counter() - started, 3),
+            input_tokens=usage.get("input_token_count"),
+            output_tokens=usage.get("output_token_count"),
+        )
     record.update_session(session)
     return turns, len(encode(record, compress_above=None)), len(encode(record))
 
@@ -148,7 +184,7 @@ def main() -> None:
         "## Conversation storage (`bench/bench_storage.py`)",
         "",
         f"One conversation of {EXCHANGES} exchanges: 200 messages + 100 routing-metadata entries "
-        "(`modules.storage.sample`, seed 0). The seed guide estimated **100-180 KB** per 100 exchanges.",
+        "(`modules.labkit.sample`, seed 0). The seed guide estimated **100-180 KB** per 100 exchanges.",
         "",
         "### Envelope bytes per 100 exchanges, by format",
         "",
@@ -175,9 +211,13 @@ def main() -> None:
     if real:
         n, plain, packed = real
         sample_ratio = sizes[1]["bytes"] / sizes[2]["bytes"]
-        lines += ["", f"### A real conversation with the local model ({n} exchanges, SmolLM2-135M, up to 120 tokens per answer)", "",
-                  f"Plain {plain / 1024:.1f} KB ({plain / n * 100 / 1024:.1f} KB per 100 exchanges, extrapolated), compressed "
-                  f"{packed / 1024:.1f} KB: ratio {plain / packed:.1f}x (the sample conversation's ratio: {sample_ratio:.1f}x)."]
+        lines += [
+            "",
+            f"### A real conversation with the local model ({n} exchanges, SmolLM2-135M, up to 120 tokens per answer)",
+            "",
+            f"Plain {plain / 1024:.1f} KB ({plain / n * 100 / 1024:.1f} KB per 100 exchanges, extrapolated), compressed "
+            f"{packed / 1024:.1f} KB: ratio {plain / packed:.1f}x (the sample conversation's ratio: {sample_ratio:.1f}x).",
+        ]
     markdown = "\n".join(lines)
     print(markdown)
     write_section("storage", markdown)

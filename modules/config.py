@@ -79,7 +79,11 @@ class Settings:
             "cloud backend": self.cloud.backend,
             "cloud model": self.cloud.model,
             "cloud endpoint": self.cloud.azure_endpoint or self.cloud.base_url or "started by the course on 127.0.0.1",
-            "cloud key": "set" if self.cloud.api_key else "not needed" if self.cloud.backend == "local_service" else "missing",
+            "cloud key": "set"
+            if self.cloud.api_key
+            else "not needed"
+            if self.cloud.backend == "local_service"
+            else "missing",
         }
 
 
@@ -109,14 +113,18 @@ def _local_tier(env: Mapping[str, str]) -> LocalTier:
         backend = "gguf" if "LOCAL_GGUF_PATH" in env else "openai_compatible" if "LOCAL_BASE_URL" in env else "embedded"
     backend = backend.lower()
     if backend not in LOCAL_BACKENDS:
-        raise ConfigError(f"LOCAL_BACKEND={backend!r} is not one of {', '.join(LOCAL_BACKENDS)}. Fix or remove it in .env.")
+        raise ConfigError(
+            f"LOCAL_BACKEND={backend!r} is not one of {', '.join(LOCAL_BACKENDS)}. Fix or remove it in .env."
+        )
     api_key = _secret(env, "LOCAL_API_KEY")
     if backend == "embedded":
         return LocalTier()
     if backend == "gguf":
         path = Path(_require(env, "LOCAL_GGUF_PATH", "LOCAL_BACKEND=gguf")).expanduser()
         if not path.is_file():
-            raise ConfigError(f"LOCAL_GGUF_PATH points to {path}, which is not a file. Give the path of a .gguf model file.")
+            raise ConfigError(
+                f"LOCAL_GGUF_PATH points to {path}, which is not a file. Give the path of a .gguf model file."
+            )
         return LocalTier(backend, model=path.stem, gguf_path=path)
     if backend == "ollama":
         model = _require(env, "LOCAL_MODEL", "LOCAL_BACKEND=ollama (for example LOCAL_MODEL=llama3.2:1b)")
@@ -130,16 +138,26 @@ def _local_tier(env: Mapping[str, str]) -> LocalTier:
 def _cloud_tier(env: Mapping[str, str]) -> CloudTier:
     backend = env.get("CLOUD_BACKEND")
     if backend is None:
-        backend = "azure_openai" if "AZURE_OPENAI_ENDPOINT" in env else "openai" if "OPENAI_API_KEY" in env else "local_service"
+        backend = (
+            "azure_openai"
+            if "AZURE_OPENAI_ENDPOINT" in env
+            else "openai"
+            if "OPENAI_API_KEY" in env
+            else "local_service"
+        )
     backend = backend.lower()
     if backend not in CLOUD_BACKENDS:
-        raise ConfigError(f"CLOUD_BACKEND={backend!r} is not one of {', '.join(CLOUD_BACKENDS)}. Fix or remove it in .env.")
+        raise ConfigError(
+            f"CLOUD_BACKEND={backend!r} is not one of {', '.join(CLOUD_BACKENDS)}. Fix or remove it in .env."
+        )
     if backend == "local_service":
         return CloudTier()
     if backend == "openai":
         key = _secret(env, "OPENAI_API_KEY")
         if key is None:
-            raise ConfigError("CLOUD_BACKEND=openai needs OPENAI_API_KEY. Set it in .env, or remove CLOUD_BACKEND for the offline default.")
+            raise ConfigError(
+                "CLOUD_BACKEND=openai needs OPENAI_API_KEY. Set it in .env, or remove CLOUD_BACKEND for the offline default."
+            )
         return CloudTier(backend, env.get("OPENAI_MODEL", OPENAI_DEFAULT_MODEL), env.get("OPENAI_BASE_URL"), key)
     endpoint = _require(env, "AZURE_OPENAI_ENDPOINT", "CLOUD_BACKEND=azure_openai")
     key = _secret(env, "AZURE_OPENAI_API_KEY")
@@ -148,13 +166,19 @@ def _cloud_tier(env: Mapping[str, str]) -> CloudTier:
             f"AZURE_OPENAI_ENDPOINT is set ({endpoint}) but AZURE_OPENAI_API_KEY is not. "
             "Add the key to .env, or remove AZURE_OPENAI_ENDPOINT for the offline default."
         )
-    deployment = _require(env, "AZURE_OPENAI_DEPLOYMENT", "CLOUD_BACKEND=azure_openai (the name of your model deployment)")
-    return CloudTier(backend, deployment, None, key, endpoint, env.get("AZURE_OPENAI_API_VERSION", AZURE_DEFAULT_API_VERSION))
+    deployment = _require(
+        env, "AZURE_OPENAI_DEPLOYMENT", "CLOUD_BACKEND=azure_openai (the name of your model deployment)"
+    )
+    return CloudTier(
+        backend, deployment, None, key, endpoint, env.get("AZURE_OPENAI_API_VERSION", AZURE_DEFAULT_API_VERSION)
+    )
 
 
 def _require(env: Mapping[str, str], name: str, needed_by: str) -> str:
     if name not in env:
-        raise ConfigError(f"{needed_by} needs {name}. Set it in .env, or remove the backend setting for the offline default.")
+        raise ConfigError(
+            f"{needed_by} needs {name}. Set it in .env, or remove the backend setting for the offline default."
+        )
     return env[name]
 
 

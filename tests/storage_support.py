@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from modules.redis_server import RedisServer, RedisServerError, redis_server_executable
+from modules.labkit.redis_server import RedisServer, RedisServerError, redis_server_executable
 from modules.storage import ConversationStore, FileStore, SqliteStore
 from modules.storage.cipher import Cipher
 
@@ -28,7 +28,10 @@ def redis_server() -> Iterator[RedisServer]:
         message = "redis-server is not installed; install it with: apt-get install redis-server (Debian/Ubuntu) or brew install redis (macOS)."
         if os.environ.get("COURSE_SKIP_REDIS") == "1":
             pytest.skip(f"COURSE_SKIP_REDIS=1: {message}")
-        pytest.fail(f"{message} The Redis storage tests need a real server (set COURSE_SKIP_REDIS=1 to skip them).", pytrace=False)
+        pytest.fail(
+            f"{message} The Redis storage tests need a real server (set COURSE_SKIP_REDIS=1 to skip them).",
+            pytrace=False,
+        )
     try:
         server = RedisServer().start()
     except RedisServerError as error:
@@ -81,8 +84,11 @@ def fixed_cipher(fill: bytes = b"k") -> Cipher:
 
 def python_subprocess_env() -> dict[str, str]:
     """Environment for child Python processes: the project importable, output unbuffered."""
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]),
-            "PYTHONUNBUFFERED": "1"}
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 PYTHON = sys.executable

@@ -3,18 +3,21 @@ import socket
 import pytest
 from agent_framework.openai import OpenAIChatClient, OpenAIChatCompletionClient
 
-from modules.backends import cloud_chat_client, local_chat_client, start_tiers
 from modules.config import load_settings
-from modules.local_model import EmbeddedChatClient
-from modules.network_guard import NetworkBlockedError, network_disabled
-from modules.timing import time_stream
+from modules.labkit.network_guard import NetworkBlockedError, network_disabled
+from modules.tiers.clients import cloud_chat_client, local_chat_client, start_tiers
+from modules.tiers.local_model import EmbeddedChatClient
+from modules.tiers.timing import time_stream
 
 
 def test_offline_tiers_answer_and_the_service_stops():
     with start_tiers(load_settings(environ={"COURSE_OFFLINE": "1"}, env_file=None)) as tiers:
         assert isinstance(tiers.local_client, EmbeddedChatClient)
         assert tiers.cloud_client.client.base_url.host == "127.0.0.1"
-        local, cloud = tiers.answer("local", "Say hello.", max_tokens=8), tiers.answer("cloud", "Say hello.", max_tokens=8)
+        local, cloud = (
+            tiers.answer("local", "Say hello.", max_tokens=8),
+            tiers.answer("cloud", "Say hello.", max_tokens=8),
+        )
         import asyncio
 
         local, cloud = asyncio.run(_both(local, cloud))
@@ -29,7 +32,9 @@ async def _both(a, b):
 
 
 def test_real_backends_are_built_from_settings_without_calling_them():
-    settings = load_settings(environ={"OPENAI_API_KEY": "sk-x", "LOCAL_BACKEND": "ollama", "LOCAL_MODEL": "llama3.2:1b"}, env_file=None)
+    settings = load_settings(
+        environ={"OPENAI_API_KEY": "sk-x", "LOCAL_BACKEND": "ollama", "LOCAL_MODEL": "llama3.2:1b"}, env_file=None
+    )
     assert isinstance(local_chat_client(settings), OpenAIChatCompletionClient)
     cloud = cloud_chat_client(settings)
     assert isinstance(cloud, OpenAIChatClient) and cloud.model == "gpt-4o-mini"
@@ -41,8 +46,10 @@ def test_offline_cloud_tier_needs_a_service():
 
 
 def test_unknown_tier_is_rejected():
-    settings = load_settings(environ={"LOCAL_BACKEND": "ollama", "LOCAL_MODEL": "m", "OPENAI_API_KEY": "sk-x"}, env_file=None)
-    from modules.backends import Tiers
+    settings = load_settings(
+        environ={"LOCAL_BACKEND": "ollama", "LOCAL_MODEL": "m", "OPENAI_API_KEY": "sk-x"}, env_file=None
+    )
+    from modules.tiers.clients import Tiers
 
     with pytest.raises(ValueError, match="'local' or 'cloud'"):
         Tiers(settings, local_chat_client(settings), cloud_chat_client(settings)).client("edge")

@@ -28,8 +28,14 @@ def test_azure_needs_key_deployment_and_names_the_variable():
         settings(AZURE_OPENAI_ENDPOINT="https://x.openai.azure.com")
     with pytest.raises(ConfigError, match="AZURE_OPENAI_DEPLOYMENT"):
         settings(AZURE_OPENAI_ENDPOINT="https://x.openai.azure.com", AZURE_OPENAI_API_KEY=KEY)
-    s = settings(AZURE_OPENAI_ENDPOINT="https://x.openai.azure.com", AZURE_OPENAI_API_KEY=KEY, AZURE_OPENAI_DEPLOYMENT="gpt-4o")
-    assert (s.cloud.backend, s.cloud.model, s.cloud.azure_endpoint) == ("azure_openai", "gpt-4o", "https://x.openai.azure.com")
+    s = settings(
+        AZURE_OPENAI_ENDPOINT="https://x.openai.azure.com", AZURE_OPENAI_API_KEY=KEY, AZURE_OPENAI_DEPLOYMENT="gpt-4o"
+    )
+    assert (s.cloud.backend, s.cloud.model, s.cloud.azure_endpoint) == (
+        "azure_openai",
+        "gpt-4o",
+        "https://x.openai.azure.com",
+    )
 
 
 def test_explicit_openai_backend_without_key_is_a_clear_error():
@@ -82,7 +88,13 @@ def test_course_offline_ignores_every_endpoint():
 
 
 def test_secrets_never_in_repr_or_description():
-    s = settings(OPENAI_API_KEY=KEY, LOCAL_SERVICE_TOKEN="tok-secret-42", LOCAL_BACKEND="ollama", LOCAL_MODEL="m", LOCAL_API_KEY="local-secret")
+    s = settings(
+        OPENAI_API_KEY=KEY,
+        LOCAL_SERVICE_TOKEN="tok-secret-42",
+        LOCAL_BACKEND="ollama",
+        LOCAL_MODEL="m",
+        LOCAL_API_KEY="local-secret",
+    )
     shown = repr(s) + str(s.describe()) + repr(s.cloud) + repr(s.local) + repr(s.cloud.api_key)
     for secret in (KEY, "tok-secret-42", "local-secret"):
         assert secret not in shown

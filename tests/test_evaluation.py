@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from modules.evaluation import (
+from modules.routing.evaluation import (
     TierPrice,
     apgr,
     confusion_matrix,
@@ -18,7 +18,7 @@ from modules.evaluation import (
     random_curve,
     routing_metrics,
 )
-from modules.router import HybridRouter, RuleStrategy, load_routing_queries
+from modules.routing.router import HybridRouter, RuleStrategy, load_routing_queries
 
 Y_TRUE = ["local", "local", "cloud", "cloud", "cloud"]
 Y_PRED = ["local", "cloud", "cloud", "local", "cloud"]

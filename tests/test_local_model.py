@@ -1,8 +1,8 @@
 import pytest
 from agent_framework import Message
 
-from modules import local_model
-from modules.local_model import EmbeddedChatClient, ModelNotFoundError, default_model_path, load_model
+from modules.tiers import local_model
+from modules.tiers.local_model import EmbeddedChatClient, ModelNotFoundError, default_model_path, load_model
 
 
 def test_weights_ship_inside_the_package():
@@ -17,7 +17,9 @@ def test_model_loads_once_per_process():
 
 
 async def test_non_streaming_answer_with_usage():
-    response = await EmbeddedChatClient().get_response([Message("user", ["What is the capital of France?"])], options={"max_tokens": 24})
+    response = await EmbeddedChatClient().get_response(
+        [Message("user", ["What is the capital of France?"])], options={"max_tokens": 24}
+    )
     assert response.text.strip()
     usage = response.usage_details
     assert usage["input_token_count"] > 5
@@ -26,13 +28,17 @@ async def test_non_streaming_answer_with_usage():
 
 
 async def test_max_tokens_bounds_generation():
-    response = await EmbeddedChatClient(max_tokens=5).get_response([Message("user", ["Write a long story about the sea."])])
+    response = await EmbeddedChatClient(max_tokens=5).get_response(
+        [Message("user", ["Write a long story about the sea."])]
+    )
     assert response.usage_details["output_token_count"] <= 5
     assert response.finish_reason == "length"
 
 
 async def test_streaming_yields_pieces_that_add_up_to_the_final_text():
-    stream = EmbeddedChatClient().get_response([Message("user", ["Name three colours."])], stream=True, options={"max_tokens": 30})
+    stream = EmbeddedChatClient().get_response(
+        [Message("user", ["Name three colours."])], stream=True, options={"max_tokens": 30}
+    )
     pieces = [update.text async for update in stream]
     final = await stream.get_final_response()
     assert len([p for p in pieces if p]) > 3
@@ -46,7 +52,10 @@ async def test_agent_sends_the_whole_history_to_the_model():
     first = await agent.run("My name is Ada.", session=session)
     second = await agent.run("What is my name?", session=session)
     # The second prompt carries the first exchange, so it is longer by at least that much.
-    assert second.usage_details["input_token_count"] > first.usage_details["input_token_count"] + first.usage_details["output_token_count"]
+    assert (
+        second.usage_details["input_token_count"]
+        > first.usage_details["input_token_count"] + first.usage_details["output_token_count"]
+    )
     assert [m.role for m in session.state["in_memory"]["messages"]] == ["user", "assistant", "user", "assistant"]
 
 

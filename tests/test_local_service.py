@@ -11,8 +11,8 @@ import pytest
 from agent_framework import AgentSession
 from agent_framework.openai import OpenAIChatClient
 
-from modules.local_service import MAX_BODY_BYTES, MAX_INPUT_CHARS
-from modules.service_process import LocalService, ServiceStartError, running_local_service
+from modules.service.app import MAX_BODY_BYTES, MAX_INPUT_CHARS
+from modules.service.process import LocalService, ServiceStartError, running_local_service
 
 TOKEN = "test-token-7f3a"
 
@@ -34,16 +34,24 @@ def history(client, response_id):
 
 
 def test_health_reports_the_model(service):
-    assert httpx.get(f"http://127.0.0.1:{service.port}/health").json() == {"status": "ok", "model": "SmolLM2-135M-Instruct"}
+    assert httpx.get(f"http://127.0.0.1:{service.port}/health").json() == {
+        "status": "ok",
+        "model": "SmolLM2-135M-Instruct",
+    }
 
 
 def test_previous_response_id_chain_keeps_every_turn(client):
     first = client.responses.create(model="local-service", input="My name is Ada.", max_output_tokens=16)
-    second = client.responses.create(model="local-service", input="What is my name?", previous_response_id=first.id, max_output_tokens=16)
+    second = client.responses.create(
+        model="local-service", input="What is my name?", previous_response_id=first.id, max_output_tokens=16
+    )
     assert first.id.startswith("resp_") and second.id != first.id
     assert second.previous_response_id == first.id
     assert history(client, second.id) == [
-        ("user", "My name is Ada."), ("assistant", first.output_text), ("user", "What is my name?"), ("assistant", second.output_text),
+        ("user", "My name is Ada."),
+        ("assistant", first.output_text),
+        ("user", "What is my name?"),
+        ("assistant", second.output_text),
     ]
     # The model saw the first exchange: the second prompt is longer by at least that much.
     assert second.usage.input_tokens > first.usage.input_tokens + first.usage.output_tokens
@@ -51,8 +59,12 @@ def test_previous_response_id_chain_keeps_every_turn(client):
 
 def test_branching_from_an_earlier_response_keeps_both_branches(client):
     root = client.responses.create(model="local-service", input="Pick a colour.", max_output_tokens=8)
-    left = client.responses.create(model="local-service", input="Why that one?", previous_response_id=root.id, max_output_tokens=8)
-    right = client.responses.create(model="local-service", input="Pick another.", previous_response_id=root.id, max_output_tokens=8)
+    left = client.responses.create(
+        model="local-service", input="Why that one?", previous_response_id=root.id, max_output_tokens=8
+    )
+    right = client.responses.create(
+        model="local-service", input="Pick another.", previous_response_id=root.id, max_output_tokens=8
+    )
     left_history, right_history = history(client, left.id), history(client, right.id)
     assert left_history[:2] == right_history[:2] == history(client, root.id)
     assert left_history[2] == ("user", "Why that one?") and right_history[2] == ("user", "Pick another.")
@@ -62,15 +74,22 @@ def test_conversation_accumulates_turns(client):
     conversation = client.conversations.create(metadata={"topic": "test"})
     assert conversation.id.startswith("conv_")
     for text in ("Hello.", "How are you?"):
-        reply = client.responses.create(model="local-service", input=text, conversation=conversation.id, max_output_tokens=8)
+        reply = client.responses.create(
+            model="local-service", input=text, conversation=conversation.id, max_output_tokens=8
+        )
         assert reply.conversation.id == conversation.id
     items = client.conversations.items.list(conversation.id)
-    assert [(item.role, item.content[0].text) for item in items.data][::2] == [("user", "Hello."), ("user", "How are you?")]
+    assert [(item.role, item.content[0].text) for item in items.data][::2] == [
+        ("user", "Hello."),
+        ("user", "How are you?"),
+    ]
     assert client.conversations.retrieve(conversation.id).metadata == {"topic": "test"}
 
 
 def test_streaming_sends_text_deltas_and_stores_the_result(client):
-    events = list(client.responses.create(model="local-service", input="Count to three.", stream=True, max_output_tokens=20))
+    events = list(
+        client.responses.create(model="local-service", input="Count to three.", stream=True, max_output_tokens=20)
+    )
     deltas = [e.delta for e in events if e.type == "response.output_text.delta"]
     # A reply cut off by max_output_tokens ends with response.incomplete, as OpenAI's does.
     completed = [e for e in events if e.type in ("response.completed", "response.incomplete")]
@@ -114,7 +133,9 @@ def test_get_and_delete_a_response(client):
     ],
 )
 def test_bad_requests_get_openai_shaped_4xx(service, body, status, fragment):
-    reply = httpx.post(f"{service.base_url}/responses", content=body, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+    reply = httpx.post(
+        f"{service.base_url}/responses", content=body, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
+    )
     assert reply.status_code == status
     error = reply.json()["error"]
     assert fragment in error["message"] and error["type"] == "invalid_request_error"
@@ -142,7 +163,9 @@ def test_conversation_survives_a_restart(tmp_path):
     with running_local_service(tmp_path / "durable.sqlite3") as service:
         client = openai.OpenAI(base_url=service.base_url, api_key="x", max_retries=0)
         conversation = client.conversations.create()
-        first = client.responses.create(model="m", input="Remember: blue.", conversation=conversation.id, max_output_tokens=8)
+        first = client.responses.create(
+            model="m", input="Remember: blue.", conversation=conversation.id, max_output_tokens=8
+        )
         service.restart()
         client.responses.create(model="m", input="What did I say?", conversation=conversation.id, max_output_tokens=8)
         items = client.conversations.items.list(conversation.id).data
@@ -167,12 +190,17 @@ async def test_agent_continues_in_another_process_from_the_serialized_session(se
             print(session.service_session_id)
         asyncio.run(main())
     """)
-    result = subprocess.run([sys.executable, "-c", child], input=serialized, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", child], input=serialized, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     new_id = result.stdout.strip().splitlines()[-1]
     client = openai.OpenAI(base_url=service.base_url, api_key=TOKEN)
     turns = history(client, new_id)
-    assert [text for role, text in turns if role == "user"] == ["My favourite number is 7.", "What is my favourite number?"]
+    assert [text for role, text in turns if role == "user"] == [
+        "My favourite number is 7.",
+        "What is my favourite number?",
+    ]
     assert AgentSession.from_dict(json.loads(serialized)).service_session_id != new_id
 
 

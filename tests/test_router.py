@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from modules import text_classifier
-from modules.evaluation import routing_metrics
-from modules.router import (
+from modules.routing import classifier as text_classifier
+from modules.routing.evaluation import routing_metrics
+from modules.routing.router import (
     MODEL_PATH,
     AllTiersFailed,
     HybridRouter,
@@ -26,13 +26,21 @@ from modules.router import (
     train_model,
 )
 
-EASY = ["hi there!", "What is 17 * 23?", "convert 5 miles to km", "What does GDPR stand for?",
-        "Translate 'good morning' into Spanish", "thanks, bye"]
-HARD = ["Compare PostgreSQL and MongoDB for an inventory system with lots of relational data.",
-        "Write a Python function that parses a CSV of orders and returns monthly totals, with unit tests.",
-        "Threat model a mobile banking app that uses biometric login.",
-        "Plan a two-week trip through Japan for a family of four on a 6,000 euro budget.",
-        "Write a short story about a lighthouse keeper who finds a message in a bottle."]
+EASY = [
+    "hi there!",
+    "What is 17 * 23?",
+    "convert 5 miles to km",
+    "What does GDPR stand for?",
+    "Translate 'good morning' into Spanish",
+    "thanks, bye",
+]
+HARD = [
+    "Compare PostgreSQL and MongoDB for an inventory system with lots of relational data.",
+    "Write a Python function that parses a CSV of orders and returns monthly totals, with unit tests.",
+    "Threat model a mobile banking app that uses biometric login.",
+    "Plan a two-week trip through Japan for a family of four on a 6,000 euro budget.",
+    "Write a short story about a lighthouse keeper who finds a message in a bottle.",
+]
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +100,10 @@ def test_complexity_separates_easy_from_hard():
 def test_follow_ups_are_recognised():
     for q in ("and what about the second one?", "tell me more", "why?", "What do you mean?", "go on"):
         assert analyze_query(q).follow_up, q
-    for q in ("What is the capital of France?", "and then I walked home after a long day at the office and cooked dinner for everyone"):
+    for q in (
+        "What is the capital of France?",
+        "and then I walked home after a long day at the office and cooked dinner for everyone",
+    ):
         assert not analyze_query(q).follow_up, q
 
 
@@ -136,8 +147,11 @@ def test_shipped_model_is_current_and_small(train, test_split):
     assert MODEL_PATH.stat().st_size < 2_000_000
     fresh, shipped = LearnedStrategy(train_model(train["query"], train["label"])), LearnedStrategy.load()
     queries = list(test_split["query"][:50])
-    assert np.allclose([fresh.cloud_probability(q, analyze_query(q)) for q in queries],
-                       [shipped.cloud_probability(q, analyze_query(q)) for q in queries], atol=1e-6)
+    assert np.allclose(
+        [fresh.cloud_probability(q, analyze_query(q)) for q in queries],
+        [shipped.cloud_probability(q, analyze_query(q)) for q in queries],
+        atol=1e-6,
+    )
 
 
 def test_exported_tokenisation_matches_scikit_learn():
@@ -194,7 +208,9 @@ def test_follow_up_after_a_cloud_answer_stays_on_the_cloud(learned):
 def test_follow_up_after_a_local_answer_stays_local_unless_it_needs_the_cloud(learned):
     d = learned.route("tell me more", RoutingContext(previous_target="local"))
     assert d.target == "local" and "stays there" in d.reasons[0]
-    d = learned.route("and now write the full implementation in Python with tests", RoutingContext(previous_target="local"))
+    d = learned.route(
+        "and now write the full implementation in Python with tests", RoutingContext(previous_target="local")
+    )
     assert d.target == "cloud" and "escalates" in d.reasons[0]
 
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import time
 
 import pytest
-from storage_support import BACKENDS, store, fixed_cipher, make_store, read_raw, redis_server, reopen  # noqa: F401 - fixture
+from storage_support import BACKENDS, fixed_cipher, make_store, read_raw, reopen
 
+from modules.labkit.context_echo import ContextEchoClient
+from modules.labkit.sample import sample_record, sample_session
 from modules.storage import (
     ConversationNotFoundError,
     ConversationRecord,
     DecryptionError,
     InvalidConversationIdError,
 )
-from modules.storage.context_echo import ContextEchoClient
-from modules.storage.sample import sample_record, sample_session
 
 
 def test_save_then_load_returns_the_same_conversation(store):
@@ -24,9 +24,16 @@ def test_save_then_load_returns_the_same_conversation(store):
     assert size > 0
     assert loaded.session == record.session
     assert loaded.routing_metadata == record.routing_metadata
-    assert (loaded.user_id, loaded.tags, loaded.created_at, loaded.expires_at) == (record.user_id, record.tags, record.created_at, None)
+    assert (loaded.user_id, loaded.tags, loaded.created_at, loaded.expires_at) == (
+        record.user_id,
+        record.tags,
+        record.created_at,
+        None,
+    )
     assert loaded.updated_at == pytest.approx(record.updated_at)
-    assert [m.text for m in loaded.to_session().state["in_memory"]["messages"]] == [m.text for m in sample_session(12, seed=1).state["in_memory"]["messages"]]
+    assert [m.text for m in loaded.to_session().state["in_memory"]["messages"]] == [
+        m.text for m in sample_session(12, seed=1).state["in_memory"]["messages"]
+    ]
 
 
 async def test_a_loaded_session_continues_with_its_full_history(store):
@@ -116,7 +123,9 @@ def test_expired_conversations_are_not_loaded_and_cleanup_removes_them(store):
     assert store.load("live").expires_at == pytest.approx(live.expires_at)
 
 
-@pytest.mark.parametrize("bad_id", ["../escape", "a/b", "a\\b", "nul\x00byte", "with space", "*", "key:*", ".hidden", "", "x" * 129, 42])
+@pytest.mark.parametrize(
+    "bad_id", ["../escape", "a/b", "a\\b", "nul\x00byte", "with space", "*", "key:*", ".hidden", "", "x" * 129, 42]
+)
 def test_unsafe_ids_are_rejected_before_any_io(store, bad_id):
     record = sample_record(1, seed=12)
     record.conversation_id = bad_id
@@ -128,7 +137,9 @@ def test_unsafe_ids_are_rejected_before_any_io(store, bad_id):
     assert store.list(include_expired=True) == []
 
 
-@pytest.mark.parametrize("field,value", [("user_id", "../../etc"), ("user_id", "*"), ("tags", ["a:b"]), ("tags", ["ok", "x y"])])
+@pytest.mark.parametrize(
+    "field,value", [("user_id", "../../etc"), ("user_id", "*"), ("tags", ["a:b"]), ("tags", ["ok", "x y"])]
+)
 def test_unsafe_user_ids_and_tags_are_rejected(store, field, value):
     record = sample_record(1, seed=13)
     setattr(record, field, value)

@@ -8,6 +8,7 @@ import pickle
 import pytest
 from storage_support import PROJECT_ROOT, fixed_cipher
 
+from modules.labkit.sample import sample_record
 from modules.storage import (
     FORMAT_VERSION,
     MIGRATIONS,
@@ -22,7 +23,6 @@ from modules.storage import (
     from_seed_export,
     read_summary,
 )
-from modules.storage.sample import sample_record
 
 SAMPLES = PROJECT_ROOT / "data" / "conversations"
 V1_DOCUMENT = json.loads((SAMPLES / "v1_conv-v1.json").read_text())  # the course's first format (v1)
@@ -34,6 +34,7 @@ def _texts(record):
 
 
 # ---- the current version ---------------------------------------------------------------------------
+
 
 def test_envelope_is_a_readable_header_line_then_the_body():
     record = sample_record(1, seed=1)
@@ -72,6 +73,7 @@ def test_a_record_under_the_wrong_id_is_detected():
 
 # ---- migration and the seed format --------------------------------------------------------------------
 
+
 def test_v1_records_migrate_to_v2_on_load():
     assert 1 in MIGRATIONS
     record = decode("conv-v1", json.dumps(V1_DOCUMENT, indent=2).encode())
@@ -93,7 +95,10 @@ def test_seed_export_becomes_a_current_record():
     session = record.to_session()
     assert session.session_id == "session_123" and session.service_session_id is None  # one client-side history
     assert session.state["seed_import"] == {"service_thread_id": "thread_abc"}  # the old id, kept for reference
-    assert [(r["turn"], r["tier"], r["source"], r["latency_s"]) for r in record.routing_metadata] == [(1, "local", "local", 0.08), (2, "cloud", "foundry", 2.4)]
+    assert [(r["turn"], r["tier"], r["source"], r["latency_s"]) for r in record.routing_metadata] == [
+        (1, "local", "local", 0.08),
+        (2, "cloud", "foundry", 2.4),
+    ]
     assert record.routing_metadata[1]["details"] == {"complexity": "high"} and record.tags == ["imported-from-seed"]
     assert decode("session_123", encode(record)).session == record.session  # and it round-trips in v2
 
@@ -105,6 +110,7 @@ def test_seed_export_without_openai_messages_falls_back_to_the_old_thread_state(
 
 
 # ---- encryption -----------------------------------------------------------------------------------
+
 
 def test_encrypted_records_round_trip_and_hide_the_content():
     record, cipher = sample_record(3, seed=2), fixed_cipher()
@@ -152,7 +158,9 @@ def test_truncation_is_detected_for_every_codec(codec):
         decode(record.conversation_id, data[: len(data) // 2], cipher=options.get("cipher"))
 
 
-@pytest.mark.parametrize("data", [b"", b"\x00\x01garbage", b"{not json", b'{"format":"hybrid-router-conversation"', b"[1,2,3]"])
+@pytest.mark.parametrize(
+    "data", [b"", b"\x00\x01garbage", b"{not json", b'{"format":"hybrid-router-conversation"', b"[1,2,3]"]
+)
 def test_garbage_is_a_corrupt_record_error(data):
     with pytest.raises(CorruptRecordError, match="'conv-1'"):
         decode("conv-1", data)
@@ -167,6 +175,7 @@ def test_damaged_compressed_body_is_a_corrupt_record_error():
 
 
 # ---- the key itself --------------------------------------------------------------------------------
+
 
 def test_key_comes_from_the_environment_and_is_never_revealed():
     key = Cipher.generate_key()
@@ -192,7 +201,10 @@ def test_old_files_dropped_into_a_file_store_are_listed_loaded_and_rewritten_as_
     store = FileStore(tmp_path)
     store.path_of("conv-v1").write_text(json.dumps(V1_DOCUMENT))
     store.path_of("session_123").write_text(json.dumps(SEED_EXPORT))
-    assert {(s.conversation_id, s.version) for s in store.list()} == {("conv-v1", 1), ("session_123", 0)}  # the seed's export: no version
+    assert {(s.conversation_id, s.version) for s in store.list()} == {
+        ("conv-v1", 1),
+        ("session_123", 0),
+    }  # the seed's export: no version
     for conversation_id in ("conv-v1", "session_123"):
         store.save(store.load(conversation_id))
     assert {s.version for s in store.list()} == {2}

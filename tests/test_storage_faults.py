@@ -9,8 +9,18 @@ import textwrap
 import time
 
 import pytest
-from storage_support import BACKENDS, store, PROJECT_ROOT, PYTHON, fixed_cipher, make_store, python_subprocess_env, read_raw, redis_server, reopen, write_raw  # noqa: F401
+from storage_support import (
+    PROJECT_ROOT,
+    PYTHON,
+    fixed_cipher,
+    make_store,
+    python_subprocess_env,
+    read_raw,
+    reopen,
+    write_raw,
+)
 
+from modules.labkit.sample import sample_record
 from modules.storage import (
     ConversationNotFoundError,
     CorruptRecordError,
@@ -20,7 +30,6 @@ from modules.storage import (
     StorageUnavailableError,
     UnsupportedVersionError,
 )
-from modules.storage.sample import sample_record
 
 
 def _store_spec(store) -> dict:
@@ -34,8 +43,14 @@ def _store_spec(store) -> dict:
 
 
 def _spawn(code: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([PYTHON, "-c", textwrap.dedent(code), *args], cwd=PROJECT_ROOT, env=python_subprocess_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [PYTHON, "-c", textwrap.dedent(code), *args],
+        cwd=PROJECT_ROOT,
+        env=python_subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 # ---- a writer killed in the middle of a save --------------------------------------------------------
@@ -43,7 +58,7 @@ def _spawn(code: str, *args: str) -> subprocess.Popen:
 _WRITER = """
     import itertools, json, sys
     from modules.storage import FileStore, SqliteStore
-    from modules.storage.sample import sample_record
+    from modules.labkit.sample import sample_record
     spec = json.loads(sys.argv[1])
     if spec["backend"] == "file":
         store = FileStore(spec["location"], compress_above=None)
@@ -63,7 +78,9 @@ _WRITER = """
 
 
 def test_a_writer_killed_mid_save_leaves_the_previous_version_loadable(store):
-    expected = [sample_record(300, seed=seed, conversation_id="crash").session for seed in (1, 2)]  # as the writer alternates
+    expected = [
+        sample_record(300, seed=seed, conversation_id="crash").session for seed in (1, 2)
+    ]  # as the writer alternates
     for _ in range(2):
         writer = _spawn(_WRITER, json.dumps(_store_spec(store)))
         try:
@@ -85,7 +102,7 @@ _APPENDER = """
     import asyncio, os, sys, time
     from agent_framework import AgentSession
     from modules.storage import SqliteHistoryProvider, redis_history_provider
-    from modules.storage.context_echo import ContextEchoClient
+    from modules.labkit.context_echo import ContextEchoClient
     kind, location, session_id, name, turns, go = sys.argv[1:5] + [int(sys.argv[5]), sys.argv[6]]
 
     async def main():
@@ -136,6 +153,7 @@ async def test_two_writer_processes_appending_to_one_conversation_lose_no_messag
 
 # ---- hostile ids -------------------------------------------------------------------------------------
 
+
 def test_file_store_ids_cannot_escape_the_directory(tmp_path):
     store = FileStore(tmp_path / "conversations")
     before = sorted(p for p in tmp_path.rglob("*"))
@@ -176,25 +194,29 @@ def test_redis_keys_cannot_be_injected(redis_server):
 
 # ---- damaged records: typed errors, originals kept -----------------------------------------------------
 
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "bit-flip"])
 def test_a_corrupt_record_is_quarantined_never_deleted(store, tmp_path, request, damage):
     store = make_store(store.backend, tmp_path, request, cipher=fixed_cipher()) if damage == "bit-flip" else store
     record = sample_record(20, seed=5, conversation_id="damaged")
     store.save(record)
     good = read_raw(store, "damaged")
-    bad = {"garbage": b"\x00\xffnot a record", "truncated": good[: len(good) - 100],
-           "bit-flip": good[:-5] + bytes([good[-5] ^ 1]) + good[-4:]}[damage]
+    bad = {
+        "garbage": b"\x00\xffnot a record",
+        "truncated": good[: len(good) - 100],
+        "bit-flip": good[:-5] + bytes([good[-5] ^ 1]) + good[-4:],
+    }[damage]
     write_raw(store, "damaged", bad)
 
     with pytest.raises(CorruptRecordError) as error:
         store.load("damaged")
     assert "'damaged'" in str(error.value) and "moved aside" in str(error.value) and error.value.quarantined_to
-    assert store.quarantined("damaged") == [bad]           # the original bytes, kept
-    with pytest.raises(ConversationNotFoundError):          # the id is free for a fresh start...
+    assert store.quarantined("damaged") == [bad]  # the original bytes, kept
+    with pytest.raises(ConversationNotFoundError):  # the id is free for a fresh start...
         store.load("damaged")
     store.save(sample_record(2, seed=6, conversation_id="damaged"))
     assert store.load("damaged").message_count == 4
-    assert store.quarantined("damaged") == [bad]           # ...without touching the quarantined copy
+    assert store.quarantined("damaged") == [bad]  # ...without touching the quarantined copy
     assert store.delete_user_data("ana") == 1 and store.quarantined("damaged") == []  # erasure reaches it
 
 
@@ -219,15 +241,18 @@ def test_a_wrong_key_leaves_the_record_in_place(store):
 
 # ---- the backend itself fails ------------------------------------------------------------------------
 
+
 def test_an_unreachable_or_broken_backend_is_a_storage_unavailable_error(tmp_path):
-    from modules.redis_server import RedisServer
+    from modules.labkit.redis_server import RedisServer
     from modules.storage import SqliteStore
     from modules.storage.redis_store import RedisStore
 
     stopped = RedisServer().start()
     url = stopped.url
     stopped.stop()
-    with pytest.raises(StorageUnavailableError, match="'conv-1'.*Redis 127.0.0.1.*failed.*Check that the backend is running"):
+    with pytest.raises(
+        StorageUnavailableError, match="'conv-1'.*Redis 127.0.0.1.*failed.*Check that the backend is running"
+    ):
         RedisStore(url).load("conv-1")
 
     not_a_database = tmp_path / "notes.sqlite3"
@@ -239,10 +264,11 @@ def test_an_unreachable_or_broken_backend_is_a_storage_unavailable_error(tmp_pat
 
 # ---- the redis-server helper -------------------------------------------------------------------------
 
+
 def test_redis_server_helper_explains_a_missing_binary_and_a_busy_port(monkeypatch):
     import socket
 
-    from modules import redis_server as helper
+    from modules.labkit import redis_server as helper
 
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
@@ -251,5 +277,7 @@ def test_redis_server_helper_explains_a_missing_binary_and_a_busy_port(monkeypat
         with pytest.raises(helper.RedisServerError, match=f"Port {busy} on 127.0.0.1 is in use"):
             helper.RedisServer(busy).start()
     monkeypatch.setattr(helper, "redis_server_executable", lambda: None)
-    with pytest.raises(helper.RedisServerError, match="not installed.*apt-get install redis-server.*brew install redis"):
+    with pytest.raises(
+        helper.RedisServerError, match="not installed.*apt-get install redis-server.*brew install redis"
+    ):
         helper.RedisServer().start()

@@ -7,12 +7,18 @@ import sqlite3
 import pytest
 import redis.asyncio
 from agent_framework import AgentSession, Message
-from storage_support import fixed_cipher, redis_server  # noqa: F401 - fixture
+from storage_support import fixed_cipher
 
-from modules.storage import CorruptRecordError, DecryptionError, InvalidConversationIdError, SqliteHistoryProvider, redis_history_provider
-from modules.storage.context_echo import ContextEchoClient
+from modules.labkit.context_echo import ContextEchoClient
+from modules.labkit.redis_turn import run_turn_in_new_process
+from modules.storage import (
+    CorruptRecordError,
+    DecryptionError,
+    InvalidConversationIdError,
+    SqliteHistoryProvider,
+    redis_history_provider,
+)
 from modules.storage.history import COURSE_APPLICATION_ID
-from modules.storage.redis_turn import run_turn_in_new_process
 
 
 async def test_sqlite_history_appends_each_turn_and_serves_a_fresh_process(tmp_path):
@@ -25,7 +31,9 @@ async def test_sqlite_history_appends_each_turn_and_serves_a_fresh_process(tmp_p
         await agent.run(f"question {turn}", session=session)
         counts.append(history.message_count(session.session_id))
     assert counts == [2, 4, 6]  # each turn appends its two messages and rewrites nothing
-    assert session.to_dict()["state"] == {"sqlite_history": {}}  # the session carries only its id; the rows carry the history
+    assert session.to_dict()["state"] == {
+        "sqlite_history": {}
+    }  # the session carries only its id; the rows carry the history
     history.close()
 
     # Another process would do exactly this: a new provider on the same file, a session rebuilt from the id.

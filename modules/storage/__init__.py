@@ -12,7 +12,15 @@ per-message history providers), `errors` (typed errors). See docs/storage.md.
 """
 
 from modules.storage.cipher import ENCRYPTION_KEY_ENV, Cipher
-from modules.storage.envelope import DEFAULT_COMPRESS_ABOVE, FORMAT_VERSION, MIGRATIONS, decode, encode, from_seed_export, read_summary
+from modules.storage.envelope import (
+    DEFAULT_COMPRESS_ABOVE,
+    FORMAT_VERSION,
+    MIGRATIONS,
+    decode,
+    encode,
+    from_seed_export,
+    read_summary,
+)
 from modules.storage.errors import (
     ConversationNotFoundError,
     CorruptRecordError,
@@ -40,9 +48,30 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
-    "DEFAULT_COMPRESS_ABOVE", "ENCRYPTION_KEY_ENV", "FORMAT_VERSION", "MIGRATIONS",
-    "Cipher", "ConversationNotFoundError", "ConversationRecord", "ConversationStore", "ConversationSummary",
-    "CorruptRecordError", "DecryptionError", "EncryptionKeyError", "FileStore", "InvalidConversationIdError",
-    "RedisStore", "SqliteHistoryProvider", "SqliteStore", "StorageError", "StorageUnavailableError", "UnsupportedVersionError",
-    "decode", "encode", "from_seed_export", "read_summary", "redis_history_provider", "validate_conversation_id",
+    "DEFAULT_COMPRESS_ABOVE",
+    "ENCRYPTION_KEY_ENV",
+    "FORMAT_VERSION",
+    "MIGRATIONS",
+    "Cipher",
+    "ConversationNotFoundError",
+    "ConversationRecord",
+    "ConversationStore",
+    "ConversationSummary",
+    "CorruptRecordError",
+    "DecryptionError",
+    "EncryptionKeyError",
+    "FileStore",
+    "InvalidConversationIdError",
+    "RedisStore",
+    "SqliteHistoryProvider",
+    "SqliteStore",
+    "StorageError",
+    "StorageUnavailableError",
+    "UnsupportedVersionError",
+    "decode",
+    "encode",
+    "from_seed_export",
+    "read_summary",
+    "redis_history_provider",
+    "validate_conversation_id",
 ]

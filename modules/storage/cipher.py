@@ -35,8 +35,9 @@ class Cipher:
 
     def __init__(self, key: bytes) -> None:
         if not isinstance(key, bytes) or len(key) != _KEY_BYTES:
-            raise EncryptionKeyError(None, f"An encryption key must be exactly {_KEY_BYTES} bytes.",
-                                     "Create one with Cipher.generate_key().")
+            raise EncryptionKeyError(
+                None, f"An encryption key must be exactly {_KEY_BYTES} bytes.", "Create one with Cipher.generate_key()."
+            )
         self._aead = AESGCM(key)
         self.key_id = hashlib.sha256(b"conversation-key-id:" + key).hexdigest()[:8]
 
@@ -53,8 +54,11 @@ class Cipher:
             key = b""
         if len(key) != _KEY_BYTES:
             # Never echo the text: it is (a mistyped) secret.
-            raise EncryptionKeyError(None, f"{source} is not a valid key: it must be {_KEY_BYTES} bytes in URL-safe base64 (44 characters).",
-                                     "Create one with Cipher.generate_key().")
+            raise EncryptionKeyError(
+                None,
+                f"{source} is not a valid key: it must be {_KEY_BYTES} bytes in URL-safe base64 (44 characters).",
+                "Create one with Cipher.generate_key().",
+            )
         return cls(key)
 
     @classmethod
@@ -84,4 +88,6 @@ class Cipher:
         return f"Cipher({self.name}, key_id={self.key_id})"
 
     def __reduce__(self) -> object:
-        raise TypeError("A Cipher holds a secret key and is not picklable; build it from the environment in each process.")
+        raise TypeError(
+            "A Cipher holds a secret key and is not picklable; build it from the environment in each process."
+        )

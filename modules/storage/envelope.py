@@ -38,7 +38,9 @@ _INDEX_FIELDS = ("user_id", "tags", "created_at", "updated_at", "expires_at")
 _REMEDY_CORRUPT = "Restore it from a backup, or delete it and start a new conversation."
 
 
-def encode(record: ConversationRecord, *, compress_above: int | None = DEFAULT_COMPRESS_ABOVE, cipher: Cipher | None = None) -> bytes:
+def encode(
+    record: ConversationRecord, *, compress_above: int | None = DEFAULT_COMPRESS_ABOVE, cipher: Cipher | None = None
+) -> bytes:
     """The record as envelope bytes (current FORMAT_VERSION). `compress_above=None` never compresses."""
     validate_conversation_id(record.conversation_id)
     body = _json_bytes({"session": record.session, "routing_metadata": record.routing_metadata})
@@ -46,9 +48,17 @@ def encode(record: ConversationRecord, *, compress_above: int | None = DEFAULT_C
     if compress_above is not None and len(body) > compress_above:
         body = zlib.compress(body, 6)
         codec.append("zlib")
-    header: dict[str, Any] = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "conversation_id": record.conversation_id,
-                              "user_id": record.user_id, "tags": list(record.tags), "created_at": record.created_at,
-                              "updated_at": record.updated_at, "expires_at": record.expires_at, "codec": codec}
+    header: dict[str, Any] = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "conversation_id": record.conversation_id,
+        "user_id": record.user_id,
+        "tags": list(record.tags),
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "expires_at": record.expires_at,
+        "codec": codec,
+    }
     if cipher is None:
         header["body_bytes"] = len(body)
         return _json_bytes(header) + b"\n" + body
@@ -74,8 +84,12 @@ def decode(conversation_id: str, data: bytes, *, cipher: Cipher | None = None) -
         return _record_from_document(conversation_id, migrate(conversation_id, document))
     if isinstance(document, dict) and is_seed_export(document):
         return from_seed_export(document, conversation_id=conversation_id)
-    raise CorruptRecordError(conversation_id, "the stored bytes are not a conversation record (no readable header; "
-                             "truncated, overwritten, or not written by this course).", _REMEDY_CORRUPT)
+    raise CorruptRecordError(
+        conversation_id,
+        "the stored bytes are not a conversation record (no readable header; "
+        "truncated, overwritten, or not written by this course).",
+        _REMEDY_CORRUPT,
+    )
 
 
 def read_summary(conversation_id: str, data: bytes) -> ConversationSummary:
@@ -87,9 +101,17 @@ def read_summary(conversation_id: str, data: bytes) -> ConversationSummary:
         version = (_json_or_none(data) or {}).get("version", 0)
         header = {"version": version, "codec": ["json"], **{name: getattr(record, name) for name in _INDEX_FIELDS}}
     try:
-        return ConversationSummary(conversation_id, header["user_id"], tuple(header["tags"]), float(header["created_at"]),
-                                   float(header["updated_at"]), header["expires_at"], int(header["version"]),
-                                   tuple(header["codec"]), len(data))
+        return ConversationSummary(
+            conversation_id,
+            header["user_id"],
+            tuple(header["tags"]),
+            float(header["created_at"]),
+            float(header["updated_at"]),
+            header["expires_at"],
+            int(header["version"]),
+            tuple(header["codec"]),
+            len(data),
+        )
     except (KeyError, TypeError, ValueError):
         raise CorruptRecordError(conversation_id, "the record header is incomplete.", _REMEDY_CORRUPT) from None
 
@@ -99,79 +121,137 @@ def read_summary(conversation_id: str, data: bytes) -> ConversationSummary:
 _GCM_OVERHEAD = 12 + 16  # nonce + tag
 
 
-def _decode_envelope(conversation_id: str, header: dict[str, Any], header_line: bytes, body: bytes, cipher: Cipher | None) -> ConversationRecord:
+def _decode_envelope(
+    conversation_id: str, header: dict[str, Any], header_line: bytes, body: bytes, cipher: Cipher | None
+) -> ConversationRecord:
     version = header.get("version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise UnsupportedVersionError(conversation_id, f"the record is format version {version!r}; this code reads versions up to {FORMAT_VERSION}.",
-                                      "Upgrade the course package (pip install -r requirements.txt) to read it; the record was left untouched.")
+        raise UnsupportedVersionError(
+            conversation_id,
+            f"the record is format version {version!r}; this code reads versions up to {FORMAT_VERSION}.",
+            "Upgrade the course package (pip install -r requirements.txt) to read it; the record was left untouched.",
+        )
     if version < FORMAT_VERSION:  # a future v3 would migrate here; v2 is the first enveloped version
-        raise UnsupportedVersionError(conversation_id, f"enveloped format version {version} does not exist.", _REMEDY_CORRUPT)
+        raise UnsupportedVersionError(
+            conversation_id, f"enveloped format version {version} does not exist.", _REMEDY_CORRUPT
+        )
     if header.get("conversation_id") != conversation_id:
-        raise CorruptRecordError(conversation_id, f"the stored record belongs to conversation {header.get('conversation_id')!r:.80}, not this one "
-                                 "(a file or key was copied or renamed).", "Store it under its own id, or delete it.")
+        raise CorruptRecordError(
+            conversation_id,
+            f"the stored record belongs to conversation {header.get('conversation_id')!r:.80}, not this one "
+            "(a file or key was copied or renamed).",
+            "Store it under its own id, or delete it.",
+        )
     if header.get("body_bytes") != len(body):
-        raise CorruptRecordError(conversation_id, f"the record is truncated or padded: its header announces {header.get('body_bytes')} body bytes, "
-                                 f"{len(body)} are stored (an interrupted copy or disk fault).", _REMEDY_CORRUPT)
+        raise CorruptRecordError(
+            conversation_id,
+            f"the record is truncated or padded: its header announces {header.get('body_bytes')} body bytes, "
+            f"{len(body)} are stored (an interrupted copy or disk fault).",
+            _REMEDY_CORRUPT,
+        )
     codec = header.get("codec")
     if not isinstance(codec, list) or not codec or codec[0] != "json" or not set(codec[1:]) <= {"zlib", Cipher.name}:
-        raise UnsupportedVersionError(conversation_id, f"unknown codec {codec!r:.80}.", "Upgrade the course package to read it; the record was left untouched.")
+        raise UnsupportedVersionError(
+            conversation_id,
+            f"unknown codec {codec!r:.80}.",
+            "Upgrade the course package to read it; the record was left untouched.",
+        )
     for step in reversed(codec[1:]):
-        body = _decrypt(conversation_id, header, header_line, body, cipher) if step == Cipher.name else _decompress(conversation_id, body)
+        body = (
+            _decrypt(conversation_id, header, header_line, body, cipher)
+            if step == Cipher.name
+            else _decompress(conversation_id, body)
+        )
     return _record_from_document(conversation_id, {**header, **_json_body(conversation_id, body)})
 
 
-def _decrypt(conversation_id: str, header: dict[str, Any], header_line: bytes, body: bytes, cipher: Cipher | None) -> bytes:
+def _decrypt(
+    conversation_id: str, header: dict[str, Any], header_line: bytes, body: bytes, cipher: Cipher | None
+) -> bytes:
     key_id = header.get("key_id")
     if cipher is None:
-        raise DecryptionError(conversation_id, f"the record is encrypted (key id {key_id}) and no key is configured.",
-                              "Set CONVERSATION_ENCRYPTION_KEY to the key it was saved with and create the store with cipher=Cipher.from_env().")
+        raise DecryptionError(
+            conversation_id,
+            f"the record is encrypted (key id {key_id}) and no key is configured.",
+            "Set CONVERSATION_ENCRYPTION_KEY to the key it was saved with and create the store with cipher=Cipher.from_env().",
+        )
     if key_id != cipher.key_id:
-        raise DecryptionError(conversation_id, f"the record was encrypted with key id {key_id}, but the configured key has id {cipher.key_id}.",
-                              "Set CONVERSATION_ENCRYPTION_KEY to the key it was saved with; the record was left untouched.")
+        raise DecryptionError(
+            conversation_id,
+            f"the record was encrypted with key id {key_id}, but the configured key has id {cipher.key_id}.",
+            "Set CONVERSATION_ENCRYPTION_KEY to the key it was saved with; the record was left untouched.",
+        )
     try:
         return cipher.decrypt(body, associated_data=header_line)
     except InvalidTag:
-        raise CorruptRecordError(conversation_id, "the encrypted record failed authentication: it was altered or truncated after it was written.",
-                                 _REMEDY_CORRUPT) from None
+        raise CorruptRecordError(
+            conversation_id,
+            "the encrypted record failed authentication: it was altered or truncated after it was written.",
+            _REMEDY_CORRUPT,
+        ) from None
 
 
 def _decompress(conversation_id: str, body: bytes) -> bytes:
     try:
         return zlib.decompress(body)
     except zlib.error as error:
-        raise CorruptRecordError(conversation_id, f"the compressed body is damaged ({error}).", _REMEDY_CORRUPT) from None
+        raise CorruptRecordError(
+            conversation_id, f"the compressed body is damaged ({error}).", _REMEDY_CORRUPT
+        ) from None
 
 
 def _json_body(conversation_id: str, body: bytes) -> dict[str, Any]:
     document = _json_or_none(body)
     if not isinstance(document, dict):
-        raise CorruptRecordError(conversation_id, "the record body is not valid JSON (damaged or truncated).", _REMEDY_CORRUPT)
+        raise CorruptRecordError(
+            conversation_id, "the record body is not valid JSON (damaged or truncated).", _REMEDY_CORRUPT
+        )
     return document
 
 
 def _record_from_document(conversation_id: str, document: dict[str, Any]) -> ConversationRecord:
     session = document.get("session")
     if not (isinstance(session, dict) and isinstance(session.get("session_id"), str)):
-        raise CorruptRecordError(conversation_id, "the record holds no serialized AgentSession (missing 'session.session_id').", _REMEDY_CORRUPT)
+        raise CorruptRecordError(
+            conversation_id,
+            "the record holds no serialized AgentSession (missing 'session.session_id').",
+            _REMEDY_CORRUPT,
+        )
     try:
         return ConversationRecord(
-            conversation_id=conversation_id, session=session, user_id=document.get("user_id"),
-            routing_metadata=list(document.get("routing_metadata") or []), tags=list(document.get("tags") or []),
-            created_at=float(document["created_at"]), updated_at=float(document["updated_at"]),
-            expires_at=None if document.get("expires_at") is None else float(document["expires_at"]))
+            conversation_id=conversation_id,
+            session=session,
+            user_id=document.get("user_id"),
+            routing_metadata=list(document.get("routing_metadata") or []),
+            tags=list(document.get("tags") or []),
+            created_at=float(document["created_at"]),
+            updated_at=float(document["updated_at"]),
+            expires_at=None if document.get("expires_at") is None else float(document["expires_at"]),
+        )
     except (KeyError, TypeError, ValueError):
-        raise CorruptRecordError(conversation_id, "the record's timestamps are missing or not numbers.", _REMEDY_CORRUPT) from None
+        raise CorruptRecordError(
+            conversation_id, "the record's timestamps are missing or not numbers.", _REMEDY_CORRUPT
+        ) from None
 
 
 # ---- older versions ------------------------------------------------------------------------------
+
 
 def _v1_to_v2(document: dict[str, Any]) -> dict[str, Any]:
     """v1 (the course's first format): one JSON document, ISO-8601 timestamps, routing metadata under
     "routing", no tags or expiry. v2 moved the index fields into a header and uses epoch seconds."""
     created = _epoch(document.get("created_at") or document.get("saved_at")) or 0.0
-    return {"version": 2, "conversation_id": document.get("conversation_id"), "user_id": document.get("user_id"),
-            "session": document.get("session"), "routing_metadata": list(document.get("routing") or []),
-            "tags": [], "created_at": created, "updated_at": _epoch(document.get("saved_at")) or created, "expires_at": None}
+    return {
+        "version": 2,
+        "conversation_id": document.get("conversation_id"),
+        "user_id": document.get("user_id"),
+        "session": document.get("session"),
+        "routing_metadata": list(document.get("routing") or []),
+        "tags": [],
+        "created_at": created,
+        "updated_at": _epoch(document.get("saved_at")) or created,
+        "expires_at": None,
+    }
 
 
 # version N -> function producing version N+1; add one entry per format change.
@@ -184,8 +264,11 @@ def migrate(conversation_id: str, document: dict[str, Any]) -> dict[str, Any]:
     while version != FORMAT_VERSION:
         step = MIGRATIONS.get(version) if isinstance(version, int) else None
         if step is None:
-            raise UnsupportedVersionError(conversation_id, f"no migration from format version {version!r:.40} (known: {sorted(MIGRATIONS)} -> {FORMAT_VERSION}).",
-                                          "Upgrade the course package; the record was left untouched.")
+            raise UnsupportedVersionError(
+                conversation_id,
+                f"no migration from format version {version!r:.40} (known: {sorted(MIGRATIONS)} -> {FORMAT_VERSION}).",
+                "Upgrade the course package; the record was left untouched.",
+            )
         document = step(document)
         version = document["version"]
     return document
@@ -193,7 +276,11 @@ def migrate(conversation_id: str, document: dict[str, Any]) -> dict[str, Any]:
 
 def is_seed_export(document: dict[str, Any]) -> bool:
     """The seed guide's `persist_to_storage()` JSON: a session id and routing metadata, no version."""
-    return "version" not in document and isinstance(document.get("session_id"), str) and isinstance(document.get("routing_metadata"), list)
+    return (
+        "version" not in document
+        and isinstance(document.get("session_id"), str)
+        and isinstance(document.get("routing_metadata"), list)
+    )
 
 
 def from_seed_export(document: dict[str, Any], *, conversation_id: str | None = None) -> ConversationRecord:
@@ -210,7 +297,9 @@ def from_seed_export(document: dict[str, Any], *, conversation_id: str | None = 
     thread_state = document.get("thread_state") or {}
     openai_messages = document.get("messages") or []
     old_thread_messages = (thread_state.get("chat_message_store_state") or {}).get("messages") or []
-    messages = [_message_from_openai(m) for m in openai_messages] or [_message_from_old_chat_message(m) for m in old_thread_messages]
+    messages = [_message_from_openai(m) for m in openai_messages] or [
+        _message_from_old_chat_message(m) for m in old_thread_messages
+    ]
     session = AgentSession(session_id=conversation_id)
     if messages:
         session.state["in_memory"] = {"messages": messages}
@@ -218,9 +307,14 @@ def from_seed_export(document: dict[str, Any], *, conversation_id: str | None = 
         session.state["seed_import"] = {"service_thread_id": thread_state["service_thread_id"]}
     created = _epoch(document.get("created_at")) or 0.0
     return ConversationRecord(
-        conversation_id=conversation_id, session=session.to_dict(), user_id=document.get("user_id"),
+        conversation_id=conversation_id,
+        session=session.to_dict(),
+        user_id=document.get("user_id"),
         routing_metadata=[_routing_from_seed(entry) for entry in document["routing_metadata"]],
-        tags=["imported-from-seed"], created_at=created, updated_at=_epoch(document.get("last_updated")) or created)
+        tags=["imported-from-seed"],
+        created_at=created,
+        updated_at=_epoch(document.get("last_updated")) or created,
+    )
 
 
 def _message_from_openai(message: dict[str, Any]) -> Message:
@@ -232,19 +326,30 @@ def _message_from_openai(message: dict[str, Any]) -> Message:
 
 def _message_from_old_chat_message(message: dict[str, Any]) -> Message:
     role = message.get("role")
-    role = role.get("value") if isinstance(role, dict) else role  # old Role objects serialized as {"type": "role", "value": ...}
-    texts = [c.get("text", "") for c in message.get("contents") or [] if isinstance(c, dict) and c.get("type") == "text"]
+    role = (
+        role.get("value") if isinstance(role, dict) else role
+    )  # old Role objects serialized as {"type": "role", "value": ...}
+    texts = [
+        c.get("text", "") for c in message.get("contents") or [] if isinstance(c, dict) and c.get("type") == "text"
+    ]
     return Message(role or "user", ["".join(texts)])
 
 
 def _routing_from_seed(entry: dict[str, Any]) -> dict[str, Any]:
     source = entry.get("source", "unknown")
-    return {"turn": entry.get("exchange_id"), "at": _epoch(entry.get("timestamp")), "tier": "local" if source == "local" else "cloud",
-            "source": source, "latency_s": entry.get("response_time"), "model_switch": entry.get("model_switch", False),
-            "details": entry.get("metadata") or {}}
+    return {
+        "turn": entry.get("exchange_id"),
+        "at": _epoch(entry.get("timestamp")),
+        "tier": "local" if source == "local" else "cloud",
+        "source": source,
+        "latency_s": entry.get("response_time"),
+        "model_switch": entry.get("model_switch", False),
+        "details": entry.get("metadata") or {},
+    }
 
 
 # ---- small helpers -------------------------------------------------------------------------------
+
 
 def _json_bytes(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

@@ -13,7 +13,11 @@ _MAX_SHOWN_ID = 80
 def shown_id(conversation_id: object) -> str:
     """A safe, bounded rendering of a conversation id for messages."""
     text = repr(conversation_id)
-    return text if len(text) <= _MAX_SHOWN_ID else f"{text[:_MAX_SHOWN_ID - 3]}...' ({len(str(conversation_id))} characters)"
+    return (
+        text
+        if len(text) <= _MAX_SHOWN_ID
+        else f"{text[: _MAX_SHOWN_ID - 3]}...' ({len(str(conversation_id))} characters)"
+    )
 
 
 class StorageError(Exception):
@@ -41,7 +45,9 @@ class CorruptRecordError(StorageError):
     `quarantined_to` says where the original bytes were moved; they are never deleted.
     """
 
-    def __init__(self, conversation_id: object, cause: str, remedy: str = "", *, quarantined_to: str | None = None) -> None:
+    def __init__(
+        self, conversation_id: object, cause: str, remedy: str = "", *, quarantined_to: str | None = None
+    ) -> None:
         self.quarantined_to = quarantined_to
         if quarantined_to:
             remedy = f"The original bytes were moved aside to {quarantined_to} (nothing was deleted). {remedy}".strip()

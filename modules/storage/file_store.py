@@ -31,7 +31,13 @@ class FileStore(ConversationStore):
     backend = "file"
     unavailable_errors = (OSError,)  # permission denied, disk full, directory removed
 
-    def __init__(self, directory: Path | str, *, cipher: Cipher | None = None, compress_above: int | None = DEFAULT_COMPRESS_ABOVE) -> None:
+    def __init__(
+        self,
+        directory: Path | str,
+        *,
+        cipher: Cipher | None = None,
+        compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
+    ) -> None:
         super().__init__(cipher=cipher, compress_above=compress_above)
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -126,7 +132,11 @@ class FileStore(ConversationStore):
         if not folder.is_dir():
             return []
         # Name is "<id>.<time_ns>.corrupt"; ids may contain dots, so split from the right.
-        files = [p for p in folder.glob("*.corrupt") if conversation_id is None or p.name.rsplit(".", 2)[0] == conversation_id]
+        files = [
+            p
+            for p in folder.glob("*.corrupt")
+            if conversation_id is None or p.name.rsplit(".", 2)[0] == conversation_id
+        ]
         return sorted(files, key=lambda p: int(p.name.rsplit(".", 2)[1]))
 
 

@@ -52,11 +52,26 @@ class SqliteHistoryProvider(HistoryProvider):
 
     DEFAULT_SOURCE_ID = "sqlite_history"
 
-    def __init__(self, path: Path | str, *, source_id: str = DEFAULT_SOURCE_ID, cipher: Cipher | None = None,
-                 load_messages: bool = True, store_inputs: bool = True, store_outputs: bool = True,
-                 store_context_messages: bool = False, store_context_from: set[str] | None = None) -> None:
-        super().__init__(source_id, load_messages=load_messages, store_inputs=store_inputs, store_outputs=store_outputs,
-                         store_context_messages=store_context_messages, store_context_from=store_context_from)
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        source_id: str = DEFAULT_SOURCE_ID,
+        cipher: Cipher | None = None,
+        load_messages: bool = True,
+        store_inputs: bool = True,
+        store_outputs: bool = True,
+        store_context_messages: bool = False,
+        store_context_from: set[str] | None = None,
+    ) -> None:
+        super().__init__(
+            source_id,
+            load_messages=load_messages,
+            store_inputs=store_inputs,
+            store_outputs=store_outputs,
+            store_context_messages=store_context_messages,
+            store_context_from=store_context_from,
+        )
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.cipher = cipher
@@ -69,12 +84,15 @@ class SqliteHistoryProvider(HistoryProvider):
 
     # ---- HistoryProvider ----------------------------------------------------------------------
 
-    async def get_messages(self, session_id: str | None, *, state: dict[str, Any] | None = None, **kwargs: Any) -> list[Message]:
+    async def get_messages(
+        self, session_id: str | None, *, state: dict[str, Any] | None = None, **kwargs: Any
+    ) -> list[Message]:
         """All stored messages of the session, oldest first."""
         return await asyncio.to_thread(self.read, session_id)
 
-    async def save_messages(self, session_id: str | None, messages: Sequence[Message], *,
-                            state: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    async def save_messages(
+        self, session_id: str | None, messages: Sequence[Message], *, state: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         """Append the run's new messages (the framework passes only those, never the loaded history)."""
         if messages:
             await asyncio.to_thread(self.append, session_id, messages)
@@ -85,13 +103,24 @@ class SqliteHistoryProvider(HistoryProvider):
         session_id = validate_conversation_id(session_id, "session id")
         aad = self._associated_data(session_id)
         now = time.time()
-        rows = [(self.source_id, session_id, now, self.cipher.key_id if self.cipher else None, self._seal(_message_json(m), aad))
-                for m in messages]
+        rows = [
+            (
+                self.source_id,
+                session_id,
+                now,
+                self.cipher.key_id if self.cipher else None,
+                self._seal(_message_json(m), aad),
+            )
+            for m in messages
+        ]
         with self._lock:
             # One transaction per turn: another process's turn lands wholly before or after this one.
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.executemany("INSERT INTO messages (source_id, session_id, created_at, key_id, message) VALUES (?, ?, ?, ?, ?)", rows)
+                self._db.executemany(
+                    "INSERT INTO messages (source_id, session_id, created_at, key_id, message) VALUES (?, ?, ?, ?, ?)",
+                    rows,
+                )
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
@@ -100,21 +129,27 @@ class SqliteHistoryProvider(HistoryProvider):
     def read(self, session_id: str | None) -> list[Message]:
         session_id = validate_conversation_id(session_id, "session id")
         with self._lock:
-            rows = self._db.execute("SELECT seq, key_id, message FROM messages WHERE source_id = ? AND session_id = ? ORDER BY seq",
-                                    (self.source_id, session_id)).fetchall()
+            rows = self._db.execute(
+                "SELECT seq, key_id, message FROM messages WHERE source_id = ? AND session_id = ? ORDER BY seq",
+                (self.source_id, session_id),
+            ).fetchall()
         aad = self._associated_data(session_id)
         return [self._message(session_id, seq, key_id, bytes(blob), aad) for seq, key_id, blob in rows]
 
     def message_count(self, session_id: str) -> int:
         with self._lock:
-            return self._db.execute("SELECT count(*) FROM messages WHERE source_id = ? AND session_id = ?",
-                                    (self.source_id, validate_conversation_id(session_id, "session id"))).fetchone()[0]
+            return self._db.execute(
+                "SELECT count(*) FROM messages WHERE source_id = ? AND session_id = ?",
+                (self.source_id, validate_conversation_id(session_id, "session id")),
+            ).fetchone()[0]
 
     def clear(self, session_id: str) -> int:
         """Delete the session's history; returns the number of messages deleted."""
         with self._lock:
-            return self._db.execute("DELETE FROM messages WHERE source_id = ? AND session_id = ?",
-                                    (self.source_id, validate_conversation_id(session_id, "session id"))).rowcount
+            return self._db.execute(
+                "DELETE FROM messages WHERE source_id = ? AND session_id = ?",
+                (self.source_id, validate_conversation_id(session_id, "session id")),
+            ).rowcount
 
     def close(self) -> None:
         with self._lock:
@@ -133,18 +168,27 @@ class SqliteHistoryProvider(HistoryProvider):
         if key_id is not None:
             if self.cipher is None or self.cipher.key_id != key_id:
                 have = f"the configured key has id {self.cipher.key_id}" if self.cipher else "no key is configured"
-                raise DecryptionError(session_id, f"history message {seq} is encrypted with key id {key_id} and {have}.",
-                                      "Set CONVERSATION_ENCRYPTION_KEY to the key it was written with.")
+                raise DecryptionError(
+                    session_id,
+                    f"history message {seq} is encrypted with key id {key_id} and {have}.",
+                    "Set CONVERSATION_ENCRYPTION_KEY to the key it was written with.",
+                )
             try:
                 blob = self.cipher.decrypt(blob, associated_data=aad)
             except InvalidTag:
-                raise CorruptRecordError(session_id, f"history message {seq} failed authentication (altered after it was written).",
-                                         "Delete that row or restore the file from a backup.") from None
+                raise CorruptRecordError(
+                    session_id,
+                    f"history message {seq} failed authentication (altered after it was written).",
+                    "Delete that row or restore the file from a backup.",
+                ) from None
         try:
             return Message.from_dict(_json_loads(blob))
         except (ValueError, TypeError, KeyError) as error:
-            raise CorruptRecordError(session_id, f"history message {seq} is not a readable message ({type(error).__name__}).",
-                                     "Delete that row or restore the file from a backup.") from None
+            raise CorruptRecordError(
+                session_id,
+                f"history message {seq} is not a readable message ({type(error).__name__}).",
+                "Delete that row or restore the file from a backup.",
+            ) from None
 
 
 def _message_json(message: Message) -> bytes:

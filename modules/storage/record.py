@@ -32,8 +32,10 @@ def validate_conversation_id(value: object, what: str = "conversation id") -> st
     """
     if isinstance(value, str) and _SAFE_ID.fullmatch(value):
         return value
-    rule = ("it must be 1-128 characters of letters, digits, '.', '_', '-', '@', starting with a letter or digit "
-            "(no '/', '..', spaces, NUL, '*', ':' or other path/key characters).")
+    rule = (
+        "it must be 1-128 characters of letters, digits, '.', '_', '-', '@', starting with a letter or digit "
+        "(no '/', '..', spaces, NUL, '*', ':' or other path/key characters)."
+    )
     if not isinstance(value, str):
         cause = f"a {what} must be a string, not {type(value).__name__}."
     elif what == "conversation id":
@@ -41,7 +43,9 @@ def validate_conversation_id(value: object, what: str = "conversation id") -> st
     else:
         cause = f"{what} {shown_id(value)} is not allowed: {rule}"
     conversation_id = value if what == "conversation id" and isinstance(value, str) else None
-    raise InvalidConversationIdError(conversation_id, cause, "Use the session's id (a UUID) or a slug such as 'ana-2025-12-04'.")
+    raise InvalidConversationIdError(
+        conversation_id, cause, "Use the session's id (a UUID) or a slug such as 'ana-2025-12-04'."
+    )
 
 
 @dataclass
@@ -107,12 +111,18 @@ class ConversationRecord:
     @property
     def message_count(self) -> int:
         """Messages kept client-side in the session (0 for service-managed sessions)."""
-        return sum(len(value.get("messages", [])) for value in self.session.get("state", {}).values() if isinstance(value, dict))
+        return sum(
+            len(value.get("messages", []))
+            for value in self.session.get("state", {}).values()
+            if isinstance(value, dict)
+        )
 
     def __repr__(self) -> str:
         # Short on purpose: a record's repr must not dump the conversation into logs.
-        return (f"ConversationRecord({self.conversation_id!r}, user_id={self.user_id!r}, messages={self.message_count}, "
-                f"turns={len(self.routing_metadata)}, tags={self.tags!r})")
+        return (
+            f"ConversationRecord({self.conversation_id!r}, user_id={self.user_id!r}, messages={self.message_count}, "
+            f"turns={len(self.routing_metadata)}, tags={self.tags!r})"
+        )
 
 
 @dataclass(frozen=True)

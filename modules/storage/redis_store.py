@@ -36,17 +36,28 @@ class RedisStore(ConversationStore):
     backend = "redis"
     unavailable_errors = (redis.RedisError,)  # connection refused, timeout, out of memory, ...
 
-    def __init__(self, url_or_client: str | redis.Redis, *, namespace: str = "conversations", sliding_ttl_s: float | None = None,
-                 cipher: Cipher | None = None, compress_above: int | None = DEFAULT_COMPRESS_ABOVE) -> None:
+    def __init__(
+        self,
+        url_or_client: str | redis.Redis,
+        *,
+        namespace: str = "conversations",
+        sliding_ttl_s: float | None = None,
+        cipher: Cipher | None = None,
+        compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
+    ) -> None:
         super().__init__(cipher=cipher, compress_above=compress_above)
         self.namespace = validate_conversation_id(namespace, "namespace")
         self.sliding_ttl_s = sliding_ttl_s
         if isinstance(url_or_client, str):
-            self._redis = redis.Redis.from_url(url_or_client, socket_timeout=_TIMEOUT_S, socket_connect_timeout=_TIMEOUT_S)
+            self._redis = redis.Redis.from_url(
+                url_or_client, socket_timeout=_TIMEOUT_S, socket_connect_timeout=_TIMEOUT_S
+            )
             self._owns_client = True
         else:
             if url_or_client.connection_pool.connection_kwargs.get("decode_responses"):
-                raise ValueError("RedisStore stores bytes: pass a redis.Redis client created with decode_responses=False (the default).")
+                raise ValueError(
+                    "RedisStore stores bytes: pass a redis.Redis client created with decode_responses=False (the default)."
+                )
             self._redis, self._owns_client = url_or_client, False
         pool = self._redis.connection_pool.connection_kwargs
         self._where = f"Redis {pool.get('host', '?')}:{pool.get('port', '?')}/{pool.get('db', 0)} namespace {namespace!r}"  # no password
@@ -92,8 +103,11 @@ class RedisStore(ConversationStore):
         key = self.key_of(conversation_id)
         data = self._redis.get(key)
         if data is None:
-            raise ConversationNotFoundError(conversation_id, f"nothing is stored under this id in {self.location}.",
-                                            "Check the id (store.list() shows what exists); it may have been deleted, erased or expired.")
+            raise ConversationNotFoundError(
+                conversation_id,
+                f"nothing is stored under this id in {self.location}.",
+                "Check the id (store.list() shows what exists); it may have been deleted, erased or expired.",
+            )
         record = self._decode(conversation_id, data)
         if self.sliding_ttl_s is not None:
             record.expire_in(self.sliding_ttl_s)
@@ -204,5 +218,7 @@ class RedisStore(ConversationStore):
         """Seconds until Redis deletes the conversation (None: no expiry); raises if it is not stored."""
         milliseconds = self._redis.pttl(self.key_of(validate_conversation_id(conversation_id)))
         if milliseconds == -2:
-            raise ConversationNotFoundError(conversation_id, f"nothing is stored under this id in {self.location}.", "It may have expired.")
+            raise ConversationNotFoundError(
+                conversation_id, f"nothing is stored under this id in {self.location}.", "It may have expired."
+            )
         return None if milliseconds == -1 else milliseconds / 1000

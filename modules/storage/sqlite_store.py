@@ -53,15 +53,20 @@ def open_database(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")
         return db
     except sqlite3.DatabaseError as error:
-        raise StorageUnavailableError(None, f"SQLite file {path} cannot be opened: {error}.",
-                                      "It is not a database, or is damaged: choose another path or restore it from a backup; it was not changed.") from None
+        raise StorageUnavailableError(
+            None,
+            f"SQLite file {path} cannot be opened: {error}.",
+            "It is not a database, or is damaged: choose another path or restore it from a backup; it was not changed.",
+        ) from None
 
 
 class SqliteStore(ConversationStore):
     backend = "sqlite"
     unavailable_errors = (sqlite3.DatabaseError,)  # locked past the busy timeout, disk full, not a database file
 
-    def __init__(self, path: Path | str, *, cipher: Cipher | None = None, compress_above: int | None = DEFAULT_COMPRESS_ABOVE) -> None:
+    def __init__(
+        self, path: Path | str, *, cipher: Cipher | None = None, compress_above: int | None = DEFAULT_COMPRESS_ABOVE
+    ) -> None:
         super().__init__(cipher=cipher, compress_above=compress_above)
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,12 +103,23 @@ class SqliteStore(ConversationStore):
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(conversation_id) DO UPDATE SET user_id = excluded.user_id, "
                 "tags = excluded.tags, created_at = excluded.created_at, updated_at = excluded.updated_at, "
                 "expires_at = excluded.expires_at, codec = excluded.codec, data = excluded.data",
-                (record.conversation_id, record.user_id, json.dumps(record.tags), record.created_at, record.updated_at,
-                 record.expires_at, json.dumps(codec), data))
+                (
+                    record.conversation_id,
+                    record.user_id,
+                    json.dumps(record.tags),
+                    record.created_at,
+                    record.updated_at,
+                    record.expires_at,
+                    json.dumps(codec),
+                    data,
+                ),
+            )
 
     def _get(self, conversation_id: str) -> bytes | None:
         with self._lock:
-            row = self._db.execute("SELECT data FROM conversations WHERE conversation_id = ?", (conversation_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT data FROM conversations WHERE conversation_id = ?", (conversation_id,)
+            ).fetchone()
         return bytes(row[0]) if row else None
 
     def _summaries(self, *, user_id: str | None, tag: str | None) -> Iterable[ConversationSummary]:
@@ -117,8 +133,20 @@ class SqliteStore(ConversationStore):
             parameters.append(tag)
         with self._lock:
             rows = self._db.execute(query, parameters).fetchall()
-        return [ConversationSummary(cid, uid, tuple(json.loads(tags)), created, updated, expires, FORMAT_VERSION, tuple(json.loads(codec)), size)
-                for cid, uid, tags, created, updated, expires, codec, size in rows]
+        return [
+            ConversationSummary(
+                cid,
+                uid,
+                tuple(json.loads(tags)),
+                created,
+                updated,
+                expires,
+                FORMAT_VERSION,
+                tuple(json.loads(codec)),
+                size,
+            )
+            for cid, uid, tags, created, updated, expires, codec, size in rows
+        ]
 
     def _delete(self, conversation_id: str) -> bool:
         with self._transaction() as db:
@@ -138,19 +166,27 @@ class SqliteStore(ConversationStore):
     @reports_backend_failures
     def cleanup_expired(self) -> int:
         with self._transaction() as db:
-            return db.execute("DELETE FROM conversations WHERE expires_at IS NOT NULL AND expires_at <= ?", (time.time(),)).rowcount
+            return db.execute(
+                "DELETE FROM conversations WHERE expires_at IS NOT NULL AND expires_at <= ?", (time.time(),)
+            ).rowcount
 
     def _quarantine(self, conversation_id: str, data: bytes) -> str | None:
         with self._transaction() as db:
-            row = db.execute("SELECT user_id FROM conversations WHERE conversation_id = ? AND data = ?", (conversation_id, data)).fetchone()
+            row = db.execute(
+                "SELECT user_id FROM conversations WHERE conversation_id = ? AND data = ?", (conversation_id, data)
+            ).fetchone()
             if row is None:
                 return None  # rewritten since we read it
-            db.execute("INSERT INTO quarantine (conversation_id, user_id, quarantined_at, data) VALUES (?, ?, ?, ?)",
-                       (conversation_id, row[0], time.time(), data))
+            db.execute(
+                "INSERT INTO quarantine (conversation_id, user_id, quarantined_at, data) VALUES (?, ?, ?, ?)",
+                (conversation_id, row[0], time.time(), data),
+            )
             db.execute("DELETE FROM conversations WHERE conversation_id = ?", (conversation_id,))
         return f"table 'quarantine' of {self.path}"
 
     def _quarantined(self, conversation_id: str) -> list[bytes]:
         with self._lock:
-            rows = self._db.execute("SELECT data FROM quarantine WHERE conversation_id = ? ORDER BY rowid", (conversation_id,)).fetchall()
+            rows = self._db.execute(
+                "SELECT data FROM quarantine WHERE conversation_id = ? ORDER BY rowid", (conversation_id,)
+            ).fetchall()
         return [bytes(row[0]) for row in rows]

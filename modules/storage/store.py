@@ -19,7 +19,7 @@ import functools
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from modules.storage.cipher import Cipher
@@ -39,10 +39,17 @@ def reports_backend_failures(method: _Method) -> _Method:
             return method(self, *args, **kwargs)
         except self.unavailable_errors as error:
             target = args[0] if args else None
-            conversation_id = getattr(target, "conversation_id", target if isinstance(target, str) and method.__name__ != "delete_user_data" else None)
-            raise StorageUnavailableError(conversation_id, f"{self.location} failed: {type(error).__name__}: {error}",
-                                          "Check that the backend is running and reachable (and the disk not full), then retry; "
-                                          "a failed save leaves the previous version in place.") from None
+            conversation_id = getattr(
+                target,
+                "conversation_id",
+                target if isinstance(target, str) and method.__name__ != "delete_user_data" else None,
+            )
+            raise StorageUnavailableError(
+                conversation_id,
+                f"{self.location} failed: {type(error).__name__}: {error}",
+                "Check that the backend is running and reachable (and the disk not full), then retry; "
+                "a failed save leaves the previous version in place.",
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -74,17 +81,29 @@ class ConversationStore(ABC):
         validate_conversation_id(conversation_id)
         data = self._get(conversation_id)
         if data is None:
-            raise ConversationNotFoundError(conversation_id, f"nothing is stored under this id in {self.location}.",
-                                            "Check the id (store.list() shows what exists); it may have been deleted, erased or expired.")
+            raise ConversationNotFoundError(
+                conversation_id,
+                f"nothing is stored under this id in {self.location}.",
+                "Check the id (store.list() shows what exists); it may have been deleted, erased or expired.",
+            )
         record = self._decode(conversation_id, data)
         if record.is_expired():
-            raise ConversationNotFoundError(conversation_id, f"it expired at {_iso(record.expires_at)}.",
-                                            "Start a new conversation; cleanup_expired() removes expired ones.")
+            raise ConversationNotFoundError(
+                conversation_id,
+                f"it expired at {_iso(record.expires_at)}.",
+                "Start a new conversation; cleanup_expired() removes expired ones.",
+            )
         return record
 
     @reports_backend_failures
-    def list(self, *, user_id: str | None = None, tag: str | None = None, updated_after: float | None = None,
-             include_expired: bool = False) -> list[ConversationSummary]:
+    def list(
+        self,
+        *,
+        user_id: str | None = None,
+        tag: str | None = None,
+        updated_after: float | None = None,
+        include_expired: bool = False,
+    ) -> list[ConversationSummary]:
         """Summaries matching every given filter, most recently updated first (bodies are not decoded)."""
         if user_id is not None:
             validate_conversation_id(user_id, "user id")
@@ -92,9 +111,14 @@ class ConversationStore(ABC):
             validate_conversation_id(tag, "tag")
         summaries = list(self._summaries(user_id=user_id, tag=tag))
         now = time.time()
-        found = [s for s in summaries
-                 if (user_id is None or s.user_id == user_id) and (tag is None or tag in s.tags)
-                 and (updated_after is None or s.updated_at > updated_after) and (include_expired or not s.is_expired(now))]
+        found = [
+            s
+            for s in summaries
+            if (user_id is None or s.user_id == user_id)
+            and (tag is None or tag in s.tags)
+            and (updated_after is None or s.updated_at > updated_after)
+            and (include_expired or not s.is_expired(now))
+        ]
         return sorted(found, key=lambda s: s.updated_at, reverse=True)
 
     @reports_backend_failures
@@ -183,4 +207,4 @@ def _validate_index_fields(record: ConversationRecord) -> None:
 
 
 def _iso(epoch: float | None) -> str:
-    return "never" if epoch is None else datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds")
+    return "never" if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")

@@ -20,8 +20,8 @@ from agent_framework.openai import OpenAIChatClient, OpenAIChatCompletionClient
 from openai import AsyncAzureOpenAI, AsyncOpenAI
 
 from modules.config import Settings, load_settings
-from modules.local_model import EmbeddedChatClient
-from modules.service_process import LocalService
+from modules.service.process import LocalService
+from modules.tiers.local_model import EmbeddedChatClient
 
 REQUEST_TIMEOUT_S = 120.0
 LOCAL_SERVICE_MODEL = "local-service"
@@ -42,12 +42,19 @@ def cloud_chat_client(settings: Settings, service: LocalService | None = None) -
     cloud = settings.cloud
     if cloud.backend == "local_service":
         if service is None:
-            raise ValueError("The offline cloud tier needs a running LocalService; use start_tiers() or running_local_service().")
+            raise ValueError(
+                "The offline cloud tier needs a running LocalService; use start_tiers() or running_local_service()."
+            )
         http = AsyncOpenAI(base_url=service.base_url, api_key=service.api_key, timeout=REQUEST_TIMEOUT_S, max_retries=1)
         return OpenAIChatClient(model=LOCAL_SERVICE_MODEL, async_client=http)
     if cloud.backend == "azure_openai":
-        http = AsyncAzureOpenAI(azure_endpoint=cloud.azure_endpoint, api_key=str(cloud.api_key), api_version=cloud.api_version,
-                                timeout=REQUEST_TIMEOUT_S, max_retries=2)
+        http = AsyncAzureOpenAI(
+            azure_endpoint=cloud.azure_endpoint,
+            api_key=str(cloud.api_key),
+            api_version=cloud.api_version,
+            timeout=REQUEST_TIMEOUT_S,
+            max_retries=2,
+        )
         return OpenAIChatClient(model=cloud.model, async_client=http)
     http = AsyncOpenAI(api_key=str(cloud.api_key), base_url=cloud.base_url, timeout=REQUEST_TIMEOUT_S, max_retries=2)
     return OpenAIChatClient(model=cloud.model, async_client=http)
@@ -86,7 +93,13 @@ class Tiers:
         started = time.perf_counter()
         response = await self.client(tier).get_response([Message("user", [query])], options=options)
         usage = response.usage_details or {}
-        return Answer(response.text, tier, time.perf_counter() - started, usage.get("input_token_count"), usage.get("output_token_count"))
+        return Answer(
+            response.text,
+            tier,
+            time.perf_counter() - started,
+            usage.get("input_token_count"),
+            usage.get("output_token_count"),
+        )
 
     async def ask(self, tier: str, query: str, **kwargs: Any) -> str:
         return (await self.answer(tier, query, **kwargs)).text

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from modules.config import PROJECT_ROOT
-from modules.ports import free_port, port_is_free
+from modules.labkit.ports import free_port, port_is_free
 
 START_TIMEOUT_S = 90.0
 
@@ -34,10 +34,19 @@ class ServiceStartError(RuntimeError):
 class LocalService:
     """A running local Responses service process."""
 
-    def __init__(self, db_path: Path | str | None = None, *, token: str | None = None, port: int | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        db_path: Path | str | None = None,
+        *,
+        token: str | None = None,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.host, self.token = host, token
         self.port = port or free_port(host)
-        self.db_path = Path(db_path) if db_path else Path(tempfile.mkdtemp(prefix="course-service-")) / "service.sqlite3"
+        self.db_path = (
+            Path(db_path) if db_path else Path(tempfile.mkdtemp(prefix="course-service-")) / "service.sqlite3"
+        )
         self._process: subprocess.Popen[bytes] | None = None
         self._log = tempfile.TemporaryFile()
 
@@ -62,14 +71,29 @@ class LocalService:
         if self.running:
             return self
         if not port_is_free(self.host, self.port):
-            raise ServiceStartError(f"Port {self.port} on {self.host} is in use. Stop the program using it, or pass another port (or none, to pick a free one).")
+            raise ServiceStartError(
+                f"Port {self.port} on {self.host} is in use. Stop the program using it, or pass another port (or none, to pick a free one)."
+            )
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("LOCAL_SERVICE_TOKEN", None)
         if self.token:
             env["LOCAL_SERVICE_TOKEN"] = self.token
-        command = [sys.executable, "-m", "modules.local_service", "--host", self.host, "--port", str(self.port),
-                   "--db", str(self.db_path), "--parent-pid", str(os.getpid())]
-        self._process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        command = [
+            sys.executable,
+            "-m",
+            "modules.service",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--db",
+            str(self.db_path),
+            "--parent-pid",
+            str(os.getpid()),
+        ]
+        self._process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
         atexit.register(self.stop)
         self._wait_until_healthy(timeout_s)
         return self
@@ -78,13 +102,17 @@ class LocalService:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise ServiceStartError(f"The local service exited with code {self._process.returncode}:\n{self.log_tail()}")
+                raise ServiceStartError(
+                    f"The local service exited with code {self._process.returncode}:\n{self.log_tail()}"
+                )
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"http://{self.host}:{self.port}/health", timeout=2).status_code == 200:
                     return
             time.sleep(0.2)
         self.stop()
-        raise ServiceStartError(f"The local service did not answer /health within {timeout_s:.0f} s:\n{self.log_tail()}")
+        raise ServiceStartError(
+            f"The local service did not answer /health within {timeout_s:.0f} s:\n{self.log_tail()}"
+        )
 
     def log_tail(self, lines: int = 20) -> str:
         self._log.seek(0)
@@ -106,8 +134,11 @@ class LocalService:
         """The (role, text) turns the service has stored for a `resp_…` or `conv_…` id."""
         kind = "conversations" if response_or_conversation_id.startswith("conv_") else "responses"
         suffix = "items" if kind == "conversations" else "input_items"
-        reply = httpx.get(f"{self.base_url}/{kind}/{response_or_conversation_id}/{suffix}",
-                          headers={"Authorization": f"Bearer {self.api_key}"}, timeout=30)
+        reply = httpx.get(
+            f"{self.base_url}/{kind}/{response_or_conversation_id}/{suffix}",
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            timeout=30,
+        )
         reply.raise_for_status()
         return [(item["role"], item["content"][0]["text"]) for item in reply.json()["data"]]
 
@@ -124,7 +155,9 @@ class LocalService:
 
 
 @contextlib.contextmanager
-def running_local_service(db_path: Path | str | None = None, *, token: str | None = None, port: int | None = None) -> Iterator[LocalService]:
+def running_local_service(
+    db_path: Path | str | None = None, *, token: str | None = None, port: int | None = None
+) -> Iterator[LocalService]:
     """Run the service for the duration of a `with` block; a temporary database unless `db_path` is given."""
     with LocalService(db_path, token=token, port=port) as service:
         yield service

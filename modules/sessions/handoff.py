@@ -64,11 +64,23 @@ def continue_in_new_process(
         env[_SERVICE_URL_ENV] = service.base_url
         if service.token:
             env["LOCAL_SERVICE_TOKEN"] = service.token
-    request = {"envelope": base64.b64encode(envelope).decode(), "question": question, "store": store,
-               "instructions": instructions, "max_tokens": max_tokens}
+    request = {
+        "envelope": base64.b64encode(envelope).decode(),
+        "question": question,
+        "store": store,
+        "instructions": instructions,
+        "max_tokens": max_tokens,
+    }
     try:
-        finished = subprocess.run([sys.executable, "-m", "modules.session_handoff"], input=json.dumps(request), cwd=PROJECT_ROOT,
-                                  env=env, capture_output=True, text=True, timeout=timeout_s)
+        finished = subprocess.run(
+            [sys.executable, "-m", "modules.sessions.handoff"],
+            input=json.dumps(request),
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
     except subprocess.TimeoutExpired:
         raise HandoffError(f"The child process did not finish within {timeout_s:.0f} s.") from None
     if finished.returncode != 0:
@@ -84,9 +96,9 @@ def _conversation_id(envelope: bytes) -> str:
 async def _continue_here(request: dict[str, Any]) -> dict[str, Any]:
     from openai import AsyncOpenAI
 
-    from modules.backends import LOCAL_SERVICE_MODEL, REQUEST_TIMEOUT_S, cloud_chat_client
     from modules.config import load_settings
     from modules.storage import decode, encode
+    from modules.tiers.clients import LOCAL_SERVICE_MODEL, REQUEST_TIMEOUT_S, cloud_chat_client
 
     envelope = base64.b64decode(request["envelope"])
     record = decode(_conversation_id(envelope), envelope)
@@ -96,14 +108,23 @@ async def _continue_here(request: dict[str, Any]) -> dict[str, Any]:
 
         base_url = os.environ[_SERVICE_URL_ENV]
         api_key = os.environ.get("LOCAL_SERVICE_TOKEN") or "not-needed"
-        client = OpenAIChatClient(model=LOCAL_SERVICE_MODEL, async_client=AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=REQUEST_TIMEOUT_S))
+        client = OpenAIChatClient(
+            model=LOCAL_SERVICE_MODEL,
+            async_client=AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=REQUEST_TIMEOUT_S),
+        )
     else:
         client = cloud_chat_client(settings)
-    agent = client.as_agent(name=AGENT_NAME, instructions=request.get("instructions"), default_options={"store": request["store"]})
+    agent = client.as_agent(
+        name=AGENT_NAME, instructions=request.get("instructions"), default_options={"store": request["store"]}
+    )
     session = record.to_session()
     response = await agent.run(request["question"], session=session, options={"max_tokens": request["max_tokens"]})
     record.update_session(session)
-    return {"text": response.text, "envelope": base64.b64encode(encode(record, compress_above=None)).decode(), "pid": os.getpid()}
+    return {
+        "text": response.text,
+        "envelope": base64.b64encode(encode(record, compress_above=None)).decode(),
+        "pid": os.getpid(),
+    }
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ server-side in SQLite, so the stock `OpenAIChatClient(base_url=...)` gets real
 service-managed sessions (`resp_…` chains, `conv_…` conversations, streaming, branching)
 with no cloud account. It serves the embedded model; answer quality is a small model's.
 
-    python -m modules.local_service --port 8765            # run it in a terminal
+    python -m modules.service --port 8765            # run it in a terminal
     with running_local_service() as service: ...           # or from Python (free port, stops on exit)
 """
 
@@ -39,8 +39,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from modules.config import PROJECT_ROOT
-from modules.local_model import EmbeddedChatClient
-from modules.service_store import SqliteSessionStore, session_messages
+from modules.service.store import SqliteSessionStore, session_messages
+from modules.tiers.local_model import EmbeddedChatClient
 
 DEFAULT_DB_PATH = PROJECT_ROOT / "var" / "local_service.sqlite3"
 MAX_BODY_BYTES = 256 * 1024
@@ -53,7 +53,15 @@ _PASSED_OPTIONS = ("instructions", "temperature", "top_p", "max_tokens")
 class ApiError(Exception):
     """An error answered in the OpenAI error shape."""
 
-    def __init__(self, status: int, message: str, *, type_: str = "invalid_request_error", param: str | None = None, code: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type_: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+    ):
         super().__init__(message)
         self.status, self.message, self.type, self.param, self.code = status, message, type_, param, code
 
@@ -62,7 +70,9 @@ class ApiError(Exception):
         return JSONResponse(body, status_code=self.status)
 
 
-def create_app(db_path: Path | str = DEFAULT_DB_PATH, *, token: str | None = None, model_path: Path | str | None = None) -> FastAPI:
+def create_app(
+    db_path: Path | str = DEFAULT_DB_PATH, *, token: str | None = None, model_path: Path | str | None = None
+) -> FastAPI:
     """Build the service. `token`, when given, is required as `Authorization: Bearer <token>`."""
     store = SqliteSessionStore(db_path)
     client = EmbeddedChatClient(model_path=model_path, max_tokens=MAX_OUTPUT_TOKENS)
@@ -76,7 +86,11 @@ def create_app(db_path: Path | str = DEFAULT_DB_PATH, *, token: str | None = Non
         if token and request.url.path != "/health":
             supplied = request.headers.get("authorization", "")
             if not hmac.compare_digest(supplied.encode(), f"Bearer {token}".encode()):
-                return ApiError(401, "Missing or wrong bearer token. Send the LOCAL_SERVICE_TOKEN value as the API key.", code="invalid_api_key").response()
+                return ApiError(
+                    401,
+                    "Missing or wrong bearer token. Send the LOCAL_SERVICE_TOKEN value as the API key.",
+                    code="invalid_api_key",
+                ).response()
         return await call_next(request)
 
     @app.exception_handler(ApiError)
@@ -85,7 +99,9 @@ def create_app(db_path: Path | str = DEFAULT_DB_PATH, *, token: str | None = Non
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        return ApiError(error.status_code, str(error.detail), code="not_found" if error.status_code == 404 else None).response()
+        return ApiError(
+            error.status_code, str(error.detail), code="not_found" if error.status_code == 404 else None
+        ).response()
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -116,7 +132,9 @@ def create_app(db_path: Path | str = DEFAULT_DB_PATH, *, token: str | None = Non
 
         async def remember(session: AgentSession, result) -> dict[str, Any]:
             payload = responses_from_run(result, response_id=response_id, conversation_id=conversation_id)
-            payload.update(model=client.model, store=store_response, previous_response_id=None if is_conversation else previous_id)
+            payload.update(
+                model=client.model, store=store_response, previous_response_id=None if is_conversation else previous_id
+            )
             if store_response:
                 await store.set(response_id, session)
                 store.save_response(response_id, payload)
@@ -135,7 +153,9 @@ def create_app(db_path: Path | str = DEFAULT_DB_PATH, *, token: str | None = Non
             async with lock:
                 session = await _session_for(previous_id, is_conversation)
                 stream = agent.run(run["messages"], session=session, options=options, stream=True)
-                async for event in responses_from_streaming_run(stream, response_id=response_id, conversation_id=conversation_id):
+                async for event in responses_from_streaming_run(
+                    stream, response_id=response_id, conversation_id=conversation_id
+                ):
                     yield event
                 await remember(session, await stream.get_final_response())
 
@@ -208,8 +228,13 @@ def create_app(db_path: Path | str = DEFAULT_DB_PATH, *, token: str | None = Non
         session = await store.get(previous_id)
         if session is None:
             kind = "conversation" if is_conversation else "response"
-            raise ApiError(404, f"No stored {kind} with id '{previous_id}'. It was never stored (store=false), was deleted, "
-                                "or belongs to another service database. Start a new conversation.", param="conversation" if is_conversation else "previous_response_id", code="not_found")
+            raise ApiError(
+                404,
+                f"No stored {kind} with id '{previous_id}'. It was never stored (store=false), was deleted, "
+                "or belongs to another service database. Start a new conversation.",
+                param="conversation" if is_conversation else "previous_response_id",
+                code="not_found",
+            )
         return session
 
     return app
@@ -218,7 +243,9 @@ def create_app(db_path: Path | str = DEFAULT_DB_PATH, *, token: str | None = Non
 async def _json_body(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(413, f"Request body is {len(raw)} bytes; the limit is {MAX_BODY_BYTES}.", code="request_too_large")
+        raise ApiError(
+            413, f"Request body is {len(raw)} bytes; the limit is {MAX_BODY_BYTES}.", code="request_too_large"
+        )
     if not raw.strip() and allow_empty:
         return {}
     try:
@@ -233,7 +260,12 @@ async def _json_body(request: Request, *, allow_empty: bool = False) -> dict[str
 def _check_input_size(messages: list[Message]) -> None:
     size = sum(len(m.text or "") for m in messages)
     if size > MAX_INPUT_CHARS:
-        raise ApiError(400, f"Input is {size} characters; this service accepts at most {MAX_INPUT_CHARS}.", param="input", code="input_too_long")
+        raise ApiError(
+            400,
+            f"Input is {size} characters; this service accepts at most {MAX_INPUT_CHARS}.",
+            param="input",
+            code="input_too_long",
+        )
 
 
 def _not_found(kind: str, identifier: str) -> ApiError:
@@ -242,7 +274,11 @@ def _not_found(kind: str, identifier: str) -> ApiError:
 
 def _item_list(session: AgentSession) -> dict[str, Any]:
     items = [
-        {"type": "message", "role": m.role, "content": [{"type": "input_text" if m.role == "user" else "output_text", "text": m.text}]}
+        {
+            "type": "message",
+            "role": m.role,
+            "content": [{"type": "input_text" if m.role == "user" else "output_text", "text": m.text}],
+        }
         for m in session_messages(session)
     ]
     return {"object": "list", "data": items, "first_id": None, "last_id": None, "has_more": False}
@@ -250,16 +286,19 @@ def _item_list(session: AgentSession) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     from modules.config import load_settings
-    from modules.ports import port_is_free
+    from modules.labkit.ports import port_is_free
 
-    parser = argparse.ArgumentParser(prog="python -m modules.local_service", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m modules.service", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--db", type=Path, default=DEFAULT_DB_PATH, help="SQLite file for stored conversations")
     parser.add_argument("--parent-pid", type=int, help="exit when this process ends (used by running_local_service)")
     args = parser.parse_args(argv)
     if not port_is_free(args.host, args.port):
-        print(f"Port {args.port} on {args.host} is in use. Stop whatever uses it or pass --port with another number.", file=sys.stderr)
+        print(
+            f"Port {args.port} on {args.host} is in use. Stop whatever uses it or pass --port with another number.",
+            file=sys.stderr,
+        )
         return 2
     import uvicorn
 

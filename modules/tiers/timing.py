@@ -27,11 +27,15 @@ class StreamTiming:
 async def time_stream(client: Any, prompt: str, *, max_tokens: int = 64) -> StreamTiming:
     started = time.perf_counter()
     first_token_at = None
-    stream = client.get_response([Message("user", [prompt])], stream=True, options={"max_tokens": max_tokens, "store": False})
+    stream = client.get_response(
+        [Message("user", [prompt])], stream=True, options={"max_tokens": max_tokens, "store": False}
+    )
     async for update in stream:
         if update.text and first_token_at is None:
             first_token_at = time.perf_counter()
     final = await stream.get_final_response()
     ended = time.perf_counter()
     usage = final.usage_details or {}
-    return StreamTiming(prompt, final.text, (first_token_at or ended) - started, ended - started, usage.get("output_token_count") or 0)
+    return StreamTiming(
+        prompt, final.text, (first_token_at or ended) - started, ended - started, usage.get("output_token_count") or 0
+    )

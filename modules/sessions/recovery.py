@@ -30,7 +30,9 @@ def is_unknown_service_id(error: BaseException) -> bool:
     return isinstance(cause, openai.NotFoundError)
 
 
-async def run_or_recover(agent: Any, session: AgentSession, question: str, *, transcript: Sequence[Message] = (), **run_options: Any) -> RecoveredRun:
+async def run_or_recover(
+    agent: Any, session: AgentSession, question: str, *, transcript: Sequence[Message] = (), **run_options: Any
+) -> RecoveredRun:
     """Run `question`; if the service no longer knows the session's id, start again (replaying `transcript`, if any)."""
     try:
         return RecoveredRun(await agent.run(question, session=session, **run_options), session, recovered=False)

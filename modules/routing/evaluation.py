@@ -29,16 +29,13 @@ All functions are pure: labels are the strings "local"/"cloud", scores are P(clo
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from modules.router import DATA_DIR, TARGETS
-
-PRICING_CSV = DATA_DIR / "pricing.csv"
+from modules.pricing import PRICING_CSV, TierPrice, load_pricing  # noqa: F401 - re-exported for lab 05
+from modules.routing.router import TARGETS
 
 # Token counts assumed per query for the cost estimate: a short system prompt plus the
 # user's message in, a medium-length answer out. Change them to match your traffic.
@@ -75,10 +72,13 @@ def routing_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> RoutingMetr
     m = confusion_matrix(y_true, y_pred)
     (tn, fp), (fn, tp) = m
     n = m.sum()
-    return RoutingMetrics(accuracy=float((tp + tn) / n),
-                          cloud_precision=float(tp / (tp + fp)) if tp + fp else float("nan"),
-                          cloud_recall=float(tp / (tp + fn)) if tp + fn else float("nan"),
-                          cloud_share=float((tp + fp) / n), confusion=m)
+    return RoutingMetrics(
+        accuracy=float((tp + tn) / n),
+        cloud_precision=float(tp / (tp + fp)) if tp + fp else float("nan"),
+        cloud_recall=float(tp / (tp + fn)) if tp + fn else float("nan"),
+        cloud_share=float((tp + fp) / n),
+        confusion=m,
+    )
 
 
 def mean_quality(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
@@ -136,31 +136,16 @@ def apgr(x: Sequence[float], y: Sequence[float]) -> float:
     return float(np.trapezoid(np.asarray(y, dtype=float), np.asarray(x, dtype=float)))
 
 
-@dataclass(frozen=True)
-class TierPrice:
-    model: str
-    usd_per_1k_input_tokens: float
-    usd_per_1k_output_tokens: float
-    note: str
-
-
-def load_pricing(path: Path | str = PRICING_CSV) -> dict[str, TierPrice]:
-    """data/pricing.csv as {tier: TierPrice}."""
-    with Path(path).open(newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    prices = {r["tier"]: TierPrice(r["model"], float(r["usd_per_1k_input_tokens"]), float(r["usd_per_1k_output_tokens"]), r["note"])
-              for r in rows}
-    missing = set(TARGETS) - set(prices)
-    if missing:
-        raise ValueError(f"{path} needs a row for each tier; missing: {sorted(missing)}")
-    return prices
-
-
-def cost_per_1000_queries(cloud_share: float, pricing: dict[str, TierPrice], *,
-                          input_tokens: int = INPUT_TOKENS_PER_QUERY, output_tokens: int = OUTPUT_TOKENS_PER_QUERY) -> float:
+def cost_per_1000_queries(
+    cloud_share: float,
+    pricing: dict[str, TierPrice],
+    *,
+    input_tokens: int = INPUT_TOKENS_PER_QUERY,
+    output_tokens: int = OUTPUT_TOKENS_PER_QUERY,
+) -> float:
     """Estimated USD for 1,000 queries when `cloud_share` of them go to the cloud tier."""
+
     def per_query(tier: str) -> float:
-        p = pricing[tier]
-        return input_tokens / 1000 * p.usd_per_1k_input_tokens + output_tokens / 1000 * p.usd_per_1k_output_tokens
+        return pricing[tier].cost(input_tokens, output_tokens)
 
     return 1000 * (cloud_share * per_query("cloud") + (1 - cloud_share) * per_query("local"))

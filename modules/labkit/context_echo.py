@@ -25,7 +25,9 @@ class _RawContextEchoClient(BaseChatClient):
         reply = f"I received {len(messages)} messages. You said: {said}"
         return ChatResponse(messages=[Message("assistant", [reply])], model=self.model)
 
-    def _inner_get_response(self, *, messages: Sequence[Message], stream: bool, options: Mapping[str, Any], **kwargs: Any) -> Any:
+    def _inner_get_response(
+        self, *, messages: Sequence[Message], stream: bool, options: Mapping[str, Any], **kwargs: Any
+    ) -> Any:
         if stream:
             raise NotImplementedError("ContextEchoClient does not stream.")
         return self._echo(messages)

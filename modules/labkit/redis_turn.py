@@ -8,7 +8,7 @@ session id. It builds an agent with `RedisHistoryProvider`, runs one turn, and e
 second process still answers with the full history, because the history never lived in a
 process: any number of workers on any number of machines can serve one conversation.
 
-Command line: COURSE_REDIS_URL=redis://... python -m modules.storage.redis_turn --session-id ID [--model local|echo] MESSAGE
+Command line: COURSE_REDIS_URL=redis://... python -m modules.labkit.redis_turn --session-id ID [--model local|echo] MESSAGE
 (the URL travels in the environment, not the command line, where `ps` would show a password in it).
 """
 
@@ -32,11 +32,11 @@ TURN_TIMEOUT_S = 300.0  # the local model answers in seconds; this only stops a 
 
 def _chat_client(model: str) -> Any:
     if model == "echo":
-        from modules.storage.context_echo import ContextEchoClient
+        from modules.labkit.context_echo import ContextEchoClient
 
         return ContextEchoClient()
-    from modules.backends import local_chat_client
     from modules.config import load_settings
+    from modules.tiers.clients import local_chat_client
 
     return local_chat_client(load_settings())
 
@@ -45,8 +45,9 @@ async def run_turn(redis_url: str, session_id: str, message: str, *, model: str 
     """Run one turn in *this* process; returns the reply, this process's id and the stored history length."""
     history = redis_history_provider(redis_url)
     try:
-        agent = _chat_client(model).as_agent(name="assistant", instructions="You are a helpful, brief assistant.",
-                                             context_providers=[history])
+        agent = _chat_client(model).as_agent(
+            name="assistant", instructions="You are a helpful, brief assistant.", context_providers=[history]
+        )
         # Only the id crosses the process boundary: the session holds no messages, Redis does.
         session = AgentSession(session_id=session_id)
         response = await agent.run(message, session=session)
@@ -56,12 +57,19 @@ async def run_turn(redis_url: str, session_id: str, message: str, *, model: str 
         await history.aclose()
 
 
-def run_turn_in_new_process(redis_url: str, session_id: str, message: str, *, model: str = "local",
-                            timeout_s: float = TURN_TIMEOUT_S) -> dict[str, Any]:
+def run_turn_in_new_process(
+    redis_url: str, session_id: str, message: str, *, model: str = "local", timeout_s: float = TURN_TIMEOUT_S
+) -> dict[str, Any]:
     """Run one turn in a separate Python process and return what it reported."""
-    command = [sys.executable, "-m", "modules.storage.redis_turn", "--session-id", session_id, "--model", model, message]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, stdin=subprocess.DEVNULL,
-                               env={**os.environ, REDIS_URL_ENV: redis_url})
+    command = [sys.executable, "-m", "modules.labkit.redis_turn", "--session-id", session_id, "--model", model, message]
+    completed = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, REDIS_URL_ENV: redis_url},
+    )
     if completed.returncode != 0:
         raise RuntimeError(f"The turn process failed (exit code {completed.returncode}):\n{completed.stderr[-2000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])

@@ -50,7 +50,9 @@ class SqliteSessionStore(SessionStore):
         self._write(
             "INSERT INTO sessions (key, session, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT(key) DO UPDATE SET session = excluded.session, updated_at = excluded.updated_at",
-            session_id, json.dumps(session.to_dict()), time.time(),
+            session_id,
+            json.dumps(session.to_dict()),
+            time.time(),
         )
 
     async def delete(self, session_id: str) -> None:
@@ -58,7 +60,12 @@ class SqliteSessionStore(SessionStore):
 
     # Responses and conversations
     def save_response(self, response_id: str, payload: dict[str, Any]) -> None:
-        self._write("INSERT OR REPLACE INTO responses (id, payload, created_at) VALUES (?, ?, ?)", response_id, json.dumps(payload), time.time())
+        self._write(
+            "INSERT OR REPLACE INTO responses (id, payload, created_at) VALUES (?, ?, ?)",
+            response_id,
+            json.dumps(payload),
+            time.time(),
+        )
 
     def get_response(self, response_id: str) -> dict[str, Any] | None:
         row = self._one("SELECT payload FROM responses WHERE id = ?", response_id)
@@ -71,13 +78,23 @@ class SqliteSessionStore(SessionStore):
         return deleted > 0
 
     def create_conversation(self, conversation_id: str, metadata: dict[str, str], created_at: float) -> None:
-        self._write("INSERT INTO conversations (id, metadata, created_at) VALUES (?, ?, ?)", conversation_id, json.dumps(metadata), created_at)
+        self._write(
+            "INSERT INTO conversations (id, metadata, created_at) VALUES (?, ?, ?)",
+            conversation_id,
+            json.dumps(metadata),
+            created_at,
+        )
 
     def get_conversation(self, conversation_id: str) -> dict[str, Any] | None:
         row = self._one("SELECT metadata, created_at FROM conversations WHERE id = ?", conversation_id)
         if row is None:
             return None
-        return {"id": conversation_id, "object": "conversation", "created_at": int(row[1]), "metadata": json.loads(row[0])}
+        return {
+            "id": conversation_id,
+            "object": "conversation",
+            "created_at": int(row[1]),
+            "metadata": json.loads(row[0]),
+        }
 
     def delete_conversation(self, conversation_id: str) -> bool:
         with self._lock, self._db:

@@ -68,8 +68,14 @@ def sample_messages(exchanges: int, *, seed: int = 0, start: int = 0) -> list[Me
     messages = []
     for turn in range(start, start + exchanges):
         messages.append(Message("user", [_paragraph(rng, rng.randint(8, 32))]))
-        messages.append(Message("assistant", [_paragraph(rng, rng.randint(40, 140))], author_name="assistant",
-                                message_id=f"msg_{rng.getrandbits(96):024x}"))
+        messages.append(
+            Message(
+                "assistant",
+                [_paragraph(rng, rng.randint(40, 140))],
+                author_name="assistant",
+                message_id=f"msg_{rng.getrandbits(96):024x}",
+            )
+        )
     return messages
 
 
@@ -79,10 +85,21 @@ def sample_routing(exchanges: int, *, seed: int = 0) -> list[dict[str, Any]]:
     entries, start = [], 1_764_842_400.0  # 2025-12-04 10:00 UTC, the seed guide's date
     for turn in range(1, exchanges + 1):
         tier = "local" if rng.random() < 0.7 else "cloud"
-        entries.append({"turn": turn, "at": start + 40 * turn, "tier": tier, "model": _MODELS[tier],
-                        "reasons": rng.sample(["short query", "no code", "needs reasoning", "long context", "math", "greeting"], 2),
-                        "confidence": round(rng.uniform(0.5, 0.99), 3), "latency_s": round(rng.uniform(0.2, 3.0), 3),
-                        "input_tokens": rng.randint(20, 900), "output_tokens": rng.randint(20, 300)})
+        entries.append(
+            {
+                "turn": turn,
+                "at": start + 40 * turn,
+                "tier": tier,
+                "model": _MODELS[tier],
+                "reasons": rng.sample(
+                    ["short query", "no code", "needs reasoning", "long context", "math", "greeting"], 2
+                ),
+                "confidence": round(rng.uniform(0.5, 0.99), 3),
+                "latency_s": round(rng.uniform(0.2, 3.0), 3),
+                "input_tokens": rng.randint(20, 900),
+                "output_tokens": rng.randint(20, 300),
+            }
+        )
     return entries
 
 
@@ -93,9 +110,17 @@ def sample_session(exchanges: int, *, seed: int = 0, session_id: str | None = No
     return session
 
 
-def sample_record(exchanges: int = 100, *, seed: int = 0, user_id: str | None = "ana", tags: tuple[str, ...] = ("sample",),
-                  conversation_id: str | None = None) -> ConversationRecord:
+def sample_record(
+    exchanges: int = 100,
+    *,
+    seed: int = 0,
+    user_id: str | None = "ana",
+    tags: tuple[str, ...] = ("sample",),
+    conversation_id: str | None = None,
+) -> ConversationRecord:
     """A complete record: session with `exchanges` turns plus their routing metadata."""
     session = sample_session(exchanges, seed=seed, session_id=conversation_id)
-    record = ConversationRecord.from_session(session, user_id=user_id, routing_metadata=sample_routing(exchanges, seed=seed), tags=tags)
+    record = ConversationRecord.from_session(
+        session, user_id=user_id, routing_metadata=sample_routing(exchanges, seed=seed), tags=tags
+    )
     return record

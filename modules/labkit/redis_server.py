@@ -20,11 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from modules.ports import free_port, port_is_free
+from modules.labkit.ports import free_port, port_is_free
 
 START_TIMEOUT_S = 15.0
-INSTALL_HINT = ("install it with: apt-get install redis-server (Debian/Ubuntu), brew install redis (macOS), "
-                "dnf install redis (Fedora), or run Redis in Docker and pass its URL instead.")
+INSTALL_HINT = (
+    "install it with: apt-get install redis-server (Debian/Ubuntu), brew install redis (macOS), "
+    "dnf install redis (Fedora), or run Redis in Docker and pass its URL instead."
+)
 
 
 class RedisServerError(RuntimeError):
@@ -67,17 +69,37 @@ class RedisServer:
         if executable is None:
             raise RedisServerError(f"redis-server is not installed (not found on PATH); {INSTALL_HINT}")
         if self._requested_port is not None and not port_is_free(self.host, self._requested_port):
-            raise RedisServerError(f"Port {self._requested_port} on {self.host} is in use. Stop the program using it, "
-                                   "or pass port=None to pick a free one.")
+            raise RedisServerError(
+                f"Port {self._requested_port} on {self.host} is in use. Stop the program using it, "
+                "or pass port=None to pick a free one."
+            )
         self.port = self._requested_port or free_port(self.host)
         if self._data_dir is None:
             self._temp_dir = tempfile.TemporaryDirectory(prefix="course-redis-")
         directory = self._data_dir or Path(self._temp_dir.name)  # type: ignore[union-attr]
         directory.mkdir(parents=True, exist_ok=True)
-        command = [executable, "--bind", self.host, "--port", str(self.port), "--dir", str(directory),
-                   "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no",
-                   "--logfile", str(directory / "redis.log")]
-        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        command = [
+            executable,
+            "--bind",
+            self.host,
+            "--port",
+            str(self.port),
+            "--dir",
+            str(directory),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(directory / "redis.log"),
+        ]
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         atexit.register(self.stop)
         self._wait_until_ready(timeout_s)
         return self
@@ -86,10 +108,14 @@ class RedisServer:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._process is not None and (code := self._process.poll()) is not None:
-                detail = self.log_tail() or (self._process.stderr.read().decode(errors="replace") if self._process.stderr else "")
+                detail = self.log_tail() or (
+                    self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
+                )
                 self._cleanup()
-                raise RedisServerError(f"redis-server exited with code {code} while starting "
-                                       f"(port {self.port} taken by another program?):\n{detail}")
+                raise RedisServerError(
+                    f"redis-server exited with code {code} while starting "
+                    f"(port {self.port} taken by another program?):\n{detail}"
+                )
             if self.ping():
                 return
             time.sleep(0.05)

@@ -16,12 +16,12 @@ from typing import Any
 
 from agent_framework import AgentSession
 
+from modules.labkit.sample import sample_messages, sample_routing
 from modules.storage.cipher import Cipher
 from modules.storage.envelope import encode
 from modules.storage.file_store import FileStore
 from modules.storage.history import SqliteHistoryProvider
 from modules.storage.record import ConversationRecord
-from modules.storage.sample import sample_messages, sample_routing
 from modules.storage.sqlite_store import SqliteStore
 
 SEED_ESTIMATE_KB = (100, 180)
@@ -30,7 +30,11 @@ FORMATS = ("plain JSON", "compressed (zlib)", "compressed + encrypted (AES-GCM)"
 
 def format_options(name: str, cipher: Cipher) -> dict[str, Any]:
     """encode()/store keyword arguments for one of FORMATS."""
-    return {"plain JSON": {"compress_above": None}, "compressed (zlib)": {}, "compressed + encrypted (AES-GCM)": {"cipher": cipher}}[name]
+    return {
+        "plain JSON": {"compress_above": None},
+        "compressed (zlib)": {},
+        "compressed + encrypted (AES-GCM)": {"cipher": cipher},
+    }[name]
 
 
 def seed_export(record: ConversationRecord) -> bytes:
@@ -38,15 +42,37 @@ def seed_export(record: ConversationRecord) -> bytes:
     messages = record.session["state"]["in_memory"]["messages"]
     text = [m["contents"][0]["text"] for m in messages]
     openai = [{"role": m["role"], "content": t} for m, t in zip(messages, text)]
-    old_thread = [{"type": "chat_message", "role": {"type": "role", "value": m["role"]}, "contents": [{"type": "text", "text": t}],
-                   "author_name": m.get("author_name"), "message_id": m.get("message_id"), "additional_properties": {}}
-                  for m, t in zip(messages, text)]
-    routing = [{"exchange_id": r["turn"], "timestamp": "2025-12-04T10:00:00.000000", "source": r["tier"], "response_time": r["latency_s"],
-                "model_switch": False, "metadata": {k: v for k, v in r.items() if k not in ("turn", "at", "tier", "latency_s")}}
-               for r in record.routing_metadata]
-    document = {"session_id": record.conversation_id, "created_at": "2025-12-04T10:00:00", "last_updated": "2025-12-04T11:06:40",
-                "messages": openai, "thread_state": {"service_thread_id": None, "chat_message_store_state": {"messages": old_thread}},
-                "routing_metadata": routing, "routing_summary": {"total_exchanges": len(routing)}}
+    old_thread = [
+        {
+            "type": "chat_message",
+            "role": {"type": "role", "value": m["role"]},
+            "contents": [{"type": "text", "text": t}],
+            "author_name": m.get("author_name"),
+            "message_id": m.get("message_id"),
+            "additional_properties": {},
+        }
+        for m, t in zip(messages, text)
+    ]
+    routing = [
+        {
+            "exchange_id": r["turn"],
+            "timestamp": "2025-12-04T10:00:00.000000",
+            "source": r["tier"],
+            "response_time": r["latency_s"],
+            "model_switch": False,
+            "metadata": {k: v for k, v in r.items() if k not in ("turn", "at", "tier", "latency_s")},
+        }
+        for r in record.routing_metadata
+    ]
+    document = {
+        "session_id": record.conversation_id,
+        "created_at": "2025-12-04T10:00:00",
+        "last_updated": "2025-12-04T11:06:40",
+        "messages": openai,
+        "thread_state": {"service_thread_id": None, "chat_message_store_state": {"messages": old_thread}},
+        "routing_metadata": routing,
+        "routing_summary": {"total_exchanges": len(routing)},
+    }
     return json.dumps(document, indent=2).encode()
 
 
@@ -59,10 +85,15 @@ def format_sizes(record: ConversationRecord, cipher: Cipher) -> list[dict[str, A
     """Envelope bytes of one record in each format, with the seed's own export format first."""
     sizes = [("seed export (persist_to_storage: history twice, indented)", len(seed_export(record)))]
     sizes += [(name, len(encode(record, **format_options(name, cipher)))) for name in FORMATS]
-    return [{"format": name, "bytes": size, "KB": round(size / 1024, 1), "vs seed's 100-180 KB": _versus_seed(size)} for name, size in sizes]
+    return [
+        {"format": name, "bytes": size, "KB": round(size / 1024, 1), "vs seed's 100-180 KB": _versus_seed(size)}
+        for name, size in sizes
+    ]
 
 
-def backend_footprints(records: Sequence[ConversationRecord], cipher: Cipher, folder: Path, redis_url: str | None = None) -> list[dict[str, Any]]:
+def backend_footprints(
+    records: Sequence[ConversationRecord], cipher: Cipher, folder: Path, redis_url: str | None = None
+) -> list[dict[str, Any]]:
     """Average bytes per conversation that each backend really uses (file sizes, SQLite file, Redis MEMORY USAGE)."""
     folder.mkdir(parents=True, exist_ok=True)
     count, rows = len(records), []
@@ -71,7 +102,9 @@ def backend_footprints(records: Sequence[ConversationRecord], cipher: Cipher, fo
         file_store = FileStore(folder / f"files-{index}", **options)
         for record in records:
             file_store.save(record)
-        rows.append(("FileStore (file sizes)", name, sum(file_store.path_of(r.conversation_id).stat().st_size for r in records)))
+        rows.append(
+            ("FileStore (file sizes)", name, sum(file_store.path_of(r.conversation_id).stat().st_size for r in records))
+        )
         sqlite_path = folder / f"store-{index}.sqlite3"
         with SqliteStore(sqlite_path, **options) as sqlite_store:
             for record in records:
@@ -94,9 +127,22 @@ def backend_footprints(records: Sequence[ConversationRecord], cipher: Cipher, fo
         history.append(record.conversation_id, AgentSession.from_dict(record.session).state["in_memory"]["messages"])
     history._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     history.close()
-    rows.append(("SqliteHistoryProvider (one row per message; no routing metadata)", "plain JSON rows", history_path.stat().st_size))
-    return [{"backend": backend, "format": name, "KB per conversation": round(total / count / 1024, 1),
-             "vs seed's 100-180 KB": _versus_seed(total // count)} for backend, name, total in rows]
+    rows.append(
+        (
+            "SqliteHistoryProvider (one row per message; no routing metadata)",
+            "plain JSON rows",
+            history_path.stat().st_size,
+        )
+    )
+    return [
+        {
+            "backend": backend,
+            "format": name,
+            "KB per conversation": round(total / count / 1024, 1),
+            "vs seed's 100-180 KB": _versus_seed(total // count),
+        }
+        for backend, name, total in rows
+    ]
 
 
 def turn_write_sizes(turns: Sequence[int] = (1, 10, 50, 100, 200), *, seed: int = 42) -> list[dict[str, Any]]:
@@ -107,6 +153,6 @@ def turn_write_sizes(turns: Sequence[int] = (1, 10, 50, 100, 200), *, seed: int 
         session = AgentSession(session_id=f"turn-{n}")
         session.state["in_memory"] = {"messages": messages[: 2 * n]}
         whole = len(encode(ConversationRecord.from_session(session, routing_metadata=routing[:n])))
-        appended = sum(len(json.dumps(m.to_dict(), separators=(",", ":"))) for m in messages[2 * n - 2: 2 * n])
+        appended = sum(len(json.dumps(m.to_dict(), separators=(",", ":"))) for m in messages[2 * n - 2 : 2 * n])
         rows.append({"turn N": n, "whole session (bytes)": whole, "append new turn (bytes)": appended})
     return rows

@@ -29,7 +29,9 @@ def time_round_trip(session: AgentSession, repeats: int = 50) -> tuple[int, floa
     return len(text.encode()), serialize * 1e6, restore * 1e6
 
 
-async def measure_growth(agent: Any, kind: str, checkpoints: tuple[int, ...] = CHECKPOINTS, *, max_tokens: int = 6) -> list[GrowthPoint]:
+async def measure_growth(
+    agent: Any, kind: str, checkpoints: tuple[int, ...] = CHECKPOINTS, *, max_tokens: int = 6
+) -> list[GrowthPoint]:
     """Hold one real conversation of max(checkpoints) turns and measure the session at each checkpoint."""
     session = agent.create_session()
     points = []

@@ -1,0 +1,24 @@
+"""The two tiers (labs 01-02): the embedded local model, the chat-client factory, stream timing.
+
+from modules.tiers import start_tiers
+tiers = start_tiers()                 # offline: starts the local Responses service for the cloud tier
+print(await tiers.ask("local", "What is 2 + 2?"))
+"""
+
+from modules.tiers.clients import Answer, Tiers, cloud_chat_client, local_chat_client, start_tiers
+from modules.tiers.local_model import MODEL_NAME, EmbeddedChatClient, ModelNotFoundError, default_model_path, load_model
+from modules.tiers.timing import time_stream
+
+__all__ = [
+    "MODEL_NAME",
+    "Answer",
+    "EmbeddedChatClient",
+    "ModelNotFoundError",
+    "Tiers",
+    "cloud_chat_client",
+    "default_model_path",
+    "load_model",
+    "local_chat_client",
+    "start_tiers",
+    "time_stream",
+]
