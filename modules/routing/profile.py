@@ -1,0 +1,191 @@
+"""Capability profile: run a tier over the graded queries, grade every answer, write accuracy per category.
+
+    python -m modules.router profile                    # the configured local tier (offline: SmolLM2)
+    python -m modules.router profile --out data/capability_profile_ollama.json
+
+The profile is plain JSON (`data/capability_profile.json` for the offline default) plus a bar chart next to it.
+The cloud tier is measured too when `.env` names a real endpoint; the offline "cloud" runs the same small model,
+so measuring it would say nothing about a cloud model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from modules.routing.grading import grade, validate_reference
+
+DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
+GRADED_CSV = DATA_DIR / "graded_queries.csv"
+PROFILE_JSON = DATA_DIR / "capability_profile.json"
+PROFILE_FORMAT = 1
+MAX_TOKENS = 48
+INSTRUCTIONS = "Answer briefly and directly."
+ANSWER_CHARS_KEPT = 160
+
+
+class ProfileError(ValueError):
+    """A capability profile or graded-query file is missing or malformed; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class GradedQuery:
+    query: str
+    category: str
+    grader: str
+    reference: str
+
+
+def load_graded_queries(path: Path | str = GRADED_CSV) -> list[GradedQuery]:
+    """data/graded_queries.csv, every reference checked so a typo fails here, not after a long run."""
+    path = Path(path)
+    if not path.exists():
+        raise ProfileError(f"No graded queries at {path}. Generate them: python data/make_graded_queries.py")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [GradedQuery(r["query"], r["category"], r["grader"], r["reference"]) for r in csv.DictReader(f)]
+    for i, row in enumerate(rows, start=2):
+        try:
+            validate_reference(row.grader, row.reference)
+        except ValueError as error:
+            raise ProfileError(f"{path.name} line {i} ({row.query[:40]!r}): {error}") from error
+    return rows
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def answer_all(tiers, tier: str, rows: Sequence[GradedQuery], *, max_tokens: int, progress: bool) -> list[dict]:
+    """Ask `tier` every graded query (one at a time), grade each answer."""
+    results = []
+    started = time.perf_counter()
+    for i, row in enumerate(rows, start=1):
+        try:
+            answer = await tiers.answer(tier, row.query, max_tokens=max_tokens, instructions=INSTRUCTIONS)
+            text, error, seconds = answer.text, None, answer.seconds
+        except Exception as failure:  # noqa: BLE001 - a failed call is graded wrong and recorded, the run goes on
+            text, error, seconds = "", f"{type(failure).__name__}: {failure}"[:200], 0.0
+        results.append(
+            {
+                "correct": bool(text) and grade(row.grader, row.reference, text, row.query),
+                "answer": text.strip()[:ANSWER_CHARS_KEPT],
+                "seconds": round(seconds, 3),
+                "error": error,
+            }
+        )
+        if progress and (i % 25 == 0 or i == len(rows)):
+            right = sum(r["correct"] for r in results)
+            print(f"  {tier}: {i}/{len(rows)} answered, {right} correct, {time.perf_counter() - started:.0f} s")
+    return results
+
+
+def summarise(rows: Sequence[GradedQuery], results: dict[str, list[dict]]) -> dict[str, dict]:
+    """Accuracy per category and tier: {'factual': {'n': 30, 'local': 0.53, 'cloud': None}, ...}."""
+    categories: dict[str, dict] = {}
+    for i, row in enumerate(rows):
+        entry = categories.setdefault(row.category, {"n": 0, **{t: 0 for t in results}})
+        entry["n"] += 1
+        for tier, answers in results.items():
+            entry[tier] += answers[i]["correct"]
+    return {
+        category: {"n": e["n"], **{t: round(e[t] / e["n"], 4) for t in results}}
+        for category, e in sorted(categories.items())
+    }
+
+
+def build_profile(
+    tiers, *, graded_csv: Path | str = GRADED_CSV, max_tokens: int = MAX_TOKENS, progress: bool = True
+) -> dict:
+    """Measure the configured tiers on the graded queries (the cloud only when it is a real endpoint)."""
+    graded_csv = Path(graded_csv)
+    rows = load_graded_queries(graded_csv)
+    settings = tiers.settings
+    measured = ["local"] + (["cloud"] if settings.cloud.backend != "local_service" else [])
+    results = {
+        tier: asyncio.run(answer_all(tiers, tier, rows, max_tokens=max_tokens, progress=progress))
+        for tier in measured
+    }
+    return {
+        "format": PROFILE_FORMAT,
+        "graded_queries": {"file": graded_csv.name, "rows": len(rows), "sha256": _sha256(graded_csv)},
+        "settings": {"max_tokens": max_tokens, "instructions": INSTRUCTIONS},
+        "tiers": {
+            "local": {"backend": settings.local.backend, "model": str(settings.local.model), "measured": True},
+            "cloud": {
+                "backend": settings.cloud.backend,
+                "model": settings.cloud.model,
+                "measured": "cloud" in results,
+            },
+        },
+        "categories": summarise(rows, results),
+        "answers": [
+            {"query": row.query, "category": row.category, **{tier: results[tier][i] for tier in results}}
+            for i, row in enumerate(rows)
+        ],
+    }
+
+
+def write_profile(profile: dict, path: Path | str = PROFILE_JSON) -> tuple[Path, Path]:
+    """Write the profile JSON (stable key order, so an unchanged profile rewrites the same bytes) and its chart."""
+    path = Path(path)
+    path.write_text(json.dumps(profile, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    chart = path.with_suffix(".png")
+    plot_profile(profile).savefig(chart, dpi=110, bbox_inches="tight", metadata={"Software": None})
+    return path, chart
+
+
+def load_profile(path: Path | str = PROFILE_JSON) -> dict:
+    """A capability profile written by `python -m modules.router profile`, checked before use."""
+    path = Path(path)
+    if not path.exists():
+        raise ProfileError(f"No capability profile at {path}. Measure one: python -m modules.router profile")
+    try:
+        profile = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ProfileError(f"{path} is not valid JSON ({error}); re-measure: python -m modules.router profile") from error
+    if not isinstance(profile, dict) or profile.get("format") != PROFILE_FORMAT:
+        raise ProfileError(f"{path} is not a format-{PROFILE_FORMAT} capability profile; re-measure it")
+    categories = profile.get("categories")
+    if not isinstance(categories, dict) or not categories:
+        raise ProfileError(f"{path} has no per-category accuracy; re-measure it")
+    for name, entry in categories.items():
+        value = entry.get("local") if isinstance(entry, dict) else None
+        if not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ProfileError(f"{path}: category {name!r} needs a local accuracy between 0 and 1")
+    return profile
+
+
+def plot_profile(profile: dict, bar: float | None = None):
+    """Horizontal bars: measured accuracy per category and tier, with the policy's bar as a line."""
+    import matplotlib.pyplot as plt
+
+    from modules.routing.policy import LOCAL_ACCURACY_BAR
+
+    bar = LOCAL_ACCURACY_BAR if bar is None else bar
+    categories = profile["categories"]
+    names = sorted(categories, key=lambda c: categories[c]["local"])
+    tiers = [t for t in ("local", "cloud") if profile["tiers"][t]["measured"]]
+    fig, ax = plt.subplots(figsize=(7, 0.32 * len(names) + 1.2))
+    height = 0.8 / len(tiers)
+    for k, tier in enumerate(tiers):
+        ax.barh(
+            [i + k * height for i in range(len(names))],
+            [categories[c][tier] for c in names],
+            height=height,
+            label=f"{tier}: {profile['tiers'][tier]['model']}",
+        )
+    ax.axvline(bar, color="black", lw=1, ls="--", label=f"bar for local: {bar:.0%}")
+    ax.set_yticks([i + (len(tiers) - 1) * height / 2 for i in range(len(names))])
+    ax.set_yticklabels([f"{c} (n={categories[c]['n']})" for c in names])
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of answers graded correct")
+    ax.set_title("Capability profile: measured accuracy per category")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
