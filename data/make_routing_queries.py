@@ -8,31 +8,40 @@ Rows come from two sources:
 Every row then gets seeded surface noise (casing, dropped punctuation, chatty prefixes,
 typos) so that a keyword list alone does not solve the task.
 
-The labelling policy is in data/README.md. The `split` column is assigned per *group*:
-each one-off is its own group, and each (template, phrasing) pair is one group, so a
-phrasing seen in `test` never appears in `train`. Each category keeps about the same
-share of its rows in `test`.
+Each row is written with its category; its label follows from the category and the policy
+derived from the shipped capability profile (data/capability_profile.json, data/README.md).
+
+Rows are grouped for cross-validation: each one-off is its own group; rows of one template,
+and rows sharing a slot filling (a country, a book, a pair of products) are one group
+(union-find); summaries built from one pool of sentences are one group. `fold` (0-4) holds
+whole groups, so no template, filling or summary sentence is on both sides of a split.
 """
+
+# ruff: noqa: E501 - one hand-written query per line, whatever its length
 
 from __future__ import annotations
 
 import csv
+import io
 import random
+import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
 SEED = 5
-TEST_SHARE = 0.25
+FOLDS = 5
 OUT = Path(__file__).with_name("routing_queries.csv")
 
-# --------------------------------------------------------------------------- local: one-offs
+# --------------------------------------------------------------------------- one-offs: short requests
 
-LOCAL = {
+SHORT_ONE_OFFS = {
     "greeting": [
         "hi",
-        "Hello!",
+        "Hello, bot!",
         "hey there",
-        "good morning",
-        "Good evening :)",
+        "good morning to you",
+        "Good evening, all :)",
         "hiya",
         "yo!",
         "Hi, how are you?",
@@ -65,7 +74,7 @@ LOCAL = {
         "thank you so much, that helped",
         "ok cool",
         "great, thanks a lot",
-        "bye",
+        "bye bye",
         "see you later",
         "you're the best",
         "lol",
@@ -130,7 +139,7 @@ LOCAL = {
         "what's the longest river in africa",
         "What port does HTTPS use by default?",
         "What does CPU stand for?",
-        "Which HTTP status code means not found?",
+        "Which HTTP status code means forbidden?",
         "What is the default port for PostgreSQL?",
         "who founded Microsoft?",
         "When was Python first released?",
@@ -287,7 +296,7 @@ LOCAL = {
     "quick_code": [
         "How do I reverse a list in python?",
         "What's the git command to see the current branch?",
-        "how do i get the length of a string in javascript",
+        "how do i get the length of an array in javascript",
         "Python one-liner to sum a list?",
         "what's the shell command to list hidden files",
         "How do I check my Python version?",
@@ -305,9 +314,9 @@ LOCAL = {
     ],
 }
 
-# --------------------------------------------------------------------------- cloud: one-offs
+# --------------------------------------------------------------------------- one-offs: longer tasks
 
-CLOUD = {
+LONG_ONE_OFFS = {
     "analysis": [
         "Why did the 2008 financial crisis happen, and could it happen again?",
         "Analyze why our churn went up after we raised prices by 10% while usage stayed flat.",
@@ -532,420 +541,374 @@ CLOUD = {
 # Hand-written in a conversational style, plus boundary cases for the labelling policy.
 
 NATURAL = [
-    ("Hey! How's it going?", "local", "greeting"),
-    ("good evening, hope you're well", "local", "greeting"),
-    ("Thanks so much, really appreciate it.", "local", "smalltalk"),
-    ("What's the weather usually like in Lisbon in May?", "local", "factual"),
-    ("Who invented the telephone?", "local", "factual"),
-    ("What's the capital of New Zealand?", "local", "factual"),
-    ("How many ounces are in a cup?", "local", "conversion"),
-    ("What's 48 divided by 6?", "local", "arithmetic"),
-    ("Calculate 12% of 350.", "local", "arithmetic"),
-    ("Convert 90 minutes into hours.", "local", "conversion"),
-    ("What does 'procrastinate' mean?", "local", "definition"),
-    ("Define the word 'algorithm' in one sentence.", "local", "definition"),
-    ("What is a CSV file?", "local", "definition"),
-    ("Fix the spelling in this sentence: 'I beleive we shoud meet tommorow.'", "local", "rewrite"),
-    ("Can you make 'we need this done now' sound a bit nicer?", "local", "rewrite"),
-    ("How do you say 'good evening' in Portuguese?", "local", "rewrite"),
-    ("What year did the Titanic sink?", "local", "factual"),
-    ("Who was the first president of the United States?", "local", "factual"),
-    ("What's the square root of 144?", "local", "arithmetic"),
-    ("Is 51 a prime number?", "local", "arithmetic"),
-    ("How many centimeters are in an inch?", "local", "conversion"),
-    ("What is the freezing point of water in Celsius?", "local", "factual"),
-    ("What does HTTP stand for?", "local", "definition"),
-    ("Which planet has the most moons?", "local", "factual"),
-    ("What's the plural of 'cactus'?", "local", "definition"),
-    ("Rewrite this in passive voice: 'The dog chased the cat.'", "local", "rewrite"),
-    ("hey, you awake?", "local", "greeting"),
-    ("Good morning! Ready for another day?", "local", "greeting"),
-    ("lol that's funny", "local", "smalltalk"),
-    ("What's the chemical formula for water?", "local", "factual"),
-    ("How many weeks are in a year?", "local", "factual"),
-    ("What does a CFO do? One line.", "local", "definition"),
-    ("Translate 'see you soon' into German.", "local", "rewrite"),
-    ("What's 7 times 8?", "local", "arithmetic"),
-    ("Convert 3 kilograms to pounds.", "local", "conversion"),
-    ("What's the currency of Switzerland?", "local", "factual"),
-    ("How many sides does a hexagon have?", "local", "factual"),
-    ("What is the largest mammal?", "local", "factual"),
-    ("Give me a synonym for 'quickly'.", "local", "rewrite"),
-    ("In Python, how do I get the last element of a list?", "local", "quick_code"),
-    ("What's the git command to create a new branch?", "local", "quick_code"),
-    ("What time is it in London when it's noon in New York?", "local", "factual"),
-    ("Who directed Jurassic Park?", "local", "factual"),
-    ("Thanks, that's all for today. Bye!", "local", "smalltalk"),
-    ("How many grams of sugar are in a teaspoon?", "local", "conversion"),
-    ("How many hours ahead of UTC is Central European Time?", "local", "factual"),
-    ("What is an IP address, in simple terms?", "local", "definition"),
-    ("Shorten this: 'I am writing to let you know that I will be unable to attend.'", "local", "rewrite"),
-    ("What's 1000 divided by 8?", "local", "arithmetic"),
-    ("Which language has the most native speakers?", "local", "factual"),
-    ("what is the boiling point of milk", "local", "factual"),
-    ("How long does it take light from the sun to reach Earth?", "local", "factual"),
-    ("Nice to meet you! I'm Dana.", "local", "greeting"),
-    ("What does ROI stand for?", "local", "definition"),
-    ("Is Pluto a planet?", "local", "factual"),
-    ("What's the area of a circle with radius 3?", "local", "arithmetic"),
-    ("Correct this: 'Its a nice day, isnt it'", "local", "rewrite"),
-    ("How much is 15 euros plus 20% tax?", "local", "arithmetic"),
-    ("Quick one - what's the atomic number of carbon?", "local", "factual"),
-    ("What's a good word for 'very tired'?", "local", "rewrite"),
-    ("What does 'encryption at rest' mean, in one line?", "local", "definition"),
-    ("Hi there, hope your week is going well! Just checking in, nothing urgent.", "local", "smalltalk"),
+    ("Hey! How's it going?", "greeting"),
+    ("good evening, hope you're well", "greeting"),
+    ("Thanks so much, really appreciate it.", "smalltalk"),
+    ("What's the weather usually like in Lisbon in May?", "factual"),
+    ("Who invented the telephone?", "factual"),
+    ("What's the capital of New Zealand?", "factual"),
+    ("How many ounces are in a cup?", "conversion"),
+    ("What's 48 divided by 6?", "arithmetic"),
+    ("Calculate 12% of 350.", "arithmetic"),
+    ("Convert 90 minutes into hours.", "conversion"),
+    ("What does 'procrastinate' mean?", "definition"),
+    ("Define the word 'algorithm' in one sentence.", "definition"),
+    ("What is a CSV file?", "definition"),
+    ("Fix the spelling in this sentence: 'I beleive we shoud meet tommorow.'", "rewrite"),
+    ("Can you make 'we need this done now' sound a bit nicer?", "rewrite"),
+    ("How do you say 'good evening' in Portuguese?", "rewrite"),
+    ("What year did the Titanic sink?", "factual"),
+    ("Who was the first president of the United States?", "factual"),
+    ("What's the square root of 144?", "arithmetic"),
+    ("Is 51 a prime number?", "arithmetic"),
+    ("How many centimeters are in an inch?", "conversion"),
+    ("What is the freezing point of water in Celsius?", "factual"),
+    ("What does HTTP stand for?", "definition"),
+    ("Which planet has the most moons?", "factual"),
+    ("What's the plural of 'cactus'?", "definition"),
+    ("Rewrite this in passive voice: 'The dog chased the cat.'", "rewrite"),
+    ("hey, you awake?", "greeting"),
+    ("Good morning! Ready for another day?", "greeting"),
+    ("lol that's funny", "smalltalk"),
+    ("What's the chemical formula for water?", "factual"),
+    ("How many weeks are in a year?", "factual"),
+    ("What does a CFO do? One line.", "definition"),
+    ("Translate 'see you soon' into German.", "rewrite"),
+    ("What's 7 times 8?", "arithmetic"),
+    ("Convert 3 kilograms to pounds.", "conversion"),
+    ("What's the currency of Switzerland?", "factual"),
+    ("How many sides does an octagon have?", "factual"),
+    ("What is the largest mammal?", "factual"),
+    ("Give me a synonym for 'quickly'.", "rewrite"),
+    ("In Python, how do I get the last element of a list?", "quick_code"),
+    ("What's the git command to create a new branch?", "quick_code"),
+    ("What time is it in London when it's noon in New York?", "factual"),
+    ("Who directed Jurassic Park?", "factual"),
+    ("Thanks, that's all for today. Bye!", "smalltalk"),
+    ("How many grams of sugar are in a teaspoon?", "conversion"),
+    ("How many hours ahead of UTC is Central European Time?", "factual"),
+    ("What is an IP address, in simple terms?", "definition"),
+    ("Shorten this: 'I am writing to let you know that I will be unable to attend.'", "rewrite"),
+    ("What's 1000 divided by 8?", "arithmetic"),
+    ("Which language has the most native speakers?", "factual"),
+    ("what is the boiling point of milk", "factual"),
+    ("How long does it take light from the sun to reach Earth?", "factual"),
+    ("Nice to meet you! I'm Dana.", "greeting"),
+    ("What does ROI stand for?", "definition"),
+    ("Is Pluto a planet?", "factual"),
+    ("What's the area of a circle with radius 3?", "arithmetic"),
+    ("Correct this: 'Its a nice day, isnt it'", "rewrite"),
+    ("How much is 15 euros plus 20% tax?", "arithmetic"),
+    ("Quick one - what's the atomic number of carbon?", "factual"),
+    ("What's a good word for 'very tired'?", "rewrite"),
+    ("What does 'encryption at rest' mean, in one line?", "definition"),
+    ("Hi there, hope your week is going well! Just checking in, nothing urgent.", "smalltalk"),
     (
         "Can you help me figure out why my team keeps missing deadlines even though everyone works overtime?",
-        "cloud",
         "analysis",
     ),
     (
         "I'm deciding between a job in Amsterdam and one in Toronto. Help me weigh up salary, cost of living, and career growth.",
-        "cloud",
         "comparison",
     ),
-    ("Write me a short story about a cat that becomes mayor of a small town.", "cloud", "creative"),
-    ("Put together a 4-week content calendar for our bakery's Instagram.", "cloud", "planning"),
-    ("Write a Python script that watches a folder and uploads new files to Google Drive.", "cloud", "code"),
-    ("What should I consider when designing the database for a multi-vendor marketplace?", "cloud", "architecture"),
+    ("Write me a short story about a cat that becomes mayor of a small town.", "creative"),
+    ("Put together a 4-week content calendar for our bakery's Instagram.", "planning"),
+    ("Write a Python script that watches a folder and uploads new files to Google Drive.", "code"),
+    ("What should I consider when designing the database for a multi-vendor marketplace?", "architecture"),
     (
         "How do we make sure our chatbot doesn't leak customer personal data? We're in the EU.",
-        "cloud",
         "security_compliance",
     ),
-    ("Explain the pros and cons of nuclear energy compared to wind and solar.", "cloud", "comparison"),
-    ("Draft a business proposal for a coworking space in a small town.", "cloud", "creative"),
+    ("Explain the pros and cons of nuclear energy compared to wind and solar.", "comparison"),
+    ("Draft a business proposal for a coworking space in a small town.", "creative"),
     (
         "Here's our sales data by region: North 120k (+5%), South 80k (-12%), East 140k (+20%), West 60k (-3%). What story does it tell and what should we do next quarter?",
-        "cloud",
         "analysis",
     ),
-    ("Write a poem for my mom's 60th birthday.", "cloud", "creative"),
-    ("Create a marketing strategy for launching an eco-friendly sneaker brand in Europe.", "cloud", "planning"),
+    ("Write a poem for my mom's 60th birthday.", "creative"),
+    ("Create a marketing strategy for launching an eco-friendly sneaker brand in Europe.", "planning"),
     (
         "Review my approach: we store API keys in environment variables on shared build servers. Is that good enough for SOC 2?",
-        "cloud",
         "security_compliance",
     ),
-    ("Help me write a grant application for a youth music program, about 2 pages.", "cloud", "creative"),
-    ("Design a scalable architecture for a video streaming service.", "cloud", "architecture"),
+    ("Help me write a grant application for a youth music program, about 2 pages.", "creative"),
+    ("Design a scalable architecture for a video streaming service.", "architecture"),
     (
         "My Node app crashes under load with 'too many open files'. How do I diagnose and fix it for good?",
-        "cloud",
         "code",
     ),
-    ("Compare the main cloud data warehouses and recommend one for a startup with 2TB of data.", "cloud", "comparison"),
+    ("Compare the main cloud data warehouses and recommend one for a startup with 2TB of data.", "comparison"),
     (
         "Summarize the following customer feedback and group it into themes: 'Delivery was late twice.' 'Love the packaging but the sizes run small.' 'Support took 5 days to reply.' 'Great quality, will buy again.' 'Returns process is confusing and the website crashed at checkout.' 'Sizes are inconsistent between colours.'",
-        "cloud",
         "summarise",
     ),
-    ("Write a SQL query to find the top 5 products by revenue per month, and explain how it works.", "cloud", "code"),
-    ("What are the ethical implications of using AI in hiring decisions?", "cloud", "analysis"),
+    ("Write a SQL query to find the top 5 products by revenue per month, and explain how it works.", "code"),
+    ("What are the ethical implications of using AI in hiring decisions?", "analysis"),
     (
         "Plan a 3-day itinerary for Rome for a couple who love food and history, on a mid-range budget.",
-        "cloud",
         "planning",
     ),
-    ("Write a cover letter for a nurse applying to a pediatric unit.", "cloud", "creative"),
-    ("Explain how HTTPS works end to end, from the DNS lookup to the encrypted session.", "cloud", "analysis"),
-    ("How should a small nonprofit protect donor data and respond to a breach?", "cloud", "security_compliance"),
-    ("Create a lesson plan for teaching fractions to 9-year-olds over a week.", "cloud", "planning"),
+    ("Write a cover letter for a nurse applying to a pediatric unit.", "creative"),
+    ("Explain how HTTPS works end to end, from the DNS lookup to the encrypted session.", "analysis"),
+    ("How should a small nonprofit protect donor data and respond to a breach?", "security_compliance"),
+    ("Create a lesson plan for teaching fractions to 9-year-olds over a week.", "planning"),
     (
         "Refactor this function to be more readable and add type hints: def f(a,b): r=[]; for i in a: if i in b: r.append(i*2); return r",
-        "cloud",
         "code",
     ),
     (
         "Should our startup raise a seed round now or bootstrap for another year? We have 8 months of runway.",
-        "cloud",
         "comparison",
     ),
-    ("Write a 500-word article about the history of coffee.", "cloud", "creative"),
+    ("Write a 500-word article about the history of coffee.", "creative"),
     (
         "Our app's retention drops sharply after day 3. What could be causing it and what experiments should we run?",
-        "cloud",
         "analysis",
     ),
     (
         "Design a REST API for a library management system, including endpoints and data models.",
-        "cloud",
         "architecture",
     ),
-    ("Write a motivational speech for a football team before the final.", "cloud", "creative"),
+    ("Write a motivational speech for a football team before the final.", "creative"),
     (
         "Give me a detailed comparison of index funds, ETFs and mutual funds for long-term saving.",
-        "cloud",
         "comparison",
     ),
-    ("Develop a risk management plan for a construction project.", "cloud", "planning"),
-    ("Write a function in JavaScript that debounces another function, with tests and an explanation.", "cloud", "code"),
-    ("Analyze the strengths and weaknesses of our pricing: free tier, $9 pro, $49 team.", "cloud", "analysis"),
-    ("How do I migrate a 500 GB MySQL database to PostgreSQL with minimal downtime?", "cloud", "planning"),
+    ("Develop a risk management plan for a construction project.", "planning"),
+    ("Write a function in JavaScript that debounces another function, with tests and an explanation.", "code"),
+    ("Analyze the strengths and weaknesses of our pricing: free tier, $9 pro, $49 team.", "analysis"),
+    ("How do I migrate a 500 GB MySQL database to PostgreSQL with minimal downtime?", "planning"),
     (
         "Write an email to a client explaining the project delay, apologetic but confident, under 150 words, with a new timeline.",
-        "cloud",
         "multi_constraint",
     ),
     (
         "Create a weekly workout plan for someone training for a triathlon with only 6 hours a week.",
-        "cloud",
         "planning",
     ),
     (
         "What are the GDPR implications of recording customer calls for training AI models?",
-        "cloud",
         "security_compliance",
     ),
-    ("Explain the causes of World War I and how they connect.", "cloud", "analysis"),
-    ("Write a haiku sequence about the four seasons, one for each, and explain the imagery.", "cloud", "creative"),
+    ("Explain the causes of World War I and how they connect.", "analysis"),
+    ("Write a haiku sequence about the four seasons, one for each, and explain the imagery.", "creative"),
     (
         "Design an authentication system with MFA, password reset, and session management for a web app.",
-        "cloud",
         "security_compliance",
     ),
     (
         "Help me plan my finances: I earn 4,500 a month, have 10k in debt, and want to buy a house in 3 years.",
-        "cloud",
         "planning",
     ),
-    ("Compare Agile and Waterfall for a government IT project with fixed requirements.", "cloud", "comparison"),
+    ("Compare Agile and Waterfall for a government IT project with fixed requirements.", "comparison"),
     (
         "Critique this essay introduction and suggest how to strengthen the argument: 'Technology is good. Many people use it. In this essay I will talk about technology.'",
-        "cloud",
         "analysis",
     ),
-    ("Write a children's story about a turtle who wants to fly, around 800 words.", "cloud", "creative"),
-    ("Set up a CI pipeline for a Python monorepo with linting, tests and Docker image builds.", "cloud", "code"),
-    ("How would you scale a Postgres database that's hitting 90% CPU at peak?", "cloud", "architecture"),
+    ("Write a children's story about a turtle who wants to fly, around 800 words.", "creative"),
+    ("Set up a CI pipeline for a Python monorepo with linting, tests and Docker image builds.", "code"),
+    ("How would you scale a Postgres database that's hitting 90% CPU at peak?", "architecture"),
     (
         "Draft a privacy policy for a mobile fitness app that collects location and heart rate.",
-        "cloud",
         "security_compliance",
     ),
     (
         "Give me a strategy for negotiating a 15% raise, including what to say and how to handle pushback.",
-        "cloud",
         "planning",
     ),
-    ("Tell me a bedtime story about a sleepy owl.", "cloud", "creative"),
-    ("Is our plan to store passwords with SHA-256 secure? What would you change?", "cloud", "security_compliance"),
-    ("What would be the best way to structure a data science team in a 200-person company?", "cloud", "planning"),
+    ("Tell me a bedtime story about a sleepy owl.", "creative"),
+    ("Is our plan to store passwords with SHA-256 secure? What would you change?", "security_compliance"),
+    ("What would be the best way to structure a data science team in a 200-person company?", "planning"),
     (
         "Write a Bash script that rotates logs, compresses old ones and deletes those older than 30 days.",
-        "cloud",
         "code",
     ),
-    ("Explain the differences between TCP and UDP and when to pick each in game networking.", "cloud", "comparison"),
-    ("Make a project plan for building a mobile app in 4 months with 3 developers.", "cloud", "planning"),
+    ("Explain the differences between TCP and UDP and when to pick each in game networking.", "comparison"),
+    ("Make a project plan for building a mobile app in 4 months with 3 developers.", "planning"),
     (
         "TL;DR this: The quarterly review highlighted three issues. First, customer acquisition costs rose 22% as ad prices increased. Second, the new onboarding flow lowered activation by 5 points, likely because the tutorial is too long. Third, enterprise deals are taking 40 days longer to close due to security reviews. The leadership team proposed cutting paid ads, A/B testing a shorter tutorial, and preparing a standard security questionnaire pack.",
-        "cloud",
         "summarise",
     ),
     (
         "Brainstorm 10 names for a podcast about personal finance for students, with a short reason for each.",
-        "cloud",
         "creative",
     ),
-    ("Write a design doc for adding offline mode to our note-taking app.", "cloud", "architecture"),
-    ("Why are electric car sales slowing in some markets and what could reverse it?", "cloud", "analysis"),
+    ("Write a design doc for adding offline mode to our note-taking app.", "architecture"),
+    ("Why are electric car sales slowing in some markets and what could reverse it?", "analysis"),
     # boundary cases: cloud-sounding words in easy requests, and short or keyword-free hard ones
-    ("explain what a vaccine is in one sentence", "local", "definition"),
-    ("what's the difference between 'its' and 'it's'?", "local", "definition"),
-    ("Paraphrase: the meeting has been postponed until further notice.", "local", "rewrite"),
-    ("Can you spell 'rhythm' for me?", "local", "rewrite"),
-    ("Who won the World Cup in 2018?", "local", "factual"),
-    ("Name the three primary colours.", "local", "factual"),
-    ("List the days of the week in French.", "local", "rewrite"),
-    ("What rhymes with 'orange'?", "local", "definition"),
-    ("how do you pronounce quinoa", "local", "definition"),
-    ("How many calories are in a banana?", "local", "factual"),
-    ("What is the formula for the area of a triangle?", "local", "factual"),
-    ("Is it 'who' or 'whom' here: '___ did you call?'", "local", "rewrite"),
-    ("Sort these numbers: 42, 7, 19, 3", "local", "arithmetic"),
-    ("What's 2 to the 16th?", "local", "arithmetic"),
-    ("Which is bigger, 0.5 or 0.45?", "local", "arithmetic"),
-    ("Is a whale a fish?", "local", "factual"),
-    ("What does error code 403 mean?", "local", "definition"),
-    ("What does NaN stand for in programming?", "local", "definition"),
-    ("What's the Python function that gives the length of a list?", "local", "quick_code"),
-    ("Give me a one-line bash command to count the lines in a file", "local", "quick_code"),
-    ("Good morning team! Coffee's ready in the kitchen.", "local", "greeting"),
-    ("OK, great, that's exactly what I needed, thanks a million!", "local", "smalltalk"),
+    ("explain what a vaccine is in one sentence", "definition"),
+    ("what's the difference between 'its' and 'it's'?", "definition"),
+    ("Paraphrase: the meeting has been postponed until further notice.", "rewrite"),
+    ("Can you spell 'rhythm' for me?", "rewrite"),
+    ("Who won the World Cup in 2018?", "factual"),
+    ("Name the three primary colours.", "factual"),
+    ("List the days of the week in French.", "rewrite"),
+    ("What rhymes with 'orange'?", "definition"),
+    ("how do you pronounce quinoa", "definition"),
+    ("How many calories are in a banana?", "factual"),
+    ("What is the formula for the area of a triangle?", "factual"),
+    ("Is it 'who' or 'whom' here: '___ did you call?'", "rewrite"),
+    ("Sort these numbers: 42, 7, 19, 3", "arithmetic"),
+    ("What's 2 to the 16th?", "arithmetic"),
+    ("Which is bigger, 0.5 or 0.45?", "arithmetic"),
+    ("Is a whale a fish?", "factual"),
+    ("What does error code 403 mean?", "definition"),
+    ("What does NaN stand for in programming?", "definition"),
+    ("What's the Python function that gives the length of a list?", "quick_code"),
+    ("Give me a one-line bash command to count the lines in a file", "quick_code"),
+    ("Good morning team! Coffee's ready in the kitchen.", "greeting"),
+    ("OK, great, that's exactly what I needed, thanks a million!", "smalltalk"),
     (
         "Hey, hope you had a good weekend. Mine was relaxing, mostly gardening and reading in the sun.",
-        "local",
         "smalltalk",
     ),
-    ("just testing if this works", "local", "smalltalk"),
-    ("What's the capital of the US state of Texas?", "local", "factual"),
-    ("Convert this date to ISO format: 3 March 2024", "local", "conversion"),
-    ("what's 3pm in 24-hour time", "local", "conversion"),
-    ("Make this title case: a tale of two cities", "local", "rewrite"),
-    ("What is the plural of 'mouse'?", "local", "definition"),
-    ("what's a word that means happy and excited at the same time?", "local", "definition"),
-    ("In one sentence, what is blockchain?", "local", "definition"),
-    ("Briefly, what does a product manager do?", "local", "definition"),
-    ("What's the maximum GDPR fine?", "local", "factual"),
-    ("Which port does SSH use?", "local", "factual"),
-    ("Is HTTPS encrypted?", "local", "factual"),
-    ("What does a firewall do, in a sentence?", "local", "definition"),
-    ("What does 'floor plan' mean?", "local", "definition"),
-    ("Who designed the Eiffel Tower?", "local", "factual"),
-    ("Who wrote the code for the first web browser?", "local", "factual"),
-    ("Which is heavier, a kilo of feathers or a kilo of steel?", "local", "factual"),
-    ("What's the security code on a credit card called?", "local", "factual"),
-    ("What year did GDPR come into force?", "local", "factual"),
-    ("Who was the architect of the Sydney Opera House?", "local", "factual"),
-    ("What is a business plan, in one sentence?", "local", "definition"),
-    ("How do you spell 'strategy'?", "local", "rewrite"),
-    ("What's a story point in Scrum? one line", "local", "definition"),
-    ("Who composed The Four Seasons?", "local", "factual"),
-    ("Is Python compiled or interpreted?", "local", "factual"),
-    ("What does 'analysis paralysis' mean?", "local", "definition"),
-    ("Translate 'security guard' into Spanish", "local", "rewrite"),
-    ("what's today's date", "local", "factual"),
-    ("Explain how vaccines train the immune system, and why some need boosters.", "cloud", "analysis"),
-    ("Explain quantum entanglement like I'm a smart high schooler, with a couple of examples.", "cloud", "analysis"),
+    ("just testing if this works", "smalltalk"),
+    ("What's the capital of the US state of Texas?", "factual"),
+    ("Convert this date to ISO format: 3 March 2024", "conversion"),
+    ("what's 3pm in 24-hour time", "conversion"),
+    ("Make this title case: a tale of two cities", "rewrite"),
+    ("What is the plural of 'mouse'?", "definition"),
+    ("what's a word that means happy and excited at the same time?", "definition"),
+    ("In one sentence, what is blockchain?", "definition"),
+    ("Briefly, what does a product manager do?", "definition"),
+    ("What's the maximum GDPR fine?", "factual"),
+    ("Which port does SSH use?", "factual"),
+    ("Is HTTPS encrypted?", "factual"),
+    ("What does a firewall do, in a sentence?", "definition"),
+    ("What does 'floor plan' mean?", "definition"),
+    ("Who designed the Eiffel Tower?", "factual"),
+    ("Who wrote the code for the first web browser?", "factual"),
+    ("Which is heavier, a kilo of feathers or a kilo of steel?", "factual"),
+    ("What's the security code on a credit card called?", "factual"),
+    ("What year did GDPR come into force?", "factual"),
+    ("Who was the architect of the Sydney Opera House?", "factual"),
+    ("What is a business plan, in one sentence?", "definition"),
+    ("How do you spell 'strategy'?", "rewrite"),
+    ("What's a story point in Scrum? one line", "definition"),
+    ("Who composed The Four Seasons?", "factual"),
+    ("Is Python compiled or interpreted?", "factual"),
+    ("What does 'analysis paralysis' mean?", "definition"),
+    ("Translate 'security guard' into Spanish", "rewrite"),
+    ("what's today's date", "factual"),
+    ("Explain how vaccines train the immune system, and why some need boosters.", "analysis"),
+    ("Explain quantum entanglement like I'm a smart high schooler, with a couple of examples.", "analysis"),
     (
         "Help me understand why my laptop gets slower every month and what I can do about each cause.",
-        "cloud",
         "analysis",
     ),
-    ("Help me prepare for a tough conversation with my manager about burnout.", "cloud", "planning"),
+    ("Help me prepare for a tough conversation with my manager about burnout.", "planning"),
     (
         "Go through this contract clause and tell me what risks it creates for us: 'The supplier may terminate at any time without notice and retains all deposits.'",
-        "cloud",
         "security_compliance",
     ),
-    ("Come up with five original business ideas for a rural town, with a rough budget for each.", "cloud", "creative"),
+    ("Come up with five original business ideas for a rural town, with a rough budget for each.", "creative"),
     (
         "Turn these notes into a polished two-page report for the board: revenue up 8%, two key hires, office move delayed, new pricing in test, churn flat.",
-        "cloud",
         "creative",
     ),
     (
         "Rewrite this blog post so it's more engaging for teenagers, keep all the facts, and cut it to half the length: Saving money is important. Many people do not save enough. Banks offer accounts with interest. You should compare the rates. Budgeting apps can help you track spending. Setting goals makes saving easier. Start small and increase over time. Emergencies happen, so keep a cushion.",
-        "cloud",
         "multi_constraint",
     ),
     (
         "Translate this paragraph into French and keep the legal meaning exact: The tenant shall keep the premises in good repair, shall not sublet without written consent, and shall return the keys within seven days of termination.",
-        "cloud",
         "multi_constraint",
     ),
     (
         "What would a fair equity split look like for three cofounders who joined at different times and put in different amounts of money?",
-        "cloud",
         "analysis",
     ),
-    ("Think through the second-order effects of banning plastic bags.", "cloud", "analysis"),
+    ("Think through the second-order effects of banning plastic bags.", "analysis"),
     (
         "Which of these taglines is strongest and why? 1) Fresh every morning 2) Baked with love 3) The neighbourhood's oven",
-        "cloud",
         "comparison",
     ),
-    ("Estimate how many piano tuners there are in Chicago and show your reasoning.", "cloud", "analysis"),
+    ("Estimate how many piano tuners there are in Chicago and show your reasoning.", "analysis"),
     (
         "Solve this logic puzzle: five houses in a row, each a different colour, owners of five nationalities, the Brit lives in the red house... who owns the fish?",
-        "cloud",
         "analysis",
     ),
-    ("Prove that the square root of 2 is irrational.", "cloud", "analysis"),
+    ("Prove that the square root of 2 is irrational.", "analysis"),
     (
         "A train leaves at 3pm at 80 km/h and another leaves the same station at 4pm at 100 km/h. When does the second catch up? Show each step.",
-        "cloud",
         "analysis",
     ),
     (
         "Calculate the monthly payment, total interest and an amortization schedule for a 300k mortgage at 4.5% over 25 years.",
-        "cloud",
         "analysis",
     ),
     (
         "Build a financial model for a subscription business with churn, CAC and LTV, and explain the assumptions.",
-        "cloud",
         "planning",
     ),
-    ("Create a class hierarchy for a zoo management system in C#.", "cloud", "code"),
+    ("Create a class hierarchy for a zoo management system in C#.", "code"),
     (
         "What's wrong with my SQL? SELECT name, COUNT(*) FROM orders JOIN customers ON id = customer_id GROUP BY city",
-        "cloud",
         "code",
     ),
-    ("How can we lower latency for users in Asia when our servers are in Frankfurt?", "cloud", "architecture"),
+    ("How can we lower latency for users in Asia when our servers are in Frankfurt?", "architecture"),
     (
         "Draft a data processing agreement clause for a subcontractor handling patient data.",
-        "cloud",
         "security_compliance",
     ),
-    ("Set up role-based access for our analytics team so interns can't see salaries.", "cloud", "security_compliance"),
+    ("Set up role-based access for our analytics team so interns can't see salaries.", "security_compliance"),
     (
         "Is it legal for us to scrape competitor prices in the EU? Consider GDPR, database rights and terms of service.",
-        "cloud",
         "security_compliance",
     ),
     (
         "What are the biggest risks in our plan to let customers log in with just a magic link?",
-        "cloud",
         "security_compliance",
     ),
-    ("Outline a 10-lesson course on personal finance for teenagers.", "cloud", "planning"),
+    ("Outline a 10-lesson course on personal finance for teenagers.", "planning"),
     (
         "Write a thank-you note to my team after a hard quarter, about 200 words, mentioning three specific wins.",
-        "cloud",
         "multi_constraint",
     ),
-    ("Design a weekly schedule for a family with two working parents and three kids' activities.", "cloud", "planning"),
-    ("Give me honest feedback on my startup idea: a subscription service for repairing clothes.", "cloud", "analysis"),
+    ("Design a weekly schedule for a family with two working parents and three kids' activities.", "planning"),
+    ("Give me honest feedback on my startup idea: a subscription service for repairing clothes.", "analysis"),
     (
         "Which European cities are best for a remote worker who wants good weather, low cost and fast internet? Rank five with reasons.",
-        "cloud",
         "comparison",
     ),
-    ("Describe the water cycle in detail for a school report, with each stage explained.", "cloud", "creative"),
+    ("Describe the water cycle in detail for a school report, with each stage explained.", "creative"),
     (
         "Convert this Java class to idiomatic Python with dataclasses: public class Point { private int x; private int y; public Point(int x, int y) { this.x = x; this.y = y; } }",
-        "cloud",
         "code",
     ),
     (
         "I have a CSV with 50 columns; suggest an approach to find which ones predict churn, then write the code.",
-        "cloud",
         "code",
     ),
     (
         "Turn my notes into meeting minutes with decisions and owners: budget approved; Jo to hire designer; launch slips to May; Sam owns the vendor review; next sync Tuesday.",
-        "cloud",
         "summarise",
     ),
-    ("Teach me calculus from scratch.", "cloud", "planning"),
-    ("Make me a website for my bakery.", "cloud", "code"),
-    ("Build me a chatbot.", "cloud", "code"),
-    ("Invent a new board game and write its rules.", "cloud", "creative"),
-    ("Debate both sides of universal basic income.", "cloud", "comparison"),
-    ("help me decide whether to take the job offer in another city", "cloud", "comparison"),
-    ("Name the longest river in Europe.", "local", "factual"),
-    ("Name three noble gases.", "local", "factual"),
-    ("List the planets in order from the sun.", "local", "factual"),
-    ("Tell me the chemical symbol for iron.", "local", "factual"),
-    ("Give me the capital of Kenya.", "local", "factual"),
-    ("Paraphrase: 'we will get back to you soon'", "local", "rewrite"),
-    ("paraphrase this sentence: the results were better than expected", "local", "rewrite"),
+    ("Teach me calculus from scratch.", "planning"),
+    ("Make me a website for my bakery.", "code"),
+    ("Build me a chatbot.", "code"),
+    ("Invent a new board game and write its rules.", "creative"),
+    ("Debate both sides of universal basic income.", "comparison"),
+    ("help me decide whether to take the job offer in another city", "comparison"),
+    ("Name the longest river in Europe.", "factual"),
+    ("Name three noble gases.", "factual"),
+    ("List the planets in order from the sun.", "factual"),
+    ("Tell me the chemical symbol for iron.", "factual"),
+    ("Give me the capital of Kenya.", "factual"),
+    ("Paraphrase: 'we will get back to you soon'", "rewrite"),
+    ("paraphrase this sentence: the results were better than expected", "rewrite"),
     (
         "Develop a three-year revenue forecast for a small dental clinic, with the assumptions spelled out.",
-        "cloud",
         "planning",
     ),
-    ("Build next year's budget for a 10-person nonprofit, broken down by quarter.", "cloud", "planning"),
-    ("Project our cash flow for the next 12 months given that most sales happen in December.", "cloud", "analysis"),
-    ("Forecast demand for our ice cream shop next summer and explain the method.", "cloud", "analysis"),
-    ("Create a pricing model for a B2B API product with usage tiers.", "cloud", "planning"),
+    ("Build next year's budget for a 10-person nonprofit, broken down by quarter.", "planning"),
+    ("Project our cash flow for the next 12 months given that most sales happen in December.", "analysis"),
+    ("Forecast demand for our ice cream shop next summer and explain the method.", "analysis"),
+    ("Create a pricing model for a B2B API product with usage tiers.", "planning"),
 ]
 
 # --------------------------------------------------------------------------- templates
-# Each template: (label, category, phrasings, slot fillers, rows to draw).
+# Each template: (category, phrasings, slot fillers, rows to draw).
 
 COUNTRIES = [
     "France",
@@ -1255,7 +1218,6 @@ def _units(rng: random.Random) -> dict:
 
 TEMPLATES = [
     (
-        "local",
         "factual",
         [
             "What is the capital of {c}?",
@@ -1269,7 +1231,6 @@ TEMPLATES = [
         26,
     ),
     (
-        "local",
         "factual",
         [
             "Who wrote {b}?",
@@ -1282,7 +1243,6 @@ TEMPLATES = [
         16,
     ),
     (
-        "local",
         "factual",
         [
             "What currency do they use in {c}?",
@@ -1294,7 +1254,6 @@ TEMPLATES = [
         16,
     ),
     (
-        "local",
         "arithmetic",
         [
             "What is {a} + {b}?",
@@ -1312,7 +1271,6 @@ TEMPLATES = [
         34,
     ),
     (
-        "local",
         "conversion",
         [
             "convert {n} {u1} to {u2}",
@@ -1325,7 +1283,6 @@ TEMPLATES = [
         26,
     ),
     (
-        "local",
         "definition",
         [
             "what does {w} mean?",
@@ -1339,21 +1296,18 @@ TEMPLATES = [
         30,
     ),
     (
-        "local",
         "definition",
         ["what does {a} stand for?", "{a} stands for what?", "what's {a} short for", "expand the acronym {a}"],
         lambda r: {"a": r.choice(ACRONYMS)},
         16,
     ),
     (
-        "local",
         "rewrite",
         ["translate '{p}' to {l}", "how do you say '{p}' in {l}?", "'{p}' in {l}?", "What's the {l} for '{p}'?"],
         lambda r: {"p": r.choice(PHRASES), "l": r.choice(LANGS)},
         22,
     ),
     (
-        "local",
         "rewrite",
         [
             "make this more formal: '{s}'",
@@ -1365,14 +1319,12 @@ TEMPLATES = [
         18,
     ),
     (
-        "local",
         "greeting",
         ["hey {n}!", "hi, I'm {n}", "good morning, this is {n}", "hello! {n} here :)", "{n} says hi"],
         lambda r: {"n": r.choice(NAMES)},
         10,
     ),
     (
-        "cloud",
         "comparison",
         [
             "Compare {a} and {b} for {u}.",
@@ -1381,11 +1333,10 @@ TEMPLATES = [
             "Which is better for {u}, {a} or {b}, and why?",
             "help me decide between {a} and {b} for {u}",
         ],
-        lambda r: dict(zip("abu", r.choice(COMPARE_PAIRS))),
+        lambda r: dict(zip("abu", r.choice(COMPARE_PAIRS), strict=True)),
         34,
     ),
     (
-        "cloud",
         "planning",
         [
             "Create a step-by-step plan to {g} in {n} months.",
@@ -1398,7 +1349,6 @@ TEMPLATES = [
         30,
     ),
     (
-        "cloud",
         "creative",
         [
             "Write a {f} about {t}.",
@@ -1411,7 +1361,6 @@ TEMPLATES = [
         34,
     ),
     (
-        "cloud",
         "code",
         [
             "Write a {l} program that {t}.",
@@ -1424,7 +1373,6 @@ TEMPLATES = [
         34,
     ),
     (
-        "cloud",
         "analysis",
         [
             "Analyze {t}.",
@@ -1437,7 +1385,6 @@ TEMPLATES = [
         26,
     ),
     (
-        "cloud",
         "security_compliance",
         [
             "What are the security risks of {s} and how do we mitigate them?",
@@ -1450,7 +1397,6 @@ TEMPLATES = [
         28,
     ),
     (
-        "cloud",
         "architecture",
         [
             "Design {s} that handles {q}.",
@@ -1458,7 +1404,7 @@ TEMPLATES = [
             "Propose a system design for {s} with {q}.",
             "what architecture would you pick for {s}, given {q}?",
         ],
-        lambda r: dict(zip("sq", r.choice(ARCH_SYSTEMS))),
+        lambda r: dict(zip("sq", r.choice(ARCH_SYSTEMS), strict=True)),
         24,
     ),
 ]
@@ -1507,36 +1453,56 @@ def vary(text: str, rng: random.Random) -> str:
 
 
 def _summaries(rng: random.Random, count: int) -> list[tuple[str, str]]:
+    """Summaries of sentences drawn from one pool share that pool's group: rows built from the same
+    sentences must never sit on both sides of a split."""
     rows = []
     for i in range(count):
-        pool = SUMMARY_POOLS[list(SUMMARY_POOLS)[i % len(SUMMARY_POOLS)]]
+        pool_name = list(SUMMARY_POOLS)[i % len(SUMMARY_POOLS)]
+        pool = SUMMARY_POOLS[pool_name]
         text = " ".join(rng.sample(pool, rng.randint(5, len(pool))))
-        rows.append((rng.choice(SUMMARY_PHRASINGS).format(text=text), f"tpl-summary-{i % len(SUMMARY_PHRASINGS)}"))
+        rows.append((rng.choice(SUMMARY_PHRASINGS).format(text=text), f"summary-{pool_name}"))
     return rows
 
 
+class _Groups:
+    """Union-find over group keys: rows that share a template or a slot filling end up in one group."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, key: str) -> str:
+        self.parent.setdefault(key, key)
+        while self.parent[key] != key:
+            self.parent[key] = self.parent[self.parent[key]]
+            key = self.parent[key]
+        return key
+
+    def union(self, keys: list[str]) -> str:
+        roots = sorted({self.find(k) for k in keys})
+        for root in roots[1:]:
+            self.parent[root] = roots[0]
+        return roots[0]
+
+
 def build_rows(seed: int = SEED) -> list[dict]:
+    """Every row with its category and group; labels and folds are added by `label_and_fold`."""
     rng = random.Random(seed)
     rows: list[dict] = []
-    for label, table in (("local", LOCAL), ("cloud", CLOUD)):
+    for table in (SHORT_ONE_OFFS, LONG_ONE_OFFS):
         for category, queries in table.items():
             for i, q in enumerate(queries):
-                rows.append({"query": q, "label": label, "category": category, "group": f"{category}-{i}"})
-    for i, (q, label, category) in enumerate(NATURAL):
-        rows.append({"query": q, "label": label, "category": category, "group": f"natural-{i}"})
-    for t, (label, category, phrasings, fill, count) in enumerate(TEMPLATES):
+                rows.append({"query": q, "category": category, "keys": [f"{category}-{i}"]})
+    for i, (q, category) in enumerate(NATURAL):
+        rows.append({"query": q, "category": category, "keys": [f"natural-{i}"]})
+    for t, (category, phrasings, fill, count) in enumerate(TEMPLATES):
         for _ in range(count):
             k = rng.randrange(len(phrasings))
-            rows.append(
-                {
-                    "query": phrasings[k].format(**fill(rng)),
-                    "label": label,
-                    "category": category,
-                    "group": f"tpl{t}-{k}",
-                }
-            )
+            slots = fill(rng)
+            # numbers (amounts, months) are not content; named fillings (a country, a product) are
+            keys = [f"tpl{t}"] + [f"fill:{value}".lower() for value in slots.values() if isinstance(value, str)]
+            rows.append({"query": phrasings[k].format(**slots), "category": category, "keys": keys})
     for q, group in _summaries(rng, 24):
-        rows.append({"query": q, "label": "cloud", "category": "summarise", "group": group})
+        rows.append({"query": q, "category": "summarise", "keys": [group]})
 
     for row in rows:
         row["query"] = vary(row["query"], rng)
@@ -1547,40 +1513,67 @@ def build_rows(seed: int = SEED) -> list[dict]:
             seen.add(key)
             unique.append(row)
 
-    test_groups = _pick_test_groups(unique, rng)
+    groups = _Groups()
     for row in unique:
-        row["split"] = "test" if row.pop("group") in test_groups else "train"
+        groups.union(row["keys"])
+    names: dict[str, str] = {}
+    for row in unique:
+        root = groups.find(row.pop("keys")[0])
+        row["group"] = names.setdefault(root, f"g{len(names):04d}")
+    _assign_folds(unique, rng)
     return unique
 
 
-def _pick_test_groups(rows: list[dict], rng: random.Random) -> set[str]:
-    """Whole groups go to `test` until each category has about TEST_SHARE of its rows there,
-    so train and test have the same mix of categories (and of local and cloud)."""
-    test_groups: set[str] = set()
-    for category in sorted({r["category"] for r in rows}):
-        sizes: dict[str, int] = {}
-        for r in rows:
-            if r["category"] == category:
-                sizes[r["group"]] = sizes.get(r["group"], 0) + 1
-        target, taken = TEST_SHARE * sum(sizes.values()), 0
-        groups = sorted(sizes)
-        rng.shuffle(groups)
-        for g in groups:
-            if taken + sizes[g] / 2 <= target:
-                test_groups.add(g)
-                taken += sizes[g]
-    return test_groups
+def _assign_folds(rows: list[dict], rng: random.Random) -> None:
+    """Whole groups go to folds, largest first, each to the fold that has the fewest rows of the group's
+    categories so far, so every fold has about the same mix of categories (and of labels)."""
+    mix: dict[str, dict[str, int]] = {}
+    for r in rows:
+        counts = mix.setdefault(r["group"], {})
+        counts[r["category"]] = counts.get(r["category"], 0) + 1
+    order = sorted(mix)
+    rng.shuffle(order)
+    order.sort(key=lambda g: -sum(mix[g].values()))
+    load: dict[str, list[int]] = {c: [0] * FOLDS for c in {r["category"] for r in rows}}
+    totals = [0] * FOLDS
+    fold_of = {}
+    for g in order:
+        cost = [(sum(load[c][f] * n for c, n in mix[g].items()), totals[f], f) for f in range(FOLDS)]
+        fold = min(cost)[2]
+        fold_of[g] = fold
+        for c, n in mix[g].items():
+            load[c][fold] += n
+            totals[fold] += n
+    for r in rows:
+        r["fold"] = fold_of[r["group"]]
+
+
+def render_csv(rows: list[dict], policy) -> str:
+    """The CSV text: each label follows from the policy (the capability profile) and the row's category."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["query", "label", "category", "group", "fold"], lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow(
+            {
+                "query": r["query"],
+                "label": policy.tier(r["category"]),
+                **{k: r[k] for k in ("category", "group", "fold")},
+            }
+        )
+    return out.getvalue()
 
 
 def main() -> None:
+    from modules.routing.policy import derive_policy
+    from modules.routing.profile import load_profile
+
     rows = build_rows()
-    with OUT.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=["query", "label", "category", "split"])
-        writer.writeheader()
-        writer.writerows(rows)
-    n_cloud = sum(r["label"] == "cloud" for r in rows)
-    n_test = sum(r["split"] == "test" for r in rows)
-    print(f"wrote {len(rows)} rows to {OUT} ({n_cloud} cloud, {len(rows) - n_cloud} local; {n_test} test)")
+    policy = derive_policy(load_profile())
+    OUT.write_text(render_csv(rows, policy), encoding="utf-8")
+    n_cloud = sum(policy.tier(r["category"]) == "cloud" for r in rows)
+    n_groups = len({r["group"] for r in rows})
+    print(f"wrote {len(rows)} rows to {OUT} ({n_cloud} cloud, {len(rows) - n_cloud} local; {n_groups} groups)")
 
 
 if __name__ == "__main__":

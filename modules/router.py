@@ -1,6 +1,6 @@
-"""`python -m modules.router`: the router's command line (train, route queries). The code lives in modules/routing/."""
+"""`python -m modules.router`: the router's command line (profile, train, route). The code lives in modules/routing/."""
 
-from modules.routing.router import main
+from modules.routing.cli import main
 
 if __name__ == "__main__":
     main()

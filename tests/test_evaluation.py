@@ -1,24 +1,32 @@
-"""Router evaluation: metrics on small hand-computed cases, then on the real test split."""
+"""Router evaluation: metrics on small hand-computed cases, then on graded answers and held-out queries."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from modules.routing import HybridRouter, RuleStrategy
 from modules.routing.evaluation import (
     TierPrice,
     apgr,
     confusion_matrix,
     cost_per_1000_queries,
     cpt,
+    graded_quality,
+    label_quality,
     load_pricing,
     mean_quality,
+    perfect_curve,
     performance_gap_recovered,
+    pgr,
+    pgr_curve,
     quality_curve,
     random_curve,
+    routed_quality,
     routing_metrics,
 )
-from modules.routing.router import HybridRouter, RuleStrategy, load_routing_queries
+from modules.routing.profile import load_graded_queries, load_profile
+from modules.routing.training import load_holdout
 
 Y_TRUE = ["local", "local", "cloud", "cloud", "cloud"]
 Y_PRED = ["local", "cloud", "cloud", "local", "cloud"]
@@ -98,10 +106,64 @@ def test_pricing_without_a_cloud_row_is_rejected(tmp_path):
         load_pricing(path)
 
 
+def test_graded_quality_pgr_hand_computed():
+    # local answered queries 0 and 2 correctly; the cloud (measured) answered all but query 3
+    local, cloud = graded_quality([1, 0, 1, 0], [1, 1, 1, 0])
+    assert routed_quality(["local", "cloud", "local", "local"], local, cloud) == pytest.approx(3 / 4)
+    # all local 2/4, all cloud 3/4: sending query 1 to the cloud recovers the whole gap
+    assert pgr(["local", "cloud", "local", "local"], local, cloud) == pytest.approx(1.0)
+    assert pgr(["cloud", "local", "cloud", "cloud"], local, cloud) == pytest.approx(0.0)
+    x, y = pgr_curve([0.9, 0.8, 0.1, 0.2], local, cloud)
+    assert x.tolist() == [0, 0.25, 0.5, 0.75, 1] and y.tolist() == [0, 0, 1, 1, 1]
+
+
+def test_unmeasured_cloud_counts_as_correct():
+    local, cloud = graded_quality([True, False])
+    assert cloud.tolist() == [1.0, 1.0] and local.tolist() == [1.0, 0.0]
+    with pytest.raises(ValueError, match="2 local grades but 3 cloud grades"):
+        graded_quality([1, 0], [1, 1, 1])
+
+
+def test_label_quality_is_the_special_case_of_graded_quality():
+    assert (
+        quality_curve(Y_TRUE, [0.5, 0.4, 0.9, 0.1, 0.7])[1].tolist()
+        == pgr_curve([0.5, 0.4, 0.9, 0.1, 0.7], *label_quality(Y_TRUE))[1].tolist()
+    )
+
+
+def test_perfect_router_sends_what_the_local_tier_gets_wrong_first():
+    x, y = perfect_curve([1, 0, 1, 1], [1, 1, 1, 1])
+    assert cpt(x, y, 1.0) == pytest.approx(0.25)
+    assert apgr(x, y) == pytest.approx(1 - 0.25 / 2)
+
+
+def test_pgr_needs_a_better_cloud():
+    with pytest.raises(ValueError, match="not better"):
+        pgr(["local"], [1], [1])
+
+
+def test_cost_uses_the_shipped_prices():
+    prices = load_pricing()
+    per_query = prices["cloud"].cost(150, 350)
+    assert cost_per_1000_queries(0.5) == pytest.approx(500 * per_query)
+    with pytest.raises(ValueError, match="cloud_share"):
+        cost_per_1000_queries(1.5)
+
+
 @pytest.mark.parametrize("strategy", ["learned", "rules"])
-def test_both_strategies_beat_random_routing_on_the_test_split(strategy):
+def test_both_strategies_beat_random_routing_on_graded_answers(strategy):
+    """Quality from the local model's graded answers; the queries are not training rows."""
     router = HybridRouter() if strategy == "learned" else HybridRouter(RuleStrategy())
-    test = load_routing_queries("test")
-    x, y = quality_curve(test["label"], router.cloud_probabilities(test["query"]))
-    assert apgr(x, y) > 0.7 > apgr(*random_curve())
-    assert cpt(x, y, 0.8) < 0.5 < cpt(*random_curve(), 0.8)
+    graded = load_graded_queries()
+    correct = [a["local"]["correct"] for a in load_profile()["answers"]]
+    x, y = pgr_curve(router.cloud_probabilities([g.query for g in graded]), *graded_quality(correct))
+    assert apgr(x, y) > apgr(*random_curve())
+
+
+@pytest.mark.parametrize("strategy", ["learned", "rules"])
+def test_both_strategies_beat_random_routing_on_the_holdout(strategy):
+    router = HybridRouter() if strategy == "learned" else HybridRouter(RuleStrategy())
+    holdout = load_holdout()
+    x, y = quality_curve(holdout["label"], router.cloud_probabilities(holdout["query"]))
+    assert apgr(x, y) > 0.5 + 0.1
+    assert cpt(x, y, 0.8) < cpt(*random_curve(), 0.8)

@@ -6,10 +6,14 @@ dictionaries, because a router decides on every single query: scikit-learn's
 `predict_proba` costs milliseconds for one query and importing scikit-learn about a
 second, while this scorer needs tens of microseconds and loads without scikit-learn.
 `fit_text_classifier` checks that the export reproduces scikit-learn's probabilities.
+
+The model file is JSON of those weights (`save` / `load`), checked field by field before use: loading
+it parses data and never runs code, unlike a pickle.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
@@ -23,9 +27,15 @@ WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 4)
 MIN_DF = 2  # ignore n-grams seen in only one training query: they are noise, and they bloat the file
 C = 4.0  # inverse regularisation strength of the logistic regression
-FORMAT = 1
+FORMAT = 2  # format 1 was a joblib pickle; format 2 is JSON
+KIND = "linear-text-classifier"
+
 
 # The same tokenisation as scikit-learn's TfidfVectorizer defaults (checked at training time).
+class ModelFileError(ValueError):
+    """A router model file is malformed or of another format; the message says how to rebuild it."""
+
+
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _WHITE_SPACES = re.compile(r"\s\s+")
 
@@ -78,36 +88,74 @@ class LinearTextClassifier:
         if len(extra) != len(self.extra_weights):
             raise ValueError(f"expected {len(self.extra_weights)} extra features, got {len(extra)}")
         z = self.intercept + _tfidf_dot(word_ngrams(text), self.words) + _tfidf_dot(char_ngrams(text), self.chars)
-        z += sum(w * x for w, x in zip(self.extra_weights, extra))
+        z += sum(w * x for w, x in zip(self.extra_weights, extra, strict=True))
         return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
-    def save(self, path: Path | str) -> Path:
-        import joblib
+    def to_dict(self) -> dict:
+        """Plain data: n-gram tables sorted, so the same weights always serialise to the same bytes."""
+        return {
+            "format": FORMAT,
+            "kind": KIND,
+            "words": {g: list(self.words[g]) for g in sorted(self.words)},
+            "chars": {g: list(self.chars[g]) for g in sorted(self.chars)},
+            "extra_weights": list(self.extra_weights),
+            "intercept": self.intercept,
+        }
 
+    @classmethod
+    def from_dict(cls, data: object, source: str = "model data") -> LinearTextClassifier:
+        """Check every field before use: a malformed or foreign file is rejected with the fix named."""
+        fix = "retrain it: python -m modules.router train"
+
+        def bad(what: str) -> ModelFileError:
+            return ModelFileError(f"{source} is not a format-{FORMAT} router model ({what}); {fix}")
+
+        if not isinstance(data, dict) or data.get("kind") != KIND:
+            raise bad("not a text-classifier export")
+        if data.get("format") != FORMAT:
+            raise bad(f"format {data.get('format')!r}")
+        tables = []
+        for name in ("words", "chars"):
+            table = data.get(name)
+            if not isinstance(table, dict):
+                raise bad(f"'{name}' must be an object")
+            for gram, entry in table.items():
+                if not (isinstance(entry, list) and len(entry) == 2 and all(_is_number(v) for v in entry)):
+                    raise bad(f"'{name}' entry {gram!r} must be [idf, weight]")
+            tables.append({g: (float(e[0]), float(e[1])) for g, e in table.items()})
+        extra, intercept = data.get("extra_weights"), data.get("intercept")
+        if not isinstance(extra, list) or not all(_is_number(v) for v in extra):
+            raise bad("'extra_weights' must be a list of numbers")
+        if not _is_number(intercept):
+            raise bad("'intercept' must be a number")
+        return cls(tables[0], tables[1], tuple(float(v) for v in extra), float(intercept))
+
+    def save(self, path: Path | str) -> Path:
         path = Path(path)
-        joblib.dump(
-            {
-                "format": FORMAT,
-                "words": self.words,
-                "chars": self.chars,
-                "extra_weights": self.extra_weights,
-                "intercept": self.intercept,
-            },
-            path,
-            compress=3,
-        )
+        path.write_text(json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False) + "\n", encoding="utf-8")
         return path
 
     @classmethod
     def load(cls, path: Path | str) -> LinearTextClassifier:
-        import joblib
+        """Read a JSON model file: plain data, parsed and checked; nothing in it is executed."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ModelFileError(
+                f"{path} is not a JSON router model ({error}); retrain it: python -m modules.router train"
+            ) from error
+        return cls.from_dict(data, str(path))
 
-        data = joblib.load(Path(path))
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError(
-                f"{path} is not a format-{FORMAT} text classifier file; retrain it: python -m modules.router --train"
-            )
-        return cls(data["words"], data["chars"], tuple(data["extra_weights"]), float(data["intercept"]))
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _round(value: float) -> float:
+    """12 significant digits: far below what changes a decision, and the last bits of floating-point
+    arithmetic no longer change the model file's bytes."""
+    return float(f"{float(value):.12g}")
 
 
 def fit_text_classifier(
@@ -128,14 +176,14 @@ def fit_text_classifier(
     lr = LogisticRegression(C=C, max_iter=2000, class_weight="balanced").fit(x, y)
 
     coef, start, tables = lr.coef_[0], 0, []
-    for v, block in zip(vectorizers, blocks):
+    for v, block in zip(vectorizers, blocks, strict=True):
         weights = coef[start : start + block.shape[1]]
-        tables.append({term: (float(v.idf_[i]), float(weights[i])) for term, i in v.vocabulary_.items()})
+        tables.append({term: (_round(v.idf_[i]), _round(weights[i])) for term, i in v.vocabulary_.items()})
         start += block.shape[1]
-    model = LinearTextClassifier(tables[0], tables[1], tuple(float(w) for w in coef[start:]), float(lr.intercept_[0]))
+    model = LinearTextClassifier(tables[0], tables[1], tuple(_round(w) for w in coef[start:]), _round(lr.intercept_[0]))
 
     expected = lr.predict_proba(x)[:, 1]
-    exported = np.array([model.probability(t, row) for t, row in zip(texts, extra)])
+    exported = np.array([model.probability(t, row) for t, row in zip(texts, extra, strict=True)])
     if not np.allclose(expected, exported, atol=1e-9):
         raise RuntimeError(
             "The exported classifier disagrees with scikit-learn; has TfidfVectorizer's tokenisation changed?"

@@ -1,30 +1,24 @@
-"""Evaluate routers the way RouteLLM does, with quality measured against labels.
+"""Evaluate routers the way RouteLLM does: quality recovered against the share of cloud calls.
 
-Label-based quality. Every query in data/ carries a label saying which tier it needs.
-The quality of answering query q on a tier is
+Quality of answering query q on a tier, 0 or 1, comes from one of two sources (the lab says which):
 
-    quality(q, tier) = 1  if label(q) == "local"   (the small model is good enough; the cloud is too)
-                       1  if label(q) == "cloud" and tier == "cloud"
-                       0  if label(q) == "cloud" and tier == "local"
-
-So this measures whether the router sends the right queries to the cloud, not how good
-any model's answer is.
+* **graded answers** (data/graded_queries.csv, `python -m modules.router profile`): quality(q, local) is
+  whether the local model's answer passed its automatic grader. quality(q, cloud) is the cloud's graded
+  answer when the profile measured a real cloud endpoint, and otherwise 1, an assumption stated wherever
+  it is used: the offline "cloud" runs the same small model, so it cannot stand in for a cloud model.
+* **labels**, only where no reference answer can exist (an essay, a plan): quality(q, local) = 1 if the
+  policy labels q local, else 0; quality(q, cloud) = 1.
 
 Performance gap recovered (RouteLLM's PGR) of a routing:
 
     PGR = (quality(router) - quality(all local)) / (quality(all cloud) - quality(all local))
 
-With label-based quality that is the share of cloud-labelled queries that reached the
-cloud (the cloud recall). Routing the k highest-scored queries to the cloud for every k
-traces the quality curve: x = share of cloud calls, y = PGR. Random routing gives the
-diagonal y = x in expectation.
+Routing the k highest-scored queries to the cloud for every k traces the curve x = share of cloud
+calls, y = PGR. Random routing gives the diagonal y = x in expectation; a perfect router sends the
+queries the local tier gets wrong first. CPT(p) is the smallest share of cloud calls whose PGR reaches
+p; APGR is the area under the curve (random 0.5). With label-based quality PGR equals the cloud recall.
 
-CPT(p) ("call-performance threshold") is the smallest share of cloud calls whose PGR
-reaches p. APGR is the area under the curve, between 0 and 1: 0.5 for random routing,
-1 - (cloud-labelled share) / 2 for a perfect router. RouteLLM approximates the same
-integral by averaging PGR at ten cloud-call percentages; here it is computed exactly.
-
-All functions are pure: labels are the strings "local"/"cloud", scores are P(cloud).
+All functions are pure: labels are the strings "local"/"cloud", scores are P(cloud), qualities 0..1.
 """
 
 from __future__ import annotations
@@ -34,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from modules.pricing import PRICING_CSV, TierPrice, load_pricing  # noqa: F401 - re-exported for lab 05
+from modules.pricing import TierPrice, estimate_cost, load_pricing  # noqa: F401 - load_pricing for lab 05
 from modules.routing.router import TARGETS
 
 # Token counts assumed per query for the cost estimate: a short system prompt plus the
@@ -81,37 +75,77 @@ def routing_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> RoutingMetr
     )
 
 
+def label_quality(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(quality on local, quality on cloud) per query from labels: local-labelled queries are fine anywhere."""
+    cloud = _is_cloud(labels)
+    return (~cloud).astype(float), np.ones(cloud.size)
+
+
+def graded_quality(local_correct: Sequence[bool], cloud_correct: Sequence[bool] | None = None):
+    """(quality on local, quality on cloud) per query from graded answers; a cloud not measured counts as 1."""
+    local = np.asarray(local_correct, dtype=float)
+    cloud = np.ones(local.size) if cloud_correct is None else np.asarray(cloud_correct, dtype=float)
+    if cloud.shape != local.shape:
+        raise ValueError(f"{local.size} local grades but {cloud.size} cloud grades")
+    return local, cloud
+
+
+def routed_quality(routes: Sequence[str], local_quality, cloud_quality) -> float:
+    """Average quality of a routing, each query scored on the tier it was sent to."""
+    cloud = _is_cloud(routes)
+    return float(np.mean(np.where(cloud, np.asarray(cloud_quality, float), np.asarray(local_quality, float))))
+
+
 def mean_quality(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
     """Average label-based quality of a routing (see the module docstring)."""
-    t, p = _is_cloud(y_true), _is_cloud(y_pred)
-    return float(np.mean(~t | p))
+    return routed_quality(y_pred, *label_quality(y_true))
+
+
+def pgr(routes: Sequence[str], local_quality, cloud_quality) -> float:
+    """RouteLLM's performance gap recovered by one routing."""
+    all_local, all_cloud = float(np.mean(local_quality)), float(np.mean(cloud_quality))
+    if all_cloud <= all_local:
+        raise ValueError("PGR is undefined when the cloud tier is not better than the local tier on these queries")
+    return (routed_quality(routes, local_quality, cloud_quality) - all_local) / (all_cloud - all_local)
 
 
 def performance_gap_recovered(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
     """RouteLLM's PGR of one routing, from label-based quality."""
-    t = _is_cloud(y_true)
-    if not t.any():
+    if not _is_cloud(y_true).any():
         raise ValueError("PGR is undefined when no query needs the cloud")
-    all_local, all_cloud = float(np.mean(~t)), 1.0
-    return (mean_quality(y_true, y_pred) - all_local) / (all_cloud - all_local)
+    return pgr(y_pred, *label_quality(y_true))
+
+
+def pgr_curve(scores: Sequence[float], local_quality, cloud_quality) -> tuple[np.ndarray, np.ndarray]:
+    """(cloud share, PGR) points from routing the highest-scored queries to the cloud first.
+
+    Queries with equal scores are one step: the straight line across a step is the expected PGR when
+    ties are broken at random. Starts at (0, 0) and ends at (1, 1)."""
+    s = np.asarray(scores, dtype=float)
+    gain = np.asarray(cloud_quality, float) - np.asarray(local_quality, float)
+    if s.shape != gain.shape:
+        raise ValueError(f"need one score per query: {s.size} scores, {gain.size} qualities")
+    if gain.sum() <= 0:
+        raise ValueError("the cloud tier must be better than the local tier on these queries for a PGR curve")
+    order = np.argsort(-s, kind="stable")
+    s, gain = s[order], gain[order]
+    step_ends = np.r_[np.flatnonzero(np.diff(s) != 0), s.size - 1]
+    x = np.r_[0.0, (step_ends + 1) / s.size]
+    y = np.r_[0.0, np.cumsum(gain)[step_ends] / gain.sum()]
+    return x, y
 
 
 def quality_curve(y_true: Sequence[str], scores: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    """(cloud share, PGR) points from routing the highest-scored queries to the cloud first.
+    """The PGR curve with label-based quality (y = share of cloud-labelled queries that reached the cloud)."""
+    if not _is_cloud(y_true).any():
+        raise ValueError("need at least one cloud-labelled query")
+    return pgr_curve(scores, *label_quality(y_true))
 
-    Queries with equal scores are one step: the straight line across a step is the expected
-    PGR when ties are broken at random. Starts at (0, 0) and ends at (1, 1)."""
-    t = _is_cloud(y_true)
-    s = np.asarray(scores, dtype=float)
-    if s.shape != t.shape or not t.any():
-        raise ValueError("need one score per label and at least one cloud-labelled query")
-    order = np.argsort(-s, kind="stable")
-    s, t = s[order], t[order]
-    step_ends = np.r_[np.flatnonzero(np.diff(s) != 0), s.size - 1]
-    hits = np.cumsum(t)[step_ends]
-    x = np.r_[0.0, (step_ends + 1) / s.size]
-    y = np.r_[0.0, hits / t.sum()]
-    return x, y
+
+def perfect_curve(local_quality, cloud_quality) -> tuple[np.ndarray, np.ndarray]:
+    """The best any router can do: the queries the cloud improves most go first."""
+    gain = np.asarray(cloud_quality, float) - np.asarray(local_quality, float)
+    return pgr_curve(gain + np.arange(gain.size)[::-1] * 1e-9, local_quality, cloud_quality)
 
 
 def random_curve() -> tuple[np.ndarray, np.ndarray]:
@@ -138,14 +172,14 @@ def apgr(x: Sequence[float], y: Sequence[float]) -> float:
 
 def cost_per_1000_queries(
     cloud_share: float,
-    pricing: dict[str, TierPrice],
+    pricing: dict[str, TierPrice] | None = None,
     *,
     input_tokens: int = INPUT_TOKENS_PER_QUERY,
     output_tokens: int = OUTPUT_TOKENS_PER_QUERY,
 ) -> float:
-    """Estimated USD for 1,000 queries when `cloud_share` of them go to the cloud tier."""
-
-    def per_query(tier: str) -> float:
-        return pricing[tier].cost(input_tokens, output_tokens)
-
-    return 1000 * (cloud_share * per_query("cloud") + (1 - cloud_share) * per_query("local"))
+    """Estimated USD for 1,000 queries when `cloud_share` of them go to the cloud tier (data/pricing.csv)."""
+    if not 0.0 <= cloud_share <= 1.0:
+        raise ValueError(f"cloud_share must be between 0 and 1, got {cloud_share!r}")
+    cloud = estimate_cost("cloud", input_tokens, output_tokens, pricing)
+    local = estimate_cost("local", input_tokens, output_tokens, pricing)
+    return 1000 * (cloud_share * cloud + (1 - cloud_share) * local)

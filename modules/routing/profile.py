@@ -108,8 +108,7 @@ def build_profile(
     settings = tiers.settings
     measured = ["local"] + (["cloud"] if settings.cloud.backend != "local_service" else [])
     results = {
-        tier: asyncio.run(answer_all(tiers, tier, rows, max_tokens=max_tokens, progress=progress))
-        for tier in measured
+        tier: asyncio.run(answer_all(tiers, tier, rows, max_tokens=max_tokens, progress=progress)) for tier in measured
     }
     return {
         "format": PROFILE_FORMAT,
@@ -148,7 +147,9 @@ def load_profile(path: Path | str = PROFILE_JSON) -> dict:
     try:
         profile = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
-        raise ProfileError(f"{path} is not valid JSON ({error}); re-measure: python -m modules.router profile") from error
+        raise ProfileError(
+            f"{path} is not valid JSON ({error}); re-measure: python -m modules.router profile"
+        ) from error
     if not isinstance(profile, dict) or profile.get("format") != PROFILE_FORMAT:
         raise ProfileError(f"{path} is not a format-{PROFILE_FORMAT} capability profile; re-measure it")
     categories = profile.get("categories")

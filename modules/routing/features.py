@@ -1,0 +1,302 @@
+"""Query features: what a quick look at the text finds (regular expressions, word count, constraints).
+
+Every flag is a list of alternatives, each one a regular expression for a *class* of queries. A rule
+earns its place by covering training rows from at least two different groups (`rule_coverage`, checked
+by the tests): a rule that exists to catch one data row would only memorise it, and since the flags are
+features of the learned model, it would leak that row's label into the model.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+_LANGS = (
+    r"(python|javascript|typescript|java|c\+\+|c#|golang|go|rust|kotlin|swift|ruby|php|sql|bash"
+    r"|react|node(\.js)?|django|flask|fastapi|pandas|docker)"
+)
+
+# Alternatives per flag; patterns are lower case and match lower-cased text (faster than re.IGNORECASE).
+ALTERNATIVES: dict[str, list[str]] = {
+    "greeting": [
+        r"^\W*hi+\b",
+        r"^\W*hello\b",
+        r"^\W*hey\b",
+        r"^\W*good (morning|afternoon|evening|day|night)\b",
+        r"\bthanks?\b",
+        r"\bthank you\b",
+        r"\bthx\b",
+        r"\bcheers\b",
+        r"\bbye\b",
+        r"\bsee you\b",
+        r"\blol\b",
+        r"\bnice to meet you\b",
+        r"\bare you (a )?(robot|bot|human|there|still there)\b",
+    ],
+    "calculation": [
+        r"\d\s*[-+*/x×^]\s*\d",
+        r"\d\s*%",
+        r"\bsquare root\b",
+        r"\btimes\b",
+        r"\bminus\b",
+        r"\bdivided by\b",
+        r"\bprime( number)?\b",
+        r"\bdecimals?\b",
+        r"\bconvert\b",
+        r"\bhow many \w+( \w+)? (are |is )?(in|per) (a|an|one|\d)",
+        r"\bhow many \w+( \w+)? (is|are) \d",
+        r"\d\s*(°\s*)?(km|mi|miles|kg|lbs?|pounds|ounces|oz|grams|g|ml|litres?|liters?|gallons?|cups|inches|feet|"
+        r"ft|cm|metres?|meters?|mb|gb|kb|degrees|celsius|fahrenheit|hours?|minutes?|seconds?|days?|usd|eur|euros?|"
+        r"dollars?)( (celsius|fahrenheit))? (to|in|into)\b",
+    ],
+    "short_task": [
+        r"\bdefine\b",
+        r"\bmeaning\b",
+        r"\bmean\b",
+        r"\bstand for\b",
+        r"\btranslate\b",
+        r"\bhow do (you|i) say\b",
+        r"\brephrase\b",
+        r"\bfix (the |this )?(grammar|spelling|typo|message)\b",
+        r"\bcorrect (this|the)\b",
+        r"\bspell\b",
+        r"\bshorten\b",
+        r"\bparaphrase\b",
+        r"\bmore (polite|formal|professional)(ly)?\b",
+        r"\bin one (line|sentence)\b",
+        r"\bone-?liner\b",
+        r"\bone line\b",
+        r"\bin simple (words|terms)\b",
+    ],
+    "simple_question": [
+        r"^\W*(what|what's|whats|who|who's|when|where|which|how (many|much|long|far|tall|old|big|do i|do you)|is|"
+        r"are|does|do|can|in which)\b",
+    ],
+    "analysis": [
+        r"\banaly[sz]e\b",
+        r"\banalysis\b",
+        r"\banalyse\b",
+        r"\broot causes?\b",
+        r"\bcauses?\b",
+        r"\bimplications\b",
+        r"\bwhy (did|do|does|is|are|has|have|was|were|my|our)\b",
+        r"\bpros and cons\b",
+        r"\btrade-?offs?\b",
+        r"\bcompare\b",
+        r"\bcompared\b",
+        r"\bvs\.?\b",
+        r"\bevaluate\b",
+        r"\bassess\b",
+        r"\bweigh\b",
+        r"\breview\b",
+        r"\bwhich is better\b",
+        r"\bbetter (for|to)\b",
+        r"\bshould (i|we|our)\b",
+        r"\bfigure out\b",
+        r"\bexplain\b",
+        r"\bwalk me through\b",
+        r"\bin depth\b",
+        r"\bthink (it )?through\b",
+        r"\bargue\b",
+        r"\brecommend\b",
+        r"\breasoning\b",
+        r"\bhelp me decide\b",
+        r"\bhow (would|will|does|do|did|could|might) .{3,60}\b(affect|change|influence)",
+    ],
+    "planning": [
+        r"\bplan\b",
+        r"\bstrategy\b",
+        r"\broadmap\b",
+        r"\bschedule\b",
+        r"\bstep[- ]by[- ]step\b",
+        r"\bprepare for\b",
+        r"\boutline\b",
+        r"\bbudget\b",
+        r"\bhow (should|can|do) (we|i) (grow|reduce|launch|prepare|structure|scale|roll)\b",
+    ],
+    "creative": [
+        r"\b(write|compose|draft|create|tell me|give me|invent|brainstorm|make up)\b.{0,40}\b(story|stories|poem|"
+        r"poems|poetry|song|lyrics|limerick|haiku|sonnet|essay|blog|post|article|speech|toast|letter|newsletter|"
+        r"screenplay|scene|dialogue|novel|chapter|fairy tale|monologue|rap|verse|press release|description|"
+        r"slogans?|names|backstory|page|thread|bio|ad|ads|copy|doc|document|email|lesson|ideas)\b",
+        r"\bshort story\b",
+        r"\bbedtime story\b",
+        r"\b\d+[- ]words?\b",
+    ],
+    "code": [
+        r"\b(write|implement|build|code|create|make|refactor|debug|optimi[sz]e|port|migrate|set up|"
+        r"generate)\b.{0,60}\b(function|script|program|class|module|api|endpoint|server|cli|app|query|parser|"
+        r"crawler|scraper|algorithm|tests?|workflow|pipeline|dockerfile|game|component|middleware|code|regex|bot|"
+        r"tool|backend|website|schema|hook)\b",
+        rf"\b{_LANGS} (code|script|program|function|class)\b",
+        rf"\b(write|implement|build|code|refactor|debug|port)\b.{{0,40}}\b{_LANGS}\b",
+        r"\bdef \w+\(",
+        r"\bclass \w+",
+        r"\berror\b",
+        r"\bcrash(es|ing)?\b",
+    ],
+    "enterprise": [
+        r"\bsecurity\b",
+        r"\bthreats?\b",
+        r"\bthreat model\b",
+        r"\bincident\b",
+        r"\bphishing\b",
+        r"\bencrypt\w*\b",
+        r"\bcomplian\w*\b",
+        r"\bgdpr\b",
+        r"\bhipaa\b",
+        r"\bpci( dss)?\b",
+        r"\bsoc ?2\b",
+        r"\biso ?27001\b",
+        r"\bai act\b",
+        r"\baudit\w*\b",
+        r"\baccess control\b",
+        r"\bauthentication\b",
+        r"\barchitecture\b",
+        r"\barchitect\b",
+        r"\bmicroservices?\b",
+        r"\bkubernetes\b",
+        r"\bmigrat\w*\b",
+        r"\bdowntime\b",
+        r"\bsystem design\b",
+        r"\brisks?\b",
+        r"\bdesign (a|an|the|our|my)\b",
+        r"\bmulti-tenant\b",
+        r"\bbackend\b",
+        r"\bdatabase\b",
+    ],
+    "summarise": [
+        r"\bsummar\w*\b",
+        r"\btl;?dr\b",
+        r"\bkey points\b",
+        r"\btakeaways\b",
+        r"\bcondense\b",
+        r"\bboil (this|it) down\b",
+    ],
+    "constraint": [
+        r"\b(under \$?\d+|max(imum)?|at least|no more than|less than|fewer than|within|budget|must|only|without|"
+        r"exactly|\d+ (words|minutes|hours|days|weeks|people|guests))\b",
+    ],
+}
+INTENTS = ("analysis", "planning", "creative", "code", "enterprise", "summarise")
+FLAGS = ("greeting", "calculation", "short_task", "simple_question", *INTENTS)
+
+
+def _compile(alternatives: Sequence[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{a})" for a in alternatives), re.MULTILINE)
+
+
+_COMPILED = {name: _compile(alternatives) for name, alternatives in ALTERNATIVES.items()}
+
+_REASON_TEXT = {
+    "greeting": "greeting or small talk",
+    "calculation": "a calculation or unit conversion",
+    "short_task": "a one-line definition, translation or short rewrite",
+    "simple_question": "a short direct question",
+    "analysis": "asks for analysis, comparison or evaluation",
+    "planning": "asks for planning or strategy",
+    "creative": "asks for creative or long-form writing",
+    "code": "asks for code or debugging beyond a one-liner",
+    "enterprise": "security, compliance or architecture topic",
+    "summarise": "asks to summarise text",
+}
+
+
+@dataclass(frozen=True)
+class QueryAnalysis:
+    """What a quick look at the query text finds; every flag comes from the rules above."""
+
+    words: int
+    chars: int
+    greeting: bool
+    calculation: bool
+    short_task: bool
+    simple_question: bool
+    analysis: bool
+    planning: bool
+    creative: bool
+    code: bool
+    enterprise: bool
+    summarise: bool
+    follow_up: bool
+    constraints: int
+    complexity: float  # 0 = trivially local, 1 = clearly needs the cloud (the rule-based score)
+
+    @property
+    def intents(self) -> list[str]:
+        """The cloud-leaning intents found, e.g. ['analysis', 'code']."""
+        return [name for name in INTENTS if getattr(self, name)]
+
+    def reasons(self) -> list[str]:
+        """Readable findings, cloud-leaning ones first."""
+        found = [_REASON_TEXT[name] for name in self.intents]
+        if self.words >= 40:
+            found.append(f"long query ({self.words} words)")
+        if self.constraints >= 2:
+            found.append(f"{self.constraints} constraints to satisfy")
+        if not self.intents:
+            found += [
+                _REASON_TEXT[n]
+                for n in ("greeting", "calculation", "short_task", "simple_question")
+                if getattr(self, n)
+            ]
+            if self.words <= 12:
+                found.append(f"short query ({self.words} word{'' if self.words == 1 else 's'})")
+        elif self.short_task:
+            found.append(_REASON_TEXT["short_task"])
+        return found
+
+
+def _complexity(words: int, flags: Mapping[str, bool], constraints: int) -> float:
+    """The rule-based score: cloud-leaning intents, length and constraints push up; easy patterns pull down."""
+    intents = sum(flags[n] for n in INTENTS)
+    score = 0.15 + 0.40 * (intents >= 1) + 0.15 * (intents >= 2)
+    score += 0.30 * min(words / 40, 1.0) + 0.08 * min(constraints, 3)
+    if flags["summarise"] and words > 50:
+        score += 0.25  # summarising a long pasted text
+    if not intents:  # numbers, "hi" or "10%" inside a real task do not make it easy
+        score -= 0.30 * flags["greeting"] + 0.25 * flags["calculation"]
+    score -= 0.30 * flags["short_task"] + 0.10 * flags["simple_question"]
+    return round(min(max(score, 0.0), 1.0), 4)
+
+
+def analyze_query(query: str) -> QueryAnalysis:
+    """Extract the routing features of one query (pure function, tens of microseconds)."""
+    from modules.routing.followups import looks_like_follow_up
+
+    text = query.strip().lower()
+    words = len(text.split())
+    flags = {name: bool(_COMPILED[name].search(text)) for name in FLAGS}
+    constraints = len(_COMPILED["constraint"].findall(text)) + max(text.count(",") - 1, 0)
+    return QueryAnalysis(
+        words=words,
+        chars=len(text),
+        follow_up=looks_like_follow_up(text),
+        constraints=constraints,
+        complexity=_complexity(words, flags, constraints),
+        **flags,
+    )
+
+
+def rule_features(a: QueryAnalysis) -> list[float]:
+    """The rule findings as numbers, so the learned model can weigh them together with the text."""
+    return [
+        a.complexity,
+        math.log1p(a.words) / 5,
+        min(a.constraints, 5) / 5,
+        *(float(getattr(a, n)) for n in FLAGS),
+    ]
+
+
+def rule_coverage(queries: Iterable[str], groups: Iterable[str]) -> list[dict]:
+    """For every rule alternative: how many rows, and how many distinct groups of rows, it matches."""
+    rows = [(q.strip().lower(), g) for q, g in zip(queries, groups, strict=True)]
+    coverage = []
+    for flag, alternatives in ALTERNATIVES.items():
+        for alternative in alternatives:
+            rx = re.compile(alternative, re.MULTILINE)
+            hits = [(q, g) for q, g in rows if rx.search(q)]
+            coverage.append({"flag": flag, "rule": alternative, "rows": len(hits), "groups": len({g for _, g in hits})})
+    return coverage
