@@ -7,7 +7,8 @@ Every row names a grader and a reference (graders live in modules/routing/gradin
             (absolute) or "value~2%" (relative)
   keywords  every `;`-separated keyword must appear as a whole word; `|` separates accepted alternatives
   regex     a Python regular expression searched in the answer (case-sensitive unless it starts with (?i))
-  check     a named check with an argument: lines:N, items:N, words:N
+  check     a named check with an argument: lines:N, items:N, words:N, sentences:N
+  summary   keywords as above, and the answer keeps at most 60% of the words of the text after the query's ':'
 
 Each category of the routing policy (data/README.md) is probed by short tasks whose answer can be checked
 automatically, so that one profile run stays within a few minutes on a laptop. Long-form quality (a whole
@@ -24,8 +25,13 @@ from pathlib import Path
 SEED = 11
 OUT = Path(__file__).with_name("graded_queries.csv")
 
-GREETING_REPLY = r"(?i)\b(hi|hello|hey|greetings|welcome|good (morning|afternoon|evening|day)|how (can|may) i help)\b"
+# A polite reply to a greeting greets back or offers help.
+GREETING_REPLY = (
+    r"(?i)\b(hi|hello|hey|greetings|welcome|(good )?(morning|afternoon|evening|day)"
+    r"|how (can|may) i (help|assist)|what can i do for you|assist you|nice to meet you)\b"
+)
 THANKS_REPLY = r"(?i)\b(welcome|glad|pleasure|happy to|anytime|no problem|you're welcome)\b"
+CONGRATULATIONS = r"(?i)\b(congratulations|congrats|great news|well done|amazing|glad to hear|happy for you)\b"
 BYE_REPLY = r"(?i)\b(bye|goodbye|see you|take care|farewell|good night|have a (great|nice|good))\b"
 
 ROWS: list[tuple[str, str, str, str]] = [
@@ -64,10 +70,15 @@ ROWS: list[tuple[str, str, str, str]] = [
     ("what should I call you?", "smalltalk", "regex", r"(?i)\b(i am|i'm|my name|call me|assistant|ai)\b"),
     ("are you a human?", "smalltalk", "regex", r"(?i)\b(ai|assistant|language model|computer|program|not a human)\b"),
     ("Are you an AI?", "smalltalk", "regex", r"(?i)\b(yes|ai|assistant|language model)\b"),
-    ("I got the job!", "smalltalk", "regex", r"(?i)\b(congratulations|congrats|great news|well done|amazing)\b"),
-    ("I passed my exam today!", "smalltalk", "regex", r"(?i)\b(congratulations|congrats|great news|well done)\b"),
+    ("I got the job!", "smalltalk", "regex", CONGRATULATIONS),
+    ("I passed my exam today!", "smalltalk", "regex", CONGRATULATIONS),
     ("It's my birthday today", "smalltalk", "regex", r"(?i)\bhappy birthday\b"),
-    ("sorry, my mistake", "smalltalk", "regex", r"(?i)\b(no problem|no worries|don't worry|it's okay|that's ok|fine)\b"),
+    (
+        "sorry, my mistake",
+        "smalltalk",
+        "regex",
+        r"(?i)\b(no problem|no worries|don't worry|it's okay|that's ok|fine)\b",
+    ),
     # ------------------------------------------------------------------ factual
     ("What is the capital of Germany?", "factual", "keywords", "berlin"),
     ("capital of Spain?", "factual", "keywords", "madrid"),
@@ -170,35 +181,70 @@ ROWS: list[tuple[str, str, str, str]] = [
     ("Which git command creates a new branch?", "quick_code", "regex", r"git (branch|checkout -b|switch -c)"),
     ("How do I add an item to a list in Python?", "quick_code", "regex", r"\.append\(|\.insert\(|\.extend\("),
     ("How do I join a list of strings with commas in Python?", "quick_code", "regex", r"[\"'],\s?[\"']\.join\("),
-    ("How do I check the installed Python version from a terminal?", "quick_code", "regex", r"(?i)python3? (--version|-V)"),
+    (
+        "How do I check the installed Python version from a terminal?",
+        "quick_code",
+        "regex",
+        r"(?i)python3? (--version|-V)",
+    ),
     ("How do I square root a number in Python?", "quick_code", "regex", r"sqrt\(|\*\*\s*0?\.5|\*\*\s*\(1\s*/\s*2\)"),
     # ------------------------------------------------------------------ analysis (multi-step reasoning)
-    ("A shirt costs 40 euros and is discounted by 25%. Then 10 euros are taken off. What is the final price?",
-     "analysis", "number", "20"),
-    ("Tom is twice as old as Ann. In 5 years their ages will add up to 40. How old is Ann now?",
-     "analysis", "number", "10"),
-    ("A train leaves at 14:00 and travels 180 km at 60 km/h. At what hour does it arrive?", "analysis", "number",
-     "17"),
+    (
+        "A shirt costs 40 euros and is discounted by 25%. Then 10 euros are taken off. What is the final price?",
+        "analysis",
+        "number",
+        "20",
+    ),
+    (
+        "Tom is twice as old as Ann. In 5 years their ages will add up to 40. How old is Ann now?",
+        "analysis",
+        "number",
+        "10",
+    ),
+    ("A train leaves at 14:00 and travels 180 km at 60 km/h. At what hour does it arrive?", "analysis", "number", "17"),
     ("If 3 pens cost 4.50, how much do 7 pens cost?", "analysis", "number", "10.5~0.01"),
-    ("All bloops are razzies and all razzies are lazzies. Are all bloops lazzies? Answer yes or no.", "analysis",
-     "regex", r"(?i)^\W*yes\b"),
-    ("I have 3 apples, eat one, then buy twice as many as I have left. How many apples do I have now?",
-     "analysis", "number", "6"),
+    (
+        "All bloops are razzies and all razzies are lazzies. Are all bloops lazzies? Answer yes or no.",
+        "analysis",
+        "regex",
+        r"(?i)^\W*yes\b",
+    ),
+    (
+        "I have 3 apples, eat one, then buy twice as many as I have left. How many apples do I have now?",
+        "analysis",
+        "number",
+        "6",
+    ),
     ("A rectangle is 8 m long and its area is 56 square metres. What is its perimeter?", "analysis", "number", "30"),
     ("Sara reads 12 pages a day. How many days does she need for a 300-page book?", "analysis", "number", "25"),
     ("If it is Wednesday today, what day will it be in 10 days?", "analysis", "keywords", "saturday"),
-    ("A tank holds 200 litres and leaks 8 litres an hour. How many hours until it is empty?", "analysis",
-     "number", "25"),
+    (
+        "A tank holds 200 litres and leaks 8 litres an hour. How many hours until it is empty?",
+        "analysis",
+        "number",
+        "25",
+    ),
     ("What is the next number in the sequence 2, 6, 18, 54?", "analysis", "number", "162"),
-    ("Three friends split a 96 euro bill, but one pays 12 euros more than each of the others. What does he pay?",
-     "analysis", "number", "40"),
+    (
+        "Three friends split a 96 euro bill, but one pays 12 euros more than each of the others. What does he pay?",
+        "analysis",
+        "number",
+        "40",
+    ),
     ("A car uses 6 litres per 100 km. How many litres does it need for 350 km?", "analysis", "number", "21"),
-    ("If 5 machines make 5 widgets in 5 minutes, how many minutes do 100 machines need for 100 widgets?",
-     "analysis", "number", "5"),
-    ("A price rises by 10% and then falls by 10%. By what percent is it lower than the start?", "analysis",
-     "number", "1"),
-    ("Ben has 5 more marbles than Cara; together they have 27. How many does Cara have?", "analysis", "number",
-     "11"),
+    (
+        "If 5 machines make 5 widgets in 5 minutes, how many minutes do 100 machines need for 100 widgets?",
+        "analysis",
+        "number",
+        "5",
+    ),
+    (
+        "A price rises by 10% and then falls by 10%. By what percent is it lower than the start?",
+        "analysis",
+        "number",
+        "1",
+    ),
+    ("Ben has 5 more marbles than Cara; together they have 27. How many does Cara have?", "analysis", "number", "11"),
     # ------------------------------------------------------------------ comparison
     ("Which is larger, 9.11 or 9.9?", "comparison", "number", "9.9"),
     ("Which is heavier, a litre of water or a litre of olive oil?", "comparison", "regex", r"(?i)\bwater\b"),
@@ -206,33 +252,65 @@ ROWS: list[tuple[str, str, str, str]] = [
     ("Which has more calories per gram, fat or sugar?", "comparison", "regex", r"(?i)^\W*(fat\b|.{0,40}\bfat\b)"),
     ("Which is bigger, the Sun or the Earth?", "comparison", "keywords", "sun"),
     ("Which is older, the Roman Empire or the Ottoman Empire?", "comparison", "keywords", "roman"),
-    ("For storing money for 30 years, is a savings account or an index fund usually better? One word.",
-     "comparison", "keywords", "index"),
+    (
+        "For storing money for 30 years, is a savings account or an index fund usually better? One word.",
+        "comparison",
+        "keywords",
+        "index",
+    ),
     ("Which is more secure for passwords, MD5 or bcrypt?", "comparison", "keywords", "bcrypt"),
     ("Which lasts longer, an LED bulb or an incandescent bulb?", "comparison", "regex", r"(?i)^\W*(an )?led\b"),
     ("Which is closer to the Sun, Venus or Mars?", "comparison", "keywords", "venus"),
     ("Which is more, 3/4 or 2/3?", "comparison", "regex", r"3/4|0\.75|three[- ]quarters"),
-    ("Which is colder, -5 degrees Celsius or 20 degrees Fahrenheit?", "comparison", "regex",
-     r"20\s*(°|degrees)?\s*F|fahrenheit"),
-    ("Which uses less memory for a million booleans in Python, a list or a bytearray?", "comparison", "keywords",
-     "bytearray"),
-    ("Which is a better first language for a 10-year-old, Scratch or C++? One word.", "comparison", "keywords",
-     "scratch"),
+    (
+        "Which is colder, -5 degrees Celsius or 20 degrees Fahrenheit?",
+        "comparison",
+        "regex",
+        r"20\s*(°|degrees)?\s*F|fahrenheit",
+    ),
+    (
+        "Which uses less memory for a million booleans in Python, a list or a bytearray?",
+        "comparison",
+        "keywords",
+        "bytearray",
+    ),
+    (
+        "Which is a better first language for a 10-year-old, Scratch or C++? One word.",
+        "comparison",
+        "keywords",
+        "scratch",
+    ),
     # ------------------------------------------------------------------ planning
     ("List three numbered steps to make a cup of tea.", "planning", "check", "items:3"),
     ("Give me four numbered steps to change a flat bicycle tyre.", "planning", "check", "items:4"),
-    ("Put these in the right order: bake, mix, preheat the oven, serve. Answer with the four steps only.",
-     "planning", "regex", r"(?is)preheat.*mix.*bake.*serve"),
+    (
+        "Put these in the right order: bake, mix, preheat the oven, serve. Answer with the four steps only.",
+        "planning",
+        "regex",
+        r"(?is)preheat.*mix.*bake.*serve",
+    ),
     ("Give three numbered steps to start running as a beginner.", "planning", "check", "items:3"),
     ("List three numbered steps to prepare for a job interview.", "planning", "check", "items:3"),
-    ("Order these tasks for moving house: pack, book a van, unpack, move. Steps only.", "planning", "regex",
-     r"(?is)(book a van|van).*pack.*move.*unpack"),
-    ("A meeting must end by 12:00 and needs 3 talks of 40 minutes with no breaks. When must it start at the latest?",
-     "planning", "regex", r"10[:.]00|10 ?am|ten"),
+    (
+        "Order these tasks for moving house: pack, book a van, unpack, move. Steps only.",
+        "planning",
+        "regex",
+        r"(?is)(book a van|van).*pack.*move.*unpack",
+    ),
+    (
+        "A meeting must end by 12:00 and needs 3 talks of 40 minutes with no breaks. When must it start at the latest?",
+        "planning",
+        "regex",
+        r"10[:.]00|10 ?am|ten",
+    ),
     ("Give me five numbered steps to plan a small birthday party.", "planning", "check", "items:5"),
     ("List three numbered milestones for writing a short novel.", "planning", "check", "items:3"),
-    ("I need to be at work at 9:00; the commute is 45 minutes and I need an hour to get ready. When do I get up?",
-     "planning", "regex", r"7[:.]15|7\.15|quarter past seven"),
+    (
+        "I need to be at work at 9:00; the commute is 45 minutes and I need an hour to get ready. When do I get up?",
+        "planning",
+        "regex",
+        r"7[:.]15|7\.15|quarter past seven",
+    ),
     ("List four numbered steps to back up a laptop.", "planning", "check", "items:4"),
     ("Give three numbered steps to learn a new language.", "planning", "check", "items:3"),
     # ------------------------------------------------------------------ creative
@@ -251,84 +329,209 @@ ROWS: list[tuple[str, str, str, str]] = [
     ("Write exactly five words about the moon.", "creative", "check", "words:5"),
     ("Write a limerick about a frog (five lines).", "creative", "check", "lines:5"),
     # ------------------------------------------------------------------ code
-    ("Write a Python function is_even(n) that returns True for even numbers.", "code", "regex",
-     r"def is_even\(\s*n\s*\)[\s\S]*%\s*2"),
-    ("Write a Python function add(a, b) that returns their sum.", "code", "regex", r"def add\(\s*a,\s*b\s*\)[\s\S]*return"),
-    ("Write a Python function factorial(n) using recursion.", "code", "regex",
-     r"def factorial\(\s*n\s*\)[\s\S]*factorial\(\s*n\s*-\s*1\s*\)"),
-    ("Write a Python function square(x) that returns x squared.", "code", "regex",
-     r"def square\(\s*x\s*\)[\s\S]*return\s+x\s*(\*\*\s*2|\*\s*x)"),
-    ("Write a JavaScript function max2(a, b) that returns the larger number.", "code", "regex",
-     r"function max2\(\s*a,\s*b\s*\)|max2\s*=\s*\(\s*a,\s*b\s*\)\s*=>"),
-    ("Write a Python function count_vowels(s) that counts the vowels in a string.", "code", "regex",
-     r"def count_vowels\(\s*s\s*\)[\s\S]*(aeiou|'a'|\"a\")"),
-    ("Write a Python function that returns the first n Fibonacci numbers, called fib(n).", "code", "regex",
-     r"def fib\(\s*n\s*\)"),
-    ("Write a Python function is_palindrome(s) that checks whether s reads the same backwards.", "code", "regex",
-     r"def is_palindrome\(\s*s\s*\)[\s\S]*(\[::-1\]|reversed)"),
-    ("Write a Python list comprehension that squares the numbers 1 to 10.", "code", "regex",
-     r"\[\s*\w+\s*\*\*\s*2\s+for\s+\w+\s+in\s+range\(\s*1\s*,\s*11\s*\)\s*\]"),
-    ("Write a SQL query that counts the rows of the orders table.", "code", "regex", r"(?i)select count\(\*\) from orders"),
-    ("Write a Python function celsius_to_f(c) that converts Celsius to Fahrenheit.", "code", "regex",
-     r"def celsius_to_f\(\s*c\s*\)[\s\S]*(9\s*/\s*5|1\.8)[\s\S]*32"),
-    ("Write a Python function that sums a list of numbers without using sum(), called total(xs).", "code", "regex",
-     r"def total\(\s*xs\s*\)[\s\S]*for\s+\w+\s+in\s+xs"),
-    ("Write a bash loop that prints the numbers 1 to 5.", "code", "regex", r"for \w+ in (\{1\.\.5\}|1 2 3 4 5|\$\(seq)"),
-    ("Write a Python function that returns the maximum of a list without using max(), called biggest(xs).", "code",
-     "regex", r"def biggest\(\s*xs\s*\)[\s\S]*for\s+\w+\s+in\s+xs"),
+    (
+        "Write a Python function is_even(n) that returns True for even numbers.",
+        "code",
+        "regex",
+        r"def is_even\(\s*n\s*\)[\s\S]*%\s*2",
+    ),
+    (
+        "Write a Python function add(a, b) that returns their sum.",
+        "code",
+        "regex",
+        r"def add\(\s*a,\s*b\s*\)[\s\S]*return",
+    ),
+    (
+        "Write a Python function factorial(n) using recursion.",
+        "code",
+        "regex",
+        r"def factorial\(\s*n\s*\)[\s\S]*factorial\(\s*n\s*-\s*1\s*\)",
+    ),
+    (
+        "Write a Python function square(x) that returns x squared.",
+        "code",
+        "regex",
+        r"def square\(\s*x\s*\)[\s\S]*return\s+x\s*(\*\*\s*2|\*\s*x)",
+    ),
+    (
+        "Write a JavaScript function max2(a, b) that returns the larger number.",
+        "code",
+        "regex",
+        r"function max2\(\s*a,\s*b\s*\)|max2\s*=\s*\(\s*a,\s*b\s*\)\s*=>",
+    ),
+    (
+        "Write a Python function count_vowels(s) that counts the vowels in a string.",
+        "code",
+        "regex",
+        r"def count_vowels\(\s*s\s*\)[\s\S]*(aeiou|'a'|\"a\")",
+    ),
+    (
+        "Write a Python function that returns the first n Fibonacci numbers, called fib(n).",
+        "code",
+        "regex",
+        r"def fib\(\s*n\s*\)",
+    ),
+    (
+        "Write a Python function is_palindrome(s) that checks whether s reads the same backwards.",
+        "code",
+        "regex",
+        r"def is_palindrome\(\s*s\s*\)[\s\S]*(\[::-1\]|reversed)",
+    ),
+    (
+        "Write a Python list comprehension that squares the numbers 1 to 10.",
+        "code",
+        "regex",
+        r"\[\s*\w+\s*\*\*\s*2\s+for\s+\w+\s+in\s+range\(\s*1\s*,\s*11\s*\)\s*\]",
+    ),
+    (
+        "Write a SQL query that counts the rows of the orders table.",
+        "code",
+        "regex",
+        r"(?i)select count\(\*\) from orders",
+    ),
+    (
+        "Write a Python function celsius_to_f(c) that converts Celsius to Fahrenheit.",
+        "code",
+        "regex",
+        r"def celsius_to_f\(\s*c\s*\)[\s\S]*(9\s*/\s*5|1\.8)[\s\S]*32",
+    ),
+    (
+        "Write a Python function that sums a list of numbers without using sum(), called total(xs).",
+        "code",
+        "regex",
+        r"def total\(\s*xs\s*\)[\s\S]*for\s+\w+\s+in\s+xs",
+    ),
+    (
+        "Write a bash loop that prints the numbers 1 to 5.",
+        "code",
+        "regex",
+        r"for \w+ in (\{1\.\.5\}|1 2 3 4 5|\$\(seq)",
+    ),
+    (
+        "Write a Python function that returns the maximum of a list without using max(), called biggest(xs).",
+        "code",
+        "regex",
+        r"def biggest\(\s*xs\s*\)[\s\S]*for\s+\w+\s+in\s+xs",
+    ),
     # ------------------------------------------------------------------ security_compliance
-    ("What is the main defence against SQL injection?", "security_compliance", "keywords",
-     "parameterized|parameterised|prepared statements|prepared statement|parameterized queries"),
-    ("Should passwords be stored encrypted, hashed, or in plain text? One word.", "security_compliance",
-     "keywords", "hashed|hash|hashing"),
-    ("What does MFA add to a login?", "security_compliance", "keywords",
-     "second factor|another factor|additional factor|two factors|second form|extra layer|additional layer"),
+    (
+        "What is the main defence against SQL injection?",
+        "security_compliance",
+        "keywords",
+        "parameterized|parameterised|prepared statements|prepared statement|parameterized queries",
+    ),
+    (
+        "Should passwords be stored encrypted, hashed, or in plain text? One word.",
+        "security_compliance",
+        "keywords",
+        "hashed|hash|hashing",
+    ),
+    (
+        "What does MFA add to a login?",
+        "security_compliance",
+        "keywords",
+        "second factor|another factor|additional factor|two factors|second form|extra layer|additional layer",
+    ),
     ("Which port does HTTPS use by default?", "security_compliance", "number", "443"),
     ("What does the 'S' in HTTPS stand for?", "security_compliance", "keywords", "secure"),
-    ("Under GDPR, how many hours does a company have to report a personal data breach?", "security_compliance",
-     "number", "72"),
-    ("What kind of attack tricks people into revealing passwords by email?", "security_compliance", "keywords",
-     "phishing"),
-    ("What does the principle of least privilege mean?", "security_compliance", "keywords",
-     "minimum|minimal|only the|least|necessary|need"),
+    (
+        "Under GDPR, how many hours does a company have to report a personal data breach?",
+        "security_compliance",
+        "number",
+        "72",
+    ),
+    (
+        "What kind of attack tricks people into revealing passwords by email?",
+        "security_compliance",
+        "keywords",
+        "phishing",
+    ),
+    (
+        "What does the principle of least privilege mean?",
+        "security_compliance",
+        "keywords",
+        "minimum|minimal|only the|least|necessary|need",
+    ),
     ("What does a firewall filter?", "security_compliance", "keywords", "traffic|packets|connections"),
     ("Which US law protects health information?", "security_compliance", "keywords", "hipaa"),
-    ("What is ransomware, in one sentence?", "security_compliance", "keywords", "encrypt|encrypts|lock|locks;ransom|pay|payment"),
-    ("Is it safe to reuse the same password on many sites? Yes or no.", "security_compliance", "regex",
-     r"(?i)^\W*no\b"),
+    (
+        "What is ransomware, in one sentence?",
+        "security_compliance",
+        "keywords",
+        "encrypt|encrypts|lock|locks;ransom|pay|payment",
+    ),
+    (
+        "Is it safe to reuse the same password on many sites? Yes or no.",
+        "security_compliance",
+        "regex",
+        r"(?i)^\W*no\b",
+    ),
     ("What does XSS stand for?", "security_compliance", "keywords", "cross;site;scripting"),
     ("What does a VPN encrypt?", "security_compliance", "keywords", "traffic|connection|data"),
     # ------------------------------------------------------------------ architecture
     ("What does a load balancer do?", "architecture", "keywords", "distribute|distributes|spread|spreads"),
-    ("What do the letters of the CAP theorem stand for?", "architecture", "keywords",
-     "consistency;availability;partition"),
+    (
+        "What do the letters of the CAP theorem stand for?",
+        "architecture",
+        "keywords",
+        "consistency;availability;partition",
+    ),
     ("Which is a better fit for a cache, Redis or a relational database?", "architecture", "keywords", "redis"),
     ("What does CDN stand for?", "architecture", "keywords", "content;delivery|distribution;network"),
-    ("What does horizontal scaling mean?", "architecture", "keywords", "more machines|more servers|adding servers|"
-     "adding machines|more instances|adding more|more nodes"),
-    ("What is a message queue used for?", "architecture", "keywords",
-     "asynchronous|async|decouple|decoupling|messages|buffer"),
-    ("What does a database index speed up?", "architecture", "keywords", "queries|lookups|search|searches|reads|retrieval"),
+    (
+        "What does horizontal scaling mean?",
+        "architecture",
+        "keywords",
+        "more machines|more servers|adding servers|adding machines|more instances|adding more|more nodes",
+    ),
+    (
+        "What is a message queue used for?",
+        "architecture",
+        "keywords",
+        "asynchronous|async|decouple|decoupling|messages|buffer",
+    ),
+    (
+        "What does a database index speed up?",
+        "architecture",
+        "keywords",
+        "queries|lookups|search|searches|reads|retrieval",
+    ),
     ("What does REST stand for?", "architecture", "keywords", "representational;state;transfer"),
     ("Which HTTP method is used to read a resource in a REST API?", "architecture", "regex", r"\bGET\b"),
     ("What is a single point of failure?", "architecture", "keywords", "fail|fails|failure;whole|entire|system"),
     ("What does SLA stand for?", "architecture", "keywords", "service;level;agreement"),
     ("Which HTTP status code means 'not found'?", "architecture", "number", "404"),
     # ------------------------------------------------------------------ multi_constraint
-    ("Answer with one word only: what colour is a clear daytime sky?", "multi_constraint", "regex",
-     r"(?i)^\W*blue\W*$"),
-    ("List exactly three fruits, comma-separated, lowercase, nothing else.", "multi_constraint", "regex",
-     r"^\s*[a-z]+\s*,\s*[a-z]+\s*,\s*[a-z]+\s*\.?\s*$"),
+    (
+        "Answer with one word only: what colour is a clear daytime sky?",
+        "multi_constraint",
+        "regex",
+        r"(?i)^\W*blue\W*$",
+    ),
+    (
+        "List exactly three fruits, comma-separated, lowercase, nothing else.",
+        "multi_constraint",
+        "regex",
+        r"^\s*[a-z]+\s*,\s*[a-z]+\s*,\s*[a-z]+\s*\.?\s*$",
+    ),
     ("Write a sentence of exactly five words about dogs.", "multi_constraint", "check", "words:5"),
     ("Reply with only the number: how many wheels does a tricycle have?", "multi_constraint", "regex", r"^\W*3\W*$"),
-    ("Name two primary colours, separated by 'and', nothing else.", "multi_constraint", "regex",
-     r"(?i)^\W*(red|blue|yellow) and (red|blue|yellow)\W*$"),
+    (
+        "Name two primary colours, separated by 'and', nothing else.",
+        "multi_constraint",
+        "regex",
+        r"(?i)^\W*(red|blue|yellow) and (red|blue|yellow)\W*$",
+    ),
     ("Give three numbered words that rhyme with 'cat', no explanations.", "multi_constraint", "check", "items:3"),
     ("Answer yes or no only: is the Earth round?", "multi_constraint", "regex", r"(?i)^\W*yes\W*$"),
     ("Write the word 'done' in capital letters and nothing else.", "multi_constraint", "regex", r"^\W*DONE\W*$"),
     ("Reply with only the number: 12 times 12?", "multi_constraint", "regex", r"^\W*144\W*$"),
-    ("List the first three days of the week, comma-separated, nothing else.", "multi_constraint", "regex",
-     r"(?i)^\W*monday\s*,\s*tuesday\s*,\s*wednesday\W*$"),
+    (
+        "List the first three days of the week, comma-separated, nothing else.",
+        "multi_constraint",
+        "regex",
+        r"(?i)^\W*monday\s*,\s*tuesday\s*,\s*wednesday\W*$",
+    ),
     ("Write exactly two sentences about the sun, each under ten words.", "multi_constraint", "check", "sentences:2"),
     ("Answer in one word: the opposite of 'up'?", "multi_constraint", "regex", r"(?i)^\W*down\W*$"),
     ("Give four numbered animals that live in the sea, nothing else.", "multi_constraint", "check", "items:4"),
@@ -337,30 +540,66 @@ ROWS: list[tuple[str, str, str, str]] = [
 
 # ------------------------------------------------------------------ summarise (short texts, keyword references)
 SUMMARIES = [
-    ("The bakery on Main Street will close for two weeks in August for renovations. It will reopen on 1 September "
-     "with a larger seating area and a new coffee machine.", "closed|close|closes|closing|renovation|renovations"),
-    ("Our server outage on Monday lasted three hours. It was caused by an expired TLS certificate. We have now "
-     "added automatic renewal and an alert 30 days before expiry.", "certificate"),
-    ("The school trip to the science museum is moved from Friday to next Tuesday because of the rail strike. "
-     "Parents do not need to sign a new form.", "tuesday|moved|postponed|rescheduled"),
-    ("Sales of the blue backpack doubled after we lowered its price by 15 percent, while sales of the other "
-     "colours stayed flat. Stock of the blue model will run out in March.", "blue"),
-    ("The city library now lends laptops for up to one week. Members need to show an ID card and return the "
-     "laptop to the same branch.", "laptop|laptops"),
-    ("Mia will lead the design team from June. Omar, who led it for five years, is moving to the research group "
-     "to work on the new battery project.", "mia"),
-    ("Heavy snow is expected tonight. The council asks drivers to avoid the mountain road, and all schools in the "
-     "valley will open two hours late tomorrow.", "snow"),
-    ("The new phone has a bigger battery and a better camera than last year's model, but it costs 100 euros more "
-     "and no longer comes with a charger.", "battery|camera|phone"),
-    ("After the survey, the team decided to move the weekly meeting from Monday morning to Thursday afternoon, "
-     "because most people found Mondays too busy.", "thursday|meeting"),
-    ("Researchers found that people who slept less than six hours a night caught colds four times more often "
-     "than those who slept seven hours or more.", "sleep|slept|sleeping"),
-    ("Our website's checkout page took eight seconds to load. After compressing the images and removing two "
-     "tracking scripts, it now loads in under two seconds.", "faster|seconds|load|loads|speed"),
-    ("The museum will be free for everyone on the first Sunday of every month, starting in October, thanks to "
-     "a grant from a local foundation.", "free"),
+    (
+        "The bakery on Main Street will close for two weeks in August for renovations. It will reopen on 1 September "
+        "with a larger seating area and a new coffee machine.",
+        "closed|close|closes|closing|renovation|renovations",
+    ),
+    (
+        "Our server outage on Monday lasted three hours. It was caused by an expired TLS certificate. We have now "
+        "added automatic renewal and an alert 30 days before expiry.",
+        "certificate",
+    ),
+    (
+        "The school trip to the science museum is moved from Friday to next Tuesday because of the rail strike. "
+        "Parents do not need to sign a new form.",
+        "tuesday|moved|postponed|rescheduled",
+    ),
+    (
+        "Sales of the blue backpack doubled after we lowered its price by 15 percent, while sales of the other "
+        "colours stayed flat. Stock of the blue model will run out in March.",
+        "blue",
+    ),
+    (
+        "The city library now lends laptops for up to one week. Members need to show an ID card and return the "
+        "laptop to the same branch.",
+        "laptop|laptops",
+    ),
+    (
+        "Mia will lead the design team from June. Omar, who led it for five years, is moving to the research group "
+        "to work on the new battery project.",
+        "mia",
+    ),
+    (
+        "Heavy snow is expected tonight. The council asks drivers to avoid the mountain road, and all schools in the "
+        "valley will open two hours late tomorrow.",
+        "snow",
+    ),
+    (
+        "The new phone has a bigger battery and a better camera than last year's model, but it costs 100 euros more "
+        "and no longer comes with a charger.",
+        "battery|camera|phone",
+    ),
+    (
+        "After the survey, the team decided to move the weekly meeting from Monday morning to Thursday afternoon, "
+        "because most people found Mondays too busy.",
+        "thursday|meeting",
+    ),
+    (
+        "Researchers found that people who slept less than six hours a night caught colds four times more often "
+        "than those who slept seven hours or more.",
+        "sleep|slept|sleeping",
+    ),
+    (
+        "Our website's checkout page took eight seconds to load. After compressing the images and removing two "
+        "tracking scripts, it now loads in under two seconds.",
+        "faster|seconds|load|loads|speed",
+    ),
+    (
+        "The museum will be free for everyone on the first Sunday of every month, starting in October, thanks to "
+        "a grant from a local foundation.",
+        "free",
+    ),
 ]
 SUMMARY_PROMPTS = ["Summarise in one sentence: {t}", "tl;dr: {t}", "Give me the gist of this in one line: {t}"]
 
@@ -434,7 +673,7 @@ def build_rows(seed: int = SEED) -> list[dict]:
     rows += _arithmetic(rng, 30)
     rows += _conversions(rng, 2)
     for i, (text, keywords) in enumerate(SUMMARIES):
-        rows.append((SUMMARY_PROMPTS[i % len(SUMMARY_PROMPTS)].format(t=text), "summarise", "keywords", keywords))
+        rows.append((SUMMARY_PROMPTS[i % len(SUMMARY_PROMPTS)].format(t=text), "summarise", "summary", keywords))
     seen, unique = set(), []
     for query, category, grader, reference in rows:
         key = query.strip().lower()

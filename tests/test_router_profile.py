@@ -35,6 +35,10 @@ def _normal(q: str) -> str:
 
 # --------------------------------------------------------------------------- graders
 
+_TEXT = (
+    "Our outage on Monday lasted three hours. It was caused by an expired TLS certificate; renewal is automatic now."
+)
+
 
 @pytest.mark.parametrize(
     "grader, reference, answer, query, expected",
@@ -56,6 +60,8 @@ def _normal(q: str) -> str:
         ("check", "items:3", "1. a\n2. b\n3. c", "", True),
         ("check", "words:5", "Dogs are loyal, happy friends.", "", True),
         ("check", "sentences:2", "The sun is hot. It is big.", "", True),
+        ("summary", "certificate", "An expired certificate caused it.", "tl;dr: " + _TEXT, True),
+        ("summary", "certificate", _TEXT, "tl;dr: " + _TEXT, False),  # repeating the text is no summary
     ],
 )
 def test_graders(grader, reference, answer, query, expected):
@@ -158,6 +164,21 @@ def test_profile_measures_a_real_cloud_endpoint_too(tmp_path):
     profile = build_profile(tiers, graded_csv=_graded_csv(tmp_path), progress=False)
     assert {t for t, _, _ in tiers.asked} == {"local", "cloud"}
     assert profile["categories"]["arithmetic"] == {"n": 2, "local": 1.0, "cloud": 1.0}
+
+
+def test_update_asks_only_the_named_categories_again(tmp_path):
+    graded = _graded_csv(tmp_path)
+    first = build_profile(
+        _ScriptedTiers({"What is 6 * 7?": "42", "What is 9 * 7?": "63", "hi": "yo"}), graded_csv=graded, progress=False
+    )
+    tiers = _ScriptedTiers({"hi": "Hello there"})
+    updated = build_profile(tiers, graded_csv=graded, progress=False, update=first, categories=["greeting"])
+    assert [q for _, q, _ in tiers.asked] == ["hi"]
+    assert updated["categories"] == {"arithmetic": {"n": 2, "local": 1.0}, "greeting": {"n": 1, "local": 1.0}}
+    other = _ScriptedTiers({})
+    other.settings = Settings(LocalTier(backend="ollama", model="llama3.2:1b"), CloudTier())
+    with pytest.raises(ProfileError, match="measure it from scratch"):
+        build_profile(other, graded_csv=graded, progress=False, update=first, categories=["greeting"])
 
 
 @pytest.mark.parametrize(

@@ -16,9 +16,13 @@ def _profile(args: argparse.Namespace) -> None:
     from modules.routing.profile import build_profile, write_profile
     from modules.tiers import start_tiers
 
+    from modules.routing.profile import load_profile
+
+    categories = [c for c in (args.categories or "").split(",") if c]
+    earlier = load_profile(args.out) if categories else None
     with start_tiers() as tiers:
         print(f"measuring local tier {tiers.settings.local.model} ({tiers.settings.local.backend}) ...")
-        profile = build_profile(tiers, max_tokens=args.max_tokens)
+        profile = build_profile(tiers, max_tokens=args.max_tokens, update=earlier, categories=categories)
     path, chart = write_profile(profile, args.out)
     for category, entry in profile["categories"].items():
         print(f"  {category:20} n={entry['n']:3}  local {entry['local']:.0%}")
@@ -55,6 +59,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--out", type=Path, default=PROFILE_JSON, help=f"profile JSON to write (default {PROFILE_JSON.name})"
     )
     p.add_argument("--max-tokens", type=int, default=MAX_TOKENS, help="answer length limit per query")
+    p.add_argument(
+        "--categories",
+        default=None,
+        help="comma-separated: re-measure only these categories and keep the other answers of the --out profile",
+    )
     p.set_defaults(run=_profile)
     t = commands.add_parser("train", help="derive the policy from a profile, label the queries, retrain the router")
     t.add_argument("--profile", type=Path, default=PROFILE_JSON, help="capability profile to derive the policy from")

@@ -4,6 +4,7 @@
     grade("keywords", "central;processing;unit", ...)  # every keyword, `|` for alternatives
     grade("regex", r"def add\\(", ...)                  # case-sensitive unless the pattern starts with (?i)
     grade("check", "lines:3", ...)                     # lines:N, items:N, words:N, sentences:N
+    grade("summary", "certificate", answer, query)     # keywords, and shorter than the text after ':'
 
 Graders look at what a user would check: the number given, the words that must be there, the shape of
 the answer. They never look at style, so a correct answer from any model passes.
@@ -14,7 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-GRADERS = ("number", "keywords", "regex", "check")
+GRADERS = ("number", "keywords", "regex", "check", "summary")
+SUMMARY_MAX_SHARE = 0.6  # a summary keeps at most 60% of the words of the text it summarises
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?")
 _WORD = re.compile(r"[A-Za-z']+")
@@ -63,13 +65,10 @@ def grade_number(reference: str, answer: str, query: str = "") -> bool:
 def grade_keywords(reference: str, answer: str, query: str = "") -> bool:
     """Every `;`-separated keyword appears as whole words (any of its `|` alternatives), case-insensitive."""
     text = answer.lower()
-    for keyword in reference.lower().split(";"):
-        options = [o.strip() for o in keyword.split("|") if o.strip()]
-        if not options:
-            raise GradingError(f"keywords reference {reference!r} has an empty keyword")
-        if not any(re.search(rf"(?<!\w){re.escape(o)}(?!\w)", text) for o in options):
-            return False
-    return True
+    keywords = [[o.strip() for o in k.split("|") if o.strip()] for k in reference.lower().split(";")]
+    if not all(keywords):
+        raise GradingError(f"keywords reference {reference!r} has an empty keyword")
+    return all(any(re.search(rf"(?<!\w){re.escape(o)}(?!\w)", text) for o in options) for options in keywords)
 
 
 def grade_regex(reference: str, answer: str, query: str = "") -> bool:
@@ -106,11 +105,19 @@ def grade_check(reference: str, answer: str, query: str = "") -> bool:
     return _CHECKS[name](answer) == int(count)
 
 
+def grade_summary(reference: str, answer: str, query: str = "") -> bool:
+    """The keywords of `reference` are there, and the answer is shorter than the text: repeating the text
+    (everything after the query's first ':') is not a summary."""
+    text = query.partition(":")[2]
+    return grade_keywords(reference, answer) and _words(answer) <= SUMMARY_MAX_SHARE * max(_words(text), 1)
+
+
 _GRADE: dict[str, Callable[[str, str, str], bool]] = {
     "number": grade_number,
     "keywords": grade_keywords,
     "regex": grade_regex,
     "check": grade_check,
+    "summary": grade_summary,
 }
 
 

@@ -27,7 +27,7 @@ PROFILE_JSON = DATA_DIR / "capability_profile.json"
 PROFILE_FORMAT = 1
 MAX_TOKENS = 48
 INSTRUCTIONS = "Answer briefly and directly."
-ANSWER_CHARS_KEPT = 160
+ANSWER_CHARS_KEPT = 400  # answers of 48 tokens fit: they can be re-graded later
 
 
 class ProfileError(ValueError):
@@ -100,16 +100,38 @@ def summarise(rows: Sequence[GradedQuery], results: dict[str, list[dict]]) -> di
 
 
 def build_profile(
-    tiers, *, graded_csv: Path | str = GRADED_CSV, max_tokens: int = MAX_TOKENS, progress: bool = True
+    tiers,
+    *,
+    graded_csv: Path | str = GRADED_CSV,
+    max_tokens: int = MAX_TOKENS,
+    progress: bool = True,
+    update: dict | None = None,
+    categories: Sequence[str] | None = None,
 ) -> dict:
-    """Measure the configured tiers on the graded queries (the cloud only when it is a real endpoint)."""
+    """Measure the configured tiers on the graded queries (the cloud only when it is a real endpoint).
+
+    With `update` (an earlier profile of the same tiers) and `categories`, only the queries of those
+    categories are asked again, e.g. after their graded queries changed; every other answer is kept."""
     graded_csv = Path(graded_csv)
     rows = load_graded_queries(graded_csv)
     settings = tiers.settings
     measured = ["local"] + (["cloud"] if settings.cloud.backend != "local_service" else [])
-    results = {
-        tier: asyncio.run(answer_all(tiers, tier, rows, max_tokens=max_tokens, progress=progress)) for tier in measured
+    kept: dict[str, dict] = {}
+    if update is not None:
+        if update["settings"]["max_tokens"] != max_tokens or set(update["tiers"]) != {"local", "cloud"}:
+            raise ProfileError("an update must use the same max_tokens as the profile it updates")
+        if update["tiers"]["local"]["model"] != str(settings.local.model):
+            raise ProfileError(
+                f"the profile measured {update['tiers']['local']['model']}, but the configured local model is "
+                f"{settings.local.model}: measure it from scratch (leave out --categories)"
+            )
+        kept = {a["query"]: a for a in update["answers"] if a["category"] not in set(categories or ())}
+    ask = [row for row in rows if row.query not in kept]
+    asked = {
+        tier: asyncio.run(answer_all(tiers, tier, ask, max_tokens=max_tokens, progress=progress)) for tier in measured
     }
+    fresh = {row.query: {tier: asked[tier][i] for tier in measured} for i, row in enumerate(ask)}
+    results = {tier: [(kept.get(row.query) or fresh[row.query])[tier] for row in rows] for tier in measured}
     return {
         "format": PROFILE_FORMAT,
         "graded_queries": {"file": graded_csv.name, "rows": len(rows), "sha256": _sha256(graded_csv)},
