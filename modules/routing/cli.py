@@ -13,10 +13,8 @@ from pathlib import Path
 
 
 def _profile(args: argparse.Namespace) -> None:
-    from modules.routing.profile import build_profile, write_profile
+    from modules.routing.profile import build_profile, load_profile, write_profile
     from modules.tiers import start_tiers
-
-    from modules.routing.profile import load_profile
 
     categories = [c for c in (args.categories or "").split(",") if c]
     earlier = load_profile(args.out) if categories else None

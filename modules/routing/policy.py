@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-LOCAL_ACCURACY_BAR = 0.8  # a user accepts a local answer when at least 4 in 5 such answers are right
+# A category goes local when at least 7 in 10 of the local model's graded answers in it are right. A product
+# decision, stated once: raise it and fewer categories go local (for SmolLM2-135M, none at 0.8).
+LOCAL_ACCURACY_BAR = 0.7
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,8 @@ class HybridRouter:
 
     def route(self, query: str, context: RoutingContext | None = None) -> RoutingDecision:
         """Decide one query. A follow-up that depends on the previous answer ("why?", "and the second
-        one?") stays with the tier that gave that answer, unless it was local and the follow-up itself
-        needs the cloud; a new, self-contained question is decided on its own merits."""
+        one?") stays with the tier that gave that answer, unless it was local and the follow-up asks for
+        a cloud-leaning task; a new, self-contained question is decided on its own merits."""
         started = time.perf_counter()
         analysis = analyze_query(query)
         p = self.strategy.cloud_probability(query, analysis)
@@ -94,11 +94,13 @@ class HybridRouter:
             else:
                 reasons.insert(0, "depends on the previous answer, which the cloud gave: stays there")
         elif follow_up and previous == "local":
-            if target == "cloud":
-                reasons.insert(
-                    0, "depends on a local answer, but needs more than the local tier: escalates to the cloud"
-                )
+            # "tell me more" says nothing about difficulty, so its own score is no evidence; a cloud-leaning
+            # intent ("now write the full implementation with tests") is, and escalates.
+            if analysis.intents:
+                target = "cloud"
+                reasons.insert(0, "depends on a local answer, but asks for more than the local tier: escalates")
             else:
+                target = "local"
                 reasons.insert(0, "depends on the previous answer, which the local tier gave: stays there")
         elif follow_up:
             reasons.insert(0, "looks like a follow-up, but no previous turn is known: decided on its own")
