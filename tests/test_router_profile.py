@@ -23,7 +23,7 @@ from modules.routing.profile import (
     load_profile,
     write_profile,
 )
-from modules.routing.training import load_holdout, load_routing_queries
+from modules.routing.training import load_routing_queries
 from modules.tiers.clients import Answer
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -105,7 +105,7 @@ def test_graded_set_covers_every_policy_category_and_no_training_row():
     graded = load_graded_queries()
     routing = load_routing_queries()
     assert {g.category for g in graded} == set(routing["category"])
-    training = {_normal(q) for q in routing["query"]} | {_normal(q) for q in load_holdout()["query"]}
+    training = {_normal(q) for q in routing["query"]}
     assert [g.query for g in graded if _normal(g.query) in training] == []
 
 

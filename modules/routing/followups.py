@@ -21,13 +21,17 @@ _CONTINUATION_START = re.compile(
     r"|(can|could|would) you (please )?(explain|expand|elaborate|clarify|continue|rephrase|shorten|simplify"
     r"|summari[sz]e|translate|repeat|give (me )?(an )?example))\b"
 )
-# Words that point back at the previous answer.
+# Pronouns that may point back at the previous answer ("why is that?"), in a short turn.
+_PRONOUN = re.compile(r"\b(it|that|this|those|these|them|its)\b")
+# Phrases that certainly point back at it ("the second one", "the full implementation", "you said").
 _REFERENCE = re.compile(
-    r"\b(it|that|this|those|these|them|its|which one|that one|which of (them|those|these)"
+    r"\b(which one|that one|which of (them|those|these)"
     r"|the (first|second|third|fourth|last|other|above|previous|next)"
-    r"( one| ones| point| option| step| answer| part| idea| item| example)?|you (just )?(said|mentioned|wrote"
-    r"|suggested|listed)|your (last |previous )?(answer|reply|list|code|example|point|suggestion)|as you said)\b"
+    r"( one| ones| point| option| step| answer| part| idea| item| example)?"
+    r"|the (full|whole|complete|rest of the|same) \w+|you (just )?(said|mentioned|wrote|suggested|listed)"
+    r"|your (last |previous )?(answer|reply|list|code|example|point|suggestion)|as you said)\b"
 )
+MAX_PRONOUN_FOLLOW_UP_WORDS = 10
 # "and ...", "what about ...": elliptical when what follows is a fragment, not a question of its own.
 _ELLIPSIS = re.compile(r"^\W*(and|but|so|also|what about|how about|same for|now|ok,? and)\b\s*(?P<rest>.*)$")
 _QUESTION_START = re.compile(
@@ -51,5 +55,9 @@ def looks_like_follow_up(text: str) -> bool:
         rest = ellipsis.group("rest").strip(" ?.!,")
         if not rest or (len(rest.split()) <= 4 and not _QUESTION_START.match(rest)):
             return True
-    # "why is that?", "can you shorten it": a back-reference without pasted text of its own
-    return bool(_REFERENCE.search(text)) and not _PASTED.search(text) and len(words) <= 10
+    if _PASTED.search(text):  # "translate this: ..." brings its own text
+        return False
+    if _REFERENCE.search(text):
+        return True
+    # "why is that?", "can you shorten it": a pronoun in a short turn
+    return bool(_PRONOUN.search(text)) and len(words) <= MAX_PRONOUN_FOLLOW_UP_WORDS
