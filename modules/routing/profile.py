@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from modules.config import PROJECT_ROOT
 from modules.routing.grading import grade, validate_reference
 
-DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
+DATA_DIR = PROJECT_ROOT / "data"
 GRADED_CSV = DATA_DIR / "graded_queries.csv"
 PROFILE_JSON = DATA_DIR / "capability_profile.json"
 PROFILE_FORMAT = 1
