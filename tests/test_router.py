@@ -408,3 +408,13 @@ def test_cli_routes_queries(capsys):
 
     main(["route", HARD[0]])
     assert capsys.readouterr().out.startswith("cloud")
+
+
+def test_cli_names_a_missing_profile_and_writes_nothing(tmp_path, capsys):
+    from modules.routing.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["train", "--profile", str(tmp_path / "nope.json"), "--out", str(tmp_path / "m.json")])
+    assert stopped.value.code == 2
+    assert "python -m modules.router profile" in capsys.readouterr().err
+    assert not (tmp_path / "m.json").exists()

@@ -77,4 +77,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.command is None:
         parser.print_help()
         return
-    args.run(args)
+    try:
+        args.run(args)
+    except (ValueError, KeyError, FileNotFoundError) as error:  # typed errors that already name the fix
+        parser.exit(2, f"{parser.prog} {args.command}: {error}\n")
