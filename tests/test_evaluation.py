@@ -26,7 +26,7 @@ from modules.routing.evaluation import (
     routing_metrics,
 )
 from modules.routing.profile import load_graded_queries, load_profile
-from modules.routing.training import load_holdout
+from modules.routing.training import cross_fitted_failure_probabilities, load_holdout
 
 Y_TRUE = ["local", "local", "cloud", "cloud", "cloud"]
 Y_PRED = ["local", "cloud", "cloud", "local", "cloud"]
@@ -160,6 +160,16 @@ def test_on_graded_answers_the_shipped_router_keeps_quality_and_no_router_beats_
     routes = np.where(HybridRouter().cloud_probabilities(graded) >= 0.5, "cloud", "local")
     assert routed_quality(routes, local, cloud) >= 0.95 * routed_quality(["cloud"] * len(graded), local, cloud)
     assert 0 < np.mean(routes == "local")  # and it still keeps some queries local
+
+
+def test_a_failure_model_ranks_graded_queries_better_than_random():
+    """Soft targets from per-category accuracy, cross-fitted: no graded answer helps score itself."""
+    graded = load_graded_queries()
+    profile = load_profile()
+    local, cloud = graded_quality([a["local"]["correct"] for a in profile["answers"]])
+    x, y = pgr_curve(cross_fitted_failure_probabilities(profile, graded), local, cloud)
+    assert apgr(*random_curve()) + 0.05 < apgr(x, y) < apgr(*perfect_curve(local, cloud))
+    assert cpt(x, y, 0.8) < cpt(*random_curve(), 0.8)
 
 
 @pytest.mark.parametrize("strategy", ["learned", "rules"])

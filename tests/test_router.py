@@ -30,6 +30,7 @@ from modules.routing.training import (
     out_of_fold_probabilities,
     shipped_policy,
     train_and_save,
+    train_failure_model,
     train_model,
 )
 
@@ -197,6 +198,15 @@ def test_exported_tokenisation_matches_scikit_learn():
     for t in texts:
         assert text_classifier.word_ngrams(t) == words(t)
         assert text_classifier.char_ngrams(t) == chars(t)
+
+
+def test_failure_model_learns_how_often_each_kind_of_query_fails(queries):
+    accuracy = dict.fromkeys(set(queries["category"]), 0.5) | {"arithmetic": 0.0, "greeting": 1.0}
+    strategy = LearnedStrategy(train_failure_model(queries["query"], queries["category"], accuracy))
+    p = {q: strategy.cloud_probability(q, analyze_query(q)) for q in ("What is 48 * 12?", "Who painted Guernica?")}
+    p["hey there, friend!"] = strategy.cloud_probability("hey there, friend!", analyze_query("hey there, friend!"))
+    assert p["What is 48 * 12?"] > 0.8 and p["hey there, friend!"] < 0.2
+    assert p["hey there, friend!"] < p["Who painted Guernica?"] < p["What is 48 * 12?"]
 
 
 def test_training_needs_both_labels():

@@ -159,21 +159,36 @@ def _round(value: float) -> float:
 
 
 def fit_text_classifier(
-    texts: Sequence[str], labels: Sequence[int], extra: Sequence[Sequence[float]]
+    texts: Sequence[str],
+    labels: Sequence[int] | None,
+    extra: Sequence[Sequence[float]],
+    *,
+    soft_targets: Sequence[float] | None = None,
 ) -> LinearTextClassifier:
-    """Fit on texts with 0/1 labels and one row of extra numeric features per text (balanced class weights)."""
-    from scipy.sparse import csr_matrix, hstack
+    """Fit on texts with 0/1 labels (balanced class weights) and one row of extra numeric features per text.
+
+    With `soft_targets` instead of labels (P(class 1) per text, e.g. how often the local model fails on such
+    queries), every text counts once as class 1 with weight p and once as class 0 with weight 1 - p: the model
+    then estimates that probability."""
+    from scipy.sparse import csr_matrix, hstack, vstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    texts, y, extra = list(texts), np.asarray(labels), np.asarray(extra, dtype=float).reshape(len(texts), -1)
+    if (labels is None) == (soft_targets is None):
+        raise ValueError("give either labels or soft_targets")
+    texts, extra = list(texts), np.asarray(extra, dtype=float).reshape(len(texts), -1)
     vectorizers = [
         TfidfVectorizer(ngram_range=WORD_NGRAMS, sublinear_tf=True, min_df=MIN_DF),
         TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, min_df=MIN_DF),
     ]
     blocks = [v.fit_transform(texts) for v in vectorizers]
     x = hstack([*blocks, csr_matrix(extra)]).tocsr()
-    lr = LogisticRegression(C=C, max_iter=2000, class_weight="balanced").fit(x, y)
+    if soft_targets is None:
+        lr = LogisticRegression(C=C, max_iter=2000, class_weight="balanced").fit(x, np.asarray(labels))
+    else:
+        p = np.clip(np.asarray(soft_targets, dtype=float), 0.0, 1.0)
+        y = np.r_[np.ones(len(texts)), np.zeros(len(texts))]
+        lr = LogisticRegression(C=C, max_iter=2000).fit(vstack([x, x]).tocsr(), y, sample_weight=np.r_[p, 1 - p])
 
     coef, start, tables = lr.coef_[0], 0, []
     for v, block in zip(vectorizers, blocks, strict=True):

@@ -10,7 +10,7 @@ local model is therefore one command, after measuring it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -68,6 +68,40 @@ def train_model(queries: Sequence[str], labels: Sequence[str]) -> LinearTextClas
             f"{TARGETS[y[0]] if y else 'no tier'}; route with a fixed tier instead"
         )
     return fit_text_classifier(queries, y, [rule_features(analyze_query(q)) for q in queries])
+
+
+def train_failure_model(
+    queries: Sequence[str], categories: Sequence[str], local_accuracy: Mapping[str, float]
+) -> LinearTextClassifier:
+    """P(the local model answers this query wrongly), learned from the per-category accuracy of a profile:
+    soft targets instead of labels, so the score ranks arithmetic (3% right) above factual questions (62%).
+    Route to the cloud above 1 - bar to follow the policy; rank by it to spend a cloud budget where it helps most."""
+    queries = list(queries)
+    failure = [1.0 - local_accuracy[c] for c in categories]
+    return fit_text_classifier(queries, None, [rule_features(analyze_query(q)) for q in queries], soft_targets=failure)
+
+
+def cross_fitted_failure_probabilities(profile: Mapping, graded: Sequence, folds: int = 2) -> np.ndarray:
+    """P(local fails) for every graded query, from a failure model trained on the routing rows with the
+    per-category accuracy of the *other* graded answers (cross-fitting): no graded answer scores itself.
+    `graded` are the rows of data/graded_queries.csv, in the profile's order."""
+    answers = profile["answers"]
+    if [a["query"] for a in answers] != [g.query for g in graded]:
+        raise ValueError(
+            "the profile was measured on other graded queries; re-measure: python -m modules.router profile"
+        )
+    routing = load_routing_queries()
+    part = np.arange(len(graded)) % folds
+    probabilities = np.empty(len(graded))
+    for k in range(folds):
+        correct: dict[str, list[bool]] = {}
+        for a in (a for a, p in zip(answers, part, strict=True) if p != k):
+            correct.setdefault(a["category"], []).append(a["local"]["correct"])
+        accuracy = {c: float(np.mean(v)) for c, v in correct.items()}
+        strategy = LearnedStrategy(train_failure_model(routing["query"], routing["category"], accuracy))
+        for i in np.flatnonzero(part == k):
+            probabilities[i] = strategy.cloud_probability(graded[i].query, analyze_query(graded[i].query))
+    return probabilities
 
 
 def out_of_fold_probabilities(queries: Sequence[str], labels: Sequence[str], folds: Sequence[int]) -> np.ndarray:
