@@ -181,6 +181,19 @@ def test_update_asks_only_the_named_categories_again(tmp_path):
         build_profile(other, graded_csv=graded, progress=False, update=first, categories=["greeting"])
 
 
+def test_profile_runs_the_real_offline_local_model(tmp_path):
+    """The real SmolLM2 tier over two graded queries: every answer is recorded and graded (whatever its wording)."""
+    from modules.config import load_settings
+    from modules.tiers import start_tiers
+
+    with start_tiers(load_settings(env_file=None, environ={})) as tiers:
+        profile = build_profile(tiers, graded_csv=_graded_csv(tmp_path), max_tokens=16, progress=False)
+    answers = [a["local"] for a in profile["answers"]]
+    assert len(answers) == 3 and all(a["answer"] and a["error"] is None and a["seconds"] > 0 for a in answers)
+    assert profile["tiers"]["local"] == {"backend": "embedded", "model": "SmolLM2-135M-Instruct", "measured": True}
+    assert profile["categories"]["arithmetic"]["n"] == 2
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
