@@ -101,9 +101,9 @@ router adds a small fraction of it to every answer.
 
 | figure | measured | compared with |
 |---|---|---|
-| import + load the default router, fresh process (median of 3) | {cold * 1000:.0f} ms | the local model's load in the tiers section above |
+| import + load the default router, fresh process (median of 3) | {cold * 1000:.0f} ms | local model's load (tiers) |
 | load the shipped model file again, warm (median of {ROUNDS}) | {warm * 1000:.1f} ms | — |
-| model file `{MODEL_PATH.name}` | {MODEL_PATH.stat().st_size / 1024:.0f} KiB | the 2 MB limit; SmolLM2 weights are about 98 MB |
+| model file `{MODEL_PATH.name}` | {MODEL_PATH.stat().st_size / 1024:.0f} KiB | 2 MB limit; SmolLM2 weights: 98 MB |
 | train the learned router on {len(train)} queries (including the scikit-learn import) | {train_s:.1f} s | — |
 
 The learned router is scored in plain Python (`modules/routing/classifier.py`): scikit-learn's `predict_proba`

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -67,9 +68,9 @@ def save_load_times(record: ConversationRecord, cipher: Cipher, folder: Path, re
 
             stores.append(RedisStore(redis_url, namespace=f"timing-{index}", **options))
         for store in stores:
-            save = _median_time(lambda: store.save(record), 15)
-            load = _median_time(lambda: store.load(record.conversation_id), 15)
-            encode_only = _median_time(lambda: encode(record, **options), 15)
+            save = _median_time(partial(store.save, record), 15)
+            load = _median_time(partial(store.load, record.conversation_id), 15)
+            encode_only = _median_time(partial(encode, record, **options), 15)
             rows.append(
                 {
                     "backend": type(store).__name__,
@@ -98,10 +99,10 @@ def turn_save_times(folder: Path) -> list[dict]:
         rows.append(
             {
                 "turn N": n,
-                "whole session: save": _ms(_median_time(lambda: whole.save(record), 9)),
-                "whole session: encode only": _ms(_median_time(lambda: encode(record), 9)),
+                "whole session: save": _ms(_median_time(partial(whole.save, record), 9)),
+                "whole session: encode only": _ms(_median_time(partial(encode, record), 9)),
                 "whole session: bytes": sizes[n]["whole session (bytes)"],
-                "append: save": _ms(_median_time(lambda: history.append(f"turn-{n}", new_turn), 9)),
+                "append: save": _ms(_median_time(partial(history.append, f"turn-{n}", new_turn), 9)),
                 "append: bytes": sizes[n]["append new turn (bytes)"],
             }
         )
@@ -198,7 +199,8 @@ def main() -> None:
         "",
         *_table(times),
         "",
-        "Saves include the fsyncs that make them durable (FileStore: file and directory; SqliteStore: `synchronous=FULL`;",
+        "Saves include the fsyncs that make them durable (FileStore: file and directory; SqliteStore: "
+        "`synchronous=FULL`;",
         "Redis: none, it keeps data in memory here), which vary with the disk; the encoding column is the CPU part.",
         "",
         "### Saving turn N: rewrite the whole session vs append the new turn (median of 9)",
@@ -215,8 +217,10 @@ def main() -> None:
             "",
             f"### A real conversation with the local model ({n} exchanges, SmolLM2-135M, up to 120 tokens per answer)",
             "",
-            f"Plain {plain / 1024:.1f} KB ({plain / n * 100 / 1024:.1f} KB per 100 exchanges, extrapolated), compressed "
-            f"{packed / 1024:.1f} KB: ratio {plain / packed:.1f}x (the sample conversation's ratio: {sample_ratio:.1f}x).",
+            f"Plain {plain / 1024:.1f} KB ({plain / n * 100 / 1024:.1f} KB per 100 exchanges, extrapolated), "
+            "compressed "
+            f"{packed / 1024:.1f} KB: ratio {plain / packed:.1f}x (the sample conversation's ratio: "
+            f"{sample_ratio:.1f}x).",
         ]
     markdown = "\n".join(lines)
     print(markdown)

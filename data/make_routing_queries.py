@@ -99,7 +99,8 @@ LOCAL = {
         "Merci beaucoup!",
         "you rock",
         "nice, thx",
-        "Hi! Just wanted to drop a quick note to say thank you for helping me with the spreadsheet formula yesterday, it worked perfectly and my boss was happy.",
+        "Hi! Just wanted to drop a quick note to say thank you for helping me with the spreadsheet formula yesterday, "
+        "it worked perfectly and my boss was happy.",
         "Honestly I don't need anything right now, I'm just killing time on the train home and thought I'd say hi.",
         "Thanks again for earlier. Have a great evening, talk tomorrow!",
     ],
@@ -160,7 +161,8 @@ LOCAL = {
         "Is Git the same thing as GitHub?",
         "Who is the CEO of Tesla?",
         "how tall is the statue of liberty",
-        "Hey, quick one, I have a pub quiz tonight and I can never remember this: how many hearts does an octopus have?",
+        "Hey, quick one, I have a pub quiz tonight and I can never remember this: how many hearts does an octopus "
+        "have?",
         "My kid just asked me and I honestly don't know - why is the sky blue? Short answer is fine.",
         "What's the main ingredient in guacamole?",
         "Which blood type is the universal donor?",
@@ -312,31 +314,38 @@ CLOUD = {
         "Why did the 2008 financial crisis happen, and could it happen again?",
         "Analyze why our churn went up after we raised prices by 10% while usage stayed flat.",
         "What are the underlying causes of the housing shortage in big cities, and which policies actually help?",
-        "Look at these numbers: Q1 revenue 1.2M, Q2 1.1M, Q3 1.4M, Q4 0.9M. What's going on and what should we investigate?",
+        "Look at these numbers: Q1 revenue 1.2M, Q2 1.1M, Q3 1.4M, Q4 0.9M. What's going on and what should we "
+        "investigate?",
         "Why did the Roman Empire fall?",
         "Explain step by step how inflation affects savings, loans and wages differently.",
         "Walk me through the reasoning behind the Monty Hall problem and why intuition fails.",
         "What factors explain why some open source projects thrive while others die?",
-        "Our website conversions dropped 30% after the redesign. Help me figure out possible reasons and how to test each one.",
-        "Interpret this A/B test: variant B had 4.1% conversion on 12,000 visitors vs 3.8% on 11,500 for A. Is it significant and what would you recommend?",
+        "Our website conversions dropped 30% after the redesign. Help me figure out possible reasons and how to test "
+        "each one.",
+        "Interpret this A/B test: variant B had 4.1% conversion on 12,000 visitors vs 3.8% on 11,500 for A. Is it "
+        "significant and what would you recommend?",
         "How would rising interest rates affect a small software company that relies on venture funding?",
         "Break down the causes and consequences of the French Revolution.",
         "Why do large IT projects so often run over budget? Give the main mechanisms and how to counter them.",
         "Examine the trade-offs of a four-day work week for a 50-person agency.",
         "What would happen to the economy if remote work became permanent for half of office workers?",
-        "Diagnose why my sourdough keeps coming out dense - I feed the starter daily, proof 4 hours at 20C, and bake at 230C.",
+        "Diagnose why my sourdough keeps coming out dense - I feed the starter daily, proof 4 hours at 20C, and bake "
+        "at 230C.",
         "Explain the root causes of technical debt in a team that ships weekly and how it compounds over time.",
         "Assess the risks of relying on a single supplier for 70% of our components.",
         "Why is it so hard to predict the weather more than ten days ahead? Explain the science in depth.",
         "what drives the gender pay gap? go through the evidence",
         "Analyse the themes of power and guilt in Macbeth.",
         "Explain how a transformer neural network works, layer by layer, with the intuition behind attention.",
-        "Our support tickets doubled in March; top categories: login 40%, billing 25%, bugs 35%. What do you make of it?",
-        "Given my spending last month (rent 1200, food 600, eating out 450, subscriptions 120, transport 200) and income 3000, where is the problem and what would you change?",
+        "Our support tickets doubled in March; top categories: login 40%, billing 25%, bugs 35%. What do you make of "
+        "it?",
+        "Given my spending last month (rent 1200, food 600, eating out 450, subscriptions 120, transport 200) and "
+        "income 3000, where is the problem and what would you change?",
         "Why did Blockbuster fail while Netflix succeeded?",
         "analyze brexit",
         "What's really behind the decline of bee populations, and how worried should we be?",
-        "Explain why my Python service's memory keeps growing over a week even though traffic is flat, and how I'd track it down.",
+        "Explain why my Python service's memory keeps growing over a week even though traffic is flat, and how I'd "
+        "track it down.",
     ],
     "comparison": [
         "Compare PostgreSQL and MongoDB for an inventory system with lots of relational data.",
@@ -352,7 +361,8 @@ CLOUD = {
         "Compare three approaches to caching in a web app and when each one breaks down.",
         "renting vs buying a house in a city where prices are 30x annual rent - what makes more sense?",
         "Contrast the economic policies of Keynes and Hayek and how they'd respond to today's inflation.",
-        "evaluate whether we should build our own auth or use Auth0/Entra ID, considering cost, risk and time to market",
+        "evaluate whether we should build our own auth or use Auth0/Entra ID, considering cost, risk and time to "
+        "market",
         "Compare SQLite, Redis and a JSON file for storing chat history in a desktop app.",
         "What are the trade-offs between REST and GraphQL for a mobile app with flaky connectivity?",
         "Which is the better investment for a retiree: bonds, dividend stocks or an annuity? Discuss.",
@@ -362,7 +372,8 @@ CLOUD = {
         "Compare LoRA fine-tuning and RAG for adding company knowledge to a chatbot.",
         "Which project management method fits a hardware startup better, Scrum or Kanban, and why?",
         "Monolith or serverless for our MVP? We have 2 devs and unpredictable traffic.",
-        "Evaluate these three job offers for me: A pays more but long commute, B remote but less growth, C startup equity. I'm 32, one kid.",
+        "Evaluate these three job offers for me: A pays more but long commute, B remote but less growth, C startup "
+        "equity. I'm 32, one kid.",
         "Compare Java and C#.",
         "is an MBA worth it for a 35 year old engineer who wants to move into product? think it through",
     ],
@@ -424,18 +435,22 @@ CLOUD = {
         "tell me a story about a dragon who is scared of fire",
     ],
     "code": [
-        "Write a Python function that parses a CSV of transactions and returns monthly totals per category, with unit tests.",
+        "Write a Python function that parses a CSV of transactions and returns monthly totals per category, with unit "
+        "tests.",
         "Implement an LRU cache in Java with O(1) get and put.",
         "Debug this: my React component re-renders forever when I call setState inside useEffect.",
         "Build a FastAPI endpoint that uploads images, resizes them, and stores them in S3.",
         "Write a SQL query that finds customers who ordered in every month of 2023, then explain it.",
-        "Refactor this class to use dependency injection and make it testable: class Mailer: def __init__(self): self.smtp = smtplib.SMTP('localhost') ...",
+        "Refactor this class to use dependency injection and make it testable: class Mailer: def __init__(self): "
+        "self.smtp = smtplib.SMTP('localhost') ...",
         "Create a bash script that backs up a Postgres database nightly and keeps the last 7 dumps.",
         "Write a Dockerfile and docker-compose setup for a Django app with Postgres and Redis.",
         "Implement Dijkstra's algorithm in C++ and explain the complexity.",
-        "Why does this Python code raise 'RuntimeError: dictionary changed size during iteration' and how do I fix it properly?\nfor k in d:\n    if d[k] is None:\n        del d[k]",
+        "Why does this Python code raise 'RuntimeError: dictionary changed size during iteration' and how do I fix it "
+        "properly?\nfor k in d:\n    if d[k] is None:\n        del d[k]",
         "Write a web scraper in Python that collects product prices from a paginated site and saves them to SQLite.",
-        "Convert this jQuery code to vanilla JavaScript and modern ES modules: $('.btn').on('click', function(){ $(this).toggleClass('on'); $.get('/api/state', render); });",
+        "Convert this jQuery code to vanilla JavaScript and modern ES modules: $('.btn').on('click', function(){ "
+        "$(this).toggleClass('on'); $.get('/api/state', render); });",
         "write a github actions workflow that runs tests on 3 python versions and publishes to pypi on tag",
         "Implement a rate limiter middleware for Express using a token bucket.",
         "Write a Rust CLI that counts word frequencies in a file and prints the top 20.",
@@ -444,7 +459,8 @@ CLOUD = {
         "Port this MATLAB signal-filtering script to NumPy/SciPy.",
         "Optimize this slow pandas loop that iterates over 2 million rows to compute running balances.",
         "Create a Terraform module for a VPC with public and private subnets across 3 AZs.",
-        "I'm getting a segfault in my C program when freeing a linked list. Here's the code: while (p) { free(p); p = p->next; } what's wrong and how should it look?",
+        "I'm getting a segfault in my C program when freeing a linked list. Here's the code: while (p) { free(p); p = "
+        "p->next; } what's wrong and how should it look?",
         "Write a Python async crawler with a concurrency limit and retries.",
         "make a tic tac toe game in javascript with a simple AI opponent",
         "Implement a binary search tree with insert, delete and in-order traversal in Python.",
@@ -463,12 +479,15 @@ CLOUD = {
         "Summarise the last three chapters of my thesis draft into an abstract.",
     ],
     "security_compliance": [
-        "Review our password storage: we hash with MD5 and a global salt. What are the risks and what should we migrate to?",
+        "Review our password storage: we hash with MD5 and a global salt. What are the risks and what should we "
+        "migrate to?",
         "Threat model a mobile banking app that uses biometric login and push notifications.",
-        "What do we need to do to make our SaaS product GDPR compliant if we store EU customer emails and usage data in the US?",
+        "What do we need to do to make our SaaS product GDPR compliant if we store EU customer emails and usage data "
+        "in the US?",
         "How should we handle secrets for 30 microservices running on Kubernetes?",
         "Assess the security implications of letting employees use personal laptops for work (BYOD).",
-        "Our pen test found SQL injection in a legacy PHP app. Prioritise remediation and explain how to prevent it long term.",
+        "Our pen test found SQL injection in a legacy PHP app. Prioritise remediation and explain how to prevent it "
+        "long term.",
         "Explain what SOC 2 Type II requires and how a 20-person startup should prepare for the audit.",
         "Design an access control model for a hospital records system with doctors, nurses, admins and patients.",
         "Is it safe to put JWTs in localStorage? Discuss XSS, CSRF and alternatives for our SPA.",
@@ -477,7 +496,8 @@ CLOUD = {
         "Evaluate the risks of using an LLM with customer data under the EU AI Act.",
         "Write a security policy for remote employees covering devices, networks and data handling.",
         "what are the ISO 27001 controls most relevant to a small dev shop and how would we implement them?",
-        "Review this firewall rule set and tell me what's too permissive: allow any any 22, allow 10.0.0.0/8 any, allow any 443",
+        "Review this firewall rule set and tell me what's too permissive: allow any any 22, allow 10.0.0.0/8 any, "
+        "allow any 443",
         "How should we structure data retention and deletion to satisfy both GDPR and tax law?",
         "Do a risk assessment for storing backups in a single cloud region.",
         "Our vendor wants admin access to our production database. What controls should we require?",
@@ -486,11 +506,13 @@ CLOUD = {
     ],
     "architecture": [
         "Design a URL shortener that handles 10,000 requests per second with analytics.",
-        "How should I architect a multi-tenant SaaS database: shared schema, schema per tenant, or database per tenant?",
+        "How should I architect a multi-tenant SaaS database: shared schema, schema per tenant, or database per "
+        "tenant?",
         "Propose an architecture for real-time chat with 1 million concurrent users.",
         "We need to process 50 GB of logs a day and query them ad hoc. What architecture do you suggest?",
         "Design the backend for a food delivery app: services, data stores, and how orders flow.",
-        "how would you design a hybrid router that sends prompts to a local model or a cloud LLM, with fallbacks and logging?",
+        "how would you design a hybrid router that sends prompts to a local model or a cloud LLM, with fallbacks and "
+        "logging?",
         "Sketch an event-driven architecture for an insurance claims process.",
         "Our monolith takes 40 minutes to deploy. How do we split it up safely and in what order?",
         "Design a recommendation system for an online bookstore with 2M users.",
@@ -507,23 +529,39 @@ CLOUD = {
         "Explain zero trust and how we'd move a traditional VPN-based company to it.",
     ],
     "multi_constraint": [
-        "Write an email to my landlord asking to fix the heating, polite but firm, under 120 words, and mention it's the third request.",
-        "Suggest a dinner menu for 8 people: two vegetarians, one nut allergy, budget 100 dollars, can be prepped the day before.",
-        "Find a time for a weekly meeting across London, New York and Singapore inside everyone's working hours, or explain the least bad option.",
-        "Pick a laptop for me: under $1200, good for Python and light gaming, at least 16 GB RAM, under 1.8 kg, long battery life.",
-        "Give me 10 product names that are short, easy to spell in English and German, not common words, and hint at speed, with reasoning.",
-        "Create a seating chart for 24 guests at 3 tables where couples sit together, exes are apart, and kids sit near parents.",
-        "Schedule 6 interviews across 3 interviewers this week, nobody does more than 2 per day, and no interviews on Friday afternoon.",
-        "Write a job ad for a senior backend engineer: remote in EU, salary band 80-95k, inclusive language, under 300 words, mention our 4-day week.",
+        "Write an email to my landlord asking to fix the heating, polite but firm, under 120 words, and mention it's "
+        "the third request.",
+        "Suggest a dinner menu for 8 people: two vegetarians, one nut allergy, budget 100 dollars, can be prepped the "
+        "day before.",
+        "Find a time for a weekly meeting across London, New York and Singapore inside everyone's working hours, or "
+        "explain the least bad option.",
+        "Pick a laptop for me: under $1200, good for Python and light gaming, at least 16 GB RAM, under 1.8 kg, long "
+        "battery life.",
+        "Give me 10 product names that are short, easy to spell in English and German, not common words, and hint at "
+        "speed, with reasoning.",
+        "Create a seating chart for 24 guests at 3 tables where couples sit together, exes are apart, and kids sit "
+        "near parents.",
+        "Schedule 6 interviews across 3 interviewers this week, nobody does more than 2 per day, and no interviews on "
+        "Friday afternoon.",
+        "Write a job ad for a senior backend engineer: remote in EU, salary band 80-95k, inclusive language, under "
+        "300 words, mention our 4-day week.",
         "I need a workout routine: 3 days a week, 40 minutes max, no equipment, bad knees, goal is strength.",
-        "Rewrite our refund policy so it is legally clear, friendly, under 200 words, and treats digital and physical goods differently.",
-        "Plan a road trip from Lisbon to Berlin in 5 days, max 6 hours driving per day, in an EV that needs charging every 350 km.",
-        "Choose a gift for my dad: he's 65, likes history and gardening, hates gadgets, budget 50 euros, must arrive by Friday.",
-        "Write a tweet thread (5 tweets) explaining our outage: honest, no blame, includes the timeline and what we'll change.",
-        "Build a weekly chore rota for 4 flatmates with different schedules, fair on hours, nobody cleans the bathroom two weeks running.",
-        "Give me a reading list of 10 books on leadership: half by women, at least 3 non-American authors, none older than 2000.",
-        "Draft a response to a negative review that apologises, doesn't admit legal liability, offers a discount, and stays under 80 words.",
-        "Create a timetable for 5 teachers, 8 classes and 3 labs where no teacher teaches more than 4 periods in a row.",
+        "Rewrite our refund policy so it is legally clear, friendly, under 200 words, and treats digital and physical "
+        "goods differently.",
+        "Plan a road trip from Lisbon to Berlin in 5 days, max 6 hours driving per day, in an EV that needs charging "
+        "every 350 km.",
+        "Choose a gift for my dad: he's 65, likes history and gardening, hates gadgets, budget 50 euros, must arrive "
+        "by Friday.",
+        "Write a tweet thread (5 tweets) explaining our outage: honest, no blame, includes the timeline and what "
+        "we'll change.",
+        "Build a weekly chore rota for 4 flatmates with different schedules, fair on hours, nobody cleans the "
+        "bathroom two weeks running.",
+        "Give me a reading list of 10 books on leadership: half by women, at least 3 non-American authors, none older "
+        "than 2000.",
+        "Draft a response to a negative review that apologises, doesn't admit legal liability, offers a discount, and "
+        "stays under 80 words.",
+        "Create a timetable for 5 teachers, 8 classes and 3 labs where no teacher teaches more than 4 periods in a "
+        "row.",
         "Suggest baby names for a girl: Irish origin, easy to pronounce in Spanish, 2 syllables, not in the top 100.",
     ],
 }
@@ -600,7 +638,8 @@ NATURAL = [
         "analysis",
     ),
     (
-        "I'm deciding between a job in Amsterdam and one in Toronto. Help me weigh up salary, cost of living, and career growth.",
+        "I'm deciding between a job in Amsterdam and one in Toronto. Help me weigh up salary, cost of living, and "
+        "career growth.",
         "cloud",
         "comparison",
     ),
@@ -616,14 +655,16 @@ NATURAL = [
     ("Explain the pros and cons of nuclear energy compared to wind and solar.", "cloud", "comparison"),
     ("Draft a business proposal for a coworking space in a small town.", "cloud", "creative"),
     (
-        "Here's our sales data by region: North 120k (+5%), South 80k (-12%), East 140k (+20%), West 60k (-3%). What story does it tell and what should we do next quarter?",
+        "Here's our sales data by region: North 120k (+5%), South 80k (-12%), East 140k (+20%), West 60k (-3%). What "
+        "story does it tell and what should we do next quarter?",
         "cloud",
         "analysis",
     ),
     ("Write a poem for my mom's 60th birthday.", "cloud", "creative"),
     ("Create a marketing strategy for launching an eco-friendly sneaker brand in Europe.", "cloud", "planning"),
     (
-        "Review my approach: we store API keys in environment variables on shared build servers. Is that good enough for SOC 2?",
+        "Review my approach: we store API keys in environment variables on shared build servers. Is that good enough "
+        "for SOC 2?",
         "cloud",
         "security_compliance",
     ),
@@ -636,7 +677,9 @@ NATURAL = [
     ),
     ("Compare the main cloud data warehouses and recommend one for a startup with 2TB of data.", "cloud", "comparison"),
     (
-        "Summarize the following customer feedback and group it into themes: 'Delivery was late twice.' 'Love the packaging but the sizes run small.' 'Support took 5 days to reply.' 'Great quality, will buy again.' 'Returns process is confusing and the website crashed at checkout.' 'Sizes are inconsistent between colours.'",
+        "Summarize the following customer feedback and group it into themes: 'Delivery was late twice.' 'Love the "
+        "packaging but the sizes run small.' 'Support took 5 days to reply.' 'Great quality, will buy again.' "
+        "'Returns process is confusing and the website crashed at checkout.' 'Sizes are inconsistent between colours.'",
         "cloud",
         "summarise",
     ),
@@ -652,7 +695,8 @@ NATURAL = [
     ("How should a small nonprofit protect donor data and respond to a breach?", "cloud", "security_compliance"),
     ("Create a lesson plan for teaching fractions to 9-year-olds over a week.", "cloud", "planning"),
     (
-        "Refactor this function to be more readable and add type hints: def f(a,b): r=[]; for i in a: if i in b: r.append(i*2); return r",
+        "Refactor this function to be more readable and add type hints: def f(a,b): r=[]; for i in a: if i in b: "
+        "r.append(i*2); return r",
         "cloud",
         "code",
     ),
@@ -683,7 +727,8 @@ NATURAL = [
     ("Analyze the strengths and weaknesses of our pricing: free tier, $9 pro, $49 team.", "cloud", "analysis"),
     ("How do I migrate a 500 GB MySQL database to PostgreSQL with minimal downtime?", "cloud", "planning"),
     (
-        "Write an email to a client explaining the project delay, apologetic but confident, under 150 words, with a new timeline.",
+        "Write an email to a client explaining the project delay, apologetic but confident, under 150 words, with a "
+        "new timeline.",
         "cloud",
         "multi_constraint",
     ),
@@ -711,7 +756,8 @@ NATURAL = [
     ),
     ("Compare Agile and Waterfall for a government IT project with fixed requirements.", "cloud", "comparison"),
     (
-        "Critique this essay introduction and suggest how to strengthen the argument: 'Technology is good. Many people use it. In this essay I will talk about technology.'",
+        "Critique this essay introduction and suggest how to strengthen the argument: 'Technology is good. Many "
+        "people use it. In this essay I will talk about technology.'",
         "cloud",
         "analysis",
     ),
@@ -739,7 +785,11 @@ NATURAL = [
     ("Explain the differences between TCP and UDP and when to pick each in game networking.", "cloud", "comparison"),
     ("Make a project plan for building a mobile app in 4 months with 3 developers.", "cloud", "planning"),
     (
-        "TL;DR this: The quarterly review highlighted three issues. First, customer acquisition costs rose 22% as ad prices increased. Second, the new onboarding flow lowered activation by 5 points, likely because the tutorial is too long. Third, enterprise deals are taking 40 days longer to close due to security reviews. The leadership team proposed cutting paid ads, A/B testing a shorter tutorial, and preparing a standard security questionnaire pack.",
+        "TL;DR this: The quarterly review highlighted three issues. First, customer acquisition costs rose 22% as ad "
+        "prices increased. Second, the new onboarding flow lowered activation by 5 points, likely because the "
+        "tutorial is too long. Third, enterprise deals are taking 40 days longer to close due to security reviews. "
+        "The leadership team proposed cutting paid ads, A/B testing a shorter tutorial, and preparing a standard "
+        "security questionnaire pack.",
         "cloud",
         "summarise",
     ),
@@ -815,51 +865,63 @@ NATURAL = [
     ),
     ("Help me prepare for a tough conversation with my manager about burnout.", "cloud", "planning"),
     (
-        "Go through this contract clause and tell me what risks it creates for us: 'The supplier may terminate at any time without notice and retains all deposits.'",
+        "Go through this contract clause and tell me what risks it creates for us: 'The supplier may terminate at any "
+        "time without notice and retains all deposits.'",
         "cloud",
         "security_compliance",
     ),
     ("Come up with five original business ideas for a rural town, with a rough budget for each.", "cloud", "creative"),
     (
-        "Turn these notes into a polished two-page report for the board: revenue up 8%, two key hires, office move delayed, new pricing in test, churn flat.",
+        "Turn these notes into a polished two-page report for the board: revenue up 8%, two key hires, office move "
+        "delayed, new pricing in test, churn flat.",
         "cloud",
         "creative",
     ),
     (
-        "Rewrite this blog post so it's more engaging for teenagers, keep all the facts, and cut it to half the length: Saving money is important. Many people do not save enough. Banks offer accounts with interest. You should compare the rates. Budgeting apps can help you track spending. Setting goals makes saving easier. Start small and increase over time. Emergencies happen, so keep a cushion.",
+        "Rewrite this blog post so it's more engaging for teenagers, keep all the facts, and cut it to half the "
+        "length: Saving money is important. Many people do not save enough. Banks offer accounts with interest. You "
+        "should compare the rates. Budgeting apps can help you track spending. Setting goals makes saving easier. "
+        "Start small and increase over time. Emergencies happen, so keep a cushion.",
         "cloud",
         "multi_constraint",
     ),
     (
-        "Translate this paragraph into French and keep the legal meaning exact: The tenant shall keep the premises in good repair, shall not sublet without written consent, and shall return the keys within seven days of termination.",
+        "Translate this paragraph into French and keep the legal meaning exact: The tenant shall keep the premises in "
+        "good repair, shall not sublet without written consent, and shall return the keys within seven days of "
+        "termination.",
         "cloud",
         "multi_constraint",
     ),
     (
-        "What would a fair equity split look like for three cofounders who joined at different times and put in different amounts of money?",
+        "What would a fair equity split look like for three cofounders who joined at different times and put in "
+        "different amounts of money?",
         "cloud",
         "analysis",
     ),
     ("Think through the second-order effects of banning plastic bags.", "cloud", "analysis"),
     (
-        "Which of these taglines is strongest and why? 1) Fresh every morning 2) Baked with love 3) The neighbourhood's oven",
+        "Which of these taglines is strongest and why? 1) Fresh every morning 2) Baked with love 3) The "
+        "neighbourhood's oven",
         "cloud",
         "comparison",
     ),
     ("Estimate how many piano tuners there are in Chicago and show your reasoning.", "cloud", "analysis"),
     (
-        "Solve this logic puzzle: five houses in a row, each a different colour, owners of five nationalities, the Brit lives in the red house... who owns the fish?",
+        "Solve this logic puzzle: five houses in a row, each a different colour, owners of five nationalities, the "
+        "Brit lives in the red house... who owns the fish?",
         "cloud",
         "analysis",
     ),
     ("Prove that the square root of 2 is irrational.", "cloud", "analysis"),
     (
-        "A train leaves at 3pm at 80 km/h and another leaves the same station at 4pm at 100 km/h. When does the second catch up? Show each step.",
+        "A train leaves at 3pm at 80 km/h and another leaves the same station at 4pm at 100 km/h. When does the "
+        "second catch up? Show each step.",
         "cloud",
         "analysis",
     ),
     (
-        "Calculate the monthly payment, total interest and an amortization schedule for a 300k mortgage at 4.5% over 25 years.",
+        "Calculate the monthly payment, total interest and an amortization schedule for a 300k mortgage at 4.5% over "
+        "25 years.",
         "cloud",
         "analysis",
     ),
@@ -882,7 +944,8 @@ NATURAL = [
     ),
     ("Set up role-based access for our analytics team so interns can't see salaries.", "cloud", "security_compliance"),
     (
-        "Is it legal for us to scrape competitor prices in the EU? Consider GDPR, database rights and terms of service.",
+        "Is it legal for us to scrape competitor prices in the EU? Consider GDPR, database rights and terms of "
+        "service.",
         "cloud",
         "security_compliance",
     ),
@@ -900,13 +963,15 @@ NATURAL = [
     ("Design a weekly schedule for a family with two working parents and three kids' activities.", "cloud", "planning"),
     ("Give me honest feedback on my startup idea: a subscription service for repairing clothes.", "cloud", "analysis"),
     (
-        "Which European cities are best for a remote worker who wants good weather, low cost and fast internet? Rank five with reasons.",
+        "Which European cities are best for a remote worker who wants good weather, low cost and fast internet? Rank "
+        "five with reasons.",
         "cloud",
         "comparison",
     ),
     ("Describe the water cycle in detail for a school report, with each stage explained.", "cloud", "creative"),
     (
-        "Convert this Java class to idiomatic Python with dataclasses: public class Point { private int x; private int y; public Point(int x, int y) { this.x = x; this.y = y; } }",
+        "Convert this Java class to idiomatic Python with dataclasses: public class Point { private int x; private "
+        "int y; public Point(int x, int y) { this.x = x; this.y = y; } }",
         "cloud",
         "code",
     ),
@@ -916,7 +981,8 @@ NATURAL = [
         "code",
     ),
     (
-        "Turn my notes into meeting minutes with decisions and owners: budget approved; Jo to hire designer; launch slips to May; Sam owns the vendor review; next sync Tuesday.",
+        "Turn my notes into meeting minutes with decisions and owners: budget approved; Jo to hire designer; launch "
+        "slips to May; Sam owns the vendor review; next sync Tuesday.",
         "cloud",
         "summarise",
     ),
@@ -1185,7 +1251,8 @@ SUMMARY_POOLS = {
     "incident": [
         "At 02:14 UTC the primary database began rejecting connections after its disk filled up.",
         "The on-call engineer was paged at 02:20 but the alert was routed to an outdated phone number.",
-        "Failover to the replica was attempted at 02:41, but replication lag meant about six minutes of orders were missing.",
+        "Failover to the replica was attempted at 02:41, but replication lag meant about six minutes of orders were "
+        "missing.",
         "Customers saw error pages on checkout for roughly 55 minutes in total.",
         "The root cause was a log table that had grown unbounded since a configuration change in March.",
         "Disk usage alerts existed but their threshold was set at 99%, leaving no time to react.",
@@ -1381,7 +1448,7 @@ TEMPLATES = [
             "Which is better for {u}, {a} or {b}, and why?",
             "help me decide between {a} and {b} for {u}",
         ],
-        lambda r: dict(zip("abu", r.choice(COMPARE_PAIRS))),
+        lambda r: dict(zip("abu", r.choice(COMPARE_PAIRS), strict=True)),
         34,
     ),
     (
@@ -1458,7 +1525,7 @@ TEMPLATES = [
             "Propose a system design for {s} with {q}.",
             "what architecture would you pick for {s}, given {q}?",
         ],
-        lambda r: dict(zip("sq", r.choice(ARCH_SYSTEMS))),
+        lambda r: dict(zip("sq", r.choice(ARCH_SYSTEMS), strict=True)),
         24,
     ),
 ]

@@ -184,7 +184,8 @@ async def test_agent_continues_in_another_process_from_the_serialized_session(se
         from agent_framework import AgentSession
         from agent_framework.openai import OpenAIChatClient
         async def main():
-            agent = OpenAIChatClient(model="local-service", base_url="{service.base_url}", api_key="{TOKEN}").as_agent(name="a")
+            client = OpenAIChatClient(model="local-service", base_url="{service.base_url}", api_key="{TOKEN}")
+            agent = client.as_agent(name="a")
             session = AgentSession.from_dict(json.loads(sys.stdin.read()))
             await agent.run("What is my favourite number?", session=session, options={{"max_tokens": 8}})
             print(session.service_session_id)

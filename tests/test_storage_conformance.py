@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from storage_support import BACKENDS, fixed_cipher, make_store, read_raw, reopen
+from storage_support import fixed_cipher, make_store, read_raw, reopen
 
 from modules.labkit.context_echo import ContextEchoClient
 from modules.labkit.sample import sample_record, sample_session

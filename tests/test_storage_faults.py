@@ -147,7 +147,7 @@ async def test_two_writer_processes_appending_to_one_conversation_lose_no_messag
     for name in ("alpha", "beta"):
         assert [line for line in user_lines if line.startswith(name)] == [f"{name}-turn-{t}" for t in range(turns)]
     # Each turn (question + answer) was appended in one transaction: never split by the other writer.
-    for question, answer in zip(messages[::2], messages[1::2]):
+    for question, answer in zip(messages[::2], messages[1::2], strict=True):
         assert question.role == "user" and answer.role == "assistant" and answer.text.endswith(question.text)
 
 

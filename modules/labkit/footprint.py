@@ -41,7 +41,7 @@ def seed_export(record: ConversationRecord) -> bytes:
     """The same conversation as the seed's `persist_to_storage()` wrote it: history twice, routing, indent=2."""
     messages = record.session["state"]["in_memory"]["messages"]
     text = [m["contents"][0]["text"] for m in messages]
-    openai = [{"role": m["role"], "content": t} for m, t in zip(messages, text)]
+    openai = [{"role": m["role"], "content": t} for m, t in zip(messages, text, strict=True)]
     old_thread = [
         {
             "type": "chat_message",
@@ -51,7 +51,7 @@ def seed_export(record: ConversationRecord) -> bytes:
             "message_id": m.get("message_id"),
             "additional_properties": {},
         }
-        for m, t in zip(messages, text)
+        for m, t in zip(messages, text, strict=True)
     ]
     routing = [
         {

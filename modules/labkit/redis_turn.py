@@ -8,7 +8,8 @@ session id. It builds an agent with `RedisHistoryProvider`, runs one turn, and e
 second process still answers with the full history, because the history never lived in a
 process: any number of workers on any number of machines can serve one conversation.
 
-Command line: COURSE_REDIS_URL=redis://... python -m modules.labkit.redis_turn --session-id ID [--model local|echo] MESSAGE
+Command line:
+    COURSE_REDIS_URL=redis://... python -m modules.labkit.redis_turn --session-id ID [--model local|echo] MESSAGE
 (the URL travels in the environment, not the command line, where `ps` would show a password in it).
 """
 

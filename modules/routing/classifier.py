@@ -78,7 +78,7 @@ class LinearTextClassifier:
         if len(extra) != len(self.extra_weights):
             raise ValueError(f"expected {len(self.extra_weights)} extra features, got {len(extra)}")
         z = self.intercept + _tfidf_dot(word_ngrams(text), self.words) + _tfidf_dot(char_ngrams(text), self.chars)
-        z += sum(w * x for w, x in zip(self.extra_weights, extra))
+        z += sum(w * x for w, x in zip(self.extra_weights, extra, strict=True))
         return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
     def save(self, path: Path | str) -> Path:
@@ -128,14 +128,14 @@ def fit_text_classifier(
     lr = LogisticRegression(C=C, max_iter=2000, class_weight="balanced").fit(x, y)
 
     coef, start, tables = lr.coef_[0], 0, []
-    for v, block in zip(vectorizers, blocks):
+    for v, block in zip(vectorizers, blocks, strict=True):
         weights = coef[start : start + block.shape[1]]
         tables.append({term: (float(v.idf_[i]), float(weights[i])) for term, i in v.vocabulary_.items()})
         start += block.shape[1]
     model = LinearTextClassifier(tables[0], tables[1], tuple(float(w) for w in coef[start:]), float(lr.intercept_[0]))
 
     expected = lr.predict_proba(x)[:, 1]
-    exported = np.array([model.probability(t, row) for t, row in zip(texts, extra)])
+    exported = np.array([model.probability(t, row) for t, row in zip(texts, extra, strict=True)])
     if not np.allclose(expected, exported, atol=1e-9):
         raise RuntimeError(
             "The exported classifier disagrees with scikit-learn; has TfidfVectorizer's tokenisation changed?"

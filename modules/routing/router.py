@@ -47,25 +47,30 @@ _LANGS = (
 )
 
 _PATTERNS = {
-    "greeting": r"^\W*(hi+|hello|hey|hiya|howdy|yo|sup|greetings|good (morning|afternoon|evening|day|night)|morning|evening"
+    "greeting": r"^\W*(hi+|hello|hey|hiya|howdy|yo|sup|greetings|good (morning|afternoon|evening|day|night)|morning"
+    r"|evening"
     r"|bonjour|hallo|hola|well hello)\b"
-    r"|\b(thanks?|thank you|thx|cheers|bye|see you|lol|haha|you rock|you're the best|how are you|how's (it going|your day)"
+    r"|\b(thanks?|thank you|thx|cheers|bye|see you|lol|haha|you rock|you're the best|how are you|how's (it going"
+    r"|your day)"
     r"|what's up|nice to meet you|never ?mind|no worries|sounds good|who made you"
     r"|are you (a )?(robot|bot|human|there|still there))\b",
-    "calculation": r"\d\s*[-+*/x×^]\s*\d|\d\s*%|\b(percent|square root|squared|to the power|factorial|divided by|times|plus|minus"
+    "calculation": r"\d\s*[-+*/x×^]\s*\d|\d\s*%|\b(percent|square root|squared|to the power|factorial|divided by"
+    r"|times|plus|minus"
     r"|average of|sum of|prime( number)?|divisible|round(ed)? to|decimals?|fraction|convert|conversion)\b"
     r"|\bhow many \w+( \w+)? (are |is )?(in|per) (a|an|one|\d)|\bhow many \w+( \w+)? (is|are) \d"
     r"|\d\s*(°\s*)?(km|mi|miles|kg|lbs?|pounds|ounces|oz|grams|g|ml|litres?|liters?|gallons?|cups|inches|feet|ft|cm"
     r"|metres?|meters?|mb|gb|kb|degrees|celsius|fahrenheit|hours?|minutes?|seconds?|days?|usd|eur|euros?|dollars?)"
     r"( (celsius|fahrenheit))? (to|in|into)\b",
-    "short_task": r"\b(define|definition|meaning|mean|stand for|stands for|short for|acronym|synonym|opposite of|antonym|plural"
+    "short_task": r"\b(define|definition|meaning|mean|stand for|stands for|short for|acronym|synonym|opposite of"
+    r"|antonym|plural"
     r"|translate|how do (you|i) say"
     r"|rephrase|reword|rewrite (this|in)|fix (the |this )?(grammar|spelling|typo|message)|fix:"
     r"|correct (this|the spelling)|spell|capitali[sz]e|uppercase|lowercase"
     r"|shorten|passive voice|active voice|past tense|more (polite|formal|professional)(ly)?|friendlier|nicer|punchier"
     r"|in one (line|sentence)|one-?liner|one line|briefly|short answer|in a nutshell|in simple (words|terms)"
     r"|keep it short)\b",
-    "simple_question": r"^\W*(what|what's|whats|who|who's|when|where|which|how (many|much|long|far|tall|old|big|do i|do you)|is|are"
+    "simple_question": r"^\W*(what|what's|whats|who|who's|when|where|which|how (many|much|long|far|tall|old|big|do i"
+    r"|do you)|is|are"
     r"|does|do|can|in which)\b",
     "analysis": r"\b(analy[sz]e|analysis|analyse|why (did|do|does|is|are|has|have|was|were|my|our)|root causes?|causes?"
     r"|consequences|implications|impact|effects? of"
@@ -76,11 +81,13 @@ _PATTERNS = {
     r"|break down|in depth|in-depth|thorough|detailed|what's going on|what('s| is) (really )?(driving|behind)"
     r"|what do you make of|dig into|think it through|argue|decide between|recommend)\b"
     r"|\bhow (would|will|does|do|did|could|might) .{3,60}\b(affect|change|influence)",
-    "planning": r"\b(plan|planning|strategy|strategies|roadmap|itinerary|schedule|timetable|rota|agenda|milestones|roll ?out|go-to-market"
+    "planning": r"\b(plan|planning|strategy|strategies|roadmap|itinerary|schedule|timetable|rota|agenda|milestones"
+    r"|roll ?out|go-to-market"
     r"|step[- ]by[- ]step|prepare for|30-60-90|curriculum|(content|editorial|planting) calendar|business plan"
     r"|proposal|phases?|structure (a|an|the|our|my)"
     r"|how (should|can|do) (we|i) (grow|reduce|launch|prepare|structure|scale|roll))\b",
-    "creative": r"\b(write|compose|draft|create|tell me|give me|invent|brainstorm|make up)\b.{0,40}\b(story|stories|poem|poems"
+    "creative": r"\b(write|compose|draft|create|tell me|give me|invent|brainstorm|make up)\b.{0,40}\b(story|stories"
+    r"|poem|poems"
     r"|poetry|song|lyrics|limerick|haiku|sonnet"
     r"|essay|blog|post|article|speech|toast|eulogy|letter|newsletter|screenplay|scene|dialogue|novel|chapter"
     r"|fairy tale|monologue|rap|verse"
@@ -96,7 +103,8 @@ _PATTERNS = {
     rf"|\b(write|implement|build|code|refactor|debug|port)\b.{{0,40}}\b{_LANGS}\b"
     r"|\bdef \w+\(|\bclass \w+|[{};]\s*$|=>|\bimport \w+|\bfor \w+ in \w+"
     r"|\b(error|exception|segfault|stack ?trace|traceback|race condition|memory leak|crash(es|ing)?|re-?renders?)\b",
-    "enterprise": r"\b(security|secure|threats?|threat model|vulnerabilit\w*|attacks?|breach\w*|incident|phishing|pen ?test"
+    "enterprise": r"\b(security|secure|threats?|threat model|vulnerabilit\w*|attacks?|breach\w*|incident|phishing"
+    r"|pen ?test"
     r"|encrypt\w*|complian\w*|comply"
     r"|gdpr|hipaa|pci( dss)?|soc ?2|iso ?27001|ccpa|nis2|ai act|audit\w*|regulat\w*|privacy|access control|mfa"
     r"|authentication|authori[sz]ation"
@@ -106,12 +114,15 @@ _PATTERNS = {
     r"|requests per second|concurrent|system design|infrastructure|vendor|risks?"
     r"|design (a|an|the|our|my))\b",
     "summarise": r"\b(summar\w*|tl;?dr|key points|takeaways|condense|boil (this|it) down|gist|recap)\b",
-    "follow_up": r"^\W*(and|but|so|also|what about|how about|tell me more|more|why|how so|go on|continue|elaborate|expand( on)?"
+    "follow_up": r"^\W*(and|but|so|also|what about|how about|tell me more|more|why|how so|go on|continue|elaborate"
+    r"|expand( on)?"
     r"|say more|what do you mean"
     r"|can you (explain|expand on) (that|it|this)|the (first|second|third|last|other) one|that one|which one"
     r"|and then|then what)\b"
-    r"|\b(the (first|second|third|last|other) one|you (just )?(said|mentioned)|as you said|your (last|previous) answer)\b",
-    "constraint": r"\b(under \$?\d+|max(imum)?|at least|no more than|less than|fewer than|within|budget|must|only|without|exactly"
+    r"|\b(the (first|second|third|last|other) one|you (just )?(said|mentioned)|as you said|your (last"
+    r"|previous) answer)\b",
+    "constraint": r"\b(under \$?\d+|max(imum)?|at least|no more than|less than|fewer than|within|budget|must|only"
+    r"|without|exactly"
     r"|not (in|older|more)|nobody|no \w+ on|\d+ (words|minutes|hours|days|weeks|people|guests))\b",
 }
 # Patterns are lower case and match lower-cased text: faster than re.IGNORECASE.

