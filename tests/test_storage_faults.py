@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import subprocess
 import textwrap
 import time
+import uuid
 
 import pytest
 from storage_support import (
@@ -281,3 +283,48 @@ def test_redis_server_helper_explains_a_missing_binary_and_a_busy_port(monkeypat
         helper.RedisServerError, match="not installed.*apt-get install redis-server.*brew install redis"
     ):
         helper.RedisServer().start()
+
+
+# ---- races ---------------------------------------------------------------------------------------------
+
+
+def _save_until(stop, erasing, landed: list, url: str, namespace: str, prefix: str) -> None:
+    """Save new conversations of "ana" until `stop`; note those that landed once erasure had begun."""
+    from modules.storage.redis_store import RedisStore
+
+    with RedisStore(url, namespace=namespace) as writer:
+        for index in itertools.count():
+            if stop.is_set():
+                return
+            writer.save(sample_record(1, seed=3, user_id="ana", conversation_id=f"{prefix}-{index}"))
+            if erasing.is_set():
+                landed.append(index)
+
+
+def test_redis_erasure_racing_a_save_leaves_nothing_of_the_user_unlisted(redis_server):
+    """A save landing during delete_user_data is either erased or stays findable by its user (then erasable)."""
+    import threading
+
+    from modules.storage.redis_store import RedisStore
+
+    store = RedisStore(redis_server.url, namespace=f"erasure-{uuid.uuid4().hex[:8]}")
+    landed_during_erasure = 0
+    for round_ in range(6):  # bounded: each round is one erasure racing one writer
+        for index in range(60):
+            store.save(sample_record(1, seed=3, user_id="ana", conversation_id=f"old-{round_}-{index}"))
+        erasing, stop, landed = threading.Event(), threading.Event(), []
+        arguments = (stop, erasing, landed, redis_server.url, store.namespace, f"new-{round_}")
+        thread = threading.Thread(target=_save_until, args=arguments)
+        thread.start()
+        erasing.set()
+        store.delete_user_data("ana")
+        stop.set()
+        thread.join(timeout=30)
+        landed_during_erasure += len(landed)
+
+        of_ana = {s.conversation_id for s in store.list() if s.user_id == "ana"}
+        assert {s.conversation_id for s in store.list(user_id="ana")} == of_ana  # nothing escaped the user index
+        assert store.delete_user_data("ana") == len(of_ana)  # a second erasure finds and removes each one
+        assert [s for s in store.list() if s.user_id == "ana"] == []
+    assert landed_during_erasure > 0  # the race was really run: saves landed while erasure was under way
+    store.close()

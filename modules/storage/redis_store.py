@@ -31,6 +31,26 @@ from modules.storage.store import ConversationStore, reports_backend_failures
 
 _TIMEOUT_S = 5.0  # every Redis call has a timeout: a lab never hangs on an unreachable server
 
+# Right to erasure, atomically: KEYS[1] is the user's set of ids (quarantined ones included), ARGV[1] the namespace.
+# Returns how many conversations were erased.
+_ERASE_USER = """
+local ns, erased = ARGV[1], 0
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local header = redis.call('HGET', ns .. ':index', id)
+  if header then
+    local tags = cjson.decode(header)['tags']
+    if type(tags) == 'table' then
+      for _, tag in ipairs(tags) do redis.call('SREM', ns .. ':tag:' .. tag, id) end
+    end
+  end
+  local removed = redis.call('HDEL', ns .. ':index', id)
+  removed = removed + redis.call('DEL', ns .. ':conv:' .. id, ns .. ':quarantine:' .. id)
+  if removed > 0 then erased = erased + 1 end
+end
+redis.call('DEL', KEYS[1])
+return erased
+"""
+
 
 class RedisStore(ConversationStore):
     backend = "redis"
@@ -63,6 +83,7 @@ class RedisStore(ConversationStore):
         pool = self._redis.connection_pool.connection_kwargs
         address = f"{pool.get('host', '?')}:{pool.get('port', '?')}/{pool.get('db', 0)}"
         self._where = f"Redis {address} namespace {namespace!r}"  # never the password
+        self._erase_user = self._redis.register_script(_ERASE_USER)
 
     @property
     def location(self) -> str:
@@ -188,15 +209,13 @@ class RedisStore(ConversationStore):
 
         return self._redis.transaction(remove, key, value_from_callable=True)
 
-    def _conversation_ids_of(self, user_id: str) -> Iterable[str]:
-        # The user set also holds quarantined conversations, so erasure reaches them.
-        return [i.decode() for i in self._redis.smembers(self._user_key(user_id))]
-
     @reports_backend_failures
     def delete_user_data(self, user_id: str) -> int:
-        erased = super().delete_user_data(user_id)
-        self._redis.delete(self._user_key(user_id))
-        return erased
+        # One server-side script: a save landing mid-erasure either runs before it (and is erased) or after it
+        # (and is indexed under its user again, for the next erasure). Reading the index first, then deleting,
+        # would let such a save survive outside the user index.
+        user_key = self._user_key(validate_conversation_id(user_id, "user id"))
+        return int(self._erase_user(keys=[user_key], args=[self.namespace]))
 
     def _quarantine(self, conversation_id: str, data: bytes) -> str | None:
         key, target = self.key_of(conversation_id), self._quarantine_key(conversation_id)
