@@ -328,3 +328,57 @@ def test_redis_erasure_racing_a_save_leaves_nothing_of_the_user_unlisted(redis_s
         assert [s for s in store.list() if s.user_id == "ana"] == []
     assert landed_during_erasure > 0  # the race was really run: saves landed while erasure was under way
     store.close()
+
+
+def test_file_store_ids_differing_only_in_case_get_files_that_differ_on_any_file_system(tmp_path):
+    store = FileStore(tmp_path / "conversations")
+    for index, conversation_id in enumerate(("ana-notes", "Ana-Notes", "ANA-NOTES")):
+        store.save(sample_record(1, seed=index, conversation_id=conversation_id))
+    names = [p.name for p in store.directory.glob("*.conv")]
+    assert len({name.casefold() for name in names}) == 3, names  # macOS and Windows fold case: still three files
+    for index, conversation_id in enumerate(("ana-notes", "Ana-Notes", "ANA-NOTES")):
+        assert (
+            store.load(conversation_id).session == sample_record(1, seed=index, conversation_id=conversation_id).session
+        )
+    assert sorted(s.conversation_id for s in store.list()) == ["ANA-NOTES", "Ana-Notes", "ana-notes"]
+
+
+WINDOWS_DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+@pytest.mark.parametrize("conversation_id", ["nul", "CON", "Aux", "com1", "lpt9.backup", "prn.2025"])
+def test_file_store_never_names_a_file_after_a_windows_device(tmp_path, conversation_id):
+    store = FileStore(tmp_path / "conversations")
+    store.save(sample_record(1, seed=2, conversation_id=conversation_id))
+    (path,) = store.directory.glob("*.conv")
+    assert path.name.split(".")[0].lower() not in WINDOWS_DEVICE_NAMES, path.name  # Windows: CON.conv is no file
+    assert store.load(conversation_id).conversation_id == conversation_id
+    assert [s.conversation_id for s in store.list()] == [conversation_id]
+
+
+def test_file_store_quarantine_never_moves_a_good_write_that_lands_meanwhile(tmp_path, monkeypatch):
+    """A writer saves a good version just as a reader moves the corrupt one aside: the good one stays."""
+    import os
+
+    store, writer = FileStore(tmp_path / "c"), FileStore(tmp_path / "c")
+    store.save(sample_record(1, seed=1, conversation_id="busy"))
+    write_raw(store, "busy", b"\x00 corrupt")
+    good = sample_record(3, seed=9, conversation_id="busy", tags=("good",))
+    real_replace, raced = os.replace, []
+
+    def replace_after_a_concurrent_save(source, target):
+        if not raced and os.fspath(source) == os.fspath(store.path_of("busy")):
+            raced.append(True)
+            writer.save(good)  # lands between the reader's check and its move
+        return real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace_after_a_concurrent_save)
+    try:
+        loaded = store.load("busy")
+    except CorruptRecordError:
+        loaded = None
+    monkeypatch.undo()
+    assert raced  # the move really raced the write
+    assert store.load("busy").tags == ["good"]  # the good write is in place, not in quarantine
+    assert all(copy == b"\x00 corrupt" for copy in store.quarantined("busy"))
+    assert loaded is None or loaded.tags == ["good"]

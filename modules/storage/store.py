@@ -164,6 +164,8 @@ class ConversationStore(ABC):
             return decode(conversation_id, data, cipher=self.cipher)
         except CorruptRecordError as error:
             location = self._quarantine(conversation_id, data)
+            if location is None and (newer := self._get(conversation_id)) not in (None, data):
+                return self._decode(conversation_id, newer)  # rewritten since we read it: the new version counts
             raise CorruptRecordError(conversation_id, error.cause, error.remedy, quarantined_to=location) from None
 
     def _conversation_ids_of(self, user_id: str) -> Iterable[str]:
