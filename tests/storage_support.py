@@ -69,7 +69,7 @@ def write_raw(store: ConversationStore, conversation_id: str, data: bytes) -> No
     if isinstance(store, FileStore):
         store.path_of(conversation_id).write_bytes(data)
     elif isinstance(store, SqliteStore):
-        with store._transaction() as db:
+        with store._db.transaction() as db:
             db.execute("UPDATE conversations SET data = ? WHERE conversation_id = ?", (data, conversation_id))
     else:
         store._redis.set(store.key_of(conversation_id), data)

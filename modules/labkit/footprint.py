@@ -109,7 +109,7 @@ def backend_footprints(
         with SqliteStore(sqlite_path, **options) as sqlite_store:
             for record in records:
                 sqlite_store.save(record)
-            sqlite_store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # count the data in the main file
+            sqlite_store.checkpoint()  # count the data in the main file
         rows.append(("SqliteStore (database file)", name, sqlite_path.stat().st_size))
         if redis_url:
             from modules.storage.redis_store import RedisStore
@@ -117,7 +117,7 @@ def backend_footprints(
             with RedisStore(redis_url, namespace=f"footprint-{index}", **options) as redis_store:
                 for record in records:
                     redis_store.save(record)
-                used = sum(redis_store._redis.memory_usage(redis_store.key_of(r.conversation_id)) for r in records)
+                used = sum(redis_store.memory_usage(r.conversation_id) for r in records)
                 for record in records:
                     redis_store.delete(record.conversation_id)
             rows.append(("RedisStore (MEMORY USAGE)", name, used))
@@ -125,7 +125,7 @@ def backend_footprints(
     history = SqliteHistoryProvider(history_path)
     for record in records:
         history.append(record.conversation_id, AgentSession.from_dict(record.session).state["in_memory"]["messages"])
-    history._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    history.checkpoint()
     history.close()
     rows.append(
         (

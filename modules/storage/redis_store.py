@@ -235,6 +235,11 @@ class RedisStore(ConversationStore):
     def _quarantined(self, conversation_id: str) -> list[bytes]:
         return list(self._redis.lrange(self._quarantine_key(conversation_id), 0, -1))
 
+    @reports_backend_failures
+    def memory_usage(self, conversation_id: str) -> int:
+        """Bytes Redis uses to hold the conversation's record (0 if it is not stored)."""
+        return self._redis.memory_usage(self.key_of(validate_conversation_id(conversation_id))) or 0
+
     def ttl_s(self, conversation_id: str) -> float | None:
         """Seconds until Redis deletes the conversation (None: no expiry); raises if it is not stored."""
         milliseconds = self._redis.pttl(self.key_of(validate_conversation_id(conversation_id)))
