@@ -98,6 +98,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | str
     return Settings(_local_tier(env), _cloud_tier(env), _secret(env, "LOCAL_SERVICE_TOKEN"))
 
 
+def course_environment(env_file: Path | str | None = DEFAULT_ENV_FILE) -> dict[str, str]:
+    """The environment with `.env` merged in (real variables win; empty values count as unset)."""
+    return _merged_environment(os.environ, env_file)
+
+
 def _merged_environment(environ: Mapping[str, str], env_file: Path | str | None) -> dict[str, str]:
     merged: dict[str, str] = {}
     if env_file is not None and Path(env_file).is_file():

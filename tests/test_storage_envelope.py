@@ -208,3 +208,17 @@ def test_old_files_dropped_into_a_file_store_are_listed_loaded_and_rewritten_as_
     for conversation_id in ("conv-v1", "session_123"):
         store.save(store.load(conversation_id))
     assert {s.version for s in store.list()} == {2}
+
+
+def test_cipher_reads_the_environment_it_is_given_and_no_file(tmp_path, monkeypatch):
+    from modules.config import course_environment
+
+    key = Cipher.generate_key()
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"CONVERSATION_ENCRYPTION_KEY={key}\n")
+    monkeypatch.delenv("CONVERSATION_ENCRYPTION_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert Cipher.from_env() is None  # storage reads no .env of its own...
+    assert Cipher.from_env(course_environment(env_file)).key_id == Cipher.from_text(key).key_id  # ...config does
+    monkeypatch.setenv("CONVERSATION_ENCRYPTION_KEY", key)
+    assert Cipher.from_env().key_id == Cipher.from_text(key).key_id
