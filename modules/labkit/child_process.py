@@ -1,4 +1,4 @@
-"""Start, wait for and stop the server processes the course runs (the local service, redis-server).
+"""Child processes: start, wait for and stop the servers the course runs; run a one-shot child for its answer.
 
 process = start_child(command, stdout=log)        # stopped at interpreter exit at the latest
 wait_until_ready(process, is_ready, timeout_s, on_exit=..., on_timeout=...)
@@ -8,9 +8,12 @@ stop_child(process)                               # terminate, then kill if it d
 from __future__ import annotations
 
 import atexit
+import json
+import os
 import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 STOP_TIMEOUT_S = 10.0
@@ -53,3 +56,40 @@ def stop_child(process: subprocess.Popen, timeout_s: float = STOP_TIMEOUT_S) -> 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=timeout_s)
+
+
+def run_json_child(
+    module: str,
+    *args: str,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout_s: float,
+    error: type[Exception] = RuntimeError,
+    what: str = "The child process",
+) -> dict[str, Any]:
+    """Run `python -m module *args` from the project root and return the JSON object on its last stdout line.
+
+    A timeout, a non-zero exit or no JSON reply raises `error` with the end of the child's stderr.
+    """
+    from modules.config import PROJECT_ROOT
+
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-m", module, *args],
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+            cwd=PROJECT_ROOT,
+            env=dict(os.environ if env is None else env),
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
+    except subprocess.TimeoutExpired:
+        raise error(f"{what} did not finish within {timeout_s:.0f} s.") from None
+    if finished.returncode != 0:
+        raise error(f"{what} failed (exit code {finished.returncode}):\n{finished.stderr.strip()[-2000:]}")
+    lines = finished.stdout.strip().splitlines()
+    try:
+        return json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        raise error(f"{what} printed no JSON reply:\n{finished.stdout.strip()[-500:]}") from None
