@@ -42,6 +42,13 @@ def not_found(kind: str, identifier: str) -> ApiError:
     return ApiError(404, f"No {kind} with id {identifier[:80]!r}.", code="not_found")
 
 
+def or_not_found(found, kind: str, identifier: str):
+    """`found` itself, unless it is None or False (nothing under that id): then a 404 naming the id."""
+    if found is None or found is False:
+        raise not_found(kind, identifier)
+    return found
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every error in the OpenAI shape."""
 

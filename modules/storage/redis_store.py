@@ -126,11 +126,7 @@ class RedisStore(ConversationStore):
         key = self.key_of(conversation_id)
         data = self._redis.get(key)
         if data is None:
-            raise ConversationNotFoundError(
-                conversation_id,
-                f"nothing is stored under this id in {self.location}.",
-                "Check the id (store.list() shows what exists); it may have been deleted, erased or expired.",
-            )
+            raise self._not_stored(conversation_id)
         record = self._decode(conversation_id, data)
         if self.sliding_ttl_s is not None:
             record.expire_in(self.sliding_ttl_s)

@@ -81,11 +81,7 @@ class ConversationStore(ABC):
         validate_conversation_id(conversation_id)
         data = self._get(conversation_id)
         if data is None:
-            raise ConversationNotFoundError(
-                conversation_id,
-                f"nothing is stored under this id in {self.location}.",
-                "Check the id (store.list() shows what exists); it may have been deleted, erased or expired.",
-            )
+            raise self._not_stored(conversation_id)
         record = self._decode(conversation_id, data)
         if record.is_expired():
             raise ConversationNotFoundError(
@@ -158,6 +154,13 @@ class ConversationStore(ABC):
         return f"{type(self).__name__}({self.location}, {encryption}, compress_above={self.compress_above})"
 
     # ---- shared policy ----------------------------------------------------------------------
+
+    def _not_stored(self, conversation_id: str) -> ConversationNotFoundError:
+        return ConversationNotFoundError(
+            conversation_id,
+            f"nothing is stored under this id in {self.location}.",
+            "Check the id (store.list() shows what exists); it may have been deleted, erased or expired.",
+        )
 
     def _decode(self, conversation_id: str, data: bytes) -> ConversationRecord:
         try:

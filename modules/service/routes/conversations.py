@@ -8,7 +8,7 @@ from agent_framework_hosting_responses import create_conversation_id, responses_
 from fastapi import APIRouter, Depends, Request
 
 from modules.service.dependencies import Service, require_token
-from modules.service.errors import ApiError, not_found
+from modules.service.errors import ApiError, or_not_found
 from modules.service.items import item_list
 from modules.service.requests import check_input_size, json_body
 
@@ -35,23 +35,22 @@ async def create_conversation(request: Request, service: Service):
 
 @router.get("/{conversation_id}")
 async def get_conversation(conversation_id: str, service: Service):
-    conversation = await asyncio.to_thread(service.store.conversation, conversation_id)
-    if conversation is None:
-        raise not_found("conversation", conversation_id)
-    return conversation
+    return or_not_found(
+        await asyncio.to_thread(service.store.conversation, conversation_id), "conversation", conversation_id
+    )
 
 
 @router.delete("/{conversation_id}")
 async def delete_conversation(conversation_id: str, service: Service):
     async with service.lock(conversation_id):
-        if not await asyncio.to_thread(service.store.delete_conversation, conversation_id):
-            raise not_found("conversation", conversation_id)
+        deleted = await asyncio.to_thread(service.store.delete_conversation, conversation_id)
+    or_not_found(deleted, "conversation", conversation_id)
     return {"id": conversation_id, "object": "conversation.deleted", "deleted": True}
 
 
 @router.get("/{conversation_id}/items")
 async def conversation_items(conversation_id: str, service: Service):
-    head = await asyncio.to_thread(service.store.conversation_head, conversation_id)
-    if head is None:
-        raise not_found("conversation", conversation_id)
+    head = or_not_found(
+        await asyncio.to_thread(service.store.conversation_head, conversation_id), "conversation", conversation_id
+    )
     return item_list(await asyncio.to_thread(service.store.history, head))

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from modules.service.dependencies import Service, ServiceState, require_token
-from modules.service.errors import ApiError, not_found
+from modules.service.errors import ApiError, or_not_found
 from modules.service.items import item_list
 from modules.service.requests import ResponseRequest, json_body, response_request
 
@@ -64,24 +64,19 @@ async def create_response(request: Request, service: Service):
 
 @router.get("/{response_id}")
 async def get_response(response_id: str, service: Service):
-    payload = await asyncio.to_thread(service.store.response, response_id)
-    if payload is None:
-        raise not_found("response", response_id)
-    return payload
+    return or_not_found(await asyncio.to_thread(service.store.response, response_id), "response", response_id)
 
 
 @router.delete("/{response_id}")
 async def delete_response(response_id: str, service: Service):
-    if not await asyncio.to_thread(service.store.delete_response, response_id):
-        raise not_found("response", response_id)
+    or_not_found(await asyncio.to_thread(service.store.delete_response, response_id), "response", response_id)
     return {"id": response_id, "object": "response.deleted", "deleted": True}
 
 
 @router.get("/{response_id}/input_items")
 async def response_items(response_id: str, service: Service):
     """The whole stored history up to and including this response (the service's view of the conversation)."""
-    if await asyncio.to_thread(service.store.response, response_id) is None:
-        raise not_found("response", response_id)
+    or_not_found(await asyncio.to_thread(service.store.response, response_id), "response", response_id)
     return item_list(await asyncio.to_thread(service.store.history, response_id))
 
 
