@@ -73,28 +73,35 @@ _WRITER = """
     for count in itertools.count():
         record = versions[count % 2]
         record.tags = [f"v{count}"]
-        store.save(record)           # ~300 KB each: a kill usually lands mid-write
-        if count == 0:
-            print("saved", flush=True)
+        print(f"saving {count}", flush=True)
+        store.save(record)           # ~300 KB each: most of the loop's time is spent in here
+        print(f"saved {count}", flush=True)
 """
 
 
 def test_a_writer_killed_mid_save_leaves_the_previous_version_loadable(store):
-    expected = [
-        sample_record(300, seed=seed, conversation_id="crash").session for seed in (1, 2)
-    ]  # as the writer alternates
-    for _ in range(2):
+    expected = [sample_record(300, seed=seed, conversation_id="crash").session for seed in (1, 2)]  # it alternates
+    delays = random.Random(20261123)  # seeded: the same kill times on every run
+    kills_mid_save = 0
+    for _ in range(4):
         writer = _spawn(_WRITER, json.dumps(_store_spec(store)))
         try:
-            assert writer.stdout.readline().strip() == "saved", writer.stderr.read()
-            time.sleep(random.uniform(0.1, 0.5))
+            assert writer.stdout.readline().strip() == "saving 0", writer.stderr.read()
+            assert writer.stdout.readline().strip() == "saved 0", writer.stderr.read()
+            time.sleep(delays.uniform(0.05, 0.4))
         finally:
             writer.kill()  # SIGKILL: no cleanup handlers, no flush
             writer.wait(timeout=10)
+        last = writer.stdout.read().strip().splitlines()[-1:] or ["saved 0"]
+        landed_mid_save = last[0].startswith("saving")  # began a save and never finished it
+        kills_mid_save += landed_mid_save
         record = store.load("crash")  # never a torn record: one complete version or the other
         version = int(record.tags[0][1:])
         assert record.session == expected[version % 2]
         assert len(record.routing_metadata) == 300
+        if landed_mid_save:  # the interrupted save left the version before it, or finished just before the kill
+            assert version in (int(last[0].split()[1]) - 1, int(last[0].split()[1]))
+    assert kills_mid_save > 0  # the kill really interrupted a save
     assert [s.conversation_id for s in store.list()] == ["crash"]
 
 

@@ -1,10 +1,11 @@
 """How many bytes a conversation takes, per format and per backend (lab 04 and bench/bench_storage.py).
 
-    format_sizes(sample_record(100), cipher)               # envelope bytes: plain, compressed, encrypted, seed format
+    format_sizes(sample_record(100), cipher)               # envelope bytes: plain, compressed, encrypted, original
     backend_footprints(records, cipher, folder, redis_url)  # bytes each backend really uses per conversation
     turn_write_sizes(turns=(1, 100))                        # bytes written to save turn N: whole session vs append
 
-The seed guide estimated "~100-180 KB" per 100 exchanges; these functions measure instead.
+The persistence guide of the original workshop estimated "~100-180 KB" per 100 exchanges; these functions
+measure instead.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def format_options(name: str, cipher: Cipher) -> dict[str, Any]:
 
 
 def seed_export(record: ConversationRecord) -> bytes:
-    """The same conversation as the seed's `persist_to_storage()` wrote it: history twice, routing, indent=2."""
+    """The conversation as the original workshop's `persist_to_storage()` wrote it: history twice, indent=2."""
     messages = record.session["state"]["in_memory"]["messages"]
     text = [m["contents"][0]["text"] for m in messages]
     openai = [{"role": m["role"], "content": t} for m, t in zip(messages, text, strict=True)]
@@ -82,11 +83,11 @@ def _versus_seed(size: int) -> str:
 
 
 def format_sizes(record: ConversationRecord, cipher: Cipher) -> list[dict[str, Any]]:
-    """Envelope bytes of one record in each format, with the seed's own export format first."""
-    sizes = [("seed export (persist_to_storage: history twice, indented)", len(seed_export(record)))]
+    """Envelope bytes of one record in each format, with the original workshop's export format first."""
+    sizes = [("original export (persist_to_storage: history twice, indented)", len(seed_export(record)))]
     sizes += [(name, len(encode(record, **format_options(name, cipher)))) for name in FORMATS]
     return [
-        {"format": name, "bytes": size, "KB": round(size / 1024, 1), "vs seed's 100-180 KB": _versus_seed(size)}
+        {"format": name, "bytes": size, "KB": round(size / 1024, 1), "vs the guide's 100-180 KB": _versus_seed(size)}
         for name, size in sizes
     ]
 
@@ -139,7 +140,7 @@ def backend_footprints(
             "backend": backend,
             "format": name,
             "KB per conversation": round(total / count / 1024, 1),
-            "vs seed's 100-180 KB": _versus_seed(total // count),
+            "vs the guide's 100-180 KB": _versus_seed(total // count),
         }
         for backend, name, total in rows
     ]

@@ -18,7 +18,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from modules.storage.cipher import Cipher
@@ -46,8 +46,9 @@ class FileStore(ConversationStore):
         *,
         cipher: Cipher | None = None,
         compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(cipher=cipher, compress_above=compress_above)
+        super().__init__(cipher=cipher, compress_above=compress_above, clock=clock)
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self._root = self.directory.resolve()

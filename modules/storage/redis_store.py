@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 import redis
@@ -64,8 +64,10 @@ class RedisStore(ConversationStore):
         sliding_ttl_s: float | None = None,
         cipher: Cipher | None = None,
         compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(cipher=cipher, compress_above=compress_above)
+        # Redis's own clock enforces TTLs; `clock` must agree with it (tests move both together).
+        super().__init__(cipher=cipher, compress_above=compress_above, clock=clock)
         self.namespace = validate_conversation_id(namespace, "namespace")
         self.sliding_ttl_s = sliding_ttl_s
         if isinstance(url_or_client, str):
@@ -116,7 +118,7 @@ class RedisStore(ConversationStore):
     @reports_backend_failures
     def save(self, record: ConversationRecord) -> int:
         if self.sliding_ttl_s is not None:
-            record.expire_in(self.sliding_ttl_s)
+            record.expires_at = self.clock() + self.sliding_ttl_s
         return super().save(record)
 
     @reports_backend_failures
@@ -129,8 +131,8 @@ class RedisStore(ConversationStore):
             raise self._not_stored(conversation_id)
         record = self._decode(conversation_id, data)
         if self.sliding_ttl_s is not None:
-            record.expire_in(self.sliding_ttl_s)
-            self._redis.pexpireat(key, int(record.expires_at * 1000))  # type: ignore[operator]
+            record.expires_at = self.clock() + self.sliding_ttl_s
+            self._redis.pexpire(key, int(self.sliding_ttl_s * 1000))
         return record
 
     def _put(self, record: ConversationRecord, data: bytes) -> None:
@@ -142,7 +144,10 @@ class RedisStore(ConversationStore):
             pipe.multi()
             if previous:
                 self._unindex(pipe, conversation_id, json.loads(previous))
-            expiry = {"pxat": int(record.expires_at * 1000)} if record.expires_at is not None else {}
+            expiry = {}
+            if record.expires_at is not None:  # relative, so Redis's clock and the store's agree on what is left
+                left_ms = int((record.expires_at - self.clock()) * 1000)
+                expiry = {"px": left_ms} if left_ms > 0 else {"pxat": 1}  # already past: Redis drops it at once
             pipe.set(key, data, **expiry)
             pipe.hset(self._index, conversation_id, header)
             if record.user_id:
@@ -177,7 +182,7 @@ class RedisStore(ConversationStore):
             pipe.strlen(self.key_of(conversation_id))
             pipe.pttl(self.key_of(conversation_id))
         replies = pipe.execute()
-        now, summaries = time.time(), []
+        now, summaries = self.clock(), []
         for conversation_id, header, size, ttl_ms in zip(ids, replies[0::3], replies[1::3], replies[2::3], strict=True):
             if header is None:
                 continue  # quarantined: its user-set membership is kept for erasure only

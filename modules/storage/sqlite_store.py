@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from modules.storage.cipher import Cipher
@@ -47,9 +47,14 @@ class SqliteStore(ConversationStore):
     unavailable_errors = (sqlite3.DatabaseError,)  # locked past the busy timeout, disk full, not a database file
 
     def __init__(
-        self, path: Path | str, *, cipher: Cipher | None = None, compress_above: int | None = DEFAULT_COMPRESS_ABOVE
+        self,
+        path: Path | str,
+        *,
+        cipher: Cipher | None = None,
+        compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(cipher=cipher, compress_above=compress_above)
+        super().__init__(cipher=cipher, compress_above=compress_above, clock=clock)
         self.path = Path(path)
         self._db = SqliteDatabase(self.path, _SCHEMA)
 
@@ -140,7 +145,7 @@ class SqliteStore(ConversationStore):
     def cleanup_expired(self) -> int:
         with self._db.transaction() as db:
             return db.execute(
-                "DELETE FROM conversations WHERE expires_at IS NOT NULL AND expires_at <= ?", (time.time(),)
+                "DELETE FROM conversations WHERE expires_at IS NOT NULL AND expires_at <= ?", (self.clock(),)
             ).rowcount
 
     def _quarantine(self, conversation_id: str, data: bytes) -> str | None:

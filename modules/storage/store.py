@@ -61,9 +61,16 @@ class ConversationStore(ABC):
     # Exceptions of the backend's own library that mean "the store failed", reported as StorageUnavailableError.
     unavailable_errors: tuple[type[Exception], ...] = ()
 
-    def __init__(self, *, cipher: Cipher | None = None, compress_above: int | None = DEFAULT_COMPRESS_ABOVE) -> None:
+    def __init__(
+        self,
+        *,
+        cipher: Cipher | None = None,
+        compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.cipher = cipher
         self.compress_above = compress_above
+        self.clock = clock  # epoch seconds; expiry and updated_at use it (tests pass a clock they can move)
 
     # ---- public interface -------------------------------------------------------------------
 
@@ -71,7 +78,7 @@ class ConversationStore(ABC):
     def save(self, record: ConversationRecord) -> int:
         """Insert or replace the record (sets its `updated_at`); returns the number of bytes stored."""
         _validate_index_fields(record)
-        record.updated_at = time.time()
+        record.updated_at = self.clock()
         data = encode(record, compress_above=self.compress_above, cipher=self.cipher)
         self._put(record, data)
         return len(data)
@@ -83,7 +90,7 @@ class ConversationStore(ABC):
         if data is None:
             raise self._not_stored(conversation_id)
         record = self._decode(conversation_id, data)
-        if record.is_expired():
+        if record.is_expired(self.clock()):
             raise ConversationNotFoundError(
                 conversation_id,
                 f"it expired at {_iso(record.expires_at)}.",
@@ -106,7 +113,7 @@ class ConversationStore(ABC):
         if tag is not None:
             validate_conversation_id(tag, "tag")
         summaries = list(self._summaries(user_id=user_id, tag=tag))
-        now = time.time()
+        now = self.clock()
         found = [
             s
             for s in summaries
@@ -132,7 +139,7 @@ class ConversationStore(ABC):
     def cleanup_expired(self) -> int:
         """Delete conversations whose expiry has passed; returns how many."""
         summaries = list(self._summaries(user_id=None, tag=None))
-        now = time.time()
+        now = self.clock()
         return sum(self._delete(s.conversation_id) for s in summaries if s.is_expired(now))
 
     @reports_backend_failures
