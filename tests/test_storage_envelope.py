@@ -41,8 +41,7 @@ def test_envelope_is_a_readable_header_line_then_the_body():
     data = encode(record)
     header_line, _, body = data.partition(b"\n")
     header = json.loads(header_line)
-    assert FORMAT_VERSION == 2
-    assert header["format"] == "hybrid-router-conversation" and header["version"] == FORMAT_VERSION
+    assert header["format"] == "hybrid-router-conversation" and header["version"] == 2 == FORMAT_VERSION
     assert header["conversation_id"] == record.conversation_id and header["codec"] == ["json"]
     assert header["body_bytes"] == len(body) and json.loads(body)["session"] == record.session
     assert decode(record.conversation_id, data).session == record.session
