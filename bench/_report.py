@@ -18,7 +18,8 @@ _HEADER = (
 def machine_line() -> str:
     import os
 
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {date.today().isoformat()}"
+    cpu = platform.processor() or platform.machine()
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {date.today().isoformat()}"
 
 
 def write_section(name: str, markdown: str, path: Path = PERFORMANCE_MD) -> None:

@@ -68,7 +68,8 @@ service, reached over HTTP on 127.0.0.1 by the stock `OpenAIChatClient`; the dif
 |---|---|---|
 {rows}
 
-Model load (median of 3 loads, weights already in the page cache): **{load_s:.2f} s**; DESIGN.md's earlier reading on this machine size: 0.4 s and about 74 tokens/s.
+Model load (median of 3 loads, weights already in the page cache): **{load_s:.2f} s**; an earlier reading on this
+machine size: 0.4 s and about 74 tokens/s.
 A real cloud model typically shows a first token in several hundred milliseconds: compare your own with lab 02.
 """
     print(markdown)

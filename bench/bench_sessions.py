@@ -26,7 +26,8 @@ async def main() -> None:
             )
             points[kind] = {p.turns: p for p in await measure_growth(agent, kind)}
     rows = "\n".join(
-        f"| {turns} | {points['service-managed'][turns].serialized_bytes} B | {points['in-memory'][turns].serialized_bytes:,} B "
+        f"| {turns} | {points['service-managed'][turns].serialized_bytes} B | "
+        f"{points['in-memory'][turns].serialized_bytes:,} B "
         f"| {points['service-managed'][turns].serialize_us + points['service-managed'][turns].restore_us:.0f} µs "
         f"| {points['in-memory'][turns].serialize_us + points['in-memory'][turns].restore_us:.0f} µs |"
         for turns in sorted(points["in-memory"])

@@ -98,6 +98,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | str
     return Settings(_local_tier(env), _cloud_tier(env), _secret(env, "LOCAL_SERVICE_TOKEN"))
 
 
+def course_environment(env_file: Path | str | None = DEFAULT_ENV_FILE) -> dict[str, str]:
+    """The environment with `.env` merged in (real variables win; empty values count as unset)."""
+    return _merged_environment(os.environ, env_file)
+
+
 def _merged_environment(environ: Mapping[str, str], env_file: Path | str | None) -> dict[str, str]:
     merged: dict[str, str] = {}
     if env_file is not None and Path(env_file).is_file():
@@ -156,7 +161,8 @@ def _cloud_tier(env: Mapping[str, str]) -> CloudTier:
         key = _secret(env, "OPENAI_API_KEY")
         if key is None:
             raise ConfigError(
-                "CLOUD_BACKEND=openai needs OPENAI_API_KEY. Set it in .env, or remove CLOUD_BACKEND for the offline default."
+                "CLOUD_BACKEND=openai needs OPENAI_API_KEY. Set it in .env, or remove CLOUD_BACKEND for the offline "
+                "default."
             )
         return CloudTier(backend, env.get("OPENAI_MODEL", OPENAI_DEFAULT_MODEL), env.get("OPENAI_BASE_URL"), key)
     endpoint = _require(env, "AZURE_OPENAI_ENDPOINT", "CLOUD_BACKEND=azure_openai")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,10 @@ BACKENDS = ["file", "sqlite", "redis"]
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     if redis_server_executable() is None:
-        message = "redis-server is not installed; install it with: apt-get install redis-server (Debian/Ubuntu) or brew install redis (macOS)."
+        message = (
+            "redis-server is not installed; install it with: apt-get install redis-server (Debian/Ubuntu) "
+            "or brew install redis (macOS)."
+        )
         if os.environ.get("COURSE_SKIP_REDIS") == "1":
             pytest.skip(f"COURSE_SKIP_REDIS=1: {message}")
         pytest.fail(
@@ -66,7 +70,7 @@ def write_raw(store: ConversationStore, conversation_id: str, data: bytes) -> No
     if isinstance(store, FileStore):
         store.path_of(conversation_id).write_bytes(data)
     elif isinstance(store, SqliteStore):
-        with store._transaction() as db:
+        with store._db.transaction() as db:
             db.execute("UPDATE conversations SET data = ? WHERE conversation_id = ?", (data, conversation_id))
     else:
         store._redis.set(store.key_of(conversation_id), data)
@@ -75,6 +79,33 @@ def write_raw(store: ConversationStore, conversation_id: str, data: bytes) -> No
 def read_raw(store: ConversationStore, conversation_id: str) -> bytes | None:
     """The bytes currently stored for a record, bypassing decoding."""
     return store._get(conversation_id)
+
+
+class MovableClock:
+    """A store clock the test moves forward instead of sleeping. For Redis, whose own clock enforces TTLs,
+    moving it also takes the same time off every TTL in the store's namespace, as that much waiting would."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float, store: ConversationStore) -> None:
+        self.now += seconds
+        if store.backend == "redis":
+            client = store._redis
+            for key in client.scan_iter(f"{store.namespace}:*"):
+                left_ms = client.pttl(key)
+                if left_ms > seconds * 1000:
+                    client.pexpire(key, left_ms - int(seconds * 1000))
+                elif left_ms > 0:
+                    client.delete(key)  # its time is up
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
 
 
 def fixed_cipher(fill: bytes = b"k") -> Cipher:
@@ -95,8 +126,8 @@ PYTHON = sys.executable
 
 
 @pytest.fixture(params=BACKENDS)
-def store(request, tmp_path):
-    """The same conversation store interface, once per backend."""
-    backend_store = make_store(request.param, tmp_path, request)
+def store(request, tmp_path, clock):
+    """The same conversation store interface, once per backend, on a clock the test moves (`clock.advance`)."""
+    backend_store = make_store(request.param, tmp_path, request, clock=clock)
     yield backend_store
     backend_store.close()

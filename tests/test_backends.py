@@ -23,8 +23,10 @@ def test_offline_tiers_answer_and_the_service_stops():
         local, cloud = asyncio.run(_both(local, cloud))
         assert local.text and cloud.text and local.tier == "local" and cloud.tier == "cloud"
         assert 0 < cloud.output_tokens <= 8
-        service = tiers.service
+        service, folder = tiers.service, tiers.service.db_path.parent
+        assert folder.name.startswith("course-service-")
     assert not service.running
+    assert not folder.exists()  # the service's temporary folder is removed with it
 
 
 async def _both(a, b):

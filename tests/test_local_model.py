@@ -82,3 +82,51 @@ def test_missing_package_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(local_model.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModelNotFoundError, match="pip install -r requirements.txt"):
         default_model_path()
+
+
+def test_prompt_tokens_are_counted_on_the_prompt_the_model_is_really_given():
+    llm = load_model()
+    messages = [{"role": "user", "content": "What is the capital of France?"}]
+    counted = local_model.prompt_token_count(llm, messages)
+    given = llm.create_chat_completion(messages=messages, max_tokens=1)["usage"]["prompt_tokens"]
+    assert counted == given
+
+
+class _Llama3StyleModel:
+    """The parts of a llama.cpp model that prompt sizing reads, with a Llama-3 (not ChatML) chat template."""
+
+    metadata = {
+        "tokenizer.chat_template": (
+            "{{ bos_token }}{% for message in messages %}<|start_header_id|>{{ message['role'] }}<|end_header_id|>"
+            "\n\n{{ message['content'] }}<|eot_id|>{% endfor %}"
+            "{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n{% endif %}"
+        )
+    }
+
+    def __init__(self) -> None:
+        self.tokenized: list[str] = []
+
+    def token_bos(self) -> int:
+        return 1
+
+    def token_eos(self) -> int:
+        return 2
+
+    def detokenize(self, tokens: list[int], special: bool = False) -> bytes:
+        return {1: b"<|begin_of_text|>", 2: b"<|eot_id|>"}[tokens[0]]
+
+    def tokenize(self, text: bytes, add_bos: bool = True, special: bool = False) -> list[int]:
+        self.tokenized.append(text.decode())
+        return list(range(len(text.split())))
+
+
+def test_trimming_sizes_the_prompt_with_the_models_own_chat_template():
+    model = _Llama3StyleModel()
+    turns = [{"role": "system", "content": "Be brief."}] + [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": f"message {i} " + "word " * 20} for i in range(10)
+    ]
+    fitted = local_model._fit_to_context(model, turns, budget=100)
+    assert model.tokenized and all("<|start_header_id|>user<|end_header_id|>" in t for t in model.tokenized)
+    assert not any("<|im_start|>" in t for t in model.tokenized)  # not ChatML: this model was never trained on it
+    assert model.tokenized[-1].startswith("<|begin_of_text|>")
+    assert fitted[0] == turns[0] and fitted[-1] == turns[-1] and len(fitted) < len(turns)

@@ -1,6 +1,7 @@
 """The local Responses service, exercised over real HTTP with the official `openai` client."""
 
 import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -184,7 +185,8 @@ async def test_agent_continues_in_another_process_from_the_serialized_session(se
         from agent_framework import AgentSession
         from agent_framework.openai import OpenAIChatClient
         async def main():
-            agent = OpenAIChatClient(model="local-service", base_url="{service.base_url}", api_key="{TOKEN}").as_agent(name="a")
+            client = OpenAIChatClient(model="local-service", base_url="{service.base_url}", api_key="{TOKEN}")
+            agent = client.as_agent(name="a")
             session = AgentSession.from_dict(json.loads(sys.stdin.read()))
             await agent.run("What is my favourite number?", session=session, options={{"max_tokens": 8}})
             print(session.service_session_id)
@@ -216,3 +218,60 @@ def test_stop_ends_the_process(tmp_path):
     assert not service.running
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"http://127.0.0.1:{service.port}/health", timeout=2)
+
+
+def test_the_service_announces_one_line_with_its_url_and_no_warnings(service):
+    assert service.log_tail().splitlines() == [
+        f"listening on http://127.0.0.1:{service.port}/v1 (model SmolLM2-135M-Instruct, data in {service.db_path})"
+    ]
+    helped = subprocess.run(
+        [sys.executable, "-W", "always", "-m", "modules.service", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert helped.returncode == 0 and "/v1/models" in helped.stdout and helped.stderr == ""
+
+
+def test_models_lists_the_one_model_every_response_reports(client):
+    (model,) = client.models.list().data
+    assert client.models.retrieve(model.id).id == model.id == "SmolLM2-135M-Instruct"
+    plain = client.responses.create(model="local-service", input="Hi.", max_output_tokens=4)
+    events = list(client.responses.create(model="local-service", input="Hi.", max_output_tokens=4, stream=True))
+    streamed = {e.response.model for e in events if hasattr(e, "response")}
+    assert plain.model == model.id and streamed == {model.id}
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("gpt-4o")
+
+
+def test_a_chain_stores_each_message_once(service, client):
+    """Storage grows linearly: a turn stores what it added, not a fresh copy of the whole history."""
+    previous = None
+    for turn in range(5):
+        reply = client.responses.create(
+            model="local-service", input=f"marker-{turn}-x", previous_response_id=previous, max_output_tokens=4
+        )
+        previous = reply.id
+    assert [text for role, text in history(client, previous) if role == "user"] == [f"marker-{t}-x" for t in range(5)]
+    with sqlite3.connect(service.db_path) as db:  # every table, every column: wherever a copy might hide
+        tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        stored = "".join(str(row) for table in tables for row in db.execute(f"SELECT * FROM {table}"))
+    assert [stored.count(f"marker-{turn}-x") for turn in range(5)] == [1, 1, 1, 1, 1]
+
+
+def test_deleting_a_response_keeps_the_history_of_later_turns(client):
+    first = client.responses.create(model="local-service", input="One.", max_output_tokens=4)
+    second = client.responses.create(
+        model="local-service", input="Two.", previous_response_id=first.id, max_output_tokens=4
+    )
+    client.responses.delete(first.id)
+    with pytest.raises(openai.NotFoundError):
+        client.responses.create(model="local-service", input="Three.", previous_response_id=first.id)
+    assert [text for role, text in history(client, second.id) if role == "user"] == ["One.", "Two."]
+
+
+def test_local_service_removes_its_temporary_folder_on_stop():
+    service = LocalService().start()
+    folder = service.db_path.parent
+    assert folder.is_dir() and folder.name.startswith("course-service-")
+    service.restart()  # a restart keeps the data...
+    assert folder.is_dir()
+    service.stop()  # ...stop removes it
+    assert not folder.exists() and service.db_path is None

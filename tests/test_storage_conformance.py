@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from storage_support import BACKENDS, fixed_cipher, make_store, read_raw, reopen
+from storage_support import fixed_cipher, make_store, read_raw, reopen
 
 from modules.labkit.context_echo import ContextEchoClient
 from modules.labkit.sample import sample_record, sample_session
@@ -53,13 +51,13 @@ def test_loading_an_unknown_id_raises_not_found_naming_it(store):
         store.load("never-saved")
 
 
-def test_saving_again_replaces_the_record_and_keeps_created_at(store):
+def test_saving_again_replaces_the_record_and_keeps_created_at(store, clock):
     record = sample_record(2, seed=2)
     store.save(record)
     first_update = record.updated_at
     record.add_turn(tier="cloud", model="gpt-4o-mini", latency_s=1.2)
     record.tags = ["retagged"]
-    time.sleep(0.01)
+    clock.advance(1, store)
     store.save(record)
     loaded = store.load(record.conversation_id)
     assert len(loaded.routing_metadata) == 3 and loaded.routing_metadata[-1]["tier"] == "cloud"
@@ -68,13 +66,14 @@ def test_saving_again_replaces_the_record_and_keeps_created_at(store):
     assert store.list(tag="sample") == []  # the old tag no longer finds it
 
 
-def test_list_filters_by_user_tag_and_update_time_newest_first(store):
+def test_list_filters_by_user_tag_and_update_time_newest_first(store, clock):
     ana_old = sample_record(1, seed=3, user_id="ana", tags=("support",), conversation_id="ana-old")
     bob = sample_record(1, seed=4, user_id="bob", tags=("sales",), conversation_id="bob-1")
     store.save(ana_old)
+    clock.advance(1, store)
     store.save(bob)
-    cutoff = time.time()
-    time.sleep(0.01)
+    cutoff = clock()
+    clock.advance(1, store)
     ana_new = sample_record(1, seed=5, user_id="ana", tags=("support", "vip"), conversation_id="ana-new")
     store.save(ana_new)
 
@@ -107,13 +106,14 @@ def test_delete_user_data_erases_every_conversation_of_that_user_only(store):
     assert store.delete_user_data("ana") == 0
 
 
-def test_expired_conversations_are_not_loaded_and_cleanup_removes_them(store):
-    live = sample_record(1, seed=10, conversation_id="live").expire_in(3600)
-    short = sample_record(1, seed=11, conversation_id="short").expire_in(0.3)
+def test_expired_conversations_are_not_loaded_and_cleanup_removes_them(store, clock):
+    live, short = sample_record(1, seed=10, conversation_id="live"), sample_record(1, seed=11, conversation_id="short")
+    live.expires_at, short.expires_at = clock() + 3600, clock() + 30
     store.save(live)
     store.save(short)
-    assert store.load("short").conversation_id == "short"
-    time.sleep(0.45)
+    clock.advance(29, store)
+    assert store.load("short").conversation_id == "short"  # one second left
+    clock.advance(2, store)
     with pytest.raises(ConversationNotFoundError, match="'short'"):
         store.load("short")
     assert [s.conversation_id for s in store.list()] == ["live"]
@@ -140,15 +140,21 @@ def test_unsafe_ids_are_rejected_before_any_io(store, bad_id):
 @pytest.mark.parametrize(
     "field,value", [("user_id", "../../etc"), ("user_id", "*"), ("tags", ["a:b"]), ("tags", ["ok", "x y"])]
 )
-def test_unsafe_user_ids_and_tags_are_rejected(store, field, value):
+def test_unsafe_user_ids_and_tags_are_rejected_and_nothing_is_stored(store, field, value):
     record = sample_record(1, seed=13)
     setattr(record, field, value)
-    with pytest.raises(InvalidConversationIdError):
+    with pytest.raises(InvalidConversationIdError, match="user id" if field == "user_id" else "tag"):
         store.save(record)
-    with pytest.raises(InvalidConversationIdError):
-        store.delete_user_data("*")
-    with pytest.raises(InvalidConversationIdError):
-        store.list(user_id="a/b")
+    assert store.list(include_expired=True) == []
+
+
+@pytest.mark.parametrize("bad", ["*", "a/b", "x y"])
+def test_unsafe_user_ids_and_tags_are_rejected_by_erasure_and_listing(store, bad):
+    store.save(sample_record(1, seed=13, conversation_id="kept"))
+    for call in (lambda: store.delete_user_data(bad), lambda: store.list(user_id=bad), lambda: store.list(tag=bad)):
+        with pytest.raises(InvalidConversationIdError):
+            call()
+    assert [s.conversation_id for s in store.list()] == ["kept"]  # nothing erased by a refused call
 
 
 def test_encrypted_store_keeps_no_plaintext_and_needs_the_key(store, tmp_path, request):
@@ -170,16 +176,17 @@ def test_encrypted_store_keeps_no_plaintext_and_needs_the_key(store, tmp_path, r
     assert encrypted.load(record.conversation_id).session == record.session
 
 
-def test_redis_sliding_expiry_keeps_a_conversation_in_use_alive(redis_server):
+def test_redis_sliding_expiry_keeps_a_conversation_in_use_alive(redis_server, clock):
     from modules.storage.redis_store import RedisStore
 
-    store = RedisStore(redis_server.url, namespace="sliding", sliding_ttl_s=0.5)
+    store = RedisStore(redis_server.url, namespace=f"sliding-{clock():.0f}", sliding_ttl_s=60, clock=clock)
     store.save(sample_record(1, seed=16, conversation_id="in-use"))
     for _ in range(2):
-        time.sleep(0.3)
-        assert store.load("in-use").expires_at > time.time() + 0.4  # each load pushes the expiry 0.5 s ahead
-    assert 0.3 < store.ttl_s("in-use") <= 0.5  # 0.6 s after the save: alive only because it was used
-    time.sleep(0.7)  # idle longer than the window
+        clock.advance(40, store)
+        assert store.load("in-use").expires_at == pytest.approx(clock() + 60)  # each load: 60 s ahead again
+        assert 59 < store.ttl_s("in-use") <= 60  # ...and Redis itself was told so
+    # 80 s after the save, past the 60 s window: alive only because it was used.
+    clock.advance(61, store)  # idle longer than the window
     with pytest.raises(ConversationNotFoundError):
         store.load("in-use")
     with pytest.raises(ConversationNotFoundError):

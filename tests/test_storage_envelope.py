@@ -41,8 +41,7 @@ def test_envelope_is_a_readable_header_line_then_the_body():
     data = encode(record)
     header_line, _, body = data.partition(b"\n")
     header = json.loads(header_line)
-    assert FORMAT_VERSION == 2
-    assert header["format"] == "hybrid-router-conversation" and header["version"] == FORMAT_VERSION
+    assert header["format"] == "hybrid-router-conversation" and header["version"] == 2 == FORMAT_VERSION
     assert header["conversation_id"] == record.conversation_id and header["codec"] == ["json"]
     assert header["body_bytes"] == len(body) and json.loads(body)["session"] == record.session
     assert decode(record.conversation_id, data).session == record.session
@@ -208,3 +207,17 @@ def test_old_files_dropped_into_a_file_store_are_listed_loaded_and_rewritten_as_
     for conversation_id in ("conv-v1", "session_123"):
         store.save(store.load(conversation_id))
     assert {s.version for s in store.list()} == {2}
+
+
+def test_cipher_reads_the_environment_it_is_given_and_no_file(tmp_path, monkeypatch):
+    from modules.config import course_environment
+
+    key = Cipher.generate_key()
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"CONVERSATION_ENCRYPTION_KEY={key}\n")
+    monkeypatch.delenv("CONVERSATION_ENCRYPTION_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert Cipher.from_env() is None  # storage reads no .env of its own...
+    assert Cipher.from_env(course_environment(env_file)).key_id == Cipher.from_text(key).key_id  # ...config does
+    monkeypatch.setenv("CONVERSATION_ENCRYPTION_KEY", key)
+    assert Cipher.from_env().key_id == Cipher.from_text(key).key_id

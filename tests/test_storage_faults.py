@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import subprocess
 import textwrap
 import time
+import uuid
 
 import pytest
 from storage_support import (
@@ -71,28 +73,35 @@ _WRITER = """
     for count in itertools.count():
         record = versions[count % 2]
         record.tags = [f"v{count}"]
-        store.save(record)           # ~300 KB each: a kill usually lands mid-write
-        if count == 0:
-            print("saved", flush=True)
+        print(f"saving {count}", flush=True)
+        store.save(record)           # ~300 KB each: most of the loop's time is spent in here
+        print(f"saved {count}", flush=True)
 """
 
 
 def test_a_writer_killed_mid_save_leaves_the_previous_version_loadable(store):
-    expected = [
-        sample_record(300, seed=seed, conversation_id="crash").session for seed in (1, 2)
-    ]  # as the writer alternates
-    for _ in range(2):
+    expected = [sample_record(300, seed=seed, conversation_id="crash").session for seed in (1, 2)]  # it alternates
+    delays = random.Random(20261123)  # seeded: the same kill times on every run
+    kills_mid_save = 0
+    for _ in range(4):
         writer = _spawn(_WRITER, json.dumps(_store_spec(store)))
         try:
-            assert writer.stdout.readline().strip() == "saved", writer.stderr.read()
-            time.sleep(random.uniform(0.1, 0.5))
+            assert writer.stdout.readline().strip() == "saving 0", writer.stderr.read()
+            assert writer.stdout.readline().strip() == "saved 0", writer.stderr.read()
+            time.sleep(delays.uniform(0.05, 0.4))
         finally:
             writer.kill()  # SIGKILL: no cleanup handlers, no flush
             writer.wait(timeout=10)
+        last = writer.stdout.read().strip().splitlines()[-1:] or ["saved 0"]
+        landed_mid_save = last[0].startswith("saving")  # began a save and never finished it
+        kills_mid_save += landed_mid_save
         record = store.load("crash")  # never a torn record: one complete version or the other
         version = int(record.tags[0][1:])
         assert record.session == expected[version % 2]
         assert len(record.routing_metadata) == 300
+        if landed_mid_save:  # the interrupted save left the version before it, or finished just before the kill
+            assert version in (int(last[0].split()[1]) - 1, int(last[0].split()[1]))
+    assert kills_mid_save > 0  # the kill really interrupted a save
     assert [s.conversation_id for s in store.list()] == ["crash"]
 
 
@@ -147,7 +156,7 @@ async def test_two_writer_processes_appending_to_one_conversation_lose_no_messag
     for name in ("alpha", "beta"):
         assert [line for line in user_lines if line.startswith(name)] == [f"{name}-turn-{t}" for t in range(turns)]
     # Each turn (question + answer) was appended in one transaction: never split by the other writer.
-    for question, answer in zip(messages[::2], messages[1::2]):
+    for question, answer in zip(messages[::2], messages[1::2], strict=True):
         assert question.role == "user" and answer.role == "assistant" and answer.text.endswith(question.text)
 
 
@@ -281,3 +290,102 @@ def test_redis_server_helper_explains_a_missing_binary_and_a_busy_port(monkeypat
         helper.RedisServerError, match="not installed.*apt-get install redis-server.*brew install redis"
     ):
         helper.RedisServer().start()
+
+
+# ---- races ---------------------------------------------------------------------------------------------
+
+
+def _save_until(stop, erasing, landed: list, url: str, namespace: str, prefix: str) -> None:
+    """Save new conversations of "ana" until `stop`; note those that landed once erasure had begun."""
+    from modules.storage.redis_store import RedisStore
+
+    with RedisStore(url, namespace=namespace) as writer:
+        for index in itertools.count():
+            if stop.is_set():
+                return
+            writer.save(sample_record(1, seed=3, user_id="ana", conversation_id=f"{prefix}-{index}"))
+            if erasing.is_set():
+                landed.append(index)
+
+
+def test_redis_erasure_racing_a_save_leaves_nothing_of_the_user_unlisted(redis_server):
+    """A save landing during delete_user_data is either erased or stays findable by its user (then erasable)."""
+    import threading
+
+    from modules.storage.redis_store import RedisStore
+
+    store = RedisStore(redis_server.url, namespace=f"erasure-{uuid.uuid4().hex[:8]}")
+    landed_during_erasure = 0
+    for round_ in range(6):  # bounded: each round is one erasure racing one writer
+        for index in range(60):
+            store.save(sample_record(1, seed=3, user_id="ana", conversation_id=f"old-{round_}-{index}"))
+        erasing, stop, landed = threading.Event(), threading.Event(), []
+        arguments = (stop, erasing, landed, redis_server.url, store.namespace, f"new-{round_}")
+        thread = threading.Thread(target=_save_until, args=arguments)
+        thread.start()
+        erasing.set()
+        store.delete_user_data("ana")
+        stop.set()
+        thread.join(timeout=30)
+        landed_during_erasure += len(landed)
+
+        of_ana = {s.conversation_id for s in store.list() if s.user_id == "ana"}
+        assert {s.conversation_id for s in store.list(user_id="ana")} == of_ana  # nothing escaped the user index
+        assert store.delete_user_data("ana") == len(of_ana)  # a second erasure finds and removes each one
+        assert [s for s in store.list() if s.user_id == "ana"] == []
+    assert landed_during_erasure > 0  # the race was really run: saves landed while erasure was under way
+    store.close()
+
+
+def test_file_store_ids_differing_only_in_case_get_files_that_differ_on_any_file_system(tmp_path):
+    store = FileStore(tmp_path / "conversations")
+    for index, conversation_id in enumerate(("ana-notes", "Ana-Notes", "ANA-NOTES")):
+        store.save(sample_record(1, seed=index, conversation_id=conversation_id))
+    names = [p.name for p in store.directory.glob("*.conv")]
+    assert len({name.casefold() for name in names}) == 3, names  # macOS and Windows fold case: still three files
+    for index, conversation_id in enumerate(("ana-notes", "Ana-Notes", "ANA-NOTES")):
+        assert (
+            store.load(conversation_id).session == sample_record(1, seed=index, conversation_id=conversation_id).session
+        )
+    assert sorted(s.conversation_id for s in store.list()) == ["ANA-NOTES", "Ana-Notes", "ana-notes"]
+
+
+WINDOWS_DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+@pytest.mark.parametrize("conversation_id", ["nul", "CON", "Aux", "com1", "lpt9.backup", "prn.2025"])
+def test_file_store_never_names_a_file_after_a_windows_device(tmp_path, conversation_id):
+    store = FileStore(tmp_path / "conversations")
+    store.save(sample_record(1, seed=2, conversation_id=conversation_id))
+    (path,) = store.directory.glob("*.conv")
+    assert path.name.split(".")[0].lower() not in WINDOWS_DEVICE_NAMES, path.name  # Windows: CON.conv is no file
+    assert store.load(conversation_id).conversation_id == conversation_id
+    assert [s.conversation_id for s in store.list()] == [conversation_id]
+
+
+def test_file_store_quarantine_never_moves_a_good_write_that_lands_meanwhile(tmp_path, monkeypatch):
+    """A writer saves a good version just as a reader moves the corrupt one aside: the good one stays."""
+    import os
+
+    store, writer = FileStore(tmp_path / "c"), FileStore(tmp_path / "c")
+    store.save(sample_record(1, seed=1, conversation_id="busy"))
+    write_raw(store, "busy", b"\x00 corrupt")
+    good = sample_record(3, seed=9, conversation_id="busy", tags=("good",))
+    real_replace, raced = os.replace, []
+
+    def replace_after_a_concurrent_save(source, target):
+        if not raced and os.fspath(source) == os.fspath(store.path_of("busy")):
+            raced.append(True)
+            writer.save(good)  # lands between the reader's check and its move
+        return real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace_after_a_concurrent_save)
+    try:
+        loaded = store.load("busy")
+    except CorruptRecordError:
+        loaded = None
+    monkeypatch.undo()
+    assert raced  # the move really raced the write
+    assert store.load("busy").tags == ["good"]  # the good write is in place, not in quarantine
+    assert all(copy == b"\x00 corrupt" for copy in store.quarantined("busy"))
+    assert loaded is None or loaded.tags == ["good"]

@@ -1,10 +1,11 @@
 """How many bytes a conversation takes, per format and per backend (lab 04 and bench/bench_storage.py).
 
-    format_sizes(sample_record(100), cipher)               # envelope bytes: plain, compressed, encrypted, seed format
+    format_sizes(sample_record(100), cipher)               # envelope bytes: plain, compressed, encrypted, original
     backend_footprints(records, cipher, folder, redis_url)  # bytes each backend really uses per conversation
     turn_write_sizes(turns=(1, 100))                        # bytes written to save turn N: whole session vs append
 
-The seed guide estimated "~100-180 KB" per 100 exchanges; these functions measure instead.
+The persistence guide of the original workshop estimated "~100-180 KB" per 100 exchanges; these functions
+measure instead.
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ def format_options(name: str, cipher: Cipher) -> dict[str, Any]:
 
 
 def seed_export(record: ConversationRecord) -> bytes:
-    """The same conversation as the seed's `persist_to_storage()` wrote it: history twice, routing, indent=2."""
+    """The conversation as the original workshop's `persist_to_storage()` wrote it: history twice, indent=2."""
     messages = record.session["state"]["in_memory"]["messages"]
     text = [m["contents"][0]["text"] for m in messages]
-    openai = [{"role": m["role"], "content": t} for m, t in zip(messages, text)]
+    openai = [{"role": m["role"], "content": t} for m, t in zip(messages, text, strict=True)]
     old_thread = [
         {
             "type": "chat_message",
@@ -51,7 +52,7 @@ def seed_export(record: ConversationRecord) -> bytes:
             "message_id": m.get("message_id"),
             "additional_properties": {},
         }
-        for m, t in zip(messages, text)
+        for m, t in zip(messages, text, strict=True)
     ]
     routing = [
         {
@@ -82,11 +83,11 @@ def _versus_seed(size: int) -> str:
 
 
 def format_sizes(record: ConversationRecord, cipher: Cipher) -> list[dict[str, Any]]:
-    """Envelope bytes of one record in each format, with the seed's own export format first."""
-    sizes = [("seed export (persist_to_storage: history twice, indented)", len(seed_export(record)))]
+    """Envelope bytes of one record in each format, with the original workshop's export format first."""
+    sizes = [("original export (persist_to_storage: history twice, indented)", len(seed_export(record)))]
     sizes += [(name, len(encode(record, **format_options(name, cipher)))) for name in FORMATS]
     return [
-        {"format": name, "bytes": size, "KB": round(size / 1024, 1), "vs seed's 100-180 KB": _versus_seed(size)}
+        {"format": name, "bytes": size, "KB": round(size / 1024, 1), "vs the guide's 100-180 KB": _versus_seed(size)}
         for name, size in sizes
     ]
 
@@ -109,7 +110,7 @@ def backend_footprints(
         with SqliteStore(sqlite_path, **options) as sqlite_store:
             for record in records:
                 sqlite_store.save(record)
-            sqlite_store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # count the data in the main file
+            sqlite_store.checkpoint()  # count the data in the main file
         rows.append(("SqliteStore (database file)", name, sqlite_path.stat().st_size))
         if redis_url:
             from modules.storage.redis_store import RedisStore
@@ -117,7 +118,7 @@ def backend_footprints(
             with RedisStore(redis_url, namespace=f"footprint-{index}", **options) as redis_store:
                 for record in records:
                     redis_store.save(record)
-                used = sum(redis_store._redis.memory_usage(redis_store.key_of(r.conversation_id)) for r in records)
+                used = sum(redis_store.memory_usage(r.conversation_id) for r in records)
                 for record in records:
                     redis_store.delete(record.conversation_id)
             rows.append(("RedisStore (MEMORY USAGE)", name, used))
@@ -125,7 +126,7 @@ def backend_footprints(
     history = SqliteHistoryProvider(history_path)
     for record in records:
         history.append(record.conversation_id, AgentSession.from_dict(record.session).state["in_memory"]["messages"])
-    history._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    history.checkpoint()
     history.close()
     rows.append(
         (
@@ -139,7 +140,7 @@ def backend_footprints(
             "backend": backend,
             "format": name,
             "KB per conversation": round(total / count / 1024, 1),
-            "vs seed's 100-180 KB": _versus_seed(total // count),
+            "vs the guide's 100-180 KB": _versus_seed(total // count),
         }
         for backend, name, total in rows
     ]

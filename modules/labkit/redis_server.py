@@ -17,9 +17,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
+from modules.labkit.child_process import start_child, stop_child, wait_until_ready
 from modules.labkit.ports import free_port, port_is_free
 
 START_TIMEOUT_S = 15.0
@@ -97,30 +97,25 @@ class RedisServer:
             "--logfile",
             str(directory / "redis.log"),
         ]
-        self._process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
         atexit.register(self.stop)
-        self._wait_until_ready(timeout_s)
+        self._process = start_child(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_until_ready(
+            self._process, self.ping, timeout_s, on_exit=self._exited, on_timeout=self._timed_out, poll_s=0.05
+        )
         return self
 
-    def _wait_until_ready(self, timeout_s: float) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._process is not None and (code := self._process.poll()) is not None:
-                detail = self.log_tail() or (
-                    self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
-                )
-                self._cleanup()
-                raise RedisServerError(
-                    f"redis-server exited with code {code} while starting "
-                    f"(port {self.port} taken by another program?):\n{detail}"
-                )
-            if self.ping():
-                return
-            time.sleep(0.05)
-        self.stop()
-        raise RedisServerError(f"redis-server did not answer PING on {self.host}:{self.port} within {timeout_s:.0f} s.")
+    def _exited(self, code: int):
+        stderr = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
+        detail = self.log_tail() or stderr
+        self._cleanup()
+        raise RedisServerError(
+            f"redis-server exited with code {code} while starting "
+            f"(port {self.port} taken by another program?):\n{detail}"
+        )
+
+    def _timed_out(self):
+        self._cleanup()
+        raise RedisServerError(f"redis-server did not answer PING on {self.host}:{self.port} in time.")
 
     def ping(self) -> bool:
         """True if the server answers PING (raw RESP over a socket: no client library needed)."""
@@ -142,13 +137,7 @@ class RedisServer:
 
     def stop(self) -> None:
         if self._process is not None:
-            if self._process.poll() is None:
-                self._process.terminate()
-                try:
-                    self._process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self._process.kill()
-                    self._process.wait(timeout=10)
+            stop_child(self._process)
         self._cleanup()
 
     def _cleanup(self) -> None:

@@ -8,7 +8,8 @@ session id. It builds an agent with `RedisHistoryProvider`, runs one turn, and e
 second process still answers with the full history, because the history never lived in a
 process: any number of workers on any number of machines can serve one conversation.
 
-Command line: COURSE_REDIS_URL=redis://... python -m modules.labkit.redis_turn --session-id ID [--model local|echo] MESSAGE
+Command line:
+    COURSE_REDIS_URL=redis://... python -m modules.labkit.redis_turn --session-id ID [--model local|echo] MESSAGE
 (the URL travels in the environment, not the command line, where `ps` would show a password in it).
 """
 
@@ -18,12 +19,11 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
-import sys
 from typing import Any
 
 from agent_framework import AgentSession
 
+from modules.labkit.child_process import run_json_child
 from modules.storage.history import redis_history_provider
 
 REDIS_URL_ENV = "COURSE_REDIS_URL"
@@ -61,18 +61,14 @@ def run_turn_in_new_process(
     redis_url: str, session_id: str, message: str, *, model: str = "local", timeout_s: float = TURN_TIMEOUT_S
 ) -> dict[str, Any]:
     """Run one turn in a separate Python process and return what it reported."""
-    command = [sys.executable, "-m", "modules.labkit.redis_turn", "--session-id", session_id, "--model", model, message]
-    completed = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-        stdin=subprocess.DEVNULL,
+    arguments = ["--session-id", session_id, "--model", model, message]
+    return run_json_child(
+        "modules.labkit.redis_turn",
+        *arguments,
         env={**os.environ, REDIS_URL_ENV: redis_url},
+        timeout_s=timeout_s,
+        what="The turn process",
     )
-    if completed.returncode != 0:
-        raise RuntimeError(f"The turn process failed (exit code {completed.returncode}):\n{completed.stderr[-2000:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -66,7 +66,7 @@ def sample_messages(exchanges: int, *, seed: int = 0, start: int = 0) -> list[Me
     """`exchanges` user/assistant pairs as Agent Framework messages."""
     rng = random.Random(seed * 1_000_003 + start)
     messages = []
-    for turn in range(start, start + exchanges):
+    for _ in range(exchanges):
         messages.append(Message("user", [_paragraph(rng, rng.randint(8, 32))]))
         messages.append(
             Message(

@@ -164,7 +164,7 @@ async def route_and_answer(
         return RoutedAnswer(text, decision, order[0], time.perf_counter() - started)
     except Exception as first:  # noqa: BLE001 - any failure of the chosen tier triggers the fallback
         error = f"{type(first).__name__}: {first}" if str(first) else type(first).__name__
-        if isinstance(first, TimeoutError):
+        if isinstance(first, (TimeoutError, asyncio.TimeoutError)):  # distinct classes on Python 3.10
             error = f"TimeoutError: no answer within {timeout_s:g} s"
     decision = replace(
         decision,

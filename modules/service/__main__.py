@@ -1,7 +1,40 @@
 """`python -m modules.service --port 8765`: run the local Responses-API service in a terminal."""
 
+from __future__ import annotations
+
+import argparse
 import sys
+from pathlib import Path
 
-from modules.service.app import main
 
-sys.exit(main())
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m modules.service",
+        description="The course's own OpenAI Responses-API service (the offline cloud tier), on this machine only. "
+        "Serves /v1/responses, /v1/conversations and /v1/models: point an OpenAI client's base URL at it.",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--db", type=Path, help="SQLite file for stored conversations (default: var/, git-ignored)")
+    parser.add_argument("--parent-pid", type=int, help="exit when this process ends (used by LocalService)")
+    args = parser.parse_args(argv)
+
+    # Imported after parsing, so --help is instant and quiet.
+    from modules.config import load_settings
+    from modules.labkit.ports import port_is_free
+    from modules.service.app import DEFAULT_DB_PATH, create_app
+    from modules.service.server import serve
+
+    if not port_is_free(args.host, args.port):
+        print(
+            f"Port {args.port} on {args.host} is in use. Stop whatever uses it or pass --port with another number.",
+            file=sys.stderr,
+        )
+        return 2
+    app = create_app(args.db or DEFAULT_DB_PATH, token=load_settings().service_token)
+    serve(app, args.host, args.port, parent_pid=args.parent_pid)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

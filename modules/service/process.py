@@ -4,7 +4,8 @@
         client = OpenAIChatClient(base_url=service.base_url, api_key=service.api_key, model="local-service")
 
 The process gets a free port on 127.0.0.1, is waited for until `/health` answers, and
-is stopped when the block ends, when `stop()` is called, or when Python exits.
+is stopped when the block ends, when `stop()` is called, or when Python exits. Without a
+`db_path` it keeps its data in a temporary folder that `stop()` removes.
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 
 from modules.config import PROJECT_ROOT
+from modules.labkit.child_process import start_child, stop_child, wait_until_ready
 from modules.labkit.ports import free_port, port_is_free
 
 START_TIMEOUT_S = 90.0
@@ -44,11 +46,17 @@ class LocalService:
     ) -> None:
         self.host, self.token = host, token
         self.port = port or free_port(host)
-        self.db_path = (
-            Path(db_path) if db_path else Path(tempfile.mkdtemp(prefix="course-service-")) / "service.sqlite3"
-        )
+        self._given_db_path = Path(db_path) if db_path else None
+        self._temp_dir: Path | None = None  # created on start when no db_path is given, removed on stop
         self._process: subprocess.Popen[bytes] | None = None
         self._log = tempfile.TemporaryFile()
+
+    @property
+    def db_path(self) -> Path | None:
+        """The service's SQLite file (a temporary one exists only while the service runs)."""
+        if self._given_db_path is not None:
+            return self._given_db_path
+        return self._temp_dir / "service.sqlite3" if self._temp_dir else None
 
     @property
     def base_url(self) -> str:
@@ -72,8 +80,11 @@ class LocalService:
             return self
         if not port_is_free(self.host, self.port):
             raise ServiceStartError(
-                f"Port {self.port} on {self.host} is in use. Stop the program using it, or pass another port (or none, to pick a free one)."
+                f"Port {self.port} on {self.host} is in use. Stop the program using it, or pass another port (or "
+                "none, to pick a free one)."
             )
+        if self._given_db_path is None and self._temp_dir is None:
+            self._temp_dir = Path(tempfile.mkdtemp(prefix="course-service-"))
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("LOCAL_SERVICE_TOKEN", None)
         if self.token:
@@ -91,25 +102,30 @@ class LocalService:
             "--parent-pid",
             str(os.getpid()),
         ]
-        self._process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-        )
-        atexit.register(self.stop)
-        self._wait_until_healthy(timeout_s)
+        atexit.register(self.stop)  # the temporary folder goes too, even if nobody calls stop()
+        self._process = start_child(command, cwd=PROJECT_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_ready(
+                self._process,
+                self._healthy,
+                timeout_s,
+                on_exit=self._exited,
+                on_timeout=lambda: self._timed_out(timeout_s),
+            )
+        except ServiceStartError:
+            self.stop()
+            raise
         return self
 
-    def _wait_until_healthy(self, timeout_s: float) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise ServiceStartError(
-                    f"The local service exited with code {self._process.returncode}:\n{self.log_tail()}"
-                )
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://{self.host}:{self.port}/health", timeout=2).status_code == 200:
-                    return
-            time.sleep(0.2)
-        self.stop()
+    def _healthy(self) -> bool:
+        with contextlib.suppress(httpx.HTTPError):
+            return httpx.get(f"http://{self.host}:{self.port}/health", timeout=2).status_code == 200
+        return False
+
+    def _exited(self, code: int):
+        raise ServiceStartError(f"The local service exited with code {code}:\n{self.log_tail()}")
+
+    def _timed_out(self, timeout_s: float):
         raise ServiceStartError(
             f"The local service did not answer /health within {timeout_s:.0f} s:\n{self.log_tail()}"
         )
@@ -119,16 +135,16 @@ class LocalService:
         return "\n".join(self._log.read().decode(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
-        if self._process is None:
-            return
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=10)
-        self._process = None
+        """Stop the process and remove its temporary folder, if it made one (idempotent)."""
+        self._stop_process()
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None
+
+    def _stop_process(self) -> None:
+        if self._process is not None:
+            stop_child(self._process)
+            self._process = None
 
     def history(self, response_or_conversation_id: str) -> list[tuple[str, str]]:
         """The (role, text) turns the service has stored for a `resp_…` or `conv_…` id."""
@@ -144,7 +160,7 @@ class LocalService:
 
     def restart(self) -> LocalService:
         """Stop and start again on the same port and database (conversations survive)."""
-        self.stop()
+        self._stop_process()
         return self.start()
 
     def __enter__(self) -> LocalService:

@@ -15,12 +15,11 @@ import asyncio
 import base64
 import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from typing import Any
 
-from modules.config import PROJECT_ROOT
+from modules.labkit.child_process import run_json_child
 
 _SERVICE_URL_ENV = "COURSE_SERVICE_URL"
 HANDOFF_TIMEOUT_S = 180.0
@@ -71,21 +70,9 @@ def continue_in_new_process(
         "instructions": instructions,
         "max_tokens": max_tokens,
     }
-    try:
-        finished = subprocess.run(
-            [sys.executable, "-m", "modules.sessions.handoff"],
-            input=json.dumps(request),
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-        )
-    except subprocess.TimeoutExpired:
-        raise HandoffError(f"The child process did not finish within {timeout_s:.0f} s.") from None
-    if finished.returncode != 0:
-        raise HandoffError(f"The child process failed (exit {finished.returncode}):\n{finished.stderr.strip()[-2000:]}")
-    reply = json.loads(finished.stdout.strip().splitlines()[-1])
+    reply = run_json_child(
+        "modules.sessions.handoff", stdin=json.dumps(request), env=env, timeout_s=timeout_s, error=HandoffError
+    )
     return HandoffResult(reply["text"], base64.b64decode(reply["envelope"]), reply["pid"])
 
 

@@ -63,15 +63,12 @@ class Cipher:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Cipher | None:
-        """The cipher for CONVERSATION_ENCRYPTION_KEY (environment, else `.env`), or None when unset (no encryption)."""
-        if environ is None:
-            from dotenv import dotenv_values
+        """The cipher for CONVERSATION_ENCRYPTION_KEY, or None when it is unset (no encryption).
 
-            from modules.config import DEFAULT_ENV_FILE
-
-            dotenv = dotenv_values(DEFAULT_ENV_FILE) if DEFAULT_ENV_FILE.is_file() else {}
-            environ = {**{k: v for k, v in dotenv.items() if v is not None}, **os.environ}  # the real environment wins
-        text = environ.get(ENCRYPTION_KEY_ENV, "")
+        `environ` defaults to the process environment; pass `modules.config.course_environment()` to include
+        `.env` (storage reads no files of its own: the course has one `.env` reader).
+        """
+        text = (os.environ if environ is None else environ).get(ENCRYPTION_KEY_ENV, "")
         return cls.from_text(text, source=ENCRYPTION_KEY_ENV) if text.strip() else None
 
     def encrypt(self, plaintext: bytes, associated_data: bytes) -> bytes:

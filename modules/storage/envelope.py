@@ -173,7 +173,8 @@ def _decrypt(
         raise DecryptionError(
             conversation_id,
             f"the record is encrypted (key id {key_id}) and no key is configured.",
-            "Set CONVERSATION_ENCRYPTION_KEY to the key it was saved with and create the store with cipher=Cipher.from_env().",
+            "Set CONVERSATION_ENCRYPTION_KEY to the key it was saved with and create the store with "
+            "cipher=Cipher.from_env().",
         )
     if key_id != cipher.key_id:
         raise DecryptionError(

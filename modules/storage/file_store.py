@@ -5,6 +5,11 @@ disk (fsync), and the temporary file is renamed over the old one. A crash at any
 leaves either the old version or the new one, never half a file. Concurrent writers of the
 same conversation: the last rename wins (no lost *files*, but no merging either; use the
 SQLite history provider or Redis when several processes append to one conversation).
+
+File names work on every file system: ids that differ only in case would share one file on
+macOS and Windows, and a Windows device name (CON, NUL, COM1, ...) is no file at all, so such
+an id is stored under its lower-case form plus `^` and a hex mask of its upper-case letters
+(`Ana` -> `ana^1.conv`, `nul.v2` -> `nul^0.v2.conv`). Other ids are the file name as they are.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from modules.storage.cipher import Cipher
@@ -25,6 +30,10 @@ from modules.storage.store import ConversationStore, reports_backend_failures
 _SUFFIX = ".conv"
 _QUARANTINE_DIR = "quarantine"
 _STALE_TEMP_AGE_S = 3600  # temp files older than this are leftovers of crashed writers
+_CASE_MARK = "^"  # not allowed in ids, so a stem holding it is always an encoded one
+_WINDOWS_DEVICES = frozenset(
+    ["con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))]
+)
 
 
 class FileStore(ConversationStore):
@@ -37,8 +46,9 @@ class FileStore(ConversationStore):
         *,
         cipher: Cipher | None = None,
         compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(cipher=cipher, compress_above=compress_above)
+        super().__init__(cipher=cipher, compress_above=compress_above, clock=clock)
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self._root = self.directory.resolve()
@@ -49,7 +59,7 @@ class FileStore(ConversationStore):
 
     def path_of(self, conversation_id: str) -> Path:
         """The file holding a conversation (ids are validated, so this cannot leave the directory)."""
-        path = self._root / f"{conversation_id}{_SUFFIX}"
+        path = self._root / f"{file_stem(conversation_id)}{_SUFFIX}"
         if path.parent != self._root:  # defence in depth; validate_conversation_id already forbids separators
             raise StorageError(conversation_id, "the id would leave the storage directory.", "Use a plain id.")
         return path
@@ -78,7 +88,7 @@ class FileStore(ConversationStore):
 
     def _summaries(self, *, user_id: str | None, tag: str | None) -> Iterable[ConversationSummary]:
         for path in self._root.glob(f"*{_SUFFIX}"):
-            conversation_id = path.name[: -len(_SUFFIX)]
+            conversation_id = conversation_id_of(path.name[: -len(_SUFFIX)])
             try:
                 yield read_summary(conversation_id, path.read_bytes())
             except (StorageError, FileNotFoundError):
@@ -113,16 +123,18 @@ class FileStore(ConversationStore):
 
     def _quarantine(self, conversation_id: str, data: bytes) -> str | None:
         path = self.path_of(conversation_id)
-        try:
-            if path.read_bytes() != data:
-                return None  # rewritten since we read it: leave the new version alone
-        except FileNotFoundError:
-            return None
         quarantine = self._root / _QUARANTINE_DIR
         quarantine.mkdir(exist_ok=True)
-        target = quarantine / f"{conversation_id}.{time.time_ns()}.corrupt"
-        os.replace(path, target)
-        return str(target)
+        target = quarantine / f"{file_stem(conversation_id)}.{time.time_ns()}.corrupt"
+        # Move first, compare after: comparing first would leave a gap in which a good write could land and be moved.
+        try:
+            os.replace(path, target)
+        except FileNotFoundError:
+            return None
+        if target.read_bytes() == data:
+            return str(target)
+        _put_back(target, path)  # a good write landed after we read the corrupt bytes: it stays the record
+        return None
 
     def _quarantined(self, conversation_id: str) -> list[bytes]:
         return [path.read_bytes() for path in self._quarantine_files(conversation_id)]
@@ -132,12 +144,40 @@ class FileStore(ConversationStore):
         if not folder.is_dir():
             return []
         # Name is "<id>.<time_ns>.corrupt"; ids may contain dots, so split from the right.
-        files = [
-            p
-            for p in folder.glob("*.corrupt")
-            if conversation_id is None or p.name.rsplit(".", 2)[0] == conversation_id
-        ]
+        stem = None if conversation_id is None else file_stem(conversation_id)
+        files = [p for p in folder.glob("*.corrupt") if stem is None or p.name.rsplit(".", 2)[0] == stem]
         return sorted(files, key=lambda p: int(p.name.rsplit(".", 2)[1]))
+
+
+def file_stem(conversation_id: str) -> str:
+    """The file name (without suffix) of a validated id: unique under case folding, never a Windows device."""
+    first, dot, rest = conversation_id.lower().partition(".")
+    mask = sum(1 << i for i, c in enumerate(conversation_id) if c.isupper())
+    if mask == 0 and first not in _WINDOWS_DEVICES:
+        return conversation_id
+    return f"{first}{_CASE_MARK}{mask:x}{dot}{rest}"  # the mark goes before the first dot: Windows reads up to it
+
+
+def conversation_id_of(stem: str) -> str:
+    """The id a file name stem stands for (the inverse of `file_stem`)."""
+    first, mark, mask_and_rest = stem.partition(_CASE_MARK)
+    if not mark:
+        return stem
+    mask, dot, rest = mask_and_rest.partition(".")
+    lower, bits = f"{first}{dot}{rest}", int(mask, 16)
+    return "".join(c.upper() if bits >> i & 1 else c for i, c in enumerate(lower))
+
+
+def _put_back(moved: Path, path: Path) -> None:
+    """Return `moved` to `path` unless a newer write is there by now (then `moved` was superseded anyway)."""
+    try:
+        if os.name == "posix":
+            os.link(moved, path)  # fails if `path` exists; rename would replace the newer write
+            moved.unlink()
+        else:
+            os.rename(moved, path)  # Windows: fails if `path` exists
+    except FileExistsError:
+        moved.unlink(missing_ok=True)
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +28,7 @@ from cryptography.exceptions import InvalidTag
 from modules.storage.cipher import Cipher
 from modules.storage.errors import CorruptRecordError, DecryptionError
 from modules.storage.record import validate_conversation_id
-from modules.storage.sqlite_store import open_database
+from modules.storage.sqlite_db import SqliteDatabase
 
 COURSE_APPLICATION_ID = "hybrid-llm-router-workshop"
 _REDIS_TIMEOUT_S = 5
@@ -73,11 +72,8 @@ class SqliteHistoryProvider(HistoryProvider):
             store_context_from=store_context_from,
         )
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.cipher = cipher
-        self._db = open_database(self.path)
-        self._lock = threading.Lock()
-        self._db.executescript(_SCHEMA)
+        self._db = SqliteDatabase(self.path, _SCHEMA)
 
     def __repr__(self) -> str:
         return f"SqliteHistoryProvider({self.path}, source_id={self.source_id!r}, encrypted={self.cipher is not None})"
@@ -113,23 +109,17 @@ class SqliteHistoryProvider(HistoryProvider):
             )
             for m in messages
         ]
-        with self._lock:
-            # One transaction per turn: another process's turn lands wholly before or after this one.
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany(
-                    "INSERT INTO messages (source_id, session_id, created_at, key_id, message) VALUES (?, ?, ?, ?, ?)",
-                    rows,
-                )
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        # One transaction per turn: another process's turn lands wholly before or after this one.
+        with self._db.transaction() as db:
+            db.executemany(
+                "INSERT INTO messages (source_id, session_id, created_at, key_id, message) VALUES (?, ?, ?, ?, ?)",
+                rows,
+            )
 
     def read(self, session_id: str | None) -> list[Message]:
         session_id = validate_conversation_id(session_id, "session id")
-        with self._lock:
-            rows = self._db.execute(
+        with self._db.reading() as db:
+            rows = db.execute(
                 "SELECT seq, key_id, message FROM messages WHERE source_id = ? AND session_id = ? ORDER BY seq",
                 (self.source_id, session_id),
             ).fetchall()
@@ -137,23 +127,27 @@ class SqliteHistoryProvider(HistoryProvider):
         return [self._message(session_id, seq, key_id, bytes(blob), aad) for seq, key_id, blob in rows]
 
     def message_count(self, session_id: str) -> int:
-        with self._lock:
-            return self._db.execute(
+        with self._db.reading() as db:
+            return db.execute(
                 "SELECT count(*) FROM messages WHERE source_id = ? AND session_id = ?",
                 (self.source_id, validate_conversation_id(session_id, "session id")),
             ).fetchone()[0]
 
     def clear(self, session_id: str) -> int:
         """Delete the session's history; returns the number of messages deleted."""
-        with self._lock:
-            return self._db.execute(
+        with self._db.transaction() as db:
+            return db.execute(
                 "DELETE FROM messages WHERE source_id = ? AND session_id = ?",
                 (self.source_id, validate_conversation_id(session_id, "session id")),
             ).rowcount
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the main file (so its size is the data's size)."""
+        with self._db.reading() as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # ---- encryption and decoding -----------------------------------------------------------------
 

@@ -50,7 +50,10 @@ def validate_conversation_id(value: object, what: str = "conversation id") -> st
 
 @dataclass
 class ConversationRecord:
-    """A conversation as stored: serialized session, per-turn routing metadata, owner, tags, timestamps (epoch seconds)."""
+    """A conversation as stored: serialized session, per-turn routing metadata, owner, tags, timestamps.
+
+    Timestamps are epoch seconds.
+    """
 
     conversation_id: str
     session: dict[str, Any]

