@@ -189,3 +189,24 @@ async def test_older_formats_resume_with_every_metadata_key(tmp_path):
     # Saved again, they are in the current format and continue as any hybrid conversation.
     await guide.persist_to_storage(tmp_path / "upgraded.json")
     assert (tmp_path / "upgraded.json").read_bytes().startswith(b'{"format":"hybrid-router-conversation","version":2')
+
+
+async def test_the_journal_appends_only_new_exchanges_and_resumes_the_same_conversation(tmp_path):
+    from modules.hybrid import HybridError
+    from modules.hybrid.journal import ExchangeJournal
+
+    journal = ExchangeJournal(tmp_path / "journal.sqlite3")
+    manager = await mixed_manager()
+    assert await manager.persist_to_storage(journal) == 3
+    manager.add_exchange_with_local("One more", "Sure", 0.1)
+    assert await manager.persist_to_storage(journal) == 1 and journal.turns("hybrid-1") == 4
+    resumed = await HybridAgentContextManager("x").resume_from_storage(journal, conversation_id="hybrid-1")
+    assert resumed.messages == manager.messages and resumed.routing_metadata == manager.routing_metadata
+    # A manager that is behind the journal must not silently drop the newer exchanges.
+    behind = await mixed_manager()
+    with pytest.raises(HybridError, match="resume from the journal"):
+        await behind.persist_to_storage(journal)
+    with pytest.raises(ConversationNotFoundError):
+        await resumed.resume_from_storage(journal, conversation_id="never-saved")
+    assert journal.turns("hybrid-1") == 4
+    journal.close()

@@ -8,7 +8,7 @@ Modules: `context` (ConversationContextManager: framework-free history), `agent_
 (HybridAgentContextManager: one AgentSession + routing metadata, persistence), `conversation`
 (HybridConversationManager: router + tiers + fallback + streaming), `exchange` (the metadata entry),
 `summary` (routing analytics), `sources` (tier names), `recorder` (what a tier was sent),
-`persistence` (file or store), `handoff` (continue in another process), `errors`.
+`persistence` (file or store), `journal` (append-only persistence), `handoff` (continue in another process), `errors`.
 The persistence guide's import paths work too: `modules.context_manager`, `modules.hybrid_agent_context`,
 `modules.hybrid_conversation`.
 """
@@ -24,6 +24,7 @@ from modules.hybrid.errors import (
     UnsupportedTargetError,
 )
 from modules.hybrid.exchange import EXCHANGE_KEYS
+from modules.hybrid.journal import ExchangeJournal
 from modules.hybrid.recorder import SentMessagesRecorder
 from modules.hybrid.sources import SOURCE_ALIASES, SOURCES
 
@@ -33,6 +34,7 @@ __all__ = [
     "SOURCE_ALIASES",
     "AgentNotInitializedError",
     "ConversationContextManager",
+    "ExchangeJournal",
     "HybridAgentContextManager",
     "HybridConversationManager",
     "HybridError",

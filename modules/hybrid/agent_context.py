@@ -170,9 +170,10 @@ class HybridAgentContextManager(ConversationContextManager):
         )
 
     async def persist_to_storage(self, target: Target, *, cipher: Cipher | None = None) -> int:
-        """Save the whole conversation to a file path or a store; returns the bytes written.
+        """Save the conversation to a file path, a store, or an `ExchangeJournal`; returns bytes (journal: exchanges).
 
-        A file is encrypted with `cipher` when given; a store uses its own cipher.
+        A file is encrypted with `cipher` when given; a store uses its own cipher; a journal appends only
+        the exchanges it does not have yet.
         """
         return save_record(self.to_record(), target, cipher=cipher)
 
