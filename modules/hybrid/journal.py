@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,13 +63,16 @@ class ExchangeJournal:
             ).fetchone()
         return row[0]
 
-    def append(self, record: ConversationRecord) -> int:
-        """Append the record's exchanges that the journal does not have yet; returns how many were appended."""
-        conversation_id = validate_conversation_id(record.conversation_id)
-        messages = record.session.get("state", {}).get("in_memory", {}).get("messages", [])
-        if len(messages) != 2 * len(record.routing_metadata):
+    def append(self, conversation_id: str, messages: Sequence[Any], routing_metadata: Sequence[dict[str, Any]]) -> int:
+        """Append the exchanges the journal does not have yet; returns how many were appended.
+
+        `messages` and `routing_metadata` are the whole conversation (two messages per exchange); only
+        their new tail is read and serialized, so the cost does not grow with the conversation.
+        """
+        conversation_id = validate_conversation_id(conversation_id)
+        if len(messages) != 2 * len(routing_metadata):
             raise HybridError(
-                f"Conversation {conversation_id!r} has {len(messages)} messages for {len(record.routing_metadata)} "
+                f"Conversation {conversation_id!r} has {len(messages)} messages for {len(routing_metadata)} "
                 "exchanges; a journal stores exactly two per exchange. Persist it to a store or a file instead."
             )
         with self._lock:
@@ -77,10 +81,10 @@ class ExchangeJournal:
                 have = self._db.execute(
                     "SELECT count(*) FROM exchanges WHERE conversation_id = ?", (conversation_id,)
                 ).fetchone()[0]
-                if have > len(record.routing_metadata):
+                if have > len(routing_metadata):
                     raise HybridError(
                         f"{self.location} already holds {have} exchanges of {conversation_id!r}, more than the "
-                        f"{len(record.routing_metadata)} being saved: resume from the journal before continuing. "
+                        f"{len(routing_metadata)} being saved: resume from the journal before continuing. "
                         "Nothing was written."
                     )
                 rows = [
@@ -89,9 +93,9 @@ class ExchangeJournal:
                         turn,
                         time.time(),
                         json.dumps([_as_dict(m) for m in messages[2 * turn - 2 : 2 * turn]], separators=(",", ":")),
-                        json.dumps(record.routing_metadata[turn - 1], separators=(",", ":")),
+                        json.dumps(routing_metadata[turn - 1], separators=(",", ":")),
                     )
-                    for turn in range(have + 1, len(record.routing_metadata) + 1)
+                    for turn in range(have + 1, len(routing_metadata) + 1)
                 ]
                 self._db.executemany("INSERT INTO exchanges VALUES (?, ?, ?, ?, ?)", rows)
             except BaseException:
@@ -99,6 +103,11 @@ class ExchangeJournal:
                 raise
             self._db.execute("COMMIT")
         return len(rows)
+
+    def append_record(self, record: ConversationRecord) -> int:
+        """`append` for a whole `ConversationRecord` (e.g. one loaded from a store)."""
+        messages = record.session.get("state", {}).get("in_memory", {}).get("messages", [])
+        return self.append(record.conversation_id, messages, record.routing_metadata)
 
     def load(self, conversation_id: str) -> ConversationRecord:
         """The whole conversation rebuilt from its exchanges, as a record any manager can resume."""

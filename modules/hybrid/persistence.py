@@ -42,7 +42,7 @@ def save_record(record: ConversationRecord, target: Target, *, cipher: Cipher | 
     if isinstance(target, ConversationStore):
         return target.save(record)
     if isinstance(target, ExchangeJournal):
-        return target.append(record)
+        return target.append_record(record)
     path = _file_path(target)
     data = encode(record, compress_above=None, cipher=cipher)
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
