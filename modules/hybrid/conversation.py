@@ -197,10 +197,10 @@ class HybridConversationManager:
             chunks.put_nowait(None)
 
     def _decide(self, text: str, force_tier: str | None) -> RoutingDecision:
+        tier = None if force_tier is None else tier_of(force_tier)  # an unknown tier fails before any work
         routed = self.router.route(text, RoutingContext(previous_target=self.context.last_source))
-        if force_tier is None:
+        if tier is None:
             return routed
-        tier = tier_of(force_tier)
         return replace(
             routed,
             target=tier,
