@@ -226,3 +226,11 @@ async def test_persist_resume_in_another_process_and_continue(recorded, tmp_path
     assert store.load("bees").message_count == 6 and len(store.load("bees").routing_metadata) == 3
     assert conversation.get_conversation_summary()["routing_stats"]["model_switches"] == 1
     store.close()
+
+
+def test_without_tiers_the_manager_starts_its_own_and_close_stops_them():
+    with HybridConversationManager(HybridRouter()) as conversation:
+        service = conversation.tiers.service
+        assert service.running and conversation.models["local"] == "SmolLM2-135M-Instruct"
+        assert conversation.get_conversation_summary()["exchanges"] == 0
+    assert not service.running
