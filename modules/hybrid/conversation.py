@@ -147,11 +147,9 @@ class HybridConversationManager:
                         "Nothing was recorded; check that both tiers are reachable (lab 01) and ask again."
                     ) from error
                 failure = (tier, error)
-                message = (
-                    short_error(error)
-                    if not isinstance(error, TimeoutError)
-                    else (f"TimeoutError: no answer within {self.timeout_s:g} s")
-                )
+                message = short_error(error)
+                if isinstance(error, TimeoutError):
+                    message = f"TimeoutError: no answer within {self.timeout_s:g} s"
                 decision = replace(
                     decision,
                     fell_back=True,
