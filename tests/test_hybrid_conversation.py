@@ -7,7 +7,9 @@ record) and also asks the service what it kept and counted. Answers are never ch
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from types import SimpleNamespace
 
 import httpx
@@ -234,3 +236,23 @@ def test_without_tiers_the_manager_starts_its_own_and_close_stops_them():
         assert service.running and conversation.models["local"] == "SmolLM2-135M-Instruct"
         assert conversation.get_conversation_summary()["exchanges"] == 0
     assert not service.running
+
+
+class SlowEchoClient(ContextEchoClient):
+    """A tier that answers too late: the edge of our own timeout handling, not a stand-in for a model."""
+
+    async def _echo(self, messages):
+        await asyncio.sleep(30)
+        return await super()._echo(messages)
+
+
+async def test_a_tier_that_times_out_is_replaced_and_the_timeout_is_recorded(recorded):
+    conversation = HybridConversationManager(HybridRouter(), recorded.tiers, timeout_s=1.0)
+    await conversation.initialize_agent_thread(SlowEchoClient().as_agent(name="slow"), tier="cloud")
+    await conversation.initialize_agent_thread(ContextEchoClient().as_agent(name="echo"), tier="local")
+    started = time.perf_counter()
+    turn = await conversation.chat(ANALYSIS)
+    assert time.perf_counter() - started < 20
+    assert (turn.decision.target, turn.tier, turn.metadata["failed_tier"]) == ("cloud", "local", "cloud")
+    assert turn.metadata["error"] == "TimeoutError: no answer within 1 s"
+    assert turn.text.startswith("I received 1 messages") and len(conversation.context.messages) == 2
