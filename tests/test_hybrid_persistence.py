@@ -13,7 +13,7 @@ import pytest
 from agent_framework import AgentSession
 from storage_support import fixed_cipher, make_store, read_raw, write_raw
 
-from modules.hybrid import ServerSideHistoryError, UnsupportedTargetError
+from modules.hybrid import ServerSideHistoryError, UnsupportedTargetError, openai_messages
 from modules.hybrid_agent_context import HybridAgentContextManager
 from modules.labkit.context_echo import ContextEchoClient
 from modules.storage import (
@@ -73,6 +73,7 @@ async def test_one_record_holds_the_session_and_the_routing_metadata_in_every_st
         record = store.load("hybrid-1")
         assert record.session == manager.session.to_dict() and record.message_count == 6
         assert record.routing_metadata == manager.routing_metadata and "hybrid" in record.tags
+        assert openai_messages(record) == manager.messages  # the OpenAI format, read from the record alone
         resumed = await HybridAgentContextManager("someone-else").resume_from_storage(store, conversation_id="hybrid-1")
         assert resumed.session_id == "hybrid-1" and resumed.messages == manager.messages
         assert resumed.routing_metadata == manager.routing_metadata

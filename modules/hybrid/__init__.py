@@ -25,6 +25,7 @@ from modules.hybrid.errors import (
 )
 from modules.hybrid.exchange import EXCHANGE_KEYS
 from modules.hybrid.journal import ExchangeJournal
+from modules.hybrid.persistence import openai_messages
 from modules.hybrid.recorder import SentMessagesRecorder
 from modules.hybrid.sources import SOURCE_ALIASES, SOURCES
 
@@ -44,4 +45,5 @@ __all__ = [
     "UnknownSourceError",
     "UnsupportedTargetError",
     "check_client_side_history",
+    "openai_messages",
 ]

@@ -129,3 +129,21 @@ def _is_safe(conversation_id: str) -> bool:
     except InvalidConversationIdError:
         return False
     return True
+
+
+def openai_messages(record: ConversationRecord) -> list[dict[str, str]]:
+    """A stored hybrid conversation's history in OpenAI format, read straight from `record.session`.
+
+    The messages are stored once, in the session's in-memory history; this gives the same list as the
+    manager's `.messages` without rebuilding the session (cheap enough for analytics over many records).
+    """
+    stored = record.session.get("state", {}).get("in_memory", {}).get("messages", [])
+    return [
+        {
+            "role": str(message.get("role", "user")),
+            "content": "".join(
+                part.get("text", "") for part in message.get("contents", []) if part.get("type") == "text"
+            ),
+        }
+        for message in stored
+    ]
