@@ -19,7 +19,13 @@ from agent_framework.openai import OpenAIChatClient
 from openai import AsyncOpenAI
 
 from modules.config import load_settings
-from modules.hybrid import HybridTurn, ServerSideHistoryError, UnknownSourceError, UnsupportedTargetError
+from modules.hybrid import (
+    ConversationIdTakenError,
+    HybridTurn,
+    ServerSideHistoryError,
+    UnknownSourceError,
+    UnsupportedTargetError,
+)
 from modules.hybrid.conversation import DEFAULT_INSTRUCTIONS
 from modules.hybrid.handoff import continue_in_new_process
 from modules.hybrid_conversation import HybridConversationManager
@@ -256,3 +262,23 @@ async def test_a_tier_that_times_out_is_replaced_and_the_timeout_is_recorded(rec
     assert (turn.decision.target, turn.tier, turn.metadata["failed_tier"]) == ("cloud", "local", "cloud")
     assert turn.metadata["error"] == "TimeoutError: no answer within 1 s"
     assert turn.text.startswith("I received 1 messages") and len(conversation.context.messages) == 2
+
+
+async def test_a_new_conversation_is_never_saved_over_a_stored_one_with_the_same_id(recorded, tmp_path):
+    store = SqliteStore(tmp_path / "c.sqlite3")
+    first = HybridConversationManager(HybridRouter(), recorded.tiers, store, session_id="ana")
+    for tier in ("local", "cloud"):  # echo agents: this checks our bookkeeping, not a model
+        await first.initialize_agent_thread(ContextEchoClient().as_agent(name=tier), tier=tier)
+    await first.chat("Hello!")
+    stored = store.load("ana")
+
+    second = HybridConversationManager(HybridRouter(), recorded.tiers, store, session_id="ana")
+    for tier in ("local", "cloud"):
+        await second.initialize_agent_thread(ContextEchoClient().as_agent(name=tier), tier=tier)
+    with pytest.raises(ConversationIdTakenError, match="resume_thread"):
+        await second.chat("Hi, I am someone else.")
+    assert store.load("ana").session == stored.session and second.context.messages == []
+    await second.resume_thread()
+    turn = await second.chat("Hello again!")
+    assert turn.text.startswith("I received 3 messages") and store.load("ana").message_count == 4
+    store.close()

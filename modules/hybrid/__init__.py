@@ -18,6 +18,7 @@ from modules.hybrid.context import ConversationContextManager, check_client_side
 from modules.hybrid.conversation import HybridConversationManager, HybridTurn
 from modules.hybrid.errors import (
     AgentNotInitializedError,
+    ConversationIdTakenError,
     HybridError,
     ServerSideHistoryError,
     UnknownSourceError,
@@ -35,6 +36,7 @@ __all__ = [
     "SOURCE_ALIASES",
     "AgentNotInitializedError",
     "ConversationContextManager",
+    "ConversationIdTakenError",
     "ExchangeJournal",
     "HybridAgentContextManager",
     "HybridConversationManager",
