@@ -184,3 +184,10 @@ def test_the_cli_prints_help_and_never_fills_the_original(tmp_path, capsys):
     with pytest.raises(SystemExit):
         cli(["fill", str(path), "--out", str(path)])
     assert path.read_bytes() == (NOTEBOOKS / "03_sessions_suspend_resume.ipynb").read_bytes()
+
+
+def test_solutions_readme_shows_the_exact_cells_for_labs_01_and_05():
+    readme = (Path(__file__).resolve().parent.parent / "solutions" / "README.md").read_text(encoding="utf-8")
+    for lab in ("01", "05"):
+        for ex in exercises(lab):
+            assert cells.cell_source(ex, "exercise") in readme and cells.cell_source(ex, "exercise-check") in readme
