@@ -80,7 +80,9 @@ def test_resume_check_spots_a_fresh_session_and_a_missing_await():
     assert feedback.status == WRONG and "await" in feedback.message
     moved_on = service_session("resp_new")
     assert evaluate("03.2", my_session=moved_on, my_reply=Reply(), my_saved=saved).status == PASSED
-    assert "session=my_session" in evaluate("03.2", my_session=service_session(), my_reply=Reply(), my_saved=saved).message
+    assert (
+        "session=my_session" in evaluate("03.2", my_session=service_session(), my_reply=Reply(), my_saved=saved).message
+    )
 
 
 def test_storage_checks_use_a_real_store(tmp_path):
@@ -109,7 +111,9 @@ def test_config_and_router_checks_judge_the_mechanism():
     assert evaluate("01.3", described=described, fake_key=key).status == PASSED
     leaked = evaluate("01.3", described={**described, "cloud key": key}, fake_key=key)
     assert leaked.status == WRONG and "never" in leaked.message
-    swapped = evaluate("05.2", local_query="Write a threat model for our payment API, with mitigations.", cloud_query="Hi!")
+    swapped = evaluate(
+        "05.2", local_query="Write a threat model for our payment API, with mitigations.", cloud_query="Hi!"
+    )
     assert swapped.status == WRONG
 
 

@@ -78,7 +78,9 @@ def exercises(lab: str | None = None) -> list[Exercise]:
 def exercise(exercise_id: str) -> Exercise:
     lab = exercise_id.split(".")[0]
     if lab not in LABS:
-        raise KeyError(f"No exercises for lab {lab!r} (exercise {exercise_id!r}); labs with exercises: {', '.join(LABS)}.")
+        raise KeyError(
+            f"No exercises for lab {lab!r} (exercise {exercise_id!r}); labs with exercises: {', '.join(LABS)}."
+        )
     for candidate in exercises(lab):
         if candidate.id == exercise_id:
             return candidate
@@ -98,7 +100,9 @@ def evaluate(exercise_id: str, **answers: Any) -> Feedback:
         return Feedback(ex.id, WRONG, f"The check cell must pass {', '.join(missing)}; run the cell as it was shipped.")
     unfilled = [name for name in ex.answers if is_placeholder(answers[name])]
     if unfilled:
-        return Feedback(ex.id, NOT_DONE, f"Replace the `...` in {', '.join(f'`{n}`' for n in unfilled)} and run both cells.")
+        return Feedback(
+            ex.id, NOT_DONE, f"Replace the `...` in {', '.join(f'`{n}`' for n in unfilled)} and run both cells."
+        )
     earlier = [name for name, value in answers.items() if name not in ex.answers and is_placeholder(value)]
     if earlier:
         names = ", ".join(f"`{n}`" for n in earlier)

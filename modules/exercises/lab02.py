@@ -69,7 +69,7 @@ EXERCISES = [
         title="Stream an answer yourself",
         level="medium",
         task=(
-            "Stream an answer: `stream = agent.run(\"…\", stream=True, options={\"max_tokens\": 40})`, loop "
+            'Stream an answer: `stream = agent.run("…", stream=True, options={"max_tokens": 40})`, loop '
             "`async for update in stream:` and append each non-empty `update.text` to `my_pieces`; then "
             "`my_final = await stream.get_final_response()`."
         ),

@@ -16,7 +16,9 @@ def _messages(session: AgentSession) -> list[dict[str, Any]]:
 
 
 def verify_suspend(my_saved: Any, session: AgentSession) -> str:
-    expect_type(my_saved, str, "my_saved", "Suspend in two steps: `my_state = restored.to_dict()`, then `json.dumps(my_state)`.")
+    expect_type(
+        my_saved, str, "my_saved", "Suspend in two steps: `my_state = restored.to_dict()`, then `json.dumps(my_state)`."
+    )
     try:
         data = json.loads(my_saved)
     except json.JSONDecodeError as error:
@@ -66,7 +68,9 @@ def verify_cross_process(memory_saved: Any, memory_child: Any, memory_back: Any,
         "`memory_child` should be what continue_in_new_process(...) returns.",
     )
     expect(memory_child.child_pid != os.getpid(), "the answer came from this kernel, not from a new process.")
-    expect_type(memory_back, AgentSession, "memory_back", "Use AgentSession.from_dict(json.loads(memory_child.session_json)).")
+    expect_type(
+        memory_back, AgentSession, "memory_back", "Use AgentSession.from_dict(json.loads(memory_child.session_json))."
+    )
     expect(memory_back.session_id == memory_session.session_id, "`memory_back` is another conversation.")
     expect(
         memory_back.service_session_id is None,
@@ -120,7 +124,7 @@ EXERCISES = [
         ),
         starter=(
             "my_session = ...  # a session rebuilt from my_saved\n"
-            "my_reply = ...  # await agent.run(\"…\", session=my_session, options={\"max_tokens\": 30})"
+            'my_reply = ...  # await agent.run("…", session=my_session, options={"max_tokens": 30})'
         ),
         check_call='check("03.2", my_session=my_session, my_reply=my_reply, my_saved=my_saved, service=service)',
         verify=verify_resume,
@@ -132,7 +136,7 @@ EXERCISES = [
         level="medium",
         task=(
             "Continue the **in-memory** conversation in a new process. Suspend `memory_session` to JSON "
-            "(`memory_saved`), hand it to `continue_in_new_process(memory_saved, \"<a question>\", service=service, "
+            '(`memory_saved`), hand it to `continue_in_new_process(memory_saved, "<a question>", service=service, '
             "store=False, instructions=INSTRUCTIONS)` (`memory_child`), then restore the child's session in this "
             "kernel with `AgentSession.from_dict` (`memory_back`)."
         ),

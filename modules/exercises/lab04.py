@@ -24,7 +24,8 @@ def verify_save_load(my_loaded: Any, record: ConversationRecord) -> str:
     expect(my_loaded.conversation_id == record.conversation_id, "`my_loaded` is another conversation.")
     expect(my_loaded.session == record.session, "the loaded session differs from the saved one: save `record` first.")
     expect(
-        my_loaded.routing_metadata == record.routing_metadata, "the routing metadata did not come back with the session."
+        my_loaded.routing_metadata == record.routing_metadata,
+        "the routing metadata did not come back with the session.",
     )
     return f"{my_loaded.message_count} messages and {len(my_loaded.routing_metadata)} routing entries came back intact."
 
@@ -43,7 +44,10 @@ def verify_continue(my_reloaded: Any, record: ConversationRecord) -> str:
 
 def verify_typed_error(my_error: Any, still_there: Any, record: ConversationRecord) -> str:
     expect_type(
-        my_error, ConversationNotFoundError, "my_error", "Load an id you never saved, inside try/except, and keep the error."
+        my_error,
+        ConversationNotFoundError,
+        "my_error",
+        "Load an id you never saved, inside try/except, and keep the error.",
     )
     expect(isinstance(my_error, StorageError), "every storage error is a StorageError: catch that to catch them all.")
     expect_type(still_there, ConversationRecord, "still_there", "Load record.conversation_id from my_store again.")
@@ -53,7 +57,12 @@ def verify_typed_error(my_error: Any, still_there: Any, record: ConversationReco
 
 
 def verify_encryption(no_key_error: Any, unlocked: Any, locked_path: Any, record: ConversationRecord) -> str:
-    expect_type(no_key_error, DecryptionError, "no_key_error", "Load from SqliteStore(locked_path) (no cipher) and keep the error.")
+    expect_type(
+        no_key_error,
+        DecryptionError,
+        "no_key_error",
+        "Load from SqliteStore(locked_path) (no cipher) and keep the error.",
+    )
     expect_type(unlocked, ConversationRecord, "unlocked", "Load with the store that has the cipher.")
     expect(unlocked.session == record.session, "`unlocked` is not the conversation you saved.")
     raw = b"".join(p.read_bytes() for p in (Path(locked_path), Path(f"{locked_path}-wal")) if p.exists())
@@ -112,7 +121,9 @@ EXERCISES = [
             "read it with the cipher into `unlocked`."
         ),
         starter="locked_path = ...\nno_key_error = ...\nunlocked = ...",
-        check_call='check("04.4", no_key_error=no_key_error, unlocked=unlocked, locked_path=locked_path, record=record)',
+        check_call=(
+            'check("04.4", no_key_error=no_key_error, unlocked=unlocked, locked_path=locked_path,\n      record=record)'
+        ),
         verify=verify_encryption,
         answers=("locked_path", "no_key_error", "unlocked"),
     ),

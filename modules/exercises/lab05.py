@@ -35,11 +35,18 @@ def verify_one_each(local_query: Any, cloud_query: Any) -> str:
         expect_type(query, str, name, "Write a question as a string.")
     router = _shipped_router()
     local, cloud = router.route(local_query), router.route(cloud_query)
-    expect(local.target == "local", f"`local_query` goes to the cloud (P(cloud) {local.cloud_probability:.2f}): "
-           "try something shorter and simpler — a greeting, a one-line fact.")
-    expect(cloud.target == "cloud", f"`cloud_query` stays local (P(cloud) {cloud.cloud_probability:.2f}): "
-           "ask for analysis, a plan, code, or something with several constraints.")
-    return f"P(cloud) {local.cloud_probability:.2f} vs {cloud.cloud_probability:.2f}; the line is at {cloud.threshold:.2f}."
+    expect(
+        local.target == "local",
+        f"`local_query` goes to the cloud (P(cloud) {local.cloud_probability:.2f}): "
+        "try something shorter and simpler — a greeting, a one-line fact.",
+    )
+    expect(
+        cloud.target == "cloud",
+        f"`cloud_query` stays local (P(cloud) {cloud.cloud_probability:.2f}): "
+        "ask for analysis, a plan, code, or something with several constraints.",
+    )
+    probabilities = f"P(cloud) {local.cloud_probability:.2f} vs {cloud.cloud_probability:.2f}"
+    return f"{probabilities}; the line is at {cloud.threshold:.2f}."
 
 
 def verify_follow_up(without_context: Any, after_cloud: Any) -> str:
@@ -47,15 +54,12 @@ def verify_follow_up(without_context: Any, after_cloud: Any) -> str:
         expect_type(decision, RoutingDecision, name, "Keep what router.route(...) returns.")
     router = _shipped_router()
     alone, followed = router.route("Why?"), router.route("Why?", RoutingContext(previous_target="cloud"))
-    expect(without_context.target == alone.target, "`without_context` should be router.route(\"Why?\") with no context.")
+    expect(without_context.target == alone.target, '`without_context` should be router.route("Why?") with no context.')
     expect(
         after_cloud.target == followed.target,
-        "`after_cloud` should route \"Why?\" with RoutingContext(previous_target=\"cloud\").",
+        '`after_cloud` should route "Why?" with RoutingContext(previous_target="cloud").',
     )
-    return (
-        f"alone, \"Why?\" goes {alone.target}; after a cloud answer it goes {followed.target} "
-        f"({followed.reasons[0]})."
-    )
+    return f'alone, "Why?" goes {alone.target}; after a cloud answer it goes {followed.target} ({followed.reasons[0]}).'
 
 
 EXERCISES = [
@@ -99,8 +103,7 @@ EXERCISES = [
             "of each."
         ),
         starter=(
-            "from modules.routing import HybridRouter, RoutingContext\n\n"
-            "without_context = ...\nafter_cloud = ..."
+            "from modules.routing import HybridRouter, RoutingContext\n\nwithout_context = ...\nafter_cloud = ..."
         ),
         check_call='check("05.3", without_context=without_context, after_cloud=after_cloud)',
         verify=verify_follow_up,

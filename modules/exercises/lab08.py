@@ -21,7 +21,8 @@ def verify_route_then_answer(wrap_decision: Any, wrap_answer: Any) -> str:
     expect(hasattr(wrap_answer, "tier"), "`wrap_answer` should be what `await tiers.answer(tier, question)` returns.")
     expect(
         wrap_answer.tier == wrap_decision.target,
-        f"the {wrap_answer.tier} tier answered, but the router chose {wrap_decision.target}: pass wrap_decision.target.",
+        f"the {wrap_answer.tier} tier answered, but the router chose {wrap_decision.target}: "
+        "pass wrap_decision.target.",
     )
     expect(bool(wrap_answer.text.strip()), "the answer is empty: give it max_tokens room.")
     return f"routed to {wrap_decision.target} ({wrap_decision.reasons[0]}), answered in {wrap_answer.seconds:.2f} s."

@@ -147,7 +147,11 @@ def insert(nb: nbformat.NotebookNode, lab: str) -> int:
         position = placeholder
     else:
         position = next(
-            (i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.lstrip().startswith("## What you did")),
+            (
+                i
+                for i, c in enumerate(nb.cells)
+                if c.cell_type == "markdown" and c.source.lstrip().startswith("## What you did")
+            ),
             len(nb.cells),
         )
     nb.cells[position:position] = block
@@ -157,4 +161,3 @@ def insert(nb: nbformat.NotebookNode, lab: str) -> int:
 
 def _is_exercises_heading(cell: nbformat.NotebookNode) -> bool:
     return cell.cell_type == "markdown" and cell.source.lstrip().startswith("## Exercises") and role_of(cell) is None
-
