@@ -90,7 +90,7 @@ def continue_in_new_process(
     return HandoffResult(reply["text"], reply["session_json"], reply["pid"], reply.get("input_tokens"))
 
 
-async def _continue_here(request: dict[str, Any]) -> dict[str, Any]:
+async def run_resumed_turn(request: dict[str, Any]) -> dict[str, Any]:
     """The child's side: exactly the lines lab 03 teaches."""
     from agent_framework import AgentSession
 
@@ -129,4 +129,4 @@ def _build_agent(request: dict[str, Any]) -> Any:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(_continue_here(json.loads(sys.stdin.read())))))
+    print(json.dumps(asyncio.run(run_resumed_turn(json.loads(sys.stdin.read())))))
