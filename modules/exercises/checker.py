@@ -22,7 +22,7 @@ LABS = ("01", "02", "03", "04", "05", "08")
 PASSED, NOT_DONE, WRONG = "passed", "not done yet", "not right yet"
 
 
-class Wrong(Exception):  # noqa: N818 - read as "raise Wrong('the session id changed')"
+class Wrong(Exception):
     """Raised by a verifier: the message says what is wrong and what to look at."""
 
 
