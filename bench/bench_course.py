@@ -4,8 +4,8 @@ of docs/performance.md.
     python bench/bench_course.py run            # every notebooks/NN_*.ipynb, one pytest process each
     python bench/bench_course.py run 03 04      # only these labs (the table then lists only them)
 
-The machine's load average is recorded with the figures: on a shared machine the same notebook runs several
-times slower, so read the times next to it.
+The machine's load average is recorded with the figures: on a shared machine the same notebook runs
+slower, so read the times next to it.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ included), one after another. Goal: the whole course in under {BUDGET_S:.0f} s o
 | **total** | **{total:.0f}** | {verdict} the {BUDGET_S:.0f} s goal |
 
 Load average (1 min) on this shared machine: {load_before:.1f} before the run, {load_after:.1f} after — with other
-work on the same 2 cores, times are several times those of an idle laptop.
+work on the same 2 cores, times are longer than on an idle laptop.
 """
     print(markdown)
     write_section("course", markdown)
