@@ -1,4 +1,7 @@
-"""Measure how a serialized session grows with the conversation, and how long (de)serializing takes."""
+"""Measure how a serialized session grows with the conversation, and how long (de)serializing takes.
+
+Lab 03 runs a few short turns (seconds); `bench/bench_sessions.py` runs the full 50-turn series.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ class GrowthPoint:
     serialized_bytes: int
     serialize_us: float
     restore_us: float
+    input_tokens: int | None = None  # what this turn sent the model: the whole history, either way
 
 
 def time_round_trip(session: AgentSession, repeats: int = 50) -> tuple[int, float, float]:
@@ -30,13 +34,29 @@ def time_round_trip(session: AgentSession, repeats: int = 50) -> tuple[int, floa
 
 
 async def measure_growth(
-    agent: Any, kind: str, checkpoints: tuple[int, ...] = CHECKPOINTS, *, max_tokens: int = 6
+    agent: Any,
+    kind: str,
+    checkpoints: tuple[int, ...] = CHECKPOINTS,
+    *,
+    max_tokens: int = 6,
+    progress: bool = False,
 ) -> list[GrowthPoint]:
-    """Hold one real conversation of max(checkpoints) turns and measure the session at each checkpoint."""
+    """Hold one real conversation of max(checkpoints) turns and measure the session at each checkpoint.
+
+    `progress=True` shows a progress bar (tqdm) while the turns run.
+    """
+    turns = range(1, max(checkpoints) + 1)
+    if progress:
+        from tqdm.auto import tqdm
+
+        turns = tqdm(turns, desc=kind, unit="turn")
     session = agent.create_session()
     points = []
-    for turn in range(1, max(checkpoints) + 1):
-        await agent.run(f"Turn {turn}: a word rhyming with cat?", session=session, options={"max_tokens": max_tokens})
+    for turn in turns:
+        response = await agent.run(
+            f"Turn {turn}: a word rhyming with cat?", session=session, options={"max_tokens": max_tokens}
+        )
         if turn in checkpoints:
-            points.append(GrowthPoint(kind, turn, *time_round_trip(session)))
+            usage = response.usage_details or {}
+            points.append(GrowthPoint(kind, turn, *time_round_trip(session), usage.get("input_token_count")))
     return points

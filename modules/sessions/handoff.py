@@ -1,18 +1,18 @@
 """Continue a suspended conversation in a brand-new Python process.
 
-The parent passes the child nothing but the stored envelope (the versioned bytes around
-`session.to_dict()`, see `modules.storage.envelope`) and the next question; the child
-rebuilds the agent from the settings, restores the session with `AgentSession.from_dict`,
-answers, and hands back the new envelope. Endpoints and keys reach the child through its
-environment, never through the stored conversation.
+The parent passes the child nothing but the suspended session as JSON (`json.dumps(session.to_dict())`) and the
+next question. The child rebuilds the agent from the settings, restores the session with
+`AgentSession.from_dict(json.loads(...))`, runs one turn with `agent.run(question, session=session)`, and hands
+back `json.dumps(session.to_dict())` again. Endpoints and keys reach the child through its environment, never
+through the conversation.
 
-    result = continue_in_new_process(envelope_bytes, "And then?", service=tiers.service)
+    result = continue_in_new_process(json.dumps(session.to_dict()), "And then?", service=tiers.service)
+    session = AgentSession.from_dict(json.loads(result.session_json))
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
 import sys
@@ -33,18 +33,13 @@ class HandoffError(RuntimeError):
 @dataclass
 class HandoffResult:
     text: str
-    envelope: bytes
+    session_json: str  # json.dumps(session.to_dict()) after the child's turn
     child_pid: int
-
-    @property
-    def session(self) -> dict[str, Any]:
-        from modules.storage import decode
-
-        return decode(_conversation_id(self.envelope), self.envelope).session
+    input_tokens: int | None = None  # what the child's turn sent the model, as the backend reported it
 
 
 def continue_in_new_process(
-    envelope: bytes,
+    session_json: str,
     question: str,
     *,
     service: Any = None,
@@ -53,18 +48,24 @@ def continue_in_new_process(
     max_tokens: int = 120,
     timeout_s: float = HANDOFF_TIMEOUT_S,
 ) -> HandoffResult:
-    """Run one more turn of the stored conversation in a fresh interpreter and return its answer and new envelope.
+    """Run one more turn of the suspended conversation in a fresh interpreter; return its answer and new JSON.
 
     `service` is the running LocalService in the offline default (None for real endpoints);
     `store` must match how the conversation was held: True for service-managed, False for in-memory.
     """
+    if not isinstance(session_json, str):
+        raise TypeError(
+            f"session_json must be the JSON text of a session, not a {type(session_json).__name__}: "
+            "pass json.dumps(session.to_dict())."
+        )
+    json.loads(session_json)  # fail here, in the parent, on text that is not JSON
     env = {**os.environ}
     if service is not None:
         env[_SERVICE_URL_ENV] = service.base_url
         if service.token:
             env["LOCAL_SERVICE_TOKEN"] = service.token
     request = {
-        "envelope": base64.b64encode(envelope).decode(),
+        "session_json": session_json,
         "question": question,
         "store": store,
         "instructions": instructions,
@@ -73,22 +74,30 @@ def continue_in_new_process(
     reply = run_json_child(
         "modules.sessions.handoff", stdin=json.dumps(request), env=env, timeout_s=timeout_s, error=HandoffError
     )
-    return HandoffResult(reply["text"], base64.b64decode(reply["envelope"]), reply["pid"])
+    return HandoffResult(reply["text"], reply["session_json"], reply["pid"], reply.get("input_tokens"))
 
 
-def _conversation_id(envelope: bytes) -> str:
-    return json.loads(envelope.partition(b"\n")[0])["conversation_id"]
+async def run_resumed_turn(request: dict[str, Any]) -> dict[str, Any]:
+    """The child's side: exactly the lines lab 03 teaches."""
+    from agent_framework import AgentSession
+
+    agent = _build_agent(request)
+    session = AgentSession.from_dict(json.loads(request["session_json"]))
+    response = await agent.run(request["question"], session=session, options={"max_tokens": request["max_tokens"]})
+    return {
+        "text": response.text,
+        "session_json": json.dumps(session.to_dict()),
+        "pid": os.getpid(),
+        "input_tokens": (response.usage_details or {}).get("input_token_count"),
+    }
 
 
-async def _continue_here(request: dict[str, Any]) -> dict[str, Any]:
+def _build_agent(request: dict[str, Any]) -> Any:
     from openai import AsyncOpenAI
 
     from modules.config import load_settings
-    from modules.storage import decode, encode
     from modules.tiers.clients import LOCAL_SERVICE_MODEL, REQUEST_TIMEOUT_S, cloud_chat_client
 
-    envelope = base64.b64decode(request["envelope"])
-    record = decode(_conversation_id(envelope), envelope)
     settings = load_settings()
     if settings.cloud.backend == "local_service":
         from agent_framework.openai import OpenAIChatClient
@@ -101,18 +110,10 @@ async def _continue_here(request: dict[str, Any]) -> dict[str, Any]:
         )
     else:
         client = cloud_chat_client(settings)
-    agent = client.as_agent(
+    return client.as_agent(
         name=AGENT_NAME, instructions=request.get("instructions"), default_options={"store": request["store"]}
     )
-    session = record.to_session()
-    response = await agent.run(request["question"], session=session, options={"max_tokens": request["max_tokens"]})
-    record.update_session(session)
-    return {
-        "text": response.text,
-        "envelope": base64.b64encode(encode(record, compress_above=None)).decode(),
-        "pid": os.getpid(),
-    }
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(_continue_here(json.loads(sys.stdin.read())))))
+    print(json.dumps(asyncio.run(run_resumed_turn(json.loads(sys.stdin.read())))))

@@ -1,0 +1,31 @@
+"""Exercises with checked answers (every lab): `from modules.exercises import check`.
+
+    check("03.1", my_saved=my_saved, session=restored)   # prints passed / not done yet / not right yet, and why
+
+Instructors: `python -m modules.exercises reset notebooks/03_sessions_suspend_resume.ipynb` puts a notebook
+back to its exercise state. Definitions: `labNN.py`; cells: `notebook_cells.py`; solutions: `solutions/`.
+"""
+
+from modules.exercises.checker import (
+    STRICT_ENV,
+    Exercise,
+    ExerciseNotPassed,
+    Feedback,
+    Wrong,
+    check,
+    evaluate,
+    exercise,
+    exercises,
+)
+
+__all__ = [
+    "STRICT_ENV",
+    "Exercise",
+    "ExerciseNotPassed",
+    "Feedback",
+    "Wrong",
+    "check",
+    "evaluate",
+    "exercise",
+    "exercises",
+]
