@@ -104,7 +104,7 @@ def _describe(target: Any) -> dict[str, str]:
 
 
 async def _continue_here(request: dict[str, Any]) -> dict[str, Any]:
-    from modules.config import load_settings
+    from modules.config import course_environment, load_settings
     from modules.hybrid.conversation import HybridConversationManager
     from modules.routing import HybridRouter
     from modules.storage import Cipher
@@ -118,7 +118,7 @@ async def _continue_here(request: dict[str, Any]) -> dict[str, Any]:
             base_url=os.environ[_SERVICE_URL_ENV], api_key=os.environ.get("LOCAL_SERVICE_TOKEN") or "not-needed"
         )
     tiers = Tiers(settings, local_chat_client(settings), cloud_chat_client(settings, service))
-    cipher = Cipher.from_env()
+    cipher = Cipher.from_env(course_environment())
     kind, path = request["target"]["kind"], request["target"]["path"]
     target = (
         SqliteStore(path, cipher=cipher)

@@ -13,7 +13,6 @@ the session's own `Message.to_dict()` and does not encrypt: use a store with a c
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +22,7 @@ from agent_framework import AgentSession
 
 from modules.hybrid.errors import HybridError
 from modules.storage import ConversationNotFoundError, ConversationRecord, CorruptRecordError, validate_conversation_id
-from modules.storage.sqlite_store import open_database
+from modules.storage.sqlite_db import SqliteDatabase
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS exchanges (
@@ -42,11 +41,7 @@ class ExchangeJournal:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = open_database(self.path)
-        self._db.execute("PRAGMA synchronous=FULL")  # a committed turn survives power loss, as in SqliteStore
-        self._db.executescript(_SCHEMA)
+        self._db = SqliteDatabase(self.path, _SCHEMA)  # WAL, synchronous=FULL, busy timeout: as SqliteStore
 
     @property
     def location(self) -> str:
@@ -57,8 +52,8 @@ class ExchangeJournal:
 
     def turns(self, conversation_id: str) -> int:
         """How many exchanges of the conversation are in the journal."""
-        with self._lock:
-            row = self._db.execute(
+        with self._db.reading() as connection:
+            row = connection.execute(
                 "SELECT count(*) FROM exchanges WHERE conversation_id = ?", (validate_conversation_id(conversation_id),)
             ).fetchone()
         return row[0]
@@ -75,33 +70,27 @@ class ExchangeJournal:
                 f"Conversation {conversation_id!r} has {len(messages)} messages for {len(routing_metadata)} "
                 "exchanges; a journal stores exactly two per exchange. Persist it to a store or a file instead."
             )
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                have = self._db.execute(
-                    "SELECT count(*) FROM exchanges WHERE conversation_id = ?", (conversation_id,)
-                ).fetchone()[0]
-                if have > len(routing_metadata):
-                    raise HybridError(
-                        f"{self.location} already holds {have} exchanges of {conversation_id!r}, more than the "
-                        f"{len(routing_metadata)} being saved: resume from the journal before continuing. "
-                        "Nothing was written."
-                    )
-                rows = [
-                    (
-                        conversation_id,
-                        turn,
-                        time.time(),
-                        json.dumps([_as_dict(m) for m in messages[2 * turn - 2 : 2 * turn]], separators=(",", ":")),
-                        json.dumps(routing_metadata[turn - 1], separators=(",", ":")),
-                    )
-                    for turn in range(have + 1, len(routing_metadata) + 1)
-                ]
-                self._db.executemany("INSERT INTO exchanges VALUES (?, ?, ?, ?, ?)", rows)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._db.transaction() as connection:
+            have = connection.execute(
+                "SELECT count(*) FROM exchanges WHERE conversation_id = ?", (conversation_id,)
+            ).fetchone()[0]
+            if have > len(routing_metadata):
+                raise HybridError(
+                    f"{self.location} already holds {have} exchanges of {conversation_id!r}, more than the "
+                    f"{len(routing_metadata)} being saved: resume from the journal before continuing. "
+                    "Nothing was written."
+                )
+            rows = [
+                (
+                    conversation_id,
+                    turn,
+                    time.time(),
+                    json.dumps([_as_dict(m) for m in messages[2 * turn - 2 : 2 * turn]], separators=(",", ":")),
+                    json.dumps(routing_metadata[turn - 1], separators=(",", ":")),
+                )
+                for turn in range(have + 1, len(routing_metadata) + 1)
+            ]
+            connection.executemany("INSERT INTO exchanges VALUES (?, ?, ?, ?, ?)", rows)
         return len(rows)
 
     def append_record(self, record: ConversationRecord) -> int:
@@ -112,8 +101,8 @@ class ExchangeJournal:
     def load(self, conversation_id: str) -> ConversationRecord:
         """The whole conversation rebuilt from its exchanges, as a record any manager can resume."""
         conversation_id = validate_conversation_id(conversation_id)
-        with self._lock:
-            rows = self._db.execute(
+        with self._db.reading() as connection:
+            rows = connection.execute(
                 "SELECT turn, written_at, messages, metadata FROM exchanges WHERE conversation_id = ? ORDER BY turn",
                 (conversation_id,),
             ).fetchall()
@@ -147,8 +136,7 @@ class ExchangeJournal:
         )
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
 
 def _as_dict(message: Any) -> dict[str, Any]:
