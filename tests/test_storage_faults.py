@@ -350,6 +350,21 @@ def test_file_store_ids_differing_only_in_case_get_files_that_differ_on_any_file
     assert sorted(s.conversation_id for s in store.list()) == ["ANA-NOTES", "Ana-Notes", "ana-notes"]
 
 
+def test_file_store_still_loads_a_record_saved_under_the_name_older_versions_used(tmp_path):
+    """Before case-safe names, 'Ana-Notes' was stored as 'Ana-Notes.conv': it loads, lists, and moves on next save."""
+    store = FileStore(tmp_path / "conversations")
+    old = sample_record(2, seed=4, conversation_id="Ana-Notes")
+    store.save(old)
+    store.path_of("Ana-Notes").rename(store.directory / "Ana-Notes.conv")  # the file as an older version wrote it
+    assert store.load("Ana-Notes").session == old.session
+    assert [s.conversation_id for s in store.list()] == ["Ana-Notes"]
+    record = store.load("Ana-Notes")
+    record.add_turn(tier="local")
+    store.save(record)
+    assert sorted(p.name for p in store.directory.glob("*.conv")) == [store.path_of("Ana-Notes").name]
+    assert store.delete("Ana-Notes") and not list(store.directory.glob("*.conv"))
+
+
 WINDOWS_DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 

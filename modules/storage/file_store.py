@@ -64,6 +64,11 @@ class FileStore(ConversationStore):
             raise StorageError(conversation_id, "the id would leave the storage directory.", "Use a plain id.")
         return path
 
+    def _legacy_path(self, conversation_id: str) -> Path | None:
+        """Where stores written before case-safe file names kept this id (None when the name is the same)."""
+        legacy = self._root / f"{conversation_id}{_SUFFIX}"
+        return None if legacy == self.path_of(conversation_id) else legacy
+
     def _put(self, record: ConversationRecord, data: bytes) -> None:
         path = self.path_of(record.conversation_id)
         temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
@@ -79,12 +84,20 @@ class FileStore(ConversationStore):
             temp.unlink(missing_ok=True)
             raise
         _fsync_directory(self._root)  # make the rename itself durable
+        legacy = self._legacy_path(record.conversation_id)
+        if legacy is not None and legacy.exists() and legacy.name in os.listdir(self._root):
+            legacy.unlink()  # the new file now holds this conversation
 
     def _get(self, conversation_id: str) -> bytes | None:
         try:
             return self.path_of(conversation_id).read_bytes()
         except FileNotFoundError:
-            return None
+            pass
+        legacy = self._legacy_path(conversation_id)
+        # Exact names only: on a case-folding system 'Ana.conv' would also open another id's 'ana.conv'.
+        if legacy is not None and legacy.exists() and legacy.name in os.listdir(self._root):
+            return legacy.read_bytes()
+        return None
 
     def _summaries(self, *, user_id: str | None, tag: str | None) -> Iterable[ConversationSummary]:
         for path in self._root.glob(f"*{_SUFFIX}"):
@@ -98,6 +111,10 @@ class FileStore(ConversationStore):
         path = self.path_of(conversation_id)
         existed = path.exists()
         path.unlink(missing_ok=True)
+        legacy = self._legacy_path(conversation_id)
+        if legacy is not None and legacy.exists() and legacy.name in os.listdir(self._root):
+            legacy.unlink()
+            existed = True
         for copy in self._quarantine_files(conversation_id):
             copy.unlink(missing_ok=True)
             existed = True
