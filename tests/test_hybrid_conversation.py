@@ -39,7 +39,7 @@ from modules.tiers import EmbeddedChatClient, Tiers, load_model
 from modules.tiers.clients import LOCAL_SERVICE_MODEL
 
 GREETING = "Hello! My name is Ana and I keep bees."  # the router sends these to the local tier
-FOLLOW_UP = "Thanks! What is my name?"
+FOLLOW_UP = "Hi again! What is my name?"
 ANALYSIS = "Compare Kafka and RabbitMQ for order events, with the trade-offs."  # and this to the cloud tier
 
 
