@@ -224,7 +224,7 @@ def confidence_histogram(data: Any, *, ax: Axes | None = None, bins: int = 20) -
     """The router's score P(cloud) for every routed exchange, coloured by the tier it chose, with the threshold
     drawn: scores near the line are the close calls (confidence near 0.5)."""
     df = _exchanges(data)
-    routed = df.dropna(subset=["p_cloud"])
+    routed = df[df["p_cloud"].notna() & ~df["forced"]]  # a forced turn keeps a score, but the router did not decide
     if routed.empty:
         raise ValueError("No exchange carries a router score (p_cloud): every turn was forced or not routed.")
     chosen = routed["failed_tier"].where(routed["fell_back"], routed["tier"])  # what the router chose

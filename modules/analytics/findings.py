@@ -46,7 +46,7 @@ def latency_finding(df: pd.DataFrame) -> str:
 def switching_finding(df: pd.DataFrame) -> str:
     totals = conversation_totals(df)
     n, switches = totals["exchanges"], totals["switches"]
-    routed = df["confidence"].dropna()
+    routed = df.loc[df["p_cloud"].notna() & ~df["forced"], "confidence"]  # the router's own decisions
     close = int((routed < CLOSE_CALL_CONFIDENCE).sum())
     text = f"The conversation changed tier {switches} time{'s' * (switches != 1)} in {n} exchanges"
     if switches:
