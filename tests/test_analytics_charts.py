@@ -57,8 +57,24 @@ def test_conversation_flow_marks_switches_and_fallbacks(df):
     assert fell_back.tolist() == [[3, 0]]
     switch_lines = [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == ":"]
     assert switch_lines == [1.5, 2.5, 4.5]
+    assert ax.get_xlabel() == "turn"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["local", "cloud", "tier switch (3)", "fell back (1)"]
+
+
+def test_several_sessions_are_drawn_in_run_order_with_boundaries(df):
+    from types import SimpleNamespace
+
+    sessions = [
+        SimpleNamespace(conversation_id="ana", routing_metadata=known_conversation()),
+        SimpleNamespace(conversation_id="ben", routing_metadata=[exchange(1, "cloud"), exchange(2, "cloud")]),
+    ]
+    ax = only_axes(charts.conversation_flow_chart(exchanges_frame(sessions)))
+    local, cloud, _ = scatter_points(ax)
+    assert cloud[:, 0].tolist() == [2, 5, 6, 7, 8]  # ben's turns 1-2 are exchanges 7-8
+    boundaries = [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "-" and line.get_xdata()[0] > 0]
+    assert 6.5 in boundaries and "2 sessions" in ax.get_xlabel()
+    assert "new session" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_cumulative_cost_against_baselines(df):

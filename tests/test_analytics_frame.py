@@ -29,7 +29,7 @@ def df() -> pd.DataFrame:
 
 
 def test_one_row_per_exchange_with_the_documented_columns(df):
-    assert list(df.columns) == list(COLUMNS)
+    assert list(df.columns) == ["conversation", *COLUMNS]
     assert df["turn"].tolist() == [1, 2, 3, 4, 5, 6]
     assert df["tier"].tolist() == ["local", "cloud", "local", "local", "cloud", "cloud"]
     assert df["time"].dt.tz is not None and df["time"].iloc[0] == pd.Timestamp(1_800_000_010, unit="s", tz="UTC")
@@ -121,6 +121,16 @@ def test_wrong_input_type_says_what_to_pass():
 
 def test_empty_conversation_has_the_columns_and_no_findings():
     df = exchanges_frame([])
-    assert df.empty and list(df.columns) == list(COLUMNS)
+    assert df.empty and list(df.columns) == ["conversation", *COLUMNS]
     with pytest.raises(ValueError, match="No exchanges yet"):
         findings(df)
+
+
+def test_several_conversations_follow_each_other_with_their_ids(tmp_path):
+    first = SimpleNamespace(conversation_id="ana", routing_metadata=known_conversation())
+    second = SimpleNamespace(conversation_id="ben", routing_metadata=[exchange(1, "cloud"), exchange(2, "local")])
+    df = exchanges_frame([first, second], pricing=PRICES)
+    assert df["conversation"].tolist() == ["ana"] * 6 + ["ben"] * 2
+    assert df["turn"].tolist() == [1, 2, 3, 4, 5, 6, 1, 2]
+    assert conversation_totals(df, pricing=PRICES)["cost_usd"] == pytest.approx(0.9 + 0.2)
+    assert cost_baselines(df, pricing=PRICES)["exchange"].tolist() == list(range(1, 9))

@@ -50,6 +50,23 @@ def _exchanges(data: Any) -> pd.DataFrame:
     return df
 
 
+def _timeline(df: pd.DataFrame) -> tuple[np.ndarray, str, list[float]]:
+    """x positions, x label and session boundaries: turns for one conversation, run order for several."""
+    if df["conversation"].nunique() <= 1:
+        return df["turn"].to_numpy(), "turn", []
+    starts = np.flatnonzero(df["conversation"].ne(df["conversation"].shift()).to_numpy())[1:]
+    return (
+        np.arange(1, len(df) + 1),
+        f"exchange, in run order ({df['conversation'].nunique()} sessions)",
+        [s + 0.5 for s in starts],
+    )
+
+
+def _mark_sessions(ax: Axes, boundaries: list[float]) -> None:
+    for x in boundaries:
+        ax.axvline(x, color="0.5", linestyle="-", linewidth=1.5, alpha=0.5, zorder=0)
+
+
 def _usd(value: float, _pos: Any = None) -> str:
     # Conversation costs are fractions of a cent: keep three significant digits instead of fixed decimals.
     return f"${value:,.3g}" if abs(value) < 1 else f"${value:,.2f}"
@@ -115,30 +132,33 @@ def conversation_flow_chart(data: Any, *, ax: Axes | None = None) -> Figure:
     """A timeline of turns: which tier answered each one, with tier switches and fallbacks marked."""
     df = _exchanges(data)
     ax = _axes(ax, (max(7.0, min(14.0, len(df) * 0.3)), 3.2))
-    level = df["tier"].map({"local": 0, "cloud": 1})
-    ax.step(df["turn"], level, where="mid", color="0.5", linewidth=0.8, alpha=0.6, zorder=1)
+    x, xlabel, sessions = _timeline(df)
+    level = df["tier"].map({"local": 0, "cloud": 1}).to_numpy()
+    ax.step(x, level, where="mid", color="0.5", linewidth=0.8, alpha=0.6, zorder=1)
     for tier in TIERS:
-        part = df["tier"] == tier
-        ax.scatter(df.loc[part, "turn"], level[part], s=60, color=TIER_COLORS[tier], zorder=3, label=tier)
-    for turn in df.loc[df["switched"], "turn"]:
-        ax.axvline(turn - 0.5, color="0.5", linestyle=":", linewidth=1, zorder=0)
-    fell_back = df["fell_back"]
-    ax.scatter(
-        df.loc[fell_back, "turn"], level[fell_back], s=140, marker="x", color=FALLBACK_COLOR, zorder=4, linewidths=2
-    )
+        part = (df["tier"] == tier).to_numpy()
+        ax.scatter(x[part], level[part], s=60, color=TIER_COLORS[tier], zorder=3, label=tier)
+    for position in x[df["switched"].to_numpy()]:
+        ax.axvline(position - 0.5, color="0.5", linestyle=":", linewidth=1, zorder=0)
+    _mark_sessions(ax, sessions)
+    fell_back = df["fell_back"].to_numpy()
+    ax.scatter(x[fell_back], level[fell_back], s=140, marker="x", color=FALLBACK_COLOR, zorder=4, linewidths=2)
     handles, labels = ax.get_legend_handles_labels()
     handles += [
         Line2D([], [], color="0.5", linestyle=":"),
         Line2D([], [], color=FALLBACK_COLOR, marker="x", linestyle="", markersize=9, markeredgewidth=2),
     ]
     labels += [f"tier switch ({int(df['switched'].sum())})", f"fell back ({int(fell_back.sum())})"]
-    ax.legend(handles, labels, loc="upper center", ncols=4, fontsize="small")
+    if sessions:
+        handles.append(Line2D([], [], color="0.5", linewidth=1.5, alpha=0.5))
+        labels.append("new session")
+    ax.legend(handles, labels, loc="upper center", ncols=len(labels), fontsize="small")
     ax.set_yticks([0, 1], ["local", "cloud"])
     ax.set_ylim(-0.5, 1.9)  # the top band holds the legend
-    ax.set_xlim(df["turn"].min() - 0.8, df["turn"].max() + 0.8)
+    ax.set_xlim(x.min() - 0.8, x.max() + 0.8)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("turn")
-    ax.set_title("Conversation flow: the tier that answered each turn")
+    ax.set_xlabel(xlabel)
+    ax.set_title("Conversation flow: the tier that answered each exchange")
     ax.grid(axis="x", alpha=0.2)
     return ax.figure
 
@@ -148,6 +168,7 @@ def cumulative_cost_chart(data: Any, *, ax: Axes | None = None) -> Figure:
     df = _exchanges(data)
     ax = _axes(ax)
     costs = cost_baselines(df)
+    x, xlabel, sessions = _timeline(df)
     styles = {
         "all cloud": (TIER_COLORS["cloud"], "--"),
         "as routed": ("#59A14F", "-"),
@@ -155,10 +176,11 @@ def cumulative_cost_chart(data: Any, *, ax: Axes | None = None) -> Figure:
     }
     for name, (color, style) in styles.items():
         final = costs[name].iloc[-1]
-        ax.plot(costs["turn"], costs[name], style, color=color, linewidth=2, label=f"{name}: {_usd(final)}")
+        ax.plot(x, costs[name], style, color=color, linewidth=2, label=f"{name}: {_usd(final)}")
+    _mark_sessions(ax, sessions)
     ax.yaxis.set_major_formatter(FuncFormatter(_usd))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("turn")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("cumulative estimated cost (USD)")
     ax.set_title("Cumulative cost vs all-cloud and all-local")
     ax.legend(loc="upper left", title="total after the last turn", fontsize="small")

@@ -96,18 +96,45 @@ def _check(entry: Any, position: int) -> None:
         )
 
 
-def exchanges_frame(source: Any, *, pricing: Mapping[str, TierPrice] | None = None) -> pd.DataFrame:
-    """One row per exchange, in turn order, with the columns of `COLUMNS`.
+def _holds_exchanges(value: Any) -> bool:
+    return any(getattr(h, "routing_metadata", None) is not None for h in (value, getattr(value, "context", None)))
 
+
+def _conversation_id(source: Any, position: int) -> str:
+    for holder in (source, getattr(source, "context", None)):
+        for name in ("conversation_id", "session_id"):
+            value = getattr(holder, name, None)
+            if isinstance(value, str):
+                return value
+    return str(position)
+
+
+def exchanges_frame(source: Any, *, pricing: Mapping[str, TierPrice] | None = None) -> pd.DataFrame:
+    """One row per exchange, in turn order, with a `conversation` column and the columns of `COLUMNS`.
+
+    `source` is one conversation (a manager, its context, a ConversationRecord, or its list of exchange dicts)
+    or a list of conversations (managers or records), whose rows follow each other in the order given.
     `time` is a UTC timestamp; `reasons` is one string ("; "-joined). A missing `cost_usd` is estimated
     from the tokens with `modules.pricing`; a missing `switched` is derived from the previous tier.
     """
-    entries = routing_metadata_of(source)
+    many = isinstance(source, (list, tuple)) and bool(source) and all(_holds_exchanges(s) for s in source)
+    conversations = list(source) if many else [source]
+    parts = [
+        _one_conversation(_conversation_id(c, i), routing_metadata_of(c), pricing)
+        for i, c in enumerate(conversations, start=1)
+    ]
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _one_conversation(
+    conversation: str, entries: list[Mapping[str, Any]], pricing: Mapping[str, TierPrice] | None
+) -> pd.DataFrame:
     for position, entry in enumerate(entries, start=1):
         _check(entry, position)
     rows = [{column: _value(entry, key) for column, key in COLUMNS.items()} for entry in entries]
     df = pd.DataFrame(rows, columns=list(COLUMNS))
     df = df.sort_values("turn", kind="stable").reset_index(drop=True)
+    df.insert(0, "conversation", conversation)
     df["time"] = pd.to_datetime(df["time"].astype(float), unit="s", utc=True)
     df["turn"] = df["turn"].astype(int)
     for column in ("p_cloud", "confidence", "threshold", "latency_s", "ttft_s"):
@@ -169,7 +196,7 @@ def summary_by_tier(data: Any) -> pd.DataFrame:
 
 
 def cost_baselines(data: Any, *, pricing: Mapping[str, TierPrice] | None = None) -> pd.DataFrame:
-    """Cumulative estimated cost per turn: as routed, and had every exchange gone to the cloud or stayed local.
+    """Cumulative estimated cost, exchange by exchange: as routed, all to the cloud, all kept local.
 
     The baselines price each exchange's own token counts at the other tier's rate: an estimate, since
     another model's tokenizer and answer length would differ.
@@ -184,6 +211,7 @@ def cost_baselines(data: Any, *, pricing: Mapping[str, TierPrice] | None = None)
 
     return pd.DataFrame(
         {
+            "exchange": np.arange(1, len(df) + 1),
             "turn": df["turn"],
             "as routed": df["cost_usd"].cumsum(),
             "all cloud": np.cumsum(priced("cloud")),
