@@ -14,6 +14,7 @@ random and perfect-router lines), `waterfall_chart` (the spans of one traced tur
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -36,11 +37,22 @@ SPAN_COLORS = {"turn": "#9C9C9C", "router": "#B07AA1", "tier": "#4E8FD8", "stora
 FIGSIZE = (7.0, 4.2)
 
 
+class ChartFigure(Figure):
+    """A Figure that a notebook shows as a PNG when a cell returns it.
+
+    Made without pyplot, it is not also auto-shown at the end of the cell (no duplicate), and it needs no
+    plt.close() in loops."""
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
+
+
 def _axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
-    # A Figure made without pyplot is not auto-shown by the notebook, so returning it shows it exactly once.
     if ax is not None:
         return ax
-    return Figure(figsize=figsize, layout="constrained").add_subplot()
+    return ChartFigure(figsize=figsize, layout="constrained").add_subplot()
 
 
 def _exchanges(data: Any) -> pd.DataFrame:
@@ -121,6 +133,8 @@ def latency_by_tier_chart(data: Any, *, ax: Axes | None = None, log: bool | None
     every = np.concatenate(values)
     if log if log is not None else (every.min() > 0 and every.max() / every.min() > 20):
         ax.set_yscale("log")
+    else:
+        ax.set_ylim(0, every.max() * 1.25)  # headroom for the legend
     ax.set_ylabel("response time (s)" + (", log scale" if ax.get_yscale() == "log" else ""))
     ax.set_title("Latency by tier")
     ax.legend(loc="upper left", fontsize="small")
@@ -287,7 +301,7 @@ CONVERSATION_CHARTS: dict[str, Callable[..., Figure]] = {
 def dashboard(data: Any, *, title: str | None = None) -> Figure:
     """All six conversation charts in one figure (3 rows x 2 columns)."""
     df = _exchanges(data)
-    fig = Figure(figsize=(14, 13), layout="constrained")
+    fig = ChartFigure(figsize=(14, 13), layout="constrained")
     for ax, chart in zip(fig.subplots(3, 2).flat, CONVERSATION_CHARTS.values(), strict=True):
         chart(df, ax=ax)
     fig.suptitle(title or f"Routing dashboard: {len(df)} exchanges", fontsize="x-large")
@@ -424,10 +438,8 @@ def waterfall_chart(spans: pd.DataFrame, *, title: str = "Trace of one hybrid tu
     ax.set_xlabel("time since the turn started (ms)")
     ax.set_title(title)
     present = list(dict.fromkeys(spans["category"]))
-    ax.legend(
-        handles=[Patch(color=SPAN_COLORS.get(c, SPAN_COLORS["framework"]), label=c) for c in present],
-        loc="lower right",
-        fontsize="small",
-    )
+    handles = [Patch(color=SPAN_COLORS.get(c, SPAN_COLORS["framework"]), label=c) for c in present]
+    # Outside the plot on the right: inside, it would hide the end of the longest bars and their labels.
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", title="part")
     ax.grid(axis="x", alpha=0.3)
     return ax.figure
