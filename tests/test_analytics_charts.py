@@ -130,6 +130,11 @@ def test_charts_follow_a_dark_style(df):
     assert matplotlib.colors.to_rgb(ax.title.get_color()) == (1, 1, 1)  # readable: light text on black
 
 
+def test_a_returned_chart_shows_itself_as_png_in_a_notebook(df):
+    fig = charts.tokens_by_tier_chart(df)
+    assert isinstance(fig, charts.ChartFigure) and fig._repr_png_().startswith(b"\x89PNG")
+
+
 def test_charts_refuse_an_empty_conversation():
     for chart in charts.CONVERSATION_CHARTS.values():
         with pytest.raises(ValueError, match="No exchanges to chart"):
@@ -148,6 +153,7 @@ def test_grouped_bar_chart_skips_missing_cells_and_draws_the_band():
     assert sorted(p.get_width() for p in bars) == [26, 30, 104, 110, 120]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["FileStore", "SqliteStore", "RedisStore"]
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {"plain JSON", "compressed", "estimate"}
+    assert ax.get_xlim()[1] >= 180  # the whole reference band is visible
 
 
 def test_cost_chart_labels_the_saving():

@@ -15,6 +15,7 @@ random and perfect-router lines), `waterfall_chart` (the spans of one traced tur
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -327,24 +328,29 @@ def grouped_bar_chart(
     """
     if table.empty:
         raise ValueError("The table is empty: nothing to chart.")
-    groups, series = list(table.index), list(table.columns)
-    ax = _axes(ax, (8.0, 0.5 + 0.32 * len(groups) * len(series) + 0.3 * len(groups)))
-    height = 0.8 / len(series)
-    for i, (column, color) in enumerate(zip(series, SERIES_COLORS * 4, strict=False)):
-        values = pd.to_numeric(table[column], errors="coerce")
-        shown = values.notna().to_numpy()
-        y = np.arange(len(groups))[shown] + (i - (len(series) - 1) / 2) * height
-        bars = ax.barh(y, values[shown], height, color=color, label=str(column))
-        ax.bar_label(bars, [value_format.format(v) for v in values[shown]], padding=3, fontsize="small")
+    values = table.apply(pd.to_numeric, errors="coerce")
+    groups, series = list(values.index), list(values.columns)
+    colors = dict(zip(series, SERIES_COLORS * (len(series) // len(SERIES_COLORS) + 1), strict=False))
+    present = [[c for c in series if pd.notna(values.loc[g, c])] for g in groups]
+    ax = _axes(ax, (8.0, 0.9 + 0.3 * sum(len(p) for p in present) + 0.25 * len(groups)))
+    height = 0.8 / max(len(p) for p in present)
+    for position, (group, columns) in enumerate(zip(groups, present, strict=True)):
+        for i, column in enumerate(columns):  # only this group's bars share its slot: no gaps for missing cells
+            y = position + (i - (len(columns) - 1) / 2) * height
+            value = values.loc[group, column]
+            bars = ax.barh(y, value, height, color=colors[column], label=str(column))
+            ax.bar_label(bars, [value_format.format(value)], padding=3, fontsize="small")
     if band is not None:
         low, high, label = band
-        ax.axvspan(low, high, color="0.5", alpha=0.2, label=label, zorder=0)
-    ax.set_yticks(np.arange(len(groups)), [str(g) for g in groups])
+        ax.axvspan(low, high, color="#EDC948", alpha=0.2, label=label, zorder=0)  # visible on white and black
+    ax.set_yticks(np.arange(len(groups)), [textwrap.fill(str(g), 30) for g in groups])
     ax.invert_yaxis()
-    ax.set_xlim(0, np.nanmax(table.apply(pd.to_numeric, errors="coerce").to_numpy()) * 1.2)
+    ax.set_xlim(0, max(np.nanmax(values.to_numpy()) * 1.2, band[1] * 1.05 if band else 0))  # show the whole band
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))  # one legend entry per series
+    ax.legend(unique.values(), unique.keys(), loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     ax.set_xlabel(xlabel)
     ax.set_title(title)
-    ax.legend(loc="lower right", fontsize="small")
     ax.grid(axis="x", alpha=0.3)
     return ax.figure
 
