@@ -171,7 +171,7 @@ def test_exports_write_csv_and_json_and_refuse_paths_as_names(tmp_path):
     rows = [{"turn": 1, "source": "local", "response_time_s": 0.25, "reasons": ["short query"]}]
     paths = export_exchanges(rows, tmp_path)
     assert json.loads(paths["json"].read_text())[0]["tier"] == "local"
-    assert paths["csv"].read_text().splitlines()[0].startswith("time,turn,tier,")
+    assert paths["csv"].read_text().splitlines()[0].startswith("conversation,time,turn,tier,")
     with pytest.raises(ValueError, match="plain file stem"):
         export_table(exchanges_frame(rows), "../outside", tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exchanges.csv", "exchanges.json"]  # nothing partial
