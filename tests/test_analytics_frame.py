@@ -134,3 +134,4 @@ def test_several_conversations_follow_each_other_with_their_ids(tmp_path):
     assert df["turn"].tolist() == [1, 2, 3, 4, 5, 6, 1, 2]
     assert conversation_totals(df, pricing=PRICES)["cost_usd"] == pytest.approx(0.9 + 0.2)
     assert cost_baselines(df, pricing=PRICES)["exchange"].tolist() == list(range(1, 9))
+    assert findings(df)[2].startswith("The 2 sessions changed tier 3 times in 8 exchanges")

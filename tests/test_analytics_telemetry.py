@@ -179,3 +179,11 @@ def test_exports_write_csv_and_json_and_refuse_paths_as_names(tmp_path):
 
 def test_start_telemetry_is_one_collector_per_process(telemetry):
     assert start_telemetry() is telemetry
+
+
+async def test_the_workload_needs_one_manager_per_session():
+    from modules.analytics.workload import SESSIONS, run_workload
+
+    assert len(SESSIONS) == 4 and sum(len(steps) for steps in SESSIONS) == 40
+    with pytest.raises(ValueError, match="one manager per session: 4 sessions, 1 managers"):
+        await run_workload([object()], progress=False)

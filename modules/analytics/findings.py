@@ -48,7 +48,9 @@ def switching_finding(df: pd.DataFrame) -> str:
     n, switches = totals["exchanges"], totals["switches"]
     routed = df.loc[df["p_cloud"].notna() & ~df["forced"], "confidence"]  # the router's own decisions
     close = int((routed < CLOSE_CALL_CONFIDENCE).sum())
-    text = f"The conversation changed tier {switches} time{'s' * (switches != 1)} in {n} exchanges"
+    sessions = df["conversation"].nunique()
+    who = "The conversation" if sessions <= 1 else f"The {sessions} sessions"
+    text = f"{who} changed tier {switches} time{'s' * (switches != 1)} in {n} exchanges"
     if switches:
         text += f" (once every {n / switches:.1f} exchanges)"
     text += f", with {totals['fallbacks']} fallback{'s' * (totals['fallbacks'] != 1)}"
