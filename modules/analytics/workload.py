@@ -1,0 +1,120 @@
+"""Lab 07's scripted workload: 40 short, mixed turns in four sessions through HybridConversationManagers, traced.
+
+    managers = [HybridConversationManager(router, tiers, store) for _ in SESSIONS]
+    results = await run_workload(managers)         # a progress bar; returns [(HybridTurn, trace_id), ...]
+
+The mix: small talk, facts and conversions (local-leaning), analysis, planning, code and security questions
+(cloud-leaning), follow-ups ("Why?", "Go on."), two turns the user forces onto a tier, and a short cloud outage
+during which the cloud tier's endpoint refuses connections, so the router's choice fails and the local tier
+answers (a real failed HTTP call to a closed port on this machine, not a simulated flag).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from agent_framework.openai import OpenAIChatClient
+from openai import AsyncOpenAI
+from tqdm.auto import tqdm
+
+from modules.analytics.telemetry import traced_turn
+from modules.labkit.ports import free_port
+
+
+@dataclass(frozen=True)
+class Step:
+    text: str
+    force_tier: str | None = None
+    cloud_down: bool = False
+
+
+# Four attendees' sessions of ten turns: 40 exchanges in all. Separate sessions keep each prompt short (every
+# turn sends the whole conversation so far), so the run stays well under a minute on a laptop.
+SESSIONS: tuple[tuple[Step, ...], ...] = (
+    (
+        Step("Hi! I'm Sam."),
+        Step("What is the capital of Portugal?"),
+        Step("Compare PostgreSQL and MongoDB for an online shop."),
+        Step("Why?"),
+        Step("Thanks!"),
+        Step("Write a Python function that checks if a number is prime, with tests."),
+        Step("And the second one?"),
+        Step("What's 15% of 80?"),
+        Step("What is 12 times 7?", force_tier="cloud"),
+        Step("Bye!"),
+    ),
+    (
+        Step("Hello!"),
+        Step("Plan a three-day trip to Lisbon on a 600 euro budget."),
+        Step("What about food?"),
+        Step("Translate 'good night' into Portuguese."),
+        Step("How many days are in a leap year?"),
+        Step("Threat model a login page for a small web app."),
+        Step("Define latency in one sentence."),
+        Step("Summarise the pros and cons of remote work."),
+        Step("Who wrote Hamlet?"),
+        Step("Thanks, that helps."),
+    ),
+    (
+        Step("Good morning!"),
+        Step("Explain how HTTPS keeps data private."),
+        Step("Convert 30 degrees Celsius to Fahrenheit."),
+        Step("Compare Kafka and RabbitMQ for order events.", cloud_down=True),
+        Step("Review this plan for risks: move all our servers to one region.", cloud_down=True),
+        Step("What is the square root of 144?"),
+        Step("Design a backup strategy for a 50-person company."),
+        Step("Go on."),
+        Step("Explain the CAP theorem briefly.", force_tier="local"),
+        Step("See you!"),
+    ),
+    (
+        Step("Hey there."),
+        Step("What does API stand for?"),
+        Step("Write a SQL query that finds the top 5 customers by revenue."),
+        Step("Write a haiku about routers."),
+        Step("What is the boiling point of water in Fahrenheit?"),
+        Step("Which is better for a beginner, Python or JavaScript?"),
+        Step("Draft a short email asking for a deadline extension."),
+        Step("What time zone is Lisbon in?"),
+        Step("How do you say thank you in Spanish?"),
+        Step("Bye!"),
+    ),
+)
+
+
+def unreachable_cloud_agent(model: str, instructions: str | None = None) -> Any:
+    """A cloud-tier agent whose endpoint is a closed port on this machine: every call fails at once."""
+    http = AsyncOpenAI(base_url=f"http://127.0.0.1:{free_port()}/v1", api_key="unused", timeout=5.0, max_retries=0)
+    client = OpenAIChatClient(model=model, async_client=http)
+    return client.as_agent(name="cloud", instructions=instructions, default_options={"store": False})
+
+
+async def run_workload(
+    managers: Sequence[Any], sessions: Sequence[Sequence[Step]] = SESSIONS, *, progress: bool = True
+) -> list[tuple[Any, str]]:
+    """Run session i on managers[i], every step a traced turn (see `telemetry.traced_turn`), with one progress
+    bar for all turns; returns [(HybridTurn, trace_id), ...] in the order they ran.
+
+    During `cloud_down` steps the manager's cloud agent is swapped for an unreachable one, then restored."""
+    if len(managers) != len(sessions):
+        raise ValueError(
+            f"run_workload needs one manager per session: {len(sessions)} sessions, {len(managers)} managers."
+        )
+    results = []
+    with tqdm(total=sum(len(steps) for steps in sessions), desc="workload", unit="turn", disable=not progress) as bar:
+        for manager, steps in zip(managers, sessions, strict=True):
+            working_cloud = manager.agents["cloud"]
+            outage = unreachable_cloud_agent(manager.models["cloud"])
+            try:
+                for step in steps:
+                    cloud = outage if step.cloud_down else working_cloud
+                    if manager.agents["cloud"] is not cloud:
+                        await manager.initialize_agent_thread(cloud, tier="cloud")
+                    results.append(await traced_turn(manager, step.text, force_tier=step.force_tier))
+                    bar.update()
+            finally:
+                if manager.agents["cloud"] is not working_cloud:
+                    await manager.initialize_agent_thread(working_cloud, tier="cloud")
+    return results
