@@ -85,7 +85,7 @@ function drawDecision(node, decision) {
   badge.append(el("span", "tier " + decision.target, decision.target.toUpperCase()));
   badge.append(el("span", "confidence", "confidence " + decision.confidence.toFixed(2)));
   if (decision.forced) badge.append(el("span", "mark forced", "forced"));
-  badge.append(el("span", "muted", "answering…"));
+  badge.append(el("span", "muted progress", "answering…"));
   node.querySelector(".badge")?.remove();
   node.querySelector(".reasons")?.remove();
   node.prepend(badge, reasonsList(decision.reasons, decision.target));
@@ -198,6 +198,8 @@ async function send(text, forceTier) {
   let finished = false;
   const fail = (message) => {
     answer.className = "msg assistant failed";
+    const progress = answer.querySelector(".progress");
+    if (progress) progress.textContent = "not answered";
     content.textContent = message;
     userNode.dataset.unanswered = "true";
     $("message").value = $("message").value || text; // the question is not lost: it is back in the box
