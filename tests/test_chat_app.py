@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -84,7 +85,12 @@ class ScriptedManager:
 
     async def chat_stream(self, text: str, force_tier: str | None = None):
         target = force_tier or ("cloud" if text.startswith("cloud") else "local")
-        yield RoutingDecision(target, 0.9, [f"scripted: {target}"], "rules", 0.8, 0.5, 0.0)
+        decision = RoutingDecision(target, 0.9, [f"scripted: {target}"], "rules", 0.8, 0.5, 0.0)
+        yield decision
+        if text == "cloud flaky":  # the cloud tier breaks mid-answer; the local tier answers instead
+            yield "partial "
+            yield replace(decision, fell_back=True, failed_target="cloud", error="ConnectError")
+            target = "local"
         if text == "fail":
             raise RuntimeError(f"both tiers failed (cloud said: invalid api key {SECRET})")
         if text == "slow":
@@ -94,6 +100,8 @@ class ScriptedManager:
             yield word + " "
         previous = self.context.routing_metadata[-1]["source"] if self.context.routing_metadata else None
         entry = exchange(len(self.context.routing_metadata) + 1, target, previous, forced=force_tier is not None)
+        if decision.fell_back is False and target != decision.target:
+            entry.update(fell_back=True, failed_tier=decision.target, error="ConnectError")
         self.context.messages += [{"role": "user", "content": text}, {"role": "assistant", "content": answer}]
         self.context.routing_metadata.append(entry)
         yield ScriptedTurn(answer, entry)
@@ -103,7 +111,7 @@ class ScriptedManager:
         session.state["scripted"] = {"messages": self.context.messages}
         store.save(ConversationRecord.from_session(session, routing_metadata=self.context.routing_metadata))
 
-    async def resume_thread(self, store: FileStore, conversation_id: str) -> None:
+    async def resume_thread(self, store: FileStore, *, conversation_id: str) -> None:
         record = store.load(conversation_id)
         self.conversation_id = conversation_id
         self.context.messages = record.to_session().state["scripted"]["messages"]
@@ -200,6 +208,18 @@ def test_a_turn_streams_the_decision_then_text_then_the_badge_and_panel(client):
         "local",
     ]
     assert state["panel"]["model_switches"] == 2
+
+
+def test_a_fallback_is_announced_by_a_second_decision_before_the_other_tiers_text(client):
+    conversation_id = client.post("/api/conversations").json()["conversation_id"]
+    streamed = events(send(client, conversation_id, "cloud flaky"))
+    assert [e["event"] for e in streamed[:3]] == ["decision", "delta", "decision"]
+    first, fallback = streamed[0], streamed[2]
+    assert (first["answering_tier"], first["fell_back"]) == ("cloud", False)
+    assert (fallback["answering_tier"], fallback["fell_back"], fallback["failed_tier"]) == ("local", True, "cloud")
+    done = streamed[-1]
+    assert done["exchange"]["source"] == "local" and done["exchange"]["fell_back"] is True
+    assert done["panel"]["fallbacks"] == 1
 
 
 # ---- bad input: a clear message, nothing lost ---------------------------------------------------

@@ -138,7 +138,7 @@ class ChatDesk:
                 "drop them. Press Save first, then Resume."
             )
         manager = self.new_manager()
-        await manager.resume_thread(self.store, conversation_id)
+        await manager.resume_thread(self.store, conversation_id=conversation_id)
         resumed = _Live(manager)
         resumed.saved_exchanges = len(resumed.exchanges)
         self._live[conversation_id] = resumed
@@ -170,7 +170,10 @@ class ChatDesk:
     async def stream_turn(
         self, conversation_id: str, text: str, force_tier: str | None = None
     ) -> AsyncIterator[dict[str, Any]]:
-        """Events: one "decision", "delta" text chunks, then "done" (badge and panel) or "error"."""
+        """Events: "decision", "delta" text chunks, then "done" (badge and panel) or "error".
+
+        When the routed tier fails, a second "decision" (fell_back true) comes before the other tier's text.
+        """
         live = self._get(conversation_id)
         async with live.lock:
             before = len(live.exchanges)
@@ -216,15 +219,22 @@ class ChatDesk:
 
 
 def _decision_event(decision: RoutingDecision, force_tier: str | None) -> dict[str, Any]:
+    answering = decision.target
+    if decision.fell_back:
+        answering = next(tier for tier in TIERS if tier != decision.failed_target)
     return {
         "event": "decision",
         "target": decision.target,
+        "answering_tier": answering,
         "confidence": decision.confidence,
         "reasons": list(decision.reasons),
         "strategy": decision.strategy,
         "p_cloud": decision.cloud_probability,
         "threshold": decision.threshold,
         "forced": force_tier is not None,
+        # A second decision with fell_back=True means the routed tier failed: the other tier's answer follows.
+        "fell_back": decision.fell_back,
+        "failed_tier": decision.failed_target,
     }
 
 

@@ -69,7 +69,8 @@ def build(
     options = {} if max_tokens is None else {"max_tokens": max_tokens}
 
     def new_manager() -> Any:
-        return HybridConversationManager(router, tiers=tiers, store=store, **options)
+        # No store here: the manager would save after every exchange; the page saves when Save is pressed.
+        return HybridConversationManager(router, tiers=tiers, **options)
 
     desk = ChatDesk(new_manager, store, max_message_chars=max_message_chars, turn_timeout_s=turn_timeout_s)
     app = create_app(desk, about=about(settings, store.location), secrets=secret_values(settings))

@@ -82,13 +82,15 @@ function reasonsList(reasons, tier) {
 // While streaming: what the router decided. Replaced by the final badge when the answer is in.
 function drawDecision(node, decision) {
   const badge = el("div", "badge");
-  badge.append(el("span", "tier " + decision.target, decision.target.toUpperCase()));
+  const tier = decision.answering_tier;
+  badge.append(el("span", "tier " + tier, tier.toUpperCase()));
   badge.append(el("span", "confidence", "confidence " + decision.confidence.toFixed(2)));
   if (decision.forced) badge.append(el("span", "mark forced", "forced"));
+  if (decision.fell_back) badge.append(el("span", "mark fallback", "↯ " + decision.failed_tier + " failed: falling back"));
   badge.append(el("span", "muted progress", "answering…"));
   node.querySelector(".badge")?.remove();
   node.querySelector(".reasons")?.remove();
-  node.prepend(badge, reasonsList(decision.reasons, decision.target));
+  node.prepend(badge, reasonsList(decision.reasons, tier));
 }
 
 // The per-answer badge, from the exchange's routing metadata (the same dict the notebooks analyse).
@@ -230,7 +232,10 @@ async function send(text, forceTier) {
       while ((newline = buffer.indexOf("\n")) >= 0) {
         const event = JSON.parse(buffer.slice(0, newline));
         buffer = buffer.slice(newline + 1);
-        if (event.event === "decision") drawDecision(answer, event);
+        if (event.event === "decision") {
+          if (event.fell_back) content.textContent = ""; // the failed tier's partial text is not the answer
+          drawDecision(answer, event);
+        }
         else if (event.event === "delta") content.textContent += event.text;
         else if (event.event === "done") {
           content.textContent = event.text;
