@@ -1,0 +1,5 @@
+"""The persistence guide's import path: `from modules.context_manager import ConversationContextManager`."""
+
+from modules.hybrid.context import ConversationContextManager
+
+__all__ = ["ConversationContextManager"]

@@ -1,0 +1,80 @@
+"""Routing analytics of one conversation, computed from its exchange metadata alone.
+
+routing_summary(manager.routing_metadata)   # switches, distribution, latency, tokens, cost per source
+conversation_flow(manager.routing_metadata, manager.messages)   # one row per exchange, in order
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from modules.hybrid.sources import SOURCES
+
+_PREVIEW_CHARS = 60
+
+
+def routing_summary(metadata: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Totals and per-source figures. Latency percentiles are over this conversation's exchanges."""
+    by_source: dict[str, dict[str, Any]] = {}
+    for source in SOURCES:
+        entries = [e for e in metadata if e.get("source") == source]
+        times = [float(e["response_time_s"]) for e in entries if e.get("response_time_s") is not None]
+        by_source[source] = {
+            "exchanges": len(entries),
+            "mean_response_time_s": _stat(times, np.mean),
+            "p50_response_time_s": _stat(times, lambda t: np.percentile(t, 50)),
+            "p95_response_time_s": _stat(times, lambda t: np.percentile(t, 95)),
+            "input_tokens": sum(e.get("input_tokens") or 0 for e in entries),
+            "output_tokens": sum(e.get("output_tokens") or 0 for e in entries),
+            "cost_usd": round(sum(e.get("cost_usd") or 0.0 for e in entries), 8),
+        }
+    total = len(metadata)
+    return {
+        "total_exchanges": total,
+        "model_switches": sum(bool(e.get("switched")) for e in metadata),
+        "routing_distribution": {s: by_source[s]["exchanges"] for s in SOURCES},
+        "routing_percentages": {
+            s: round(100 * by_source[s]["exchanges"] / total, 1) if total else 0.0 for s in SOURCES
+        },
+        "fallbacks": sum(bool(e.get("fell_back")) for e in metadata),
+        "forced": sum(bool(e.get("forced")) for e in metadata),
+        "total_cost_usd": round(sum(by_source[s]["cost_usd"] for s in SOURCES), 8),
+        "by_source": by_source,
+    }
+
+
+def conversation_flow(
+    metadata: Sequence[Mapping[str, Any]], messages: Sequence[Mapping[str, str]] = ()
+) -> list[dict[str, Any]]:
+    """One row per exchange: which tier answered, whether it switched, why, and the question's start.
+
+    Messages are paired with exchanges in order (user, assistant per exchange); a conversation imported
+    without its messages gets no previews.
+    """
+    questions = [m["content"] for m in messages if m.get("role") == "user"]
+    rows = []
+    for index, entry in enumerate(metadata):
+        question = questions[index] if index < len(questions) and len(questions) == len(metadata) else ""
+        rows.append(
+            {
+                "turn": entry.get("turn", index + 1),
+                "source": entry.get("source"),
+                "model": entry.get("model"),
+                "switched": bool(entry.get("switched")),
+                "fell_back": bool(entry.get("fell_back")),
+                "forced": bool(entry.get("forced")),
+                "strategy": entry.get("strategy"),
+                "p_cloud": entry.get("p_cloud"),
+                "response_time_s": entry.get("response_time_s"),
+                "messages_sent": entry.get("messages_sent"),
+                "question": question if len(question) <= _PREVIEW_CHARS else question[: _PREVIEW_CHARS - 1] + "…",
+            }
+        )
+    return rows
+
+
+def _stat(values: list[float], function: Any) -> float | None:
+    return round(float(function(values)), 4) if values else None
