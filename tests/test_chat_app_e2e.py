@@ -16,6 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from modules.chat_app import ChatPage
 from modules.config import PROJECT_ROOT
@@ -41,11 +46,6 @@ if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
         raise RuntimeError(f"The browser test {reason} (CI must install them).")
     pytest.skip(reason, allow_module_level=True)
 
-from selenium import webdriver  # noqa: E402 - only once the browser is known to be there
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
-
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
@@ -61,7 +61,7 @@ def browser() -> Iterator[webdriver.Chrome]:
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        "--window-size=1280,820",
+        "--window-size=1280,900",
         f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
@@ -93,14 +93,27 @@ def wait_ready(driver: webdriver.Chrome) -> None:
     WebDriverWait(driver, 60).until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready"))
 
 
-def ask(driver: webdriver.Chrome, text: str, force: str = "auto") -> None:
-    """Type, choose the tier, send, and wait until the page is idle again (answer or error drawn)."""
+def ask(driver: webdriver.Chrome, text: str, force: str = "auto") -> list[str]:
+    """Type, choose the tier, send, wait until the page is idle again (answer or error drawn).
+
+    Returns the texts the answer showed while it was arriving (polled), to see it stream."""
     Select(driver.find_element(By.ID, "force-tier")).select_by_value(force)
     box = driver.find_element(By.ID, "message")
     box.clear()
     box.send_keys(text)
     driver.find_element(By.ID, "send").click()
-    WebDriverWait(driver, TURN_WAIT_S).until(lambda d: d.find_element(By.ID, "send").is_enabled())
+    seen: list[str] = []
+
+    def idle(d: webdriver.Chrome) -> bool:
+        arriving = d.find_elements(By.CSS_SELECTOR, "#conversation .msg.assistant:last-child .content")
+        if arriving:
+            seen.append(arriving[0].text)
+        return d.find_element(By.ID, "send").is_enabled()
+
+    WebDriverWait(driver, TURN_WAIT_S, poll_frequency=0.05, ignored_exceptions=[StaleElementReferenceException]).until(
+        idle
+    )
+    return seen
 
 
 def click(driver: webdriver.Chrome, button_id: str) -> None:
@@ -131,10 +144,14 @@ def test_mixed_conversation_badges_switches_save_reload_resume(browser, chat_pag
     assert text_of(browser, "mode") == "offline"
     conversation_id = text_of(browser, "conversation-id")
 
+    shown_while_arriving = []
     for turn, (question, _) in enumerate(QUESTIONS, start=1):
-        ask(browser, question)
+        shown_while_arriving.append(ask(browser, question))
         assert notice(browser) == ""
         assert len(answers(browser)) == turn
+    # Streamed: while the cloud answer arrived, the page showed part of it.
+    final = answers(browser)[1].find_element(By.CSS_SELECTOR, ".content").text
+    assert any(0 < len(shown) < len(final) and final.startswith(shown) for shown in shown_while_arriving[1])
 
     # Badges: the tier that answered, its model, the router's confidence and reasons, latency, tokens.
     drawn = answers(browser)
@@ -160,11 +177,15 @@ def test_mixed_conversation_badges_switches_save_reload_resume(browser, chat_pag
     assert server_state(chat_page, conversation_id)["panel"]["model_switches"] == 2
     assert text_of(browser, "all-cloud-cost").startswith("$")
 
+    # README's screenshot: the three answers, the cloud answer's reasons opened.
+    drawn[1].find_element(By.CSS_SELECTOR, ".reasons summary").click()
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(SCREENSHOT))
+
+    assert text_of(browser, "save-state") == "3 unsaved"
     click(browser, "save-conversation")
     assert f"Saved 3 exchange(s) as {conversation_id}" in notice(browser)
     assert text_of(browser, "save-state") == "saved"
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    assert browser.save_screenshot(str(SCREENSHOT))
 
     # A fresh page (no id in the address) starts a new conversation; resume the saved one by its id.
     browser.get(chat_page.url)
@@ -235,3 +256,24 @@ def test_a_failing_cloud_tier_falls_back_visibly_and_its_key_never_reaches_the_p
         assert CLOUD_KEY not in source
         conversation_id = text_of(browser, "conversation-id")
         assert CLOUD_KEY not in httpx.get(f"{page.url}api/conversations/{conversation_id}", timeout=30).text
+
+
+def test_when_both_tiers_fail_the_page_says_so_and_keeps_the_question(browser, tmp_path):
+    env = page_env(
+        LOCAL_BACKEND="openai_compatible",
+        LOCAL_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",
+        LOCAL_MODEL="nothing-listens-here",
+        CLOUD_BACKEND="openai",
+        OPENAI_API_KEY=CLOUD_KEY,
+        OPENAI_BASE_URL=f"http://127.0.0.1:{free_port()}/v1",
+    )
+    with ChatPage(store_path=tmp_path / "c.sqlite3", env=env) as page:
+        browser.get(page.url)
+        wait_ready(browser)
+        ask(browser, QUESTIONS[0][0])
+        failed = answers(browser)[-1]
+        assert "failed" in failed.get_attribute("class")
+        assert "could not be answered" in notice(browser) and "local tier" in notice(browser)
+        assert "conversation so far is kept" in notice(browser)
+        assert browser.find_element(By.ID, "message").get_attribute("value") == QUESTIONS[0][0]
+        assert text_of(browser, "local-count") == "0" and CLOUD_KEY not in browser.page_source

@@ -136,8 +136,8 @@ function drawPanel(panel) {
   document.querySelector("#distribution-bar .cloud").style.width = total ? (100 * cloud) / total + "%" : "0";
   $("cost").textContent = money(panel.cost_usd);
   $("all-cloud-cost").textContent = money(panel.all_cloud_usd);
-  $("saved").textContent =
-    panel.saved_share === null ? "–" : money(panel.saved_usd) + " (" + Math.round(100 * panel.saved_share) + "%)";
+  $("saved").textContent = panel.saved_share === null ? "–" : money(panel.saved_usd);
+  $("saved-share").textContent = panel.saved_share === null ? "–" : Math.round(100 * panel.saved_share) + "%";
   $("local-latency").textContent = seconds(panel.mean_latency_s.local);
   $("cloud-latency").textContent = seconds(panel.mean_latency_s.cloud);
 }
