@@ -11,6 +11,7 @@ so it stays readable (encrypted when a cipher is given). Files written by the pe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -48,7 +49,8 @@ def save_record(record: ConversationRecord, target: Target, *, cipher: Cipher | 
             os.fsync(handle.fileno())
         os.replace(temp, path)
     except OSError as error:
-        temp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
         raise StorageUnavailableError(
             record.conversation_id,
             f"could not write {path}: {type(error).__name__}: {error.strerror or error}.",

@@ -1,0 +1,37 @@
+"""Routing analytics and telemetry (lab 07): exchanges as a DataFrame, summary tables, findings, charts,
+OpenTelemetry spans of a hybrid turn, and CSV/JSON exports.
+
+    from modules.analytics import exchanges_frame, summary_by_tier, findings, charts
+    df = exchanges_frame(manager)        # or a ConversationRecord loaded from any store, or the metadata list
+    charts.dashboard(df)
+
+Modules: `frame` (DataFrame and summary tables), `findings` (sentences written from the numbers),
+`charts` (matplotlib figures), `telemetry` (Agent Framework's OpenTelemetry spans, in memory),
+`export` (CSV/JSON files in a git-ignored folder, secrets redacted).
+"""
+
+from modules.analytics import charts
+from modules.analytics.findings import findings
+from modules.analytics.frame import (
+    COLUMNS,
+    ExchangeDataError,
+    conversation_totals,
+    cost_baselines,
+    exchanges_frame,
+    routing_distribution,
+    routing_metadata_of,
+    summary_by_tier,
+)
+
+__all__ = [
+    "COLUMNS",
+    "ExchangeDataError",
+    "charts",
+    "conversation_totals",
+    "cost_baselines",
+    "exchanges_frame",
+    "findings",
+    "routing_distribution",
+    "routing_metadata_of",
+    "summary_by_tier",
+]

@@ -1,0 +1,411 @@
+"""Charts of routing analytics. Every function returns a matplotlib `Figure` (shown once when a cell returns it).
+
+    from modules.analytics import charts
+    charts.dashboard(df)                              # all six conversation charts in one figure
+    charts.conversation_flow_chart(df)                # or one at a time; each accepts `ax=` to draw into a grid
+    with plt.style.context("dark_background"):        # every chart reads the active style
+        charts.latency_by_tier_chart(df)
+
+`data` may be the frame from `exchanges_frame` or anything it accepts (a manager, a ConversationRecord,
+the list of exchange dicts). Generic helpers for other labs: `grouped_bar_chart` (e.g. bytes per backend
+and format), `cost_chart` (USD per routing option), `quality_curve_chart` (RouteLLM curve with the
+random and perfect-router lines), `waterfall_chart` (the spans of one traced turn).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from modules.analytics.frame import _frame, cost_baselines
+from modules.pricing import TIERS
+
+# Readable on a white and on a black background, and apart for the common colour-vision deficiencies.
+TIER_COLORS = {"local": "#F28E2B", "cloud": "#4E8FD8"}
+FALLBACK_COLOR = "#E15759"
+SERIES_COLORS = ["#4E8FD8", "#F28E2B", "#59A14F", "#B07AA1", "#EDC948", "#76B7B2", "#FF9DA7", "#9C755F"]
+SPAN_COLORS = {"turn": "#9C9C9C", "router": "#B07AA1", "tier": "#4E8FD8", "storage": "#59A14F", "framework": "#76B7B2"}
+FIGSIZE = (7.0, 4.2)
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
+    # A Figure made without pyplot is not auto-shown by the notebook, so returning it shows it exactly once.
+    if ax is not None:
+        return ax
+    return Figure(figsize=figsize, layout="constrained").add_subplot()
+
+
+def _exchanges(data: Any) -> pd.DataFrame:
+    df = _frame(data)
+    if df.empty:
+        raise ValueError("No exchanges to chart yet: run at least one turn first.")
+    return df
+
+
+def _usd(value: float, _pos: Any = None) -> str:
+    # Conversation costs are fractions of a cent: keep three significant digits instead of fixed decimals.
+    return f"${value:,.3g}" if abs(value) < 1 else f"${value:,.2f}"
+
+
+def routing_distribution_chart(data: Any, *, ax: Axes | None = None) -> Figure:
+    """How many exchanges each tier answered (bars), with the share and fallback count on each bar."""
+    df = _exchanges(data)
+    ax = _axes(ax, (7.0, 2.8))
+    counts = [int((df["tier"] == t).sum()) for t in TIERS]
+    bars = ax.barh(list(TIERS), counts, color=[TIER_COLORS[t] for t in TIERS], height=0.6)
+    for tier, bar, count in zip(TIERS, bars, counts, strict=True):
+        fell_back = int(df.loc[df["tier"] == tier, "fell_back"].sum())
+        note = f"{count} ({count / len(df):.0%})" + (f", {fell_back} after a fallback" if fell_back else "")
+        ax.annotate(
+            note,
+            (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+        )
+    ax.set_xlim(0, max(counts) * 1.35 + 1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.invert_yaxis()
+    ax.set_xlabel("exchanges answered")
+    ax.set_title(f"Routing distribution ({len(df)} exchanges)")
+    ax.grid(axis="x", alpha=0.3)
+    return ax.figure
+
+
+def latency_by_tier_chart(data: Any, *, ax: Axes | None = None, log: bool | None = None) -> Figure:
+    """Response time per tier: a box (quartiles, median) with every exchange as a dot. Log scale when the
+    slowest exchange is more than 20x the fastest (`log=None`), or as forced by `log`."""
+    df = _exchanges(data)
+    ax = _axes(ax)
+    tiers = [t for t in TIERS if (df["tier"] == t).any()]
+    values = [df.loc[df["tier"] == t, "latency_s"].dropna().to_numpy() for t in tiers]
+    boxes = ax.boxplot(values, tick_labels=tiers, widths=0.5, showfliers=False, patch_artist=True)
+    rng = np.random.default_rng(0)  # fixed jitter: the same picture on every run
+    for position, (tier, points, box) in enumerate(zip(tiers, values, boxes["boxes"], strict=True), start=1):
+        box.set(facecolor=TIER_COLORS[tier], alpha=0.35, edgecolor=TIER_COLORS[tier])
+        ax.scatter(
+            position + rng.uniform(-0.15, 0.15, len(points)),
+            points,
+            s=14,
+            color=TIER_COLORS[tier],
+            zorder=3,
+            label=f"{tier}: median {np.median(points):.2f} s (n={len(points)})",
+        )
+    for median in boxes["medians"]:
+        median.set(color=FALLBACK_COLOR, linewidth=2)
+    every = np.concatenate(values)
+    if log if log is not None else (every.min() > 0 and every.max() / every.min() > 20):
+        ax.set_yscale("log")
+    ax.set_ylabel("response time (s)" + (", log scale" if ax.get_yscale() == "log" else ""))
+    ax.set_title("Latency by tier")
+    ax.legend(loc="upper left", fontsize="small")
+    ax.grid(axis="y", alpha=0.3)
+    return ax.figure
+
+
+def conversation_flow_chart(data: Any, *, ax: Axes | None = None) -> Figure:
+    """A timeline of turns: which tier answered each one, with tier switches and fallbacks marked."""
+    df = _exchanges(data)
+    ax = _axes(ax, (max(7.0, min(14.0, len(df) * 0.3)), 3.2))
+    level = df["tier"].map({"local": 0, "cloud": 1})
+    ax.step(df["turn"], level, where="mid", color="0.5", linewidth=0.8, alpha=0.6, zorder=1)
+    for tier in TIERS:
+        part = df["tier"] == tier
+        ax.scatter(df.loc[part, "turn"], level[part], s=60, color=TIER_COLORS[tier], zorder=3, label=tier)
+    for turn in df.loc[df["switched"], "turn"]:
+        ax.axvline(turn - 0.5, color="0.5", linestyle=":", linewidth=1, zorder=0)
+    fell_back = df["fell_back"]
+    ax.scatter(
+        df.loc[fell_back, "turn"], level[fell_back], s=140, marker="x", color=FALLBACK_COLOR, zorder=4, linewidths=2
+    )
+    handles, labels = ax.get_legend_handles_labels()
+    handles += [
+        Line2D([], [], color="0.5", linestyle=":"),
+        Line2D([], [], color=FALLBACK_COLOR, marker="x", linestyle="", markersize=9, markeredgewidth=2),
+    ]
+    labels += [f"tier switch ({int(df['switched'].sum())})", f"fell back ({int(fell_back.sum())})"]
+    ax.legend(handles, labels, loc="upper center", ncols=4, fontsize="small")
+    ax.set_yticks([0, 1], ["local", "cloud"])
+    ax.set_ylim(-0.5, 1.9)  # the top band holds the legend
+    ax.set_xlim(df["turn"].min() - 0.8, df["turn"].max() + 0.8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("turn")
+    ax.set_title("Conversation flow: the tier that answered each turn")
+    ax.grid(axis="x", alpha=0.2)
+    return ax.figure
+
+
+def cumulative_cost_chart(data: Any, *, ax: Axes | None = None) -> Figure:
+    """Estimated cost turn by turn as routed, against sending everything to the cloud or keeping it local."""
+    df = _exchanges(data)
+    ax = _axes(ax)
+    costs = cost_baselines(df)
+    styles = {
+        "all cloud": (TIER_COLORS["cloud"], "--"),
+        "as routed": ("#59A14F", "-"),
+        "all local": (TIER_COLORS["local"], ":"),
+    }
+    for name, (color, style) in styles.items():
+        final = costs[name].iloc[-1]
+        ax.plot(costs["turn"], costs[name], style, color=color, linewidth=2, label=f"{name}: {_usd(final)}")
+    ax.yaxis.set_major_formatter(FuncFormatter(_usd))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("turn")
+    ax.set_ylabel("cumulative estimated cost (USD)")
+    ax.set_title("Cumulative cost vs all-cloud and all-local")
+    ax.legend(loc="upper left", title="total after the last turn", fontsize="small")
+    ax.grid(alpha=0.3)
+    return ax.figure
+
+
+def tokens_by_tier_chart(data: Any, *, ax: Axes | None = None) -> Figure:
+    """Input and output tokens per tier (totals; the per-exchange mean is written on each bar)."""
+    df = _exchanges(data)
+    table = pd.DataFrame(
+        {
+            "input tokens": [df.loc[df["tier"] == t, "input_tokens"].sum() for t in TIERS],
+            "output tokens": [df.loc[df["tier"] == t, "output_tokens"].sum() for t in TIERS],
+        },
+        index=list(TIERS),
+    ).astype(float)
+    exchanges = df["tier"].value_counts()
+    ax = _axes(ax)
+    width = 0.38
+    x = np.arange(len(TIERS))
+    for offset, (column, hatch) in zip(
+        (-width / 2, width / 2), (("input tokens", ""), ("output tokens", "//")), strict=True
+    ):
+        bars = ax.bar(
+            x + offset,
+            table[column],
+            width,
+            color=[TIER_COLORS[t] for t in TIERS],
+            hatch=hatch,
+            edgecolor="0.5",
+            label=column,
+        )
+        for tier, bar in zip(TIERS, bars, strict=True):
+            n = int(exchanges.get(tier, 0))
+            mean = f"{bar.get_height() / n:,.0f}/exch." if n else ""
+            ax.annotate(
+                f"{bar.get_height():,.0f}\n{mean}",
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize="small",
+            )
+    ax.set_xticks(x, list(TIERS))
+    ax.set_ylim(0, max(table.to_numpy().max(), 1) * 1.45)  # headroom for the labels and the legend
+    ax.set_ylabel("tokens (total)")
+    ax.set_title("Tokens per tier")
+    ax.legend(
+        handles=[
+            Patch(facecolor="none", edgecolor="0.5", hatch=h, label=n)
+            for n, h in (("input tokens", ""), ("output tokens", "//"))
+        ],
+        loc="upper center",
+        ncols=2,
+    )
+    ax.grid(axis="y", alpha=0.3)
+    return ax.figure
+
+
+def confidence_histogram(data: Any, *, ax: Axes | None = None, bins: int = 20) -> Figure:
+    """The router's score P(cloud) for every routed exchange, coloured by the tier it chose, with the threshold
+    drawn: scores near the line are the close calls (confidence near 0.5)."""
+    df = _exchanges(data)
+    routed = df[df["p_cloud"].notna() & ~df["forced"]]  # a forced turn keeps a score, but the router did not decide
+    if routed.empty:
+        raise ValueError("No exchange carries a router score (p_cloud): every turn was forced or not routed.")
+    chosen = routed["failed_tier"].where(routed["fell_back"], routed["tier"])  # what the router chose
+    ax = _axes(ax)
+    edges = np.linspace(0, 1, bins + 1)
+    stacks = [routed.loc[chosen == t, "p_cloud"].to_numpy() for t in TIERS]
+    ax.hist(
+        stacks,
+        bins=edges,
+        stacked=True,
+        color=[TIER_COLORS[t] for t in TIERS],
+        edgecolor="0.5",
+        label=[f"routed {t} ({len(s)})" for t, s in zip(TIERS, stacks, strict=True)],
+    )
+    for threshold in routed["threshold"].dropna().unique():
+        ax.axvline(threshold, color=FALLBACK_COLOR, linestyle="--", linewidth=2, label=f"threshold {threshold:.2f}")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.3)  # headroom for the legend
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("router score P(cloud)   (confidence = distance from the threshold)")
+    ax.set_ylabel("exchanges")
+    ax.set_title(f"Router confidence: median {routed['confidence'].median():.2f}")
+    ax.legend(loc="upper center", ncols=3, fontsize="small")
+    ax.grid(axis="y", alpha=0.3)
+    return ax.figure
+
+
+CONVERSATION_CHARTS: dict[str, Callable[..., Figure]] = {
+    "routing distribution": routing_distribution_chart,
+    "conversation flow": conversation_flow_chart,
+    "latency by tier": latency_by_tier_chart,
+    "router confidence": confidence_histogram,
+    "cumulative cost": cumulative_cost_chart,
+    "tokens per tier": tokens_by_tier_chart,
+}
+
+
+def dashboard(data: Any, *, title: str | None = None) -> Figure:
+    """All six conversation charts in one figure (3 rows x 2 columns)."""
+    df = _exchanges(data)
+    fig = Figure(figsize=(14, 13), layout="constrained")
+    for ax, chart in zip(fig.subplots(3, 2).flat, CONVERSATION_CHARTS.values(), strict=True):
+        chart(df, ax=ax)
+    fig.suptitle(title or f"Routing dashboard: {len(df)} exchanges", fontsize="x-large")
+    return fig
+
+
+# --------------------------------------------------------------------------- generic charts for other labs
+
+
+def grouped_bar_chart(
+    table: pd.DataFrame,
+    *,
+    title: str,
+    xlabel: str,
+    band: tuple[float, float, str] | None = None,
+    value_format: str = "{:,.0f}",
+    ax: Axes | None = None,
+) -> Figure:
+    """Horizontal grouped bars: one group per row of `table`, one bar per column (missing cells are skipped).
+
+    E.g. lab 04's sizes: `grouped_bar_chart(footprints.pivot(index="backend", columns="format",
+    values="KB per conversation"), title=..., xlabel="KB per conversation", band=(100, 180, "guide's estimate"))`.
+    """
+    if table.empty:
+        raise ValueError("The table is empty: nothing to chart.")
+    groups, series = list(table.index), list(table.columns)
+    ax = _axes(ax, (8.0, 0.5 + 0.32 * len(groups) * len(series) + 0.3 * len(groups)))
+    height = 0.8 / len(series)
+    for i, (column, color) in enumerate(zip(series, SERIES_COLORS * 4, strict=False)):
+        values = pd.to_numeric(table[column], errors="coerce")
+        shown = values.notna().to_numpy()
+        y = np.arange(len(groups))[shown] + (i - (len(series) - 1) / 2) * height
+        bars = ax.barh(y, values[shown], height, color=color, label=str(column))
+        ax.bar_label(bars, [value_format.format(v) for v in values[shown]], padding=3, fontsize="small")
+    if band is not None:
+        low, high, label = band
+        ax.axvspan(low, high, color="0.5", alpha=0.2, label=label, zorder=0)
+    ax.set_yticks(np.arange(len(groups)), [str(g) for g in groups])
+    ax.invert_yaxis()
+    ax.set_xlim(0, np.nanmax(table.apply(pd.to_numeric, errors="coerce").to_numpy()) * 1.2)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize="small")
+    ax.grid(axis="x", alpha=0.3)
+    return ax.figure
+
+
+def cost_chart(
+    costs: Mapping[str, float] | pd.Series,
+    *,
+    title: str = "Estimated cost per routing option",
+    xlabel: str = "USD per 1,000 queries",
+    notes: Mapping[str, str] | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """One bar per option (e.g. all local, all cloud, a router), labelled with its cost and its saving against
+    the most expensive option; `notes` adds text per option (e.g. {"learned @ 0.50": "quality 0.95"})."""
+    costs = pd.Series(costs, dtype=float)
+    if costs.empty:
+        raise ValueError("No costs to chart.")
+    ax = _axes(ax, (7.0, 0.8 + 0.5 * len(costs)))
+    top = costs.max()
+    colors = [TIER_COLORS["cloud"] if v == top else "#59A14F" for v in costs]
+    bars = ax.barh([str(i) for i in costs.index], costs, color=colors, height=0.6)
+    labels = []
+    for name, value in costs.items():
+        saving = f", {1 - value / top:.0%} less" if top > 0 and value < top else ""
+        extra = f" | {notes[name]}" if notes and name in notes else ""
+        labels.append(f"{_usd(value)}{saving}{extra}")
+    ax.bar_label(bars, labels, padding=3, fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.7 if top > 0 else 1)
+    ax.xaxis.set_major_formatter(FuncFormatter(_usd))
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    return ax.figure
+
+
+def quality_curve_chart(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    *,
+    cloud_prevalence: float,
+    title: str = "Routing quality vs cloud calls",
+    ax: Axes | None = None,
+) -> Figure:
+    """RouteLLM-style curves (share of queries sent to the cloud -> share of cloud-needing queries that got there),
+    with random routing (the diagonal) and a perfect router (all cloud-needing queries first) drawn for reference."""
+    from modules.routing.evaluation import apgr
+
+    if not 0 < cloud_prevalence <= 1:
+        raise ValueError(f"cloud_prevalence is the share of cloud-labelled queries (0..1], got {cloud_prevalence!r}")
+    ax = _axes(ax, (6.5, 4.8))
+    for (name, (x, y)), color in zip(curves.items(), SERIES_COLORS, strict=False):
+        ax.plot(x, y, color=color, linewidth=2, label=f"{name} (APGR {apgr(x, y):.2f})")
+    ax.plot([0, 1], [0, 1], "--", color="0.5", label="random (APGR 0.50)")
+    ax.plot(
+        [0, cloud_prevalence, 1],
+        [0, 1, 1],
+        ":",
+        color="#59A14F",
+        linewidth=2,
+        label=f"perfect router (APGR {1 - cloud_prevalence / 2:.2f})",
+    )
+    ax.axhline(0.8, color="0.5", linewidth=0.6)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("share of queries sent to the cloud")
+    ax.set_ylabel("share of cloud-needing queries that got there (PGR)")
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize="small")
+    ax.grid(alpha=0.3)
+    return ax.figure
+
+
+def waterfall_chart(spans: pd.DataFrame, *, title: str = "Trace of one hybrid turn", ax: Axes | None = None) -> Figure:
+    """The spans of one trace as a waterfall: one bar per span from its start to its end, children indented.
+
+    `spans` is `Telemetry.spans_frame()` (columns name, category, depth, start_ms, duration_ms)."""
+    if spans.empty:
+        raise ValueError("No spans to draw: run a traced turn first (see modules.analytics.telemetry).")
+    spans = spans.sort_values(["start_ms", "depth"]).reset_index(drop=True)
+    ax = _axes(ax, (9.0, 0.9 + 0.42 * len(spans)))
+    colors = [SPAN_COLORS.get(c, SPAN_COLORS["framework"]) for c in spans["category"]]
+    bars = ax.barh(np.arange(len(spans)), spans["duration_ms"], left=spans["start_ms"], color=colors, height=0.6)
+    ax.bar_label(bars, [f"{d:,.1f} ms" for d in spans["duration_ms"]], padding=3, fontsize="small")
+    ax.set_yticks(np.arange(len(spans)), ["    " * d + n for d, n in zip(spans["depth"], spans["name"], strict=True)])
+    for label in ax.get_yticklabels():
+        label.set_horizontalalignment("left")
+    ax.tick_params(axis="y", pad=max(len(t.get_text()) for t in ax.get_yticklabels()) * 5.5)
+    ax.invert_yaxis()
+    end = float((spans["start_ms"] + spans["duration_ms"]).max())
+    ax.set_xlim(0, end * 1.18)
+    ax.set_xlabel("time since the turn started (ms)")
+    ax.set_title(title)
+    present = list(dict.fromkeys(spans["category"]))
+    ax.legend(
+        handles=[Patch(color=SPAN_COLORS.get(c, SPAN_COLORS["framework"]), label=c) for c in present],
+        loc="lower right",
+        fontsize="small",
+    )
+    ax.grid(axis="x", alpha=0.3)
+    return ax.figure

@@ -1,0 +1,220 @@
+"""A hybrid conversation's exchanges as a pandas DataFrame, one row per exchange, and its summary tables.
+
+    from modules.analytics import exchanges_frame, summary_by_tier, conversation_totals
+    df = exchanges_frame(manager)          # a HybridConversationManager, its .context, a ConversationRecord,
+                                           # or the list of exchange metadata dicts itself
+    summary_by_tier(df)                    # exchanges, latency p50/p95, tokens, cost per tier
+    conversation_totals(df)                # switches, fallbacks, cost vs the all-cloud / all-local baselines
+
+The input is the routing metadata every hybrid exchange records (one JSON-safe dict per exchange:
+`turn`, `at`, `source`, `model`, `strategy`, `p_cloud`, `confidence`, `threshold`, `reasons`,
+`response_time_s`, `ttft_s`, `input_tokens`, `output_tokens`, `cost_usd`, `switched`, `fell_back`, ...).
+Conversations stored by lab 04's sample writer use `tier` and `latency_s` for `source` and
+`response_time_s`; those are read too, so any saved conversation can be charted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from modules.pricing import TIERS, TierPrice, estimate_cost
+
+# DataFrame column <- exchange metadata key. Order = column order.
+COLUMNS: dict[str, str] = {
+    "time": "at",
+    "turn": "turn",
+    "tier": "source",
+    "model": "model",
+    "strategy": "strategy",
+    "p_cloud": "p_cloud",
+    "confidence": "confidence",
+    "threshold": "threshold",
+    "reasons": "reasons",
+    "latency_s": "response_time_s",
+    "ttft_s": "ttft_s",
+    "input_tokens": "input_tokens",
+    "output_tokens": "output_tokens",
+    "cost_usd": "cost_usd",
+    "switched": "switched",
+    "fell_back": "fell_back",
+    "failed_tier": "failed_tier",
+    "error": "error",
+    "forced": "forced",
+    "messages_sent": "messages_sent",
+}
+REQUIRED_KEYS = ("turn", "source", "response_time_s")
+# Older stored metadata (lab 04's samples) named two keys differently.
+_OLDER_NAMES = {"source": "tier", "response_time_s": "latency_s"}
+
+
+class ExchangeDataError(ValueError):
+    """Exchange metadata that cannot be charted; the message names the exchange, the problem and the fix."""
+
+
+def routing_metadata_of(source: Any) -> list[Mapping[str, Any]]:
+    """The list of exchange dicts held by a manager, its context, a stored record, or the list itself."""
+    if isinstance(source, Mapping):
+        raise TypeError("Pass a list of exchange metadata dicts (or a manager or ConversationRecord), not one dict.")
+    if isinstance(source, (list, tuple)):
+        return list(source)
+    for holder in (source, getattr(source, "context", None)):
+        metadata = getattr(holder, "routing_metadata", None)
+        if metadata is not None:
+            return list(metadata)
+    raise TypeError(
+        f"Cannot read exchanges from a {type(source).__name__}: pass a HybridConversationManager, its .context, "
+        "a ConversationRecord, or a list of exchange metadata dicts."
+    )
+
+
+def _value(entry: Mapping[str, Any], key: str) -> Any:
+    if key in entry:
+        return entry[key]
+    return entry.get(_OLDER_NAMES.get(key, key))
+
+
+def _check(entry: Any, position: int) -> None:
+    if not isinstance(entry, Mapping):
+        raise ExchangeDataError(
+            f"Exchange #{position} is a {type(entry).__name__}, not a dict of routing metadata. "
+            "Pass the manager's routing_metadata list unchanged."
+        )
+    missing = [key for key in REQUIRED_KEYS if _value(entry, key) is None]
+    if missing:
+        raise ExchangeDataError(
+            f"Exchange #{position} (turn {entry.get('turn', '?')}) has no {', '.join(missing)}. "
+            "Every exchange needs turn, source ('local' or 'cloud') and response_time_s."
+        )
+    tier = _value(entry, "source")
+    if tier not in TIERS:
+        raise ExchangeDataError(
+            f"Exchange #{position} (turn {entry['turn']}) names source {tier!r}; it must be 'local' or 'cloud'."
+        )
+
+
+def exchanges_frame(source: Any, *, pricing: Mapping[str, TierPrice] | None = None) -> pd.DataFrame:
+    """One row per exchange, in turn order, with the columns of `COLUMNS`.
+
+    `time` is a UTC timestamp; `reasons` is one string ("; "-joined). A missing `cost_usd` is estimated
+    from the tokens with `modules.pricing`; a missing `switched` is derived from the previous tier.
+    """
+    entries = routing_metadata_of(source)
+    for position, entry in enumerate(entries, start=1):
+        _check(entry, position)
+    rows = [{column: _value(entry, key) for column, key in COLUMNS.items()} for entry in entries]
+    df = pd.DataFrame(rows, columns=list(COLUMNS))
+    df = df.sort_values("turn", kind="stable").reset_index(drop=True)
+    df["time"] = pd.to_datetime(df["time"].astype(float), unit="s", utc=True)
+    df["turn"] = df["turn"].astype(int)
+    for column in ("p_cloud", "confidence", "threshold", "latency_s", "ttft_s"):
+        df[column] = pd.to_numeric(df[column]).astype(float)
+    for column in ("input_tokens", "output_tokens", "messages_sent"):
+        df[column] = pd.to_numeric(df[column]).astype("Int64")
+    df["reasons"] = [_joined(r) for r in df["reasons"]]
+    missing_cost = df["cost_usd"].isna()
+    if missing_cost.any():
+        df.loc[missing_cost, "cost_usd"] = [
+            estimate_cost(tier, _int(i), _int(o), pricing)
+            for tier, i, o in df.loc[missing_cost, ["tier", "input_tokens", "output_tokens"]].itertuples(index=False)
+        ]
+    df["cost_usd"] = df["cost_usd"].astype(float)
+    derived_switch = df["tier"].ne(df["tier"].shift()) & df.index.to_series().gt(0)
+    df["switched"] = df["switched"].where(df["switched"].notna(), derived_switch).astype(bool)
+    for column in ("fell_back", "forced"):
+        df[column] = df[column].fillna(False).astype(bool)
+    return df
+
+
+def _joined(reasons: Any) -> str:
+    if reasons is None or (isinstance(reasons, float) and np.isnan(reasons)):
+        return ""
+    return reasons if isinstance(reasons, str) else "; ".join(str(r) for r in reasons)
+
+
+def _int(value: Any) -> int | None:
+    return None if pd.isna(value) else int(value)
+
+
+def _frame(data: Any) -> pd.DataFrame:
+    return data if isinstance(data, pd.DataFrame) else exchanges_frame(data)
+
+
+def summary_by_tier(data: Any) -> pd.DataFrame:
+    """Per tier ('local', 'cloud'): exchanges, share, latency mean/p50/p95, time to first token, tokens, cost."""
+    df = _frame(data)
+    rows = []
+    for tier in TIERS:
+        part = df[df["tier"] == tier]
+        latency = part["latency_s"]
+        rows.append(
+            {
+                "tier": tier,
+                "exchanges": len(part),
+                "share": len(part) / len(df) if len(df) else np.nan,
+                "latency mean (s)": latency.mean(),
+                "latency p50 (s)": latency.median(),
+                "latency p95 (s)": latency.quantile(0.95) if len(part) else np.nan,
+                "ttft p50 (s)": part["ttft_s"].median(),
+                "input tokens": int(part["input_tokens"].sum()),
+                "output tokens": int(part["output_tokens"].sum()),
+                "cost (USD)": float(part["cost_usd"].sum()),
+                "fallbacks answered": int(part["fell_back"].sum()),
+            }
+        )
+    return pd.DataFrame(rows).set_index("tier")
+
+
+def cost_baselines(data: Any, *, pricing: Mapping[str, TierPrice] | None = None) -> pd.DataFrame:
+    """Cumulative estimated cost per turn: as routed, and had every exchange gone to the cloud or stayed local.
+
+    The baselines price each exchange's own token counts at the other tier's rate: an estimate, since
+    another model's tokenizer and answer length would differ.
+    """
+    df = _frame(data)
+
+    def priced(tier: str) -> list[float]:
+        return [
+            estimate_cost(tier, _int(i), _int(o), pricing)
+            for i, o in zip(df["input_tokens"], df["output_tokens"], strict=True)
+        ]
+
+    return pd.DataFrame(
+        {
+            "turn": df["turn"],
+            "as routed": df["cost_usd"].cumsum(),
+            "all cloud": np.cumsum(priced("cloud")),
+            "all local": np.cumsum(priced("local")),
+        }
+    ).reset_index(drop=True)
+
+
+def conversation_totals(data: Any, *, pricing: Mapping[str, TierPrice] | None = None) -> dict[str, Any]:
+    """The headline numbers of one conversation (plain Python values, safe to print or store as JSON)."""
+    df = _frame(data)
+    costs = cost_baselines(df, pricing=pricing)
+    all_cloud = float(costs["all cloud"].iloc[-1]) if len(costs) else 0.0
+    routed = float(df["cost_usd"].sum())
+    return {
+        "exchanges": len(df),
+        "local": int((df["tier"] == "local").sum()),
+        "cloud": int((df["tier"] == "cloud").sum()),
+        "switches": int(df["switched"].sum()),
+        "fallbacks": int(df["fell_back"].sum()),
+        "forced": int(df["forced"].sum()),
+        "cost_usd": routed,
+        "all_cloud_usd": all_cloud,
+        "all_local_usd": float(costs["all local"].iloc[-1]) if len(costs) else 0.0,
+        "saving_vs_all_cloud": 1 - routed / all_cloud if all_cloud > 0 else None,
+        "input_tokens": int(df["input_tokens"].sum()),
+        "output_tokens": int(df["output_tokens"].sum()),
+    }
+
+
+def routing_distribution(data: Any) -> dict[str, int]:
+    """{'local': n, 'cloud': n}: how many exchanges each tier answered."""
+    counts = _frame(data)["tier"].value_counts()
+    return {tier: int(counts.get(tier, 0)) for tier in TIERS}

@@ -1,0 +1,150 @@
+"""Continue a persisted hybrid conversation in a brand-new Python process, then persist it again.
+
+    result = continue_in_new_process("conv.json", "And the cheapest option?", service=tiers.service)
+    result.text, result.tier, result.sent, result.child_pid
+
+The parent passes the child only where the conversation is stored (a file, a FileStore directory
+or a SqliteStore file) and the next question. The child builds the tiers from the settings (in the
+offline default it reaches the parent's running local service), resumes the conversation, lets the
+router pick a tier, answers with the whole history, and persists the result where it found it.
+Keys reach the child through its environment (e.g. CONVERSATION_ENCRYPTION_KEY), never through
+the request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from modules.config import PROJECT_ROOT
+from modules.hybrid.errors import UnsupportedTargetError
+from modules.storage import FileStore, SqliteStore
+
+_SERVICE_URL_ENV = "COURSE_SERVICE_URL"
+HANDOFF_TIMEOUT_S = 300.0
+
+
+class HandoffError(RuntimeError):
+    """The child process could not continue the conversation; the message carries its error output."""
+
+
+@dataclass
+class HandoffResult:
+    text: str
+    tier: str
+    metadata: dict[str, Any]
+    sent: list[tuple[str, str]]  # what the answering tier was given in the child process
+    conversation_id: str
+    child_pid: int
+
+
+def continue_in_new_process(
+    target: str | os.PathLike | FileStore | SqliteStore,
+    question: str,
+    *,
+    conversation_id: str | None = None,
+    service: Any = None,
+    force_tier: str | None = None,
+    max_tokens: int = 32,
+    timeout_s: float = HANDOFF_TIMEOUT_S,
+) -> HandoffResult:
+    """Run one more routed turn of the stored conversation in a fresh interpreter; return what happened.
+
+    `service` is the running LocalService of the offline default (None for real endpoints).
+    For a store, `conversation_id` says which conversation.
+    """
+    request = {
+        "target": _describe(target),
+        "conversation_id": conversation_id,
+        "question": question,
+        "force_tier": force_tier,
+        "max_tokens": max_tokens,
+    }
+    env = dict(os.environ)
+    if service is not None:
+        env[_SERVICE_URL_ENV] = service.base_url
+        if service.token:
+            env["LOCAL_SERVICE_TOKEN"] = service.token
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-m", "modules.hybrid.handoff", "--child"],
+            input=json.dumps(request),
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
+    except subprocess.TimeoutExpired:
+        raise HandoffError(f"The child process did not finish within {timeout_s:.0f} s; nothing was saved.") from None
+    if finished.returncode != 0:
+        raise HandoffError(f"The child process failed (exit {finished.returncode}):\n{finished.stderr.strip()[-2000:]}")
+    reply = json.loads(finished.stdout.strip().splitlines()[-1])
+    reply["sent"] = [tuple(pair) for pair in reply["sent"]]
+    return HandoffResult(**reply)
+
+
+def _describe(target: Any) -> dict[str, str]:
+    if isinstance(target, SqliteStore):
+        return {"kind": "sqlite", "path": str(Path(target.path).resolve())}
+    if isinstance(target, FileStore):
+        return {"kind": "file_store", "path": str(Path(target.directory).resolve())}
+    if isinstance(target, (str, os.PathLike)):
+        return {"kind": "file", "path": str(Path(target).resolve())}
+    raise UnsupportedTargetError(
+        f"Cannot hand a {type(target).__name__} to another process: give a file path, a FileStore or a SqliteStore."
+    )
+
+
+async def _continue_here(request: dict[str, Any]) -> dict[str, Any]:
+    from modules.config import load_settings
+    from modules.hybrid.conversation import HybridConversationManager
+    from modules.routing import HybridRouter
+    from modules.storage import Cipher
+    from modules.tiers import Tiers, cloud_chat_client, local_chat_client
+
+    settings = load_settings()
+    service = None
+    if settings.cloud.backend == "local_service":
+        # The parent's running service: only its address and token are needed to build the client.
+        service = SimpleNamespace(
+            base_url=os.environ[_SERVICE_URL_ENV], api_key=os.environ.get("LOCAL_SERVICE_TOKEN") or "not-needed"
+        )
+    tiers = Tiers(settings, local_chat_client(settings), cloud_chat_client(settings, service))
+    cipher = Cipher.from_env()
+    kind, path = request["target"]["kind"], request["target"]["path"]
+    target = (
+        SqliteStore(path, cipher=cipher)
+        if kind == "sqlite"
+        else FileStore(path, cipher=cipher)
+        if kind == "file_store"
+        else path
+    )
+    conversation = HybridConversationManager(
+        HybridRouter(), tiers, max_tokens=request["max_tokens"], cipher=None if kind != "file" else cipher
+    )
+    await conversation.resume_thread(target, conversation_id=request["conversation_id"])
+    turn = await conversation.chat(request["question"], force_tier=request["force_tier"])
+    await conversation.persist_thread(target)
+    return {
+        "text": turn.text,
+        "tier": turn.tier,
+        "metadata": turn.metadata,
+        "sent": turn.sent,
+        "conversation_id": conversation.conversation_id,
+        "child_pid": os.getpid(),
+    }
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--child"]:  # run by hand: explain instead of waiting for a request on stdin
+        print(__doc__.strip() + "\n\nInternal entry point: continue_in_new_process() runs it with --child.")
+        sys.exit(0 if not sys.argv[1:] or sys.argv[1:] in (["-h"], ["--help"]) else 2)
+    print(json.dumps(asyncio.run(_continue_here(json.loads(sys.stdin.read())))))
