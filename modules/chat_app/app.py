@@ -13,8 +13,8 @@
     POST /api/resume                         {"conversation_id": ...}: load the saved copy
 
 Errors are JSON {"error": message} with a 4xx/5xx status; during a streamed answer they arrive as
-an "error" event. Every byte sent passes `Redactor`, so a key in an upstream error never reaches
-the browser.
+an "error" event. Every JSON text sent passes the analytics module's `redact`, so a key in an upstream
+error never reaches the browser.
 """
 
 from __future__ import annotations
@@ -28,32 +28,24 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
+from modules.analytics.redact import redact, secret_values
 from modules.chat_app.desk import ChatDesk, ChatPageError, UnknownConversationError
 from modules.storage import ConversationNotFoundError, InvalidConversationIdError, StorageError
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-class Redactor:
-    """Replaces each secret value with *** in text about to leave the server."""
-
-    def __init__(self, secrets: Iterable[str | None]) -> None:
-        # Longest first, so a secret containing another is removed whole; short values are not secrets.
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
-
-
 def create_app(desk: ChatDesk, *, about: Mapping[str, Any], secrets: Iterable[str | None] = ()) -> FastAPI:
-    redact = Redactor(secrets)
+    known = secret_values(secrets)  # these, every *KEY/*TOKEN/*SECRET variable, and anything shaped like a key
+
+    def scrub(text: str) -> str:
+        return redact(text, known)
+
     app = FastAPI(title="Hybrid router chat", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     def reply(payload: Any, status: int = 200) -> JSONResponse:
-        return JSONResponse(json.loads(redact(json.dumps(payload))), status_code=status)
+        return JSONResponse(json.loads(scrub(json.dumps(payload))), status_code=status)
 
     @app.exception_handler(ChatPageError)
     async def page_error(request: Request, error: ChatPageError) -> JSONResponse:
@@ -98,7 +90,7 @@ def create_app(desk: ChatDesk, *, about: Mapping[str, Any], secrets: Iterable[st
 
         async def lines() -> AsyncIterator[bytes]:
             async for event in desk.stream_turn(conversation_id, text, force_tier):
-                yield (redact(json.dumps(event)) + "\n").encode()
+                yield (scrub(json.dumps(event)) + "\n").encode()
 
         return StreamingResponse(
             lines(), media_type="application/x-ndjson", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}

@@ -111,7 +111,7 @@ class ChatDesk:
         return {
             "conversation_id": conversation_id,
             "transcript": transcript,
-            "panel": panel_numbers(exchanges, context.get_routing_summary()),
+            "panel": panel_numbers(exchanges),
             "exchanges": len(exchanges),
             "saved_exchanges": live.saved_exchanges,
         }

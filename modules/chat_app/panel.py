@@ -1,49 +1,41 @@
-"""The numbers of the page's side panel, from a conversation's per-exchange routing metadata.
+"""The numbers of the page's side panel: the analytics module's figures for one conversation, as plain JSON.
 
-    panel_numbers(manager.context.routing_metadata, manager.context.get_routing_summary())
+    panel_numbers(manager.context.routing_metadata)
 
-The all-cloud baseline prices every exchange's tokens as if the cloud tier had answered it,
-so "saved" is what routing saved on this very conversation (an estimate from data/pricing.csv).
+The all-cloud baseline prices every exchange's tokens as if the cloud tier had answered it, so
+"saved" is what routing saved on this very conversation (an estimate from data/pricing.csv).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from statistics import fmean
 from typing import Any
 
-from modules.pricing import TIERS, estimate_cost
+from modules.analytics import conversation_totals, exchanges_frame, summary_by_tier
+from modules.pricing import TIERS
 
 
-def panel_numbers(exchanges: Sequence[Mapping[str, Any]], summary: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Distribution, switches, fallbacks, cost against the all-cloud baseline and mean latency per tier.
-
-    `summary` is the manager's `get_routing_summary()`: when given, its exchange count, switch count and
-    distribution are the ones shown, so the page and the notebook report the same figures.
-    """
-    distribution = {tier: sum(e["source"] == tier for e in exchanges) for tier in TIERS}
-    switches = sum(bool(e.get("switched")) for e in exchanges)
-    total = len(exchanges)
-    if summary is not None:
-        total = summary.get("total_exchanges", total)
-        switches = summary.get("model_switches", switches)
-        distribution = {tier: summary.get("routing_distribution", {}).get(tier, distribution[tier]) for tier in TIERS}
-    cost = sum(float(e.get("cost_usd") or 0.0) for e in exchanges)
-    all_cloud = sum(estimate_cost("cloud", e.get("input_tokens"), e.get("output_tokens")) for e in exchanges)
-    latency = {
-        tier: round(fmean(times), 3) if times else None
-        for tier in TIERS
-        for times in [[e["response_time_s"] for e in exchanges if e["source"] == tier]]
-    }
+def panel_numbers(exchanges: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Distribution, switches, fallbacks, cost against the all-cloud baseline, and mean latency per tier."""
+    frame = exchanges_frame(list(exchanges))
+    totals = conversation_totals(frame)
+    by_tier = summary_by_tier(frame)
+    saved = totals["all_cloud_usd"] - totals["cost_usd"]
     return {
-        "total_exchanges": total,
-        "routing_distribution": distribution,
-        "model_switches": switches,
-        "fallbacks": sum(bool(e.get("fell_back")) for e in exchanges),
-        "forced": sum(bool(e.get("forced")) for e in exchanges),
-        "cost_usd": cost,
-        "all_cloud_usd": all_cloud,
-        "saved_usd": all_cloud - cost,
-        "saved_share": (all_cloud - cost) / all_cloud if all_cloud > 0 else None,
-        "mean_latency_s": latency,
+        "total_exchanges": totals["exchanges"],
+        "routing_distribution": {tier: totals[tier] for tier in TIERS},
+        "model_switches": totals["switches"],
+        "fallbacks": totals["fallbacks"],
+        "forced": totals["forced"],
+        "cost_usd": totals["cost_usd"],
+        "all_cloud_usd": totals["all_cloud_usd"],
+        "saved_usd": saved,
+        "saved_share": totals["saving_vs_all_cloud"],
+        "mean_latency_s": {tier: _number(by_tier.loc[tier, "latency mean (s)"]) for tier in TIERS},
     }
+
+
+def _number(value: float) -> float | None:
+    """NaN (no exchange on that tier) is not JSON: None instead."""
+    return None if math.isnan(value) else round(float(value), 3)
