@@ -166,10 +166,16 @@ def test_mixed_conversation_badges_switches_save_reload_resume(browser, chat_pag
         assert badge.find_element(By.CSS_SELECTOR, ".latency").text.endswith(" s")
         tokens = f"{exchange['input_tokens']} → {exchange['output_tokens']} tokens"
         assert badge.find_element(By.CSS_SELECTOR, ".tokens").text == tokens
+        assert badge.find_element(By.CSS_SELECTOR, ".sent").text.startswith(f"{exchange['messages_sent']} message")
         assert len(answer.find_elements(By.CSS_SELECTOR, ".reasons li")) == len(exchange["reasons"]) > 0
     assert [len(a.find_elements(By.CSS_SELECTOR, ".mark.switch")) for a in drawn] == [0, 1, 1]
     # Each tier was given the whole conversation so far, whichever tier answered before.
     assert [e["messages_sent"] for e in exchanges] == [1, 3, 5]
+    assert [a.find_element(By.CSS_SELECTOR, ".sent").text for a in drawn] == [
+        "1 message sent",
+        "3 messages sent",
+        "5 messages sent",
+    ]
 
     # Side panel: distribution and switches, the same numbers the manager reports.
     assert (text_of(browser, "local-count"), text_of(browser, "cloud-count")) == ("2", "1")

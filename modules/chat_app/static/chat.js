@@ -111,6 +111,12 @@ function drawExchange(node, x) {
   const tokensIn = x.input_tokens ?? "?";
   const tokensOut = x.output_tokens ?? "?";
   badge.append(el("span", "tokens", tokensIn + " → " + tokensOut + " tokens"));
+  if (x.messages_sent) {
+    // How much of the conversation this tier was given: the whole history plus the new question.
+    const sent = el("span", "sent", x.messages_sent + " message" + (x.messages_sent === 1 ? "" : "s") + " sent");
+    sent.title = "the tier received the whole conversation so far plus this question";
+    badge.append(sent);
+  }
   if (x.switched) badge.append(el("span", "mark switch", "⇄ switched to " + x.source));
   if (x.fell_back) {
     const mark = el("span", "mark fallback", "↯ fell back: " + (x.failed_tier || "the routed tier") + " failed");
