@@ -283,3 +283,6 @@ def test_when_both_tiers_fail_the_page_says_so_and_keeps_the_question(browser, t
         assert "conversation so far is kept" in notice(browser)
         assert browser.find_element(By.ID, "message").get_attribute("value") == QUESTIONS[0][0]
         assert text_of(browser, "local-count") == "0" and CLOUD_KEY not in browser.page_source
+        # What a notebook cell does: serve until interrupted, here bounded by CHAT_PAGE_WAIT_S; then it is stopped.
+        page.wait()
+        assert not page.running

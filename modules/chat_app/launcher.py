@@ -21,6 +21,7 @@ from modules.chat_app.server import DEFAULT_STORE, URL_LINE_PREFIX
 from modules.config import PROJECT_ROOT
 
 START_TIMEOUT_S = 180.0  # first start loads the model and the local service
+WAIT_ENV = "CHAT_PAGE_WAIT_S"
 
 
 class ChatPageStartError(RuntimeError):
@@ -85,7 +86,12 @@ class ChatPage:
         return "\n".join(self._output[-lines:])
 
     def wait(self, timeout_s: float | None = None) -> None:
-        """Block until interrupted (Ctrl+C, or a notebook's stop button) or `timeout_s` passes, then stop."""
+        """Block until interrupted (Ctrl+C, or a notebook's stop button) or `timeout_s` passes, then stop.
+
+        Without `timeout_s`, CHAT_PAGE_WAIT_S (set by the test suite, so a notebook cell never hangs) applies.
+        """
+        if timeout_s is None and os.environ.get(WAIT_ENV):
+            timeout_s = float(os.environ[WAIT_ENV])
         try:
             deadline = None if timeout_s is None else time.monotonic() + timeout_s
             while self.running and (deadline is None or time.monotonic() < deadline):
