@@ -241,6 +241,10 @@ def test_bad_input_gets_a_message_in_the_page_and_keeps_the_conversation(browser
     click(browser, "resume-conversation")
     assert "'no-such-conversation-42': nothing is stored under this id" in notice(browser)
     assert len(answers(browser)) == 1
+    # Leaving for another conversation saved this one first, so its answered question is kept.
+    assert text_of(browser, "save-state") == "saved"
+    kept = text_of(browser, "conversation-id")
+    assert kept in [s["conversation_id"] for s in httpx.get(f"{chat_page.url}api/saved", timeout=30).json()]
 
 
 def test_a_failing_cloud_tier_falls_back_visibly_and_its_key_never_reaches_the_page(browser, tmp_path):

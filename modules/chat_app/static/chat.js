@@ -171,9 +171,21 @@ function drawConversation(state) {
 
 // ---- actions ------------------------------------------------------------------------------------
 
+// Leaving a conversation (New, Resume another) saves it first, so no answered question is lost.
+async function saveBeforeLeaving() {
+  if (!conversationId || Number($("save-state").dataset.unsaved || 0) === 0) return "";
+  const path = "/api/conversations/" + encodeURIComponent(conversationId) + "/save";
+  const result = await (await api("POST", path)).json();
+  drawSaveState(result.saved_exchanges, result.saved_exchanges);
+  refreshSavedIds();
+  return "Saved " + result.conversation_id + " (" + result.saved_exchanges + " exchange(s)) before leaving it. ";
+}
+
 async function newConversation() {
+  const saved = await saveBeforeLeaving();
   const state = await (await api("POST", "/api/conversations")).json();
   drawConversation(state);
+  if (saved) showNotice(saved, "info");
 }
 
 async function saveConversation() {
@@ -185,9 +197,10 @@ async function saveConversation() {
 
 async function resumeConversation() {
   const id = $("resume-id").value.trim();
+  const saved = id === conversationId ? "" : await saveBeforeLeaving();
   const state = await (await api("POST", "/api/resume", { conversation_id: id })).json();
   drawConversation(state);
-  showNotice("Resumed " + state.conversation_id + " from the store: " + state.exchanges + " exchange(s).", "info");
+  showNotice(saved + "Resumed " + state.conversation_id + " from the store: " + state.exchanges + " exchange(s).", "info");
 }
 
 async function refreshSavedIds() {
