@@ -182,16 +182,15 @@ class ChatDesk:
                     async for item in live.manager.chat_stream(text, force_tier=force_tier):
                         if isinstance(item, RoutingDecision):
                             yield _decision_event(item, force_tier)
-                        elif isinstance(item, str) or hasattr(item, "contents"):
-                            chunk = item if isinstance(item, str) else item.text
-                            if chunk:
-                                yield {"event": "delta", "text": chunk}
-                        else:
+                        elif isinstance(item, str):
+                            if item:
+                                yield {"event": "delta", "text": item}
+                        else:  # the HybridTurn: the exchange is recorded
                             yield {
                                 "event": "done",
                                 "text": item.text,
                                 "exchange": item.metadata,
-                                "panel": self.state(conversation_id)["panel"],
+                                "panel": panel_numbers(live.exchanges),
                                 "exchanges": len(live.exchanges),
                                 "saved_exchanges": live.saved_exchanges,
                             }

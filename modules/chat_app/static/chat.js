@@ -181,6 +181,11 @@ async function saveBeforeLeaving() {
   return "Saved " + result.conversation_id + " (" + result.saved_exchanges + " exchange(s)) before leaving it. ";
 }
 
+async function reload() {
+  const path = "/api/conversations/" + encodeURIComponent(conversationId);
+  drawConversation(await (await api("GET", path)).json());
+}
+
 async function newConversation() {
   const saved = await saveBeforeLeaving();
   const state = await (await api("POST", "/api/conversations")).json();
@@ -265,6 +270,7 @@ async function send(text, forceTier) {
         } else if (event.event === "error") {
           fail(event.message);
           finished = true;
+          if (event.recorded) await reload(); // the server kept an answer after all: show what it holds
         }
         answer.scrollIntoView({ block: "end" });
       }
