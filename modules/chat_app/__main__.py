@@ -17,7 +17,9 @@ def main(argv: list[str] | None = None) -> int:
         "the router and a conversation store; prints the URL to open. Ctrl+C stops it.",
     )
     parser.add_argument(
-        "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST}: this machine only)"
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to bind (default {DEFAULT_HOST}: this machine only; 0.0.0.0 lets the room use your tiers)",
     )
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; a free one if taken; 0 = any)"
