@@ -207,3 +207,16 @@ def test_error_text_in_metadata_never_carries_credentials_and_is_bounded():
     text = short_error(error)
     assert "sk-abc123" not in text and "tok_999" not in text and text.startswith("RuntimeError: 401")
     assert len(short_error("x" * 1000)) == 200
+
+
+async def test_hybrid_manager_hands_over_a_copy_of_its_session_and_clears_everything():
+    manager = HybridAgentContextManager("copy-me")
+    manager.add_exchange_with_local("My name is Ana.", "Hello Ana!", 0.05)
+    agent = echo_agent()
+    copy = await manager.to_agent_session(agent)
+    assert copy is not manager.session and copy.to_dict() == manager.session.to_dict()
+    reply = await agent.run("Who am I?", session=copy)
+    assert reply.text.startswith("I received 3 messages") and len(manager.messages) == 2  # the copy moved on alone
+    manager.clear_conversation()
+    assert manager.messages == [] and manager.routing_metadata == [] and manager.sent_log == []
+    assert manager.session.state["in_memory"]["messages"] == []

@@ -7,7 +7,9 @@ record) and also asks the service what it kept and counted. Answers are never ch
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from types import SimpleNamespace
 
 import httpx
@@ -17,7 +19,13 @@ from agent_framework.openai import OpenAIChatClient
 from openai import AsyncOpenAI
 
 from modules.config import load_settings
-from modules.hybrid import HybridTurn, ServerSideHistoryError, UnknownSourceError, UnsupportedTargetError
+from modules.hybrid import (
+    ConversationIdTakenError,
+    HybridTurn,
+    ServerSideHistoryError,
+    UnknownSourceError,
+    UnsupportedTargetError,
+)
 from modules.hybrid.conversation import DEFAULT_INSTRUCTIONS
 from modules.hybrid.handoff import continue_in_new_process
 from modules.hybrid_conversation import HybridConversationManager
@@ -225,4 +233,52 @@ async def test_persist_resume_in_another_process_and_continue(recorded, tmp_path
     ]
     assert store.load("bees").message_count == 6 and len(store.load("bees").routing_metadata) == 3
     assert conversation.get_conversation_summary()["routing_stats"]["model_switches"] == 1
+    store.close()
+
+
+def test_without_tiers_the_manager_starts_its_own_and_close_stops_them():
+    with HybridConversationManager(HybridRouter()) as conversation:
+        service = conversation.tiers.service
+        assert service.running and conversation.models["local"] == "SmolLM2-135M-Instruct"
+        assert conversation.get_conversation_summary()["exchanges"] == 0
+    assert not service.running
+
+
+class SlowEchoClient(ContextEchoClient):
+    """A tier that answers too late: the edge of our own timeout handling, not a stand-in for a model."""
+
+    async def _echo(self, messages):
+        await asyncio.sleep(30)
+        return await super()._echo(messages)
+
+
+async def test_a_tier_that_times_out_is_replaced_and_the_timeout_is_recorded(recorded):
+    conversation = HybridConversationManager(HybridRouter(), recorded.tiers, timeout_s=1.0)
+    await conversation.initialize_agent_thread(SlowEchoClient().as_agent(name="slow"), tier="cloud")
+    await conversation.initialize_agent_thread(ContextEchoClient().as_agent(name="echo"), tier="local")
+    started = time.perf_counter()
+    turn = await conversation.chat(ANALYSIS)
+    assert time.perf_counter() - started < 20
+    assert (turn.decision.target, turn.tier, turn.metadata["failed_tier"]) == ("cloud", "local", "cloud")
+    assert turn.metadata["error"] == "TimeoutError: no answer within 1 s"
+    assert turn.text.startswith("I received 1 messages") and len(conversation.context.messages) == 2
+
+
+async def test_a_new_conversation_is_never_saved_over_a_stored_one_with_the_same_id(recorded, tmp_path):
+    store = SqliteStore(tmp_path / "c.sqlite3")
+    first = HybridConversationManager(HybridRouter(), recorded.tiers, store, session_id="ana")
+    for tier in ("local", "cloud"):  # echo agents: this checks our bookkeeping, not a model
+        await first.initialize_agent_thread(ContextEchoClient().as_agent(name=tier), tier=tier)
+    await first.chat("Hello!")
+    stored = store.load("ana")
+
+    second = HybridConversationManager(HybridRouter(), recorded.tiers, store, session_id="ana")
+    for tier in ("local", "cloud"):
+        await second.initialize_agent_thread(ContextEchoClient().as_agent(name=tier), tier=tier)
+    with pytest.raises(ConversationIdTakenError, match="resume_thread"):
+        await second.chat("Hi, I am someone else.")
+    assert store.load("ana").session == stored.session and second.context.messages == []
+    await second.resume_thread()
+    turn = await second.chat("Hello again!")
+    assert turn.text.startswith("I received 3 messages") and store.load("ana").message_count == 4
     store.close()

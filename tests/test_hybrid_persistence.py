@@ -13,7 +13,7 @@ import pytest
 from agent_framework import AgentSession
 from storage_support import fixed_cipher, make_store, read_raw, write_raw
 
-from modules.hybrid import ServerSideHistoryError, UnsupportedTargetError
+from modules.hybrid import ServerSideHistoryError, UnsupportedTargetError, openai_messages
 from modules.hybrid_agent_context import HybridAgentContextManager
 from modules.labkit.context_echo import ContextEchoClient
 from modules.storage import (
@@ -73,6 +73,7 @@ async def test_one_record_holds_the_session_and_the_routing_metadata_in_every_st
         record = store.load("hybrid-1")
         assert record.session == manager.session.to_dict() and record.message_count == 6
         assert record.routing_metadata == manager.routing_metadata and "hybrid" in record.tags
+        assert openai_messages(record) == manager.messages  # the OpenAI format, read from the record alone
         resumed = await HybridAgentContextManager("someone-else").resume_from_storage(store, conversation_id="hybrid-1")
         assert resumed.session_id == "hybrid-1" and resumed.messages == manager.messages
         assert resumed.routing_metadata == manager.routing_metadata
@@ -189,3 +190,24 @@ async def test_older_formats_resume_with_every_metadata_key(tmp_path):
     # Saved again, they are in the current format and continue as any hybrid conversation.
     await guide.persist_to_storage(tmp_path / "upgraded.json")
     assert (tmp_path / "upgraded.json").read_bytes().startswith(b'{"format":"hybrid-router-conversation","version":2')
+
+
+async def test_the_journal_appends_only_new_exchanges_and_resumes_the_same_conversation(tmp_path):
+    from modules.hybrid import HybridError
+    from modules.hybrid.journal import ExchangeJournal
+
+    journal = ExchangeJournal(tmp_path / "journal.sqlite3")
+    manager = await mixed_manager()
+    assert await manager.persist_to_storage(journal) == 3
+    manager.add_exchange_with_local("One more", "Sure", 0.1)
+    assert await manager.persist_to_storage(journal) == 1 and journal.turns("hybrid-1") == 4
+    resumed = await HybridAgentContextManager("x").resume_from_storage(journal, conversation_id="hybrid-1")
+    assert resumed.messages == manager.messages and resumed.routing_metadata == manager.routing_metadata
+    # A manager that is behind the journal must not silently drop the newer exchanges.
+    behind = await mixed_manager()
+    with pytest.raises(HybridError, match="resume from the journal"):
+        await behind.persist_to_storage(journal)
+    with pytest.raises(ConversationNotFoundError):
+        await resumed.resume_from_storage(journal, conversation_id="never-saved")
+    assert journal.turns("hybrid-1") == 4
+    journal.close()

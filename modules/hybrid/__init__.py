@@ -8,7 +8,7 @@ Modules: `context` (ConversationContextManager: framework-free history), `agent_
 (HybridAgentContextManager: one AgentSession + routing metadata, persistence), `conversation`
 (HybridConversationManager: router + tiers + fallback + streaming), `exchange` (the metadata entry),
 `summary` (routing analytics), `sources` (tier names), `recorder` (what a tier was sent),
-`persistence` (file or store), `handoff` (continue in another process), `errors`.
+`persistence` (file or store), `journal` (append-only persistence), `handoff` (continue in another process), `errors`.
 The persistence guide's import paths work too: `modules.context_manager`, `modules.hybrid_agent_context`,
 `modules.hybrid_conversation`.
 """
@@ -18,12 +18,15 @@ from modules.hybrid.context import ConversationContextManager, check_client_side
 from modules.hybrid.conversation import HybridConversationManager, HybridTurn
 from modules.hybrid.errors import (
     AgentNotInitializedError,
+    ConversationIdTakenError,
     HybridError,
     ServerSideHistoryError,
     UnknownSourceError,
     UnsupportedTargetError,
 )
 from modules.hybrid.exchange import EXCHANGE_KEYS
+from modules.hybrid.journal import ExchangeJournal
+from modules.hybrid.persistence import openai_messages
 from modules.hybrid.recorder import SentMessagesRecorder
 from modules.hybrid.sources import SOURCE_ALIASES, SOURCES
 
@@ -33,6 +36,8 @@ __all__ = [
     "SOURCE_ALIASES",
     "AgentNotInitializedError",
     "ConversationContextManager",
+    "ConversationIdTakenError",
+    "ExchangeJournal",
     "HybridAgentContextManager",
     "HybridConversationManager",
     "HybridError",
@@ -42,4 +47,5 @@ __all__ = [
     "UnknownSourceError",
     "UnsupportedTargetError",
     "check_client_side_history",
+    "openai_messages",
 ]

@@ -27,6 +27,7 @@ from agent_framework import AgentSession, Message
 from modules.hybrid.context import IN_MEMORY_SOURCE, ConversationContextManager, check_client_side_history
 from modules.hybrid.errors import AgentNotInitializedError, ServerSideHistoryError
 from modules.hybrid.exchange import exchange_metadata, normalize_exchanges
+from modules.hybrid.journal import ExchangeJournal
 from modules.hybrid.persistence import Target, describe_target, load_record, save_record
 from modules.hybrid.recorder import SentMessagesRecorder
 from modules.hybrid.sources import tier_of
@@ -170,10 +171,13 @@ class HybridAgentContextManager(ConversationContextManager):
         )
 
     async def persist_to_storage(self, target: Target, *, cipher: Cipher | None = None) -> int:
-        """Save the whole conversation to a file path or a store; returns the bytes written.
+        """Save the conversation to a file path, a store, or an `ExchangeJournal`; returns bytes (journal: exchanges).
 
-        A file is encrypted with `cipher` when given; a store uses its own cipher.
+        A file is encrypted with `cipher` when given; a store uses its own cipher; a journal appends only
+        the exchanges it does not have yet.
         """
+        if isinstance(target, ExchangeJournal):  # given the live lists: only the new tail is serialized
+            return target.append(self.session_id, self._message_list(), self.routing_metadata)
         return save_record(self.to_record(), target, cipher=cipher)
 
     async def resume_from_storage(

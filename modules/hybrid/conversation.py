@@ -23,12 +23,13 @@ from typing import Any
 
 from modules.hybrid.agent_context import HybridAgentContextManager
 from modules.hybrid.context import check_client_side_history
+from modules.hybrid.errors import ConversationIdTakenError
 from modules.hybrid.exchange import short_error
 from modules.hybrid.persistence import Target
 from modules.hybrid.recorder import SentMessagesRecorder
 from modules.hybrid.sources import SOURCES, other_tier, tier_of
 from modules.routing.router import AllTiersFailed, HybridRouter, RoutingContext, RoutingDecision
-from modules.storage import Cipher, ConversationStore
+from modules.storage import Cipher, ConversationNotFoundError, ConversationStore
 
 DEFAULT_INSTRUCTIONS = "You are a helpful assistant. Answer in one or two sentences."
 DEFAULT_MAX_TOKENS = 64
@@ -80,6 +81,7 @@ class HybridConversationManager:
         self.max_tokens = max_tokens
         self.timeout_s = timeout_s
         self.context = HybridAgentContextManager(session_id or str(uuid.uuid4()))
+        self._store_checked = False  # set once the store is known not to hold another conversation under this id
         self.context.user_id = user_id
         self.models = {"local": tiers.settings.local.model, "cloud": tiers.settings.cloud.model}
         self.agents = {
@@ -114,6 +116,7 @@ class HybridConversationManager:
 
     async def _turn(self, text: str, force_tier: str | None, *, stream: bool) -> AsyncIterator[Any]:
         decision = self._decide(text, force_tier)
+        self._check_store_is_free()
         yield decision
         failure: tuple[str, BaseException] | None = None
         for tier in (decision.target, other_tier(decision.target)):
@@ -147,11 +150,9 @@ class HybridConversationManager:
                         "Nothing was recorded; check that both tiers are reachable (lab 01) and ask again."
                     ) from error
                 failure = (tier, error)
-                message = (
-                    short_error(error)
-                    if not isinstance(error, TimeoutError)
-                    else (f"TimeoutError: no answer within {self.timeout_s:g} s")
-                )
+                message = short_error(error)
+                if isinstance(error, TimeoutError):
+                    message = f"TimeoutError: no answer within {self.timeout_s:g} s"
                 decision = replace(
                     decision,
                     fell_back=True,
@@ -196,11 +197,26 @@ class HybridConversationManager:
         finally:
             chunks.put_nowait(None)
 
+    def _check_store_is_free(self) -> None:
+        """Before the first autosave: never save a new conversation over a stored one that has the same id."""
+        if self.store is None or self._store_checked:
+            return
+        try:
+            self.store.load(self.conversation_id)
+        except ConversationNotFoundError:
+            self._store_checked = True
+            return
+        raise ConversationIdTakenError(
+            f"{self.store.location} already holds a conversation {self.conversation_id!r}; this one would be saved "
+            "over it. Continue it with `await resume_thread()`, or create the manager with another session_id. "
+            "Nothing was asked or saved."
+        )
+
     def _decide(self, text: str, force_tier: str | None) -> RoutingDecision:
+        tier = None if force_tier is None else tier_of(force_tier)  # an unknown tier fails before any work
         routed = self.router.route(text, RoutingContext(previous_target=self.context.last_source))
-        if force_tier is None:
+        if tier is None:
             return routed
-        tier = tier_of(force_tier)
         return replace(
             routed,
             target=tier,
@@ -234,6 +250,8 @@ class HybridConversationManager:
         await self.context.resume_from_storage(
             self._target(target), conversation_id=conversation_id, cipher=self.cipher
         )
+        # Resumed from the manager's store: saving back is continuing it. From elsewhere: check again before saving.
+        self._store_checked = target is None or target is self.store
 
     def get_conversation_summary(self) -> dict[str, Any]:
         summary = self.context.get_routing_summary()

@@ -26,3 +26,7 @@ class ServerSideHistoryError(HybridError, ValueError):
 
 class UnsupportedTargetError(HybridError, TypeError):
     """A persistence target that is neither a file path nor a store from `modules.storage`."""
+
+
+class ConversationIdTakenError(HybridError, ValueError):
+    """A new conversation would be saved over a stored one with the same id."""

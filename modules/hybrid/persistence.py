@@ -4,6 +4,7 @@
     save_record(record, SqliteStore("var/c.sqlite3")) # or FileStore / RedisStore
     load_record("conversation.json")                  # -> ConversationRecord, or a typed StorageError
 
+An `ExchangeJournal` is the append-only alternative: it is given only the new exchanges.
 A file holds exactly what a store holds: the versioned envelope of `modules.storage`, uncompressed
 so it stays readable (encrypted when a cipher is given). Files written by the persistence guide's
 `persist_to_storage()` load too. Failures leave the file or stored record untouched.
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from modules.hybrid.errors import UnsupportedTargetError
+from modules.hybrid.journal import ExchangeJournal
 from modules.storage import (
     Cipher,
     ConversationNotFoundError,
@@ -29,13 +31,18 @@ from modules.storage import (
     encode,
 )
 
-Target = ConversationStore | str | os.PathLike
+Target = ConversationStore | ExchangeJournal | str | os.PathLike
 
 
 def save_record(record: ConversationRecord, target: Target, *, cipher: Cipher | None = None) -> int:
-    """Store the record; returns the bytes written. A file's cipher is `cipher`; a store uses its own."""
+    """Store the record; returns the bytes written (a journal: the exchanges appended).
+
+    A file's cipher is `cipher`; a store uses its own; a journal appends only the exchanges it lacks.
+    """
     if isinstance(target, ConversationStore):
         return target.save(record)
+    if isinstance(target, ExchangeJournal):
+        return target.append_record(record)
     path = _file_path(target)
     data = encode(record, compress_above=None, cipher=cipher)
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
@@ -63,7 +70,7 @@ def load_record(
     target: Target, *, conversation_id: str | None = None, cipher: Cipher | None = None
 ) -> ConversationRecord:
     """Read a record from a file (any id: the file says which conversation it holds) or from a store (by id)."""
-    if isinstance(target, ConversationStore):
+    if isinstance(target, (ConversationStore, ExchangeJournal)):
         if conversation_id is None:
             raise UnsupportedTargetError("Loading from a store needs the conversation id: pass conversation_id=...")
         return target.load(conversation_id)
@@ -86,7 +93,9 @@ def load_record(
 
 
 def describe_target(target: Target) -> str:
-    return target.location if isinstance(target, ConversationStore) else f"file {_file_path(target)}"
+    if isinstance(target, (ConversationStore, ExchangeJournal)):
+        return target.location
+    return f"file {_file_path(target)}"
 
 
 def _file_path(target: Any) -> Path:
@@ -120,3 +129,21 @@ def _is_safe(conversation_id: str) -> bool:
     except InvalidConversationIdError:
         return False
     return True
+
+
+def openai_messages(record: ConversationRecord) -> list[dict[str, str]]:
+    """A stored hybrid conversation's history in OpenAI format, read straight from `record.session`.
+
+    The messages are stored once, in the session's in-memory history; this gives the same list as the
+    manager's `.messages` without rebuilding the session (cheap enough for analytics over many records).
+    """
+    stored = record.session.get("state", {}).get("in_memory", {}).get("messages", [])
+    return [
+        {
+            "role": str(message.get("role", "user")),
+            "content": "".join(
+                part.get("text", "") for part in message.get("contents", []) if part.get("type") == "text"
+            ),
+        }
+        for message in stored
+    ]

@@ -1,0 +1,233 @@
+"""Hybrid conversations (lab 06): persisting one more turn, and resuming a long conversation, per backend.
+
+    python bench/bench_hybrid.py            # writes the "hybrid" section of docs/performance.md and its chart
+    python bench/bench_hybrid.py --quick    # fewer repeats, prints only (does not touch docs/)
+
+1. Persist one more turn at 10, 100, 1,000 and 5,000 turns: the persistence guide's approach
+   (`persist_to_storage("conv.json")` rewrites the whole file) vs the append-only path
+   (`persist_to_storage(ExchangeJournal(...))` appends the new exchange). Goal: the append is flat
+   in conversation length and at least 20x faster than the rewrite at 1,000 turns.
+2. Resume a 1,000-turn hybrid conversation (`resume_from_storage`) from each backend.
+   Goal: under 50 ms for SQLite and Redis.
+
+Turns are synthetic (`modules.labkit.sample`: realistic lengths, no model calls), recorded through
+`HybridAgentContextManager.add_exchange_generic`, so each carries the full metadata entry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import PERFORMANCE_MD, write_section  # noqa: E402
+
+from modules.hybrid import ExchangeJournal, HybridAgentContextManager  # noqa: E402
+from modules.labkit.redis_server import RedisServer, RedisServerError  # noqa: E402
+from modules.labkit.sample import sample_messages, sample_routing  # noqa: E402
+from modules.storage import FileStore, SqliteStore  # noqa: E402
+
+TURNS = (10, 100, 1000, 5000)
+RESUME_TURNS = 1000
+CHART = PERFORMANCE_MD.parent / "img" / "bench_hybrid.png"
+APPEND_GOAL_SPEEDUP = 20
+RESUME_GOAL_MS = 50
+
+
+def conversation(turns: int, conversation_id: str) -> HybridAgentContextManager:
+    """A hybrid conversation of `turns` synthetic exchanges, every one with its metadata entry."""
+    manager = HybridAgentContextManager(conversation_id)
+    texts = [m.text for m in sample_messages(turns, seed=turns)]
+    for n, routing in enumerate(sample_routing(turns, seed=turns)):
+        manager.add_exchange_generic(
+            texts[2 * n],
+            texts[2 * n + 1],
+            routing["tier"],
+            routing["latency_s"],
+            {
+                "model": routing["model"],
+                "input_tokens": routing["input_tokens"],
+                "output_tokens": routing["output_tokens"],
+            },
+        )
+    return manager
+
+
+def one_more_turn(manager: HybridAgentContextManager, target: object) -> Callable[[], Awaitable[object]]:
+    async def action() -> None:
+        manager.add_exchange_generic("One more question?", "One more answer.", "local", 0.1)
+        await manager.persist_to_storage(target)
+
+    return action
+
+
+async def median_ms(action: Callable[[], Awaitable[object]], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        await action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+async def persist_one_more_turn(folder: Path, repeats: int) -> list[dict]:
+    rows = []
+    for turns in TURNS:
+        manager = conversation(turns, f"persist-{turns}")
+        file_path = folder / f"persist-{turns}.json"
+        journal = ExchangeJournal(folder / f"journal-{turns}.sqlite3")
+        await manager.persist_to_storage(file_path)
+        await manager.persist_to_storage(journal)
+
+        rewrite_ms = await median_ms(one_more_turn(manager, file_path), repeats)
+        append_ms = await median_ms(one_more_turn(manager, journal), repeats)
+        rows.append(
+            {
+                "turns": turns,
+                "rewrite_ms": rewrite_ms,
+                "rewrite_bytes": file_path.stat().st_size,
+                "append_ms": append_ms,
+                "speedup": rewrite_ms / append_ms,
+            }
+        )
+        journal.close()
+        print(f"persist one more turn at {turns:>5}: rewrite {rewrite_ms:8.2f} ms, append {append_ms:6.2f} ms")
+    return rows
+
+
+async def resume_per_backend(folder: Path, repeats: int, redis_url: str | None) -> list[dict]:
+    manager = conversation(RESUME_TURNS, "resume-1000")
+    targets: list[tuple[str, object, str | None]] = [
+        ("file (persistence guide: one JSON file)", folder / "resume.json", None),
+        ("FileStore", FileStore(folder / "files"), "resume-1000"),
+        ("SqliteStore", SqliteStore(folder / "resume.sqlite3"), "resume-1000"),
+        ("ExchangeJournal (append-only, SQLite)", ExchangeJournal(folder / "resume-journal.sqlite3"), "resume-1000"),
+    ]
+    if redis_url:
+        from modules.storage import RedisStore
+
+        targets.insert(3, ("RedisStore", RedisStore(redis_url, namespace="bench-hybrid"), "resume-1000"))
+    rows = []
+    for name, target, conversation_id in targets:
+        await manager.persist_to_storage(target)
+
+        async def resume(target=target, conversation_id=conversation_id) -> HybridAgentContextManager:
+            resumed = HybridAgentContextManager("resumed")
+            return await resumed.resume_from_storage(target, conversation_id=conversation_id)
+
+        check = await resume()
+        assert check.messages == manager.messages and len(check.routing_metadata) == RESUME_TURNS
+        ms = await median_ms(resume, repeats)
+        rows.append({"backend": name, "resume_ms": ms})
+        print(f"resume {RESUME_TURNS} turns from {name}: {ms:.1f} ms")
+        if hasattr(target, "close"):
+            target.close()
+    return rows
+
+
+def chart(persist: list[dict], resume: list[dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    turns = [r["turns"] for r in persist]
+    left.plot(turns, [r["rewrite_ms"] for r in persist], "o-", label="rewrite the whole file (guide)")
+    left.plot(turns, [r["append_ms"] for r in persist], "s-", label="append the new exchange (journal)")
+    left.set(xscale="log", yscale="log", xlabel="turns already in the conversation", ylabel="ms to persist one more")
+    left.set_title("Persist one more turn")
+    left.legend(fontsize=8)
+    names = [r["backend"].split(" (")[0] for r in resume]
+    right.barh(names, [r["resume_ms"] for r in resume], color="tab:blue")
+    right.axvline(RESUME_GOAL_MS, color="tab:red", linestyle="--", label=f"goal {RESUME_GOAL_MS} ms (SQLite, Redis)")
+    right.set(xlabel="ms", title=f"Resume a {RESUME_TURNS:,}-turn conversation")
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    CHART.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(CHART, dpi=110)
+
+
+def report(persist: list[dict], resume: list[dict]) -> str:
+    at_1000 = next(r for r in persist if r["turns"] == 1000)
+    appends = [r["append_ms"] for r in persist]
+    flat = max(appends) / min(appends)
+    lines = [
+        "## Hybrid conversations: persisting a turn, resuming (lab 06, `bench/bench_hybrid.py`)",
+        "",
+        "Synthetic exchanges of realistic length (`modules.labkit.sample`), each with its full routing-metadata entry.",
+        'Rewrite = the persistence guide\'s `persist_to_storage("conv.json")`: the whole conversation, encoded',
+        "and written to a temporary file, fsynced and renamed over the old one. Append =",
+        "`persist_to_storage(ExchangeJournal(...))`: one SQLite transaction with the new exchange",
+        "(`synchronous=FULL`). Median of the repeats, each adding one turn.",
+        "",
+        "| turns already stored | rewrite the whole file | file size | append the new exchange | append is faster by |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {r['turns']:,} | {r['rewrite_ms']:.2f} ms | {r['rewrite_bytes'] / 1024:,.0f} KB "
+            f"| {r['append_ms']:.2f} ms | {r['speedup']:.1f}x |"
+            for r in persist
+        ],
+        "",
+        f"Goal: append flat in conversation length — slowest/fastest append **{flat:.1f}x** across 10 to"
+        f" 5,000 turns ({'met' if flat < 2 else 'missed'}); at least {APPEND_GOAL_SPEEDUP}x faster than the"
+        f" rewrite at 1,000 turns — **{at_1000['speedup']:.1f}x**"
+        f" ({'met' if at_1000['speedup'] >= APPEND_GOAL_SPEEDUP else 'missed'}).",
+        "",
+        f"### Resume a {RESUME_TURNS:,}-turn hybrid conversation (`resume_from_storage`, median)",
+        "",
+        "Read, decode, rebuild the `AgentSession` (2,000 messages) and normalise 1,000 metadata entries.",
+        "",
+        "| backend | resume | goal |",
+        "|---|---|---|",
+    ]
+    for r in resume:
+        goal = "—"
+        if r["backend"] in ("SqliteStore", "RedisStore"):
+            goal = f"< {RESUME_GOAL_MS} ms: {'met' if r['resume_ms'] < RESUME_GOAL_MS else 'missed'}"
+        lines.append(f"| {r['backend']} | {r['resume_ms']:.1f} ms | {goal} |")
+    lines += [
+        "",
+        "Where most of a resume goes: `AgentSession.from_dict` rebuilding 2,000 `Message` objects (about two thirds in",
+        "a profile), then reading and decoding the record. The append's time is one durable SQLite commit (an fsync),",
+        "which is why it does not change with the conversation's length.",
+        f"Load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work shared the",
+        "machine; on an idle machine every time is lower).",
+        "",
+        f"![persist and resume]({CHART.relative_to(PERFORMANCE_MD.parent).as_posix()})",
+    ]
+    return "\n".join(lines)
+
+
+async def main(quick: bool) -> None:
+    repeats = 3 if quick else 9
+    try:
+        redis = RedisServer().start()
+    except RedisServerError as error:
+        redis = None
+        print(f"Redis skipped: {error}")
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-hybrid-") as folder:
+            persist = await persist_one_more_turn(Path(folder), repeats)
+            resume = await resume_per_backend(Path(folder), repeats, redis.url if redis else None)
+    finally:
+        if redis:
+            redis.stop()
+    if quick:
+        return
+    chart(persist, resume)
+    write_section("hybrid", report(persist, resume))
+    print(f"wrote the 'hybrid' section of {PERFORMANCE_MD} and {CHART}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 repeats, print only")
+    asyncio.run(main(parser.parse_args().quick))

@@ -1,0 +1,155 @@
+"""ExchangeJournal: the append-only way to persist a hybrid conversation, one SQLite row per exchange.
+
+    journal = ExchangeJournal("var/hybrid.sqlite3")
+    await manager.persist_to_storage(journal)      # appends only the exchanges not yet in the journal
+    await HybridAgentContextManager("x").resume_from_storage(journal, conversation_id="ana-hybrid")
+
+Saving a whole record rewrites every message on every turn, so turn N costs N. The journal is
+given only what is new — each exchange's two messages and its metadata entry, in one transaction —
+so turn 5,000 costs what turn 1 costs (bench/bench_hybrid.py measures both). It holds messages as
+the session's own `Message.to_dict()` and does not encrypt: use a store with a cipher for that.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from agent_framework import AgentSession
+
+from modules.hybrid.errors import HybridError
+from modules.storage import ConversationNotFoundError, ConversationRecord, CorruptRecordError, validate_conversation_id
+from modules.storage.sqlite_store import open_database
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS exchanges (
+    conversation_id TEXT NOT NULL,
+    turn            INTEGER NOT NULL,
+    written_at      REAL NOT NULL,
+    messages        TEXT NOT NULL,   -- JSON list of Message.to_dict(): the exchange's question and answer
+    metadata        TEXT NOT NULL,   -- JSON: the exchange's routing metadata entry
+    PRIMARY KEY (conversation_id, turn)
+);
+"""
+
+
+class ExchangeJournal:
+    """Append-only SQLite log of hybrid exchanges; several processes may share the file."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = open_database(self.path)
+        self._db.execute("PRAGMA synchronous=FULL")  # a committed turn survives power loss, as in SqliteStore
+        self._db.executescript(_SCHEMA)
+
+    @property
+    def location(self) -> str:
+        return f"journal {self.path}"
+
+    def __repr__(self) -> str:
+        return f"ExchangeJournal({self.path})"
+
+    def turns(self, conversation_id: str) -> int:
+        """How many exchanges of the conversation are in the journal."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT count(*) FROM exchanges WHERE conversation_id = ?", (validate_conversation_id(conversation_id),)
+            ).fetchone()
+        return row[0]
+
+    def append(self, conversation_id: str, messages: Sequence[Any], routing_metadata: Sequence[dict[str, Any]]) -> int:
+        """Append the exchanges the journal does not have yet; returns how many were appended.
+
+        `messages` and `routing_metadata` are the whole conversation (two messages per exchange); only
+        their new tail is read and serialized, so the cost does not grow with the conversation.
+        """
+        conversation_id = validate_conversation_id(conversation_id)
+        if len(messages) != 2 * len(routing_metadata):
+            raise HybridError(
+                f"Conversation {conversation_id!r} has {len(messages)} messages for {len(routing_metadata)} "
+                "exchanges; a journal stores exactly two per exchange. Persist it to a store or a file instead."
+            )
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                have = self._db.execute(
+                    "SELECT count(*) FROM exchanges WHERE conversation_id = ?", (conversation_id,)
+                ).fetchone()[0]
+                if have > len(routing_metadata):
+                    raise HybridError(
+                        f"{self.location} already holds {have} exchanges of {conversation_id!r}, more than the "
+                        f"{len(routing_metadata)} being saved: resume from the journal before continuing. "
+                        "Nothing was written."
+                    )
+                rows = [
+                    (
+                        conversation_id,
+                        turn,
+                        time.time(),
+                        json.dumps([_as_dict(m) for m in messages[2 * turn - 2 : 2 * turn]], separators=(",", ":")),
+                        json.dumps(routing_metadata[turn - 1], separators=(",", ":")),
+                    )
+                    for turn in range(have + 1, len(routing_metadata) + 1)
+                ]
+                self._db.executemany("INSERT INTO exchanges VALUES (?, ?, ?, ?, ?)", rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return len(rows)
+
+    def append_record(self, record: ConversationRecord) -> int:
+        """`append` for a whole `ConversationRecord` (e.g. one loaded from a store)."""
+        messages = record.session.get("state", {}).get("in_memory", {}).get("messages", [])
+        return self.append(record.conversation_id, messages, record.routing_metadata)
+
+    def load(self, conversation_id: str) -> ConversationRecord:
+        """The whole conversation rebuilt from its exchanges, as a record any manager can resume."""
+        conversation_id = validate_conversation_id(conversation_id)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT turn, written_at, messages, metadata FROM exchanges WHERE conversation_id = ? ORDER BY turn",
+                (conversation_id,),
+            ).fetchall()
+        if not rows:
+            raise ConversationNotFoundError(
+                conversation_id,
+                f"nothing is stored under this id in {self.location}.",
+                "Check the id; persist_to_storage(journal) writes it.",
+            )
+        messages: list[dict[str, Any]] = []
+        metadata: list[dict[str, Any]] = []
+        for turn, _, message_json, metadata_json in rows:
+            try:
+                messages += json.loads(message_json)
+                metadata.append(json.loads(metadata_json))
+            except ValueError:
+                raise CorruptRecordError(
+                    conversation_id,
+                    f"exchange {turn} in {self.location} is not valid JSON.",
+                    "Delete that row or restore the file from a backup; nothing else was changed.",
+                ) from None
+        session = AgentSession(session_id=conversation_id).to_dict()
+        session["state"] = {"in_memory": {"messages": messages}}
+        return ConversationRecord(
+            conversation_id=conversation_id,
+            session=session,
+            routing_metadata=metadata,
+            tags=["hybrid"],
+            created_at=rows[0][1],
+            updated_at=rows[-1][1],
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _as_dict(message: Any) -> dict[str, Any]:
+    return message if isinstance(message, dict) else message.to_dict()
