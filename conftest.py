@@ -13,6 +13,8 @@ from pathlib import Path
 
 if os.environ.get("COURSE_TEST_REAL") != "1":
     os.environ["COURSE_OFFLINE"] = "1"
+# A notebook cell that serves the chat page until interrupted serves it this long under nbval.
+os.environ.setdefault("CHAT_PAGE_WAIT_S", "3")
 
 _ROOT = str(Path(__file__).resolve().parent)
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p)

@@ -1,0 +1,111 @@
+"""Wire the chat page to the real parts and run it: both tiers, the router, a conversation store, uvicorn.
+
+python -m modules.chat_app                         # offline by default; real endpoints when .env names them
+serve(port=8770)                                   # the same from Python (blocks until Ctrl+C)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from modules.chat_app.app import create_app
+from modules.chat_app.desk import MAX_MESSAGE_CHARS, TURN_TIMEOUT_S, ChatDesk
+from modules.config import PROJECT_ROOT, Settings, load_settings
+from modules.labkit.ports import free_port, port_is_free
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8770
+DEFAULT_STORE = PROJECT_ROOT / "var" / "chat" / "conversations.sqlite3"
+URL_LINE_PREFIX = "Chat page: "  # the launcher reads the URL from this line
+
+
+def pick_port(host: str, port: int) -> tuple[int, str | None]:
+    """The port to bind and, when the wanted one was taken, a note saying so (port 0 = any free one)."""
+    if port == 0:
+        return free_port(host), None
+    if port_is_free(host, port):
+        return port, None
+    chosen = free_port(host)
+    return chosen, f"Port {port} on {host} is in use; using {chosen} instead."
+
+
+def about(settings: Settings, store_location: str) -> dict[str, Any]:
+    """What the page may show about the set-up: backends and models only, never an endpoint key."""
+    return {
+        "mode": settings.mode,
+        "local_backend": settings.local.backend,
+        "local_model": str(settings.local.model),
+        "cloud_backend": settings.cloud.backend,
+        "cloud_model": settings.cloud.model,
+        "store": store_location,
+    }
+
+
+def secret_values(settings: Settings) -> list[str]:
+    return [str(s) for s in (settings.local.api_key, settings.cloud.api_key, settings.service_token) if s]
+
+
+def build(
+    settings: Settings | None = None,
+    store_path: Path | str = DEFAULT_STORE,
+    *,
+    max_tokens: int | None = None,
+    turn_timeout_s: float = TURN_TIMEOUT_S,
+    max_message_chars: int = MAX_MESSAGE_CHARS,
+) -> tuple[Any, Any]:
+    """The FastAPI app and the started tiers (call `tiers.close()` when done)."""
+    from modules.hybrid_conversation import HybridConversationManager
+    from modules.routing import HybridRouter
+    from modules.storage import SqliteStore
+    from modules.tiers import start_tiers
+
+    settings = settings or load_settings()
+    store_path = Path(store_path)
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    store = SqliteStore(store_path)
+    router = HybridRouter()
+    tiers = start_tiers(settings)
+    options = {} if max_tokens is None else {"max_tokens": max_tokens}
+
+    def new_manager() -> Any:
+        # No store here: the manager would save after every exchange; the page saves when Save is pressed.
+        return HybridConversationManager(router, tiers=tiers, **options)
+
+    desk = ChatDesk(new_manager, store, max_message_chars=max_message_chars, turn_timeout_s=turn_timeout_s)
+    app = create_app(desk, about=about(settings, store.location), secrets=secret_values(settings))
+    return app, tiers
+
+
+def serve(
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    settings: Settings | None = None,
+    store_path: Path | str = DEFAULT_STORE,
+    parent_pid: int | None = None,
+    **options: Any,
+) -> int:
+    """Start the tiers and the page, print the URL, serve until interrupted."""
+    import uvicorn
+
+    port, note = pick_port(host, port)
+    if note:
+        print(note, flush=True)
+    app, tiers = build(settings, store_path, **options)
+    if parent_pid:
+        from modules.service.app import _exit_with_parent  # the same parent watch as the local service
+
+        _exit_with_parent(parent_pid)
+
+    class AnnouncingServer(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                print(f"{URL_LINE_PREFIX}http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
+
+    try:
+        AnnouncingServer(uvicorn.Config(app, host=host, port=port, log_level="warning")).run()
+    finally:
+        tiers.close()
+    return 0
