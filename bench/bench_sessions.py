@@ -42,7 +42,8 @@ time is `to_dict` + JSON dump, plus JSON load + `AgentSession.from_dict` (mean o
 |---|---|---|---|---|
 {rows}
 
-The seed says "~50 bytes (thread ID)" for service-managed and "full message history" for in-memory. Measured: the
+The original guide says "~50 bytes (thread ID)" for service-managed and "full message history" for in-memory.
+Measured: the
 service-managed form stays constant (ids, a type tag and the session's own id); the in-memory form grows linearly
 with the history (longer replies grow it faster — see lab 04's bytes per 100 exchanges).
 """

@@ -27,7 +27,7 @@ from modules.hybrid_agent_context import HybridAgentContextManager
 from modules.labkit.context_echo import ContextEchoClient
 from modules.pricing import estimate_cost
 
-GUIDE_EXPORT = Path(__file__).resolve().parent.parent / "data" / "conversations" / "seed_export_session_123.json"
+GUIDE_EXPORT = Path(__file__).resolve().parent.parent / "data" / "conversations" / "guide_export_session_123.json"
 
 
 def echo_agent():

@@ -174,7 +174,7 @@ async def test_targets_that_are_neither_paths_nor_stores_and_service_managed_rec
 
 
 async def test_older_formats_resume_with_every_metadata_key(tmp_path):
-    guide = await HybridAgentContextManager("x").resume_from_storage(DATA / "seed_export_session_123.json")
+    guide = await HybridAgentContextManager("x").resume_from_storage(DATA / "guide_export_session_123.json")
     assert guide.session_id == "session_123" and len(guide.messages) == 4
     assert [e["source"] for e in guide.routing_metadata] == ["local", "cloud"]
     assert guide.get_routing_summary()["model_switches"] == 1

@@ -1,4 +1,4 @@
-"""The envelope: versions, migration, the seed's export format, compression, encryption, damage."""
+"""The envelope: versions, migration, the original guide's export format, compression, encryption, damage."""
 
 from __future__ import annotations
 
@@ -20,13 +20,14 @@ from modules.storage import (
     UnsupportedVersionError,
     decode,
     encode,
-    from_seed_export,
+    from_guide_export,
     read_summary,
 )
 
 SAMPLES = PROJECT_ROOT / "data" / "conversations"
 V1_DOCUMENT = json.loads((SAMPLES / "v1_conv-v1.json").read_text())  # the course's first format (v1)
-SEED_EXPORT = json.loads((SAMPLES / "seed_export_session_123.json").read_text())  # the seed's persist_to_storage()
+# the original guide's persist_to_storage() export
+GUIDE_EXPORT_JSON = json.loads((SAMPLES / "guide_export_session_123.json").read_text())
 
 
 def _texts(record):
@@ -70,7 +71,7 @@ def test_a_record_under_the_wrong_id_is_detected():
         decode("copy", data)
 
 
-# ---- migration and the seed format --------------------------------------------------------------------
+# ---- migration and the original guide's format --------------------------------------------------------------------
 
 
 def test_v1_records_migrate_to_v2_on_load():
@@ -89,21 +90,21 @@ def test_unknown_old_version_is_refused():
 
 
 def test_seed_export_becomes_a_current_record():
-    record = decode("session_123", json.dumps(SEED_EXPORT).encode())
+    record = decode("session_123", json.dumps(GUIDE_EXPORT_JSON).encode())
     assert _texts(record) == ["Hello!", "Hi there!", "Analyze complex data", "Here is the analysis."]
     session = record.to_session()
     assert session.session_id == "session_123" and session.service_session_id is None  # one client-side history
-    assert session.state["seed_import"] == {"service_thread_id": "thread_abc"}  # the old id, kept for reference
+    assert session.state["guide_import"] == {"service_thread_id": "thread_abc"}  # the old id, kept for reference
     assert [(r["turn"], r["tier"], r["source"], r["latency_s"]) for r in record.routing_metadata] == [
         (1, "local", "local", 0.08),
         (2, "cloud", "foundry", 2.4),
     ]
-    assert record.routing_metadata[1]["details"] == {"complexity": "high"} and record.tags == ["imported-from-seed"]
+    assert record.routing_metadata[1]["details"] == {"complexity": "high"} and record.tags == ["imported-from-guide"]
     assert decode("session_123", encode(record)).session == record.session  # and it round-trips in v2
 
 
 def test_seed_export_without_openai_messages_falls_back_to_the_old_thread_state():
-    record = from_seed_export({**SEED_EXPORT, "messages": []})
+    record = from_guide_export({**GUIDE_EXPORT_JSON, "messages": []})
     assert _texts(record) == ["Analyze complex data", "Here is the analysis."]
     assert [m.role for m in record.to_session().state["in_memory"]["messages"]] == ["user", "assistant"]
 
@@ -199,11 +200,11 @@ def test_old_files_dropped_into_a_file_store_are_listed_loaded_and_rewritten_as_
 
     store = FileStore(tmp_path)
     store.path_of("conv-v1").write_text(json.dumps(V1_DOCUMENT))
-    store.path_of("session_123").write_text(json.dumps(SEED_EXPORT))
+    store.path_of("session_123").write_text(json.dumps(GUIDE_EXPORT_JSON))
     assert {(s.conversation_id, s.version) for s in store.list()} == {
         ("conv-v1", 1),
         ("session_123", 0),
-    }  # the seed's export: no version
+    }  # the original guide's export: no version
     for conversation_id in ("conv-v1", "session_123"):
         store.save(store.load(conversation_id))
     assert {s.version for s in store.list()} == {2}

@@ -25,7 +25,7 @@ from modules.storage.history import SqliteHistoryProvider
 from modules.storage.record import ConversationRecord
 from modules.storage.sqlite_store import SqliteStore
 
-SEED_ESTIMATE_KB = (100, 180)
+GUIDE_ESTIMATE_KB = (100, 180)
 FORMATS = ("plain JSON", "compressed (zlib)", "compressed + encrypted (AES-GCM)")
 
 
@@ -38,7 +38,7 @@ def format_options(name: str, cipher: Cipher) -> dict[str, Any]:
     }[name]
 
 
-def seed_export(record: ConversationRecord) -> bytes:
+def guide_export(record: ConversationRecord) -> bytes:
     """The conversation as the original workshop's `persist_to_storage()` wrote it: history twice, indent=2."""
     messages = record.session["state"]["in_memory"]["messages"]
     text = [m["contents"][0]["text"] for m in messages]
@@ -78,13 +78,13 @@ def seed_export(record: ConversationRecord) -> bytes:
 
 
 def _versus_seed(size: int) -> str:
-    low, high = SEED_ESTIMATE_KB
+    low, high = GUIDE_ESTIMATE_KB
     return "within" if low * 1024 <= size <= high * 1024 else "below" if size < low * 1024 else "above"
 
 
 def format_sizes(record: ConversationRecord, cipher: Cipher) -> list[dict[str, Any]]:
     """Envelope bytes of one record in each format, with the original workshop's export format first."""
-    sizes = [("original export (persist_to_storage: history twice, indented)", len(seed_export(record)))]
+    sizes = [("original export (persist_to_storage: history twice, indented)", len(guide_export(record)))]
     sizes += [(name, len(encode(record, **format_options(name, cipher)))) for name in FORMATS]
     return [
         {"format": name, "bytes": size, "KB": round(size / 1024, 1), "vs the guide's 100-180 KB": _versus_seed(size)}

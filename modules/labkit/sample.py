@@ -82,7 +82,7 @@ def sample_messages(exchanges: int, *, seed: int = 0, start: int = 0) -> list[Me
 def sample_routing(exchanges: int, *, seed: int = 0) -> list[dict[str, Any]]:
     """Per-turn routing metadata as the router records it."""
     rng = random.Random(seed + 7)
-    entries, start = [], 1_764_842_400.0  # 2025-12-04 10:00 UTC, the seed guide's date
+    entries, start = [], 1_764_842_400.0  # 2025-12-04 10:00 UTC, the original guide's date
     for turn in range(1, exchanges + 1):
         tier = "local" if rng.random() < 0.7 else "cloud"
         entries.append(

@@ -18,7 +18,7 @@ from modules.storage.envelope import (
     MIGRATIONS,
     decode,
     encode,
-    from_seed_export,
+    from_guide_export,
     read_summary,
 )
 from modules.storage.errors import (
@@ -70,7 +70,7 @@ __all__ = [
     "UnsupportedVersionError",
     "decode",
     "encode",
-    "from_seed_export",
+    "from_guide_export",
     "read_summary",
     "redis_history_provider",
     "validate_conversation_id",

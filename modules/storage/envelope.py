@@ -12,7 +12,7 @@ wrong-key record apart and say so. When encrypted, the header is authenticated t
 
 `decode` also reads older formats and upgrades them in memory:
 - version 1 (one JSON document, ISO timestamps, routing under "routing") via `MIGRATIONS`;
-- the seed guide's `persist_to_storage()` export ({session_id, thread_state, messages, routing_metadata, ...}).
+- the original guide's `persist_to_storage()` export ({session_id, thread_state, messages, routing_metadata, ...}).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def encode(
 
 
 def decode(conversation_id: str, data: bytes, *, cipher: Cipher | None = None) -> ConversationRecord:
-    """Envelope bytes (any supported version, or a seed export) back to a record; typed errors otherwise."""
+    """Envelope bytes (any supported version, or an original-guide export) back to a record; typed errors otherwise."""
     validate_conversation_id(conversation_id)
     if not isinstance(data, (bytes, bytearray)) or not data:
         raise CorruptRecordError(conversation_id, "the stored record is empty.", _REMEDY_CORRUPT)
@@ -83,7 +83,7 @@ def decode(conversation_id: str, data: bytes, *, cipher: Cipher | None = None) -
     if isinstance(document, dict) and "version" in document and "session" in document:
         return _record_from_document(conversation_id, migrate(conversation_id, document))
     if isinstance(document, dict) and is_seed_export(document):
-        return from_seed_export(document, conversation_id=conversation_id)
+        return from_guide_export(document, conversation_id=conversation_id)
     raise CorruptRecordError(
         conversation_id,
         "the stored bytes are not a conversation record (no readable header; "
@@ -96,7 +96,8 @@ def read_summary(conversation_id: str, data: bytes) -> ConversationSummary:
     """The index card of a stored record, from its header only (no key needed)."""
     header = _json_or_none(data.partition(b"\n")[0])
     if not (isinstance(header, dict) and header.get("format") == FORMAT_NAME):
-        # Older formats have no header: decode (and migrate) to index them. The seed's export had no version: 0.
+        # Older formats have no header: decode (and migrate) to index them.
+        # The original guide's export had no version: 0.
         record = decode(conversation_id, data)
         version = (_json_or_none(data) or {}).get("version", 0)
         header = {"version": version, "codec": ["json"], **{name: getattr(record, name) for name in _INDEX_FIELDS}}
@@ -276,7 +277,7 @@ def migrate(conversation_id: str, document: dict[str, Any]) -> dict[str, Any]:
 
 
 def is_seed_export(document: dict[str, Any]) -> bool:
-    """The seed guide's `persist_to_storage()` JSON: a session id and routing metadata, no version."""
+    """the original guide's `persist_to_storage()` JSON: a session id and routing metadata, no version."""
     return (
         "version" not in document
         and isinstance(document.get("session_id"), str)
@@ -284,14 +285,14 @@ def is_seed_export(document: dict[str, Any]) -> bool:
     )
 
 
-def from_seed_export(document: dict[str, Any], *, conversation_id: str | None = None) -> ConversationRecord:
-    """Import the seed's `HybridAgentContextManager.persist_to_storage()` export.
+def from_guide_export(document: dict[str, Any], *, conversation_id: str | None = None) -> ConversationRecord:
+    """Import the original guide's `HybridAgentContextManager.persist_to_storage()` export.
 
-    The seed kept history twice: OpenAI-format `messages` for every exchange, and an old
+    The original guide kept history twice: OpenAI-format `messages` for every exchange, and an old
     `AgentThread.serialize()` (`thread_state`) for agent exchanges only. `messages` is the
     complete one, so it becomes the session's in-memory history (the thread state is the
     fallback when `messages` is absent). The old service thread id is kept for reference in
-    `state["seed_import"]` but not made the session's `service_session_id`: today's clients
+    `state["guide_import"]` but not made the session's `service_session_id`: today's clients
     cannot resume an old agent thread, and one client-side history is what both router tiers see.
     """
     conversation_id = validate_conversation_id(conversation_id or document.get("session_id"))
@@ -305,14 +306,14 @@ def from_seed_export(document: dict[str, Any], *, conversation_id: str | None = 
     if messages:
         session.state["in_memory"] = {"messages": messages}
     if thread_state.get("service_thread_id"):
-        session.state["seed_import"] = {"service_thread_id": thread_state["service_thread_id"]}
+        session.state["guide_import"] = {"service_thread_id": thread_state["service_thread_id"]}
     created = _epoch(document.get("created_at")) or 0.0
     return ConversationRecord(
         conversation_id=conversation_id,
         session=session.to_dict(),
         user_id=document.get("user_id"),
         routing_metadata=[_routing_from_seed(entry) for entry in document["routing_metadata"]],
-        tags=["imported-from-seed"],
+        tags=["imported-from-guide"],
         created_at=created,
         updated_at=_epoch(document.get("last_updated")) or created,
     )
@@ -364,7 +365,7 @@ def _json_or_none(data: bytes) -> Any:
 
 
 def _epoch(value: Any) -> float | None:
-    """Epoch seconds from a number or an ISO-8601 string (naive = local time, as the seed's datetime.now() wrote)."""
+    """Epoch seconds from a number or an ISO-8601 string (naive = local time, as the guide's datetime.now() wrote)."""
     if value is None or isinstance(value, (int, float)):
         return value
     try:
