@@ -87,25 +87,16 @@ def serve(
     **options: Any,
 ) -> int:
     """Start the tiers and the page, print the URL, serve until interrupted."""
-    import uvicorn
+    from modules.service.server import run_announced  # the same start-up line and parent watch as the service
 
     port, note = pick_port(host, port)
     if note:
         print(note, flush=True)
     app, tiers = build(settings, store_path, **options)
-    if parent_pid:
-        from modules.service.app import _exit_with_parent  # the same parent watch as the local service
-
-        _exit_with_parent(parent_pid)
-
-    class AnnouncingServer(uvicorn.Server):
-        async def startup(self, sockets: Any = None) -> None:
-            await super().startup(sockets)
-            if self.started:
-                print(f"{URL_LINE_PREFIX}http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
-
     try:
-        AnnouncingServer(uvicorn.Config(app, host=host, port=port, log_level="warning")).run()
+        run_announced(
+            app, host, port, f"{URL_LINE_PREFIX}http://{host}:{port}/  (Ctrl+C stops it)", parent_pid=parent_pid
+        )
     finally:
         tiers.close()
     return 0

@@ -24,10 +24,15 @@ class AnnouncingServer(uvicorn.Server):
 
 
 def serve(app: FastAPI, host: str, port: int, *, parent_pid: int | None = None) -> None:
-    if parent_pid:
-        _exit_with_parent(parent_pid)
     service = app.state.service
     announcement = f"listening on http://{host}:{port}/v1 (model {service.model}, data in {service.store.path})"
+    run_announced(app, host, port, announcement, parent_pid=parent_pid)
+
+
+def run_announced(app: FastAPI, host: str, port: int, announcement: str, *, parent_pid: int | None = None) -> None:
+    """Serve `app` until interrupted, printing `announcement` once the socket is bound (also used by the chat page)."""
+    if parent_pid:
+        _exit_with_parent(parent_pid)
     AnnouncingServer(uvicorn.Config(app, host=host, port=port, log_level="warning"), announcement).run()
 
 
