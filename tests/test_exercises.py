@@ -20,7 +20,14 @@ from modules.exercises.checker import NOT_DONE, PASSED, WRONG
 from modules.storage import ConversationNotFoundError, ConversationRecord, SqliteStore
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-SHIPPED_WITH_EXERCISES = ["02_local_model", "03_sessions_suspend_resume", "04_conversation_storage", "08_wrap_up"]
+SHIPPED_WITH_EXERCISES = [
+    "02_local_model",
+    "03_sessions_suspend_resume",
+    "04_conversation_storage",
+    "06_hybrid_conversations",
+    "07_routing_analytics",
+    "08_wrap_up",
+]
 INSERTED_LATER = ["01_environment_setup", "05_query_router"]
 
 
@@ -122,7 +129,7 @@ def test_config_and_router_checks_judge_the_mechanism():
 
 def test_every_lab_has_two_to_four_exercises_from_easy_to_stretch_each_with_a_solution():
     order = {"easy": 0, "medium": 1, "stretch": 2}
-    for lab in ("01", "02", "03", "04", "05", "08"):
+    for lab in ("01", "02", "03", "04", "05", "06", "07", "08"):
         lab_exercises = exercises(lab)
         assert 2 <= len(lab_exercises) <= 4, lab
         levels = [order[ex.level] for ex in lab_exercises]
