@@ -26,7 +26,7 @@ def _whole_history(turn: HybridTurn) -> int:
 
 def _switches(metadata: list[dict[str, Any]]) -> int:
     sources = [entry["source"] for entry in metadata]
-    return sum(before != after for before, after in zip(sources, sources[1:]))
+    return sum(before != after for before, after in zip(sources, sources[1:], strict=False))
 
 
 def verify_own_turn(my_turn: Any, my_tier: Any, my_sent: Any) -> str:
@@ -89,9 +89,7 @@ def verify_resumed(file_store: Any, resumed_conversation: Any, conversation: Hyb
 
 
 def verify_switch(last_tier: Any, switch_turn: Any, my_switches: Any, resumed_conversation: Any) -> str:
-    expect_type(
-        resumed_conversation, HybridConversationManager, "resumed_conversation", "Finish exercise 06.2 first."
-    )
+    expect_type(resumed_conversation, HybridConversationManager, "resumed_conversation", "Finish exercise 06.2 first.")
     expect(last_tier in ("local", "cloud"), f"`last_tier` is {last_tier!r}; it is 'local' or 'cloud'.")
     _a_turn(switch_turn, "switch_turn", 'resumed_conversation.chat("…", force_tier=...)')
     metadata = resumed_conversation.context.routing_metadata
@@ -104,7 +102,7 @@ def verify_switch(last_tier: Any, switch_turn: Any, my_switches: Any, resumed_co
     expect(
         switch_turn.metadata.get("forced") and switch_turn.tier != last_tier,
         f"your turn was answered by {switch_turn.tier!r}: force the other tier, "
-        "`force_tier=\"cloud\" if last_tier == \"local\" else \"local\"`.",
+        '`force_tier="cloud" if last_tier == "local" else "local"`.',
     )
     expect(switch_turn.metadata["switched"], "the metadata does not mark your turn as a switch.")
     expect(
@@ -116,7 +114,7 @@ def verify_switch(last_tier: Any, switch_turn: Any, my_switches: Any, resumed_co
     expect(
         my_switches == counted,
         f"`my_switches` is {my_switches}, but the metadata has {counted} exchanges whose source differs from the "
-        "one before: count after your switch, over every pair (zip(sources, sources[1:])).",
+        "one before: count after your switch, over every pair (zip(sources, sources[1:], strict=False)).",
     )
     summary = resumed_conversation.get_conversation_summary()["routing_stats"]["model_switches"]
     expect(summary == counted, f"the summary reports {summary} switches but the metadata shows {counted}.")
@@ -164,7 +162,7 @@ EXERCISES = [
         ),
         starter=(
             "from modules.storage import FileStore\n\n"
-            "file_store = ...  # a FileStore in WORK / \"my-store\", holding `conversation`\n"
+            'file_store = ...  # a FileStore in WORK / "my-store", holding `conversation`\n'
             "resumed_conversation = ...  # a new manager on file_store, resumed"
         ),
         check_call=(
@@ -179,7 +177,7 @@ EXERCISES = [
         level="stretch",
         task=(
             "Read the tier of the last exchange in `resumed_conversation.context.routing_metadata` (`last_tier`, "
-            "each entry's `\"source\"`). Ask `resumed_conversation` one question forced onto the **other** tier "
+            'each entry\'s `"source"`). Ask `resumed_conversation` one question forced onto the **other** tier '
             "(`switch_turn`, `force_tier=...`). Then count the switches yourself from the routing metadata: the "
             "exchanges whose source differs from the one before (`my_switches`). The check compares your count "
             "with the summary and with the record in the file store."

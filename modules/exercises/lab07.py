@@ -73,14 +73,16 @@ def verify_stored_chart(my_record: Any, my_chart: Any, store: Any) -> str:
 
 def verify_stored_switches(my_sources: Any, my_switches: Any, my_record: Any) -> str:
     expect_type(my_record, ConversationRecord, "my_record", "Finish exercise 07.2 first.")
-    expect_type(my_sources, list, "my_sources", 'Build it as [entry["source"] for entry in my_record.routing_metadata].')
+    expect_type(
+        my_sources, list, "my_sources", 'Build it as [entry["source"] for entry in my_record.routing_metadata].'
+    )
     sources = [entry["source"] for entry in my_record.routing_metadata]
     expect(
         my_sources == sources,
         f"`my_sources` has {len(my_sources)} entries; the record's metadata has {len(sources)}, in order: {sources}.",
     )
     expect_type(my_switches, int, "my_switches", "Count with sum(...) over consecutive pairs of `my_sources`.")
-    counted = sum(before != after for before, after in zip(sources, sources[1:]))
+    counted = sum(before != after for before, after in zip(sources, sources[1:], strict=False))
     expect(
         my_switches == counted,
         f"`my_switches` is {my_switches}; count the pairs of neighbours that differ: zip(my_sources, my_sources[1:]).",
@@ -117,7 +119,7 @@ EXERCISES = [
         title="Chart a conversation loaded from the store",
         level="medium",
         task=(
-            "Load another attendee's conversation back from `store` (`my_record`, e.g. `\"attendee-2\"`; "
+            'Load another attendee\'s conversation back from `store` (`my_record`, e.g. `"attendee-2"`; '
             "`store.list()` names them) and draw its routing distribution with "
             "`charts.routing_distribution_chart(my_record)` (`my_chart`). The check reads the bars."
         ),
