@@ -94,7 +94,7 @@ def serve(
         print(note, flush=True)
     app, tiers = build(settings, store_path, **options)
     if parent_pid:
-        from modules.service.app import _exit_with_parent  # the same parent watch as the local service
+        from modules.service.server import _exit_with_parent  # the same parent watch as the local service
 
         _exit_with_parent(parent_pid)
 

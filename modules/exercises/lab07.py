@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from modules.analytics import exchanges_frame, routing_distribution
 from modules.exercises.checker import Exercise, expect, expect_type
@@ -41,7 +42,7 @@ def verify_local_share(local_share: Any, distribution: Any, df: pd.DataFrame) ->
 
 def _bar_widths(chart: Figure) -> list[float]:
     axes = chart.axes[0] if chart.axes else None
-    return [] if axes is None else [patch.get_width() for patch in axes.patches]
+    return [] if axes is None else [bar.get_width() for bar in axes.patches if isinstance(bar, Rectangle)]
 
 
 def verify_stored_chart(my_record: Any, my_chart: Any, store: Any) -> str:
