@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import write_section  # noqa: E402
+from tqdm.auto import tqdm  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -56,10 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     notebooks = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if not args.labs or p.name[:2] in args.labs)
     load_before = os.getloadavg()[0]
     rows = []
-    for path in notebooks:
+    for path in tqdm(notebooks, desc="labs", unit="lab"):
         seconds, passed, last = time_notebook(path)
         rows.append((path.stem, seconds, passed))
-        print(f"{path.stem:40} {seconds:7.1f} s  {'passed' if passed else 'FAILED'}  ({last})", flush=True)
+        tqdm.write(f"{path.stem:40} {seconds:7.1f} s  {'passed' if passed else 'FAILED'}  ({last})")
     load_after = os.getloadavg()[0]
     total = sum(seconds for _, seconds, _ in rows)
     table = "\n".join(

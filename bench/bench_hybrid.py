@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import PERFORMANCE_MD, write_section  # noqa: E402
+from tqdm.auto import tqdm  # noqa: E402
 
 from modules.hybrid import ExchangeJournal, HybridAgentContextManager  # noqa: E402
 from modules.labkit.redis_server import RedisServer, RedisServerError  # noqa: E402
@@ -79,7 +80,7 @@ async def median_ms(action: Callable[[], Awaitable[object]], repeats: int) -> fl
 
 async def persist_one_more_turn(folder: Path, repeats: int) -> list[dict]:
     rows = []
-    for turns in TURNS:
+    for turns in tqdm(TURNS, desc="persist", unit="size"):
         manager = conversation(turns, f"persist-{turns}")
         file_path = folder / f"persist-{turns}.json"
         journal = ExchangeJournal(folder / f"journal-{turns}.sqlite3")
@@ -98,7 +99,7 @@ async def persist_one_more_turn(folder: Path, repeats: int) -> list[dict]:
             }
         )
         journal.close()
-        print(f"persist one more turn at {turns:>5}: rewrite {rewrite_ms:8.2f} ms, append {append_ms:6.2f} ms")
+        tqdm.write(f"persist one more turn at {turns:>5}: rewrite {rewrite_ms:8.2f} ms, append {append_ms:6.2f} ms")
     return rows
 
 
@@ -115,7 +116,7 @@ async def resume_per_backend(folder: Path, repeats: int, redis_url: str | None) 
 
         targets.insert(3, ("RedisStore", RedisStore(redis_url, namespace="bench-hybrid"), "resume-1000"))
     rows = []
-    for name, target, conversation_id in targets:
+    for name, target, conversation_id in tqdm(targets, desc="resume", unit="backend"):
         await manager.persist_to_storage(target)
 
         async def resume(target=target, conversation_id=conversation_id) -> HybridAgentContextManager:
@@ -126,7 +127,7 @@ async def resume_per_backend(folder: Path, repeats: int, redis_url: str | None) 
         assert check.messages == manager.messages and len(check.routing_metadata) == RESUME_TURNS
         ms = await median_ms(resume, repeats)
         rows.append({"backend": name, "resume_ms": ms})
-        print(f"resume {RESUME_TURNS} turns from {name}: {ms:.1f} ms")
+        tqdm.write(f"resume {RESUME_TURNS} turns from {name}: {ms:.1f} ms")
         if hasattr(target, "close"):
             target.close()
     return rows

@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import write_section  # noqa: E402
+from tqdm.auto import tqdm  # noqa: E402
 
 from modules.config import load_settings  # noqa: E402
 from modules.tiers.clients import start_tiers  # noqa: E402
@@ -30,9 +31,10 @@ PROMPTS = [
 ROUNDS = 3
 
 
-async def measure(client) -> dict[str, float]:
+async def measure(client, name: str) -> dict[str, float]:
     await time_stream(client, "warm-up", max_tokens=4)
-    runs = [await time_stream(client, prompt, max_tokens=96) for _ in range(ROUNDS) for prompt in PROMPTS]
+    prompts = tqdm([p for _ in range(ROUNDS) for p in PROMPTS], desc=name, unit="answer")
+    runs = [await time_stream(client, prompt, max_tokens=96) for prompt in prompts]
     first = sorted(r.first_token_s * 1000 for r in runs)
     return {
         "first token median (ms)": statistics.median(first),
@@ -52,8 +54,8 @@ def load_seconds() -> float:
 async def main() -> None:
     load_s = statistics.median(load_seconds() for _ in range(3))
     with start_tiers(load_settings(environ={"COURSE_OFFLINE": "1"}, env_file=None)) as tiers:
-        local = await measure(tiers.local_client)
-        cloud = await measure(tiers.cloud_client)
+        local = await measure(tiers.local_client, "local tier")
+        cloud = await measure(tiers.cloud_client, "cloud tier")
     rows = "\n".join(
         f"| {name} | {local[name]:.0f} | {cloud[name]:.0f} |"
         for name in ("first token median (ms)", "first token p95 (ms)", "decoding median (tokens/s)")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import PERFORMANCE_MD, write_section  # noqa: E402
+from tqdm.auto import tqdm  # noqa: E402
 
 from modules.routing import HybridRouter, LearnedStrategy, RuleStrategy, analyze_query  # noqa: E402
 from modules.routing.profile import load_graded_queries  # noqa: E402
@@ -72,7 +73,7 @@ def main() -> None:
     rows = {name: percentiles_us(decision_times(r, queries)) for name, r in routers.items()}
     rows["query analysis alone"] = percentiles_us(analysis_times(queries))
 
-    cold = statistics.median(cold_load_seconds() for _ in range(3))
+    cold = statistics.median(cold_load_seconds() for _ in tqdm(range(3), desc="cold loads", unit="process"))
     warm = statistics.median(warm_load_seconds() for _ in range(ROUNDS))
     train = load_routing_queries()
     started = time.perf_counter()

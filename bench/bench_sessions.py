@@ -24,7 +24,7 @@ async def main() -> None:
             agent = tiers.cloud_client.as_agent(
                 name="bench", instructions="Be brief.", default_options={"store": store}
             )
-            points[kind] = {p.turns: p for p in await measure_growth(agent, kind)}
+            points[kind] = {p.turns: p for p in await measure_growth(agent, kind, progress=True)}
     rows = "\n".join(
         f"| {turns} | {points['service-managed'][turns].serialized_bytes} B | "
         f"{points['in-memory'][turns].serialized_bytes:,} B "

@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import write_section  # noqa: E402
 from agent_framework import AgentSession  # noqa: E402
+from tqdm.auto import tqdm  # noqa: E402
 
 from modules.labkit.footprint import FORMATS, backend_footprints, format_options, format_sizes, turn_write_sizes  # noqa: E402
 from modules.labkit.redis_server import RedisServer, RedisServerError  # noqa: E402
@@ -137,7 +138,7 @@ async def real_conversation(turns: int) -> tuple[int, int, int] | None:
     ]
     session = agent.create_session()
     record = ConversationRecord.from_session(session)
-    for turn in range(turns):
+    for turn in tqdm(range(turns), desc="model conversation", unit="turn"):
         started = time.perf_counter()
         response = await agent.run(questions[turn % len(questions)], session=session, options={"max_tokens": 120})
         usage = response.usage_details or {}

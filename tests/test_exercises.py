@@ -20,7 +20,14 @@ from modules.exercises.checker import NOT_DONE, PASSED, WRONG
 from modules.storage import ConversationNotFoundError, ConversationRecord, SqliteStore
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-SHIPPED_WITH_EXERCISES = ["02_local_model", "03_sessions_suspend_resume", "04_conversation_storage", "08_wrap_up"]
+SHIPPED_WITH_EXERCISES = [
+    "02_local_model",
+    "03_sessions_suspend_resume",
+    "04_conversation_storage",
+    "06_hybrid_conversations",
+    "07_routing_analytics",
+    "08_wrap_up",
+]
 INSERTED_LATER = ["01_environment_setup", "05_query_router"]
 
 
@@ -122,7 +129,7 @@ def test_config_and_router_checks_judge_the_mechanism():
 
 def test_every_lab_has_two_to_four_exercises_from_easy_to_stretch_each_with_a_solution():
     order = {"easy": 0, "medium": 1, "stretch": 2}
-    for lab in ("01", "02", "03", "04", "05", "08"):
+    for lab in ("01", "02", "03", "04", "05", "06", "07", "08"):
         lab_exercises = exercises(lab)
         assert 2 <= len(lab_exercises) <= 4, lab
         levels = [order[ex.level] for ex in lab_exercises]
@@ -195,3 +202,70 @@ def test_solutions_readme_shows_the_exact_cells_for_labs_01_and_05():
     for lab in ("01", "05"):
         for ex in exercises(lab):
             assert cells.cell_source(ex, "exercise") in readme and cells.cell_source(ex, "exercise-check") in readme
+
+
+# --------------------------------------------------------------------------- labs 06 and 07, on hand-made data
+
+
+def hand_made_record(conversation_id: str = "attendee-9") -> ConversationRecord:
+    from tests.analytics_support import known_conversation
+
+    return ConversationRecord.from_session(
+        AgentSession(session_id=conversation_id), routing_metadata=known_conversation()
+    )
+
+
+def test_own_turn_check_reads_the_tier_that_answered_and_the_messages_it_was_sent():
+    from modules.hybrid.conversation import HybridTurn
+    from modules.routing import HybridRouter
+    from tests.analytics_support import exchange
+
+    decision = HybridRouter().route("Compare Kafka and RabbitMQ for order events.")
+    sent = [("user", "q1"), ("assistant", "a1"), ("user", "q2"), ("assistant", "a2"), ("user", "mine")]
+    turn = HybridTurn("an answer", decision, "local", exchange(3, "local", messages_sent=5), sent)
+    assert evaluate("06.1", my_turn=turn, my_tier="local", my_sent=5).status == PASSED
+    wrong_tier = evaluate("06.1", my_turn=turn, my_tier="cloud", my_sent=5)
+    assert wrong_tier.status == WRONG and "my_turn.tier" in wrong_tier.message
+    assert "len(my_turn.sent)" in evaluate("06.1", my_turn=turn, my_tier="local", my_sent=1).message
+    cut = HybridTurn("an answer", decision, "local", exchange(3, "local", messages_sent=1), sent[-1:])
+    partial = evaluate("06.1", my_turn=cut, my_tier="local", my_sent=1)
+    assert partial.status == WRONG and "every earlier one" in partial.message
+
+
+def test_local_share_check_recomputes_it_from_the_frame():
+    from modules.analytics import exchanges_frame, routing_distribution
+
+    df = exchanges_frame(hand_made_record())
+    share = float((df["tier"] == "local").mean())
+    counts = routing_distribution(df)
+    assert evaluate("07.1", local_share=share, distribution=counts, df=df).status == PASSED
+    percent = evaluate("07.1", local_share=share * 100, distribution=counts, df=df)
+    assert percent.status == WRONG and "between 0 and 1" in percent.message
+    halved = evaluate("07.1", local_share=share / 2, distribution=counts, df=df)
+    assert halved.status == WRONG and "tier 'local'" in halved.message
+
+
+def test_stored_chart_check_reads_the_bars_of_a_record_from_a_real_store(tmp_path):
+    from modules.analytics import charts
+
+    record = hand_made_record()
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        store.save(record)
+        loaded = store.load(record.conversation_id)
+        assert evaluate(
+            "07.2", my_record=loaded, my_chart=charts.routing_distribution_chart(loaded), store=store
+        ).passed
+        other = ConversationRecord.from_session(AgentSession(session_id="x"), routing_metadata=record.routing_metadata)
+        missing = evaluate("07.2", my_record=other, my_chart=charts.routing_distribution_chart(loaded), store=store)
+        assert missing.status == WRONG and "store.list()" in missing.message
+        flow = evaluate("07.2", my_record=loaded, my_chart=charts.latency_by_tier_chart(loaded), store=store)
+        assert flow.status == WRONG and "routing_distribution_chart" in flow.message
+
+
+def test_stored_switch_check_counts_neighbours_that_differ():
+    record = hand_made_record()
+    sources = [entry["source"] for entry in record.routing_metadata]
+    assert sources == ["local", "cloud", "local", "local", "cloud", "cloud"]
+    assert evaluate("07.3", my_sources=sources, my_switches=3, my_record=record).status == PASSED
+    assert evaluate("07.3", my_sources=sources, my_switches=len(set(sources)), my_record=record).status == WRONG
+    assert evaluate("07.3", my_sources=sources[:-1], my_switches=3, my_record=record).status == WRONG

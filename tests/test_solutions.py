@@ -48,4 +48,4 @@ def test_lab_runs_with_its_solutions(lab, tmp_path, monkeypatch):
 
 
 def test_every_lab_with_exercises_has_a_notebook_to_run_them_in():
-    assert set(LABS_WITH_EXERCISES) == {"01", "02", "03", "04", "05", "08"}
+    assert set(LABS_WITH_EXERCISES) == {"01", "02", "03", "04", "05", "06", "07", "08"}

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STRICT_ENV = "COURSE_EXERCISES_STRICT"
-LABS = ("01", "02", "03", "04", "05", "08")
+LABS = ("01", "02", "03", "04", "05", "06", "07", "08")
 PASSED, NOT_DONE, WRONG = "passed", "not done yet", "not right yet"
 
 

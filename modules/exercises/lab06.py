@@ -1,0 +1,197 @@
+"""Lab 06 exercises: a routed turn of your own, persist and resume a hybrid conversation, force a switch and count it.
+
+Every check reads the mechanism (the tier that answered, the messages it was sent, the stored routing metadata),
+never the small model's wording.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modules.exercises.checker import Exercise, expect, expect_type
+from modules.hybrid import HybridConversationManager
+from modules.hybrid.conversation import HybridTurn
+from modules.storage import ConversationNotFoundError, FileStore
+
+
+def _a_turn(value: Any, name: str, call: str) -> None:
+    expect(not hasattr(value, "__await__"), f"`{name}` is a coroutine: write `{name} = await {call}` (with `await`).")
+    expect_type(value, HybridTurn, name, f"Keep what `await {call}` returns.")
+
+
+def _whole_history(turn: HybridTurn) -> int:
+    """How many messages a turn's tier is given: every earlier message (two per exchange) plus the question."""
+    return 2 * (turn.metadata["turn"] - 1) + 1
+
+
+def _switches(metadata: list[dict[str, Any]]) -> int:
+    sources = [entry["source"] for entry in metadata]
+    return sum(before != after for before, after in zip(sources, sources[1:], strict=False))
+
+
+def verify_own_turn(my_turn: Any, my_tier: Any, my_sent: Any) -> str:
+    _a_turn(my_turn, "my_turn", 'conversation.chat("…")')
+    expect(
+        my_tier == my_turn.tier,
+        f"`my_tier` is {my_tier!r}, but {my_turn.tier!r} answered: read `my_turn.tier` (the router's choice, "
+        "`my_turn.decision.target`, differs when a tier failed and the other one answered).",
+    )
+    expect_type(my_sent, int, "my_sent", "Count the messages: `len(my_turn.sent)`.")
+    expect(
+        my_sent == len(my_turn.sent) == my_turn.metadata["messages_sent"],
+        f"`my_sent` is {my_sent}, but the {my_turn.tier} tier was sent {len(my_turn.sent)} messages "
+        "(`len(my_turn.sent)`, also stored as `my_turn.metadata['messages_sent']`).",
+    )
+    expected = _whole_history(my_turn)
+    expect(
+        my_sent == expected,
+        f"exchange {my_turn.metadata['turn']} should be sent {expected} messages (every earlier one plus your "
+        f"question), not {my_sent}: ask `conversation`, the manager from Scenario 3, not a new one.",
+    )
+    reason = my_turn.decision.reasons[0] if my_turn.decision.reasons else "no reason given"
+    return (
+        f"the {my_turn.tier} tier answered ({reason}) and was sent {my_sent} messages: the {my_sent - 1} earlier "
+        "ones, whichever tier wrote them, plus your question."
+    )
+
+
+def verify_resumed(file_store: Any, resumed_conversation: Any, conversation: HybridConversationManager) -> str:
+    expect_type(file_store, FileStore, "file_store", 'Create it with FileStore(WORK / "my-store").')
+    try:
+        record = file_store.load(conversation.conversation_id)
+    except ConversationNotFoundError:
+        expect(False, "`file_store` does not hold the conversation: `await conversation.persist_thread(file_store)`.")
+    expect_type(
+        resumed_conversation,
+        HybridConversationManager,
+        "resumed_conversation",
+        "Create a new HybridConversationManager(router, tiers, file_store, session_id=...) and resume it.",
+    )
+    expect(
+        resumed_conversation is not conversation,
+        "`resumed_conversation` is the live manager: create a new one and resume it from the file store.",
+    )
+    stored_tiers = [entry["source"] for entry in record.routing_metadata]
+    resumed_tiers = [entry["source"] for entry in resumed_conversation.context.routing_metadata]
+    expect(
+        bool(resumed_tiers),
+        "the new manager holds no exchanges: `await resumed_conversation.resume_thread()` reads them back.",
+    )
+    expect(
+        resumed_conversation.context.messages[: record.message_count] == conversation.context.messages
+        and resumed_tiers[: len(stored_tiers)] == stored_tiers,
+        "the new manager holds another conversation: pass session_id=conversation.conversation_id.",
+    )
+    return (
+        f"the file store holds {record.message_count} messages and the routing metadata of {len(stored_tiers)} "
+        f"exchanges ({', '.join(stored_tiers)}); the new manager resumed all of them."
+    )
+
+
+def verify_switch(last_tier: Any, switch_turn: Any, my_switches: Any, resumed_conversation: Any) -> str:
+    expect_type(resumed_conversation, HybridConversationManager, "resumed_conversation", "Finish exercise 06.2 first.")
+    expect(last_tier in ("local", "cloud"), f"`last_tier` is {last_tier!r}; it is 'local' or 'cloud'.")
+    _a_turn(switch_turn, "switch_turn", 'resumed_conversation.chat("…", force_tier=...)')
+    metadata = resumed_conversation.context.routing_metadata
+    expect(
+        switch_turn.metadata is metadata[-1] or switch_turn.metadata == metadata[-1],
+        "`switch_turn` is not the last exchange of `resumed_conversation`: ask that manager.",
+    )
+    before = metadata[-2]["source"] if len(metadata) > 1 else None
+    expect(last_tier == before, f"`last_tier` is {last_tier!r}, but the exchange before yours was {before!r}.")
+    expect(
+        switch_turn.metadata.get("forced") and switch_turn.tier != last_tier,
+        f"your turn was answered by {switch_turn.tier!r}: force the other tier, "
+        '`force_tier="cloud" if last_tier == "local" else "local"`.',
+    )
+    expect(switch_turn.metadata["switched"], "the metadata does not mark your turn as a switch.")
+    expect(
+        len(switch_turn.sent) == _whole_history(switch_turn),
+        f"the {switch_turn.tier} tier was sent {len(switch_turn.sent)} messages, not the whole conversation.",
+    )
+    counted = _switches(metadata)
+    expect_type(my_switches, int, "my_switches", "Count with sum(...) over consecutive pairs of sources.")
+    expect(
+        my_switches == counted,
+        f"`my_switches` is {my_switches}, but the metadata has {counted} exchanges whose source differs from the "
+        "one before: count after your switch, over every pair (zip(sources, sources[1:], strict=False)).",
+    )
+    summary = resumed_conversation.get_conversation_summary()["routing_stats"]["model_switches"]
+    expect(summary == counted, f"the summary reports {summary} switches but the metadata shows {counted}.")
+    stored = resumed_conversation.store.load(resumed_conversation.conversation_id)
+    expect(
+        _switches(stored.routing_metadata) == counted,
+        "the stored record does not hold your switch yet: create resumed_conversation with the file store.",
+    )
+    return (
+        f"{last_tier} -> {switch_turn.tier}: the forced turn was sent all {len(switch_turn.sent)} messages, and "
+        f"{counted} switches are in the metadata, in the summary and in the stored record alike."
+    )
+
+
+EXERCISES = [
+    Exercise(
+        id="06.1",
+        title="Which tier answered, and what was it sent?",
+        level="easy",
+        task=(
+            "Ask `conversation` (the manager from Scenario 3) a question of your own with "
+            '`await conversation.chat("…")` and keep the turn in `my_turn`. From it, read which tier answered '
+            "(`my_tier`) and how many messages that tier was sent (`my_sent`). Compare `my_sent` with the number "
+            "of messages already in the conversation."
+        ),
+        starter=(
+            'my_turn = ...  # await conversation.chat("<your question>")\n'
+            "my_tier = ...  # the tier that answered\n"
+            "my_sent = ...  # how many messages that tier was sent"
+        ),
+        check_call='check("06.1", my_turn=my_turn, my_tier=my_tier, my_sent=my_sent)',
+        verify=verify_own_turn,
+        answers=("my_turn", "my_tier", "my_sent"),
+    ),
+    Exercise(
+        id="06.2",
+        title="Persist to a file store, resume in a new manager",
+        level="medium",
+        task=(
+            'Create `file_store = FileStore(WORK / "my-store")` and save `conversation` into it with '
+            "`await conversation.persist_thread(file_store)`. Then create a **new** "
+            "`HybridConversationManager(router, tiers, file_store, session_id=conversation.conversation_id, "
+            "max_tokens=24)` (`resumed_conversation`) and read the conversation back with "
+            "`await resumed_conversation.resume_thread()`."
+        ),
+        starter=(
+            "from modules.storage import FileStore\n\n"
+            'file_store = ...  # a FileStore in WORK / "my-store", holding `conversation`\n'
+            "resumed_conversation = ...  # a new manager on file_store, resumed"
+        ),
+        check_call=(
+            'check("06.2", file_store=file_store, resumed_conversation=resumed_conversation, conversation=conversation)'
+        ),
+        verify=verify_resumed,
+        answers=("file_store", "resumed_conversation"),
+    ),
+    Exercise(
+        id="06.3",
+        title="Force a switch and count it from the metadata",
+        level="stretch",
+        task=(
+            "Read the tier of the last exchange in `resumed_conversation.context.routing_metadata` (`last_tier`, "
+            'each entry\'s `"source"`). Ask `resumed_conversation` one question forced onto the **other** tier '
+            "(`switch_turn`, `force_tier=...`). Then count the switches yourself from the routing metadata: the "
+            "exchanges whose source differs from the one before (`my_switches`). The check compares your count "
+            "with the summary and with the record in the file store."
+        ),
+        starter=(
+            "last_tier = ...  # the source of the last exchange, before your question\n"
+            'switch_turn = ...  # await resumed_conversation.chat("<question>", force_tier=<the other tier>)\n'
+            "my_switches = ...  # switches in resumed_conversation.context.routing_metadata, after your turn"
+        ),
+        check_call=(
+            'check("06.3", last_tier=last_tier, switch_turn=switch_turn, my_switches=my_switches,\n'
+            "      resumed_conversation=resumed_conversation)"
+        ),
+        verify=verify_switch,
+        answers=("last_tier", "switch_turn", "my_switches"),
+    ),
+]
