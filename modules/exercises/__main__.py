@@ -3,7 +3,7 @@
 python -m modules.exercises list                         every exercise, by lab
 python -m modules.exercises reset NOTEBOOK...            back to the exercise state (in place, deterministic)
 python -m modules.exercises fill NOTEBOOK --out COPY     a copy with every solution filled in
-python -m modules.exercises insert NOTEBOOK...           add a lab's exercise cells (labs 01 and 05; idempotent)
+python -m modules.exercises insert NOTEBOOK...           add a lab's exercise cells where they are missing (idempotent)
 """
 
 from __future__ import annotations
