@@ -156,7 +156,8 @@ def _cloud_tier(env: Mapping[str, str]) -> CloudTier:
         key = _secret(env, "OPENAI_API_KEY")
         if key is None:
             raise ConfigError(
-                "CLOUD_BACKEND=openai needs OPENAI_API_KEY. Set it in .env, or remove CLOUD_BACKEND for the offline default."
+                "CLOUD_BACKEND=openai needs OPENAI_API_KEY. Set it in .env, or remove CLOUD_BACKEND for the offline "
+                "default."
             )
         return CloudTier(backend, env.get("OPENAI_MODEL", OPENAI_DEFAULT_MODEL), env.get("OPENAI_BASE_URL"), key)
     endpoint = _require(env, "AZURE_OPENAI_ENDPOINT", "CLOUD_BACKEND=azure_openai")

@@ -25,7 +25,10 @@ BACKENDS = ["file", "sqlite", "redis"]
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     if redis_server_executable() is None:
-        message = "redis-server is not installed; install it with: apt-get install redis-server (Debian/Ubuntu) or brew install redis (macOS)."
+        message = (
+            "redis-server is not installed; install it with: apt-get install redis-server (Debian/Ubuntu) "
+            "or brew install redis (macOS)."
+        )
         if os.environ.get("COURSE_SKIP_REDIS") == "1":
             pytest.skip(f"COURSE_SKIP_REDIS=1: {message}")
         pytest.fail(
