@@ -42,8 +42,7 @@ def open_test_redis() -> RedisServer | ExistingRedis:
     server = course_redis()
     if isinstance(server, RedisServer) and redis_server_executable() is None:
         message = (
-            "redis-server is not installed (apt-get install redis-server, brew install redis), "
-            "and REDIS_URL is not set"
+            "redis-server is not installed (apt-get install redis-server, brew install redis), and REDIS_URL is not set"
         )
         if os.environ.get("COURSE_SKIP_REDIS") == "1":
             pytest.skip(f"Redis part skipped because COURSE_SKIP_REDIS=1: {message}.")
