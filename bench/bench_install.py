@@ -100,6 +100,7 @@ def prove_version(version: str, workdir: Path, *, pytest: bool, no_cache: bool) 
         return result
     result["full_version"] = _run([python, "--version"]).stdout.strip()
     clone = fresh_clone(workdir, f"clone-{version}")
+    result["commit"] = _run(["git", "-C", str(clone), "rev-parse", "--short", "HEAD"]).stdout.strip()
     venv, env = make_venv(python, clone)
     command = ["python", "-m", "pip", "install", "-r", "requirements.txt"] + (["--no-cache-dir"] if no_cache else [])
     install, seconds = _timed(command, cwd=clone, env=env)
