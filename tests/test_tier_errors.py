@@ -189,3 +189,34 @@ async def test_check_passes_offline_and_reports_seconds_per_tier():
         seconds = await tiers.check()
         assert set(seconds) == {"local", "cloud"} and all(s > 0 for s in seconds.values())
         assert tiers.problems == {}
+
+
+# ---- the message for each backend (the error objects the OpenAI SDK raises, built directly) ----------------
+
+
+def _status_error(code: int):
+    import httpx
+    import openai
+
+    request = httpx.Request("POST", "http://127.0.0.1/v1/responses")
+    return openai.APIStatusError(f"Error code: {code}", response=httpx.Response(code, request=request), body=None)
+
+
+def test_each_backend_names_its_own_variables():
+    from modules.tiers.errors import explain_failure
+
+    azure = _cloud_settings(
+        AZURE_OPENAI_ENDPOINT="https://contoso.openai.azure.com",
+        AZURE_OPENAI_API_KEY=FAKE_KEY,
+        AZURE_OPENAI_DEPLOYMENT="gpt4o-prod",
+    )
+    message = str(explain_failure(azure, "cloud", _status_error(404)))
+    assert "AZURE_OPENAI_DEPLOYMENT" in message and "deployment name" in message and "/v1" not in message
+    ollama = _cloud_settings(LOCAL_BACKEND="ollama", LOCAL_MODEL="llama3.2:1b")
+    assert "ollama pull llama3.2:1b" in str(explain_failure(ollama, "local", _status_error(404)))
+    # The offline default has no "offline default" to go back to: restart instead.
+    offline = _cloud_settings()
+    for tier in ("local", "cloud"):
+        message = str(explain_failure(offline, tier, RuntimeError("boom") if tier == "local" else _status_error(401)))
+        assert "offline default" not in message
+    assert "LOCAL_SERVICE_TOKEN" in str(explain_failure(offline, "cloud", _status_error(401)))

@@ -15,6 +15,7 @@ from modules.config import PLACEHOLDER_KEYS, Settings
 from modules.errors import CourseError
 
 OFFLINE_HINT = "or empty the tier's lines in .env to go back to the offline default"
+RESTART_HINT = "then restart the kernel and run the lab from the top"
 
 
 class TierError(CourseError, RuntimeError):
@@ -30,12 +31,22 @@ class _Endpoint:
     """What an attendee can check for one tier: where it points and which variables set that."""
 
     name: str  # "OpenAI", "Ollama", "the course's service", ...
-    url: str
+    url: str | None
     url_variable: str | None
     key_variable: str | None
     model: str
     model_variable: str | None
     start_hint: str | None = None  # how to start a server that runs on this machine
+    not_found_hint: str = ""  # what a 404 most likely means here
+    course_owned: bool = False  # the offline default: there is no "offline default" to fall back to
+
+    @property
+    def where(self) -> str:
+        return f"{self.name} at {self.url}" if self.url else self.name
+
+    @property
+    def fallback(self) -> str:
+        return RESTART_HINT if self.course_owned else OFFLINE_HINT
 
 
 def explain_failure(
@@ -46,33 +57,33 @@ def explain_failure(
         return error
     endpoint = _endpoint(settings, tier, service_url)
     cause = _root_cause(error)
-    where = f"The {tier} tier ({endpoint.name} at {endpoint.url})"
+    where, fallback = f"The {tier} tier ({endpoint.where})", endpoint.fallback
     if isinstance(cause, openai.APIConnectionError):
-        reason = "timed out" if isinstance(cause, openai.APITimeoutError) else _short(_innermost(cause))
-        check = [f"that {endpoint.url_variable} is spelled right"] if endpoint.url_variable else []
-        if endpoint.start_hint:
-            check.insert(0, f"that it is running ({endpoint.start_hint})")
+        reason = "timed out" if isinstance(cause, openai.APITimeoutError) else _short(_innermost(cause)).rstrip(".")
+        if endpoint.course_owned:
+            message = f"{where} cannot be reached: {reason}. Restart the kernel and run the lab from the top."
         else:
-            check.insert(0, "your network connection (and proxy)")
-        message = f"{where} cannot be reached: {reason}. Check {' and '.join(check)}; {OFFLINE_HINT}."
+            running = f"that it is running ({endpoint.start_hint})" if endpoint.start_hint else None
+            spelled = f"that {endpoint.url_variable} is spelled right" if endpoint.url_variable else None
+            check = [c for c in (running or "your network connection (and proxy)", spelled) if c]
+            message = f"{where} cannot be reached: {reason}. Check {' and '.join(check)}; {fallback}."
         return TierError(tier, "unreachable", _scrub(message, settings))
     if isinstance(cause, openai.APIStatusError):
         status = cause.status_code
         if status in (401, 403):
             fix = f"Check {endpoint.key_variable} in .env" if endpoint.key_variable else "Check the key"
-            message = f"{where} rejected the key ({status} {_reason_phrase(status)}). {fix}, {OFFLINE_HINT}."
+            message = f"{where} rejected the key ({status} {_reason_phrase(status)}). {fix}, {fallback}."
             return TierError(tier, "auth", _scrub(message, settings))
         if status == 404:
             message = (
                 f"{where} answered 404 Not Found for model {endpoint.model!r}. Check "
-                f"{_either(endpoint.model_variable, endpoint.url_variable)}"
-                f"{' (the base URL usually ends in /v1)' if endpoint.url_variable else ''}; {OFFLINE_HINT}."
+                f"{_either(endpoint.model_variable, endpoint.url_variable)}{endpoint.not_found_hint}; {fallback}."
             )
             return TierError(tier, "not_found", _scrub(message, settings))
         if status == 429:
             message = (
                 f"{where} answered 429: the account is out of credit or over its rate limit. Check its billing "
-                f"and quota, wait a minute and re-run the cell, {OFFLINE_HINT}."
+                f"and quota, wait a minute and re-run the cell, {fallback}."
             )
             return TierError(tier, "rate_limit", _scrub(message, settings))
         message = f"{where} answered {status}: {_short(cause)}"
@@ -81,19 +92,22 @@ def explain_failure(
 
 
 def _endpoint(settings: Settings, tier: str, service_url: str | None) -> _Endpoint:
+    v1 = " (a base URL usually ends in /v1)"
     if tier == "local":
         local = settings.local
         if local.backend in ("embedded", "gguf"):
-            return _Endpoint(f"{local.model} in-process", "this Python kernel", None, None, local.model, None)
+            return _Endpoint(f"{local.model}, in-process", None, None, None, local.model, None, course_owned=True)
         name = {"ollama": "Ollama", "foundry_local": "Foundry Local"}.get(local.backend, "the local server")
         start = {"ollama": "`ollama serve`", "foundry_local": "`foundry service start`"}.get(
             local.backend, "start your server"
         )
+        pull = f" (`ollama pull {local.model}` fetches a model)" if local.backend == "ollama" else v1
         return _Endpoint(
-            name, str(local.base_url), "LOCAL_BASE_URL", "LOCAL_API_KEY", local.model, "LOCAL_MODEL", start
+            name, local.base_url, "LOCAL_BASE_URL", "LOCAL_API_KEY", local.model, "LOCAL_MODEL", start, pull
         )
     cloud = settings.cloud
     if cloud.backend == "azure_openai":
+        deployment = " (the deployment name from the Azure portal, not the model name)"
         return _Endpoint(
             "Azure OpenAI",
             cloud.endpoint,
@@ -101,10 +115,19 @@ def _endpoint(settings: Settings, tier: str, service_url: str | None) -> _Endpoi
             "AZURE_OPENAI_API_KEY",
             cloud.model,
             "AZURE_OPENAI_DEPLOYMENT",
+            not_found_hint=deployment,
         )
     if cloud.backend == "openai":
         url_variable = "OPENAI_BASE_URL" if cloud.base_url else None
-        return _Endpoint("OpenAI", cloud.endpoint, url_variable, "OPENAI_API_KEY", cloud.model, "OPENAI_MODEL")
+        return _Endpoint(
+            "OpenAI",
+            cloud.endpoint,
+            url_variable,
+            "OPENAI_API_KEY",
+            cloud.model,
+            "OPENAI_MODEL",
+            not_found_hint=v1 if url_variable else "",
+        )
     return _Endpoint(
         "the course's service",
         service_url or "127.0.0.1",
@@ -112,7 +135,7 @@ def _endpoint(settings: Settings, tier: str, service_url: str | None) -> _Endpoi
         "LOCAL_SERVICE_TOKEN",
         cloud.model,
         None,
-        "restart the kernel and run the lab from the top",
+        course_owned=True,
     )
 
 
