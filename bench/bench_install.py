@@ -7,8 +7,8 @@
 Each version gets a fresh `git clone` of this repository's HEAD (committed files only, as an
 attendee gets them), a new virtual environment, README's `pip install -r requirements.txt`, then
 README's test command `pytest`. Python 3.10 is tried too: README says it cannot work, and this
-records why. pip's wheel cache is used as on any laptop after its first install, so
-llama-cpp-python compiles at most once per run (`--no-cache` measures a cold compile).
+records why. pip's wheel cache is used as on any laptop after its first install: llama-cpp-python
+compiles once per Python version (pip's cache is per interpreter version); `--no-cache` forces it.
 
 Results go to var/bench/install/*.json (git-ignored) and to the "install" section of
 docs/performance.md, which is rebuilt from every result file present.
@@ -180,8 +180,9 @@ def render() -> str:
         rows.append(f"| {r.get('full_version', r['version'])} | {install} | {llama} | {size} | {tests} |")
     text = "## Install on each Python version\n\n" + "\n".join(rows) + "\n"
     text += (
-        "\nEach row: a fresh clone, a new venv, README's commands. The first install of the run compiles "
-        "llama-cpp-python; the others reuse pip's cached wheel (it is `py3-none`, one build serves every version).\n"
+        "\nEach row: a fresh clone, a new venv, README's commands, on a 2-core machine shared with other work "
+        "(times are wall-clock under that load). llama-cpp-python compiles once per Python version; a row that says "
+        "'from pip's wheel cache' reused an earlier build for the same version.\n"
     )
     for r in (r for r in results if r["kind"] == "wheelhouse" and "build_ok" in r):
         text += (
