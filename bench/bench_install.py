@@ -163,10 +163,20 @@ def prove_wheelhouse(version: str, workdir: Path) -> dict:
     return result
 
 
+def _failures(version: str) -> str:
+    """What failed, from the saved pytest log: the test and the first line nbval or pytest gave as the reason."""
+    log = RESULTS / f"pytest-{version}.log"
+    text = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text()) if log.exists() else ""
+    failed = re.findall(r"^FAILED (.+?)(?: - .*)?$", text, re.M)
+    timeout = re.search(r"(Timeout of \d+ seconds exceeded)", text)
+    reason = f" ({timeout.group(1)})" if timeout else ""
+    return "".join(f"; failed: `{name}`{reason}" for name in failed)
+
+
 def render() -> str:
     results = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
     rows = [
-        "| Python | `pip install -r requirements.txt` | llama-cpp-python | venv size | `pytest` |",
+        "| Python (commit) | `pip install -r requirements.txt` | llama-cpp-python | venv size | `pytest` |",
         "|---|---|---|---|---|",
     ]
     for r in (r for r in results if r["kind"] == "python"):
@@ -176,8 +186,10 @@ def render() -> str:
         install = f"ok, {r['install_s']:.0f} s" if r["install_ok"] else f"fails: `{r['install_error']}`"
         llama = ("compiled" if r.get("compiled_llama_cpp") else "from pip's wheel cache") if r["install_ok"] else ""
         size = f"{r['venv_mb'] / 1000:.1f} GB" if r.get("venv_mb") else ""
-        tests = f"{r['pytest']} ({r['pytest_s'] / 60:.0f} min)" if "pytest" in r else ""
-        rows.append(f"| {r.get('full_version', r['version'])} | {install} | {llama} | {size} | {tests} |")
+        tests = f"{r['pytest']}{_failures(r['version'])}" if "pytest" in r else ""
+        rows.append(
+            f"| {r.get('full_version', r['version'])} ({r['commit']}) | {install} | {llama} | {size} | {tests} |"
+        )
     text = "## Install on each Python version\n\n" + "\n".join(rows) + "\n"
     text += (
         "\nEach row: a fresh clone, a new venv, README's commands, on a 2-core machine shared with other work "
@@ -206,7 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-cache", action="store_true", help="pip --no-cache-dir: measure a cold compile")
     parser.add_argument("--wheelhouse-only", action="store_true", help="only the classroom wheelhouse path")
     parser.add_argument("--no-wheelhouse", action="store_true", help="skip the classroom wheelhouse path")
+    parser.add_argument("--render", action="store_true", help="only rewrite the section from var/bench/install/")
     args = parser.parse_args(argv)
+    if args.render:
+        write_section("install", render())
+        return 0
     if not (args.all or args.python or args.wheelhouse_only):
         parser.print_help()
         return 0
