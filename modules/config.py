@@ -12,8 +12,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
+
+from modules.errors import CourseError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ENV_FILE = PROJECT_ROOT / ".env"
@@ -22,11 +25,20 @@ LOCAL_BACKENDS = ("embedded", "gguf", "foundry_local", "ollama", "openai_compati
 CLOUD_BACKENDS = ("local_service", "openai", "azure_openai")
 
 OLLAMA_DEFAULT_URL = "http://127.0.0.1:11434/v1"
+OPENAI_DEFAULT_URL = "https://api.openai.com/v1"
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
 AZURE_DEFAULT_API_VERSION = "preview"
+# What local servers get as a key when none is set: they ignore it, and it is no secret.
+PLACEHOLDER_KEYS = ("ollama", "not-needed")
+LOCAL_SERVICE_ENDPOINT = "the course's own service on 127.0.0.1 (start_tiers() starts it)"
+URL_EXAMPLES = {
+    "AZURE_OPENAI_ENDPOINT": "https://<resource>.openai.azure.com",
+    "OPENAI_BASE_URL": OPENAI_DEFAULT_URL,
+    "LOCAL_BASE_URL": OLLAMA_DEFAULT_URL,
+}
 
 
-class ConfigError(ValueError):
+class ConfigError(CourseError, ValueError):
     """The environment or `.env` names a backend that cannot work as configured."""
 
 
@@ -44,6 +56,7 @@ class LocalTier:
     base_url: str | None = None
     api_key: Secret | None = field(default=None, repr=False)
     gguf_path: Path | None = None
+    chosen_by: str = "the default"  # the setting that selected this backend, for "why this mode"
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,21 @@ class CloudTier:
     api_key: Secret | None = field(default=None, repr=False)
     azure_endpoint: str | None = None
     api_version: str | None = None
+    chosen_by: str = "the default"
+
+    @property
+    def endpoint(self) -> str:
+        """Where the cloud tier's requests go, in words an attendee can check."""
+        if self.backend == "local_service":
+            return LOCAL_SERVICE_ENDPOINT
+        if self.backend == "azure_openai":
+            return str(self.azure_endpoint)
+        return self.base_url or OPENAI_DEFAULT_URL
+
+    @property
+    def key_variable(self) -> str | None:
+        """The variable holding this tier's key (None: the course's service needs none)."""
+        return {"openai": "OPENAI_API_KEY", "azure_openai": "AZURE_OPENAI_API_KEY"}.get(self.backend)
 
 
 @dataclass(frozen=True)
@@ -62,6 +90,8 @@ class Settings:
     cloud: CloudTier
     service_token: Secret | None = field(default=None, repr=False)
     forced_offline: bool = False
+    # An existing Redis server for lab 04 and the Redis tests; None: the course starts its own redis-server.
+    redis_url: Secret | None = field(default=None, repr=False)
 
     @property
     def mode(self) -> str:
@@ -69,33 +99,57 @@ class Settings:
         offline = self.local.backend == "embedded" and self.cloud.backend == "local_service"
         return "offline" if offline else "real"
 
+    @property
+    def reason(self) -> str:
+        """Why this mode, naming the settings that chose it."""
+        if self.forced_offline:
+            return "COURSE_OFFLINE=1 is set, so endpoints and keys in .env are ignored (pytest sets it)"
+        if self.mode == "offline":
+            return "no real endpoint or key is set in the environment or .env"
+        tiers = (("local", self.local), ("cloud", self.cloud))
+        chosen = [f"{tier.chosen_by} (the {name} tier)" for name, tier in tiers if tier.chosen_by != "the default"]
+        return "the environment or .env sets " + " and ".join(chosen)
+
     def describe(self) -> dict[str, str]:
         """A summary that is safe to print: backends, models, endpoints, and whether keys are set."""
+        cloud_key = f"{self.cloud.key_variable} is set" if self.cloud.key_variable else "not needed"
+        if self.cloud.backend == "local_service" and self.service_token:
+            cloud_key = "LOCAL_SERVICE_TOKEN is set (the service requires it)"
         return {
             "mode": self.mode,
+            "why": self.reason,
             "local backend": self.local.backend,
             "local model": str(self.local.gguf_path or self.local.model),
-            "local endpoint": self.local.base_url or "in-process",
+            "local endpoint": self.local.base_url or "in-process (inside this Python kernel)",
             "cloud backend": self.cloud.backend,
             "cloud model": self.cloud.model,
-            "cloud endpoint": self.cloud.azure_endpoint or self.cloud.base_url or "started by the course on 127.0.0.1",
-            "cloud key": "set"
-            if self.cloud.api_key
-            else "not needed"
-            if self.cloud.backend == "local_service"
-            else "missing",
+            "cloud endpoint": self.cloud.endpoint,
+            "cloud key": cloud_key,
+            "redis (lab 04)": redact_url(self.redis_url) if self.redis_url else "a redis-server the course starts",
         }
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | str | None = DEFAULT_ENV_FILE) -> Settings:
     """Read settings; real environment variables win over `.env` entries.
 
-    Set `COURSE_OFFLINE=1` to ignore every endpoint and key (the test suite does).
+    Set `COURSE_OFFLINE=1` to ignore every endpoint and key (the test suite does). `REDIS_URL` is
+    honoured either way: it names local infrastructure, not a paid endpoint.
     """
     env = _merged_environment(os.environ if environ is None else environ, env_file)
+    redis_url = _redis_url(env)
+    token = _secret(env, "LOCAL_SERVICE_TOKEN")
     if _truthy(env.get("COURSE_OFFLINE")):
-        return Settings(LocalTier(), CloudTier(), _secret(env, "LOCAL_SERVICE_TOKEN"), forced_offline=True)
-    return Settings(_local_tier(env), _cloud_tier(env), _secret(env, "LOCAL_SERVICE_TOKEN"))
+        return Settings(LocalTier(), CloudTier(), token, forced_offline=True, redis_url=redis_url)
+    return Settings(_local_tier(env), _cloud_tier(env), token, redis_url=redis_url)
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ***, safe to print."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
 
 
 def course_environment(env_file: Path | str | None = DEFAULT_ENV_FILE) -> dict[str, str]:
@@ -114,8 +168,15 @@ def _merged_environment(environ: Mapping[str, str], env_file: Path | str | None)
 
 def _local_tier(env: Mapping[str, str]) -> LocalTier:
     backend = env.get("LOCAL_BACKEND")
+    chosen_by = f"LOCAL_BACKEND={backend}"
     if backend is None:
-        backend = "gguf" if "LOCAL_GGUF_PATH" in env else "openai_compatible" if "LOCAL_BASE_URL" in env else "embedded"
+        backend, chosen_by = (
+            ("gguf", "LOCAL_GGUF_PATH")
+            if "LOCAL_GGUF_PATH" in env
+            else ("openai_compatible", "LOCAL_BASE_URL")
+            if "LOCAL_BASE_URL" in env
+            else ("embedded", "the default")
+        )
     backend = backend.lower()
     if backend not in LOCAL_BACKENDS:
         raise ConfigError(
@@ -123,32 +184,35 @@ def _local_tier(env: Mapping[str, str]) -> LocalTier:
         )
     api_key = _secret(env, "LOCAL_API_KEY")
     if backend == "embedded":
-        return LocalTier()
+        return LocalTier(chosen_by=chosen_by)
     if backend == "gguf":
         path = Path(_require(env, "LOCAL_GGUF_PATH", "LOCAL_BACKEND=gguf")).expanduser()
         if not path.is_file():
             raise ConfigError(
                 f"LOCAL_GGUF_PATH points to {path}, which is not a file. Give the path of a .gguf model file."
             )
-        return LocalTier(backend, model=path.stem, gguf_path=path)
+        return LocalTier(backend, model=path.stem, gguf_path=path, chosen_by=chosen_by)
     if backend == "ollama":
         model = _require(env, "LOCAL_MODEL", "LOCAL_BACKEND=ollama (for example LOCAL_MODEL=llama3.2:1b)")
-        return LocalTier(backend, model, env.get("LOCAL_BASE_URL", OLLAMA_DEFAULT_URL), api_key or Secret("ollama"))
+        base_url = _http_url(env, "LOCAL_BASE_URL", OLLAMA_DEFAULT_URL)
+        return LocalTier(backend, model, base_url, api_key or Secret(PLACEHOLDER_KEYS[0]), chosen_by=chosen_by)
     # Foundry Local picks its port at start-up (`foundry service status` prints it), so the URL is required.
-    base_url = _require(env, "LOCAL_BASE_URL", f"LOCAL_BACKEND={backend}")
+    _require(env, "LOCAL_BASE_URL", f"LOCAL_BACKEND={backend}")
+    base_url = _http_url(env, "LOCAL_BASE_URL")
     model = _require(env, "LOCAL_MODEL", f"LOCAL_BACKEND={backend}")
-    return LocalTier(backend, model, base_url, api_key or Secret("not-needed"))
+    return LocalTier(backend, model, base_url, api_key or Secret(PLACEHOLDER_KEYS[1]), chosen_by=chosen_by)
 
 
 def _cloud_tier(env: Mapping[str, str]) -> CloudTier:
     backend = env.get("CLOUD_BACKEND")
+    chosen_by = f"CLOUD_BACKEND={backend}"
     if backend is None:
-        backend = (
-            "azure_openai"
+        backend, chosen_by = (
+            ("azure_openai", "AZURE_OPENAI_ENDPOINT")
             if "AZURE_OPENAI_ENDPOINT" in env
-            else "openai"
+            else ("openai", "OPENAI_API_KEY")
             if "OPENAI_API_KEY" in env
-            else "local_service"
+            else ("local_service", "the default")
         )
     backend = backend.lower()
     if backend not in CLOUD_BACKENDS:
@@ -156,7 +220,7 @@ def _cloud_tier(env: Mapping[str, str]) -> CloudTier:
             f"CLOUD_BACKEND={backend!r} is not one of {', '.join(CLOUD_BACKENDS)}. Fix or remove it in .env."
         )
     if backend == "local_service":
-        return CloudTier()
+        return CloudTier(chosen_by=chosen_by)
     if backend == "openai":
         key = _secret(env, "OPENAI_API_KEY")
         if key is None:
@@ -164,8 +228,10 @@ def _cloud_tier(env: Mapping[str, str]) -> CloudTier:
                 "CLOUD_BACKEND=openai needs OPENAI_API_KEY. Set it in .env, or remove CLOUD_BACKEND for the offline "
                 "default."
             )
-        return CloudTier(backend, env.get("OPENAI_MODEL", OPENAI_DEFAULT_MODEL), env.get("OPENAI_BASE_URL"), key)
-    endpoint = _require(env, "AZURE_OPENAI_ENDPOINT", "CLOUD_BACKEND=azure_openai")
+        model = env.get("OPENAI_MODEL", OPENAI_DEFAULT_MODEL)
+        return CloudTier(backend, model, _http_url(env, "OPENAI_BASE_URL"), key, chosen_by=chosen_by)
+    _require(env, "AZURE_OPENAI_ENDPOINT", "CLOUD_BACKEND=azure_openai")
+    endpoint = _http_url(env, "AZURE_OPENAI_ENDPOINT")
     key = _secret(env, "AZURE_OPENAI_API_KEY")
     if key is None:
         raise ConfigError(
@@ -175,9 +241,8 @@ def _cloud_tier(env: Mapping[str, str]) -> CloudTier:
     deployment = _require(
         env, "AZURE_OPENAI_DEPLOYMENT", "CLOUD_BACKEND=azure_openai (the name of your model deployment)"
     )
-    return CloudTier(
-        backend, deployment, None, key, endpoint, env.get("AZURE_OPENAI_API_VERSION", AZURE_DEFAULT_API_VERSION)
-    )
+    api_version = env.get("AZURE_OPENAI_API_VERSION", AZURE_DEFAULT_API_VERSION)
+    return CloudTier(backend, deployment, None, key, endpoint, api_version, chosen_by=chosen_by)
 
 
 def _require(env: Mapping[str, str], name: str, needed_by: str) -> str:
@@ -186,6 +251,32 @@ def _require(env: Mapping[str, str], name: str, needed_by: str) -> str:
             f"{needed_by} needs {name}. Set it in .env, or remove the backend setting for the offline default."
         )
     return env[name]
+
+
+def _http_url(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
+    """An http(s) URL from `name`, or the default; a URL without scheme or host is a ConfigError naming `name`."""
+    url = env.get(name, default)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{name}={url!r} is not an http(s) URL. Write it in full, for example {name}={URL_EXAMPLES[name]}"
+        )
+    return url
+
+
+def _redis_url(env: Mapping[str, str]) -> Secret | None:
+    url = env.get("REDIS_URL")
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+        raise ConfigError(
+            f"REDIS_URL={redact_url(url)!r} is not a Redis URL. Write it as redis://host:6379/0 "
+            "(rediss:// for TLS), or remove it to let the course start its own redis-server."
+        )
+    return Secret(url)
 
 
 def _secret(env: Mapping[str, str], name: str) -> Secret | None:

@@ -1,7 +1,8 @@
 """Fixtures and helpers shared by tests/test_storage_*.py (imported by them, not a conftest).
 
-Redis tests start their own `redis-server` on 127.0.0.1. If it is not installed they FAIL
-with the install command, because CI installs it; set COURSE_SKIP_REDIS=1 to skip them instead.
+Redis tests use the server REDIS_URL names (environment or `.env`), else start their own
+`redis-server` on 127.0.0.1. Without either they FAIL with the install command, because CI
+installs it; set COURSE_SKIP_REDIS=1 to skip them instead. Each test keeps to its own key prefix.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from modules.labkit.redis_server import RedisServer, RedisServerError, redis_server_executable
+from modules.labkit.redis_server import (
+    ExistingRedis,
+    RedisServer,
+    RedisServerError,
+    course_redis,
+    redis_server_executable,
+)
 from modules.storage import ConversationStore, FileStore, SqliteStore
 from modules.storage.cipher import Cipher
 
@@ -24,24 +31,31 @@ BACKENDS = ["file", "sqlite", "redis"]
 
 
 @pytest.fixture(scope="session")
-def redis_server() -> Iterator[RedisServer]:
-    if redis_server_executable() is None:
+def redis_server() -> Iterator[RedisServer | ExistingRedis]:
+    """REDIS_URL's server when set, else a redis-server started here; skipped or failed with the fix when neither."""
+    server = open_test_redis()
+    yield server
+    server.stop()
+
+
+def open_test_redis() -> RedisServer | ExistingRedis:
+    """A started Redis for the tests; without one, skip (COURSE_SKIP_REDIS=1) or fail naming the three fixes."""
+    server = course_redis()
+    if isinstance(server, RedisServer) and redis_server_executable() is None:
         message = (
-            "redis-server is not installed; install it with: apt-get install redis-server (Debian/Ubuntu) "
-            "or brew install redis (macOS)."
+            "redis-server is not installed (apt-get install redis-server, brew install redis), and REDIS_URL is not set"
         )
         if os.environ.get("COURSE_SKIP_REDIS") == "1":
-            pytest.skip(f"COURSE_SKIP_REDIS=1: {message}")
+            pytest.skip(f"Redis part skipped because COURSE_SKIP_REDIS=1: {message}.")
         pytest.fail(
-            f"{message} The Redis storage tests need a real server (set COURSE_SKIP_REDIS=1 to skip them).",
+            f"{message}. Install it, set REDIS_URL=redis://host:6379/0, or set COURSE_SKIP_REDIS=1 to skip "
+            "the Redis tests.",
             pytrace=False,
         )
     try:
-        server = RedisServer().start()
+        return server.start()
     except RedisServerError as error:
         pytest.fail(str(error), pytrace=False)
-    yield server
-    server.stop()
 
 
 def make_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest, **options: object) -> ConversationStore:

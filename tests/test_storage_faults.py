@@ -252,13 +252,11 @@ def test_a_wrong_key_leaves_the_record_in_place(store):
 
 
 def test_an_unreachable_or_broken_backend_is_a_storage_unavailable_error(tmp_path):
-    from modules.labkit.redis_server import RedisServer
+    from modules.labkit.ports import free_port
     from modules.storage import SqliteStore
     from modules.storage.redis_store import RedisStore
 
-    stopped = RedisServer().start()
-    url = stopped.url
-    stopped.stop()
+    url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there: no redis-server needed for this test
     with pytest.raises(
         StorageUnavailableError, match="'conv-1'.*Redis 127.0.0.1.*failed.*Check that the backend is running"
     ):

@@ -7,6 +7,11 @@
 
 The server is waited for until it answers PING, and stopped when the block ends, on
 `stop()`, or when Python exits. It listens on 127.0.0.1 only.
+
+    server = course_redis().start()        # REDIS_URL's server when it is set, else a RedisServer
+
+`course_redis()` is what lab 04 and the tests use: with `REDIS_URL` (environment or `.env`)
+they use a server the attendee already runs (Docker, a managed Redis) and never stop it.
 """
 
 from __future__ import annotations
@@ -19,13 +24,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from modules.config import load_settings, redact_url
 from modules.labkit.child_process import start_child, stop_child, wait_until_ready
 from modules.labkit.ports import free_port, port_is_free
 
 START_TIMEOUT_S = 15.0
 INSTALL_HINT = (
     "install it with: apt-get install redis-server (Debian/Ubuntu), brew install redis (macOS), "
-    "dnf install redis (Fedora), or run Redis in Docker and pass its URL instead."
+    "dnf install redis (Fedora), or run Redis elsewhere (e.g. docker run -p 6379:6379 redis) "
+    "and set REDIS_URL=redis://127.0.0.1:6379/0 in .env."
 )
 
 
@@ -65,14 +72,14 @@ class RedisServer:
     def start(self, timeout_s: float = START_TIMEOUT_S) -> RedisServer:
         if self.running:
             return self
-        executable = redis_server_executable()
-        if executable is None:
-            raise RedisServerError(f"redis-server is not installed (not found on PATH); {INSTALL_HINT}")
         if self._requested_port is not None and not port_is_free(self.host, self._requested_port):
             raise RedisServerError(
                 f"Port {self._requested_port} on {self.host} is in use. Stop the program using it, "
                 "or pass port=None to pick a free one."
             )
+        executable = redis_server_executable()
+        if executable is None:
+            raise RedisServerError(f"redis-server is not installed (not found on PATH); {INSTALL_HINT}")
         self.port = self._requested_port or free_port(self.host)
         if self._data_dir is None:
             self._temp_dir = tempfile.TemporaryDirectory(prefix="course-redis-")
@@ -154,3 +161,53 @@ class RedisServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+class ExistingRedis:
+    """A Redis server someone else runs, named by a URL: `start()` checks it answers, `stop()` leaves it running."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __repr__(self) -> str:
+        return f"ExistingRedis({redact_url(self.url)}, {'answering' if self.running else 'not answering'})"
+
+    @property
+    def running(self) -> bool:
+        return self.ping()
+
+    def ping(self) -> bool:
+        import redis
+
+        client = redis.Redis.from_url(self.url, socket_timeout=3, socket_connect_timeout=3)
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
+
+    def start(self) -> ExistingRedis:
+        if not self.ping():
+            raise RedisServerError(
+                f"REDIS_URL={redact_url(self.url)} does not answer PING. Start that server, fix REDIS_URL in .env, "
+                "or remove REDIS_URL to let the course start its own redis-server."
+            )
+        return self
+
+    def stop(self) -> None:
+        """Nothing to do: the server belongs to whoever started it."""
+
+    def __enter__(self) -> ExistingRedis:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def course_redis(url: str | None = None) -> RedisServer | ExistingRedis:
+    """The Redis server to use (not yet started): `url`, else REDIS_URL from the environment or `.env`, else a
+    redis-server of our own on a free port."""
+    if url is None:
+        url = load_settings().redis_url
+    return ExistingRedis(str(url)) if url else RedisServer()

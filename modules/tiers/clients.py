@@ -1,6 +1,7 @@
 """Build the two tiers' Agent Framework chat clients from the settings.
 
     tiers = start_tiers()                     # offline: starts the local Responses service
+    await tiers.check()                       # one short TierError naming the fix if a tier cannot answer
     answer = await tiers.ask("local", "What is 2 + 2?")
     agent = tiers.cloud_client.as_agent(instructions="...")
     tiers.close()                             # also runs at interpreter exit
@@ -15,16 +16,22 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from agent_framework import Message
 from agent_framework.openai import OpenAIChatClient, OpenAIChatCompletionClient
 from openai import AsyncAzureOpenAI, AsyncOpenAI
 
 from modules.config import Settings, load_settings
 from modules.service.process import LocalService
+from modules.tiers.errors import TierError, explain_failure
 from modules.tiers.local_model import EmbeddedChatClient
 
 REQUEST_TIMEOUT_S = 120.0
+# A wrong host or a dead network should fail in seconds, not after the two-minute answer timeout.
+CONNECT_TIMEOUT_S = 10.0
+TIMEOUT = httpx.Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
 LOCAL_SERVICE_MODEL = "local-service"
+TIERS = ("local", "cloud")
 
 
 def local_chat_client(settings: Settings) -> Any:
@@ -33,7 +40,7 @@ def local_chat_client(settings: Settings) -> Any:
     if local.backend in ("embedded", "gguf"):
         return EmbeddedChatClient(model_path=local.gguf_path)
     # Foundry Local, Ollama and most local servers speak Chat Completions, not the Responses API.
-    http = AsyncOpenAI(base_url=local.base_url, api_key=str(local.api_key), timeout=REQUEST_TIMEOUT_S, max_retries=1)
+    http = AsyncOpenAI(base_url=local.base_url, api_key=str(local.api_key), timeout=TIMEOUT, max_retries=1)
     return OpenAIChatCompletionClient(model=local.model, async_client=http)
 
 
@@ -45,18 +52,18 @@ def cloud_chat_client(settings: Settings, service: LocalService | None = None) -
             raise ValueError(
                 "The offline cloud tier needs a running LocalService; use start_tiers() or running_local_service()."
             )
-        http = AsyncOpenAI(base_url=service.base_url, api_key=service.api_key, timeout=REQUEST_TIMEOUT_S, max_retries=1)
+        http = AsyncOpenAI(base_url=service.base_url, api_key=service.api_key, timeout=TIMEOUT, max_retries=1)
         return OpenAIChatClient(model=LOCAL_SERVICE_MODEL, async_client=http)
     if cloud.backend == "azure_openai":
         http = AsyncAzureOpenAI(
             azure_endpoint=cloud.azure_endpoint,
             api_key=str(cloud.api_key),
             api_version=cloud.api_version,
-            timeout=REQUEST_TIMEOUT_S,
+            timeout=TIMEOUT,
             max_retries=2,
         )
         return OpenAIChatClient(model=cloud.model, async_client=http)
-    http = AsyncOpenAI(api_key=str(cloud.api_key), base_url=cloud.base_url, timeout=REQUEST_TIMEOUT_S, max_retries=2)
+    http = AsyncOpenAI(api_key=str(cloud.api_key), base_url=cloud.base_url, timeout=TIMEOUT, max_retries=2)
     return OpenAIChatClient(model=cloud.model, async_client=http)
 
 
@@ -77,11 +84,39 @@ class Tiers:
     local_client: Any
     cloud_client: OpenAIChatClient
     service: LocalService | None = field(default=None, repr=False)
+    # Tiers that failed `check()`: asking them again repeats the short reason instead of a new traceback.
+    problems: dict[str, TierError] = field(default_factory=dict, repr=False)
 
     def client(self, tier: str) -> Any:
-        if tier not in ("local", "cloud"):
+        """The tier's chat client; a TierError if `check()` found that tier unusable."""
+        if tier not in TIERS:
             raise ValueError(f"tier must be 'local' or 'cloud', not {tier!r}")
+        if tier in self.problems:
+            raise TierError(
+                tier,
+                "not_ready",
+                f"The {tier} tier is not ready: {self.problems[tier]} "
+                "After fixing it, restart the kernel and run the lab from the top.",
+            )
         return self.local_client if tier == "local" else self.cloud_client
+
+    async def check(self) -> dict[str, float]:
+        """Ask each tier for a few tokens: seconds per tier, or one TierError naming the fix for each failure.
+
+        Against a paid endpoint this costs a handful of tokens. Run it before anything else uses a tier.
+        The clients' own timeouts bound it (CONNECT_TIMEOUT_S for a host that does not answer).
+        """
+        self.problems.clear()
+        seconds: dict[str, float] = {}
+        for tier in TIERS:
+            try:
+                seconds[tier] = (await self.answer(tier, "Reply with OK.", max_tokens=16)).seconds
+            except TierError as error:
+                self.problems[tier] = error
+        if self.problems:
+            first = next(iter(self.problems.values()))
+            raise TierError(first.tier, first.kind, "\n".join(str(problem) for problem in self.problems.values()))
+        return seconds
 
     async def answer(self, tier: str, query: str, *, max_tokens: int = 200, instructions: str | None = None) -> Answer:
         """One stateless question to one tier, timed, with token counts when the backend reports them."""
@@ -90,8 +125,13 @@ class Tiers:
             options["instructions"] = instructions
         if tier == "cloud":
             options["store"] = False  # a one-off question needs no server-side history
+        client = self.client(tier)
         started = time.perf_counter()
-        response = await self.client(tier).get_response([Message("user", [query])], options=options)
+        try:
+            response = await client.get_response([Message("user", [query])], options=options)
+        except Exception as error:
+            service_url = self.service.base_url if self.service is not None and tier == "cloud" else None
+            raise explain_failure(self.settings, tier, error, service_url=service_url) from error
         usage = response.usage_details or {}
         return Answer(
             response.text,
