@@ -16,15 +16,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from modules.config import PROJECT_ROOT
 from modules.hybrid.errors import UnsupportedTargetError
+from modules.labkit.child_process import run_json_child
 from modules.storage import FileStore, SqliteStore
 
 _SERVICE_URL_ENV = "COURSE_SERVICE_URL"
@@ -72,21 +71,15 @@ def continue_in_new_process(
         env[_SERVICE_URL_ENV] = service.base_url
         if service.token:
             env["LOCAL_SERVICE_TOKEN"] = service.token
-    try:
-        finished = subprocess.run(
-            [sys.executable, "-m", "modules.hybrid.handoff", "--child"],
-            input=json.dumps(request),
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-        )
-    except subprocess.TimeoutExpired:
-        raise HandoffError(f"The child process did not finish within {timeout_s:.0f} s; nothing was saved.") from None
-    if finished.returncode != 0:
-        raise HandoffError(f"The child process failed (exit {finished.returncode}):\n{finished.stderr.strip()[-2000:]}")
-    reply = json.loads(finished.stdout.strip().splitlines()[-1])
+    reply = run_json_child(
+        "modules.hybrid.handoff",
+        "--child",
+        stdin=json.dumps(request),
+        env=env,
+        timeout_s=timeout_s,
+        error=HandoffError,
+        what="The child process (nothing was saved)",
+    )
     reply["sent"] = [tuple(pair) for pair in reply["sent"]]
     return HandoffResult(**reply)
 
