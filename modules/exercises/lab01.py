@@ -34,10 +34,10 @@ def verify_no_key_shown(described: Any, fake_key: Any) -> str:
     expect(len(fake_key) >= 12, "make `fake_key` at least 12 characters, like a real key.")
     expect(fake_key not in repr(described), "the key appears in what describe() returned: that must never happen.")
     expect(
-        described.get("cloud key") == "set",
+        str(described.get("cloud key", "")).endswith("is set"),
         "describe() does not report a cloud key: put your fake key in OPENAI_API_KEY in the `environ` you pass.",
     )
-    return "describe() says the key is set and never shows it."
+    return f"describe() says {described['cloud key']!r} and never shows the key."
 
 
 EXERCISES = [
