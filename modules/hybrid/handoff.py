@@ -19,14 +19,13 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from modules.hybrid.errors import UnsupportedTargetError
 from modules.labkit.child_process import run_json_child
+from modules.service.process import environment_for_child, parent_service
 from modules.storage import FileStore, SqliteStore
 
-_SERVICE_URL_ENV = "COURSE_SERVICE_URL"
 HANDOFF_TIMEOUT_S = 300.0
 
 
@@ -66,16 +65,11 @@ def continue_in_new_process(
         "force_tier": force_tier,
         "max_tokens": max_tokens,
     }
-    env = dict(os.environ)
-    if service is not None:
-        env[_SERVICE_URL_ENV] = service.base_url
-        if service.token:
-            env["LOCAL_SERVICE_TOKEN"] = service.token
     reply = run_json_child(
         "modules.hybrid.handoff",
         "--child",
         stdin=json.dumps(request),
-        env=env,
+        env=environment_for_child(service),
         timeout_s=timeout_s,
         error=HandoffError,
         what="The child process (nothing was saved)",
@@ -104,12 +98,7 @@ async def _continue_here(request: dict[str, Any]) -> dict[str, Any]:
     from modules.tiers import Tiers, cloud_chat_client, local_chat_client
 
     settings = load_settings()
-    service = None
-    if settings.cloud.backend == "local_service":
-        # The parent's running service: only its address and token are needed to build the client.
-        service = SimpleNamespace(
-            base_url=os.environ[_SERVICE_URL_ENV], api_key=os.environ.get("LOCAL_SERVICE_TOKEN") or "not-needed"
-        )
+    service = parent_service() if settings.cloud.backend == "local_service" else None
     tiers = Tiers(settings, local_chat_client(settings), cloud_chat_client(settings, service))
     cipher = Cipher.from_env(course_environment())
     kind, path = request["target"]["kind"], request["target"]["path"]

@@ -19,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 
@@ -177,3 +178,23 @@ def running_local_service(
     """Run the service for the duration of a `with` block; a temporary database unless `db_path` is given."""
     with LocalService(db_path, token=token, port=port) as service:
         yield service
+
+
+SERVICE_URL_ENV = "COURSE_SERVICE_URL"
+
+
+def environment_for_child(service: LocalService | None) -> dict[str, str]:
+    """This process's environment plus what a child needs to reach `service` (unchanged when it is None)."""
+    env = dict(os.environ)
+    if service is not None:
+        env[SERVICE_URL_ENV] = service.base_url
+        if service.token:
+            env["LOCAL_SERVICE_TOKEN"] = service.token
+    return env
+
+
+def parent_service() -> SimpleNamespace:
+    """In a child started with `environment_for_child`: the parent's service, as `cloud_chat_client` needs it."""
+    return SimpleNamespace(
+        base_url=os.environ[SERVICE_URL_ENV], api_key=os.environ.get("LOCAL_SERVICE_TOKEN") or "not-needed"
+    )

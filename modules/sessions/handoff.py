@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from modules.labkit.child_process import run_json_child
+from modules.service.process import environment_for_child, parent_service
 
-_SERVICE_URL_ENV = "COURSE_SERVICE_URL"
 HANDOFF_TIMEOUT_S = 180.0
 AGENT_NAME = "assistant"
 
@@ -59,11 +59,6 @@ def continue_in_new_process(
             "pass json.dumps(session.to_dict())."
         )
     json.loads(session_json)  # fail here, in the parent, on text that is not JSON
-    env = {**os.environ}
-    if service is not None:
-        env[_SERVICE_URL_ENV] = service.base_url
-        if service.token:
-            env["LOCAL_SERVICE_TOKEN"] = service.token
     request = {
         "session_json": session_json,
         "question": question,
@@ -72,7 +67,11 @@ def continue_in_new_process(
         "max_tokens": max_tokens,
     }
     reply = run_json_child(
-        "modules.sessions.handoff", stdin=json.dumps(request), env=env, timeout_s=timeout_s, error=HandoffError
+        "modules.sessions.handoff",
+        stdin=json.dumps(request),
+        env=environment_for_child(service),
+        timeout_s=timeout_s,
+        error=HandoffError,
     )
     return HandoffResult(reply["text"], reply["session_json"], reply["pid"], reply.get("input_tokens"))
 
@@ -93,23 +92,11 @@ async def run_resumed_turn(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _build_agent(request: dict[str, Any]) -> Any:
-    from openai import AsyncOpenAI
-
     from modules.config import load_settings
-    from modules.tiers.clients import LOCAL_SERVICE_MODEL, REQUEST_TIMEOUT_S, cloud_chat_client
+    from modules.tiers.clients import cloud_chat_client
 
     settings = load_settings()
-    if settings.cloud.backend == "local_service":
-        from agent_framework.openai import OpenAIChatClient
-
-        base_url = os.environ[_SERVICE_URL_ENV]
-        api_key = os.environ.get("LOCAL_SERVICE_TOKEN") or "not-needed"
-        client = OpenAIChatClient(
-            model=LOCAL_SERVICE_MODEL,
-            async_client=AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=REQUEST_TIMEOUT_S),
-        )
-    else:
-        client = cloud_chat_client(settings)
+    client = cloud_chat_client(settings, parent_service() if settings.cloud.backend == "local_service" else None)
     return client.as_agent(
         name=AGENT_NAME, instructions=request.get("instructions"), default_options={"store": request["store"]}
     )
