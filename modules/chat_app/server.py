@@ -11,7 +11,7 @@ from typing import Any
 
 from modules.chat_app.app import create_app
 from modules.chat_app.desk import MAX_MESSAGE_CHARS, TURN_TIMEOUT_S, ChatDesk
-from modules.config import PROJECT_ROOT, Settings, load_settings
+from modules.config import PROJECT_ROOT, Settings, load_settings, reveal
 from modules.labkit.ports import free_port, port_is_free
 
 DEFAULT_HOST = "127.0.0.1"
@@ -43,7 +43,7 @@ def about(settings: Settings, store_location: str) -> dict[str, Any]:
 
 
 def secret_values(settings: Settings) -> list[str]:
-    return [str(s) for s in (settings.local.api_key, settings.cloud.api_key, settings.service_token) if s]
+    return [reveal(s) for s in (settings.local.api_key, settings.cloud.api_key, settings.service_token) if s]
 
 
 def build(

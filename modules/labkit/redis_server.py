@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from modules.config import load_settings, redact_url
+from modules.config import load_settings, redact_url, reveal
 from modules.labkit.child_process import start_child, stop_child, wait_until_ready
 from modules.labkit.ports import free_port, port_is_free
 
@@ -210,4 +210,4 @@ def course_redis(url: str | None = None) -> RedisServer | ExistingRedis:
     redis-server of our own on a free port."""
     if url is None:
         url = load_settings().redis_url
-    return ExistingRedis(str(url)) if url else RedisServer()
+    return ExistingRedis(reveal(url)) if url else RedisServer()

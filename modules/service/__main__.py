@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     # Imported after parsing, so --help is instant and quiet.
-    from modules.config import load_settings
+    from modules.config import load_settings, reveal
     from modules.labkit.ports import port_is_free
     from modules.service.app import DEFAULT_DB_PATH, create_app
     from modules.service.server import serve
@@ -31,7 +31,13 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    app = create_app(args.db or DEFAULT_DB_PATH, token=load_settings().service_token)
+    from modules.service.db_lock import DatabaseInUseError
+
+    try:
+        app = create_app(args.db or DEFAULT_DB_PATH, token=reveal(load_settings().service_token))
+    except DatabaseInUseError as error:
+        print(error, file=sys.stderr)  # one line, which LocalService shows as its start error
+        return 2
     serve(app, args.host, args.port, parent_pid=args.parent_pid)
     return 0
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import openai
 
-from modules.config import PLACEHOLDER_KEYS, Settings
+from modules.config import PLACEHOLDER_KEYS, Settings, reveal
 from modules.errors import CourseError
 
 OFFLINE_HINT = "or empty the tier's lines in .env to go back to the offline default"
@@ -177,6 +177,6 @@ def _scrub(text: str, settings: Settings) -> str:
     """Remove any key or token value that a server echoed back into an error message."""
     secrets = (settings.cloud.api_key, settings.local.api_key, settings.service_token)
     for secret in secrets:
-        if secret and str(secret) not in PLACEHOLDER_KEYS:
-            text = text.replace(str(secret), "***")
+        if secret and reveal(secret) not in PLACEHOLDER_KEYS:
+            text = text.replace(reveal(secret), "***")
     return text
