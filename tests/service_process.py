@@ -6,6 +6,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,8 +26,9 @@ class ServiceProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("LOCAL_SERVICE_TOKEN", None)
         command = [sys.executable, "-m", "modules.service", "--port", str(self.port), "--db", str(db_path)]
+        self.output = tempfile.TemporaryFile()  # a file, not a pipe: a chatty service never blocks on a full pipe
         self.process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            command, cwd=PROJECT_ROOT, env=env, stdout=self.output, stderr=subprocess.STDOUT
         )
 
     @property
@@ -37,7 +39,7 @@ class ServiceProcess:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"service exited: {self.process.stdout.read().decode(errors='replace')}")
+                raise RuntimeError(f"service exited: {self.printed()}")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
                     return self
@@ -47,8 +49,14 @@ class ServiceProcess:
 
     def exit_output(self, timeout_s: float = START_TIMEOUT_S) -> tuple[int, str]:
         """Wait for the process to end by itself: (exit code, everything it printed)."""
-        output, _ = self.process.communicate(timeout=timeout_s)
-        return self.process.returncode, output.decode(errors="replace")
+        self.process.wait(timeout=timeout_s)
+        printed = self.printed()
+        self.output.close()
+        return self.process.returncode, printed
+
+    def printed(self) -> str:
+        self.output.seek(0)
+        return self.output.read().decode(errors="replace")
 
     def peak_rss_bytes(self) -> int:
         """The process's peak resident memory so far (Linux: VmHWM)."""
@@ -61,8 +69,7 @@ class ServiceProcess:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=30)
-        if self.process.stdout:
-            self.process.stdout.close()
+        self.output.close()
 
     def stop(self) -> None:
         if self.process.poll() is None:
