@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from modules.errors import CourseError
 from modules.pricing import TIERS, TierPrice, estimate_cost
 
 # DataFrame column <- exchange metadata key. Order = column order.
@@ -51,7 +52,7 @@ REQUIRED_KEYS = ("turn", "source", "response_time_s")
 _OLDER_NAMES = {"source": "tier", "response_time_s": "latency_s"}
 
 
-class ExchangeDataError(ValueError):
+class ExchangeDataError(CourseError, ValueError):
     """Exchange metadata that cannot be charted; the message names the exchange, the problem and the fix."""
 
 

@@ -2,7 +2,7 @@
 
     manager = HybridAgentContextManager("session_123")
     manager.add_exchange_with_local("Hello!", "Hi there!", 0.08, {"complexity": "low"})
-    await manager.initialize_agent_thread(cloud_agent)           # an agent with store=False
+    await manager.initialize_agent_session(cloud_agent)           # an agent with store=False
     text, seconds = await manager.add_exchange_with_agent(cloud_agent, "Analyze this", "cloud")
     manager.get_routing_summary()["model_switches"]             # 1
     await manager.persist_to_storage("conversation.json")       # or any store from modules.storage
@@ -74,15 +74,18 @@ class HybridAgentContextManager(ConversationContextManager):
         check_client_side_history(agent)
         return AgentSession.from_dict(self.session.to_dict())
 
-    to_agent_thread = to_agent_session
+    to_agent_thread = to_agent_session  # the persistence guide's name
 
     # ---- the guide's three ways to add an exchange -----------------------------------------------------
 
-    async def initialize_agent_thread(self, agent: Any) -> AgentSession:
+    async def initialize_agent_session(self, agent: Any) -> AgentSession:
         """Use `agent` for `add_exchange_with_agent` from now on; returns the session it will continue."""
         check_client_side_history(agent)
         self.agent = agent
         return self.session
+
+    # The persistence guide's names (its AgentThread is today's AgentSession); see docs/api-migration.md.
+    initialize_agent_thread = initialize_agent_session
 
     async def add_exchange_with_agent(
         self,
@@ -98,7 +101,7 @@ class HybridAgentContextManager(ConversationContextManager):
         if agent is None:
             raise AgentNotInitializedError(
                 "No agent to run: pass one to add_exchange_with_agent(agent, ...) or call "
-                "await manager.initialize_agent_thread(agent) first."
+                "await manager.initialize_agent_session(agent) first."
             )
         tier = tier_of(source)
         check_client_side_history(agent)

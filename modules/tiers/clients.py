@@ -22,7 +22,7 @@ from agent_framework.openai import OpenAIChatClient, OpenAIChatCompletionClient
 from openai import AsyncAzureOpenAI, AsyncOpenAI
 
 from modules.config import Settings, load_settings
-from modules.service.process import LocalService
+from modules.runtime import LocalService
 from modules.tiers.errors import TierError, explain_failure
 from modules.tiers.local_model import EmbeddedChatClient
 

@@ -27,6 +27,8 @@ from agent_framework import (
 from agent_framework._types import prepend_instructions_to_messages
 from agent_framework.observability import ChatTelemetryLayer
 
+from modules.tiers.errors import TierError
+
 MODEL_NAME = "SmolLM2-135M-Instruct"
 _WEIGHTS_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MAX_TOKENS = 256
@@ -42,8 +44,11 @@ _models_lock = threading.Lock()
 _generation_lock = threading.Lock()
 
 
-class ModelNotFoundError(FileNotFoundError):
-    """The GGUF weights are not where they should be."""
+class ModelNotFoundError(TierError, FileNotFoundError):
+    """The GGUF weights are not where they should be; the message says how to install or point at them."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("local", "not_ready", message)
 
 
 def default_model_path() -> Path:

@@ -16,6 +16,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
+from modules.runtime.errors import ProcessError
+
+__all__ = ["run_json_child", "start_child", "stop_child", "wait_until_ready"]
+
 STOP_TIMEOUT_S = 10.0
 
 
@@ -64,7 +68,7 @@ def run_json_child(
     stdin: str | None = None,
     env: Mapping[str, str] | None = None,
     timeout_s: float,
-    error: type[Exception] = RuntimeError,
+    error: type[Exception] = ProcessError,
     what: str = "The child process",
 ) -> dict[str, Any]:
     """Run `python -m module *args` from the project root and return the JSON object on its last stdout line.

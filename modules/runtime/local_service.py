@@ -1,11 +1,12 @@
-"""Start and stop the local Responses service as a separate process.
+"""Start and stop the course's local Responses service (`python -m modules.service`) as a separate process.
 
     with running_local_service() as service:
         client = OpenAIChatClient(base_url=service.base_url, api_key=service.api_key, model="local-service")
 
 The process gets a free port on 127.0.0.1, is waited for until `/health` answers, and
 is stopped when the block ends, when `stop()` is called, or when Python exits. Without a
-`db_path` it keeps its data in a temporary folder that `stop()` removes.
+`db_path` it keeps its data in a temporary folder that `stop()` removes; if this process is killed
+before it can, the service notices its parent is gone, removes the folder and exits.
 """
 
 from __future__ import annotations
@@ -24,14 +25,20 @@ from types import SimpleNamespace
 import httpx
 
 from modules.config import PROJECT_ROOT
-from modules.labkit.child_process import start_child, stop_child, wait_until_ready
-from modules.labkit.ports import free_port, port_is_free
+from modules.runtime.child_process import start_child, stop_child, wait_until_ready
+from modules.runtime.errors import ServiceStartError
+from modules.runtime.ports import free_port, port_is_free
+
+__all__ = [
+    "SERVICE_URL_ENV",
+    "LocalService",
+    "ServiceStartError",
+    "environment_for_child",
+    "parent_service",
+    "running_local_service",
+]
 
 START_TIMEOUT_S = 90.0
-
-
-class ServiceStartError(RuntimeError):
-    """The local service process did not become healthy."""
 
 
 class LocalService:
@@ -103,6 +110,8 @@ class LocalService:
             "--parent-pid",
             str(os.getpid()),
         ]
+        if self._temp_dir is not None:  # a parent killed hard cannot remove it: the service does, as it exits
+            command += ["--remove-with-parent", str(self._temp_dir)]
         atexit.register(self.stop)  # the temporary folder goes too, even if nobody calls stop()
         self._process = start_child(command, cwd=PROJECT_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         try:
