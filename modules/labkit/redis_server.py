@@ -121,7 +121,10 @@ class RedisServer:
 
     def _timed_out(self):
         self._cleanup()
-        raise RedisServerError(f"redis-server did not answer PING on {self.host}:{self.port} in time.")
+        raise RedisServerError(
+            f"redis-server did not answer PING on {self.host}:{self.port} in time. The machine may be busy: retry, "
+            "or pass a longer timeout_s to start()."
+        )
 
     def ping(self) -> bool:
         """True if the server answers PING (raw RESP over a socket: no client library needed)."""

@@ -89,11 +89,20 @@ def run_json_child(
             timeout=timeout_s,
         )
     except subprocess.TimeoutExpired:
-        raise error(f"{what} did not finish within {timeout_s:.0f} s.") from None
+        raise error(
+            f"{what} did not finish within {timeout_s:.0f} s. The machine may be busy: retry, or give it a longer "
+            "timeout_s."
+        ) from None
     if finished.returncode != 0:
-        raise error(f"{what} failed (exit code {finished.returncode}):\n{finished.stderr.strip()[-2000:]}")
+        raise error(
+            f"{what} failed (exit code {finished.returncode}); the end of its error output names the cause to fix:\n"
+            f"{finished.stderr.strip()[-2000:]}"
+        )
     lines = finished.stdout.strip().splitlines()
     try:
         return json.loads(lines[-1])
     except (IndexError, json.JSONDecodeError):
-        raise error(f"{what} printed no JSON reply:\n{finished.stdout.strip()[-500:]}") from None
+        raise error(
+            f"{what} printed no JSON reply (its last line must be one JSON object); it printed:\n"
+            f"{finished.stdout.strip()[-500:]}"
+        ) from None

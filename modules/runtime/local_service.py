@@ -133,11 +133,15 @@ class LocalService:
         return False
 
     def _exited(self, code: int):
-        raise ServiceStartError(f"The local service exited with code {code}:\n{self.log_tail()}")
+        raise ServiceStartError(
+            f"The local service exited with code {code} while starting; its log below names the cause (a broken "
+            f".env setting or a missing package are the usual ones: fix it, then start again):\n{self.log_tail()}"
+        )
 
     def _timed_out(self, timeout_s: float):
         raise ServiceStartError(
-            f"The local service did not answer /health within {timeout_s:.0f} s:\n{self.log_tail()}"
+            f"The local service did not answer /health within {timeout_s:.0f} s. The machine may be busy: retry, or "
+            f"pass a longer timeout_s to start(). Its log:\n{self.log_tail()}"
         )
 
     def log_tail(self, lines: int = 20) -> str:
