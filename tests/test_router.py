@@ -161,7 +161,7 @@ def test_a_pickle_is_rejected_without_running_it(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "change, message",
+    ("change", "message"),
     [
         (lambda d: d.update(format=1), "format 1"),
         (lambda d: d.update(kind="something else"), "not a text-classifier export"),
@@ -315,7 +315,7 @@ FOLLOW_UP_CONVERSATIONS = [
 FOLLOW_UP_CONVERSATIONS_TEXT = [q for first, follow, _ in FOLLOW_UP_CONVERSATIONS for q in (first, follow)]
 
 
-@pytest.mark.parametrize("first, follow_up, depends", FOLLOW_UP_CONVERSATIONS)
+@pytest.mark.parametrize(("first", "follow_up", "depends"), FOLLOW_UP_CONVERSATIONS)
 def test_follow_up_after_a_cloud_turn_stays_only_if_it_depends_on_it(learned, first, follow_up, depends):
     first_decision = learned.route(first)
     assert first_decision.target == "cloud"

@@ -11,7 +11,7 @@ import asyncio
 import functools
 import importlib.util
 import threading
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -148,28 +148,12 @@ class _RawEmbeddedChatClient(BaseChatClient):
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         cancelled = threading.Event()
 
-        def produce() -> None:
-            try:
-                with _generation_lock:
-                    prompt_tokens = prompt_token_count(llm, request["messages"])
-                    completion_tokens = 0
-                    for chunk in llm.create_chat_completion(stream=True, **request):
-                        if cancelled.is_set():
-                            break
-                        choice = chunk["choices"][0]
-                        text = choice.get("delta", {}).get("content")
-                        if text:
-                            completion_tokens += 1  # llama.cpp streams one token per chunk
-                            loop.call_soon_threadsafe(queue.put_nowait, ("text", text))
-                        if choice.get("finish_reason"):
-                            loop.call_soon_threadsafe(queue.put_nowait, ("finish", choice["finish_reason"]))
-                loop.call_soon_threadsafe(queue.put_nowait, ("usage", (prompt_tokens, completion_tokens)))
-            except BaseException as error:  # hand the failure to the consumer instead of losing it in the thread
-                loop.call_soon_threadsafe(queue.put_nowait, ("error", error))
-            finally:
-                loop.call_soon_threadsafe(queue.put_nowait, ("done", None))
+        def put(kind: str, value: Any) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
 
-        worker = threading.Thread(target=produce, name="embedded-model-stream", daemon=True)
+        worker = threading.Thread(
+            target=_generate_into, args=(llm, request, put, cancelled), name="embedded-model-stream", daemon=True
+        )
         worker.start()
         try:
             while True:
@@ -178,18 +162,40 @@ class _RawEmbeddedChatClient(BaseChatClient):
                     break
                 if kind == "error":
                     raise value
-                if kind == "text":
-                    yield ChatResponseUpdate(
-                        role="assistant", contents=[Content.from_text(text=value)], model=self.model
-                    )
-                elif kind == "finish":
-                    yield ChatResponseUpdate(role="assistant", contents=[], finish_reason=value, model=self.model)
-                elif kind == "usage":
-                    yield ChatResponseUpdate(
-                        role="assistant", contents=[Content.from_usage(_usage(*value))], model=self.model
-                    )
+                yield self._update(kind, value)
         finally:
             cancelled.set()
+
+    def _update(self, kind: str, value: Any) -> ChatResponseUpdate:
+        """The stream update for one item the generating thread produced: text, finish reason or usage."""
+        if kind == "text":
+            return ChatResponseUpdate(role="assistant", contents=[Content.from_text(text=value)], model=self.model)
+        if kind == "finish":
+            return ChatResponseUpdate(role="assistant", contents=[], finish_reason=value, model=self.model)
+        return ChatResponseUpdate(role="assistant", contents=[Content.from_usage(_usage(*value))], model=self.model)
+
+
+def _generate_into(llm: Any, request: dict[str, Any], put: Callable[[str, Any], None], cancelled: threading.Event):
+    """Run one streamed generation in a thread, handing ("text" | "finish" | "usage" | "error", value) to `put`."""
+    try:
+        with _generation_lock:
+            prompt_tokens = prompt_token_count(llm, request["messages"])
+            completion_tokens = 0
+            for chunk in llm.create_chat_completion(stream=True, **request):
+                if cancelled.is_set():
+                    break
+                choice = chunk["choices"][0]
+                text = choice.get("delta", {}).get("content")
+                if text:
+                    completion_tokens += 1  # llama.cpp streams one token per chunk
+                    put("text", text)
+                if choice.get("finish_reason"):
+                    put("finish", choice["finish_reason"])
+        put("usage", (prompt_tokens, completion_tokens))
+    except BaseException as error:  # hand the failure to the consumer instead of losing it in the thread
+        put("error", error)
+    finally:
+        put("done", None)
 
 
 class EmbeddedChatClient(FunctionInvocationLayer, ChatMiddlewareLayer, ChatTelemetryLayer, _RawEmbeddedChatClient):
