@@ -32,7 +32,14 @@ class HandoffError(ProcessError):
 
 @dataclass
 class SessionHandoffResult:
-    """What the child process answered and the session it hands back (from `resume_session_in_new_process`)."""
+    """What the child process answered and the session it hands back (from `resume_session_in_new_process`).
+
+    Args:
+        text: The child's answer.
+        session_json: `json.dumps(session.to_dict())` after the child's turn.
+        child_pid: The child's process id (not this process's).
+        input_tokens: What the child's turn sent the model, as the backend reported it.
+    """
 
     text: str
     session_json: str  # json.dumps(session.to_dict()) after the child's turn
