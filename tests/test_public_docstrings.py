@@ -13,7 +13,7 @@ DATA_TYPES = (str, int, float, bool, tuple, list, dict, frozenset, set, type(Non
 
 
 # The packages whose public surface is documented so far; the rest join as their docstrings land.
-DOCUMENTED = {"modules.runtime", "modules.sessions", "modules.service"}
+DOCUMENTED = {"modules.analytics", "modules.runtime", "modules.service", "modules.sessions", "modules.tiers"}
 
 
 def packages() -> list[str]:
@@ -43,9 +43,10 @@ def documented_parameters(obj: object) -> list[str]:
         doc += "\n" + inspect.cleandoc(obj.__init__.__doc__)
     if not parameters:
         return []
-    if "Args:" not in doc:
+    section = next((name for name in ("Args:", "Attributes:") if name in doc), None)
+    if section is None:  # Attributes: documents a dataclass's fields, which are its constructor's parameters
         return parameters
-    args = doc.split("Args:", 1)[1]
+    args = doc.split(section, 1)[1]
     return [name for name in parameters if f"{name}:" not in args and f"{name} (" not in args]
 
 

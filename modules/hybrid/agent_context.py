@@ -37,7 +37,15 @@ HYBRID_TAG = "hybrid"
 
 
 class HybridAgentContextManager(ConversationContextManager):
-    """The guide's dual-format manager on today's API: an `AgentSession` plus per-exchange routing metadata."""
+    """The guide's dual-format manager on today's API: an `AgentSession` plus per-exchange routing metadata.
+
+    Args:
+        session_id: The conversation's id; also the AgentSession's id.
+        max_history: How many recent exchanges the local model is given; None for all.
+
+    Raises:
+        InvalidConversationIdError: `session_id` could escape a folder or a key.
+    """
 
     def __init__(self, session_id: str, max_history: int | None = None) -> None:
         super().__init__(session_id, max_history=max_history)

