@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from modules.config import PROJECT_ROOT
-from modules.labkit.ports import free_port
+from modules.runtime import free_port
 
 START_TIMEOUT_S = 90.0
 

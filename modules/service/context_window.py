@@ -12,7 +12,7 @@ from pathlib import Path
 from agent_framework import Message
 
 from modules.service.errors import ApiError
-from modules.tiers.local_model import CONTEXT_TOKENS, load_model, prompt_token_count
+from modules.tiers import CONTEXT_TOKENS, load_model, prompt_token_count
 
 
 def check_fits_context(

@@ -12,12 +12,12 @@ import os
 from pathlib import Path
 from typing import IO
 
-from modules.errors import CourseError
+from modules.service.errors import ServiceError
 
 __all__ = ["DatabaseInUseError", "DatabaseLock"]
 
 
-class DatabaseInUseError(CourseError):
+class DatabaseInUseError(ServiceError):
     """Another service process already serves this database file."""
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from agent_framework import Message
 
 from modules.service.db_lock import DatabaseLock
-from modules.storage.sqlite_db import SqliteDatabase
+from modules.storage import SqliteDatabase
 
 # How long a write waits for another connection's write lock before the turn fails (and is not acknowledged).
 WRITE_TIMEOUT_S = 10.0
