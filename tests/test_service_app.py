@@ -3,6 +3,7 @@
 These requests are refused before the model runs, so they need no model; the 500 test gives the app a broken one.
 """
 
+import asyncio
 import json
 
 import pytest
@@ -162,3 +163,50 @@ def test_the_api_schema_needs_the_token_and_there_is_no_docs_page(app_client):
     assert schema.status_code == 200 and "/v1/responses" in schema.json()["paths"]
     for page in ("/docs", "/redoc"):
         assert app_client.get(page, headers={"Authorization": ""}).status_code == 404
+
+
+class LoopWatchingStore:
+    """Wraps the real store and notes every call made from a thread that runs an event loop (it would block it)."""
+
+    def __init__(self, store: ServiceStore) -> None:
+        self.store, self.calls, self.on_loop = store, [], []
+
+    def __getattr__(self, name):
+        method = getattr(self.store, name)
+        if not callable(method):
+            return method
+
+        def watched(*args, **kwargs):
+            try:
+                asyncio.get_running_loop()
+                self.on_loop.append(name)
+            except RuntimeError:
+                pass  # a worker thread: where store calls belong
+            self.calls.append(name)
+            return method(*args, **kwargs)
+
+        return watched
+
+
+def test_no_store_call_runs_on_the_event_loop(tmp_path):
+    app = create_app(tmp_path / "s.sqlite3")
+    watcher = LoopWatchingStore(app.state.service.store)
+    app.state.service.store = watcher
+    with TestClient(app) as client:
+        conversation = client.post("/v1/conversations", json={"items": [{"role": "user", "content": "Hi."}]}).json()
+        turn = client.post(
+            "/v1/responses", json={"input": "Hi.", "conversation": conversation["id"], "max_output_tokens": 4}
+        )
+        first = client.post("/v1/responses", json={"input": "Hi.", "max_output_tokens": 4}).json()
+        with client.stream(
+            "POST", "/v1/responses", json={"input": "Hi.", "previous_response_id": first["id"], "stream": True}
+        ) as streamed:
+            assert streamed.status_code == 200 and list(streamed.iter_lines())
+        for path in (f"/v1/responses/{first['id']}", f"/v1/responses/{first['id']}/input_items"):
+            assert client.get(path).status_code == 200
+        assert client.get(f"/v1/conversations/{conversation['id']}/items").status_code == 200
+        assert client.delete(f"/v1/responses/{first['id']}").status_code == 200
+        assert client.delete(f"/v1/conversations/{conversation['id']}").status_code == 200
+    assert turn.status_code == 200
+    assert {"add_turn", "response", "history", "create_conversation", "delete_response"} <= set(watcher.calls)
+    assert watcher.on_loop == []

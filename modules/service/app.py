@@ -14,6 +14,7 @@ Endpoints: `/v1/responses` (create, stream, retrieve, delete, input_items), `/v1
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI):
         yield
-        store.close()
+        await asyncio.to_thread(store.close)  # off the loop, like every store call
 
     # No /docs page (a browser cannot send the bearer token); the schema itself is served behind the token.
     app = FastAPI(title="Course Responses service", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
