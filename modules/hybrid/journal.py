@@ -31,9 +31,9 @@ from modules.storage import (
     ConversationNotFoundError,
     ConversationRecord,
     CorruptRecordError,
+    SqliteDatabase,
     validate_conversation_id,
 )
-from modules.storage.sqlite_db import SqliteDatabase
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS exchanges (
