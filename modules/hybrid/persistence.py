@@ -32,7 +32,7 @@ from modules.storage import (
     decode,
     encode,
 )
-from modules.storage.atomic_file import locked, remove_temp_files, write_atomically
+from modules.storage.atomic_file import locked, read_first_line, remove_temp_files, write_atomically
 from modules.storage.revision import check_revision, stored_revision
 
 Target = ConversationStore | ExchangeJournal | str | os.PathLike
@@ -63,7 +63,7 @@ def save_record(record: ConversationRecord, target: Target, *, cipher: Cipher | 
         path.parent.mkdir(parents=True, exist_ok=True)
         with locked(path.parent):  # read, compare and rename with no other writer in between
             remove_temp_files(path.parent, path.name)  # a killed writer's leftovers hold conversation text
-            current = None if path.is_symlink() or not path.exists() else stored_revision(path.read_bytes())
+            current = None if path.is_symlink() else stored_revision(read_first_line(path))
             check_revision(record.conversation_id, expected, current, f"file {path}")
             record.revision = expected + 1
             data = encode(record, compress_above=None, cipher=cipher)

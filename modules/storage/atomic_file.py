@@ -61,6 +61,15 @@ def write_atomically(path: Path, data: bytes) -> None:
     fsync_directory(path.parent)  # make the rename itself durable
 
 
+def read_first_line(path: Path, limit: int = 65536) -> bytes | None:
+    """The first line of `path` (at most `limit` bytes; a record's header), or None if there is no such file."""
+    try:
+        with path.open("rb") as handle:
+            return handle.readline(limit)
+    except FileNotFoundError:
+        return None
+
+
 def remove_temp_files(directory: Path, name: str = "") -> int:
     """Delete the temp files of `directory` (only those of file `name` when given); returns how many.
 

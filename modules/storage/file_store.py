@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from modules.storage.atomic_file import locked, remove_temp_files, write_atomically
+from modules.storage.atomic_file import locked, read_first_line, remove_temp_files, write_atomically
 from modules.storage.cipher import Cipher
 from modules.storage.envelope import DEFAULT_COMPRESS_ABOVE, read_summary
 from modules.storage.errors import StorageError
@@ -84,7 +84,7 @@ class FileStore(ConversationStore):
         # Read, compare and rename under the directory's lock, so no other save lands in between.
         with locked(self._root):
             # A symlink is never a record this store wrote (the rename replaces the link, never its target).
-            current = None if path.is_symlink() else stored_revision(self._get(record.conversation_id))
+            current = None if path.is_symlink() else stored_revision(self._header(record.conversation_id))
             check_revision(record.conversation_id, expected_revision, current, self.location)
             write_atomically(path, data)
             legacy = self._legacy_path(record.conversation_id)
@@ -101,6 +101,14 @@ class FileStore(ConversationStore):
         if legacy is not None and legacy.exists() and legacy.name in os.listdir(self._root):
             return legacy.read_bytes()
         return None
+
+    def _header(self, conversation_id: str) -> bytes | None:
+        """The stored record's first line (its header: what a save compares), without reading the body."""
+        header = read_first_line(self.path_of(conversation_id))
+        legacy = self._legacy_path(conversation_id)
+        if header is None and legacy is not None and legacy.name in os.listdir(self._root):
+            header = read_first_line(legacy)
+        return header
 
     def _summaries(self, *, user_id: str | None, tag: str | None) -> Iterable[ConversationSummary]:
         for path in self._root.glob(f"*{_SUFFIX}"):
