@@ -4,7 +4,7 @@
     python bench/bench_storage_reliability.py --quick   # prints only (does not touch docs/)
 
 Each figure is a count, measured with the same harness as the regression test named beside it
-(the functions are imported from those tests), next to the value issue 18 measured before the fix:
+(the functions are imported from those tests), next to the value measured on the previous version:
 
 1. 8 writers x 25 load-modify-save cycles on one record, per backend: updates lost silently.
 2. Two hybrid managers x 25 exchanges on one conversation, per target: exchanges dropped or interleaved.
@@ -93,10 +93,9 @@ async def hybrid_managers(folder: Path, redis_url: str | None) -> list[dict]:
 
 def erasure(folder: Path, kills: int) -> dict:
     files = folder / "killed"
-    kill_writers_mid_save(files, kills)
-    temp_before = list(files.glob(".*.tmp"))
-    left = {"temp_files": len(temp_before), "temp_mb": sum(p.stat().st_size for p in temp_before) / 1e6}
-    store = FileStore(files)  # start-up removes what killed writers left
+    left_per_kill = kill_writers_mid_save(files, kills)
+    left = {"kills_leaving_temp": sum(1 for size in left_per_kill if size), "temp_mb": sum(left_per_kill) / 1e6}
+    store = FileStore(files)  # start-up removes what the last killed writer left
     left["after_startup"] = len(list(files.glob(".*.tmp")))
     store.delete_user_data("ana")
     left["marker_after_erasure"] = occurrences_under(files)
@@ -176,7 +175,7 @@ def report(lost: list[dict], managers: list[dict], erased: dict, kills: int, pla
         "## Storage and hybrid",
         "",
         "Written by `bench/bench_storage_reliability.py`, which runs the same harness as the tests named below.",
-        "Before = what issue 18 measured on the code before these guarantees; after = this run.",
+        "Before = measured on the course's previous version, before these guarantees; after = this run.",
         "",
         "| guarantee | test that proves it | before | after |",
         "|---|---|---|---|",
@@ -203,9 +202,11 @@ def report(lost: list[dict], managers: list[dict], erased: dict, kills: int, pla
         f"| stored: {per_target} |"
     )
     lines += [
-        f"| erasure removes temp files of killed writers | `tests/test_storage_erasure.py` | 5 temp files, 37.8 MB "
-        f"left after 20 SIGKILLs | after {kills} SIGKILLs: {erased['temp_files']} temp file(s) "
-        f"({erased['temp_mb']:.1f} MB) before start-up, {erased['after_startup']} after; after `delete_user_data`: "
+        "| erasure removes temp files of killed writers | `tests/test_storage_erasure.py` | 5 temp files, 37.8 MB "
+        "left after 20 SIGKILLs, surviving `delete()`, `delete_user_data()` and `cleanup_expired()` "
+        f"| {kills} SIGKILLs: "
+        f"{erased['kills_leaving_temp']} left a temp file ({erased['temp_mb']:.1f} MB in all), each removed by the "
+        f"next start-up ({erased['after_startup']} left after it); after `delete_user_data`: "
         f"{erased['marker_after_erasure']} occurrences of the user's text, {erased['files_after_erasure']} files |",
         "| hybrid file persistence leaves no temp files | `tests/test_storage_erasure.py::test_hybrid_file_persistence"
         "_leaves_no_temp_files` | `.conv.json.*.tmp` files left | 0 |",

@@ -60,8 +60,9 @@ _KILLED_WRITER = """
 """
 
 
-def kill_writers_mid_save(folder: Path, kills: int) -> None:
-    delays = random.Random(20261130)  # seeded: the same kill times on every run
+def kill_writers_mid_save(folder: Path, kills: int) -> list[int]:
+    """SIGKILL `kills` writers of a 3 MB record at seeded moments; returns the temp-file bytes each kill left."""
+    delays, left = random.Random(20261130), []  # seeded: the same kill times on every run
     for _ in range(kills):
         writer = subprocess.Popen(
             [PYTHON, "-c", textwrap.dedent(_KILLED_WRITER), str(folder), MARKER],
@@ -77,6 +78,8 @@ def kill_writers_mid_save(folder: Path, kills: int) -> None:
         finally:
             writer.kill()  # SIGKILL: no cleanup handler runs
             writer.wait(timeout=10)
+        left.append(sum(path.stat().st_size for path in folder.glob(".*.tmp")))  # the next start-up removes them
+    return left
 
 
 def test_file_store_erasure_leaves_no_byte_of_the_user_behind_after_killed_writers(tmp_path):
