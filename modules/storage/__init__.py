@@ -7,8 +7,9 @@
 
 Modules: `record` (what is stored), `envelope` (bytes: versions, migration, compression,
 encryption), `cipher` (AES-GCM key from CONVERSATION_ENCRYPTION_KEY), `store` (the common
-interface), `file_store` / `sqlite_store` / `redis_store` (backends), `history` (append-only
-per-message history providers), `errors` (typed errors). See docs/storage.md.
+interface), `revision` (optimistic concurrency), `atomic_file` (locked, atomic file replacement),
+`file_store` / `sqlite_store` / `redis_store` (backends), `history` (append-only per-message history
+providers), `errors` (typed errors). See docs/storage.md.
 """
 
 from modules.storage.cipher import ENCRYPTION_KEY_ENV, Cipher
@@ -22,11 +23,14 @@ from modules.storage.envelope import (
     read_summary,
 )
 from modules.storage.errors import (
+    ConversationConflictError,
     ConversationNotFoundError,
+    CorruptHistoryError,
     CorruptRecordError,
     DecryptionError,
     EncryptionKeyError,
     InvalidConversationIdError,
+    PlaintextRecordError,
     StorageError,
     StorageUnavailableError,
     UnsupportedVersionError,
@@ -54,15 +58,18 @@ __all__ = [
     "FORMAT_VERSION",
     "MIGRATIONS",
     "Cipher",
+    "ConversationConflictError",
     "ConversationNotFoundError",
     "ConversationRecord",
     "ConversationStore",
     "ConversationSummary",
+    "CorruptHistoryError",
     "CorruptRecordError",
     "DecryptionError",
     "EncryptionKeyError",
     "FileStore",
     "InvalidConversationIdError",
+    "PlaintextRecordError",
     "RedisStore",
     "SqliteDatabase",
     "SqliteHistoryProvider",
