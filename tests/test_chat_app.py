@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -20,7 +20,8 @@ from agent_framework import AgentSession
 from fastapi.testclient import TestClient
 
 from modules.chat_app import ChatDesk, create_app, panel_numbers
-from modules.chat_app.desk import ConversationBusyError
+from modules.chat_app.desk import Turn
+from modules.chat_app.errors import ConversationBusyError
 from modules.chat_app.server import pick_port
 from modules.config import PROJECT_ROOT
 from modules.pricing import estimate_cost
@@ -76,16 +77,25 @@ class ScriptedTurn:
         self.text, self.metadata = text, metadata
 
 
+@dataclass(frozen=True)
+class ScriptedRouter:
+    """What the desk hands the manager for a mode; the scripted manager names it in its reasons."""
+
+    mode: str
+
+
 class ScriptedManager:
     """Answers "cloud ..." on the cloud tier and anything else locally; "fail" raises, "slow" hangs."""
 
     def __init__(self) -> None:
         self.conversation_id = str(uuid.uuid4())
         self.context = ScriptedContext()
+        self.router = ScriptedRouter("balanced")
 
     async def chat_stream(self, text: str, force_tier: str | None = None):
         target = force_tier or ("cloud" if text.startswith("cloud") else "local")
-        decision = RoutingDecision(target, 0.9, [f"scripted: {target}"], "rules", 0.8, 0.5, 0.0)
+        reasons = [f"scripted: {target}", f"mode {self.router.mode}"]
+        decision = RoutingDecision(target, 0.9, reasons, "rules", 0.8, 0.5, 0.0)
         yield decision
         if text == "cloud flaky":  # the cloud tier breaks mid-answer; the local tier answers instead
             yield "partial "
@@ -120,13 +130,22 @@ class ScriptedManager:
 
 @pytest.fixture
 def desk(tmp_path) -> ChatDesk:
-    return ChatDesk(ScriptedManager, FileStore(tmp_path / "store"), max_message_chars=50, turn_timeout_s=1.0)
+    return ChatDesk(
+        ScriptedManager,
+        FileStore(tmp_path / "store"),
+        router_for=ScriptedRouter,
+        max_message_chars=50,
+        turn_timeout_s=1.0,
+    )
+
+
+ABOUT = {"mode": "real", "local_model": "small", "cloud_model": "big"}
+PAGE_URL = "http://127.0.0.1:8770"  # the address the page is served at; its Host is the only one answered
 
 
 @pytest.fixture
 def client(desk) -> TestClient:
-    about = {"mode": "real", "local_model": "small", "cloud_model": "big"}
-    with TestClient(create_app(desk, about=about, secrets=[SECRET])) as test_client:
+    with TestClient(create_app(desk, about=ABOUT, secrets=[SECRET]), base_url=PAGE_URL) as test_client:
         yield test_client
 
 
@@ -136,8 +155,13 @@ def events(response) -> list[dict[str, Any]]:
     return [json.loads(line) for line in response.text.splitlines()]
 
 
-def send(client: TestClient, conversation_id: str, text: Any, force_tier: Any = "auto"):
-    return client.post(f"/api/conversations/{conversation_id}/messages", json={"text": text, "force_tier": force_tier})
+def send(client: TestClient, conversation_id: str, text: Any, force_tier: Any = "auto", **fields: Any):
+    body = {"text": text, "force_tier": force_tier, **fields}
+    return client.post(f"/api/conversations/{conversation_id}/messages", json=body)
+
+
+def new_id(client: TestClient) -> str:
+    return client.post("/api/conversations", json={}).json()["conversation_id"]
 
 
 # ---- panel numbers ---------------------------------------------------------------------------
@@ -185,10 +209,11 @@ def test_page_and_its_assets_are_served_from_this_machine_with_no_key(client):
 
 
 def test_a_turn_streams_the_decision_then_text_then_the_badge_and_panel(client):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
+    conversation_id = new_id(client)
     first = events(send(client, conversation_id, "hello"))
     assert [e["event"] for e in first] == ["decision", "delta", "delta", "delta", "done"]
-    assert first[0]["target"] == "local" and first[0]["reasons"] == ["scripted: local"]
+    assert first[0]["target"] == "local" and first[0]["reasons"] == ["scripted: local", "mode balanced"]
+    assert first[0]["mode"] == "balanced"  # the default when the page names none
     assert "".join(e["text"] for e in first if e["event"] == "delta").strip() == "answer to hello"
     second = events(send(client, conversation_id, "cloud please", "auto"))[-1]
     assert second["exchange"]["source"] == "cloud" and second["exchange"]["switched"] is True
@@ -209,7 +234,7 @@ def test_a_turn_streams_the_decision_then_text_then_the_badge_and_panel(client):
 
 
 def test_a_fallback_is_announced_by_a_second_decision_before_the_other_tiers_text(client):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
+    conversation_id = new_id(client)
     streamed = events(send(client, conversation_id, "cloud flaky"))
     assert [e["event"] for e in streamed[:3]] == ["decision", "delta", "decision"]
     first, fallback = streamed[0], streamed[2]
@@ -234,7 +259,7 @@ def test_a_fallback_is_announced_by_a_second_decision_before_the_other_tiers_tex
     ],
 )
 def test_bad_messages_get_a_clear_error_and_leave_the_conversation_as_it_was(client, body, status, words):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
+    conversation_id = new_id(client)
     events(send(client, conversation_id, "hello"))
     before = client.get(f"/api/conversations/{conversation_id}").json()
     reply = client.post(f"/api/conversations/{conversation_id}/messages", json=body)
@@ -244,8 +269,8 @@ def test_bad_messages_get_a_clear_error_and_leave_the_conversation_as_it_was(cli
 
 
 def test_a_body_that_is_not_a_json_object_is_refused_clearly(client):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
-    reply = client.post(f"/api/conversations/{conversation_id}/messages", content=b"not json")
+    conversation_id = new_id(client)
+    reply = client.post(f"/api/conversations/{conversation_id}/messages", content=b"not json", headers={"Content-Type": "application/json"})
     assert reply.status_code == 400 and "JSON object" in reply.json()["error"]
 
 
@@ -257,7 +282,7 @@ def test_an_unknown_conversation_id_is_named_with_what_to_do(client):
 
 
 def test_a_failing_turn_ends_in_an_error_event_without_the_key_and_keeps_the_conversation(client):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
+    conversation_id = new_id(client)
     events(send(client, conversation_id, "hello"))
     before = client.get(f"/api/conversations/{conversation_id}").json()
     reply = send(client, conversation_id, "fail")
@@ -272,7 +297,7 @@ def test_a_failing_turn_ends_in_an_error_event_without_the_key_and_keeps_the_con
 
 
 def test_a_turn_that_takes_too_long_is_given_up_with_a_message(client):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
+    conversation_id = new_id(client)
     error = events(send(client, conversation_id, "slow"))[-1]
     assert error["event"] == "error" and error["message"].startswith("No answer within 1 s")
     assert client.get(f"/api/conversations/{conversation_id}").json()["exchanges"] == 0
@@ -280,21 +305,20 @@ def test_a_turn_that_takes_too_long_is_given_up_with_a_message(client):
 
 async def test_a_second_question_while_one_is_answering_is_refused(desk):
     conversation_id = desk.new()["conversation_id"]
-    live = desk._live[conversation_id]
-    async with live.lock:
+    async with desk._locks[conversation_id]:
         with pytest.raises(ConversationBusyError, match="still answering"):
             desk.check_turn(conversation_id, "hello", None)
-    assert desk.check_turn(conversation_id, " hello ", "auto") == ("hello", None)
+    assert desk.check_turn(conversation_id, " hello ", "auto") == Turn("hello", None, "balanced")
 
 
 # ---- save and resume ------------------------------------------------------------------------
 
 
 def test_save_then_resume_in_a_fresh_page_restores_transcript_badges_and_panel(client):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
+    conversation_id = new_id(client)
     for text in ("hello", "cloud question", "thanks"):
         events(send(client, conversation_id, text))
-    saved = client.post(f"/api/conversations/{conversation_id}/save").json()
+    saved = client.post(f"/api/conversations/{conversation_id}/save", json={}).json()
     assert saved["saved_exchanges"] == 3
     before = client.get(f"/api/conversations/{conversation_id}").json()
     resumed = client.post("/api/resume", json={"conversation_id": f"  {conversation_id} "}).json()
@@ -305,9 +329,9 @@ def test_save_then_resume_in_a_fresh_page_restores_transcript_badges_and_panel(c
 
 
 def test_resume_refuses_to_drop_exchanges_that_are_not_saved(client):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
+    conversation_id = new_id(client)
     events(send(client, conversation_id, "hello"))
-    client.post(f"/api/conversations/{conversation_id}/save")
+    client.post(f"/api/conversations/{conversation_id}/save", json={})
     events(send(client, conversation_id, "one more"))
     reply = client.post("/api/resume", json={"conversation_id": conversation_id})
     assert reply.status_code == 409 and "1 exchange(s) that are not saved" in reply.json()["error"]
