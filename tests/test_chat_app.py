@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
+import httpx
 import pytest
 from agent_framework import AgentSession
 from fastapi.testclient import TestClient
@@ -26,7 +29,7 @@ from modules.chat_app.server import pick_port
 from modules.config import PROJECT_ROOT
 from modules.pricing import estimate_cost
 from modules.routing import RoutingDecision
-from modules.storage import ConversationRecord, FileStore
+from modules.storage import ConversationRecord, FileStore, SqliteStore
 
 SECRET = "sk-test-Chat-Page-Secret-0123456789"
 
@@ -270,7 +273,8 @@ def test_bad_messages_get_a_clear_error_and_leave_the_conversation_as_it_was(cli
 
 def test_a_body_that_is_not_a_json_object_is_refused_clearly(client):
     conversation_id = new_id(client)
-    reply = client.post(f"/api/conversations/{conversation_id}/messages", content=b"not json", headers={"Content-Type": "application/json"})
+    path = f"/api/conversations/{conversation_id}/messages"
+    reply = client.post(path, content=b"not json", headers={"Content-Type": "application/json"})
     assert reply.status_code == 400 and "JSON object" in reply.json()["error"]
 
 
@@ -374,3 +378,280 @@ def test_a_taken_port_is_replaced_by_a_free_one_and_said_so():
         chosen, note = pick_port("127.0.0.1", port)
     assert chosen != port and f"Port {port} on 127.0.0.1 is in use; using {chosen}" in note
     assert pick_port("127.0.0.1", 0)[1] is None
+
+
+# ---- safe to leave open: loopback Host only, changes only as JSON from the page, safety headers ------------
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "attacker.example:8770",  # DNS rebinding: the attacker's name, resolved to 127.0.0.1
+        "127.0.0.1.attacker.example:8770",
+        "localhost:9999",  # the right name on another port
+        "127.0.0.1",  # no port: port 80, not the page's
+        "127.0.0.1:8770@attacker.example",
+        "",
+    ],
+)
+def test_a_request_naming_another_host_is_refused_before_any_route_runs(client, host):
+    conversation_id = new_id(client)
+    for method, path in (("GET", "/"), ("GET", "/static/chat.js"), ("GET", f"/api/conversations/{conversation_id}")):
+        reply = client.request(method, path, headers={"Host": host})
+        assert reply.status_code == 400, (path, host)
+        assert "answers only at its own address" in reply.json()["error"]
+        assert "http://127.0.0.1:8770/" in reply.json()["error"]
+    reply = client.post("/api/conversations", json={}, headers={"Host": host})
+    assert reply.status_code == 400
+    assert len(client.app.state.page.desk._live) == 1  # the refused POST opened nothing
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8770", "localhost:8770", "LOCALHOST:8770", "[::1]:8770"])
+def test_the_loopback_names_with_the_pages_port_are_answered(client, host):
+    assert client.get("/api/about", headers={"Host": host}).status_code == 200
+
+
+def test_a_host_allowed_for_a_room_is_answered_and_others_still_refused(desk):
+    app = create_app(desk, about=ABOUT, extra_hosts=["classroom-laptop.local"])
+    with TestClient(app, base_url=PAGE_URL) as client:
+        assert client.get("/api/about", headers={"Host": "classroom-laptop.local:8770"}).status_code == 200
+        assert client.get("/api/about", headers={"Host": "attacker.example:8770"}).status_code == 400
+
+
+def test_a_cross_origin_text_plain_post_is_refused_and_changes_nothing(client):
+    """What a page on another site can send without asking this server first (a "simple" request)."""
+    conversation_id = new_id(client)
+    events(send(client, conversation_id, "hello"))
+    before = client.get(f"/api/conversations/{conversation_id}").json()
+    foreign = {"Origin": "http://attacker.example", "Content-Type": "text/plain"}
+    forged = [
+        (f"/api/conversations/{conversation_id}/messages", json.dumps({"text": "cloud injected"})),
+        (f"/api/conversations/{conversation_id}/save", "{}"),
+        ("/api/resume", json.dumps({"conversation_id": conversation_id})),
+        ("/api/conversations", "{}"),
+    ]
+    for path, body in forged:
+        reply = client.post(path, content=body, headers=foreign)
+        assert reply.status_code == 403, path
+        assert "http://attacker.example" in reply.json()["error"] and "its own page" in reply.json()["error"]
+    assert client.get(f"/api/conversations/{conversation_id}").json() == before
+    assert client.get("/api/saved").json() == []  # the forged Save stored nothing
+    assert len(client.app.state.page.desk._live) == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "words"),
+    [
+        ({"Sec-Fetch-Site": "cross-site", "Content-Type": "application/json"}, 403, "another site (Sec-Fetch-Site"),
+        ({"Sec-Fetch-Site": "same-site", "Content-Type": "application/json"}, 403, "another site"),
+        ({"Origin": "null", "Content-Type": "application/json"}, 403, "'null'"),
+        ({"Origin": "http://127.0.0.1:9999", "Content-Type": "application/json"}, 403, "not from the chat page"),
+        ({"Content-Type": "text/plain"}, 415, "only as application/json"),
+        ({"Content-Type": "application/x-www-form-urlencoded"}, 415, "only as application/json"),
+        ({}, 415, "untyped"),
+    ],
+)
+def test_a_change_that_is_not_json_from_the_page_itself_is_refused(client, headers, status, words):
+    reply = client.post("/api/conversations", content=b"{}", headers=headers)
+    assert reply.status_code == status and words in reply.json()["error"]
+    assert client.app.state.page.desk._live == {}
+
+
+def test_the_pages_own_requests_pass_the_origin_checks(client):
+    """What the browser sends for the page's own fetch: its origin, same-origin, JSON."""
+    own = {"Origin": PAGE_URL, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/json; charset=utf-8"}
+    reply = client.post("/api/conversations", content=b"{}", headers=own)
+    assert reply.status_code == 200 and reply.json()["exchanges"] == 0
+
+
+def test_every_answer_carries_the_safety_headers(client):
+    conversation_id = new_id(client)
+    answers = {
+        "page": client.get("/"),
+        "asset": client.get("/static/chat.js"),
+        "json": client.get("/api/about"),
+        "stream": send(client, conversation_id, "hello"),
+        "page error": client.get("/api/conversations/nope"),
+        "unknown route": client.get("/nothing-here"),
+        "refused host": client.get("/", headers={"Host": "attacker.example:8770"}),
+        "refused origin": client.post("/api/conversations", json={}, headers={"Origin": "http://attacker.example"}),
+    }
+    for what, reply in answers.items():
+        policy = reply.headers.get("content-security-policy", "")
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy, what
+        assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy, what
+        assert reply.headers.get("x-content-type-options") == "nosniff", what
+        assert reply.headers.get("x-frame-options") == "DENY", what
+
+
+def test_the_page_needs_nothing_the_policy_forbids(client):
+    """No inline script or style, no handler attribute: the CSP above would block them in the browser."""
+    page = client.get("/").text
+    assert "<script>" not in page and "<style" not in page and " style=" not in page
+    assert not re.search(r"\son[a-z]+=", page)
+    assert 'src="/static/chat.js"' in page
+
+
+# ---- bounded memory: a body is refused as soon as it passes the limit ------------------------------------
+
+
+class BodyFeed:
+    """An ASGI `receive` that hands out a huge body in chunks, only as fast as the app asks for them."""
+
+    def __init__(self, total: int, chunk: int = 64 * 1024) -> None:
+        self.total, self.chunk, self.sent = total, chunk, 0
+
+    async def __call__(self) -> dict[str, Any]:
+        size = min(self.chunk, self.total - self.sent)
+        self.sent += size
+        return {"type": "http.request", "body": b"x" * size, "more_body": self.sent < self.total}
+
+
+async def call_asgi(app, path: str, feed: BodyFeed, *, declare_length: bool) -> tuple[int, bytes]:
+    headers = [(b"host", b"127.0.0.1:8770"), (b"content-type", b"application/json")]
+    if declare_length:
+        headers.append((b"content-length", str(feed.total).encode()))
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8770),
+    }  # fmt: skip
+    status, body = 0, b""
+
+    async def send_message(message: dict[str, Any]) -> None:
+        nonlocal status, body
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            body += message.get("body", b"")
+
+    await app(scope, feed, send_message)
+    return status, body
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "chunked"])
+async def test_a_400_mb_body_is_refused_after_reading_at_most_the_limit(desk, declare_length):
+    app = create_app(desk, about=ABOUT)
+    conversation_id = desk.new()["conversation_id"]
+    limit = app.state.page.max_body_bytes
+    feed = BodyFeed(400 * 1024 * 1024)
+    status, body = await call_asgi(
+        app, f"/api/conversations/{conversation_id}/messages", feed, declare_length=declare_length
+    )
+    assert status == 413 and f"over {limit:,} bytes" in json.loads(body)["error"]
+    # Declared too long: nothing read. Chunked: read only up to the first chunk past the limit.
+    assert feed.sent == 0 if declare_length else limit < feed.sent <= limit + feed.chunk
+    assert desk.state(conversation_id)["exchanges"] == 0
+
+
+def test_the_body_limit_fits_the_longest_message_written_in_escaped_emoji(client):
+    conversation_id = new_id(client)
+    longest = "\U0001f600" * 50  # the fixture's 50-character limit, each one 12 bytes as escaped JSON
+    assert events(send(client, conversation_id, longest))[-1]["event"] == "done"
+
+
+# ---- no blocking: store calls run off the event loop ------------------------------------------------------
+
+
+def page_client(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PAGE_URL, timeout=60)
+
+
+async def test_the_page_answers_while_a_save_waits_for_a_write_locked_store(tmp_path):
+    store = SqliteStore(tmp_path / "chat.sqlite3")
+    desk = ChatDesk(ScriptedManager, store, router_for=ScriptedRouter)
+    app = create_app(desk, about=ABOUT)
+    conversation_id = desk.new()["conversation_id"]
+    async for _ in desk.stream_turn(conversation_id, "hello"):
+        pass
+    holder = sqlite3.connect(tmp_path / "chat.sqlite3", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        async with page_client(app) as http:
+            saving = asyncio.create_task(http.post(f"/api/conversations/{conversation_id}/save", json={}))
+            await asyncio.sleep(0.3)  # the save has reached the store and waits for the lock
+            about = await asyncio.wait_for(http.get("/api/about"), timeout=10)
+            state = await asyncio.wait_for(http.get(f"/api/conversations/{conversation_id}"), timeout=10)
+            assert about.status_code == 200 and state.status_code == 200
+            assert not saving.done()  # answered while the save was still blocked on the store
+            holder.execute("ROLLBACK")
+            saved = await asyncio.wait_for(saving, timeout=60)
+    finally:
+        holder.close()
+    assert saved.status_code == 200 and saved.json()["saved_exchanges"] == 1
+    assert store.load(conversation_id).routing_metadata[0]["turn"] == 1
+
+
+# ---- conflicts: Resume pressed while a turn streams never drops that turn ---------------------------------
+
+
+class GatedManager(ScriptedManager):
+    """Holds each answer open after its first words until the test releases it."""
+
+    started: asyncio.Event
+    release: asyncio.Event
+
+    async def chat_stream(self, text: str, force_tier: str | None = None):
+        async for item in super().chat_stream(text, force_tier):
+            yield item
+            if isinstance(item, str) and not self.release.is_set():
+                self.started.set()
+                await self.release.wait()
+
+
+async def test_resume_while_a_turn_streams_never_drops_the_turn_the_page_was_told_is_done(tmp_path):
+    kept = 0
+    for attempt in range(5):
+        GatedManager.started, GatedManager.release = asyncio.Event(), asyncio.Event()
+        desk = ChatDesk(GatedManager, FileStore(tmp_path / f"store-{attempt}"), router_for=ScriptedRouter)
+        app = create_app(desk, about=ABOUT)
+        async with page_client(app) as http:
+            conversation_id = (await http.post("/api/conversations", json={})).json()["conversation_id"]
+            GatedManager.release.set()
+            await http.post(f"/api/conversations/{conversation_id}/messages", json={"text": "hello"})
+            await http.post(f"/api/conversations/{conversation_id}/save", json={})
+            GatedManager.release.clear()
+            turn = asyncio.create_task(
+                http.post(f"/api/conversations/{conversation_id}/messages", json={"text": "cloud question"})
+            )
+            await asyncio.wait_for(GatedManager.started.wait(), timeout=10)
+            resumed = await http.post("/api/resume", json={"conversation_id": conversation_id})
+            assert resumed.status_code == 409 and "still answering" in resumed.json()["error"]
+            GatedManager.release.set()
+            streamed = events(await asyncio.wait_for(turn, timeout=10))
+            assert streamed[-1]["event"] == "done" and streamed[-1]["exchanges"] == 2
+            # Once answered, the turn is not saved yet: Resume is refused again rather than dropping it.
+            again = await http.post("/api/resume", json={"conversation_id": conversation_id})
+            assert again.status_code == 409 and "1 exchange(s) that are not saved" in again.json()["error"]
+            state = (await http.get(f"/api/conversations/{conversation_id}")).json()
+            kept += state["exchanges"] == 2 and state["transcript"][-1]["content"] == "answer to cloud question"
+    assert kept == 5
+
+
+# ---- the mode selector ------------------------------------------------------------------------------------
+
+
+def test_the_mode_chosen_in_the_page_is_the_mode_the_turn_is_routed_with(client):
+    about = client.get("/api/about").json()
+    assert about["modes"] == ["quality", "balanced", "cost"] and about["default_mode"] == "balanced"
+    conversation_id = new_id(client)
+    for mode in ("cost", "quality"):
+        decision = events(send(client, conversation_id, "hello", mode=mode))[0]
+        assert decision["mode"] == mode and f"mode {mode}" in decision["reasons"]
+
+
+def test_an_unknown_mode_is_refused_with_the_choices(client):
+    conversation_id = new_id(client)
+    reply = send(client, conversation_id, "hello", mode="turbo")
+    assert reply.status_code == 422 and "'turbo' is not one of quality, balanced, cost" in reply.json()["error"]
+    assert client.get(f"/api/conversations/{conversation_id}").json()["exchanges"] == 0
+
+
+def test_the_examples_are_offered_with_a_tier_for_every_mode(client):
+    examples = client.get("/api/about").json()["examples"]
+    assert len(examples) >= 2
+    for example in examples:
+        assert set(example["tiers"]) == {"quality", "balanced", "cost"}
+        assert set(example["tiers"].values()) <= {"local", "cloud"}
+    shown = {tier for example in examples for tier in example["tiers"].values()}
+    assert shown == {"local", "cloud"}  # the examples show both tiers
