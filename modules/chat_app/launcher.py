@@ -45,6 +45,11 @@ class ChatPage:
         self._url_seen = threading.Event()
 
     @property
+    def pid(self) -> int | None:
+        """The page process's id while it runs, else None."""
+        return self._process.pid if self.running and self._process is not None else None
+
+    @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
