@@ -148,6 +148,18 @@ def test_mixed_conversation_badges_switches_save_reload_resume(browser, chat_pag
     assert text_of(browser, "mode") == "offline"
     conversation_id = text_of(browser, "conversation-id")
 
+    # The mode selector starts on the default mode; each example is labelled with its tier in the chosen mode.
+    about = httpx.get(f"{chat_page.url}api/about", timeout=30).json()
+    selected = Select(browser.find_element(By.ID, "route-mode")).first_selected_option.get_attribute("value")
+    assert selected == about["default_mode"] == "balanced"
+    for mode in (about["default_mode"], *about["modes"]):
+        Select(browser.find_element(By.ID, "route-mode")).select_by_value(mode)
+        shown = [b.get_attribute("data-tier") for b in browser.find_elements(By.CSS_SELECTOR, "#examples button")]
+        assert shown == [example["tiers"][mode] for example in about["examples"]]
+    Select(browser.find_element(By.ID, "route-mode")).select_by_value(about["default_mode"])
+    browser.find_elements(By.CSS_SELECTOR, "#examples button")[0].click()
+    assert browser.find_element(By.ID, "message").get_attribute("value") == about["examples"][0]["text"]
+
     shown_while_arriving = []
     for turn, (question, _) in enumerate(QUESTIONS, start=1):
         shown_while_arriving.append(ask(browser, question))
