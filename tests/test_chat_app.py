@@ -191,8 +191,10 @@ def test_panel_numbers_count_switches_fallbacks_and_price_the_all_cloud_baseline
 
 def test_panel_numbers_of_a_new_conversation_are_json_safe():
     empty = panel_numbers([])
-    assert empty["total_exchanges"] == 0 and empty["routing_distribution"] == {"local": 0, "cloud": 0}
-    assert empty["saved_share"] is None and empty["mean_latency_s"] == {"local": None, "cloud": None}
+    assert empty["total_exchanges"] == 0
+    assert empty["routing_distribution"] == {"local": 0, "cloud": 0}
+    assert empty["saved_share"] is None
+    assert empty["mean_latency_s"] == {"local": None, "cloud": None}
     assert json.loads(json.dumps(empty, allow_nan=False)) == empty
 
 
@@ -201,13 +203,15 @@ def test_panel_numbers_of_a_new_conversation_are_json_safe():
 
 def test_page_and_its_assets_are_served_from_this_machine_with_no_key(client):
     page = client.get("/")
-    assert page.status_code == 200 and 'id="switch-count"' in page.text
+    assert page.status_code == 200
+    assert 'id="switch-count"' in page.text
     for asset in ("/static/chat.js", "/static/chat.css"):
         assert client.get(asset).status_code == 200
     texts = [page.text, client.get("/static/chat.js").text, client.get("/api/about").text]
     assert all(SECRET not in text for text in texts)
     # Nothing is loaded from another host: every src/href is a path on this server.
-    assert "http://" not in page.text and "https://" not in page.text
+    assert "http://" not in page.text
+    assert "https://" not in page.text
     assert client.get("/api/about").json()["max_message_chars"] == 50
 
 
@@ -215,16 +219,19 @@ def test_a_turn_streams_the_decision_then_text_then_the_badge_and_panel(client):
     conversation_id = new_id(client)
     first = events(send(client, conversation_id, "hello"))
     assert [e["event"] for e in first] == ["decision", "delta", "delta", "delta", "done"]
-    assert first[0]["target"] == "local" and first[0]["reasons"] == ["scripted: local", "mode balanced"]
+    assert first[0]["target"] == "local"
+    assert first[0]["reasons"] == ["scripted: local", "mode balanced"]
     assert first[0]["mode"] == "balanced"  # the default when the page names none
     assert "".join(e["text"] for e in first if e["event"] == "delta").strip() == "answer to hello"
     second = events(send(client, conversation_id, "cloud please", "auto"))[-1]
-    assert second["exchange"]["source"] == "cloud" and second["exchange"]["switched"] is True
+    assert second["exchange"]["source"] == "cloud"
+    assert second["exchange"]["switched"] is True
     assert second["panel"]["model_switches"] == 1
     assert second["panel"]["routing_distribution"] == {"local": 1, "cloud": 1}
     assert (second["exchanges"], second["saved_exchanges"]) == (2, 0)
     forced = events(send(client, conversation_id, "cloud again", "local"))
-    assert forced[0]["forced"] is True and forced[-1]["exchange"]["source"] == "local"
+    assert forced[0]["forced"] is True
+    assert forced[-1]["exchange"]["source"] == "local"
 
     state = client.get(f"/api/conversations/{conversation_id}").json()
     assert [m["role"] for m in state["transcript"]] == ["user", "assistant"] * 3
@@ -244,7 +251,8 @@ def test_a_fallback_is_announced_by_a_second_decision_before_the_other_tiers_tex
     assert (first["answering_tier"], first["fell_back"]) == ("cloud", False)
     assert (fallback["answering_tier"], fallback["fell_back"], fallback["failed_tier"]) == ("local", True, "cloud")
     done = streamed[-1]
-    assert done["exchange"]["source"] == "local" and done["exchange"]["fell_back"] is True
+    assert done["exchange"]["source"] == "local"
+    assert done["exchange"]["fell_back"] is True
     assert done["panel"]["fallbacks"] == 1
 
 
@@ -275,13 +283,15 @@ def test_a_body_that_is_not_a_json_object_is_refused_clearly(client):
     conversation_id = new_id(client)
     path = f"/api/conversations/{conversation_id}/messages"
     reply = client.post(path, content=b"not json", headers={"Content-Type": "application/json"})
-    assert reply.status_code == 400 and "JSON object" in reply.json()["error"]
+    assert reply.status_code == 400
+    assert "JSON object" in reply.json()["error"]
 
 
 def test_an_unknown_conversation_id_is_named_with_what_to_do(client):
     reply = send(client, "no-such-conversation", "hello")
     assert reply.status_code == 404
-    assert "no-such-conversation" in reply.json()["error"] and "Start a new one" in reply.json()["error"]
+    assert "no-such-conversation" in reply.json()["error"]
+    assert "Start a new one" in reply.json()["error"]
     assert client.get("/api/conversations/no-such-conversation").status_code == 404
 
 
@@ -292,8 +302,10 @@ def test_a_failing_turn_ends_in_an_error_event_without_the_key_and_keeps_the_con
     reply = send(client, conversation_id, "fail")
     assert SECRET not in reply.text
     error = events(reply)[-1]
-    assert error["event"] == "error" and error["recorded"] is False
-    assert "both tiers failed" in error["message"] and "conversation so far is kept" in error["message"]
+    assert error["event"] == "error"
+    assert error["recorded"] is False
+    assert "both tiers failed" in error["message"]
+    assert "conversation so far is kept" in error["message"]
     assert "[redacted]" in error["message"]
     assert client.get(f"/api/conversations/{conversation_id}").json() == before
     # And the conversation goes on.
@@ -303,7 +315,8 @@ def test_a_failing_turn_ends_in_an_error_event_without_the_key_and_keeps_the_con
 def test_a_turn_that_takes_too_long_is_given_up_with_a_message(client):
     conversation_id = new_id(client)
     error = events(send(client, conversation_id, "slow"))[-1]
-    assert error["event"] == "error" and error["message"].startswith("No answer within 1 s")
+    assert error["event"] == "error"
+    assert error["message"].startswith("No answer within 1 s")
     assert client.get(f"/api/conversations/{conversation_id}").json()["exchanges"] == 0
 
 
@@ -338,7 +351,8 @@ def test_resume_refuses_to_drop_exchanges_that_are_not_saved(client):
     client.post(f"/api/conversations/{conversation_id}/save", json={})
     events(send(client, conversation_id, "one more"))
     reply = client.post("/api/resume", json={"conversation_id": conversation_id})
-    assert reply.status_code == 409 and "1 exchange(s) that are not saved" in reply.json()["error"]
+    assert reply.status_code == 409
+    assert "1 exchange(s) that are not saved" in reply.json()["error"]
     assert client.get(f"/api/conversations/{conversation_id}").json()["exchanges"] == 2
 
 
@@ -352,7 +366,8 @@ def test_resume_refuses_to_drop_exchanges_that_are_not_saved(client):
 )
 def test_resume_of_an_unknown_or_unsafe_id_says_what_is_wrong(client, conversation_id, status, words):
     reply = client.post("/api/resume", json={"conversation_id": conversation_id})
-    assert reply.status_code == status and words in reply.json()["error"]
+    assert reply.status_code == status
+    assert words in reply.json()["error"]
 
 
 # ---- the command ------------------------------------------------------------------------------
@@ -367,7 +382,9 @@ def test_the_command_prints_help():
         timeout=60,
     )
     assert result.returncode == 0
-    assert "--port" in result.stdout and "--store" in result.stdout and "127.0.0.1" in result.stdout
+    assert "--port" in result.stdout
+    assert "--store" in result.stdout
+    assert "127.0.0.1" in result.stdout
 
 
 def test_a_taken_port_is_replaced_by_a_free_one_and_said_so():
@@ -376,7 +393,8 @@ def test_a_taken_port_is_replaced_by_a_free_one_and_said_so():
         taken.listen()
         port = taken.getsockname()[1]
         chosen, note = pick_port("127.0.0.1", port)
-    assert chosen != port and f"Port {port} on 127.0.0.1 is in use; using {chosen}" in note
+    assert chosen != port
+    assert f"Port {port} on 127.0.0.1 is in use; using {chosen}" in note
     assert pick_port("127.0.0.1", 0)[1] is None
 
 
@@ -433,7 +451,8 @@ def test_a_cross_origin_text_plain_post_is_refused_and_changes_nothing(client):
     for path, body in forged:
         reply = client.post(path, content=body, headers=foreign)
         assert reply.status_code == 403, path
-        assert "http://attacker.example" in reply.json()["error"] and "its own page" in reply.json()["error"]
+        assert "http://attacker.example" in reply.json()["error"]
+        assert "its own page" in reply.json()["error"]
     assert client.get(f"/api/conversations/{conversation_id}").json() == before
     assert client.get("/api/saved").json() == []  # the forged Save stored nothing
     assert len(client.app.state.page.desk._live) == 1
@@ -453,7 +472,8 @@ def test_a_cross_origin_text_plain_post_is_refused_and_changes_nothing(client):
 )
 def test_a_change_that_is_not_json_from_the_page_itself_is_refused(client, headers, status, words):
     reply = client.post("/api/conversations", content=b"{}", headers=headers)
-    assert reply.status_code == status and words in reply.json()["error"]
+    assert reply.status_code == status
+    assert words in reply.json()["error"]
     assert client.app.state.page.desk._live == {}
 
 
@@ -461,7 +481,8 @@ def test_the_pages_own_requests_pass_the_origin_checks(client):
     """What the browser sends for the page's own fetch: its origin, same-origin, JSON."""
     own = {"Origin": PAGE_URL, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/json; charset=utf-8"}
     reply = client.post("/api/conversations", content=b"{}", headers=own)
-    assert reply.status_code == 200 and reply.json()["exchanges"] == 0
+    assert reply.status_code == 200
+    assert reply.json()["exchanges"] == 0
 
 
 def test_every_answer_carries_the_safety_headers(client):
@@ -478,8 +499,10 @@ def test_every_answer_carries_the_safety_headers(client):
     }
     for what, reply in answers.items():
         policy = reply.headers.get("content-security-policy", "")
-        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy, what
-        assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy, what
+        assert "default-src 'self'" in policy, what
+        assert "frame-ancestors 'none'" in policy, what
+        assert "script-src 'self'" in policy, what
+        assert "'unsafe-inline'" not in policy, what
         assert reply.headers.get("x-content-type-options") == "nosniff", what
         assert reply.headers.get("x-frame-options") == "DENY", what
 
@@ -487,7 +510,9 @@ def test_every_answer_carries_the_safety_headers(client):
 def test_the_page_needs_nothing_the_policy_forbids(client):
     """No inline script or style, no handler attribute: the CSP above would block them in the browser."""
     page = client.get("/").text
-    assert "<script>" not in page and "<style" not in page and " style=" not in page
+    assert "<script>" not in page
+    assert "<style" not in page
+    assert " style=" not in page
     assert not re.search(r"\son[a-z]+=", page)
     assert 'src="/static/chat.js"' in page
 
@@ -538,7 +563,8 @@ async def test_a_400_mb_body_is_refused_after_reading_at_most_the_limit(desk, de
     status, body = await call_asgi(
         app, f"/api/conversations/{conversation_id}/messages", feed, declare_length=declare_length
     )
-    assert status == 413 and f"over {limit:,} bytes" in json.loads(body)["error"]
+    assert status == 413
+    assert f"over {limit:,} bytes" in json.loads(body)["error"]
     # Declared too long: nothing read. Chunked: read only up to the first chunk past the limit.
     assert feed.sent == 0 if declare_length else limit < feed.sent <= limit + feed.chunk
     assert desk.state(conversation_id)["exchanges"] == 0
@@ -572,13 +598,15 @@ async def test_the_page_answers_while_a_save_waits_for_a_write_locked_store(tmp_
             await asyncio.sleep(0.3)  # the save has reached the store and waits for the lock
             about = await asyncio.wait_for(http.get("/api/about"), timeout=10)
             state = await asyncio.wait_for(http.get(f"/api/conversations/{conversation_id}"), timeout=10)
-            assert about.status_code == 200 and state.status_code == 200
+            assert about.status_code == 200
+            assert state.status_code == 200
             assert not saving.done()  # answered while the save was still blocked on the store
             holder.execute("ROLLBACK")
             saved = await asyncio.wait_for(saving, timeout=60)
     finally:
         holder.close()
-    assert saved.status_code == 200 and saved.json()["saved_exchanges"] == 1
+    assert saved.status_code == 200
+    assert saved.json()["saved_exchanges"] == 1
     assert store.load(conversation_id).routing_metadata[0]["turn"] == 1
 
 
@@ -616,13 +644,16 @@ async def test_resume_while_a_turn_streams_never_drops_the_turn_the_page_was_tol
             )
             await asyncio.wait_for(GatedManager.started.wait(), timeout=10)
             resumed = await http.post("/api/resume", json={"conversation_id": conversation_id})
-            assert resumed.status_code == 409 and "still answering" in resumed.json()["error"]
+            assert resumed.status_code == 409
+            assert "still answering" in resumed.json()["error"]
             GatedManager.release.set()
             streamed = events(await asyncio.wait_for(turn, timeout=10))
-            assert streamed[-1]["event"] == "done" and streamed[-1]["exchanges"] == 2
+            assert streamed[-1]["event"] == "done"
+            assert streamed[-1]["exchanges"] == 2
             # Once answered, the turn is not saved yet: Resume is refused again rather than dropping it.
             again = await http.post("/api/resume", json={"conversation_id": conversation_id})
-            assert again.status_code == 409 and "1 exchange(s) that are not saved" in again.json()["error"]
+            assert again.status_code == 409
+            assert "1 exchange(s) that are not saved" in again.json()["error"]
             state = (await http.get(f"/api/conversations/{conversation_id}")).json()
             kept += state["exchanges"] == 2 and state["transcript"][-1]["content"] == "answer to cloud question"
     assert kept == 5
@@ -633,17 +664,20 @@ async def test_resume_while_a_turn_streams_never_drops_the_turn_the_page_was_tol
 
 def test_the_mode_chosen_in_the_page_is_the_mode_the_turn_is_routed_with(client):
     about = client.get("/api/about").json()
-    assert about["modes"] == ["quality", "balanced", "cost"] and about["default_mode"] == "balanced"
+    assert about["modes"] == ["quality", "balanced", "cost"]
+    assert about["default_mode"] == "balanced"
     conversation_id = new_id(client)
     for mode in ("cost", "quality"):
         decision = events(send(client, conversation_id, "hello", mode=mode))[0]
-        assert decision["mode"] == mode and f"mode {mode}" in decision["reasons"]
+        assert decision["mode"] == mode
+        assert f"mode {mode}" in decision["reasons"]
 
 
 def test_an_unknown_mode_is_refused_with_the_choices(client):
     conversation_id = new_id(client)
     reply = send(client, conversation_id, "hello", mode="turbo")
-    assert reply.status_code == 422 and "'turbo' is not one of quality, balanced, cost" in reply.json()["error"]
+    assert reply.status_code == 422
+    assert "'turbo' is not one of quality, balanced, cost" in reply.json()["error"]
     assert client.get(f"/api/conversations/{conversation_id}").json()["exchanges"] == 0
 
 

@@ -80,7 +80,8 @@ class ChatPage:
         return self
 
     def _read_output(self) -> None:
-        assert self._process is not None and self._process.stdout is not None
+        assert self._process is not None
+        assert self._process.stdout is not None
         for line in self._process.stdout:
             self._output.append(line.rstrip("\n"))
             if line.startswith(URL_LINE_PREFIX) and self.url is None:
