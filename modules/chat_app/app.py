@@ -27,7 +27,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from modules.analytics.redact import secret_values
+from modules.analytics import secret_values
 from modules.chat_app.dependencies import PageState
 from modules.chat_app.desk import ChatDesk
 from modules.chat_app.errors import ChatPageError

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
-from modules.analytics.redact import redact
+from modules.analytics import redact
 from modules.chat_app.desk import ChatDesk
 from modules.chat_app.errors import BadRequestError, BodyTooLargeError, ForeignRequestError, NotJsonError
 

@@ -74,7 +74,8 @@ class ChatDesk:
         store: Where Save writes and Resume reads.
         router_for: The router of a mode; each turn's manager routes with the mode the page chose. None keeps
             each manager's own router (the mode is then only checked and reported).
-        modes: The modes the page offers, and `default_mode` the one it starts on.
+        modes: The modes the page offers.
+        default_mode: The mode of a turn that names none (the page starts on it).
         max_message_chars: The longest question accepted.
         turn_timeout_s: Seconds before a turn is given up.
     """
@@ -140,7 +141,7 @@ class ChatDesk:
         self._get(conversation_id)
         async with self._locks[conversation_id]:
             live = self._get(conversation_id)
-            await _off_loop(lambda: live.manager.persist_thread(self.store))
+            await _off_loop(lambda: live.manager.persist_session(self.store))
             live.saved_exchanges = len(live.exchanges)
         return {
             "conversation_id": conversation_id,
@@ -170,7 +171,7 @@ class ChatDesk:
                     "would drop them. Press Save first, then Resume."
                 )
             manager = self.new_manager()
-            await _off_loop(lambda: manager.resume_thread(self.store, conversation_id=conversation_id))
+            await _off_loop(lambda: manager.resume_session(self.store, conversation_id=conversation_id))
             resumed = _Live(manager)
             resumed.saved_exchanges = len(resumed.exchanges)
             self._live[conversation_id] = resumed

@@ -17,18 +17,32 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from modules.chat_app.errors import ChatPageError
 from modules.chat_app.server import DEFAULT_STORE, URL_LINE_PREFIX
 from modules.config import PROJECT_ROOT
+from modules.runtime import ProcessError
 
 START_TIMEOUT_S = 180.0  # first start loads the model and the local service
 WAIT_ENV = "CHAT_PAGE_WAIT_S"
 
 
-class ChatPageStartError(RuntimeError):
+class ChatPageStartError(ChatPageError, ProcessError):
     """The chat page process exited or printed no URL in time; the message ends with its output."""
 
 
 class ChatPage:
+    """The chat page as a child process on 127.0.0.1 (`python -m modules.chat_app`), started and stopped from Python.
+
+    Args:
+        port: The port to serve on; 0 (the default) takes a free one.
+        store_path: The SQLite file Save and Resume use.
+        args: Further command-line options for the page (e.g. ["--max-tokens", "40"]).
+        env: The page process's environment; by default this process's own.
+
+    Raises:
+        ChatPageStartError: from `start()`, when the process exits or prints no address in time.
+    """
+
     def __init__(
         self,
         *,
