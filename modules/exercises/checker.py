@@ -11,10 +11,13 @@ every lab with its solutions filled in) both cases raise instead, so a broken so
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 STRICT_ENV = "COURSE_EXERCISES_STRICT"
@@ -117,10 +120,31 @@ def strict() -> bool:
     return os.environ.get(STRICT_ENV) == "1"
 
 
+@contextlib.contextmanager
+def strict_mode() -> Iterator[None]:
+    """Within the block, `check` raises on an unfinished or wrong answer (the tests run each solution this way)."""
+    before = os.environ.get(STRICT_ENV)
+    os.environ[STRICT_ENV] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(STRICT_ENV, None)
+        else:
+            os.environ[STRICT_ENV] = before
+
+
 def check(exercise_id: str, **answers: Any) -> None:
     """Print whether the exercise is passed, not done yet, or wrong (and why); raise only in strict mode.
 
     Returns nothing, so a check call at the end of a cell shows its message once.
+
+    Args:
+        exercise_id: the exercise, e.g. "03.1".
+        **answers: the names the check cell passes: the attendee's answers and the lab's objects to compare with.
+
+    Raises:
+        ExerciseNotPassed: only in strict mode (`COURSE_EXERCISES_STRICT=1`), when the answer is unfinished or wrong.
     """
     feedback = evaluate(exercise_id, **answers)
     print(feedback)
@@ -130,14 +154,53 @@ def check(exercise_id: str, **answers: Any) -> None:
 
 # --------------------------------------------------------------------------- helpers for the verifiers
 
+MODULES_DIR = Path(__file__).resolve().parent.parent
+
+
+def kind_of(value: Any) -> str:
+    """'a str', 'an int64': the type of a value, with its article, for messages."""
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
 
 def expect_type(value: Any, kind: type | tuple[type, ...], name: str, hint: str) -> None:
     if not isinstance(value, kind):
         kinds = kind if isinstance(kind, tuple) else (kind,)
-        wanted = " or ".join(k.__name__ for k in kinds)
-        raise Wrong(f"`{name}` is a {type(value).__name__}, not a {wanted}. {hint}")
+        wanted = " or ".join(f"{'an' if k.__name__[:1].lower() in 'aeiou' else 'a'} {k.__name__}" for k in kinds)
+        raise Wrong(f"`{name}` is {kind_of(value)}, not {wanted}. {hint}")
 
 
 def expect(condition: bool, message: str) -> None:
     if not condition:
         raise Wrong(message)
+
+
+def expect_awaited(value: Any, name: str, call: str = "the call") -> None:
+    """A coroutine means a missing `await`; close it so Python does not warn about it later, under another cell."""
+    if inspect.iscoroutine(value):
+        value.close()
+        raise Wrong(f"`{name}` is a coroutine, not a result: put `await` before {call} in your cell and run it again.")
+
+
+def raised_from(error: BaseException, package: str) -> bool:
+    """Whether `error` was raised (not just built) by code inside modules/<package>."""
+    folder = MODULES_DIR / package
+    traceback = error.__traceback__
+    while traceback is not None:
+        if Path(traceback.tb_frame.f_code.co_filename).resolve().is_relative_to(folder):
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
+def expect_raised_by(error: BaseException, name: str, package: str, call: str) -> None:
+    """The error must come from running the course's code, not be typed in: it carries the traceback of its raise."""
+    expect(
+        error.__traceback__ is not None,
+        f"`{name}` was built by hand ({type(error).__name__}(...)), not raised: call {call} inside try/except "
+        "and keep the error it raises.",
+    )
+    expect(
+        raised_from(error, package),
+        f"`{name}` was raised by your own code, not by {call}: let {call} raise it, and keep that error.",
+    )
