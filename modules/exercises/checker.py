@@ -56,6 +56,8 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Feedback:
+    """A checker's verdict: `status` is "passed", "not done yet" or "not right yet"; `message` says what was seen."""
+
     exercise_id: str
     status: str
     message: str
@@ -70,7 +72,14 @@ class Feedback:
 
 
 def exercises(lab: str | None = None) -> list[Exercise]:
-    """Every exercise of one lab ("03"), or of the whole course, in order."""
+    """Every exercise of one lab, or of the whole course, in order.
+
+    Args:
+        lab: a lab number such as "03"; None for every lab.
+
+    Returns:
+        The exercise definitions, in the order the notebooks show them.
+    """
     found = []
     for number in LABS if lab is None else (lab,):
         module = importlib.import_module(f"modules.exercises.lab{number}")
@@ -79,6 +88,17 @@ def exercises(lab: str | None = None) -> list[Exercise]:
 
 
 def exercise(exercise_id: str) -> Exercise:
+    """The definition of one exercise.
+
+    Args:
+        exercise_id: e.g. "03.1".
+
+    Returns:
+        Its `Exercise`.
+
+    Raises:
+        KeyError: no such lab or exercise; the message lists the ones there are.
+    """
     lab = exercise_id.split(".")[0]
     if lab not in LABS:
         raise KeyError(
@@ -96,7 +116,18 @@ def is_placeholder(value: Any) -> bool:
 
 
 def evaluate(exercise_id: str, **answers: Any) -> Feedback:
-    """Judge the answers without printing or raising (the notebook uses `check`)."""
+    """Judge the answers without printing or raising (the notebook uses `check`).
+
+    Args:
+        exercise_id: e.g. "03.1".
+        **answers: what the check cell passes.
+
+    Returns:
+        The `Feedback`: passed, not done yet (a placeholder is left), or not right yet, with what was seen.
+
+    Raises:
+        KeyError: no such exercise.
+    """
     ex = exercise(exercise_id)
     missing = [name for name in ex.answers if name not in answers]
     if missing:
@@ -122,7 +153,11 @@ def strict() -> bool:
 
 @contextlib.contextmanager
 def strict_mode() -> Iterator[None]:
-    """Within the block, `check` raises on an unfinished or wrong answer (the tests run each solution this way)."""
+    """Within the block, `check` raises on an unfinished or wrong answer (the tests run each solution this way).
+
+    Returns:
+        A context manager; the previous setting comes back when the block ends.
+    """
     before = os.environ.get(STRICT_ENV)
     os.environ[STRICT_ENV] = "1"
     try:

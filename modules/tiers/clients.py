@@ -145,8 +145,10 @@ class Tiers:
         return (await self.answer(tier, query, **kwargs)).text
 
     def close(self) -> None:
+        """Stop the course's service; asking the cloud tier afterwards says so in one line, not a traceback."""
         if self.service is not None:
             self.service.stop()
+            self.problems["cloud"] = TierError("cloud", "not_ready", "tiers.close() stopped the course's service.")
 
     def __enter__(self) -> Tiers:
         return self
