@@ -19,7 +19,7 @@ import pytest
 from agent_framework import AgentSession, Message
 
 from modules.config import ConfigError, load_settings
-from modules.exercises import STRICT_ENV, ExerciseNotPassed, check, evaluate, exercises
+from modules.exercises import STRICT_ENV, ExerciseNotPassedError, check, evaluate, exercises
 from modules.exercises import notebook_cells as cells
 from modules.exercises.__main__ import main as cli
 from modules.exercises.checker import WRONG
@@ -53,9 +53,9 @@ def test_a_placeholder_is_not_done_and_does_not_raise(monkeypatch, capsys):
 
 def test_strict_mode_raises_on_a_placeholder_and_on_a_wrong_answer(monkeypatch):
     monkeypatch.setenv(STRICT_ENV, "1")
-    with pytest.raises(ExerciseNotPassed, match="not done yet"):
+    with pytest.raises(ExerciseNotPassedError, match="not done yet"):
         check("03.1", my_saved=..., session=service_session())
-    with pytest.raises(ExerciseNotPassed, match="not right yet"):
+    with pytest.raises(ExerciseNotPassedError, match="not right yet"):
         check("03.1", my_saved=str(service_session().to_dict()), session=service_session())
 
 
@@ -161,21 +161,22 @@ def test_03_1_my_saved_must_be_json_of_restored_as_it_is_now():
 
 
 def test_03_3_the_session_must_come_back_from_the_child_process():
-    from modules.sessions.handoff import HandoffResult
+    from modules.sessions.handoff import SessionHandoffResult
 
     memory_session = in_memory_session("I keep bees.", "Nice!")
     memory_saved = json.dumps(memory_session.to_dict())
     grown = in_memory_session("I keep bees.", "Nice!", "What do I keep?", "Bees.", session_id=memory_session.session_id)
-    child = HandoffResult(text="Bees.", session_json=json.dumps(grown.to_dict()), child_pid=os.getpid() + 1)
+    child = SessionHandoffResult(text="Bees.", session_json=json.dumps(grown.to_dict()), child_pid=os.getpid() + 1)
     memory_back = AgentSession.from_dict(json.loads(child.session_json))
     answers = {"memory_saved": memory_saved, "memory_session": memory_session}
     passed("03.3", memory_child=child, memory_back=memory_back, **answers)
-    here = HandoffResult(text="Bees.", session_json=child.session_json, child_pid=os.getpid())
+    here = SessionHandoffResult(text="Bees.", session_json=child.session_json, child_pid=os.getpid())
     rejected("03.3", "not from a new process", memory_child=here, memory_back=memory_back, **answers)
     from_own_json = AgentSession.from_dict(json.loads(memory_saved))  # restored what was sent, not what came back
     rejected("03.3", "not the child's session", memory_child=child, memory_back=from_own_json, **answers)
     stored = AgentSession.from_dict({**json.loads(child.session_json), "service_session_id": "resp_x"})
-    child_stored = HandoffResult(text="Bees.", session_json=json.dumps(stored.to_dict()), child_pid=os.getpid() + 1)
+    stored_json = json.dumps(stored.to_dict())
+    child_stored = SessionHandoffResult(text="Bees.", session_json=stored_json, child_pid=os.getpid() + 1)
     rejected("03.3", "store=False", memory_child=child_stored, memory_back=stored, **answers)
 
 
@@ -496,14 +497,14 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
             resumed_conversation=fresh,
             conversation=conversation,
         )  # never persisted
-        await conversation.persist_thread(file_store)
+        await conversation.persist_session(file_store)
         rejected(
             "06.2", "holds no exchanges", file_store=file_store, resumed_conversation=fresh, conversation=conversation
         )  # created, never resumed
         rejected(
             "06.2", "live manager", file_store=file_store, resumed_conversation=conversation, conversation=conversation
         )
-        await fresh.resume_thread()
+        await fresh.resume_session()
         passed("06.2", file_store=file_store, resumed_conversation=fresh, conversation=conversation)
 
         last_tier = conversation.context.routing_metadata[-1]["source"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from modules.labkit.ports import free_port
+from modules.runtime.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

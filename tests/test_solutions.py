@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from modules.exercises import STRICT_ENV, ExerciseNotPassed, check, exercises
+from modules.exercises import STRICT_ENV, ExerciseNotPassedError, check, exercises
 from modules.exercises import notebook_cells as cells
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -83,5 +83,5 @@ def test_a_solution_that_needs_another_exercises_answer_fails(monkeypatch):
     with pytest.raises(NameError):
         run("\n".join(leaning_on_01_3) + "\nprint(described)", namespace)
     namespace["my_settings"], namespace["my_mode"] = None, "real"
-    with pytest.raises(ExerciseNotPassed):
+    with pytest.raises(ExerciseNotPassedError):
         run(runs["01.1"][1], namespace)  # the strict check raises on an unsolved exercise

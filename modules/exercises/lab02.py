@@ -13,7 +13,7 @@ from agent_framework import AgentResponse, AgentResponseUpdate, ResponseStream
 
 from modules.config import load_settings
 from modules.exercises.checker import Exercise, expect, expect_awaited, expect_type
-from modules.tiers.timing import StreamTiming
+from modules.tiers import StreamTiming
 
 LAB_QUESTION = "What is the capital of France?"  # the lab's own example, asked just above the exercise
 MAX_TOKENS = 20  # 02.3's limit: a timing taken with another limit is not one of the exercise's
