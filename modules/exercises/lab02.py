@@ -24,18 +24,17 @@ def _local_model() -> Any | None:
     settings = load_settings()
     if settings.local.backend not in ("embedded", "gguf"):
         return None
-    from modules.tiers.local_model import load_model
+    from modules.tiers import load_model
 
     return load_model(settings.local.gguf_path)
 
 
 def _prompt_tokens(llm: Any, instructions: str | None, question: str) -> int:
-    from modules.tiers.local_model import prompt_token_count
-
+    """How many tokens the model is given for this question: rendered by llama.cpp itself (one token generated)."""
     messages = ([{"role": "system", "content": instructions}] if instructions else []) + [
         {"role": "user", "content": question}
     ]
-    return prompt_token_count(llm, messages)
+    return llm.create_chat_completion(messages=messages, max_tokens=1)["usage"]["prompt_tokens"]
 
 
 def _output_tokens(llm: Any, text: str) -> int:
