@@ -94,6 +94,17 @@ def a_coroutine():
     return answer()
 
 
+def test_a_missing_await_is_named_under_the_cell_that_made_it(capsys):
+    from modules.exercises.awaits import report_unawaited
+
+    namespace = {"my_reply": a_coroutine(), "_private": a_coroutine(), "fine": 3}
+    assert report_unawaited(namespace) == ["my_reply"]
+    assert "`my_reply` holds a coroutine that never ran: put `await`" in capsys.readouterr().out
+    assert report_unawaited(namespace) == [], "reported once, then closed"
+    namespace["_private"].close()
+    rejected("02.1", "put `await`", my_question="Why?", my_reply=namespace["my_reply"], instructions="x")
+
+
 # --------------------------------------------------------------------------- lab 01: re-run load_settings()
 
 
