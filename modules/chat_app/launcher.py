@@ -24,6 +24,23 @@ from modules.runtime import ProcessError
 
 START_TIMEOUT_S = 180.0  # first start loads the model and the local service
 WAIT_ENV = "CHAT_PAGE_WAIT_S"
+HEADLESS_WAIT_S = 5.0
+
+
+def someone_is_there() -> bool:
+    """Whether a person can press stop: an interactive notebook frontend, or a terminal.
+
+    Jupyter frontends (JupyterLab, Notebook, VS Code) send each cell with `allow_stdin=True`; nbclient, nbconvert and
+    nbval send it with `allow_stdin=False`, because no one is there to type (or to press stop).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        get_ipython = None
+    kernel = getattr(get_ipython() if get_ipython else None, "kernel", None)
+    if kernel is not None:
+        return bool(getattr(kernel, "_allow_stdin", False))
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 class ChatPageStartError(ChatPageError, ProcessError):
@@ -108,10 +125,14 @@ class ChatPage:
     def wait(self, timeout_s: float | None = None) -> None:
         """Block until interrupted (Ctrl+C, or a notebook's stop button) or `timeout_s` passes, then stop.
 
-        Without `timeout_s`, CHAT_PAGE_WAIT_S (set by the test suite, so a notebook cell never hangs) applies.
+        With no one there to press stop (Run All under nbconvert or nbval, a script without a terminal) it serves
+        HEADLESS_WAIT_S seconds, says so, and stops, so a headless run of the lab ends. CHAT_PAGE_WAIT_S overrides.
         """
         if timeout_s is None and os.environ.get(WAIT_ENV):
             timeout_s = float(os.environ[WAIT_ENV])
+        if timeout_s is None and not someone_is_there():
+            timeout_s = HEADLESS_WAIT_S
+            print(f"No one is here to press stop (a headless run): serving {timeout_s:.0f} s more, then stopping.")
         try:
             deadline = None if timeout_s is None else time.monotonic() + timeout_s
             while self.running and (deadline is None or time.monotonic() < deadline):
