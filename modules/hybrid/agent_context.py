@@ -30,6 +30,7 @@ from modules.hybrid.exchange import exchange_metadata, normalize_exchanges
 from modules.hybrid.journal import ExchangeJournal
 from modules.hybrid.persistence import Target, describe_target, load_record, save_record
 from modules.hybrid.recorder import SentMessagesRecorder
+from modules.hybrid.session_restore import restore_session
 from modules.hybrid.sources import tier_of
 from modules.storage import Cipher, ConversationRecord
 
@@ -190,7 +191,7 @@ class HybridAgentContextManager(ConversationContextManager):
         any error (typed, from `modules.storage`) this manager is left exactly as it was.
         """
         record = load_record(target, conversation_id=conversation_id or self.session_id, cipher=cipher)
-        session = record.to_session()
+        session = restore_session(record.session)  # AgentSession.from_dict's result, without its generic walk
         if session.service_session_id:
             raise ServerSideHistoryError(
                 f"Conversation {record.conversation_id!r} in {describe_target(target)} keeps its history on the "
