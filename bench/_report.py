@@ -42,6 +42,7 @@ _HEADER = (
     "Every figure here is written by a script in `bench/`; rerun it to refresh its section.\n"
     "Each figure sits beside what it is compared with.\n"
 )
+_MEASURED = "measured by bench/bench_{bench}.py; each section and figure says when and on what machine"
 SECTION = re.compile(r"<!-- BEGIN (?P<name>[\w.-]+) -->\n.*?<!-- END (?P=name) -->", re.S)
 FIGURE = re.compile(r"<!-- fig (?P<id>[\w-]+\.[\w.-]+) -->(?P<text>[^<\n]*)<!-- /fig -->")
 
@@ -147,7 +148,7 @@ def write_section(
     file = _results_file(bench, results_dir)
     data = _read(file)
     data.setdefault("bench", bench)
-    data.setdefault("provenance", f"measured by bench/bench_{bench}.py")
+    data["provenance"] = _MEASURED.format(bench=bench)
     page = _page_key(Path(path), Path(root).resolve())
     entry = {"markdown": markdown.strip(), "measured_on": machine_line()}
     data.setdefault("sections", {}).setdefault(page, {})[name] = entry
@@ -169,7 +170,7 @@ def record_figures(
     file = _results_file(bench, results_dir)
     data = _read(file)
     data.setdefault("bench", bench)
-    data.setdefault("provenance", f"measured by bench/bench_{bench}.py")
+    data["provenance"] = _MEASURED.format(bench=bench)
     data.setdefault("figures", {}).update({key: dict(value) for key, value in figures.items()})
     _write(file, data)
     render_docs(results_dir=results_dir, root=root, strict=False)
