@@ -9,6 +9,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 from _report import FigureError, figure, load_results, record_figures, render_docs, write_section  # noqa: E402
+from render_docs import adopt  # noqa: E402
 
 
 @pytest.fixture
@@ -67,3 +68,21 @@ def test_a_marker_without_a_result_is_an_error_naming_it(repo):
     (repo / "docs" / "guide.md").write_text("<!-- fig hybrid.nothing -->1<!-- /fig -->\n")
     with pytest.raises(FigureError, match=r"docs/guide.md: figure 'hybrid.nothing' is not in bench/results/hybrid"):
         render_docs(results_dir=repo / "bench" / "results", root=repo)
+
+
+def test_adopt_records_a_section_written_before_results_existed_and_rendering_then_keeps_it(repo):
+    results = repo / "bench" / "results"
+    page = repo / "docs" / "reliability.md"
+    block = "<!-- BEGIN service-reliability -->\n## Service\n\n39 of 40 lost\n\n_Measured on: a laptop._\n"
+    page.write_text(f"# Reliability\n\n{block}<!-- END service-reliability -->\n")
+    with pytest.raises(FigureError, match="section 'service-reliability'"):
+        render_docs(results_dir=results, root=repo)
+    assert adopt(repo, results) == [
+        "docs/reliability.md: service-reliability -> bench/results/service_reliability.json"
+    ]
+    before = page.read_text()
+    assert render_docs(results_dir=results, root=repo) == [] and page.read_text() == before
+    stored = load_results(results)["service_reliability"]
+    assert "adopted" in stored["provenance"]
+    assert stored["sections"]["docs/reliability.md"]["service-reliability"]["measured_on"] == "a laptop"
+    assert adopt(repo, results) == []  # nothing left to adopt
