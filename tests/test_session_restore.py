@@ -103,3 +103,15 @@ def test_a_malformed_session_raises_as_from_dict_does():
         AgentSession.from_dict({"state": {}})
     with pytest.raises(KeyError):
         restore_session({"state": {"in_memory": {"messages": []}}})
+
+
+def test_a_template_that_would_share_mutable_state_turns_the_fast_path_off(monkeypatch):
+    class WithAList:
+        def __init__(self) -> None:
+            self.text, self.annotations = "", []
+
+    assert session_restore._template(WithAList(), {"text"}) is None  # the list would be shared by every copy
+    assert session_restore._template(WithAList(), {"text", "annotations"}) == {"text": "", "annotations": []}
+    monkeypatch.setattr(session_restore, "_FAST", False)
+    data = stored(sample_messages(6, seed=4))
+    assert fields(restore_session(data).state) == fields(AgentSession.from_dict(data).state)

@@ -27,13 +27,20 @@ _HISTORY_SOURCE = "in_memory"  # InMemoryHistoryProvider's key in session.state
 _MESSAGE_TYPE = Message("user", []).to_dict()["type"]
 _MESSAGE_KEYS = frozenset({"type", "role", "contents", "author_name", "message_id", "additional_properties"})
 _CONTENT_KEYS = frozenset({"type", "text", "additional_properties"})
-_TEXT = vars(Content("text", text=""))
-_MESSAGE = vars(Message("user", []))
 _IMMUTABLE = (type(None), bool, int, float, str)
-# A field the fast path copies from the template must not be shared mutable state; the ones it sets are fresh.
-_FAST = all(isinstance(v, _IMMUTABLE) for k, v in _TEXT.items() if k not in {"text", "additional_properties"}) and all(
-    isinstance(v, _IMMUTABLE) for k, v in _MESSAGE.items() if k not in {"contents", "additional_properties"}
-)
+
+
+def _template(instance: object, replaced: set[str]) -> dict[str, Any] | None:
+    """The instance's attributes to copy, or None when a copy could share mutable state (then: the generic path)."""
+    fields = getattr(instance, "__dict__", None)
+    if fields is None or not all(isinstance(v, _IMMUTABLE) for k, v in fields.items() if k not in replaced):
+        return None
+    return dict(fields)
+
+
+_TEXT = _template(Content("text", text=""), {"text", "additional_properties"})
+_MESSAGE = _template(Message("user", []), {"contents", "additional_properties"})
+_FAST = _TEXT is not None and _MESSAGE is not None
 
 
 def _no_properties(item: Mapping[str, Any]) -> bool:
@@ -71,12 +78,12 @@ def _plain_message(stored: dict[str, Any]) -> Message:
     contents = []
     for part in stored["contents"]:
         content = object.__new__(Content)
-        content.__dict__.update(_TEXT)
+        content.__dict__.update(_TEXT)  # type: ignore[arg-type]
         content.text = part["text"]
         content.additional_properties = {}
         contents.append(content)
     message = object.__new__(Message)
-    message.__dict__.update(_MESSAGE)
+    message.__dict__.update(_MESSAGE)  # type: ignore[arg-type]
     message.role = stored["role"]
     message.contents = contents
     message.author_name = stored.get("author_name")
