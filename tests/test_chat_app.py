@@ -106,12 +106,12 @@ class ScriptedManager:
         self.context.routing_metadata.append(entry)
         yield ScriptedTurn(answer, entry)
 
-    async def persist_thread(self, store: FileStore) -> None:
+    async def persist_session(self, store: FileStore) -> None:
         session = AgentSession(session_id=self.conversation_id)
         session.state["scripted"] = {"messages": self.context.messages}
         store.save(ConversationRecord.from_session(session, routing_metadata=self.context.routing_metadata))
 
-    async def resume_thread(self, store: FileStore, *, conversation_id: str) -> None:
+    async def resume_session(self, store: FileStore, *, conversation_id: str) -> None:
         record = store.load(conversation_id)
         self.conversation_id = conversation_id
         self.context.messages = record.to_session().state["scripted"]["messages"]

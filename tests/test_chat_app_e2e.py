@@ -25,7 +25,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from modules.chat_app import ChatPage
 from modules.config import PROJECT_ROOT
-from modules.labkit.ports import free_port
+from modules.runtime.ports import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from agent_framework import AgentSession
 
-from modules.exercises import STRICT_ENV, ExerciseNotPassed, check, evaluate, exercises
+from modules.exercises import STRICT_ENV, ExerciseNotPassedError, check, evaluate, exercises
 from modules.exercises import notebook_cells as cells
 from modules.exercises.__main__ import main as cli
 from modules.exercises.checker import NOT_DONE, PASSED, WRONG
@@ -47,9 +47,9 @@ def test_a_placeholder_is_not_done_and_does_not_raise(monkeypatch, capsys):
 
 def test_strict_mode_raises_on_a_placeholder_and_on_a_wrong_answer(monkeypatch):
     monkeypatch.setenv(STRICT_ENV, "1")
-    with pytest.raises(ExerciseNotPassed, match="not done yet"):
+    with pytest.raises(ExerciseNotPassedError, match="not done yet"):
         check("03.1", my_saved=..., session=service_session())
-    with pytest.raises(ExerciseNotPassed, match="not right yet"):
+    with pytest.raises(ExerciseNotPassedError, match="not right yet"):
         check("03.1", my_saved=str(service_session().to_dict()), session=service_session())
 
 

@@ -21,8 +21,8 @@ import pytest
 from storage_support import PROJECT_ROOT, open_test_redis, python_subprocess_env
 
 from modules.labkit import redis_server as helper
-from modules.labkit.ports import free_port
 from modules.labkit.redis_server import ExistingRedis, RedisServer, RedisServerError, course_redis, lab_redis
+from modules.runtime.ports import free_port
 
 REDIS_TESTS = ["tests/test_storage_conformance.py", "tests/test_storage_history.py", "-k", "redis"]
 

@@ -252,7 +252,7 @@ def test_a_wrong_key_leaves_the_record_in_place(store):
 
 
 def test_an_unreachable_or_broken_backend_is_a_storage_unavailable_error(tmp_path):
-    from modules.labkit.ports import free_port
+    from modules.runtime.ports import free_port
     from modules.storage import SqliteStore
     from modules.storage.redis_store import RedisStore
 

@@ -38,7 +38,15 @@ CONTENT_ATTRIBUTES = frozenset(
 
 
 def secret_values(extra: Iterable[str | None] = ()) -> set[str]:
-    """Secret values known to this process: from the environment, `.env`, and `extra`."""
+    """Secret values known to this process: from the environment, `.env`, and `extra`.
+
+    Args:
+        extra: More values to treat as secret (None entries are skipped).
+
+    Returns:
+        The values of every variable whose name ends in KEY, TOKEN, SECRET or PASSWORD, plus `extra`; values
+        shorter than MIN_SECRET_LENGTH are left out (they would redact ordinary text).
+    """
     sources: list[Mapping[str, str | None]] = [os.environ]
     if DEFAULT_ENV_FILE.is_file():
         sources.append(dotenv_values(DEFAULT_ENV_FILE))
@@ -48,7 +56,15 @@ def secret_values(extra: Iterable[str | None] = ()) -> set[str]:
 
 
 def redact(value: Any, secrets: set[str]) -> Any:
-    """`value` with every secret replaced by "[redacted]" (strings, and lists/dicts of them, recursively)."""
+    """`value` with every secret replaced by "[redacted]" (strings, and lists/dicts of them, recursively).
+
+    Args:
+        value: A string, or a list or dict holding strings.
+        secrets: The values to hide, e.g. from `secret_values()`.
+
+    Returns:
+        A copy of `value` with each secret replaced.
+    """
     if isinstance(value, str):
         for secret in sorted(secrets, key=len, reverse=True):  # longest first: one secret may contain another
             value = value.replace(secret, REDACTED)

@@ -28,7 +28,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
-from modules.analytics.redact import redact, secret_values
+from modules.analytics import redact, secret_values
 from modules.chat_app.desk import ChatDesk, ChatPageError, UnknownConversationError
 from modules.storage import ConversationNotFoundError, InvalidConversationIdError, StorageError
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modules.chat_app.panel import panel_numbers
+from modules.errors import CourseError
 from modules.pricing import TIERS
 from modules.routing import RoutingDecision
 from modules.storage import ConversationStore, validate_conversation_id
@@ -28,7 +29,7 @@ TURN_TIMEOUT_S = 300.0  # last guard; the manager falls back to the other tier w
 FORCE_CHOICES = ("auto", *TIERS)
 
 
-class ChatPageError(Exception):
+class ChatPageError(CourseError):
     """A request the page cannot carry out; the message says what was wrong and what to do."""
 
     status = 400
@@ -119,7 +120,7 @@ class ChatDesk:
     async def save(self, conversation_id: str) -> dict[str, Any]:
         live = self._get(conversation_id)
         async with live.lock:
-            await live.manager.persist_thread(self.store)
+            await live.manager.persist_session(self.store)
             live.saved_exchanges = len(live.exchanges)
         return {
             "conversation_id": conversation_id,
@@ -138,7 +139,7 @@ class ChatDesk:
                 "drop them. Press Save first, then Resume."
             )
         manager = self.new_manager()
-        await manager.resume_thread(self.store, conversation_id=conversation_id)
+        await manager.resume_session(self.store, conversation_id=conversation_id)
         resumed = _Live(manager)
         resumed.saved_exchanges = len(resumed.exchanges)
         self._live[conversation_id] = resumed

@@ -17,14 +17,16 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from modules.chat_app.desk import ChatPageError
 from modules.chat_app.server import DEFAULT_STORE, URL_LINE_PREFIX
 from modules.config import PROJECT_ROOT
+from modules.runtime import ProcessError
 
 START_TIMEOUT_S = 180.0  # first start loads the model and the local service
 WAIT_ENV = "CHAT_PAGE_WAIT_S"
 
 
-class ChatPageStartError(RuntimeError):
+class ChatPageStartError(ChatPageError, ProcessError):
     """The chat page process exited or printed no URL in time; the message ends with its output."""
 
 

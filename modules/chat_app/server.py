@@ -12,7 +12,7 @@ from typing import Any
 from modules.chat_app.app import create_app
 from modules.chat_app.desk import MAX_MESSAGE_CHARS, TURN_TIMEOUT_S, ChatDesk
 from modules.config import PROJECT_ROOT, Settings, load_settings
-from modules.labkit.ports import free_port, port_is_free
+from modules.runtime import free_port, port_is_free
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8770
@@ -55,7 +55,7 @@ def build(
     max_message_chars: int = MAX_MESSAGE_CHARS,
 ) -> tuple[Any, Any]:
     """The FastAPI app and the started tiers (call `tiers.close()` when done)."""
-    from modules.hybrid_conversation import HybridConversationManager
+    from modules.hybrid import HybridConversationManager
     from modules.routing import HybridRouter
     from modules.storage import SqliteStore
     from modules.tiers import start_tiers
@@ -87,7 +87,7 @@ def serve(
     **options: Any,
 ) -> int:
     """Start the tiers and the page, print the URL, serve until interrupted."""
-    from modules.service.server import run_announced  # the same start-up line and parent watch as the service
+    from modules.runtime import run_announced  # the same start-up line and parent watch as the service
 
     port, note = pick_port(host, port)
     if note:

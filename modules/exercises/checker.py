@@ -17,16 +17,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from modules.errors import CourseError
+
 STRICT_ENV = "COURSE_EXERCISES_STRICT"
 LABS = ("01", "02", "03", "04", "05", "06", "07", "08")
 PASSED, NOT_DONE, WRONG = "passed", "not done yet", "not right yet"
 
 
-class Wrong(Exception):
+class ExerciseError(CourseError):
+    """Base class of the exercises' errors."""
+
+
+class WrongAnswerError(ExerciseError):
     """Raised by a verifier: the message says what is wrong and what to look at."""
 
 
-class ExerciseNotPassed(AssertionError):
+Wrong = WrongAnswerError  # the verifiers' short name: `raise Wrong("...")`
+
+
+class ExerciseNotPassedError(ExerciseError, AssertionError):
     """Strict mode only: an exercise was left unsolved or its answer is wrong."""
 
 
@@ -125,7 +134,7 @@ def check(exercise_id: str, **answers: Any) -> None:
     feedback = evaluate(exercise_id, **answers)
     print(feedback)
     if strict() and not feedback.passed:
-        raise ExerciseNotPassed(str(feedback))
+        raise ExerciseNotPassedError(str(feedback))
 
 
 # --------------------------------------------------------------------------- helpers for the verifiers

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from modules.exercises.checker import Exercise, expect, expect_type
-from modules.tiers.timing import StreamTiming
+from modules.tiers import StreamTiming
 
 
 def _not_awaited(value: Any, name: str) -> None:

@@ -65,7 +65,7 @@ def verify_cross_process(memory_saved: Any, memory_child: Any, memory_back: Any,
     )
     expect(
         hasattr(memory_child, "session_json"),
-        "`memory_child` should be what continue_in_new_process(...) returns.",
+        "`memory_child` should be what resume_session_in_new_process(...) returns.",
     )
     expect(memory_child.child_pid != os.getpid(), "the answer came from this kernel, not from a new process.")
     expect_type(
@@ -136,13 +136,13 @@ EXERCISES = [
         level="medium",
         task=(
             "Continue the **in-memory** conversation in a new process. Suspend `memory_session` to JSON "
-            '(`memory_saved`), hand it to `continue_in_new_process(memory_saved, "<a question>", service=service, '
-            "store=False, instructions=INSTRUCTIONS)` (`memory_child`), then restore the child's session in this "
-            "kernel with `AgentSession.from_dict` (`memory_back`)."
+            '(`memory_saved`), hand it to `resume_session_in_new_process(memory_saved, "<a question>", '
+            "service=service, store=False, instructions=INSTRUCTIONS)` (`memory_child`), then restore the child's "
+            "session in this kernel with `AgentSession.from_dict` (`memory_back`)."
         ),
         starter=(
             "memory_saved = ...  # memory_session as JSON\n"
-            "memory_child = ...  # continue_in_new_process(...)\n"
+            "memory_child = ...  # resume_session_in_new_process(...)\n"
             "memory_back = ...  # the child's session (memory_child.session_json), restored here"
         ),
         check_call=(

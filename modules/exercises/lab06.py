@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from modules.exercises.checker import Exercise, expect, expect_type
-from modules.hybrid import HybridConversationManager
-from modules.hybrid.conversation import HybridTurn
+from modules.hybrid import HybridConversationManager, HybridTurn
 from modules.storage import ConversationNotFoundError, FileStore
 
 
@@ -60,7 +59,7 @@ def verify_resumed(file_store: Any, resumed_conversation: Any, conversation: Hyb
     try:
         record = file_store.load(conversation.conversation_id)
     except ConversationNotFoundError:
-        expect(False, "`file_store` does not hold the conversation: `await conversation.persist_thread(file_store)`.")
+        expect(False, "`file_store` does not hold the conversation: `await conversation.persist_session(file_store)`.")
     expect_type(
         resumed_conversation,
         HybridConversationManager,
@@ -75,7 +74,7 @@ def verify_resumed(file_store: Any, resumed_conversation: Any, conversation: Hyb
     resumed_tiers = [entry["source"] for entry in resumed_conversation.context.routing_metadata]
     expect(
         bool(resumed_tiers),
-        "the new manager holds no exchanges: `await resumed_conversation.resume_thread()` reads them back.",
+        "the new manager holds no exchanges: `await resumed_conversation.resume_session()` reads them back.",
     )
     expect(
         resumed_conversation.context.messages[: record.message_count] == conversation.context.messages
@@ -155,10 +154,10 @@ EXERCISES = [
         level="medium",
         task=(
             'Create `file_store = FileStore(WORK / "my-store")` and save `conversation` into it with '
-            "`await conversation.persist_thread(file_store)`. Then create a **new** "
+            "`await conversation.persist_session(file_store)`. Then create a **new** "
             "`HybridConversationManager(router, tiers, file_store, session_id=conversation.conversation_id, "
             "max_tokens=24)` (`resumed_conversation`) and read the conversation back with "
-            "`await resumed_conversation.resume_thread()`."
+            "`await resumed_conversation.resume_session()`."
         ),
         starter=(
             "from modules.storage import FileStore\n\n"

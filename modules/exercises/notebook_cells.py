@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 
 from modules.config import PROJECT_ROOT
-from modules.exercises.checker import Exercise, exercises
+from modules.exercises.checker import Exercise, ExerciseError, exercises
 
 SOLUTIONS_DIR = PROJECT_ROOT / "solutions"
 ROLES = ("exercise-task", "exercise", "exercise-check")
@@ -22,7 +22,7 @@ SETUP_ROLE = "exercise-setup"
 _SOLUTION_BLOCK = re.compile(r"^## (\d\d\.\d+)\b[^\n]*\n.*?^```python\n(.*?)^```", re.S | re.M)
 
 
-class ExerciseCellError(ValueError):
+class ExerciseCellError(ExerciseError, ValueError):
     """A notebook's exercise cells do not match the lab's exercise definitions."""
 
 

@@ -2,7 +2,7 @@
 
     manager = HybridAgentContextManager("session_123")
     manager.add_exchange_with_local("Hello!", "Hi there!", 0.08, {"complexity": "low"})
-    await manager.initialize_agent_thread(cloud_agent)           # an agent with store=False
+    await manager.initialize_agent_session(cloud_agent)           # an agent with store=False
     text, seconds = await manager.add_exchange_with_agent(cloud_agent, "Analyze this", "cloud")
     manager.get_routing_summary()["model_switches"]             # 1
     await manager.persist_to_storage("conversation.json")       # or any store from modules.storage
@@ -38,7 +38,15 @@ HYBRID_TAG = "hybrid"
 
 
 class HybridAgentContextManager(ConversationContextManager):
-    """The guide's dual-format manager on today's API: an `AgentSession` plus per-exchange routing metadata."""
+    """The guide's dual-format manager on today's API: an `AgentSession` plus per-exchange routing metadata.
+
+    Args:
+        session_id: The conversation's id; also the AgentSession's id.
+        max_history: How many recent exchanges the local model is given; None for all.
+
+    Raises:
+        InvalidConversationIdError: `session_id` could escape a folder or a key.
+    """
 
     def __init__(self, session_id: str, max_history: int | None = None) -> None:
         super().__init__(session_id, max_history=max_history)
@@ -75,15 +83,18 @@ class HybridAgentContextManager(ConversationContextManager):
         check_client_side_history(agent)
         return AgentSession.from_dict(self.session.to_dict())
 
-    to_agent_thread = to_agent_session
+    to_agent_thread = to_agent_session  # the persistence guide's name
 
     # ---- the guide's three ways to add an exchange -----------------------------------------------------
 
-    async def initialize_agent_thread(self, agent: Any) -> AgentSession:
+    async def initialize_agent_session(self, agent: Any) -> AgentSession:
         """Use `agent` for `add_exchange_with_agent` from now on; returns the session it will continue."""
         check_client_side_history(agent)
         self.agent = agent
         return self.session
+
+    # The persistence guide's names (its AgentThread is today's AgentSession); see docs/api-migration.md.
+    initialize_agent_thread = initialize_agent_session
 
     async def add_exchange_with_agent(
         self,
@@ -99,7 +110,7 @@ class HybridAgentContextManager(ConversationContextManager):
         if agent is None:
             raise AgentNotInitializedError(
                 "No agent to run: pass one to add_exchange_with_agent(agent, ...) or call "
-                "await manager.initialize_agent_thread(agent) first."
+                "await manager.initialize_agent_session(agent) first."
             )
         tier = tier_of(source)
         check_client_side_history(agent)

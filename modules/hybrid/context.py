@@ -34,6 +34,13 @@ class ConversationContextManager:
 
     `max_history` (exchanges; None = all) bounds what `get_messages_for_local_model()` returns, for
     models with a small context window; the conversation itself keeps every message.
+
+    Args:
+        session_id: The conversation's id (letters, digits, `-`, `_`, `.`; it names the stored record).
+        max_history: How many recent exchanges the local model is given; None for all.
+
+    Raises:
+        InvalidConversationIdError: `session_id` could escape a folder or a key.
     """
 
     def __init__(self, session_id: str, max_history: int | None = None) -> None:
@@ -188,7 +195,15 @@ class ConversationContextManager:
 
 
 def check_client_side_history(agent: Any) -> None:
-    """Refuse an agent whose history would live on the service: the other tier's turns would never reach it."""
+    """Refuse an agent whose history would live on the service: the other tier's turns would never reach it.
+
+    Args:
+        agent: The Agent Framework agent to hand the conversation to.
+
+    Raises:
+        ServerSideHistoryError: The agent stores history on the service (store=True) or loads it from another
+            history provider.
+    """
     explicit = (getattr(agent, "default_options", None) or {}).get("store")
     stores = explicit if explicit is not None else getattr(getattr(agent, "client", None), "STORES_BY_DEFAULT", False)
     if stores:

@@ -21,8 +21,13 @@ from typing import Any
 from agent_framework import AgentSession
 
 from modules.hybrid.errors import HybridError
-from modules.storage import ConversationNotFoundError, ConversationRecord, CorruptRecordError, validate_conversation_id
-from modules.storage.sqlite_db import SqliteDatabase
+from modules.storage import (
+    ConversationNotFoundError,
+    ConversationRecord,
+    CorruptRecordError,
+    SqliteDatabase,
+    validate_conversation_id,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS exchanges (

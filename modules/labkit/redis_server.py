@@ -30,8 +30,7 @@ import tempfile
 from pathlib import Path
 
 from modules.config import course_environment, load_settings, redact_url
-from modules.labkit.child_process import start_child, stop_child, wait_until_ready
-from modules.labkit.ports import free_port, port_is_free
+from modules.runtime import ProcessError, free_port, port_is_free, start_child, stop_child, wait_until_ready
 
 START_TIMEOUT_S = 15.0
 SKIP_VARIABLE = "COURSE_SKIP_REDIS"
@@ -42,7 +41,7 @@ INSTALL_HINT = (
 )
 
 
-class RedisServerError(RuntimeError):
+class RedisServerError(ProcessError):
     """redis-server is missing, or did not start."""
 
 
@@ -128,7 +127,10 @@ class RedisServer:
 
     def _timed_out(self):
         self._cleanup()
-        raise RedisServerError(f"redis-server did not answer PING on {self.host}:{self.port} in time.")
+        raise RedisServerError(
+            f"redis-server did not answer PING on {self.host}:{self.port} in time. The machine may be busy: retry, "
+            "or pass a longer timeout_s to start()."
+        )
 
     def ping(self) -> bool:
         """True if the server answers PING (raw RESP over a socket: no client library needed)."""

@@ -26,7 +26,7 @@ from modules.service.errors import install_error_handlers
 from modules.service.requests import MAX_BODY_BYTES, MAX_INPUT_CHARS, MAX_OUTPUT_TOKENS
 from modules.service.routes import conversations, models, responses
 from modules.service.store import ServiceStore
-from modules.tiers.local_model import EmbeddedChatClient
+from modules.tiers import EmbeddedChatClient
 
 # Runtime data goes to var/, which .gitignore keeps out of the repository.
 DEFAULT_DB_PATH = PROJECT_ROOT / "var" / "local_service.sqlite3"

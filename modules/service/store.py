@@ -20,7 +20,7 @@ from typing import Any
 
 from agent_framework import Message
 
-from modules.storage.sqlite_db import SqliteDatabase
+from modules.storage import SqliteDatabase
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS turns (

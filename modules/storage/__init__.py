@@ -34,6 +34,7 @@ from modules.storage.errors import (
 from modules.storage.file_store import FileStore
 from modules.storage.history import SqliteHistoryProvider, redis_history_provider
 from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
+from modules.storage.sqlite_db import SqliteDatabase
 from modules.storage.sqlite_store import SqliteStore
 from modules.storage.store import ConversationStore
 
@@ -63,6 +64,7 @@ __all__ = [
     "FileStore",
     "InvalidConversationIdError",
     "RedisStore",
+    "SqliteDatabase",
     "SqliteHistoryProvider",
     "SqliteStore",
     "StorageError",

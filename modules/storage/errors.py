@@ -7,6 +7,8 @@ arbitrary input.
 
 from __future__ import annotations
 
+from modules.errors import CourseError
+
 _MAX_SHOWN_ID = 80
 
 
@@ -20,7 +22,7 @@ def shown_id(conversation_id: object) -> str:
     )
 
 
-class StorageError(Exception):
+class StorageError(CourseError):
     """Base class: something went wrong storing or loading one conversation."""
 
     def __init__(self, conversation_id: object, cause: str, remedy: str = "") -> None:

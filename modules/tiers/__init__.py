@@ -6,14 +6,17 @@ print(await tiers.ask("local", "What is 2 + 2?"))
 """
 
 from modules.tiers.clients import Answer, Tiers, cloud_chat_client, local_chat_client, start_tiers
+from modules.tiers.errors import TierError
 from modules.tiers.local_model import MODEL_NAME, EmbeddedChatClient, ModelNotFoundError, default_model_path, load_model
-from modules.tiers.timing import time_stream
+from modules.tiers.timing import StreamTiming, time_stream
 
 __all__ = [
     "MODEL_NAME",
     "Answer",
     "EmbeddedChatClient",
     "ModelNotFoundError",
+    "StreamTiming",
+    "TierError",
     "Tiers",
     "cloud_chat_client",
     "default_model_path",

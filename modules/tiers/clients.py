@@ -22,7 +22,7 @@ from agent_framework.openai import OpenAIChatClient, OpenAIChatCompletionClient
 from openai import AsyncAzureOpenAI, AsyncOpenAI
 
 from modules.config import Settings, load_settings
-from modules.service.process import LocalService
+from modules.runtime import LocalService
 from modules.tiers.errors import TierError, explain_failure
 from modules.tiers.local_model import EmbeddedChatClient
 
@@ -35,7 +35,14 @@ TIERS = ("local", "cloud")
 
 
 def local_chat_client(settings: Settings) -> Any:
-    """The local tier: the embedded model, a GGUF file, or an OpenAI-compatible local server."""
+    """The local tier: the embedded model, a GGUF file, or an OpenAI-compatible local server.
+
+    Args:
+        settings: The course settings; `settings.local` says which backend and model.
+
+    Returns:
+        An Agent Framework chat client (`EmbeddedChatClient` or `OpenAIChatCompletionClient`).
+    """
     local = settings.local
     if local.backend in ("embedded", "gguf"):
         return EmbeddedChatClient(model_path=local.gguf_path)
@@ -45,7 +52,18 @@ def local_chat_client(settings: Settings) -> Any:
 
 
 def cloud_chat_client(settings: Settings, service: LocalService | None = None) -> OpenAIChatClient:
-    """The cloud tier: a Responses-API client (stores conversations server-side by default)."""
+    """The cloud tier: a Responses-API client (stores conversations server-side by default).
+
+    Args:
+        settings: The course settings; `settings.cloud` says which backend (the local service, OpenAI, Azure).
+        service: The running LocalService when the cloud tier is the offline default, else None.
+
+    Returns:
+        An `OpenAIChatClient` for that backend.
+
+    Raises:
+        ValueError: The offline cloud tier was asked for without a running LocalService.
+    """
     cloud = settings.cloud
     if cloud.backend == "local_service":
         if service is None:
@@ -69,6 +87,16 @@ def cloud_chat_client(settings: Settings, service: LocalService | None = None) -
 
 @dataclass
 class Answer:
+    """One stateless answer from one tier (from `Tiers.answer`).
+
+    Attributes:
+        text: The answer's text.
+        tier: "local" or "cloud".
+        seconds: How long the tier took.
+        input_tokens: The tokens it was sent, when the backend reports them.
+        output_tokens: The tokens it wrote, when the backend reports them.
+    """
+
     text: str
     tier: str
     seconds: float
@@ -78,7 +106,15 @@ class Answer:
 
 @dataclass
 class Tiers:
-    """Both tiers' clients, and the local service when the offline cloud tier needs one."""
+    """Both tiers' clients, and the local service when the offline cloud tier needs one (made by `start_tiers`).
+
+    Attributes:
+        settings: The settings the tiers were made from.
+        local_client: The local tier's chat client.
+        cloud_client: The cloud tier's chat client.
+        service: The LocalService behind the offline cloud tier, or None for a real endpoint.
+        problems: Tiers that failed `check()`, with the error that names the fix.
+    """
 
     settings: Settings
     local_client: Any
@@ -156,7 +192,18 @@ class Tiers:
 
 
 def start_tiers(settings: Settings | None = None) -> Tiers:
-    """Create both tiers, starting the local Responses service if the cloud tier is the offline default."""
+    """Create both tiers, starting the local Responses service if the cloud tier is the offline default.
+
+    Args:
+        settings: The course settings; read from `.env` and the environment when None.
+
+    Returns:
+        Both tiers; call `close()` when done (the service also stops when Python exits).
+
+    Raises:
+        ServiceStartError: The offline cloud tier's local service did not start.
+        ConfigError: A setting in `.env` is wrong (raised while loading the settings).
+    """
     settings = settings or load_settings()
     service = None
     if settings.cloud.backend == "local_service":
