@@ -114,6 +114,7 @@ class Tiers:
         cloud_client: The cloud tier's chat client.
         service: The LocalService behind the offline cloud tier, or None for a real endpoint.
         problems: Tiers that failed `check()`, with the error that names the fix.
+        closed: True once `close()` stopped the course's service; asking the cloud tier then says so in one line.
     """
 
     settings: Settings
@@ -122,11 +123,19 @@ class Tiers:
     service: LocalService | None = field(default=None, repr=False)
     # Tiers that failed `check()`: asking them again repeats the short reason instead of a new traceback.
     problems: dict[str, TierError] = field(default_factory=dict, repr=False)
+    closed: bool = field(default=False, init=False, repr=False)
 
     def client(self, tier: str) -> Any:
         """The tier's chat client; a TierError if `check()` found that tier unusable."""
         if tier not in TIERS:
             raise ValueError(f"tier must be 'local' or 'cloud', not {tier!r}")
+        if tier == "cloud" and self.closed:
+            raise TierError(
+                "cloud",
+                "not_ready",
+                "The cloud tier is closed: tiers.close() stopped the course's service. Restart the kernel and run "
+                "the lab from the top.",
+            )
         if tier in self.problems:
             raise TierError(
                 tier,
@@ -181,8 +190,10 @@ class Tiers:
         return (await self.answer(tier, query, **kwargs)).text
 
     def close(self) -> None:
+        """Stop the course's service; asking the cloud tier afterwards says so in one line, not a traceback."""
         if self.service is not None:
             self.service.stop()
+            self.closed = True
 
     def __enter__(self) -> Tiers:
         return self
