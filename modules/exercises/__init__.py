@@ -6,6 +6,7 @@ Instructors: `python -m modules.exercises reset notebooks/03_sessions_suspend_re
 back to its exercise state. Definitions: `labNN.py`; cells: `notebook_cells.py`; solutions: `solutions/`.
 """
 
+from modules.exercises.awaits import watch_for_missing_await
 from modules.exercises.checker import (
     STRICT_ENV,
     Exercise,
@@ -17,7 +18,10 @@ from modules.exercises.checker import (
     evaluate,
     exercise,
     exercises,
+    strict_mode,
 )
+
+watch_for_missing_await()  # in a notebook: a missing `await` is reported under the cell that made the mistake
 
 __all__ = [
     "STRICT_ENV",
@@ -30,4 +34,5 @@ __all__ = [
     "evaluate",
     "exercise",
     "exercises",
+    "strict_mode",
 ]

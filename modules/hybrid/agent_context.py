@@ -35,6 +35,7 @@ from modules.hybrid.exchange import exchange_metadata, normalize_exchanges
 from modules.hybrid.journal import ExchangeJournal
 from modules.hybrid.persistence import Target, describe_target, load_record, save_record, target_key
 from modules.hybrid.recorder import SentMessagesRecorder
+from modules.hybrid.session_restore import restore_session
 from modules.hybrid.sources import tier_of
 from modules.storage import Cipher, ConversationRecord, CorruptRecordError
 
@@ -254,7 +255,7 @@ class HybridAgentContextManager(ConversationContextManager):
 def _hybrid_parts(record: ConversationRecord, where: str) -> tuple[AgentSession, list[dict[str, Any]]]:
     """The session and normalized metadata of a stored record; any damage is a typed `CorruptRecordError`."""
     try:
-        session = record.to_session()
+        session = restore_session(record.session)  # AgentSession.from_dict's result, without its generic walk
         state = session.state.setdefault(IN_MEMORY_SOURCE, {})
         messages = state.setdefault("messages", []) if isinstance(state, dict) else None
         if not isinstance(messages, list) or not all(isinstance(m, Message) for m in messages):

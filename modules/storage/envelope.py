@@ -26,7 +26,6 @@ import json
 import math
 import zlib
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from agent_framework import AgentSession, Message
@@ -41,6 +40,7 @@ from modules.storage.errors import (
     UnsupportedVersionError,
 )
 from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
+from modules.timeutil import epoch_from_iso as _epoch  # naive text = local time, as the guide's datetime.now() wrote
 
 FORMAT_NAME = "hybrid-router-conversation"
 FORMAT_VERSION = 2
@@ -462,14 +462,3 @@ def _json_or_none(data: bytes) -> Any:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         return None
-
-
-def _epoch(value: Any) -> float | None:
-    """Epoch seconds from a number or an ISO-8601 string (naive = local time, as the guide's datetime.now() wrote)."""
-    if value is None or isinstance(value, (int, float)):
-        return value
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.timestamp()

@@ -21,13 +21,13 @@ import functools
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from modules.storage.cipher import Cipher
 from modules.storage.envelope import DEFAULT_COMPRESS_ABOVE, decode, encode
 from modules.storage.errors import ConversationNotFoundError, CorruptRecordError, StorageUnavailableError
 from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
+from modules.timeutil import utc_iso
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
@@ -116,7 +116,7 @@ class ConversationStore(ABC):
         if record.is_expired(self.clock()):
             raise ConversationNotFoundError(
                 conversation_id,
-                f"it expired at {_iso(record.expires_at)}.",
+                f"it expired at {utc_iso(record.expires_at, timespec='seconds')}.",
                 "Start a new conversation; cleanup_expired() removes expired ones.",
             )
         return record
@@ -248,7 +248,3 @@ def _validate_index_fields(record: ConversationRecord) -> None:
         validate_conversation_id(record.user_id, "user id")
     for tag in record.tags:
         validate_conversation_id(tag, "tag")
-
-
-def _iso(epoch: float | None) -> str:
-    return "never" if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
