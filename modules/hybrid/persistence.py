@@ -29,11 +29,15 @@ from modules.storage import (
     ConversationRecord,
     ConversationStore,
     StorageUnavailableError,
+    check_revision,
     decode,
     encode,
+    locked,
+    read_first_line,
+    remove_temp_files,
+    stored_revision,
+    write_atomically,
 )
-from modules.storage.atomic_file import locked, read_first_line, remove_temp_files, write_atomically
-from modules.storage.revision import check_revision, stored_revision
 
 Target = ConversationStore | ExchangeJournal | str | os.PathLike
 
