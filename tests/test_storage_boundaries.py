@@ -1,7 +1,8 @@
 """The storage layer stands on its own: it imports only what this allow-list names.
 
-Allowed: the standard library, storage's own modules, `modules.errors` (the root of every course error) and the
-third-party packages storage declares. Anything else (config, tiers, the service, the router, numpy, ...) fails.
+Allowed: the standard library, storage's own modules, `modules.errors` (the root of every course error),
+`modules.timeutil` (the one time helper, itself standard library only) and the third-party packages storage
+declares. Anything else (config, tiers, the service, the router, numpy, ...) fails.
 """
 
 import ast
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 STORAGE = Path(__file__).resolve().parent.parent / "modules" / "storage"
-OWN = ("modules.storage", "modules.errors")
+OWN = ("modules.storage", "modules.errors", "modules.timeutil")
 # Storage's declared third-party packages: redis-py, cryptography (AES-GCM) and Agent Framework (sessions, history).
 THIRD_PARTY = {"redis", "cryptography", "agent_framework"}
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from modules.chat_app.desk import ChatPageError
+from modules.chat_app.errors import ChatPageError
 from modules.chat_app.server import DEFAULT_STORE, URL_LINE_PREFIX
 from modules.config import PROJECT_ROOT
 from modules.runtime import ProcessError
@@ -48,6 +48,18 @@ class ChatPageStartError(ChatPageError, ProcessError):
 
 
 class ChatPage:
+    """The chat page as a child process on 127.0.0.1 (`python -m modules.chat_app`), started and stopped from Python.
+
+    Args:
+        port: The port to serve on; 0 (the default) takes a free one.
+        store_path: The SQLite file Save and Resume use.
+        args: Further command-line options for the page (e.g. ["--max-tokens", "40"]).
+        env: The page process's environment; by default this process's own.
+
+    Raises:
+        ChatPageStartError: from `start()`, when the process exits or prints no address in time.
+    """
+
     def __init__(
         self,
         *,
@@ -62,6 +74,11 @@ class ChatPage:
         self._process: subprocess.Popen[str] | None = None
         self._output: list[str] = []
         self._url_seen = threading.Event()
+
+    @property
+    def pid(self) -> int | None:
+        """The page process's id while it runs, else None."""
+        return self._process.pid if self.running and self._process is not None else None
 
     @property
     def running(self) -> bool:
@@ -94,7 +111,8 @@ class ChatPage:
         return self
 
     def _read_output(self) -> None:
-        assert self._process is not None and self._process.stdout is not None
+        assert self._process is not None
+        assert self._process.stdout is not None
         for line in self._process.stdout:
             self._output.append(line.rstrip("\n"))
             if line.startswith(URL_LINE_PREFIX) and self.url is None:

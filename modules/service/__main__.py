@@ -23,9 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     # Imported after parsing, so --help is instant and quiet.
-    from modules.config import load_settings
+    from modules.config import load_settings, reveal
     from modules.runtime import port_is_free, run_announced
     from modules.service.app import DEFAULT_DB_PATH, create_app
+    from modules.service.db_lock import DatabaseInUseError
 
     if not port_is_free(args.host, args.port):
         print(
@@ -33,7 +34,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    app = create_app(args.db or DEFAULT_DB_PATH, token=load_settings().service_token)
+    try:
+        app = create_app(args.db or DEFAULT_DB_PATH, token=reveal(load_settings().service_token))
+    except DatabaseInUseError as error:
+        print(error, file=sys.stderr)  # one line, which LocalService shows as its start error
+        return 2
     service = app.state.service
     announcement = (
         f"listening on http://{args.host}:{args.port}/v1 (model {service.model}, data in {service.store.path})"

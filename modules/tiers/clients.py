@@ -21,7 +21,7 @@ from agent_framework import Message
 from agent_framework.openai import OpenAIChatClient, OpenAIChatCompletionClient
 from openai import AsyncAzureOpenAI, AsyncOpenAI
 
-from modules.config import Settings, load_settings
+from modules.config import Settings, load_settings, reveal
 from modules.runtime import LocalService
 from modules.tiers.errors import TierError, explain_failure
 from modules.tiers.local_model import EmbeddedChatClient
@@ -47,7 +47,7 @@ def local_chat_client(settings: Settings) -> Any:
     if local.backend in ("embedded", "gguf"):
         return EmbeddedChatClient(model_path=local.gguf_path)
     # Foundry Local, Ollama and most local servers speak Chat Completions, not the Responses API.
-    http = AsyncOpenAI(base_url=local.base_url, api_key=str(local.api_key), timeout=TIMEOUT, max_retries=1)
+    http = AsyncOpenAI(base_url=local.base_url, api_key=reveal(local.api_key), timeout=TIMEOUT, max_retries=1)
     return OpenAIChatCompletionClient(model=local.model, async_client=http)
 
 
@@ -75,13 +75,13 @@ def cloud_chat_client(settings: Settings, service: LocalService | None = None) -
     if cloud.backend == "azure_openai":
         http = AsyncAzureOpenAI(
             azure_endpoint=cloud.azure_endpoint,
-            api_key=str(cloud.api_key),
+            api_key=reveal(cloud.api_key),
             api_version=cloud.api_version,
             timeout=TIMEOUT,
             max_retries=2,
         )
         return OpenAIChatClient(model=cloud.model, async_client=http)
-    http = AsyncOpenAI(api_key=str(cloud.api_key), base_url=cloud.base_url, timeout=TIMEOUT, max_retries=2)
+    http = AsyncOpenAI(api_key=reveal(cloud.api_key), base_url=cloud.base_url, timeout=TIMEOUT, max_retries=2)
     return OpenAIChatClient(model=cloud.model, async_client=http)
 
 
@@ -218,6 +218,6 @@ def start_tiers(settings: Settings | None = None) -> Tiers:
     settings = settings or load_settings()
     service = None
     if settings.cloud.backend == "local_service":
-        service = LocalService(token=settings.service_token).start()
+        service = LocalService(token=reveal(settings.service_token)).start()
         atexit.register(service.stop)
     return Tiers(settings, local_chat_client(settings), cloud_chat_client(settings, service), service)

@@ -247,7 +247,15 @@ def _chat_messages(messages: Sequence[Message]) -> list[dict[str, str]]:
 
 def prompt_token_count(llm: Any, messages: Sequence[Mapping[str, str]]) -> int:
     """How many tokens the model is given for `messages`: rendered with the model's own chat template, as llama.cpp
-    renders it (ChatML for SmolLM2, another format for another GGUF)."""
+    renders it (ChatML for SmolLM2, another format for another GGUF).
+
+    Args:
+        llm: A model from `load_model()`.
+        messages: Chat messages as `{"role": ..., "content": ...}` dicts.
+
+    Returns:
+        The prompt's length in tokens, as the model will count it.
+    """
     template = llm.metadata.get("tokenizer.chat_template")
     if template is None:  # an old GGUF without a template: llama.cpp uses a generic format; count the text itself
         text = "\n".join(f"{m['role']}: {m['content']}" for m in messages)
