@@ -106,7 +106,7 @@ def test_the_exchange_frame_records_the_mode_and_the_escalations():
     entries[1].update(mode="balanced", escalated=True)
     entries[3]["mode"] = "cost"
     df = exchanges_frame(entries, pricing=PRICES)
-    assert df["mode"].tolist()[:4] == ["balanced", "balanced", None, "cost"]
+    assert df["mode"].fillna("none").tolist()[:4] == ["balanced", "balanced", "none", "cost"]
     assert df["escalated"].tolist() == [False, True, False, False, False, False]
     totals = conversation_totals(df, pricing=PRICES)
     assert totals["escalated"] == 1 and totals["modes"] == ["balanced", "cost"]

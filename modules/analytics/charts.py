@@ -455,7 +455,7 @@ def waterfall_chart(spans: pd.DataFrame, *, title: str = "Trace of one hybrid tu
 
 # Offsets in points, tried in order until a label overlaps nothing already drawn.
 _LABEL_OFFSETS = [
-    (dx, dy) for r in (8, 16, 26, 38, 52) for dx, dy in ((r, r), (r, -r), (-r, r), (-r, -r), (r, 0), (-r, 0))
+    (dx, dy) for r in (10, 18, 28, 40, 54) for dx, dy in ((r, r), (r, -r), (-r, r), (-r, -r), (r, 0), (-r, 0))
 ]
 _POINT_MARKERS = {"random": "s", "perfect": "*", "cascade": "D", "all local": "v", "all cloud": "^"}
 
@@ -466,6 +466,15 @@ def _renderer(fig: Figure) -> Any:
 
         FigureCanvasAgg(fig)
     return fig.canvas.get_renderer()
+
+
+def _text_box(text: Any, renderer: Any) -> Any:
+    # An Annotation's own extent includes its leader line; only the text itself must stay clear.
+    from matplotlib.text import Annotation, Text
+
+    if isinstance(text, Annotation):
+        text.update_positions(renderer)
+    return Text.get_window_extent(text, renderer)
 
 
 def _boxes_overlap(box: Any, others: Sequence[Any], pad: float = 2.0) -> bool:
@@ -512,9 +521,9 @@ def place_labels(
                 fontsize=fontsize,
                 ha="left" if dx >= 0 else "right",
                 va="bottom" if dy > 0 else ("top" if dy < 0 else "center"),
-                arrowprops={"arrowstyle": "-", "lw": 0.5, "color": "0.4"} if abs(dx) > 8 else None,
+                arrowprops={"arrowstyle": "-", "lw": 0.6, "color": "0.35", "shrinkA": 0, "shrinkB": 4},
             )
-            box = candidate.get_window_extent(renderer)
+            box = _text_box(candidate, renderer)
             inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
             if inside and not _boxes_overlap(box, placed_boxes) and not _boxes_overlap(box, markers, pad=0):
                 chosen = candidate
@@ -523,7 +532,7 @@ def place_labels(
         if chosen is None:  # nowhere free: the last offset (label_overlaps reports it, so a test catches it)
             dx, dy = _LABEL_OFFSETS[-1]
             chosen = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize)
-        placed_boxes.append(chosen.get_window_extent(renderer))
+        placed_boxes.append(_text_box(chosen, renderer))
         placed.append(chosen)
     return placed
 
@@ -540,7 +549,7 @@ def label_overlaps(fig: Figure) -> list[tuple[str, str]]:
     renderer = _renderer(fig)
     fig.draw(renderer)
     texts = [t for ax in fig.axes for t in ax.texts if t.get_visible() and t.get_text()]
-    boxes = [t.get_window_extent(renderer) for t in texts]
+    boxes = [_text_box(t, renderer) for t in texts]
     return [
         (texts[i].get_text(), texts[j].get_text())
         for i in range(len(texts))
