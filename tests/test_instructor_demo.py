@@ -77,7 +77,8 @@ def test_the_switch_counts_the_script_states_follow_from_its_tiers():
     stated = [(i, step["switches"]) for i, step in enumerate(demo_script()) if step["switches"] is not None]
     assert stated, "the script states at least one switch count"
     for i, count in stated:
-        assert count == sum(a != b for a, b in zip(tiers[: i + 1], tiers[1 : i + 1])), f"switch count at step {i + 1}"
+        switches = sum(a != b for a, b in zip(tiers[:i], tiers[1 : i + 1], strict=True))
+        assert count == switches, f"step {i + 1} states {count} switches; its tiers make {switches}"
 
 
 @pytest.mark.parametrize("bad", ["| 0:30 | ask `Hi` | no tier here |"])

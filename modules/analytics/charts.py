@@ -567,7 +567,9 @@ def _named_points(points: Any) -> list[tuple[str, Any]]:
     return [(str(name), row) for name, row in dict(points).items()]
 
 
-def operating_curve_chart(curve: pd.DataFrame, points: Any = None, *, title: str | None = None, note: str | None = None):
+def operating_curve_chart(
+    curve: pd.DataFrame, points: Any = None, *, title: str | None = None, note: str | None = None
+):
     """The router's dial in one chart: graded quality (left axis) and USD per 1,000 queries (right axis) against
     the share of queries sent to the cloud, with named routers marked and labelled without overlap.
 

@@ -52,8 +52,8 @@ def capability_table(profile: Mapping, tier: str = "local"):
         tier: whose answers to count, "local" (always measured) or "cloud" (only when a real endpoint was graded).
 
     Returns:
-        A pandas DataFrame indexed by category, sorted by accuracy (best first; then larger n, then name), with the columns
-        n, correct, accuracy, 95% low, 95% high.
+        A pandas DataFrame indexed by category, sorted by accuracy (best first; then larger n, then name), with
+        the columns n, correct, accuracy, 95% low, 95% high.
 
     Raises:
         ValueError: the profile holds no graded answers of `tier`.
@@ -69,14 +69,19 @@ def capability_table(profile: Mapping, tier: str = "local"):
         entry[0] += bool(graded["correct"])
         entry[1] += 1
     if not counts:
-        raise ValueError(
-            f"the profile holds no graded {tier} answers; measure them: python -m modules.router profile"
-        )
+        raise ValueError(f"the profile holds no graded {tier} answers; measure them: python -m modules.router profile")
     rows = []
     for category, (correct, n) in counts.items():
         low, high = wilson_interval(correct, n)
         rows.append(
-            {"category": category, "n": n, "correct": correct, "accuracy": correct / n, "95% low": low, "95% high": high}
+            {
+                "category": category,
+                "n": n,
+                "correct": correct,
+                "accuracy": correct / n,
+                "95% low": low,
+                "95% high": high,
+            }
         )
     table = pd.DataFrame(rows).sort_values(["accuracy", "n", "category"], ascending=[False, False, True])
     return table.set_index("category")

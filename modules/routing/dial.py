@@ -19,7 +19,16 @@ import numpy as np
 
 from modules.routing.evaluation import cost_per_1000_queries
 
-__all__ = ["STOPS", "dial_table", "graded_frame", "has_frontend", "routes_at", "served_wrong", "show_dial", "what_moves"]
+__all__ = [
+    "STOPS",
+    "dial_table",
+    "graded_frame",
+    "has_frontend",
+    "routes_at",
+    "served_wrong",
+    "show_dial",
+    "what_moves",
+]
 
 STOPS = (0.2, 0.4, 0.6, 0.8)  # the static table's positions of the dial
 
@@ -207,7 +216,13 @@ def show_dial(graded, pricing: Mapping | None = None, *, start: float = 0.5, int
     import ipywidgets as widgets
 
     slider = widgets.FloatSlider(
-        value=start, min=0.0, max=1.0, step=0.05, description="cloud share", readout_format=".0%", continuous_update=False
+        value=start,
+        min=0.0,
+        max=1.0,
+        step=0.05,
+        description="cloud share",
+        readout_format=".0%",
+        continuous_update=False,
     )
     output = widgets.Output()
     last = {"share": start}
