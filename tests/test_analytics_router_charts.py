@@ -37,6 +37,7 @@ def test_operating_curve_chart_draws_quality_and_cost_against_cloud_share():
     assert list(quality_line.get_ydata()) == [0.40, 0.60, 0.75, 0.88, 0.96, 1.0]
     assert list(cost_ax.lines[0].get_ydata()) == [0.0, 0.05, 0.10, 0.15, 0.20, 0.25]
     marked = {(float(line.get_xdata()[0]), float(line.get_ydata()[0])) for line in quality_ax.lines[1:]}
+    assert len(quality_ax.lines) == 1 + len(POINTS)
     assert marked == {(0.60, 0.88), (0.63, 0.90), (0.66, 0.91), (0.62, 0.89), (0.5, 0.70), (0.38, 1.0)}
     assert sorted(t.get_text() for t in quality_ax.texts) == sorted(POINTS.index)
     assert "cloud" in quality_ax.get_xlabel() and "USD per 1,000" in cost_ax.get_ylabel()
@@ -44,6 +45,17 @@ def test_operating_curve_chart_draws_quality_and_cost_against_cloud_share():
 
 def test_operating_curve_labels_never_overlap_even_when_the_points_crowd():
     fig = charts.operating_curve_chart(CURVE, POINTS)
+    assert charts.label_overlaps(fig) == []
+
+
+def test_reference_lines_are_drawn_and_named_in_the_legend():
+    random = pd.DataFrame({"cloud_share": [0.0, 1.0], "quality": [0.4, 1.0]})
+    perfect = pd.DataFrame({"cloud_share": [0.0, 0.6, 1.0], "quality": [0.4, 1.0, 1.0]})
+    fig = charts.operating_curve_chart(CURVE, POINTS, lines={"random": random, "perfect": perfect})
+    ax = fig.axes[0]
+    drawn = {line.get_label(): list(line.get_xdata()) for line in ax.lines}
+    assert drawn["random"] == [0.0, 1.0] and drawn["perfect"] == [0.0, 0.6, 1.0]
+    assert {"random", "perfect", "graded quality"} <= {t.get_text() for t in ax.get_legend().get_texts()}
     assert charts.label_overlaps(fig) == []
 
 

@@ -67,9 +67,8 @@ def test_05_2_hints_name_queries_that_really_go_where_they_say(router):
 
 
 def test_05_2_rejects_swapped_queries_and_names_the_probabilities():
-    message = rejected(
-        "05.2", local_query="Write a threat model for our payment API, with mitigations.", cloud_query="Hi there, friend!"
-    )
+    threat_model = "Write a threat model for our payment API, with mitigations."
+    message = rejected("05.2", local_query=threat_model, cloud_query="Hi there, friend!")
     assert "`local_query` goes to the cloud" in message and "P(cloud)" in message
 
 
@@ -79,9 +78,8 @@ def test_05_2_rejects_two_local_queries():
 
 
 def test_05_2_rejects_the_labs_own_examples():
-    message = rejected(
-        "05.2", local_query="Good morning!", cloud_query="Threat model our customer portal and tell us what to fix first."
-    )
+    portal = "Threat model our customer portal and tell us what to fix first."
+    message = rejected("05.2", local_query="Good morning!", cloud_query=portal)
     assert "lab's own examples" in message
 
 

@@ -568,7 +568,12 @@ def _named_points(points: Any) -> list[tuple[str, Any]]:
 
 
 def operating_curve_chart(
-    curve: pd.DataFrame, points: Any = None, *, title: str | None = None, note: str | None = None
+    curve: pd.DataFrame,
+    points: Any = None,
+    *,
+    lines: Mapping[str, pd.DataFrame] | None = None,
+    title: str | None = None,
+    note: str | None = None,
 ):
     """The router's dial in one chart: graded quality (left axis) and USD per 1,000 queries (right axis) against
     the share of queries sent to the cloud, with named routers marked and labelled without overlap.
@@ -578,6 +583,8 @@ def operating_curve_chart(
             (`modules.routing.curve.operating_curve`).
         points: the routers to mark (the modes, the cascade, random, perfect, ...): a DataFrame indexed by name
             (or with a `name` column) or a mapping name -> {"cloud_share": ..., "quality": ...}.
+        lines: reference routers drawn as thin lines in the legend, name -> DataFrame with `cloud_share` and
+            `quality` (e.g. `random_points(...)` and `perfect_points(...)`).
         title: the chart title.
         note: a line under the chart, e.g. where the quality figures come from.
 
@@ -594,6 +601,10 @@ def operating_curve_chart(
     fig = ChartFigure(figsize=(8.0, 5.0), layout="constrained")
     ax = fig.add_subplot()
     ax.plot(frame["cloud_share"], frame["quality"], "-", color=TIER_COLORS["cloud"], lw=2, label="graded quality")
+    for (name, line), style in zip(
+        (lines or {}).items(), [("--", "0.45"), (":", "#59A14F"), ("-.", "#B07AA1")], strict=False
+    ):
+        ax.plot(line["cloud_share"], line["quality"], style[0], color=style[1], lw=1.3, label=name)
     cost = ax.twinx()
     cost.plot(frame["cloud_share"], frame["usd_per_1k"], "--", color=TIER_COLORS["local"], lw=1.3, label="USD / 1,000")
     cost.set_ylim(0, max(float(frame["usd_per_1k"].max()) * 1.1, 1e-9))
@@ -604,7 +615,11 @@ def operating_curve_chart(
     for (name, _), (x, y) in zip(named, xy, strict=True):
         marker = _POINT_MARKERS.get(name, "o")
         ax.plot([x], [y], marker, ms=12 if marker == "*" else 7, color="0.15" if name in _POINT_MARKERS else "#E15759")
-    low = min([float(frame["quality"].min())] + [y for _, y in xy])
+    low = min(
+        [float(frame["quality"].min())]
+        + [y for _, y in xy]
+        + [float(v["quality"].min()) for v in (lines or {}).values()]
+    )
     ax.set_ylim(max(0.0, low - 0.1), 1.06)
     ax.set_xlim(-0.03, 1.03)
     ax.set_xlabel("share of queries sent to the cloud")

@@ -71,8 +71,8 @@ def _routed_by_you(decision: RoutingDecision, query: str, context: RoutingContex
     raise Wrong(
         f"`{name}` is not what {call} returns: it says {decision.target} with P(cloud) "
         f"{decision.cloud_probability:.3f}, the router gives {expected.target} with P(cloud) "
-        f"{expected.cloud_probability:.3f} and the reasons {expected.reasons[:1]}. Keep the decision the router returns "
-        "for that exact query, instead of building or editing one."
+        f"{expected.cloud_probability:.3f} and the reasons {expected.reasons[:1]}. Keep the decision the router "
+        "returns for that exact query, instead of building or editing one."
     )
 
 
