@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from modules.routing.capability_table import capability_table, wilson_interval
-from modules.routing.dial import dial_table, graded_frame, routes_at, served_wrong, show_dial, what_moves
+from modules.routing.dial import dial_table, graded_frame, graded_scores, routes_at, served_wrong, show_dial, what_moves
 
 
 @pytest.mark.parametrize(
@@ -109,3 +109,14 @@ def test_show_dial_falls_back_to_the_table_when_no_one_is_looking(graded, capsys
     shown = show_dial(graded, interactive=False, start=0.25)
     assert list(shown.index) == ["20%", "40%", "60%", "80%"]
     assert "three answers served wrong" in capsys.readouterr().out
+
+
+def test_graded_scores_prefer_the_stored_cross_fitted_scores():
+    class Stub:
+        out_of_fold = {"hi": 0.9, "2+2": 0.1}  # stored scores win over what the strategy would say
+
+        def cloud_probability(self, query, analysis):
+            return 0.5
+
+    scores = graded_scores(Stub(), PROFILE)
+    assert scores.tolist() == [0.9, 0.5, 0.5, 0.1, 0.5, 0.5, 0.5, 0.5]

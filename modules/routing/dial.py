@@ -20,6 +20,7 @@ import numpy as np
 from modules.routing.evaluation import cost_per_1000_queries
 
 __all__ = [
+    "graded_scores",
     "STOPS",
     "dial_table",
     "graded_frame",
@@ -252,3 +253,23 @@ def show_dial(graded, pricing: Mapping | None = None, *, start: float = 0.5, int
     box = widgets.VBox([slider, output])
     display(box)
     return box
+
+
+def graded_scores(strategy: Any, profile: Mapping) -> np.ndarray:
+    """The score of every graded answer that the operating curve is drawn from (`curve.router_curve`).
+
+    A strategy that carries cross-fitted scores for the graded queries (the shipped model's `out_of_fold`) is
+    read from them; any other strategy scores the queries directly.
+
+    Args:
+        strategy: a routing strategy (e.g. `HybridRouter().strategy`).
+        profile: the capability profile whose answers are scored.
+
+    Returns:
+        One score per graded answer, in the profile's order.
+    """
+    from modules.routing.features import analyze_query
+
+    stored = getattr(strategy, "out_of_fold", None) or {}
+    queries = [a["query"] for a in profile["answers"]]
+    return np.array([stored[q] if q in stored else strategy.cloud_probability(q, analyze_query(q)) for q in queries])
