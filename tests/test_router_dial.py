@@ -22,6 +22,10 @@ def test_wilson_interval_matches_published_values(correct, n, low, high):
     assert wilson_interval(correct, n) == pytest.approx((low, high), abs=1e-4)
 
 
+def test_wilson_interval_reaches_0_and_1_exactly_at_the_ends():
+    assert wilson_interval(0, 7)[0] == 0.0 and wilson_interval(7, 7)[1] == 1.0
+
+
 def test_wilson_interval_rejects_impossible_counts():
     with pytest.raises(ValueError, match="at least one"):
         wilson_interval(0, 0)
@@ -98,10 +102,10 @@ def test_served_wrong_shows_the_wrong_local_answers_next_in_line(graded):
 def test_dial_table_has_one_row_per_stop_with_quality_cost_and_movers(graded):
     table = dial_table(graded, stops=(0.25, 0.5))
     assert list(table.index) == ["25%", "50%"]
-    assert table["graded quality"].tolist() == [6 / 8, 7 / 8]  # 4 right locally + 2 sent; then + Chad
+    assert table["graded quality"].tolist() == [0.75, 0.875]  # 4 right locally + 2 sent; then + Chad
     assert table["served wrong"].tolist() == [2, 1]
-    assert table.loc["50%", "moved to the cloud since the last stop"] == "factual"
-    assert table.loc["25%", "moved to the cloud since the last stop"] == "arithmetic"
+    assert table.loc["50%", "moved most since the last stop"] == "factual (+2)"
+    assert table.loc["25%", "moved most since the last stop"] == "arithmetic (+2)"
     assert table["USD per 1,000 queries"].is_monotonic_increasing
 
 

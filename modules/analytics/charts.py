@@ -606,10 +606,10 @@ def operating_curve_chart(
     ):
         ax.plot(line["cloud_share"], line["quality"], style[0], color=style[1], lw=1.3, label=name)
     cost = ax.twinx()
-    cost.plot(frame["cloud_share"], frame["usd_per_1k"], "--", color=TIER_COLORS["local"], lw=1.3, label="USD / 1,000")
+    cost.plot(frame["cloud_share"], frame["usd_per_1k"], "-.", color=TIER_COLORS["local"], lw=1.3, label="USD / 1,000")
     cost.set_ylim(0, max(float(frame["usd_per_1k"].max()) * 1.1, 1e-9))
     cost.yaxis.set_major_formatter(FuncFormatter(_usd))
-    cost.set_ylabel("USD per 1,000 queries (dashed)")
+    cost.set_ylabel("USD per 1,000 queries (dash-dot)")
     named = _named_points(points)
     xy = [(float(row["cloud_share"]), float(row["quality"])) for _, row in named]
     for (name, _), (x, y) in zip(named, xy, strict=True):

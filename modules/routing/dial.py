@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 STOPS = (0.2, 0.4, 0.6, 0.8)  # the static table's positions of the dial
+MOVERS_SHOWN = 4  # categories named per stop: the ones that moved most
 
 
 def graded_frame(profile: Mapping, scores: Sequence[float]):
@@ -157,8 +158,8 @@ def dial_table(graded, stops: Sequence[float] = STOPS, pricing: Mapping | None =
 
     Returns:
         A DataFrame indexed by position: cloud share, graded quality, USD per 1,000 queries, how many answers
-        are served wrong, the categories that stay mostly local, and those that moved to the cloud since the
-        previous stop.
+        are served wrong, the categories that stay mostly local, and the categories that moved most queries to
+        the cloud since the previous stop (with how many).
     """
     import pandas as pd
 
@@ -166,10 +167,13 @@ def dial_table(graded, stops: Sequence[float] = STOPS, pricing: Mapping | None =
     previous = 0.0
     for stop in stops:
         row = _position(graded, stop, pricing)
-        row["moved to the cloud since the last stop"] = ", ".join(what_moves(graded, previous, stop).index)
+        moved = what_moves(graded, previous, stop)["moved"].head(MOVERS_SHOWN)
+        row["moved most since the last stop"] = ", ".join(f"{c} (+{n})" for c, n in moved.items())
         rows.append({"dial": f"{stop:.0%}", **row})
         previous = stop
-    return pd.DataFrame(rows).set_index("dial")
+    return (
+        pd.DataFrame(rows).set_index("dial").round({"cloud share": 3, "graded quality": 3, "USD per 1,000 queries": 4})
+    )
 
 
 def has_frontend() -> bool:
