@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from modules.routing.errors import RoutingError
+
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 4)
 MIN_DF = 2  # ignore n-grams seen in only one training query: they are noise, and they bloat the file
@@ -32,7 +34,7 @@ KIND = "linear-text-classifier"
 
 
 # The same tokenisation as scikit-learn's TfidfVectorizer defaults (checked at training time).
-class ModelFileError(ValueError):
+class ModelFileError(RoutingError, ValueError):
     """A router model file is malformed or of another format; the message says how to rebuild it."""
 
 

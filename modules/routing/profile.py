@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modules.config import PROJECT_ROOT
+from modules.routing.errors import RoutingError
 from modules.routing.grading import grade, validate_reference
 
 DATA_DIR = PROJECT_ROOT / "data"
@@ -31,7 +32,7 @@ INSTRUCTIONS = "Answer briefly and directly."
 ANSWER_CHARS_KEPT = 400  # answers of 48 tokens fit: they can be re-graded later
 
 
-class ProfileError(ValueError):
+class ProfileError(RoutingError, ValueError):
     """A capability profile or graded-query file is missing or malformed; the message says how to fix it."""
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from modules.routing.errors import RoutingError
 from modules.routing.features import analyze_query
 from modules.routing.strategies import LearnedStrategy, Strategy
 
@@ -139,7 +140,7 @@ class RoutedAnswer:
     answer_seconds: float
 
 
-class AllTiersFailed(RuntimeError):
+class AllTiersFailedError(RoutingError, RuntimeError):
     """Both the chosen tier and the fallback failed; the message names both errors."""
 
 
@@ -176,7 +177,7 @@ async def route_and_answer(
     try:
         text = await asyncio.wait_for(answerers[order[1]](query), timeout_s)
     except Exception as second:  # noqa: BLE001
-        raise AllTiersFailed(
+        raise AllTiersFailedError(
             f"{order[0]} tier: {error}; {order[1]} tier: {type(second).__name__}: {second}"
         ) from second
     return RoutedAnswer(text, decision, order[1], time.perf_counter() - started)
