@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from analytics_support import PRICES, exchange, known_conversation
 
-from modules.analytics import charts, conversation_totals, exchanges_frame
+from modules.analytics import ExchangeDataError, charts, conversation_totals, exchanges_frame
 
 CURVE = pd.DataFrame(
     {
@@ -70,7 +70,7 @@ def test_label_overlaps_reports_two_labels_on_one_spot():
 def test_points_may_be_a_mapping_and_the_curve_must_not_be_empty():
     fig = charts.operating_curve_chart(CURVE, {"balanced": {"cloud_share": 0.5, "quality": 0.8}})
     assert [t.get_text() for t in fig.axes[0].texts] == ["balanced"]
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ExchangeDataError, match="empty"):
         charts.operating_curve_chart(CURVE.iloc[:0])
 
 
@@ -95,9 +95,9 @@ def test_escalations_by_category_counts_each_category():
 
 
 def test_escalations_by_category_names_what_is_missing():
-    with pytest.raises(KeyError, match="escalated"):
+    with pytest.raises(ExchangeDataError, match="missing escalated"):
         charts.escalations_by_category(CASCADE[["category"]])
-    with pytest.raises(ValueError, match="No cascade decisions"):
+    with pytest.raises(ExchangeDataError, match="No cascade decisions"):
         charts.escalations_by_category(CASCADE.iloc[:0])
 
 

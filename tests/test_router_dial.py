@@ -6,7 +6,17 @@ from __future__ import annotations
 import pytest
 
 from modules.routing.capability_table import capability_table, wilson_interval
-from modules.routing.dial import dial_table, graded_frame, graded_scores, routes_at, served_wrong, show_dial, what_moves
+from modules.routing.dial import (
+    DialError,
+    dial_table,
+    graded_frame,
+    graded_scores,
+    routes_at,
+    served_wrong,
+    show_dial,
+    what_moves,
+)
+from modules.routing.profile import ProfileError
 
 
 @pytest.mark.parametrize(
@@ -27,9 +37,9 @@ def test_wilson_interval_reaches_0_and_1_exactly_at_the_ends():
 
 
 def test_wilson_interval_rejects_impossible_counts():
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ProfileError, match="at least one"):
         wilson_interval(0, 0)
-    with pytest.raises(ValueError, match="between 0 and n"):
+    with pytest.raises(ProfileError, match="between 0 and n"):
         wilson_interval(4, 3)
 
 
@@ -58,7 +68,7 @@ def test_capability_table_counts_the_graded_answers_and_gives_each_an_interval()
     low, high = wilson_interval(0, 2)
     assert table.loc["arithmetic", ["95% low", "95% high"]].tolist() == pytest.approx([low, high])
     assert (table["95% low"] <= table["accuracy"]).all() and (table["accuracy"] <= table["95% high"]).all()
-    with pytest.raises(ValueError, match="no graded cloud answers"):
+    with pytest.raises(ProfileError, match="no graded cloud answers"):
         capability_table(PROFILE, tier="cloud")
 
 
@@ -73,14 +83,14 @@ def graded():
 
 def test_graded_frame_counts_an_unmeasured_cloud_as_right_and_needs_one_score_each(graded):
     assert graded["cloud_right"].all() and graded["local_right"].sum() == 4
-    with pytest.raises(ValueError, match="one score per graded answer"):
+    with pytest.raises(DialError, match="one score per graded answer"):
         graded_frame(PROFILE, SCORES[:-1])
 
 
 def test_routes_at_sends_the_highest_scores_to_the_cloud():
     assert routes_at(SCORES, 0.25).tolist() == [False, False, False, True, True, False, False, False]
     assert routes_at(SCORES, 0.0).sum() == 0 and routes_at(SCORES, 1.0).all()
-    with pytest.raises(ValueError, match="between 0 and 1"):
+    with pytest.raises(DialError, match="between 0 and 1"):
         routes_at(SCORES, 1.5)
 
 

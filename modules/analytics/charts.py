@@ -27,7 +27,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from modules.analytics.frame import _frame, cost_baselines
+from modules.analytics.frame import ExchangeDataError, _frame, cost_baselines
 from modules.pricing import TIERS
 
 # Readable on a white and on a black background, and apart for the common colour-vision deficiencies.
@@ -593,10 +593,10 @@ def operating_curve_chart(
 
     Raises:
         KeyError: `curve` or a point lacks one of the columns named above.
-        ValueError: `curve` is empty.
+        ExchangeDataError: `curve` is empty.
     """
     if curve.empty:
-        raise ValueError("The operating curve is empty: compute it with modules.routing.curve.operating_curve.")
+        raise ExchangeDataError("The operating curve is empty: compute it with modules.routing.curve.operating_curve.")
     frame = curve.sort_values("cloud_share", kind="stable")
     fig = ChartFigure(figsize=(8.0, 5.0), layout="constrained")
     ax = fig.add_subplot()
@@ -655,15 +655,17 @@ def escalations_by_category(data: Any) -> pd.DataFrame:
         A DataFrame indexed by category, most escalated share first: queries, escalated, kept local, share escalated.
 
     Raises:
-        KeyError: a column is missing.
-        ValueError: there are no rows.
+        ExchangeDataError: a column is missing, or there are no rows.
     """
     df = pd.DataFrame(data) if not isinstance(data, pd.DataFrame) else data
     missing = [c for c in ("category", "escalated") if c not in df.columns]
     if missing:
-        raise KeyError(f"escalations need the columns category and escalated; missing {', '.join(missing)}")
+        raise ExchangeDataError(
+            f"escalations need the columns category and escalated; missing {', '.join(missing)}. Pass one row per "
+            "cascade decision with its query's category and whether it escalated."
+        )
     if df.empty:
-        raise ValueError("No cascade decisions to count: run the cascade on some queries first.")
+        raise ExchangeDataError("No cascade decisions to count: run the cascade on some queries first.")
     escalated = df["escalated"].fillna(False).astype(bool)
     table = (
         pd.DataFrame({"category": df["category"], "escalated": escalated})

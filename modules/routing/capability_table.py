@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from modules.routing.profile import ProfileError
+
 __all__ = ["Z_95", "capability_table", "wilson_interval"]
 
 Z_95 = 1.959963984540054  # the standard normal quantile for a two-sided 95% interval
@@ -29,12 +31,12 @@ def wilson_interval(correct: int, n: int, z: float = Z_95) -> tuple[float, float
         (low, high), both within [0, 1].
 
     Raises:
-        ValueError: n is below 1, or correct is outside 0..n.
+        ProfileError: n is below 1, or correct is outside 0..n.
     """
     if n < 1:
-        raise ValueError(f"a Wilson interval needs at least one graded answer, got n={n}")
+        raise ProfileError(f"a Wilson interval needs at least one graded answer, got n={n}")
     if not 0 <= correct <= n:
-        raise ValueError(f"correct must be between 0 and n={n}, got {correct}")
+        raise ProfileError(f"correct must be between 0 and n={n}, got {correct}")
     share = correct / n
     denominator = 1 + z * z / n
     centre = (share + z * z / (2 * n)) / denominator
@@ -59,7 +61,7 @@ def capability_table(profile: Mapping, tier: str = "local"):
         the columns n, correct, accuracy, 95% low, 95% high.
 
     Raises:
-        ValueError: the profile holds no graded answers of `tier`.
+        ProfileError: the profile holds no graded answers of `tier`.
     """
     import pandas as pd
 
@@ -72,7 +74,9 @@ def capability_table(profile: Mapping, tier: str = "local"):
         entry[0] += bool(graded["correct"])
         entry[1] += 1
     if not counts:
-        raise ValueError(f"the profile holds no graded {tier} answers; measure them: python -m modules.router profile")
+        raise ProfileError(
+            f"the profile holds no graded {tier} answers; measure them: python -m modules.router profile"
+        )
     rows = []
     for category, (correct, n) in counts.items():
         low, high = wilson_interval(correct, n)

@@ -17,11 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from modules.routing.errors import RoutingError
 from modules.routing.evaluation import cost_per_1000_queries
 
 __all__ = [
-    "graded_scores",
     "STOPS",
+    "DialError",
+    "graded_scores",
     "dial_table",
     "graded_frame",
     "has_frontend",
@@ -30,6 +32,12 @@ __all__ = [
     "show_dial",
     "what_moves",
 ]
+
+
+class DialError(RoutingError, ValueError):
+    """The dial was given something it cannot place: a cloud share outside 0..1, or scores that do not match the
+    graded answers one to one. The message says which and how to fix it."""
+
 
 STOPS = (0.2, 0.4, 0.6, 0.8)  # the static table's positions of the dial
 MOVERS_SHOWN = 4  # categories named per stop: the ones that moved most
@@ -47,14 +55,17 @@ def graded_frame(profile: Mapping, scores: Sequence[float]):
         cloud's graded answer when a real endpoint was measured, else True (the stated offline assumption).
 
     Raises:
-        ValueError: the number of scores differs from the number of graded answers.
+        DialError: the number of scores differs from the number of graded answers.
     """
     import pandas as pd
 
     answers = profile["answers"]
     scores = np.asarray(scores, dtype=float)
     if scores.shape != (len(answers),):
-        raise ValueError(f"need one score per graded answer: {len(answers)} answers, {scores.size} scores")
+        raise DialError(
+            f"need one score per graded answer: {len(answers)} answers, {scores.size} scores; score the profile's "
+            "answers in order, e.g. with graded_scores(strategy, profile)"
+        )
     return pd.DataFrame(
         {
             "query": [a["query"] for a in answers],
@@ -78,10 +89,10 @@ def routes_at(scores: Sequence[float], cloud_share: float) -> np.ndarray:
         A boolean array, True = cloud.
 
     Raises:
-        ValueError: cloud_share is outside 0..1.
+        DialError: cloud_share is outside 0..1.
     """
     if not 0.0 <= cloud_share <= 1.0:
-        raise ValueError(f"cloud_share must be between 0 and 1, got {cloud_share!r}")
+        raise DialError(f"cloud_share must be between 0 and 1 (0 = all local, 1 = all cloud), got {cloud_share!r}")
     scores = np.asarray(scores, dtype=float)
     cloud = np.zeros(scores.size, dtype=bool)
     cloud[np.argsort(-scores, kind="stable")[: round(cloud_share * scores.size)]] = True
