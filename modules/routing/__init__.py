@@ -15,7 +15,7 @@ from modules.routing.errors import RoutingError
 from modules.routing.evaluation import apgr
 from modules.routing.features import analyze_query
 from modules.routing.grading import GradingError
-from modules.routing.profile import ProfileError
+from modules.routing.profile import ProfileError, load_profile
 from modules.routing.router import AllTiersFailedError, HybridRouter, RoutingContext, RoutingDecision, route_and_answer
 from modules.routing.strategies import LearnedStrategy, RuleStrategy
 
@@ -32,5 +32,6 @@ __all__ = [
     "RuleStrategy",
     "analyze_query",
     "apgr",
+    "load_profile",
     "route_and_answer",
 ]
