@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 
 import pytest
+
+import modules
 
 # Names that are data, not code: a constant's meaning is in the comment beside it, not in a docstring.
 DATA_TYPES = (str, int, float, bool, tuple, list, dict, frozenset, set, type(None))
@@ -15,6 +18,7 @@ DATA_TYPES = (str, int, float, bool, tuple, list, dict, frozenset, set, type(Non
 # The packages whose public surface is documented so far; the rest join as their docstrings land.
 DOCUMENTED = {
     "modules.analytics",
+    "modules.chat_app",
     "modules.hybrid",
     "modules.runtime",
     "modules.service",
@@ -22,6 +26,8 @@ DOCUMENTED = {
     "modules.storage",
     "modules.tiers",
 }
+# Packages whose public names are still being rewritten; they join DOCUMENTED once their docstrings land.
+PENDING = {"modules.exercises", "modules.routing"}
 
 
 def packages() -> list[str]:
@@ -68,6 +74,8 @@ CODE = [
 
 def test_the_walk_covers_the_packages():
     assert DOCUMENTED == {name.rsplit(".", 1)[0] for name, _ in PUBLIC}
+    every_package = {f"modules.{info.name}" for info in pkgutil.iter_modules(modules.__path__) if info.ispkg}
+    assert every_package == DOCUMENTED | PENDING, "a new package joins DOCUMENTED (or, for now, PENDING)"
 
 
 @pytest.mark.parametrize(("name", "obj"), CODE, ids=[name for name, _ in CODE])
