@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from modules.routing.errors import RoutingError
+
 GRADERS = ("number", "keywords", "regex", "check", "summary")
 SUMMARY_MAX_SHARE = 0.6  # a summary keeps at most 60% of the words of the text it summarises
 
@@ -23,7 +25,7 @@ _WORD = re.compile(r"[A-Za-z']+")
 _ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+\S", re.MULTILINE)
 
 
-class GradingError(ValueError):
+class GradingError(RoutingError):
     """A graded query's grader or reference is malformed; the message names the row's problem."""
 
 
