@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import write_section  # noqa: E402
+from _report import figure, record_figures, write_section  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +42,13 @@ def time_notebook(path: Path) -> tuple[float, bool, str]:
     seconds = time.perf_counter() - started
     last = (finished.stdout.strip().splitlines() or ["(no output)"])[-1]
     return seconds, finished.returncode == 0, last
+
+
+def figures(rows: list[tuple[str, float, bool]]) -> dict[str, dict]:
+    """Seconds per lab (by its number) and in total: what docs/instructor-notes.md quotes."""
+    found = {f"lab_s.{name[:2]}": figure(round(seconds, 1), "s", "{:.0f}") for name, seconds, _ in rows}
+    found["total_s"] = figure(round(sum(seconds for _, seconds, _ in rows), 1), "s", "{:.0f}")
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +89,8 @@ work on the same 2 cores, times are longer than on an idle laptop.
 """
     print(markdown)
     write_section("course", markdown)
+    if not args.labs:  # a partial run leaves the quoted per-lab figures and total as they were
+        record_figures("course", figures(rows))
     return 0 if all(ok for _, _, ok in rows) else 1
 
 

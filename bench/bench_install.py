@@ -10,8 +10,9 @@ README's test command `pytest`. Python 3.10 is tried too: README says it cannot 
 records why. pip's wheel cache is used as on any laptop after its first install: llama-cpp-python
 compiles once per Python version (pip's cache is per interpreter version); `--no-cache` forces it.
 
-Results go to var/bench/install/*.json (git-ignored) and to the "install" section of
-docs/performance.md, which is rebuilt from every result file present.
+Raw results go to var/bench/install/*.json (git-ignored); the "install" section of docs/performance.md and the
+figures README.md and docs/instructor-notes.md quote (bench/results/install.json) are rebuilt from every raw
+result file present.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import write_section  # noqa: E402
+from _report import figure, record_figures, write_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "var" / "bench" / "install"
@@ -173,6 +174,13 @@ def _failures(version: str) -> str:
     return "".join(f"; failed: `{name}`{reason}" for name in failed)
 
 
+def _outcome(r: dict) -> str:
+    """Passed or how many failed, and how long: not the count of tests, which belongs to that row's commit."""
+    failed = re.search(r"(\d+) failed", r["pytest"])
+    verdict = "passed" if r.get("pytest_ok") else f"{failed.group(1) if failed else 'some'} failed"
+    return f"{verdict}, {r['pytest_s']:.0f} s{_failures(r['version'])}"
+
+
 def render() -> str:
     results = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
     rows = [
@@ -186,7 +194,7 @@ def render() -> str:
         install = f"ok, {r['install_s']:.0f} s" if r["install_ok"] else f"fails: `{r['install_error']}`"
         llama = ("compiled" if r.get("compiled_llama_cpp") else "from pip's wheel cache") if r["install_ok"] else ""
         size = f"{r['venv_mb'] / 1000:.1f} GB" if r.get("venv_mb") else ""
-        tests = f"{r['pytest']}{_failures(r['version'])}" if "pytest" in r else ""
+        tests = _outcome(r) if "pytest" in r else ""
         rows.append(
             f"| {r.get('full_version', r['version'])} ({r['commit']}) | {install} | {llama} | {size} | {tests} |"
         )
@@ -194,7 +202,8 @@ def render() -> str:
     text += (
         "\nEach row: a fresh clone, a new venv, README's commands, on a 2-core machine shared with other work "
         "(times are wall-clock under that load). llama-cpp-python compiles once per Python version; a row that says "
-        "'from pip's wheel cache' reused an earlier build for the same version.\n"
+        "'from pip's wheel cache' reused an earlier build for the same version. The `pytest` column is README's "
+        "`pytest` on the commit in that row.\n"
     )
     for r in (r for r in results if r["kind"] == "wheelhouse" and "build_ok" in r):
         text += (
@@ -206,8 +215,42 @@ def render() -> str:
             f"{'ok' if r['install_ok'] else 'fails: ' + r['install_error']}, {r['install_s']:.0f} s |\n"
         )
         if "smoke" in r:
-            text += f"| attendee: `pytest tests/test_config.py notebooks/01_environment_setup.ipynb` | {r['smoke']} |\n"
+            verdict = "passed" if r.get("smoke_ok") else "failed"
+            text += (
+                f"| attendee: `pytest tests/test_config.py notebooks/01_environment_setup.ipynb` | {verdict}, "
+                f"{r['smoke_s']:.0f} s |\n"
+            )
     return text
+
+
+def figures(results: list[dict]) -> dict[str, dict]:
+    """The figures the set-up pages quote, from the raw results (one dict per Python version or wheelhouse)."""
+    found: dict[str, dict] = {}
+    installs = [r for r in results if r["kind"] == "python" and r.get("install_ok")]
+    compiled = [r["install_s"] for r in installs if r.get("compiled_llama_cpp")]
+    cached = [r["install_s"] for r in installs if not r.get("compiled_llama_cpp")]
+    if compiled:
+        found["first_install_minutes.min"] = figure(round(min(compiled) / 60, 1), "minutes", "{:.0f}")
+        found["first_install_minutes.max"] = figure(round(max(compiled) / 60, 1), "minutes", "{:.0f}")
+    if cached:
+        found["cached_install_minutes"] = figure(round(max(cached) / 60, 1), "minutes", "{:.0f}")
+    sizes = [r["venv_mb"] for r in installs if r.get("venv_mb")]
+    if sizes:
+        found["venv_gb"] = figure(round(max(sizes) / 1000, 1), "GB", "{:.1f}")
+    for r in (r for r in results if r["kind"] == "python"):
+        found[f"install_ok.{r['version']}"] = figure(bool(r.get("install_ok")), "", "{}")
+    for r in (r for r in results if r["kind"] == "wheelhouse" and r.get("build_ok")):
+        found["wheelhouse.wheels"] = figure(r["wheels"], "", "{}")
+        found["wheelhouse.mb"] = figure(r["wheelhouse_mb"], "MB", "{}")
+        found["wheelhouse.build_s"] = figure(r["build_s"], "s", "{:.0f}")
+        found["wheelhouse.install_s"] = figure(r["install_s"], "s", "{:.0f}")
+    return found
+
+
+def publish() -> None:
+    """Rewrite the "install" section and the quoted figures from every raw result in var/bench/install/."""
+    write_section("install", render(), bench="install")
+    record_figures("install", figures([json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--render", action="store_true", help="only rewrite the section from var/bench/install/")
     args = parser.parse_args(argv)
     if args.render:
-        write_section("install", render())
+        publish()
         return 0
     if not (args.all or args.python or args.wheelhouse_only):
         parser.print_help()
@@ -238,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             result = prove_wheelhouse((args.python or ["3.11"])[0], workdir)
             print(json.dumps(result), flush=True)
             (RESULTS / "wheelhouse.json").write_text(json.dumps(result, indent=1))
-    write_section("install", render())
+    publish()
     print(render())
     return 0
 

@@ -1,16 +1,18 @@
 """Service-managed vs in-memory sessions: serialized size and (de)serialization time by number of turns.
 
-python bench/bench_sessions.py        # writes the "sessions" section of docs/performance.md (about 2 minutes)
+python bench/bench_sessions.py        # writes bench/results/sessions.json and docs/performance.md's "sessions"
+                                      # (about 2 minutes)
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import write_section  # noqa: E402
+from _report import figure, record_figures, write_section  # noqa: E402
 
 from modules.config import load_settings  # noqa: E402
 from modules.sessions.growth import measure_growth  # noqa: E402
@@ -46,9 +48,16 @@ The original guide says "~50 bytes (thread ID)" for service-managed and "full me
 Measured: the
 service-managed form stays constant (ids, a type tag and the session's own id); the in-memory form grows linearly
 with the history (longer replies grow it faster — see lab 04's bytes per 100 exchanges).
+Load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.
 """
     print(markdown)
     write_section("sessions", markdown)
+    found = {}
+    for kind, key in (("service-managed", "service_managed"), ("in-memory", "in_memory")):
+        for turns, point in points[kind].items():
+            found[f"bytes.{key}.{turns}"] = figure(point.serialized_bytes, "B", "{:,}")
+            found[f"roundtrip_us.{key}.{turns}"] = figure(round(point.serialize_us + point.restore_us), "µs", "{:.0f}")
+    record_figures("sessions", found)
 
 
 if __name__ == "__main__":

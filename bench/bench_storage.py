@@ -1,6 +1,7 @@
 """Conversation storage: bytes per 100 exchanges, save/load times, and turn-1 vs turn-N save cost.
 
-    python bench/bench_storage.py              # writes the "storage" section of docs/performance.md
+    python bench/bench_storage.py              # writes bench/results/storage.json, the "storage" section of
+                                               # docs/performance.md and the figures other pages quote
     python bench/bench_storage.py --no-model   # skip the real-model conversation (the slow part; its section stays)
 
 Compared with the estimate of the original workshop's persistence guide for 100 exchanges: "Total: ~100-180 KB".
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -21,7 +23,7 @@ from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import write_section  # noqa: E402
+from _report import figure, record_figures, write_section  # noqa: E402
 from agent_framework import AgentSession  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 
@@ -154,6 +156,33 @@ async def real_conversation(turns: int) -> tuple[int, int, int] | None:
     return turns, len(encode(record, compress_above=None)), len(encode(record))
 
 
+def figures(sizes: list[dict], turns: list[dict]) -> dict[str, dict]:
+    """The figures docs/storage.md, docs/conversation-persistence-guide.md and README quote, by name."""
+    kb = {row["format"]: row["bytes"] / 1024 for row in sizes}
+    found = {
+        "original_export_kb_100": figure(round(kb[next(iter(kb))], 1), "KB", "{:.0f}"),
+        "plain_kb_100": figure(round(kb["plain JSON"], 1), "KB", "{:.0f}"),
+        "compressed_kb_100": figure(round(kb["compressed (zlib)"], 1), "KB", "{:.0f}"),
+        "encrypted_kb_100": figure(round(kb["compressed + encrypted (AES-GCM)"], 1), "KB", "{:.0f}"),
+        "sample_ratio": figure(round(kb["plain JSON"] / kb["compressed (zlib)"], 1), "x", "{:.1f}"),
+        "append_kb.max": figure(round(max(row["append: bytes"] for row in turns) / 1024, 1), "KB", "{:.0f}"),
+    }
+    for row in turns:
+        found[f"whole_session_kb.{row['turn N']}"] = figure(
+            round(row["whole session: bytes"] / 1024, 1), "KB", "{:.0f}"
+        )
+    return found
+
+
+def real_figures(exchanges: int, plain: int, packed: int) -> dict[str, dict]:
+    """The real conversation's figures: compression ratio and bytes per 100 exchanges."""
+    return {
+        "real_ratio": figure(round(plain / packed, 1), "x", "{:.1f}"),
+        "real_plain_kb_100": figure(round(plain / exchanges * 100 / 1024, 1), "KB", "{:.0f}"),
+        "real_compressed_kb_100": figure(round(packed / exchanges * 100 / 1024, 1), "KB", "{:.0f}"),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-model", action="store_true", help="skip the conversation with the real local model")
@@ -179,6 +208,7 @@ def main() -> None:
     finally:
         if server:
             server.stop()
+    load = os.getloadavg()[0]
     print(f"(storage measurements: {time.perf_counter() - started:.1f} s)")
     real = None if args.no_model else asyncio.run(real_conversation(args.model_turns))
 
@@ -211,10 +241,13 @@ def main() -> None:
         "",
         "Rewriting writes (and encodes) the whole conversation every turn, so it grows with N; appending writes",
         "only the newest two messages, so its bytes stay flat and its time is one small transaction.",
+        f"Load average while measuring: {load:.1f} on {os.cpu_count()} cores (times grow with other work on the",
+        "machine; bytes do not).",
     ]
     markdown = "\n".join(lines)
     print(markdown)
     write_section("storage", markdown)
+    record_figures("storage", figures(sizes, turns))
     if real:  # its own section: a run with --no-model leaves the last real measurement in place
         n, plain, packed = real
         sample_ratio = sizes[1]["bytes"] / sizes[2]["bytes"]
@@ -226,6 +259,7 @@ def main() -> None:
         )
         print(conversation)
         write_section("storage-real-conversation", conversation)
+        record_figures("storage", real_figures(n, plain, packed))
 
 
 if __name__ == "__main__":

@@ -1506,22 +1506,32 @@ def build_rows(seed: int = SEED) -> list[dict]:
 
     for row in rows:
         row["query"] = vary(row["query"], rng)
+    unique = _unique_queries(rows)
+    _name_groups(unique)
+    _assign_folds(unique, rng)
+    return unique
+
+
+def _unique_queries(rows: list[dict]) -> list[dict]:
+    """The rows in order, without a later row whose query repeats an earlier one (ignoring case and spaces)."""
     seen, unique = set(), []
     for row in rows:
         key = row["query"].strip().lower()
         if key not in seen:
             seen.add(key)
             unique.append(row)
+    return unique
 
+
+def _name_groups(rows: list[dict]) -> None:
+    """Replace each row's keys with its group name: rows that share any key are in one group."""
     groups = _Groups()
-    for row in unique:
+    for row in rows:
         groups.union(row["keys"])
     names: dict[str, str] = {}
-    for row in unique:
+    for row in rows:
         root = groups.find(row.pop("keys")[0])
         row["group"] = names.setdefault(root, f"g{len(names):04d}")
-    _assign_folds(unique, rng)
-    return unique
 
 
 def _assign_folds(rows: list[dict], rng: random.Random) -> None:

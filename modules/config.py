@@ -43,10 +43,43 @@ class ConfigError(CourseError, ValueError):
 
 
 class Secret(str):
-    """A string that never shows its value in repr() or str() formatting of containers."""
+    """A key, token or URL with a password that never shows its value when printed, formatted or logged.
+
+    `str()`, `repr()`, f-strings and `format()` all give `***`; code that must send the value (an HTTP client,
+    a subprocess environment) asks for it explicitly with `reveal()`. Comparison, hashing and `encode()` still
+    use the real value.
+    """
+
+    MASK = "***"
+
+    def __str__(self) -> str:
+        return self.MASK
 
     def __repr__(self) -> str:
-        return "Secret('***')"
+        return f"Secret('{self.MASK}')"
+
+    def __format__(self, format_spec: str) -> str:
+        return format(self.MASK, format_spec)
+
+    def reveal(self) -> str:
+        """The value itself, as a plain `str`, for the one place that must send it.
+
+        Returns:
+            The secret's value (a plain string, so printing it is the caller's explicit choice).
+        """
+        return str.__str__(self)
+
+
+def reveal(value: str | None) -> str | None:
+    """The plain value of a `Secret` (or of an ordinary string); None stays None.
+
+    Args:
+        value: A `Secret`, a plain string, or None.
+
+    Returns:
+        The value as a plain `str` (None when `value` is None).
+    """
+    return None if value is None else str.__str__(value)
 
 
 @dataclass(frozen=True)
@@ -145,6 +178,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | str
 
 def redact_url(url: str) -> str:
     """The URL with any password replaced by ***, safe to print."""
+    url = reveal(url)  # a Secret would print as *** even without a password
     parts = urlsplit(url)
     if parts.password is None:
         return url

@@ -1,5 +1,5 @@
 """The persistence guide's import path: `from modules.context_manager import ConversationContextManager`."""
 
-from modules.hybrid.context import ConversationContextManager
+from modules.hybrid import ConversationContextManager
 
 __all__ = ["ConversationContextManager"]

@@ -1,5 +1,5 @@
 """The persistence guide's import path: `from modules.hybrid_agent_context import HybridAgentContextManager`."""
 
-from modules.hybrid.agent_context import HybridAgentContextManager
+from modules.hybrid import HybridAgentContextManager
 
 __all__ = ["HybridAgentContextManager"]

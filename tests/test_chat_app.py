@@ -8,24 +8,28 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
+import httpx
 import pytest
 from agent_framework import AgentSession
 from fastapi.testclient import TestClient
 
 from modules.chat_app import ChatDesk, create_app, panel_numbers
-from modules.chat_app.desk import ConversationBusyError
+from modules.chat_app.desk import Turn
+from modules.chat_app.errors import ConversationBusyError
 from modules.chat_app.server import pick_port
 from modules.config import PROJECT_ROOT
 from modules.pricing import estimate_cost
 from modules.routing import RoutingDecision
-from modules.storage import ConversationRecord, FileStore
+from modules.storage import ConversationRecord, FileStore, SqliteStore
 
 SECRET = "sk-test-Chat-Page-Secret-0123456789"
 
@@ -76,16 +80,25 @@ class ScriptedTurn:
         self.text, self.metadata = text, metadata
 
 
+@dataclass(frozen=True)
+class ScriptedRouter:
+    """What the desk hands the manager for a mode; the scripted manager names it in its reasons."""
+
+    mode: str
+
+
 class ScriptedManager:
     """Answers "cloud ..." on the cloud tier and anything else locally; "fail" raises, "slow" hangs."""
 
     def __init__(self) -> None:
         self.conversation_id = str(uuid.uuid4())
         self.context = ScriptedContext()
+        self.router = ScriptedRouter("balanced")
 
     async def chat_stream(self, text: str, force_tier: str | None = None):
         target = force_tier or ("cloud" if text.startswith("cloud") else "local")
-        decision = RoutingDecision(target, 0.9, [f"scripted: {target}"], "rules", 0.8, 0.5, 0.0)
+        reasons = [f"scripted: {target}", f"mode {self.router.mode}"]
+        decision = RoutingDecision(target, 0.9, reasons, "rules", 0.8, 0.5, 0.0)
         yield decision
         if text == "cloud flaky":  # the cloud tier breaks mid-answer; the local tier answers instead
             yield "partial "
@@ -106,12 +119,12 @@ class ScriptedManager:
         self.context.routing_metadata.append(entry)
         yield ScriptedTurn(answer, entry)
 
-    async def persist_thread(self, store: FileStore) -> None:
+    async def persist_session(self, store: FileStore) -> None:
         session = AgentSession(session_id=self.conversation_id)
         session.state["scripted"] = {"messages": self.context.messages}
         store.save(ConversationRecord.from_session(session, routing_metadata=self.context.routing_metadata))
 
-    async def resume_thread(self, store: FileStore, *, conversation_id: str) -> None:
+    async def resume_session(self, store: FileStore, *, conversation_id: str) -> None:
         record = store.load(conversation_id)
         self.conversation_id = conversation_id
         self.context.messages = record.to_session().state["scripted"]["messages"]
@@ -120,13 +133,22 @@ class ScriptedManager:
 
 @pytest.fixture
 def desk(tmp_path) -> ChatDesk:
-    return ChatDesk(ScriptedManager, FileStore(tmp_path / "store"), max_message_chars=50, turn_timeout_s=1.0)
+    return ChatDesk(
+        ScriptedManager,
+        FileStore(tmp_path / "store"),
+        router_for=ScriptedRouter,
+        max_message_chars=50,
+        turn_timeout_s=1.0,
+    )
+
+
+ABOUT = {"mode": "real", "local_model": "small", "cloud_model": "big"}
+PAGE_URL = "http://127.0.0.1:8770"  # the address the page is served at; its Host is the only one answered
 
 
 @pytest.fixture
 def client(desk) -> TestClient:
-    about = {"mode": "real", "local_model": "small", "cloud_model": "big"}
-    with TestClient(create_app(desk, about=about, secrets=[SECRET])) as test_client:
+    with TestClient(create_app(desk, about=ABOUT, secrets=[SECRET]), base_url=PAGE_URL) as test_client:
         yield test_client
 
 
@@ -136,8 +158,13 @@ def events(response) -> list[dict[str, Any]]:
     return [json.loads(line) for line in response.text.splitlines()]
 
 
-def send(client: TestClient, conversation_id: str, text: Any, force_tier: Any = "auto"):
-    return client.post(f"/api/conversations/{conversation_id}/messages", json={"text": text, "force_tier": force_tier})
+def send(client: TestClient, conversation_id: str, text: Any, force_tier: Any = "auto", **fields: Any):
+    body = {"text": text, "force_tier": force_tier, **fields}
+    return client.post(f"/api/conversations/{conversation_id}/messages", json=body)
+
+
+def new_id(client: TestClient) -> str:
+    return client.post("/api/conversations", json={}).json()["conversation_id"]
 
 
 # ---- panel numbers ---------------------------------------------------------------------------
@@ -164,8 +191,10 @@ def test_panel_numbers_count_switches_fallbacks_and_price_the_all_cloud_baseline
 
 def test_panel_numbers_of_a_new_conversation_are_json_safe():
     empty = panel_numbers([])
-    assert empty["total_exchanges"] == 0 and empty["routing_distribution"] == {"local": 0, "cloud": 0}
-    assert empty["saved_share"] is None and empty["mean_latency_s"] == {"local": None, "cloud": None}
+    assert empty["total_exchanges"] == 0
+    assert empty["routing_distribution"] == {"local": 0, "cloud": 0}
+    assert empty["saved_share"] is None
+    assert empty["mean_latency_s"] == {"local": None, "cloud": None}
     assert json.loads(json.dumps(empty, allow_nan=False)) == empty
 
 
@@ -174,29 +203,35 @@ def test_panel_numbers_of_a_new_conversation_are_json_safe():
 
 def test_page_and_its_assets_are_served_from_this_machine_with_no_key(client):
     page = client.get("/")
-    assert page.status_code == 200 and 'id="switch-count"' in page.text
+    assert page.status_code == 200
+    assert 'id="switch-count"' in page.text
     for asset in ("/static/chat.js", "/static/chat.css"):
         assert client.get(asset).status_code == 200
     texts = [page.text, client.get("/static/chat.js").text, client.get("/api/about").text]
     assert all(SECRET not in text for text in texts)
     # Nothing is loaded from another host: every src/href is a path on this server.
-    assert "http://" not in page.text and "https://" not in page.text
+    assert "http://" not in page.text
+    assert "https://" not in page.text
     assert client.get("/api/about").json()["max_message_chars"] == 50
 
 
 def test_a_turn_streams_the_decision_then_text_then_the_badge_and_panel(client):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
+    conversation_id = new_id(client)
     first = events(send(client, conversation_id, "hello"))
     assert [e["event"] for e in first] == ["decision", "delta", "delta", "delta", "done"]
-    assert first[0]["target"] == "local" and first[0]["reasons"] == ["scripted: local"]
+    assert first[0]["target"] == "local"
+    assert first[0]["reasons"] == ["scripted: local", "mode balanced"]
+    assert first[0]["mode"] == "balanced"  # the default when the page names none
     assert "".join(e["text"] for e in first if e["event"] == "delta").strip() == "answer to hello"
     second = events(send(client, conversation_id, "cloud please", "auto"))[-1]
-    assert second["exchange"]["source"] == "cloud" and second["exchange"]["switched"] is True
+    assert second["exchange"]["source"] == "cloud"
+    assert second["exchange"]["switched"] is True
     assert second["panel"]["model_switches"] == 1
     assert second["panel"]["routing_distribution"] == {"local": 1, "cloud": 1}
     assert (second["exchanges"], second["saved_exchanges"]) == (2, 0)
     forced = events(send(client, conversation_id, "cloud again", "local"))
-    assert forced[0]["forced"] is True and forced[-1]["exchange"]["source"] == "local"
+    assert forced[0]["forced"] is True
+    assert forced[-1]["exchange"]["source"] == "local"
 
     state = client.get(f"/api/conversations/{conversation_id}").json()
     assert [m["role"] for m in state["transcript"]] == ["user", "assistant"] * 3
@@ -209,14 +244,15 @@ def test_a_turn_streams_the_decision_then_text_then_the_badge_and_panel(client):
 
 
 def test_a_fallback_is_announced_by_a_second_decision_before_the_other_tiers_text(client):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
+    conversation_id = new_id(client)
     streamed = events(send(client, conversation_id, "cloud flaky"))
     assert [e["event"] for e in streamed[:3]] == ["decision", "delta", "decision"]
     first, fallback = streamed[0], streamed[2]
     assert (first["answering_tier"], first["fell_back"]) == ("cloud", False)
     assert (fallback["answering_tier"], fallback["fell_back"], fallback["failed_tier"]) == ("local", True, "cloud")
     done = streamed[-1]
-    assert done["exchange"]["source"] == "local" and done["exchange"]["fell_back"] is True
+    assert done["exchange"]["source"] == "local"
+    assert done["exchange"]["fell_back"] is True
     assert done["panel"]["fallbacks"] == 1
 
 
@@ -234,7 +270,7 @@ def test_a_fallback_is_announced_by_a_second_decision_before_the_other_tiers_tex
     ],
 )
 def test_bad_messages_get_a_clear_error_and_leave_the_conversation_as_it_was(client, body, status, words):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
+    conversation_id = new_id(client)
     events(send(client, conversation_id, "hello"))
     before = client.get(f"/api/conversations/{conversation_id}").json()
     reply = client.post(f"/api/conversations/{conversation_id}/messages", json=body)
@@ -244,27 +280,32 @@ def test_bad_messages_get_a_clear_error_and_leave_the_conversation_as_it_was(cli
 
 
 def test_a_body_that_is_not_a_json_object_is_refused_clearly(client):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
-    reply = client.post(f"/api/conversations/{conversation_id}/messages", content=b"not json")
-    assert reply.status_code == 400 and "JSON object" in reply.json()["error"]
+    conversation_id = new_id(client)
+    path = f"/api/conversations/{conversation_id}/messages"
+    reply = client.post(path, content=b"not json", headers={"Content-Type": "application/json"})
+    assert reply.status_code == 400
+    assert "JSON object" in reply.json()["error"]
 
 
 def test_an_unknown_conversation_id_is_named_with_what_to_do(client):
     reply = send(client, "no-such-conversation", "hello")
     assert reply.status_code == 404
-    assert "no-such-conversation" in reply.json()["error"] and "Start a new one" in reply.json()["error"]
+    assert "no-such-conversation" in reply.json()["error"]
+    assert "Start a new one" in reply.json()["error"]
     assert client.get("/api/conversations/no-such-conversation").status_code == 404
 
 
 def test_a_failing_turn_ends_in_an_error_event_without_the_key_and_keeps_the_conversation(client):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
+    conversation_id = new_id(client)
     events(send(client, conversation_id, "hello"))
     before = client.get(f"/api/conversations/{conversation_id}").json()
     reply = send(client, conversation_id, "fail")
     assert SECRET not in reply.text
     error = events(reply)[-1]
-    assert error["event"] == "error" and error["recorded"] is False
-    assert "both tiers failed" in error["message"] and "conversation so far is kept" in error["message"]
+    assert error["event"] == "error"
+    assert error["recorded"] is False
+    assert "both tiers failed" in error["message"]
+    assert "conversation so far is kept" in error["message"]
     assert "[redacted]" in error["message"]
     assert client.get(f"/api/conversations/{conversation_id}").json() == before
     # And the conversation goes on.
@@ -272,29 +313,29 @@ def test_a_failing_turn_ends_in_an_error_event_without_the_key_and_keeps_the_con
 
 
 def test_a_turn_that_takes_too_long_is_given_up_with_a_message(client):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
+    conversation_id = new_id(client)
     error = events(send(client, conversation_id, "slow"))[-1]
-    assert error["event"] == "error" and error["message"].startswith("No answer within 1 s")
+    assert error["event"] == "error"
+    assert error["message"].startswith("No answer within 1 s")
     assert client.get(f"/api/conversations/{conversation_id}").json()["exchanges"] == 0
 
 
 async def test_a_second_question_while_one_is_answering_is_refused(desk):
     conversation_id = desk.new()["conversation_id"]
-    live = desk._live[conversation_id]
-    async with live.lock:
+    async with desk._locks[conversation_id]:
         with pytest.raises(ConversationBusyError, match="still answering"):
             desk.check_turn(conversation_id, "hello", None)
-    assert desk.check_turn(conversation_id, " hello ", "auto") == ("hello", None)
+    assert desk.check_turn(conversation_id, " hello ", "auto") == Turn("hello", None, "balanced")
 
 
 # ---- save and resume ------------------------------------------------------------------------
 
 
 def test_save_then_resume_in_a_fresh_page_restores_transcript_badges_and_panel(client):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
+    conversation_id = new_id(client)
     for text in ("hello", "cloud question", "thanks"):
         events(send(client, conversation_id, text))
-    saved = client.post(f"/api/conversations/{conversation_id}/save").json()
+    saved = client.post(f"/api/conversations/{conversation_id}/save", json={}).json()
     assert saved["saved_exchanges"] == 3
     before = client.get(f"/api/conversations/{conversation_id}").json()
     resumed = client.post("/api/resume", json={"conversation_id": f"  {conversation_id} "}).json()
@@ -305,12 +346,13 @@ def test_save_then_resume_in_a_fresh_page_restores_transcript_badges_and_panel(c
 
 
 def test_resume_refuses_to_drop_exchanges_that_are_not_saved(client):
-    conversation_id = client.post("/api/conversations").json()["conversation_id"]
+    conversation_id = new_id(client)
     events(send(client, conversation_id, "hello"))
-    client.post(f"/api/conversations/{conversation_id}/save")
+    client.post(f"/api/conversations/{conversation_id}/save", json={})
     events(send(client, conversation_id, "one more"))
     reply = client.post("/api/resume", json={"conversation_id": conversation_id})
-    assert reply.status_code == 409 and "1 exchange(s) that are not saved" in reply.json()["error"]
+    assert reply.status_code == 409
+    assert "1 exchange(s) that are not saved" in reply.json()["error"]
     assert client.get(f"/api/conversations/{conversation_id}").json()["exchanges"] == 2
 
 
@@ -324,7 +366,8 @@ def test_resume_refuses_to_drop_exchanges_that_are_not_saved(client):
 )
 def test_resume_of_an_unknown_or_unsafe_id_says_what_is_wrong(client, conversation_id, status, words):
     reply = client.post("/api/resume", json={"conversation_id": conversation_id})
-    assert reply.status_code == status and words in reply.json()["error"]
+    assert reply.status_code == status
+    assert words in reply.json()["error"]
 
 
 # ---- the command ------------------------------------------------------------------------------
@@ -339,7 +382,9 @@ def test_the_command_prints_help():
         timeout=60,
     )
     assert result.returncode == 0
-    assert "--port" in result.stdout and "--store" in result.stdout and "127.0.0.1" in result.stdout
+    assert "--port" in result.stdout
+    assert "--store" in result.stdout
+    assert "127.0.0.1" in result.stdout
 
 
 def test_a_taken_port_is_replaced_by_a_free_one_and_said_so():
@@ -348,5 +393,299 @@ def test_a_taken_port_is_replaced_by_a_free_one_and_said_so():
         taken.listen()
         port = taken.getsockname()[1]
         chosen, note = pick_port("127.0.0.1", port)
-    assert chosen != port and f"Port {port} on 127.0.0.1 is in use; using {chosen}" in note
+    assert chosen != port
+    assert f"Port {port} on 127.0.0.1 is in use; using {chosen}" in note
     assert pick_port("127.0.0.1", 0)[1] is None
+
+
+# ---- safe to leave open: loopback Host only, changes only as JSON from the page, safety headers ------------
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "attacker.example:8770",  # DNS rebinding: the attacker's name, resolved to 127.0.0.1
+        "127.0.0.1.attacker.example:8770",
+        "localhost:9999",  # the right name on another port
+        "127.0.0.1",  # no port: port 80, not the page's
+        "127.0.0.1:8770@attacker.example",
+        "",
+    ],
+)
+def test_a_request_naming_another_host_is_refused_before_any_route_runs(client, host):
+    conversation_id = new_id(client)
+    for method, path in (("GET", "/"), ("GET", "/static/chat.js"), ("GET", f"/api/conversations/{conversation_id}")):
+        reply = client.request(method, path, headers={"Host": host})
+        assert reply.status_code == 400, (path, host)
+        assert "answers only at its own address" in reply.json()["error"]
+        assert "http://127.0.0.1:8770/" in reply.json()["error"]
+    reply = client.post("/api/conversations", json={}, headers={"Host": host})
+    assert reply.status_code == 400
+    assert len(client.app.state.page.desk._live) == 1  # the refused POST opened nothing
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8770", "localhost:8770", "LOCALHOST:8770", "[::1]:8770"])
+def test_the_loopback_names_with_the_pages_port_are_answered(client, host):
+    assert client.get("/api/about", headers={"Host": host}).status_code == 200
+
+
+def test_a_host_allowed_for_a_room_is_answered_and_others_still_refused(desk):
+    app = create_app(desk, about=ABOUT, extra_hosts=["classroom-laptop.local"])
+    with TestClient(app, base_url=PAGE_URL) as client:
+        assert client.get("/api/about", headers={"Host": "classroom-laptop.local:8770"}).status_code == 200
+        assert client.get("/api/about", headers={"Host": "attacker.example:8770"}).status_code == 400
+
+
+def test_a_cross_origin_text_plain_post_is_refused_and_changes_nothing(client):
+    """What a page on another site can send without asking this server first (a "simple" request)."""
+    conversation_id = new_id(client)
+    events(send(client, conversation_id, "hello"))
+    before = client.get(f"/api/conversations/{conversation_id}").json()
+    foreign = {"Origin": "http://attacker.example", "Content-Type": "text/plain"}
+    forged = [
+        (f"/api/conversations/{conversation_id}/messages", json.dumps({"text": "cloud injected"})),
+        (f"/api/conversations/{conversation_id}/save", "{}"),
+        ("/api/resume", json.dumps({"conversation_id": conversation_id})),
+        ("/api/conversations", "{}"),
+    ]
+    for path, body in forged:
+        reply = client.post(path, content=body, headers=foreign)
+        assert reply.status_code == 403, path
+        assert "http://attacker.example" in reply.json()["error"]
+        assert "its own page" in reply.json()["error"]
+    assert client.get(f"/api/conversations/{conversation_id}").json() == before
+    assert client.get("/api/saved").json() == []  # the forged Save stored nothing
+    assert len(client.app.state.page.desk._live) == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "words"),
+    [
+        ({"Sec-Fetch-Site": "cross-site", "Content-Type": "application/json"}, 403, "another site (Sec-Fetch-Site"),
+        ({"Sec-Fetch-Site": "same-site", "Content-Type": "application/json"}, 403, "another site"),
+        ({"Origin": "null", "Content-Type": "application/json"}, 403, "'null'"),
+        ({"Origin": "http://127.0.0.1:9999", "Content-Type": "application/json"}, 403, "not from the chat page"),
+        ({"Content-Type": "text/plain"}, 415, "only as application/json"),
+        ({"Content-Type": "application/x-www-form-urlencoded"}, 415, "only as application/json"),
+        ({}, 415, "untyped"),
+    ],
+)
+def test_a_change_that_is_not_json_from_the_page_itself_is_refused(client, headers, status, words):
+    reply = client.post("/api/conversations", content=b"{}", headers=headers)
+    assert reply.status_code == status
+    assert words in reply.json()["error"]
+    assert client.app.state.page.desk._live == {}
+
+
+def test_the_pages_own_requests_pass_the_origin_checks(client):
+    """What the browser sends for the page's own fetch: its origin, same-origin, JSON."""
+    own = {"Origin": PAGE_URL, "Sec-Fetch-Site": "same-origin", "Content-Type": "application/json; charset=utf-8"}
+    reply = client.post("/api/conversations", content=b"{}", headers=own)
+    assert reply.status_code == 200
+    assert reply.json()["exchanges"] == 0
+
+
+def test_every_answer_carries_the_safety_headers(client):
+    conversation_id = new_id(client)
+    answers = {
+        "page": client.get("/"),
+        "asset": client.get("/static/chat.js"),
+        "json": client.get("/api/about"),
+        "stream": send(client, conversation_id, "hello"),
+        "page error": client.get("/api/conversations/nope"),
+        "unknown route": client.get("/nothing-here"),
+        "refused host": client.get("/", headers={"Host": "attacker.example:8770"}),
+        "refused origin": client.post("/api/conversations", json={}, headers={"Origin": "http://attacker.example"}),
+    }
+    for what, reply in answers.items():
+        policy = reply.headers.get("content-security-policy", "")
+        assert "default-src 'self'" in policy, what
+        assert "frame-ancestors 'none'" in policy, what
+        assert "script-src 'self'" in policy, what
+        assert "'unsafe-inline'" not in policy, what
+        assert reply.headers.get("x-content-type-options") == "nosniff", what
+        assert reply.headers.get("x-frame-options") == "DENY", what
+
+
+def test_the_page_needs_nothing_the_policy_forbids(client):
+    """No inline script or style, no handler attribute: the CSP above would block them in the browser."""
+    page = client.get("/").text
+    assert "<script>" not in page
+    assert "<style" not in page
+    assert " style=" not in page
+    assert not re.search(r"\son[a-z]+=", page)
+    assert 'src="/static/chat.js"' in page
+
+
+# ---- bounded memory: a body is refused as soon as it passes the limit ------------------------------------
+
+
+class BodyFeed:
+    """An ASGI `receive` that hands out a huge body in chunks, only as fast as the app asks for them."""
+
+    def __init__(self, total: int, chunk: int = 64 * 1024) -> None:
+        self.total, self.chunk, self.sent = total, chunk, 0
+
+    async def __call__(self) -> dict[str, Any]:
+        size = min(self.chunk, self.total - self.sent)
+        self.sent += size
+        return {"type": "http.request", "body": b"x" * size, "more_body": self.sent < self.total}
+
+
+async def call_asgi(app, path: str, feed: BodyFeed, *, declare_length: bool) -> tuple[int, bytes]:
+    headers = [(b"host", b"127.0.0.1:8770"), (b"content-type", b"application/json")]
+    if declare_length:
+        headers.append((b"content-length", str(feed.total).encode()))
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8770),
+    }  # fmt: skip
+    status, body = 0, b""
+
+    async def send_message(message: dict[str, Any]) -> None:
+        nonlocal status, body
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            body += message.get("body", b"")
+
+    await app(scope, feed, send_message)
+    return status, body
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "chunked"])
+async def test_a_400_mb_body_is_refused_after_reading_at_most_the_limit(desk, declare_length):
+    app = create_app(desk, about=ABOUT)
+    conversation_id = desk.new()["conversation_id"]
+    limit = app.state.page.max_body_bytes
+    feed = BodyFeed(400 * 1024 * 1024)
+    status, body = await call_asgi(
+        app, f"/api/conversations/{conversation_id}/messages", feed, declare_length=declare_length
+    )
+    assert status == 413
+    assert f"over {limit:,} bytes" in json.loads(body)["error"]
+    # Declared too long: nothing read. Chunked: read only up to the first chunk past the limit.
+    assert feed.sent == 0 if declare_length else limit < feed.sent <= limit + feed.chunk
+    assert desk.state(conversation_id)["exchanges"] == 0
+
+
+def test_the_body_limit_fits_the_longest_message_written_in_escaped_emoji(client):
+    conversation_id = new_id(client)
+    longest = "\U0001f600" * 50  # the fixture's 50-character limit, each one 12 bytes as escaped JSON
+    assert events(send(client, conversation_id, longest))[-1]["event"] == "done"
+
+
+# ---- no blocking: store calls run off the event loop ------------------------------------------------------
+
+
+def page_client(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=PAGE_URL, timeout=60)
+
+
+async def test_the_page_answers_while_a_save_waits_for_a_write_locked_store(tmp_path):
+    store = SqliteStore(tmp_path / "chat.sqlite3")
+    desk = ChatDesk(ScriptedManager, store, router_for=ScriptedRouter)
+    app = create_app(desk, about=ABOUT)
+    conversation_id = desk.new()["conversation_id"]
+    async for _ in desk.stream_turn(conversation_id, "hello"):
+        pass
+    holder = sqlite3.connect(tmp_path / "chat.sqlite3", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        async with page_client(app) as http:
+            saving = asyncio.create_task(http.post(f"/api/conversations/{conversation_id}/save", json={}))
+            await asyncio.sleep(0.3)  # the save has reached the store and waits for the lock
+            about = await asyncio.wait_for(http.get("/api/about"), timeout=10)
+            state = await asyncio.wait_for(http.get(f"/api/conversations/{conversation_id}"), timeout=10)
+            assert about.status_code == 200
+            assert state.status_code == 200
+            assert not saving.done()  # answered while the save was still blocked on the store
+            holder.execute("ROLLBACK")
+            saved = await asyncio.wait_for(saving, timeout=60)
+    finally:
+        holder.close()
+    assert saved.status_code == 200
+    assert saved.json()["saved_exchanges"] == 1
+    assert store.load(conversation_id).routing_metadata[0]["turn"] == 1
+
+
+# ---- conflicts: Resume pressed while a turn streams never drops that turn ---------------------------------
+
+
+class GatedManager(ScriptedManager):
+    """Holds each answer open after its first words until the test releases it."""
+
+    started: asyncio.Event
+    release: asyncio.Event
+
+    async def chat_stream(self, text: str, force_tier: str | None = None):
+        async for item in super().chat_stream(text, force_tier):
+            yield item
+            if isinstance(item, str) and not self.release.is_set():
+                self.started.set()
+                await self.release.wait()
+
+
+async def test_resume_while_a_turn_streams_never_drops_the_turn_the_page_was_told_is_done(tmp_path):
+    kept = 0
+    for attempt in range(5):
+        GatedManager.started, GatedManager.release = asyncio.Event(), asyncio.Event()
+        desk = ChatDesk(GatedManager, FileStore(tmp_path / f"store-{attempt}"), router_for=ScriptedRouter)
+        app = create_app(desk, about=ABOUT)
+        async with page_client(app) as http:
+            conversation_id = (await http.post("/api/conversations", json={})).json()["conversation_id"]
+            GatedManager.release.set()
+            await http.post(f"/api/conversations/{conversation_id}/messages", json={"text": "hello"})
+            await http.post(f"/api/conversations/{conversation_id}/save", json={})
+            GatedManager.release.clear()
+            turn = asyncio.create_task(
+                http.post(f"/api/conversations/{conversation_id}/messages", json={"text": "cloud question"})
+            )
+            await asyncio.wait_for(GatedManager.started.wait(), timeout=10)
+            resumed = await http.post("/api/resume", json={"conversation_id": conversation_id})
+            assert resumed.status_code == 409
+            assert "still answering" in resumed.json()["error"]
+            GatedManager.release.set()
+            streamed = events(await asyncio.wait_for(turn, timeout=10))
+            assert streamed[-1]["event"] == "done"
+            assert streamed[-1]["exchanges"] == 2
+            # Once answered, the turn is not saved yet: Resume is refused again rather than dropping it.
+            again = await http.post("/api/resume", json={"conversation_id": conversation_id})
+            assert again.status_code == 409
+            assert "1 exchange(s) that are not saved" in again.json()["error"]
+            state = (await http.get(f"/api/conversations/{conversation_id}")).json()
+            kept += state["exchanges"] == 2 and state["transcript"][-1]["content"] == "answer to cloud question"
+    assert kept == 5
+
+
+# ---- the mode selector ------------------------------------------------------------------------------------
+
+
+def test_the_mode_chosen_in_the_page_is_the_mode_the_turn_is_routed_with(client):
+    about = client.get("/api/about").json()
+    assert about["modes"] == ["quality", "balanced", "cost"]
+    assert about["default_mode"] == "balanced"
+    conversation_id = new_id(client)
+    for mode in ("cost", "quality"):
+        decision = events(send(client, conversation_id, "hello", mode=mode))[0]
+        assert decision["mode"] == mode
+        assert f"mode {mode}" in decision["reasons"]
+
+
+def test_an_unknown_mode_is_refused_with_the_choices(client):
+    conversation_id = new_id(client)
+    reply = send(client, conversation_id, "hello", mode="turbo")
+    assert reply.status_code == 422
+    assert "'turbo' is not one of quality, balanced, cost" in reply.json()["error"]
+    assert client.get(f"/api/conversations/{conversation_id}").json()["exchanges"] == 0
+
+
+def test_the_examples_are_offered_with_a_tier_for_every_mode(client):
+    examples = client.get("/api/about").json()["examples"]
+    assert len(examples) >= 2
+    for example in examples:
+        assert set(example["tiers"]) == {"quality", "balanced", "cost"}
+        assert set(example["tiers"].values()) <= {"local", "cloud"}
+    shown = {tier for example in examples for tier in example["tiers"].values()}
+    assert shown == {"local", "cloud"}  # the examples show both tiers

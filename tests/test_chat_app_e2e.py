@@ -25,7 +25,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from modules.chat_app import ChatPage
 from modules.config import PROJECT_ROOT
-from modules.labkit.ports import free_port
+from modules.runtime.ports import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -148,6 +148,18 @@ def test_mixed_conversation_badges_switches_save_reload_resume(browser, chat_pag
     assert text_of(browser, "mode") == "offline"
     conversation_id = text_of(browser, "conversation-id")
 
+    # The mode selector starts on the default mode; each example is labelled with its tier in the chosen mode.
+    about = httpx.get(f"{chat_page.url}api/about", timeout=30).json()
+    selected = Select(browser.find_element(By.ID, "route-mode")).first_selected_option.get_attribute("value")
+    assert selected == about["default_mode"] == "balanced"
+    for mode in (about["default_mode"], *about["modes"]):
+        Select(browser.find_element(By.ID, "route-mode")).select_by_value(mode)
+        shown = [b.get_attribute("data-tier") for b in browser.find_elements(By.CSS_SELECTOR, "#examples button")]
+        assert shown == [example["tiers"][mode] for example in about["examples"]]
+    Select(browser.find_element(By.ID, "route-mode")).select_by_value(about["default_mode"])
+    browser.find_elements(By.CSS_SELECTOR, "#examples button")[0].click()
+    assert browser.find_element(By.ID, "message").get_attribute("value") == about["examples"][0]["text"]
+
     shown_while_arriving = []
     for turn, (question, _) in enumerate(QUESTIONS, start=1):
         shown_while_arriving.append(ask(browser, question))
@@ -212,12 +224,14 @@ def test_mixed_conversation_badges_switches_save_reload_resume(browser, chat_pag
     # Reloading keeps the open conversation (its id is in the address).
     browser.refresh()
     wait_ready(browser)
-    assert text_of(browser, "conversation-id") == conversation_id and len(answers(browser)) == 3
+    assert text_of(browser, "conversation-id") == conversation_id
+    assert len(answers(browser)) == 3
 
     # It goes on with the whole history; forcing the cloud applies to this one question.
     ask(browser, "What is the capital of France?", force="cloud")
     last = answers(browser)[-1]
-    assert last.get_attribute("data-tier") == "cloud" and last.get_attribute("data-forced") == "true"
+    assert last.get_attribute("data-tier") == "cloud"
+    assert last.get_attribute("data-forced") == "true"
     assert Select(browser.find_element(By.ID, "force-tier")).first_selected_option.get_attribute("value") == "auto"
     assert server_state(chat_page, conversation_id)["transcript"][-1]["exchange"]["messages_sent"] == 7
     assert text_of(browser, "switch-count") == "3"
@@ -262,7 +276,8 @@ def test_a_failing_cloud_tier_falls_back_visibly_and_its_key_never_reaches_the_p
         ask(browser, QUESTIONS[0][0])
         ask(browser, QUESTIONS[1][0])
         fallen = answers(browser)[-1]
-        assert fallen.get_attribute("data-tier") == "local" and fallen.get_attribute("data-fell-back") == "true"
+        assert fallen.get_attribute("data-tier") == "local"
+        assert fallen.get_attribute("data-fell-back") == "true"
         assert "cloud failed" in fallen.find_element(By.CSS_SELECTOR, ".mark.fallback").text
         assert text_of(browser, "fallback-count") == "1"
         assert len(answers(browser)) == 2
@@ -287,10 +302,12 @@ def test_when_both_tiers_fail_the_page_says_so_and_keeps_the_question(browser, t
         ask(browser, QUESTIONS[0][0])
         failed = answers(browser)[-1]
         assert "failed" in failed.get_attribute("class")
-        assert "could not be answered" in notice(browser) and "local tier" in notice(browser)
+        assert "could not be answered" in notice(browser)
+        assert "local tier" in notice(browser)
         assert "conversation so far is kept" in notice(browser)
         assert browser.find_element(By.ID, "message").get_attribute("value") == QUESTIONS[0][0]
-        assert text_of(browser, "local-count") == "0" and CLOUD_KEY not in browser.page_source
+        assert text_of(browser, "local-count") == "0"
+        assert CLOUD_KEY not in browser.page_source
         # What a notebook cell does: serve until interrupted, here bounded by CHAT_PAGE_WAIT_S; then it is stopped.
         page.wait()
         assert not page.running

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from modules.labkit.child_process import run_json_child, start_child, stop_child, wait_until_ready
+from modules.runtime.child_process import run_json_child, start_child, stop_child, wait_until_ready
 
 
 class Refused(RuntimeError):

@@ -1,22 +1,28 @@
-"""The exercise checker, the notebook cell tools (reset / fill / insert) and the solutions' coverage.
+"""The exercise checkers, fed right answers and plausible wrong ones; the notebook cell tools (reset / fill / insert).
 
-No model runs here; tests/test_solutions.py runs every lab with its solutions filled in.
+Every exercise of labs 01-04 and 06-08 gets at least two wrong answers of different kinds (a value typed by hand, a
+copy instead of a round trip, a skipped step, the wrong tier, a missing `await`, ...), each rejected with a message
+naming the problem. The checks of labs 02, 03, 06 and 08 that read a real model, service or manager run against the
+real tiers (a few tokens per answer). Each solution runs in its lab under nbval (see conftest.py).
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import os
 import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
-from agent_framework import AgentSession
+from agent_framework import AgentSession, Message
 
-from modules.exercises import STRICT_ENV, ExerciseNotPassed, check, evaluate, exercises
+from modules.config import ConfigError, load_settings
+from modules.exercises import STRICT_ENV, ExerciseNotPassedError, check, evaluate, exercises
 from modules.exercises import notebook_cells as cells
 from modules.exercises.__main__ import main as cli
-from modules.exercises.checker import NOT_DONE, PASSED, WRONG
+from modules.exercises.checker import WRONG
 from modules.storage import ConversationNotFoundError, ConversationRecord, SqliteStore
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -47,81 +53,538 @@ def test_a_placeholder_is_not_done_and_does_not_raise(monkeypatch, capsys):
 
 def test_strict_mode_raises_on_a_placeholder_and_on_a_wrong_answer(monkeypatch):
     monkeypatch.setenv(STRICT_ENV, "1")
-    with pytest.raises(ExerciseNotPassed, match="not done yet"):
+    with pytest.raises(ExerciseNotPassedError, match="not done yet"):
         check("03.1", my_saved=..., session=service_session())
-    with pytest.raises(ExerciseNotPassed, match="not right yet"):
+    with pytest.raises(ExerciseNotPassedError, match="not right yet"):
         check("03.1", my_saved=str(service_session().to_dict()), session=service_session())
 
 
-def test_suspend_check_passes_the_real_lines_and_explains_each_mistake():
-    session = service_session()
-    assert evaluate("03.1", my_saved=json.dumps(session.to_dict()), session=session).status == PASSED
-    not_json = evaluate("03.1", my_saved=str(session.to_dict()), session=session)
-    assert not_json.status == WRONG and "json.dumps" in not_json.message
-    a_dict = evaluate("03.1", my_saved=session.to_dict(), session=session)
-    assert a_dict.status == WRONG and "json.dumps" in a_dict.message
-    other = evaluate("03.1", my_saved=json.dumps(service_session("resp_other").to_dict()), session=session)
-    assert other.status == WRONG and "restored" in other.message
+def rejected(exercise_id: str, phrase: str, **answers) -> str:
+    """Assert the checker rejects these answers with a message containing `phrase`; return the message."""
+    feedback = evaluate(exercise_id, **answers)
+    assert feedback.status == WRONG, f"{exercise_id} accepted a wrong answer: {feedback}"
+    assert phrase in feedback.message, f"{exercise_id}: {phrase!r} not in {feedback.message!r}"
+    return feedback.message
 
 
-def test_an_unfinished_earlier_exercise_is_named():
-    feedback = evaluate("03.4", size_before=1, size_after=2, session=...)
-    assert feedback.status == NOT_DONE and "earlier exercise" in feedback.message
+def passed(exercise_id: str, **answers) -> None:
+    feedback = evaluate(exercise_id, **answers)
+    assert feedback.passed, str(feedback)
 
 
-def test_resume_check_spots_a_fresh_session_and_a_missing_await():
-    saved = json.dumps(service_session().to_dict())
-    fresh = AgentSession(session_id="someone-else", service_session_id="resp_new")
-
-    class Reply:
-        text = "hi"
-
-    assert "create_session" in evaluate("03.2", my_session=fresh, my_reply=Reply(), my_saved=saved).message
-
-    async def not_awaited():
-        return Reply()
-
-    coroutine = not_awaited()
-    feedback = evaluate("03.2", my_session=service_session("resp_new"), my_reply=coroutine, my_saved=saved)
-    coroutine.close()
-    assert feedback.status == WRONG and "await" in feedback.message
-    moved_on = service_session("resp_new")
-    assert evaluate("03.2", my_session=moved_on, my_reply=Reply(), my_saved=saved).status == PASSED
-    assert (
-        "session=my_session" in evaluate("03.2", my_session=service_session(), my_reply=Reply(), my_saved=saved).message
-    )
+def raised(action) -> BaseException:
+    try:
+        action()
+    except Exception as error:  # noqa: BLE001 - the test keeps whatever the action raised, as an attendee would
+        return error
+    raise AssertionError("nothing was raised")
 
 
-def test_storage_checks_use_a_real_store(tmp_path):
-    record = ConversationRecord.from_session(service_session(), user_id="ana")
-    with SqliteStore(tmp_path / "mine.sqlite3") as store:
-        store.save(record)
-        assert evaluate("04.1", my_loaded=store.load(record.conversation_id), record=record).status == PASSED
-        assert "load it back" in evaluate("04.1", my_loaded=record, record=record).message
-        try:
-            store.load("never-saved")
-        except ConversationNotFoundError as error:
-            caught = error
-        still_there = store.load(record.conversation_id)
-        assert evaluate("04.3", my_error=caught, still_there=still_there, record=record).status == PASSED
-        wrong_kind = evaluate("04.3", my_error=KeyError("x"), still_there=still_there, record=record)
-        assert wrong_kind.status == WRONG and "try/except" in wrong_kind.message
+def in_memory_session(*texts: str, session_id: str | None = None) -> AgentSession:
+    session = AgentSession(session_id=session_id)
+    roles = ("user", "assistant")
+    session.state["in_memory"] = {"messages": [Message(roles[i % 2], [text]) for i, text in enumerate(texts)]}
+    return session
 
 
-def test_config_and_router_checks_judge_the_mechanism():
-    from modules.config import load_settings
+def a_coroutine():
+    async def answer():
+        return None
 
-    assert evaluate("01.1", my_mode=load_settings().mode).status == PASSED
-    assert evaluate("01.1", my_mode="somewhere").status == WRONG
+    return answer()
+
+
+def test_a_missing_await_is_named_under_the_cell_that_made_it(capsys):
+    from modules.exercises.awaits import report_unawaited
+
+    namespace = {"my_reply": a_coroutine(), "_private": a_coroutine(), "fine": 3}
+    assert report_unawaited(namespace) == ["my_reply"]
+    assert "`my_reply` holds a coroutine that never ran: put `await`" in capsys.readouterr().out
+    assert report_unawaited(namespace) == [], "reported once, then closed"
+    namespace["_private"].close()
+    rejected("02.1", "put `await`", my_question="Why?", my_reply=namespace["my_reply"], instructions="x")
+
+
+# --------------------------------------------------------------------------- lab 01: re-run load_settings()
+
+
+def test_01_1_mode_must_come_from_the_settings_of_this_machine():
+    settings = load_settings()
+    passed("01.1", my_settings=settings, my_mode=settings.mode)
+    rejected("01.1", "instead of typing it", my_settings=settings, my_mode="real")  # typed by hand
+    rejected("01.1", "on this machine", my_settings=load_settings(environ={}, env_file=None), my_mode="offline")
+    rejected("01.1", "not a Settings", my_settings=settings.describe(), my_mode=settings.mode)
+
+
+def test_01_2_the_error_must_be_raised_by_load_settings_for_the_half_configured_environment():
+    half = {"AZURE_OPENAI_ENDPOINT": "https://example.openai.azure.com"}
+    passed("01.2", my_error=raised(lambda: load_settings(environ=half, env_file=None)))
+    rejected("01.2", "built by hand", my_error=ConfigError("AZURE_OPENAI_API_KEY is missing"))
+
+    def raise_it_yourself():
+        raise ConfigError("Set AZURE_OPENAI_API_KEY.")
+
+    rejected("01.2", "raised by your own code", my_error=raised(raise_it_yourself))
+    typo = raised(lambda: load_settings(environ={"LOCAL_BACKEND": "olama"}, env_file=None))
+    rejected("01.2", "another environment", my_error=typo)
+
+
+def test_01_3_described_must_be_what_describe_returns_for_the_key():
     key = "sk-test-abcdefghijkl"
     described = load_settings(environ={"OPENAI_API_KEY": key}, env_file=None).describe()
-    assert evaluate("01.3", described=described, fake_key=key).status == PASSED
-    leaked = evaluate("01.3", described={**described, "cloud key": key}, fake_key=key)
-    assert leaked.status == WRONG and "never" in leaked.message
-    swapped = evaluate(
-        "05.2", local_query="Write a threat model for our payment API, with mitigations.", cloud_query="Hi!"
+    passed("01.3", described=described, fake_key=key)
+    rejected("01.3", "must never show it", described={**described, "cloud key": key}, fake_key=key)
+    hand_written = {"mode": "real", "cloud key": "OPENAI_API_KEY is set"}
+    rejected("01.3", "differs from what describe() returns", described=hand_written, fake_key=key)
+    without_key = load_settings(environ={}, env_file=None).describe()
+    rejected("01.3", "'cloud key'", described=without_key, fake_key=key)
+    rejected("01.3", "at least 12", described=described, fake_key="sk-1")
+
+
+# --------------------------------------------------------------------------- lab 02: re-count, compare identities
+
+
+def test_02_3_timings_are_re_counted_and_must_use_the_exercise_limit():
+    from modules.tiers.timing import StreamTiming
+
+    short = StreamTiming("Hi!", "Hello! How can I help?", 0.05, 0.2, 7)
+    long = StreamTiming("Please read this carefully. " * 12, "Hello! How can I help?", 0.4, 0.6, 7)
+    passed("02.3", short_timing=short, long_timing=long)
+    made_up = StreamTiming("Hi!", "Hello", 0.05, 0.2, 15)  # numbers written in, not measured
+    rejected("02.3", "instead of writing the numbers in", short_timing=made_up, long_timing=long)
+    lab_timing = StreamTiming("List five animals that live in the ocean.", "Whales " * 40, 0.1, 1.0, 41)
+    rejected("02.3", "max_tokens=20", short_timing=short, long_timing=lab_timing)
+    rejected("02.3", "not 5x", short_timing=short, long_timing=StreamTiming("Hi there!", short.text, 0.05, 0.2, 7))
+    coroutine = a_coroutine()
+    rejected("02.3", "put `await`", short_timing=coroutine, long_timing=long)
+
+
+# --------------------------------------------------------------------------- lab 03: the service and re-measured sizes
+
+
+def test_03_1_my_saved_must_be_json_of_restored_as_it_is_now():
+    restored = service_session("resp_now")
+    passed("03.1", my_saved=json.dumps(restored.to_dict()), session=restored)
+    rejected("03.1", "json.dumps", my_saved=str(restored.to_dict()), session=restored)
+    rejected("03.1", "json.dumps", my_saved=restored.to_dict(), session=restored)
+    earlier = json.dumps(service_session("resp_first").to_dict())  # the lab's `saved`, from before restored ran
+    rejected("03.1", "as it is now", my_saved=earlier, session=restored)
+
+
+def test_03_3_the_session_must_come_back_from_the_child_process():
+    from modules.sessions.handoff import SessionHandoffResult
+
+    memory_session = in_memory_session("I keep bees.", "Nice!")
+    memory_saved = json.dumps(memory_session.to_dict())
+    grown = in_memory_session("I keep bees.", "Nice!", "What do I keep?", "Bees.", session_id=memory_session.session_id)
+    child = SessionHandoffResult(text="Bees.", session_json=json.dumps(grown.to_dict()), child_pid=os.getpid() + 1)
+    memory_back = AgentSession.from_dict(json.loads(child.session_json))
+    answers = {"memory_saved": memory_saved, "memory_session": memory_session}
+    passed("03.3", memory_child=child, memory_back=memory_back, **answers)
+    here = SessionHandoffResult(text="Bees.", session_json=child.session_json, child_pid=os.getpid())
+    rejected("03.3", "not from a new process", memory_child=here, memory_back=memory_back, **answers)
+    from_own_json = AgentSession.from_dict(json.loads(memory_saved))  # restored what was sent, not what came back
+    rejected("03.3", "not the child's session", memory_child=child, memory_back=from_own_json, **answers)
+    stored = AgentSession.from_dict({**json.loads(child.session_json), "service_session_id": "resp_x"})
+    stored_json = json.dumps(stored.to_dict())
+    child_stored = SessionHandoffResult(text="Bees.", session_json=stored_json, child_pid=os.getpid() + 1)
+    rejected("03.3", "store=False", memory_child=child_stored, memory_back=stored, **answers)
+
+
+def test_03_4_sizes_are_measured_again():
+    memory_session = in_memory_session("I keep bees.", "Nice!")
+    my_copy = AgentSession.from_dict(json.loads(json.dumps(memory_session.to_dict())))
+    size_before = len(json.dumps(my_copy.to_dict()).encode())
+    my_copy.state["in_memory"]["messages"] += [Message("user", ["Thanks!"]), Message("assistant", ["You're welcome."])]
+    size_after = len(json.dumps(my_copy.to_dict()).encode())
+    answers = {"my_copy": my_copy, "memory_session": memory_session, "size_after": size_after}
+    passed("03.4", size_before=size_before, **answers)
+    rejected("03.4", "measure it before the turn", size_before=0, **answers)  # the measurement skipped
+    untouched = AgentSession.from_dict(json.loads(json.dumps(memory_session.to_dict())))
+    same = len(json.dumps(untouched.to_dict()).encode())
+    rejected(
+        "03.4", "run one more turn", my_copy=untouched, size_before=same, size_after=same, memory_session=memory_session
     )
-    assert swapped.status == WRONG
+    rejected("03.4", "itself", my_copy=memory_session, size_before=same, size_after=same, memory_session=memory_session)
+
+
+# --------------------------------------------------------------------------- lab 04: reload from the store
+
+
+def sample(conversation_id: str = "c1") -> ConversationRecord:
+    from modules.labkit.sample import sample_record
+
+    return sample_record(2, conversation_id=conversation_id)
+
+
+def test_04_1_the_record_must_come_back_from_the_attendees_store(tmp_path):
+    record = sample()
+    with SqliteStore(tmp_path / "mine.sqlite3") as my_store:
+        rejected("04.1", "holds no conversation", my_store=my_store, my_loaded=copy.deepcopy(record), record=record)
+        my_store.save(record)
+        passed("04.1", my_store=my_store, my_loaded=my_store.load(record.conversation_id), record=record)
+        rejected("04.1", "very object", my_store=my_store, my_loaded=record, record=record)
+        with SqliteStore(tmp_path / "other.sqlite3") as other:
+            older = sample()
+            older.session["state"]["in_memory"]["messages"] = older.session["state"]["in_memory"]["messages"][:2]
+            other.save(older)
+            rejected(
+                "04.1",
+                "is not what `my_store` holds",
+                my_store=my_store,
+                my_loaded=other.load(older.conversation_id),
+                record=record,
+            )
+
+
+def test_04_2_the_continued_conversation_must_be_saved_and_loaded_again(tmp_path):
+    record = sample()
+    with SqliteStore(tmp_path / "continue.sqlite3") as store:
+        store.save(record)
+        my_loaded = store.load(record.conversation_id)
+        grown = in_memory_session(*(["q", "a"] * 3), session_id="c1")
+        rejected(
+            "04.2", "save my_loaded in continue_store", my_reloaded=my_loaded, continue_store=store, record=record
+        )  # the turn ran, but the record was never updated and saved
+        stale = store.load(record.conversation_id)
+        my_loaded.session["state"]["in_memory"]["messages"] += grown.to_dict()["state"]["in_memory"]["messages"][4:]
+        store.save(my_loaded)
+        passed("04.2", my_reloaded=store.load(record.conversation_id), continue_store=store, record=record)
+        rejected("04.2", "load it again", my_reloaded=stale, continue_store=store, record=record)
+
+
+def test_04_3_the_error_must_be_raised_by_the_store_and_the_record_still_there(tmp_path):
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        record = sample()
+        store.save(record)
+        answers = {"still_there": store.load("c1"), "store": store, "conversation_id": "c1"}
+        passed("04.3", my_error=raised(lambda: store.load("never-saved")), **answers)
+        rejected("04.3", "built by hand", my_error=ConversationNotFoundError("never-saved", "not found"), **answers)
+        rejected("04.3", "refused that id", my_error=raised(lambda: store.load("../etc/passwd")), **answers)
+        rejected("04.3", "not a ConversationNotFoundError", my_error=KeyError("never-saved"), **answers)
+
+
+def test_04_4_the_file_must_be_encrypted_and_the_error_real(tmp_path):
+    from modules.storage import Cipher, DecryptionError
+
+    record, cipher = sample(), Cipher.from_text(Cipher.generate_key())
+    with SqliteStore(tmp_path / "locked.sqlite3", cipher=cipher) as locked:
+        locked.save(record)
+        error = raised(lambda: SqliteStore(locked.path).load("c1"))
+        answers = {"locked_path": locked.path, "record": record, "cipher": cipher}
+        passed("04.4", no_key_error=error, unlocked=locked.load("c1"), **answers)
+        rejected(
+            "04.4", "built by hand", no_key_error=DecryptionError("c1", "no key"), unlocked=locked.load("c1"), **answers
+        )
+        rejected("04.4", "`record` itself", no_key_error=error, unlocked=record, **answers)
+    with SqliteStore(tmp_path / "plain.sqlite3") as plain:  # saved without the cipher
+        plain.save(record)
+        plain_path = plain.path
+    rejected(
+        "04.4",
+        "pass cipher=",
+        no_key_error=error,
+        unlocked=record,
+        locked_path=plain_path,
+        record=record,
+        cipher=cipher,
+    )
+
+
+# --------------------------------------------------------------------------- lab 07: recount from the metadata
+
+
+def hand_made_record(conversation_id: str = "attendee-9") -> ConversationRecord:
+    from tests.analytics_support import known_conversation
+
+    return ConversationRecord.from_session(
+        AgentSession(session_id=conversation_id), routing_metadata=known_conversation()
+    )
+
+
+def test_07_1_the_share_and_counts_are_recounted_from_the_managers():
+    from types import SimpleNamespace
+
+    from modules.analytics import exchanges_frame, routing_distribution
+
+    record = hand_made_record()
+    managers = [SimpleNamespace(context=SimpleNamespace(routing_metadata=record.routing_metadata))]
+    df = exchanges_frame(record)
+    share, counts = (df["tier"] == "local").mean(), routing_distribution(df)
+    answers = {"df": df, "managers": managers}
+    passed("07.1", local_share=share, distribution=counts, **answers)
+    rejected("07.1", "between 0 and 1", local_share=share * 100, distribution=counts, **answers)
+    rejected("07.1", "share the rows", local_share=share / 2, distribution=counts, **answers)  # divided by 2x rows
+    rejected(
+        "07.1", "instead of writing the counts", local_share=share, distribution={"local": 4, "cloud": 2}, **answers
+    )
+    message = rejected(
+        "07.1", "between 0 and 1", local_share=(df["tier"] == "local").sum(), distribution=counts, **answers
+    )
+    assert "a int" not in message
+
+
+def test_07_2_the_chart_must_draw_a_record_loaded_from_the_store(tmp_path):
+    from modules.analytics import charts, exchanges_frame
+
+    record = hand_made_record()
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        store.save(record)
+        loaded = store.load(record.conversation_id)
+        passed("07.2", my_record=loaded, my_chart=charts.routing_distribution_chart(loaded), store=store)
+        other = ConversationRecord.from_session(AgentSession(session_id="x"), routing_metadata=record.routing_metadata)
+        rejected(
+            "07.2", "store.list()", my_record=other, my_chart=charts.routing_distribution_chart(loaded), store=store
+        )
+        rejected(
+            "07.2",
+            "routing_distribution_chart",
+            my_record=loaded,
+            my_chart=charts.latency_by_tier_chart(loaded),
+            store=store,
+        )
+        everything = exchanges_frame([record, hand_made_record("attendee-8")])
+        rejected(
+            "07.2", "not `df`", my_record=loaded, my_chart=charts.routing_distribution_chart(everything), store=store
+        )
+
+
+def test_07_3_sources_and_switches_are_read_again_from_the_store(tmp_path):
+    record = hand_made_record()
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        store.save(record)
+        sources = [entry["source"] for entry in record.routing_metadata]
+        assert sources == ["local", "cloud", "local", "local", "cloud", "cloud"]
+        answers = {"record": record, "store": store}
+        passed("07.3", my_sources=sources, my_switches=3, **answers)
+        rejected("07.3", "count the pairs", my_sources=sources, my_switches=len(set(sources)), **answers)
+        rejected("07.3", "not from `df`", my_sources=sources + ["local", "cloud"], my_switches=3, **answers)
+
+
+# --------------------------------------------------------------------------- lab 08: route again
+
+
+def test_08_1_the_decision_must_be_the_routers_for_the_question_asked():
+    from modules.routing import HybridRouter
+    from modules.tiers.clients import Answer
+
+    router = HybridRouter()
+    question = "What is the capital of Italy?"
+    decision = router.route(question)
+    answer = Answer("Rome.", decision.target, 0.1)
+    passed("08.1", my_question=question, wrap_decision=decision, wrap_answer=answer, router=router)
+    other = router.route("Write a threat model for our payment API, with mitigations and a rollout plan.")
+    assert other.cloud_probability != decision.cloud_probability
+    rejected(
+        "08.1",
+        "route `my_question` itself",
+        my_question=question,
+        wrap_decision=other,
+        wrap_answer=Answer("Rome.", other.target, 0.1),
+        router=router,
+    )
+    wrong_tier = Answer("Rome.", "cloud" if decision.target == "local" else "local", 0.1)
+    rejected(
+        "08.1",
+        "ask the tier the decision names",
+        my_question=question,
+        wrap_decision=decision,
+        wrap_answer=wrong_tier,
+        router=router,
+    )
+    rejected(
+        "08.1", "put `await`", my_question=question, wrap_decision=decision, wrap_answer=a_coroutine(), router=router
+    )
+
+
+# --------------------------------------------------------------------------- live: a real model and service
+
+live = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest.fixture(scope="module")
+def tiers():
+    from modules.tiers.clients import start_tiers
+
+    started = start_tiers()
+    yield started
+    started.close()
+
+
+TINY = {"max_tokens": 4}
+INSTRUCTIONS = "Answer in one short sentence."
+
+
+@live
+async def test_02_1_the_reply_must_answer_the_question_asked(tiers):
+    agent = tiers.local_client.as_agent(name="local", instructions=INSTRUCTIONS)
+    question = "What is the largest planet?"
+    reply = await agent.run(question, options=TINY)
+    answers = {"my_question": question, "instructions": INSTRUCTIONS}
+    passed("02.1", my_reply=reply, **answers)
+    rejected("02.1", "not its text", my_reply=reply.text, **answers)
+    lab_reply = await agent.run("What is the capital of France?", options=TINY)  # the lab's reply, kept
+    rejected("02.1", "answers another question", my_reply=lab_reply, **answers)
+    rejected(
+        "02.1",
+        "lab's own question",
+        my_question="What is the capital of France?",
+        my_reply=lab_reply,
+        instructions=INSTRUCTIONS,
+    )
+    rejected("02.1", "put `await`", my_reply=a_coroutine(), **answers)
+
+
+@live
+async def test_02_2_updates_must_be_the_ones_one_stream_produced(tiers):
+    from agent_framework import AgentResponseUpdate, Content
+
+    agent = tiers.local_client.as_agent(name="local", instructions=INSTRUCTIONS)
+    stream = agent.run("Name three colours.", stream=True, options=TINY)
+    updates = [update async for update in stream]
+    final = await stream.get_final_response()
+    passed("02.2", my_stream=stream, my_updates=updates, my_final=final)
+    pieces = [update.text for update in updates if update.text]
+    rejected("02.2", "not their text", my_stream=stream, my_updates=pieces, my_final=final)
+    whole = await agent.run("Name three colours.", options=TINY)  # not streamed, cut into "updates"
+    chopped = [AgentResponseUpdate(role="assistant", contents=[Content.from_text(text=w)]) for w in whole.text.split()]
+    rejected("02.2", "and not these", my_stream=stream, my_updates=chopped * 2, my_final=final)
+    other = agent.run("Name three fruits.", stream=True, options=TINY)
+    other_updates = [update async for update in other]
+    rejected("02.2", "and not these", my_stream=stream, my_updates=other_updates, my_final=final)
+
+
+@live
+async def test_03_2_the_service_must_hold_the_resumed_turn(tiers):
+    agent = tiers.cloud_client.as_agent(name="assistant", instructions=INSTRUCTIONS)
+    session = agent.create_session()
+    await agent.run("My name is Sam.", session=session, options=TINY)
+    saved = json.dumps(session.to_dict())
+    answers = {"saved": saved, "service": tiers.service}
+    my_session = AgentSession.from_dict(json.loads(saved))
+    my_reply = await agent.run("What is my name?", session=my_session, options=TINY)
+    passed("03.2", my_session=my_session, my_reply=my_reply, **answers)
+    fresh = agent.create_session()
+    fresh_reply = await agent.run("What is my name?", session=fresh, options=TINY)
+    rejected("03.2", "agent.create_session()", my_session=fresh, my_reply=fresh_reply, **answers)
+    not_run = AgentSession.from_dict(json.loads(saved))
+    rejected("03.2", "no turn ran", my_session=not_run, my_reply=my_reply, **answers)
+    rejected("03.2", "not the answer the service stored", my_session=my_session, my_reply=fresh_reply, **answers)
+    rejected("03.2", "put `await`", my_session=my_session, my_reply=a_coroutine(), **answers)
+
+
+@live
+async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
+    from modules.hybrid import HybridConversationManager
+    from modules.routing import HybridRouter
+    from modules.storage import FileStore
+
+    router = HybridRouter()
+    with SqliteStore(tmp_path / "c.sqlite3") as store:
+        conversation = HybridConversationManager(router, tiers, store, session_id="ana", max_tokens=4)
+        await conversation.chat("Hello! My name is Ana.")
+        turn = await conversation.chat("Can you give me one tip for keeping bees in winter?")
+        passed("06.1", my_turn=turn, my_tier=turn.tier, my_sent=len(turn.sent), conversation=conversation)
+        other_tier = "cloud" if turn.tier == "local" else "local"
+        rejected("06.1", "my_turn.tier", my_turn=turn, my_tier=other_tier, my_sent=3, conversation=conversation)
+        rejected("06.1", "len(my_turn.sent)", my_turn=turn, my_tier=turn.tier, my_sent=1, conversation=conversation)
+        elsewhere = HybridConversationManager(router, tiers, session_id="new", max_tokens=4)
+        new_turn = await elsewhere.chat("Can you give me one tip for keeping bees in winter?")
+        rejected(
+            "06.1",
+            "not an exchange of `conversation`",
+            my_turn=new_turn,
+            my_tier=new_turn.tier,
+            my_sent=1,
+            conversation=conversation,
+        )
+
+        file_store = FileStore(tmp_path / "my-store")
+        fresh = HybridConversationManager(router, tiers, file_store, session_id="ana", max_tokens=4)
+        rejected(
+            "06.2",
+            "does not hold the conversation",
+            file_store=file_store,
+            resumed_conversation=fresh,
+            conversation=conversation,
+        )  # never persisted
+        await conversation.persist_session(file_store)
+        rejected(
+            "06.2", "holds no exchanges", file_store=file_store, resumed_conversation=fresh, conversation=conversation
+        )  # created, never resumed
+        rejected(
+            "06.2", "live manager", file_store=file_store, resumed_conversation=conversation, conversation=conversation
+        )
+        await fresh.resume_session()
+        passed("06.2", file_store=file_store, resumed_conversation=fresh, conversation=conversation)
+
+        last_tier = conversation.context.routing_metadata[-1]["source"]
+        same = await conversation.chat("And one more tip?", force_tier=last_tier)  # forced onto the same tier
+        rejected(
+            "06.3",
+            "force the other tier",
+            last_tier=last_tier,
+            switch_turn=same,
+            my_switches=1,
+            conversation=conversation,
+        )
+        other = "cloud" if last_tier == "local" else "local"
+        switch = await conversation.chat("Summarise in one line.", force_tier=other)
+        sources = [entry["source"] for entry in conversation.context.routing_metadata]
+        switches = sum(a != b for a, b in zip(sources, sources[1:], strict=False))
+        passed("06.3", last_tier=last_tier, switch_turn=switch, my_switches=switches, conversation=conversation)
+        rejected(
+            "06.3",
+            "read it before",
+            last_tier=other,
+            switch_turn=switch,
+            my_switches=switches,
+            conversation=conversation,
+        )  # read after asking
+        rejected(
+            "06.3",
+            "count after your switch",
+            last_tier=last_tier,
+            switch_turn=switch,
+            my_switches=switches - 1,
+            conversation=conversation,
+        )
+
+
+@live
+async def test_08_2_and_08_3_read_which_api_answered_and_the_store(tiers, tmp_path):
+    local_agent = tiers.local_client.as_agent(name="assistant", instructions=INSTRUCTIONS)
+    cloud_agent = tiers.cloud_client.as_agent(
+        name="assistant", instructions=INSTRUCTIONS, default_options={"store": False}
+    )
+    session = local_agent.create_session()
+    local_reply = await local_agent.run("My favourite fruit is the mango.", session=session, options=TINY)
+    cloud_reply = await cloud_agent.run("Which fruit do I like?", session=session, options=TINY)
+    passed("08.2", hybrid_session=session, local_reply=local_reply, cloud_reply=cloud_reply)
+
+    twice_local = local_agent.create_session()
+    first = await local_agent.run("My favourite fruit is the mango.", session=twice_local, options=TINY)
+    second = await local_agent.run("Which fruit do I like?", session=twice_local, options=TINY)
+    rejected(
+        "08.2", "did not come from the cloud tier", hybrid_session=twice_local, local_reply=first, cloud_reply=second
+    )
+    storing_agent = tiers.cloud_client.as_agent(name="assistant", instructions=INSTRUCTIONS)
+    storing = local_agent.create_session()
+    first = await local_agent.run("My favourite fruit is the mango.", session=storing, options=TINY)
+    second = await storing_agent.run("Which fruit do I like?", session=storing, options=TINY)
+    rejected(
+        "08.2", "stored the conversation on the service", hybrid_session=storing, local_reply=first, cloud_reply=second
+    )
+
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        store.save(ConversationRecord.from_session(session))
+        stored = store.load(session.session_id)
+        resumed = stored.to_session()
+        await local_agent.run("Thanks!", session=resumed, options=TINY)
+        rejected("08.3", "save it in `store`", stored=stored, resumed_hybrid=resumed, session=session, store=store)
+        store.save(stored.update_session(resumed))
+        passed("08.3", stored=stored, resumed_hybrid=resumed, session=session, store=store)
+        rejected("08.3", "live session", stored=stored, resumed_hybrid=session, session=session, store=store)
 
 
 # --------------------------------------------------------------------------- definitions and solutions
@@ -204,70 +667,3 @@ def test_solutions_readme_shows_the_exact_cells_for_labs_01_and_05():
     for lab in ("01", "05"):
         for ex in exercises(lab):
             assert cells.cell_source(ex, "exercise") in readme and cells.cell_source(ex, "exercise-check") in readme
-
-
-# --------------------------------------------------------------------------- labs 06 and 07, on hand-made data
-
-
-def hand_made_record(conversation_id: str = "attendee-9") -> ConversationRecord:
-    from tests.analytics_support import known_conversation
-
-    return ConversationRecord.from_session(
-        AgentSession(session_id=conversation_id), routing_metadata=known_conversation()
-    )
-
-
-def test_own_turn_check_reads_the_tier_that_answered_and_the_messages_it_was_sent():
-    from modules.hybrid.conversation import HybridTurn
-    from modules.routing import HybridRouter
-    from tests.analytics_support import exchange
-
-    decision = HybridRouter().route("Compare Kafka and RabbitMQ for order events.")
-    sent = [("user", "q1"), ("assistant", "a1"), ("user", "q2"), ("assistant", "a2"), ("user", "mine")]
-    turn = HybridTurn("an answer", decision, "local", exchange(3, "local", messages_sent=5), sent)
-    assert evaluate("06.1", my_turn=turn, my_tier="local", my_sent=5).status == PASSED
-    wrong_tier = evaluate("06.1", my_turn=turn, my_tier="cloud", my_sent=5)
-    assert wrong_tier.status == WRONG and "my_turn.tier" in wrong_tier.message
-    assert "len(my_turn.sent)" in evaluate("06.1", my_turn=turn, my_tier="local", my_sent=1).message
-    cut = HybridTurn("an answer", decision, "local", exchange(3, "local", messages_sent=1), sent[-1:])
-    partial = evaluate("06.1", my_turn=cut, my_tier="local", my_sent=1)
-    assert partial.status == WRONG and "every earlier one" in partial.message
-
-
-def test_local_share_check_recomputes_it_from_the_frame():
-    from modules.analytics import exchanges_frame, routing_distribution
-
-    df = exchanges_frame(hand_made_record())
-    share = float((df["tier"] == "local").mean())
-    counts = routing_distribution(df)
-    assert evaluate("07.1", local_share=share, distribution=counts, df=df).status == PASSED
-    percent = evaluate("07.1", local_share=share * 100, distribution=counts, df=df)
-    assert percent.status == WRONG and "between 0 and 1" in percent.message
-    halved = evaluate("07.1", local_share=share / 2, distribution=counts, df=df)
-    assert halved.status == WRONG and "tier 'local'" in halved.message
-
-
-def test_stored_chart_check_reads_the_bars_of_a_record_from_a_real_store(tmp_path):
-    from modules.analytics import charts
-
-    record = hand_made_record()
-    with SqliteStore(tmp_path / "s.sqlite3") as store:
-        store.save(record)
-        loaded = store.load(record.conversation_id)
-        assert evaluate(
-            "07.2", my_record=loaded, my_chart=charts.routing_distribution_chart(loaded), store=store
-        ).passed
-        other = ConversationRecord.from_session(AgentSession(session_id="x"), routing_metadata=record.routing_metadata)
-        missing = evaluate("07.2", my_record=other, my_chart=charts.routing_distribution_chart(loaded), store=store)
-        assert missing.status == WRONG and "store.list()" in missing.message
-        flow = evaluate("07.2", my_record=loaded, my_chart=charts.latency_by_tier_chart(loaded), store=store)
-        assert flow.status == WRONG and "routing_distribution_chart" in flow.message
-
-
-def test_stored_switch_check_counts_neighbours_that_differ():
-    record = hand_made_record()
-    sources = [entry["source"] for entry in record.routing_metadata]
-    assert sources == ["local", "cloud", "local", "local", "cloud", "cloud"]
-    assert evaluate("07.3", my_sources=sources, my_switches=3, my_record=record).status == PASSED
-    assert evaluate("07.3", my_sources=sources, my_switches=len(set(sources)), my_record=record).status == WRONG
-    assert evaluate("07.3", my_sources=sources[:-1], my_switches=3, my_record=record).status == WRONG

@@ -140,7 +140,7 @@ async def test_to_agent_session_hands_the_whole_history_to_a_stock_agent():
     reply = await agent.run("What did we discuss?", session=session)
     assert reply.text.startswith("I received 5 messages")  # 4 from the old conversation + the new question
     assert "Analyze complex data" in reply.text
-    assert (await context.to_agent_thread(agent)).to_dict() == (await context.to_agent_session(agent)).to_dict()
+    assert (await context.to_agent_session(agent)).to_dict() == (await context.to_agent_session(agent)).to_dict()
 
 
 async def test_an_agent_that_keeps_history_on_the_service_is_refused_with_the_fix():
@@ -149,16 +149,16 @@ async def test_an_agent_that_keeps_history_on_the_service_is_refused_with_the_fi
         await context.to_agent_session(storing_agent())
     manager = HybridAgentContextManager("s2")
     with pytest.raises(ServerSideHistoryError):
-        await manager.initialize_agent_thread(storing_agent())
+        await manager.initialize_agent_session(storing_agent())
     assert manager.agent is None
 
 
 async def test_hybrid_manager_agent_exchange_sees_local_exchanges_and_records_what_was_sent():
     manager = HybridAgentContextManager("mixed")
     manager.add_exchange_with_local("My name is Ana.", "Hello Ana!", 0.05, {"complexity": "low"})
-    with pytest.raises(AgentNotInitializedError, match="initialize_agent_thread"):
+    with pytest.raises(AgentNotInitializedError, match="initialize_agent_session"):
         await manager.add_exchange_with_agent(prompt="Who am I?")
-    session = await manager.initialize_agent_thread(echo_agent())
+    session = await manager.initialize_agent_session(echo_agent())
     assert session is manager.session
     text, seconds = await manager.add_exchange_with_agent(prompt="Who am I?", source="cloud", metadata={"x": 1})
     assert text.startswith("I received 3 messages") and "My name is Ana." in text and seconds >= 0

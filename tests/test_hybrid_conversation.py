@@ -27,13 +27,13 @@ from modules.hybrid import (
     UnsupportedTargetError,
 )
 from modules.hybrid.conversation import DEFAULT_INSTRUCTIONS
-from modules.hybrid.handoff import continue_in_new_process
+from modules.hybrid.handoff import resume_hybrid_in_new_process
 from modules.hybrid_conversation import HybridConversationManager
 from modules.labkit.context_echo import ContextEchoClient
-from modules.labkit.ports import free_port
 from modules.routing import HybridRouter, RoutingDecision
-from modules.routing.router import AllTiersFailed
-from modules.service.process import running_local_service
+from modules.routing.router import AllTiersFailedError
+from modules.runtime.local_service import running_local_service
+from modules.runtime.ports import free_port
 from modules.storage import SqliteStore
 from modules.tiers import EmbeddedChatClient, Tiers, load_model
 from modules.tiers.clients import LOCAL_SERVICE_MODEL
@@ -181,7 +181,9 @@ async def test_a_failing_tier_hands_the_question_to_the_other_with_the_whole_his
     )
     stranded = HybridConversationManager(HybridRouter(), broken)
     stranded.context.add_exchange_with_local("Hi", "Hello", 0.1)
-    with pytest.raises(AllTiersFailed, match="local tier: ModelNotFoundError.*cloud tier|cloud tier: .*local tier"):
+    with pytest.raises(
+        AllTiersFailedError, match="local tier: ModelNotFoundError.*cloud tier|cloud tier: .*local tier"
+    ):
         await stranded.chat("Hello again!")
     assert len(stranded.context.messages) == 2 and len(stranded.context.routing_metadata) == 1
 
@@ -192,11 +194,11 @@ async def test_forcing_a_tier_using_your_own_agent_and_bad_arguments(recorded):
     with pytest.raises(UnknownSourceError, match="'local' or 'cloud'"):
         await conversation.chat("Hello", force_tier="gpt-9")
     with pytest.raises(ServerSideHistoryError, match="store"):
-        await conversation.initialize_agent_thread(recorded.tiers.cloud_client.as_agent(name="stores"))
+        await conversation.initialize_agent_session(recorded.tiers.cloud_client.as_agent(name="stores"))
     with pytest.raises(UnsupportedTargetError, match="store=..."):
-        await conversation.persist_thread()
+        await conversation.persist_session()
     # Your own agent for the cloud tier (an echo client stands in here: it reports the context it received).
-    await conversation.initialize_agent_thread(ContextEchoClient().as_agent(name="echo"))
+    await conversation.initialize_agent_session(ContextEchoClient().as_agent(name="echo"))
     conversation.context.add_exchange_with_local("My name is Ana.", "Hello Ana!", 0.1)
     turn = await conversation.chat("Hi", force_tier="cloud")
     assert turn.tier == "cloud" and turn.text.startswith("I received 3 messages")
@@ -215,12 +217,14 @@ async def test_persist_resume_in_another_process_and_continue(recorded, tmp_path
     assert first.tier == "cloud" and first.metadata["forced"] and not first.metadata["fell_back"]
     assert store.load("bees").message_count == 2  # saved after the exchange, as it happened
 
-    child = continue_in_new_process(store, FOLLOW_UP, conversation_id="bees", service=recorded.service, max_tokens=16)
+    child = resume_hybrid_in_new_process(
+        store, FOLLOW_UP, conversation_id="bees", service=recorded.service, max_tokens=16
+    )
 
     assert child.child_pid != os.getpid() and child.conversation_id == "bees"
     assert child.sent == [("user", GREETING), ("assistant", first.text), ("user", FOLLOW_UP)]
     assert (child.tier, child.metadata["turn"], child.metadata["switched"]) == ("local", 2, True)
-    await conversation.resume_thread()
+    await conversation.resume_session()
     assert len(conversation.context.messages) == 4
     assert conversation.context.messages[-1] == {"role": "assistant", "content": child.text}
     # Continue here: this process's next call is given the turn the other process added.
@@ -254,8 +258,8 @@ class SlowEchoClient(ContextEchoClient):
 
 async def test_a_tier_that_times_out_is_replaced_and_the_timeout_is_recorded(recorded):
     conversation = HybridConversationManager(HybridRouter(), recorded.tiers, timeout_s=1.0)
-    await conversation.initialize_agent_thread(SlowEchoClient().as_agent(name="slow"), tier="cloud")
-    await conversation.initialize_agent_thread(ContextEchoClient().as_agent(name="echo"), tier="local")
+    await conversation.initialize_agent_session(SlowEchoClient().as_agent(name="slow"), tier="cloud")
+    await conversation.initialize_agent_session(ContextEchoClient().as_agent(name="echo"), tier="local")
     started = time.perf_counter()
     turn = await conversation.chat(ANALYSIS)
     assert time.perf_counter() - started < 20
@@ -268,17 +272,17 @@ async def test_a_new_conversation_is_never_saved_over_a_stored_one_with_the_same
     store = SqliteStore(tmp_path / "c.sqlite3")
     first = HybridConversationManager(HybridRouter(), recorded.tiers, store, session_id="ana")
     for tier in ("local", "cloud"):  # echo agents: this checks our bookkeeping, not a model
-        await first.initialize_agent_thread(ContextEchoClient().as_agent(name=tier), tier=tier)
+        await first.initialize_agent_session(ContextEchoClient().as_agent(name=tier), tier=tier)
     await first.chat("Hello!")
     stored = store.load("ana")
 
     second = HybridConversationManager(HybridRouter(), recorded.tiers, store, session_id="ana")
     for tier in ("local", "cloud"):
-        await second.initialize_agent_thread(ContextEchoClient().as_agent(name=tier), tier=tier)
-    with pytest.raises(ConversationIdTakenError, match="resume_thread"):
+        await second.initialize_agent_session(ContextEchoClient().as_agent(name=tier), tier=tier)
+    with pytest.raises(ConversationIdTakenError, match="resume_session"):
         await second.chat("Hi, I am someone else.")
     assert store.load("ana").session == stored.session and second.context.messages == []
-    await second.resume_thread()
+    await second.resume_session()
     turn = await second.chat("Hello again!")
     assert turn.text.startswith("I received 3 messages") and store.load("ana").message_count == 4
     store.close()

@@ -17,6 +17,7 @@ from modules.hybrid import ServerSideHistoryError, UnsupportedTargetError, opena
 from modules.hybrid_agent_context import HybridAgentContextManager
 from modules.labkit.context_echo import ContextEchoClient
 from modules.storage import (
+    ConversationConflictError,
     ConversationNotFoundError,
     ConversationRecord,
     CorruptRecordError,
@@ -193,7 +194,6 @@ async def test_older_formats_resume_with_every_metadata_key(tmp_path):
 
 
 async def test_the_journal_appends_only_new_exchanges_and_resumes_the_same_conversation(tmp_path):
-    from modules.hybrid import HybridError
     from modules.hybrid.journal import ExchangeJournal
 
     journal = ExchangeJournal(tmp_path / "journal.sqlite3")
@@ -205,7 +205,7 @@ async def test_the_journal_appends_only_new_exchanges_and_resumes_the_same_conve
     assert resumed.messages == manager.messages and resumed.routing_metadata == manager.routing_metadata
     # A manager that is behind the journal must not silently drop the newer exchanges.
     behind = await mixed_manager()
-    with pytest.raises(HybridError, match="resume from the journal"):
+    with pytest.raises(ConversationConflictError, match="holds 4 exchanges.*expected 0.*Resume it"):
         await behind.persist_to_storage(journal)
     with pytest.raises(ConversationNotFoundError):
         await resumed.resume_from_storage(journal, conversation_id="never-saved")

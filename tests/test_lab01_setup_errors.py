@@ -15,7 +15,7 @@ from nbclient import NotebookClient
 from storage_support import PROJECT_ROOT
 from test_tier_errors import FAKE_KEY, WRONG_KEY, RefusingEndpoint
 
-from modules.labkit.ports import free_port
+from modules.runtime.ports import free_port
 
 LAB = PROJECT_ROOT / "notebooks" / "01_environment_setup.ipynb"
 

@@ -12,8 +12,8 @@ import pytest
 from agent_framework import AgentSession
 from agent_framework.openai import OpenAIChatClient
 
+from modules.runtime.local_service import LocalService, ServiceStartError, running_local_service
 from modules.service.app import MAX_BODY_BYTES, MAX_INPUT_CHARS
-from modules.service.process import LocalService, ServiceStartError, running_local_service
 
 TOKEN = "test-token-7f3a"
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import httpx
 import pytest
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
-from modules.labkit.ports import free_port
+from modules.runtime.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -43,10 +47,18 @@ def test_the_windows_lines_have_no_ampersands_and_both_systems_end_the_same_way(
     assert "source .venv/bin/activate" in unix and r".venv\Scripts\Activate.ps1" in windows
 
 
-def test_the_python_versions_named_agree_with_pyproject():
-    pyproject = (ROOT / "pyproject.toml").read_text()
-    assert 'requires-python = ">=3.11"' in pyproject
-    assert "**Python 3.11, 3.12 or 3.13.**" in README
+def test_the_python_versions_named_are_the_ones_the_install_bench_installed_and_pyproject_admits():
+    # Independent evidence: bench/bench_install.py ran README's install on each version (bench/results/install.json).
+    match = re.search(r"\*\*Python ((?:3\.\d+, )*3\.\d+) or (3\.\d+)\.\*\*", README)
+    assert match, "README's requirements name no Python versions in bold"
+    named = [*match.group(1).split(", "), match.group(2)]
+    figures = json.loads((ROOT / "bench" / "results" / "install.json").read_text())["figures"]
+    installed = {name.removeprefix("install_ok."): f["value"] for name, f in figures.items() if "install_ok." in name}
+    tried = sorted(installed, key=Version)
+    assert len(tried) >= 3 and not all(installed.values())  # an oldest version that fails was tried too
+    assert named == [version for version in tried if installed[version]]
+    requires = SpecifierSet(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"])
+    assert named == [version for version in tried if requires.contains(f"{version}.0")]
     assert "3.10+" not in README
 
 

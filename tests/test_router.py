@@ -21,7 +21,7 @@ from modules.routing import classifier as text_classifier
 from modules.routing.classifier import LinearTextClassifier, ModelFileError
 from modules.routing.evaluation import routing_metrics
 from modules.routing.features import ALTERNATIVES, analyze_query, rule_coverage
-from modules.routing.router import AllTiersFailed, route_and_answer
+from modules.routing.router import AllTiersFailedError, route_and_answer
 from modules.routing.strategies import MODEL_PATH, ROUTER_FORMAT, ROUTER_KIND, calibrate_threshold
 from modules.routing.training import (
     QUERIES_CSV,
@@ -167,7 +167,7 @@ def test_a_pickle_is_rejected_without_running_it(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "change, message",
+    ("change", "message"),
     [
         (lambda d: d.update(format=1), "format 1"),
         (lambda d: d.update(kind="something else"), "not a text-classifier export"),
@@ -325,7 +325,7 @@ FOLLOW_UP_CONVERSATIONS = [
 FOLLOW_UP_CONVERSATIONS_TEXT = [q for first, follow, _ in FOLLOW_UP_CONVERSATIONS for q in (first, follow)]
 
 
-@pytest.mark.parametrize("first, follow_up, depends", FOLLOW_UP_CONVERSATIONS)
+@pytest.mark.parametrize(("first", "follow_up", "depends"), FOLLOW_UP_CONVERSATIONS)
 def test_follow_up_after_a_cloud_turn_stays_only_if_it_depends_on_it(learned, first, follow_up, depends):
     """The first turn was answered by the cloud (whatever the mode would have chosen for it)."""
     alone = learned.route(follow_up)
@@ -402,7 +402,7 @@ def test_timed_out_tier_falls_back(rules):
 
 def test_both_tiers_failing_raises_with_both_errors(rules):
     answerers = {"local": _answerer(error=RuntimeError("oom")), "cloud": _answerer(error=PermissionError("401"))}
-    with pytest.raises(AllTiersFailed, match="local tier: RuntimeError: oom; cloud tier: PermissionError: 401"):
+    with pytest.raises(AllTiersFailedError, match="local tier: RuntimeError: oom; cloud tier: PermissionError: 401"):
         asyncio.run(route_and_answer(rules, CHIT_CHAT[0], answerers, timeout_s=1))
 
 

@@ -41,7 +41,7 @@ _TEXT = (
 
 
 @pytest.mark.parametrize(
-    "grader, reference, answer, query, expected",
+    ("grader", "reference", "answer", "query", "expected"),
     [
         ("number", "391", "17 * 23 = 391", "What is 17 * 23?", True),
         ("number", "391", "17 * 23 = 4096. The answer is 391.", "What is 17 * 23?", False),  # first new number
@@ -69,7 +69,7 @@ def test_graders(grader, reference, answer, query, expected):
 
 
 @pytest.mark.parametrize(
-    "grader, reference, message",
+    ("grader", "reference", "message"),
     [
         ("nope", "x", "unknown grader"),
         ("number", "abc", "must look like"),
@@ -199,7 +199,7 @@ def test_profile_runs_the_real_offline_local_model(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "content, message",
+    ("content", "message"),
     [
         ("{not json", "not valid JSON"),
         ('{"format": 99}', "format-1"),

@@ -138,7 +138,7 @@ def test_unsafe_ids_are_rejected_before_any_io(store, bad_id):
 
 
 @pytest.mark.parametrize(
-    "field,value", [("user_id", "../../etc"), ("user_id", "*"), ("tags", ["a:b"]), ("tags", ["ok", "x y"])]
+    ("field", "value"), [("user_id", "../../etc"), ("user_id", "*"), ("tags", ["a:b"]), ("tags", ["ok", "x y"])]
 )
 def test_unsafe_user_ids_and_tags_are_rejected_and_nothing_is_stored(store, field, value):
     record = sample_record(1, seed=13)

@@ -59,7 +59,7 @@ def _spawn(code: str, *args: str) -> subprocess.Popen:
 
 _WRITER = """
     import itertools, json, sys
-    from modules.storage import FileStore, SqliteStore
+    from modules.storage import ConversationNotFoundError, FileStore, SqliteStore
     from modules.labkit.sample import sample_record
     spec = json.loads(sys.argv[1])
     if spec["backend"] == "file":
@@ -70,11 +70,16 @@ _WRITER = """
         from modules.storage.redis_store import RedisStore
         store = RedisStore(spec["location"], namespace=spec["namespace"], compress_above=None)
     versions = [sample_record(300, seed=seed, conversation_id="crash") for seed in (1, 2)]
+    try:
+        revision = store.load("crash").revision  # a killed writer's successor continues the stored revision
+    except ConversationNotFoundError:
+        revision = 0
     for count in itertools.count():
         record = versions[count % 2]
-        record.tags = [f"v{count}"]
+        record.tags, record.revision = [f"v{count}"], revision
         print(f"saving {count}", flush=True)
         store.save(record)           # ~300 KB each: most of the loop's time is spent in here
+        revision = record.revision
         print(f"saved {count}", flush=True)
 """
 
@@ -252,7 +257,7 @@ def test_a_wrong_key_leaves_the_record_in_place(store):
 
 
 def test_an_unreachable_or_broken_backend_is_a_storage_unavailable_error(tmp_path):
-    from modules.labkit.ports import free_port
+    from modules.runtime.ports import free_port
     from modules.storage import SqliteStore
     from modules.storage.redis_store import RedisStore
 
@@ -377,28 +382,29 @@ def test_file_store_never_names_a_file_after_a_windows_device(tmp_path, conversa
 
 
 def test_file_store_quarantine_never_moves_a_good_write_that_lands_meanwhile(tmp_path, monkeypatch):
-    """A writer saves a good version just as a reader moves the corrupt one aside: the good one stays."""
+    """A writer saves just as a reader moves the corrupt version aside: the writer waits, the good one stays."""
     import os
+    import threading
 
     store, writer = FileStore(tmp_path / "c"), FileStore(tmp_path / "c")
     store.save(sample_record(1, seed=1, conversation_id="busy"))
     write_raw(store, "busy", b"\x00 corrupt")
     good = sample_record(3, seed=9, conversation_id="busy", tags=("good",))
-    real_replace, raced = os.replace, []
+    real_replace, saving = os.replace, []
 
-    def replace_after_a_concurrent_save(source, target):
-        if not raced and os.fspath(source) == os.fspath(store.path_of("busy")):
-            raced.append(True)
-            writer.save(good)  # lands between the reader's check and its move
+    def replace_while_a_writer_saves(source, target):
+        if not saving and os.fspath(source) == os.fspath(store.path_of("busy")):
+            saving.append(threading.Thread(target=writer.save, args=(good,)))
+            saving[0].start()
+            saving[0].join(timeout=0.3)
+            saving.append(saving[0].is_alive())  # the writer waits for the directory lock the move holds
         return real_replace(source, target)
 
-    monkeypatch.setattr(os, "replace", replace_after_a_concurrent_save)
-    try:
-        loaded = store.load("busy")
-    except CorruptRecordError:
-        loaded = None
+    monkeypatch.setattr(os, "replace", replace_while_a_writer_saves)
+    with pytest.raises(CorruptRecordError):
+        store.load("busy")
     monkeypatch.undo()
-    assert raced  # the move really raced the write
+    saving[0].join(timeout=10)
+    assert saving[1] is True  # the save really overlapped the move
     assert store.load("busy").tags == ["good"]  # the good write is in place, not in quarantine
-    assert all(copy == b"\x00 corrupt" for copy in store.quarantined("busy"))
-    assert loaded is None or loaded.tags == ["good"]
+    assert store.quarantined("busy") == [b"\x00 corrupt"]

@@ -16,7 +16,7 @@ import pytest
 
 from modules.config import load_settings
 from modules.labkit.network_guard import network_disabled
-from modules.labkit.ports import free_port
+from modules.runtime.ports import free_port
 from modules.tiers.clients import start_tiers
 from modules.tiers.errors import TierError
 

@@ -22,6 +22,7 @@ from modules.analytics.frame import (
     routing_metadata_of,
     summary_by_tier,
 )
+from modules.analytics.redact import redact, secret_values
 
 __all__ = [
     "COLUMNS",
@@ -31,7 +32,9 @@ __all__ = [
     "cost_baselines",
     "exchanges_frame",
     "findings",
+    "redact",
     "routing_distribution",
     "routing_metadata_of",
+    "secret_values",
     "summary_by_tier",
 ]

@@ -396,7 +396,7 @@ def quality_curve_chart(
 ) -> Figure:
     """RouteLLM-style curves (share of queries sent to the cloud -> share of cloud-needing queries that got there),
     with random routing (the diagonal) and a perfect router (all cloud-needing queries first) drawn for reference."""
-    from modules.routing.evaluation import apgr
+    from modules.routing import apgr
 
     if not 0 < cloud_prevalence <= 1:
         raise ValueError(f"cloud_prevalence is the share of cloud-labelled queries (0..1], got {cloud_prevalence!r}")

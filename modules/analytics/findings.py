@@ -63,7 +63,17 @@ def switching_finding(df: pd.DataFrame) -> str:
 
 
 def findings(data: Any) -> list[str]:
-    """Cost against the all-cloud baseline, latency per tier, switching and close calls."""
+    """Cost against the all-cloud baseline, latency per tier, switching and close calls.
+
+    Args:
+        data: An exchanges frame, or anything `exchanges_frame` accepts (a manager, a record, their lists).
+
+    Returns:
+        One sentence per finding, with the figures measured in `data`.
+
+    Raises:
+        ValueError: `data` holds no exchanges yet.
+    """
     df = _frame(data)
     if df.empty:
         raise ValueError("No exchanges yet: run some turns before asking for findings.")

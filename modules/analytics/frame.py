@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from modules.errors import CourseError
 from modules.pricing import TIERS, TierPrice, estimate_cost
 
 # DataFrame column <- exchange metadata key. Order = column order.
@@ -51,12 +52,22 @@ REQUIRED_KEYS = ("turn", "source", "response_time_s")
 _OLDER_NAMES = {"source": "tier", "response_time_s": "latency_s"}
 
 
-class ExchangeDataError(ValueError):
+class ExchangeDataError(CourseError, ValueError):
     """Exchange metadata that cannot be charted; the message names the exchange, the problem and the fix."""
 
 
 def routing_metadata_of(source: Any) -> list[Mapping[str, Any]]:
-    """The list of exchange dicts held by a manager, its context, a stored record, or the list itself."""
+    """The list of exchange dicts held by a manager, its context, a stored record, or the list itself.
+
+    Args:
+        source: A HybridConversationManager, its context, a ConversationRecord, or a list of exchange dicts.
+
+    Returns:
+        The exchanges' routing-metadata dicts, in turn order.
+
+    Raises:
+        TypeError: `source` is one dict, or holds no routing metadata.
+    """
     if isinstance(source, Mapping):
         raise TypeError("Pass a list of exchange metadata dicts (or a manager or ConversationRecord), not one dict.")
     if isinstance(source, (list, tuple)):
@@ -116,6 +127,16 @@ def exchanges_frame(source: Any, *, pricing: Mapping[str, TierPrice] | None = No
     or a list of conversations (managers or records), whose rows follow each other in the order given.
     `time` is a UTC timestamp; `reasons` is one string ("; "-joined). A missing `cost_usd` is estimated
     from the tokens with `modules.pricing`; a missing `switched` is derived from the previous tier.
+
+    Args:
+        source: One conversation or a list of conversations, as above.
+        pricing: Prices per tier; None reads data/pricing.csv through `modules.pricing`.
+
+    Returns:
+        The exchanges as a DataFrame.
+
+    Raises:
+        ExchangeDataError: An exchange lacks turn, source or response_time_s, or names an unknown tier.
     """
     many = isinstance(source, (list, tuple)) and bool(source) and all(_holds_exchanges(s) for s in source)
     conversations = list(source) if many else [source]
@@ -171,7 +192,14 @@ def _frame(data: Any) -> pd.DataFrame:
 
 
 def summary_by_tier(data: Any) -> pd.DataFrame:
-    """Per tier ('local', 'cloud'): exchanges, share, latency mean/p50/p95, time to first token, tokens, cost."""
+    """Per tier ('local', 'cloud'): exchanges, share, latency mean/p50/p95, time to first token, tokens, cost.
+
+    Args:
+        data: An exchanges frame, or anything `exchanges_frame` accepts (a manager, a record, their lists).
+
+    Returns:
+        One row per tier.
+    """
     df = _frame(data)
     rows = []
     for tier in TIERS:
@@ -200,6 +228,13 @@ def cost_baselines(data: Any, *, pricing: Mapping[str, TierPrice] | None = None)
 
     The baselines price each exchange's own token counts at the other tier's rate: an estimate, since
     another model's tokenizer and answer length would differ.
+
+    Args:
+        data: An exchanges frame, or anything `exchanges_frame` accepts (a manager, a record, their lists).
+        pricing: Prices per tier; None reads data/pricing.csv through `modules.pricing`.
+
+    Returns:
+        One row per exchange with the columns "as routed", "all cloud" and "all local" (USD, cumulative).
     """
     df = _frame(data)
 
@@ -221,7 +256,15 @@ def cost_baselines(data: Any, *, pricing: Mapping[str, TierPrice] | None = None)
 
 
 def conversation_totals(data: Any, *, pricing: Mapping[str, TierPrice] | None = None) -> dict[str, Any]:
-    """The headline numbers of one conversation (plain Python values, safe to print or store as JSON)."""
+    """The headline numbers of one conversation (plain Python values, safe to print or store as JSON).
+
+    Args:
+        data: An exchanges frame, or anything `exchanges_frame` accepts (a manager, a record, their lists).
+        pricing: Prices per tier; None reads data/pricing.csv through `modules.pricing`.
+
+    Returns:
+        Exchanges, tiers, switches, fallbacks, latency and cost against the all-cloud baseline.
+    """
     df = _frame(data)
     costs = cost_baselines(df, pricing=pricing)
     all_cloud = float(costs["all cloud"].iloc[-1]) if len(costs) else 0.0
@@ -243,6 +286,13 @@ def conversation_totals(data: Any, *, pricing: Mapping[str, TierPrice] | None = 
 
 
 def routing_distribution(data: Any) -> dict[str, int]:
-    """{'local': n, 'cloud': n}: how many exchanges each tier answered."""
+    """{'local': n, 'cloud': n}: how many exchanges each tier answered.
+
+    Args:
+        data: An exchanges frame, or anything `exchanges_frame` accepts (a manager, a record, their lists).
+
+    Returns:
+        The count of exchanges per tier.
+    """
     counts = _frame(data)["tier"].value_counts()
     return {tier: int(counts.get(tier, 0)) for tier in TIERS}

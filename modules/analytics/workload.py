@@ -20,7 +20,7 @@ from openai import AsyncOpenAI
 from tqdm.auto import tqdm
 
 from modules.analytics.telemetry import traced_turn
-from modules.labkit.ports import free_port
+from modules.runtime import free_port
 
 
 @dataclass(frozen=True)
@@ -111,10 +111,10 @@ async def run_workload(
                 for step in steps:
                     cloud = outage if step.cloud_down else working_cloud
                     if manager.agents["cloud"] is not cloud:
-                        await manager.initialize_agent_thread(cloud, tier="cloud")
+                        await manager.initialize_agent_session(cloud, tier="cloud")
                     results.append(await traced_turn(manager, step.text, force_tier=step.force_tier))
                     bar.update()
             finally:
                 if manager.agents["cloud"] is not working_cloud:
-                    await manager.initialize_agent_thread(working_cloud, tier="cloud")
+                    await manager.initialize_agent_session(working_cloud, tier="cloud")
     return results

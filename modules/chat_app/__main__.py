@@ -19,7 +19,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--host",
         default=DEFAULT_HOST,
-        help=f"address to bind (default {DEFAULT_HOST}: this machine only; 0.0.0.0 lets the room use your tiers)",
+        help=f"address to bind (default {DEFAULT_HOST}: this machine only; 0.0.0.0 with --allow-host lets the room "
+        "use your tiers)",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a further host name or address the page answers to (repeatable), e.g. this machine's address in the "
+        "room; every other Host is refused",
     )
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; a free one if taken; 0 = any)"
@@ -47,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         max_tokens=args.max_tokens,
         turn_timeout_s=args.turn_timeout,
         max_message_chars=args.max_chars,
+        extra_hosts=args.allow_host,
     )
 
 

@@ -1,94 +1,110 @@
 """The live conversations behind the chat page: one hybrid conversation manager per conversation id.
 
-    desk = ChatDesk(new_manager, store)            # new_manager() -> HybridConversationManager
+    desk = ChatDesk(new_manager, store, router_for=routers.get)   # new_manager() -> HybridConversationManager
     state = desk.new()                             # {"conversation_id": ..., "transcript": [], "panel": {...}}
-    desk.check_turn(conversation_id, text, force_tier)        # typed ChatPageError before anything streams
-    async for event in desk.stream_turn(conversation_id, text, force_tier): ...   # decision, delta..., done | error
+    turn = desk.check_turn(conversation_id, text, force_tier, mode)   # typed ChatPageError before anything streams
+    async for event in desk.stream_turn(conversation_id, *turn): ...   # decision, delta..., done | error
     await desk.save(conversation_id); await desk.resume(conversation_id)         # through modules.storage
 
-A failed turn (both tiers down, timeout) ends its stream with an "error" event; the manager records
-nothing for it, so the conversation so far stays as it was. Resuming never overwrites exchanges that
-were not saved yet.
+One lock per conversation id serializes its turns, saves and resumes, so Resume pressed while an answer
+streams can never swap the conversation out from under that answer: it is refused as busy, and once the
+answer is in, refused again until the new exchange is saved. A failed turn (both tiers down, timeout) ends
+its stream with an "error" event; the manager records nothing for it, so the conversation so far stays as it
+was. Every store call runs in a worker thread: a slow or locked store never stalls the page's other requests.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
+from anyio import to_thread
+
+from modules.chat_app.errors import (
+    ConversationBusyError,
+    EmptyMessageError,
+    MessageTooLongError,
+    UnknownConversationError,
+    UnknownModeError,
+    UnknownTierError,
+    UnsavedExchangesError,
+)
 from modules.chat_app.panel import panel_numbers
 from modules.pricing import TIERS
 from modules.routing import RoutingDecision
-from modules.storage import ConversationStore, validate_conversation_id
+from modules.storage import ConversationStore, ConversationSummary, validate_conversation_id
 
 MAX_MESSAGE_CHARS = 2000  # the local model reads about 2k tokens in all: history, question and answer
 TURN_TIMEOUT_S = 300.0  # last guard; the manager falls back to the other tier well before this
 FORCE_CHOICES = ("auto", *TIERS)
+MODES = ("quality", "balanced", "cost")  # the router's operating points, cheapest last
+DEFAULT_MODE = "balanced"
+SAVED_LISTED = 50
 
-
-class ChatPageError(Exception):
-    """A request the page cannot carry out; the message says what was wrong and what to do."""
-
-    status = 400
-
-
-class EmptyMessageError(ChatPageError):
-    status = 422
-
-
-class MessageTooLongError(ChatPageError):
-    status = 413
-
-
-class UnknownTierError(ChatPageError):
-    status = 422
-
-
-class UnknownConversationError(ChatPageError):
-    status = 404
-
-
-class ConversationBusyError(ChatPageError):
-    status = 409
-
-
-class UnsavedExchangesError(ChatPageError):
-    status = 409
+_Result = TypeVar("_Result")
 
 
 @dataclass
 class _Live:
     manager: Any
     saved_exchanges: int = 0
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def exchanges(self) -> list[dict[str, Any]]:
         return self.manager.context.routing_metadata
 
 
+@dataclass(frozen=True)
+class Turn:
+    """A checked question, ready to stream: the text, the tier forced (None: the router decides), the mode."""
+
+    text: str
+    force_tier: str | None
+    mode: str
+
+
 class ChatDesk:
-    """Creates, runs, saves and resumes the page's conversations."""
+    """Creates, runs, saves and resumes the page's conversations.
+
+    Args:
+        new_manager: Makes a fresh hybrid conversation manager (no store: the page saves when Save is pressed).
+        store: Where Save writes and Resume reads.
+        router_for: The router of a mode; each turn's manager routes with the mode the page chose. None keeps
+            each manager's own router (the mode is then only checked and reported).
+        modes: The modes the page offers.
+        default_mode: The mode of a turn that names none (the page starts on it).
+        max_message_chars: The longest question accepted.
+        turn_timeout_s: Seconds before a turn is given up.
+    """
 
     def __init__(
         self,
         new_manager: Callable[[], Any],
         store: ConversationStore,
         *,
+        router_for: Callable[[str], Any] | None = None,
+        modes: Sequence[str] = MODES,
+        default_mode: str = DEFAULT_MODE,
         max_message_chars: int = MAX_MESSAGE_CHARS,
         turn_timeout_s: float = TURN_TIMEOUT_S,
     ) -> None:
         self.new_manager = new_manager
         self.store = store
+        self.router_for = router_for
+        self.modes, self.default_mode = tuple(modes), default_mode
         self.max_message_chars = max_message_chars
         self.turn_timeout_s = turn_timeout_s
         self._live: dict[str, _Live] = {}
+        # Keyed by id, not by live conversation: a resumed copy replaces the _Live but shares the lock.
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     # ---- conversations ----------------------------------------------------------------------
 
     def new(self) -> dict[str, Any]:
+        """Open a new, empty conversation; returns its state (see `state`)."""
         manager = self.new_manager()
         self._live[manager.conversation_id] = _Live(manager)
         return self.state(manager.conversation_id)
@@ -116,10 +132,16 @@ class ChatDesk:
             "saved_exchanges": live.saved_exchanges,
         }
 
+    async def saved(self) -> list[ConversationSummary]:
+        """The store's conversations, newest first (at most SAVED_LISTED), read in a worker thread."""
+        return (await to_thread.run_sync(self.store.list))[:SAVED_LISTED]
+
     async def save(self, conversation_id: str) -> dict[str, Any]:
-        live = self._get(conversation_id)
-        async with live.lock:
-            await live.manager.persist_thread(self.store)
+        """Persist the conversation; waits for a turn that is answering, so the save includes it."""
+        self._get(conversation_id)
+        async with self._locks[conversation_id]:
+            live = self._get(conversation_id)
+            await _off_loop(lambda: live.manager.persist_session(self.store))
             live.saved_exchanges = len(live.exchanges)
         return {
             "conversation_id": conversation_id,
@@ -128,27 +150,42 @@ class ChatDesk:
         }
 
     async def resume(self, conversation_id: str) -> dict[str, Any]:
-        """Load the saved copy from the store (typed storage errors name what is wrong)."""
+        """Load the saved copy from the store (typed storage errors name what is wrong).
+
+        Refused while the conversation is answering, and while it holds exchanges that are not saved yet:
+        either way the open copy holds an answer the store does not, and resuming would drop it.
+        """
         conversation_id = validate_conversation_id(conversation_id.strip())
-        live = self._live.get(conversation_id)
-        if live is not None and len(live.exchanges) > live.saved_exchanges:
-            unsaved = len(live.exchanges) - live.saved_exchanges
-            raise UnsavedExchangesError(
-                f"Conversation {conversation_id} has {unsaved} exchange(s) that are not saved yet; resuming would "
-                "drop them. Press Save first, then Resume."
+        lock = self._locks[conversation_id]
+        if lock.locked():
+            raise ConversationBusyError(
+                f"Conversation {conversation_id} is still answering a question; resuming now would drop that "
+                "answer. Wait for it, press Save, then Resume."
             )
-        manager = self.new_manager()
-        await manager.resume_thread(self.store, conversation_id=conversation_id)
-        resumed = _Live(manager)
-        resumed.saved_exchanges = len(resumed.exchanges)
-        self._live[conversation_id] = resumed
+        async with lock:
+            live = self._live.get(conversation_id)
+            if live is not None and len(live.exchanges) > live.saved_exchanges:
+                unsaved = len(live.exchanges) - live.saved_exchanges
+                raise UnsavedExchangesError(
+                    f"Conversation {conversation_id} has {unsaved} exchange(s) that are not saved yet; resuming "
+                    "would drop them. Press Save first, then Resume."
+                )
+            manager = self.new_manager()
+            await _off_loop(lambda: manager.resume_session(self.store, conversation_id=conversation_id))
+            resumed = _Live(manager)
+            resumed.saved_exchanges = len(resumed.exchanges)
+            self._live[conversation_id] = resumed
         return self.state(conversation_id)
+
+    def busy(self, conversation_id: str) -> bool:
+        """Whether a turn, save or resume of this conversation is under way."""
+        return conversation_id in self._locks and self._locks[conversation_id].locked()
 
     # ---- one turn ---------------------------------------------------------------------------
 
-    def check_turn(self, conversation_id: str, text: object, force_tier: object) -> tuple[str, str | None]:
+    def check_turn(self, conversation_id: str, text: object, force_tier: object = None, mode: object = None) -> Turn:
         """Validate before streaming starts, so the page gets a plain error with the right HTTP status."""
-        live = self._get(conversation_id)
+        self._get(conversation_id)
         if not isinstance(text, str) or not text.strip():
             raise EmptyMessageError("The message is empty. Type a question, then press Send.")
         text = text.strip()
@@ -161,27 +198,34 @@ class ChatDesk:
             force_tier = None
         elif force_tier not in TIERS:
             raise UnknownTierError(f"Force tier {force_tier!r} is not one of {', '.join(FORCE_CHOICES)}.")
-        if live.lock.locked():
+        if mode in (None, ""):
+            mode = self.default_mode
+        elif mode not in self.modes:
+            raise UnknownModeError(f"Mode {mode!r} is not one of {', '.join(self.modes)}. Pick one in the list.")
+        if self.busy(conversation_id):
             raise ConversationBusyError(
                 "This conversation is still answering the previous question. Wait for it, then send again."
             )
-        return text, force_tier
+        return Turn(text, force_tier, mode)
 
     async def stream_turn(
-        self, conversation_id: str, text: str, force_tier: str | None = None
+        self, conversation_id: str, text: str, force_tier: str | None = None, mode: str | None = None
     ) -> AsyncIterator[dict[str, Any]]:
         """Events: "decision", "delta" text chunks, then "done" (badge and panel) or "error".
 
         When the routed tier fails, a second "decision" (fell_back true) comes before the other tier's text.
+        "done" is sent only once the exchange is part of the open conversation.
         """
-        live = self._get(conversation_id)
-        async with live.lock:
+        async with self._locks[conversation_id]:
+            live = self._get(conversation_id)
+            if self.router_for is not None:
+                live.manager.router = self.router_for(mode or self.default_mode)
             before = len(live.exchanges)
             try:
                 async with asyncio.timeout(self.turn_timeout_s):
                     async for item in live.manager.chat_stream(text, force_tier=force_tier):
                         if isinstance(item, RoutingDecision):
-                            yield _decision_event(item, force_tier)
+                            yield _decision_event(item, force_tier, mode or self.default_mode)
                         elif isinstance(item, str):
                             if item:
                                 yield {"event": "delta", "text": item}
@@ -217,7 +261,20 @@ class ChatDesk:
         return live
 
 
-def _decision_event(decision: RoutingDecision, force_tier: str | None) -> dict[str, Any]:
+async def _off_loop(work: Callable[[], Awaitable[_Result]]) -> _Result:
+    """Run one of the manager's coroutines in a worker thread, on that thread's own event loop.
+
+    The manager's persist and resume are coroutines, but the store calls inside them are synchronous:
+    on the page's loop a write-locked store would stall every other request until it gave up.
+    """
+    return await to_thread.run_sync(lambda: asyncio.run(_awaited(work)))
+
+
+async def _awaited(work: Callable[[], Awaitable[_Result]]) -> _Result:
+    return await work()
+
+
+def _decision_event(decision: RoutingDecision, force_tier: str | None, mode: str) -> dict[str, Any]:
     answering = decision.target
     if decision.fell_back:
         answering = next(tier for tier in TIERS if tier != decision.failed_target)
@@ -231,6 +288,7 @@ def _decision_event(decision: RoutingDecision, force_tier: str | None) -> dict[s
         "p_cloud": decision.cloud_probability,
         "threshold": decision.threshold,
         "forced": force_tier is not None,
+        "mode": getattr(decision, "mode", None) or mode,
         # A second decision with fell_back=True means the routed tier failed: the other tier's answer follows.
         "fell_back": decision.fell_back,
         "failed_tier": decision.failed_target,

@@ -17,7 +17,15 @@ from modules.pricing import TIERS
 
 
 def panel_numbers(exchanges: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Distribution, switches, fallbacks, cost against the all-cloud baseline, and mean latency per tier."""
+    """Distribution, switches, fallbacks, cost against the all-cloud baseline, and mean latency per tier.
+
+    Args:
+        exchanges: One conversation's routing metadata (`manager.context.routing_metadata`).
+
+    Returns:
+        Plain JSON numbers: counts per tier, switches, fallbacks, forced, costs (USD) and mean latency per tier
+        (None for a tier that has not answered).
+    """
     frame = exchanges_frame(list(exchanges))
     totals = conversation_totals(frame)
     by_tier = summary_by_tier(frame)

@@ -6,16 +6,18 @@ serve(port=8770)                                   # the same from Python (block
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from modules.chat_app.app import create_app
-from modules.chat_app.desk import MAX_MESSAGE_CHARS, TURN_TIMEOUT_S, ChatDesk
-from modules.config import PROJECT_ROOT, Settings, load_settings
-from modules.labkit.ports import free_port, port_is_free
+from modules.chat_app.desk import DEFAULT_MODE, MAX_MESSAGE_CHARS, TURN_TIMEOUT_S, ChatDesk
+from modules.config import PROJECT_ROOT, Settings, load_settings, reveal
+from modules.runtime import free_port, port_is_free
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8770
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 DEFAULT_STORE = PROJECT_ROOT / "var" / "chat" / "conversations.sqlite3"
 URL_LINE_PREFIX = "Chat page: "  # the launcher reads the URL from this line
 
@@ -43,7 +45,7 @@ def about(settings: Settings, store_location: str) -> dict[str, Any]:
 
 
 def secret_values(settings: Settings) -> list[str]:
-    return [str(s) for s in (settings.local.api_key, settings.cloud.api_key, settings.service_token) if s]
+    return [reveal(s) for s in (settings.local.api_key, settings.cloud.api_key, settings.service_token) if s]
 
 
 def build(
@@ -53,9 +55,10 @@ def build(
     max_tokens: int | None = None,
     turn_timeout_s: float = TURN_TIMEOUT_S,
     max_message_chars: int = MAX_MESSAGE_CHARS,
+    extra_hosts: Iterable[str] = (),
 ) -> tuple[Any, Any]:
     """The FastAPI app and the started tiers (call `tiers.close()` when done)."""
-    from modules.hybrid_conversation import HybridConversationManager
+    from modules.hybrid import HybridConversationManager
     from modules.routing import HybridRouter
     from modules.storage import SqliteStore
     from modules.tiers import start_tiers
@@ -64,16 +67,31 @@ def build(
     store_path = Path(store_path)
     store_path.parent.mkdir(parents=True, exist_ok=True)
     store = SqliteStore(store_path)
-    router = HybridRouter()
+    routers: dict[str, HybridRouter] = {}
+
+    def router_for(mode: str) -> HybridRouter:
+        # Built on first use: each mode's threshold is resolved against the profile once, then reused.
+        if mode not in routers:
+            routers[mode] = HybridRouter()
+        return routers[mode]
+
     tiers = start_tiers(settings)
     options = {} if max_tokens is None else {"max_tokens": max_tokens}
 
     def new_manager() -> Any:
         # No store here: the manager would save after every exchange; the page saves when Save is pressed.
-        return HybridConversationManager(router, tiers=tiers, **options)
+        return HybridConversationManager(router_for(DEFAULT_MODE), tiers=tiers, **options)
 
-    desk = ChatDesk(new_manager, store, max_message_chars=max_message_chars, turn_timeout_s=turn_timeout_s)
-    app = create_app(desk, about=about(settings, store.location), secrets=secret_values(settings))
+    desk = ChatDesk(
+        new_manager,
+        store,
+        router_for=router_for,
+        max_message_chars=max_message_chars,
+        turn_timeout_s=turn_timeout_s,
+    )
+    app = create_app(
+        desk, about=about(settings, store.location), secrets=secret_values(settings), extra_hosts=extra_hosts
+    )
     return app, tiers
 
 
@@ -87,11 +105,13 @@ def serve(
     **options: Any,
 ) -> int:
     """Start the tiers and the page, print the URL, serve until interrupted."""
-    from modules.service.server import run_announced  # the same start-up line and parent watch as the service
+    from modules.runtime import run_announced  # the same start-up line and parent watch as the service
 
     port, note = pick_port(host, port)
     if note:
         print(note, flush=True)
+    if host not in LOOPBACK_HOSTS:  # served to a room: answer to the address the room uses as well
+        options["extra_hosts"] = [host, *options.get("extra_hosts", ())]
     app, tiers = build(settings, store_path, **options)
     try:
         run_announced(

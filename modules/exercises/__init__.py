@@ -6,26 +6,33 @@ Instructors: `python -m modules.exercises reset notebooks/03_sessions_suspend_re
 back to its exercise state. Definitions: `labNN.py`; cells: `notebook_cells.py`; solutions: `solutions/`.
 """
 
+from modules.exercises.awaits import watch_for_missing_await
 from modules.exercises.checker import (
     STRICT_ENV,
     Exercise,
-    ExerciseNotPassed,
+    ExerciseError,
+    ExerciseNotPassedError,
     Feedback,
-    Wrong,
+    WrongAnswerError,
     check,
     evaluate,
     exercise,
     exercises,
+    strict_mode,
 )
+
+watch_for_missing_await()  # in a notebook: a missing `await` is reported under the cell that made the mistake
 
 __all__ = [
     "STRICT_ENV",
     "Exercise",
-    "ExerciseNotPassed",
+    "ExerciseError",
+    "ExerciseNotPassedError",
     "Feedback",
-    "Wrong",
+    "WrongAnswerError",
     "check",
     "evaluate",
     "exercise",
     "exercises",
+    "strict_mode",
 ]

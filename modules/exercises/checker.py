@@ -11,22 +11,34 @@ every lab with its solutions filled in) both cases raise instead, so a broken so
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from modules.errors import CourseError
 
 STRICT_ENV = "COURSE_EXERCISES_STRICT"
 LABS = ("01", "02", "03", "04", "05", "06", "07", "08")
 PASSED, NOT_DONE, WRONG = "passed", "not done yet", "not right yet"
 
 
-class Wrong(Exception):
+class ExerciseError(CourseError):
+    """Base class of the exercises' errors."""
+
+
+class WrongAnswerError(ExerciseError):
     """Raised by a verifier: the message says what is wrong and what to look at."""
 
 
-class ExerciseNotPassed(AssertionError):
+Wrong = WrongAnswerError  # the verifiers' short name: `raise Wrong("...")`
+
+
+class ExerciseNotPassedError(ExerciseError, AssertionError):
     """Strict mode only: an exercise was left unsolved or its answer is wrong."""
 
 
@@ -53,6 +65,8 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Feedback:
+    """A checker's verdict: `status` is "passed", "not done yet" or "not right yet"; `message` says what was seen."""
+
     exercise_id: str
     status: str
     message: str
@@ -67,7 +81,14 @@ class Feedback:
 
 
 def exercises(lab: str | None = None) -> list[Exercise]:
-    """Every exercise of one lab ("03"), or of the whole course, in order."""
+    """Every exercise of one lab, or of the whole course, in order.
+
+    Args:
+        lab: a lab number such as "03"; None for every lab.
+
+    Returns:
+        The exercise definitions, in the order the notebooks show them.
+    """
     found = []
     for number in LABS if lab is None else (lab,):
         module = importlib.import_module(f"modules.exercises.lab{number}")
@@ -76,6 +97,17 @@ def exercises(lab: str | None = None) -> list[Exercise]:
 
 
 def exercise(exercise_id: str) -> Exercise:
+    """The definition of one exercise.
+
+    Args:
+        exercise_id: e.g. "03.1".
+
+    Returns:
+        Its `Exercise`.
+
+    Raises:
+        KeyError: no such lab or exercise; the message lists the ones there are.
+    """
     lab = exercise_id.split(".")[0]
     if lab not in LABS:
         raise KeyError(
@@ -93,7 +125,18 @@ def is_placeholder(value: Any) -> bool:
 
 
 def evaluate(exercise_id: str, **answers: Any) -> Feedback:
-    """Judge the answers without printing or raising (the notebook uses `check`)."""
+    """Judge the answers without printing or raising (the notebook uses `check`).
+
+    Args:
+        exercise_id: e.g. "03.1".
+        **answers: what the check cell passes.
+
+    Returns:
+        The `Feedback`: passed, not done yet (a placeholder is left), or not right yet, with what was seen.
+
+    Raises:
+        KeyError: no such exercise.
+    """
     ex = exercise(exercise_id)
     missing = [name for name in ex.answers if name not in answers]
     if missing:
@@ -117,27 +160,91 @@ def strict() -> bool:
     return os.environ.get(STRICT_ENV) == "1"
 
 
+@contextlib.contextmanager
+def strict_mode() -> Iterator[None]:
+    """Within the block, `check` raises on an unfinished or wrong answer (the tests run each solution this way).
+
+    Returns:
+        A context manager; the previous setting comes back when the block ends.
+    """
+    before = os.environ.get(STRICT_ENV)
+    os.environ[STRICT_ENV] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(STRICT_ENV, None)
+        else:
+            os.environ[STRICT_ENV] = before
+
+
 def check(exercise_id: str, **answers: Any) -> None:
     """Print whether the exercise is passed, not done yet, or wrong (and why); raise only in strict mode.
 
     Returns nothing, so a check call at the end of a cell shows its message once.
+
+    Args:
+        exercise_id: the exercise, e.g. "03.1".
+        **answers: the names the check cell passes: the attendee's answers and the lab's objects to compare with.
+
+    Raises:
+        ExerciseNotPassed: only in strict mode (`COURSE_EXERCISES_STRICT=1`), when the answer is unfinished or wrong.
     """
     feedback = evaluate(exercise_id, **answers)
     print(feedback)
     if strict() and not feedback.passed:
-        raise ExerciseNotPassed(str(feedback))
+        raise ExerciseNotPassedError(str(feedback))
 
 
 # --------------------------------------------------------------------------- helpers for the verifiers
+
+MODULES_DIR = Path(__file__).resolve().parent.parent
+
+
+def kind_of(value: Any) -> str:
+    """'a str', 'an int64': the type of a value, with its article, for messages."""
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
 def expect_type(value: Any, kind: type | tuple[type, ...], name: str, hint: str) -> None:
     if not isinstance(value, kind):
         kinds = kind if isinstance(kind, tuple) else (kind,)
-        wanted = " or ".join(k.__name__ for k in kinds)
-        raise Wrong(f"`{name}` is a {type(value).__name__}, not a {wanted}. {hint}")
+        wanted = " or ".join(f"{'an' if k.__name__[:1].lower() in 'aeiou' else 'a'} {k.__name__}" for k in kinds)
+        raise Wrong(f"`{name}` is {kind_of(value)}, not {wanted}. {hint}")
 
 
 def expect(condition: bool, message: str) -> None:
     if not condition:
         raise Wrong(message)
+
+
+def expect_awaited(value: Any, name: str, call: str = "the call") -> None:
+    """A coroutine means a missing `await`; close it so Python does not warn about it later, under another cell."""
+    if inspect.iscoroutine(value):
+        value.close()
+        raise Wrong(f"`{name}` is a coroutine, not a result: put `await` before {call} in your cell and run it again.")
+
+
+def raised_from(error: BaseException, package: str) -> bool:
+    """Whether `error` was raised (not just built) by code inside modules/<package>."""
+    folder = MODULES_DIR / package
+    traceback = error.__traceback__
+    while traceback is not None:
+        if Path(traceback.tb_frame.f_code.co_filename).resolve().is_relative_to(folder):
+            return True
+        traceback = traceback.tb_next
+    return False
+
+
+def expect_raised_by(error: BaseException, name: str, package: str, call: str) -> None:
+    """The error must come from running the course's code, not be typed in: it carries the traceback of its raise."""
+    expect(
+        error.__traceback__ is not None,
+        f"`{name}` was built by hand ({type(error).__name__}(...)), not raised: call {call} inside try/except "
+        "and keep the error it raises.",
+    )
+    expect(
+        raised_from(error, package),
+        f"`{name}` was raised by your own code, not by {call}: let {call} raise it, and keep that error.",
+    )

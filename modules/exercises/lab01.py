@@ -1,19 +1,35 @@
-"""Lab 01 exercises: read the mode, read a configuration error, and see that keys are never shown."""
+"""Lab 01 exercises: read the mode, read a configuration error, and see that keys are never shown.
+
+Each check re-runs `load_settings()` against the attendee's environment and compares, so a value typed by hand
+or taken from another environment is told apart from one the code produced.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from modules.config import ConfigError, load_settings
-from modules.exercises.checker import Exercise, expect, expect_type
+from modules.config import ConfigError, Settings, load_settings
+from modules.exercises.checker import Exercise, expect, expect_raised_by, expect_type
+
+HALF_CONFIGURED = {"AZURE_OPENAI_ENDPOINT": "https://example.openai.azure.com"}
 
 
-def verify_mode(my_mode: Any) -> str:
-    expect_type(my_mode, str, "my_mode", "Use load_settings().mode: a string.")
-    actual = load_settings().mode
-    expect(my_mode == actual, f"`my_mode` is {my_mode!r}, but load_settings().mode is {actual!r} on this machine.")
-    why = "no endpoint or key is configured (or COURSE_OFFLINE=1)" if actual == "offline" else "`.env` names endpoints"
-    return f"you are in {actual} mode because {why}."
+def verify_mode(my_settings: Any, my_mode: Any) -> str:
+    expect_type(my_settings, Settings, "my_settings", "Keep what load_settings() returns.")
+    actual = load_settings()
+    expect(
+        my_settings == actual,
+        f"`my_settings` says {my_settings.mode} mode ({my_settings.reason}), but load_settings() on this machine, "
+        f"with this environment and `.env`, says {actual.mode} ({actual.reason}): call load_settings() with no "
+        "arguments.",
+    )
+    expect_type(my_mode, str, "my_mode", "Read the mode from `my_settings`: one of its attributes is a string.")
+    expect(
+        my_mode == actual.mode,
+        f"`my_mode` is {my_mode!r}, but the settings you loaded report {actual.mode!r}: read it from `my_settings` "
+        "instead of typing it.",
+    )
+    return f"you are in {actual.mode} mode because {actual.reason}."
 
 
 def verify_config_error(my_error: Any) -> str:
@@ -23,19 +39,32 @@ def verify_config_error(my_error: Any) -> str:
         "my_error",
         "Call load_settings(environ=half_configured, env_file=None) inside try/except ConfigError and keep the error.",
     )
-    message = str(my_error)
-    expect("AZURE_OPENAI" in message, f"that error is about something else: {message!r}. Use the Azure endpoint only.")
-    return f"the error names what to fix: {message}"
+    expect_raised_by(my_error, "my_error", "config.py", "load_settings(environ=half_configured, env_file=None)")
+    try:
+        load_settings(environ=HALF_CONFIGURED, env_file=None)
+        expected = ""
+    except ConfigError as error:
+        expected = str(error)
+    expect(
+        str(my_error) == expected,
+        f"load_settings raised that error for another environment: {my_error}. Pass environ=half_configured "
+        "(the Azure endpoint alone) and env_file=None.",
+    )
+    return f"the error names what to fix: {my_error}"
 
 
 def verify_no_key_shown(described: Any, fake_key: Any) -> str:
-    expect_type(described, dict, "described", "Use load_settings(environ={...}, env_file=None).describe().")
     expect_type(fake_key, str, "fake_key", "Make up a key string such as 'sk-test-…'.")
-    expect(len(fake_key) >= 12, "make `fake_key` at least 12 characters, like a real key.")
-    expect(fake_key not in repr(described), "the key appears in what describe() returned: that must never happen.")
+    expect(len(fake_key) >= 12, f"`fake_key` has {len(fake_key)} characters: make it at least 12, like a real key.")
+    expect_type(described, dict, "described", "Use load_settings(environ={...}, env_file=None).describe().")
+    expect(fake_key not in repr(described), "your key appears in `described`: describe() must never show it.")
+    expected = load_settings(environ={"OPENAI_API_KEY": fake_key}, env_file=None).describe()
+    differing = sorted(name for name in expected.keys() | described.keys() if described.get(name) != expected.get(name))
     expect(
-        str(described.get("cloud key", "")).endswith("is set"),
-        "describe() does not report a cloud key: put your fake key in OPENAI_API_KEY in the `environ` you pass.",
+        not differing,
+        f"`described` differs from what describe() returns for settings loaded with your key, at "
+        f'{", ".join(map(repr, differing))}: load settings from environ={{"OPENAI_API_KEY": fake_key}} with '
+        "env_file=None and keep their describe().",
     )
     return f"describe() says {described['cloud key']!r} and never shows the key."
 
@@ -45,11 +74,18 @@ EXERCISES = [
         id="01.1",
         title="Which mode are you in?",
         level="easy",
-        task="Ask `load_settings()` which mode this machine is in and put the answer (a string) in `my_mode`.",
-        starter="from modules.config import load_settings\n\nmy_mode = ...  # the mode load_settings() reports",
-        check_call='check("01.1", my_mode=my_mode)',
+        task=(
+            "Load the settings of this machine with `load_settings()` (`my_settings`) and read from them which "
+            "mode you are in (`my_mode`, a string). The check loads them again and compares."
+        ),
+        starter=(
+            "from modules.config import load_settings\n\n"
+            "my_settings = ...  # what load_settings() returns\n"
+            "my_mode = ...  # the mode those settings report"
+        ),
+        check_call='check("01.1", my_settings=my_settings, my_mode=my_mode)',
         verify=verify_mode,
-        answers=("my_mode",),
+        answers=("my_settings", "my_mode"),
     ),
     Exercise(
         id="01.2",
@@ -79,6 +115,7 @@ EXERCISES = [
             "`described`. The check looks for your key in it."
         ),
         starter=(
+            "from modules.config import load_settings\n\n"
             'fake_key = ...  # e.g. "sk-test-" followed by a few letters\n'
             "described = ...  # load_settings(environ=..., env_file=None).describe()"
         ),

@@ -1,44 +1,121 @@
-"""Lab 02 exercises: ask the local model, stream it, and time it — checked on the mechanism, never the wording."""
+"""Lab 02 exercises: ask the local model, stream it, and time it — checked on the mechanism, never the wording.
+
+02.1 re-counts the tokens the model was given for the attendee's question; 02.2 compares the updates with the ones
+the stream itself recorded, object for object; 02.3 re-counts the tokens of each timed answer.
+"""
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Any
 
-from modules.exercises.checker import Exercise, expect, expect_type
-from modules.tiers.timing import StreamTiming
+from agent_framework import AgentResponse, AgentResponseUpdate, ResponseStream
+
+from modules.config import load_settings
+from modules.exercises.checker import Exercise, expect, expect_awaited, expect_type
+from modules.tiers import StreamTiming
+
+LAB_QUESTION = "What is the capital of France?"  # the lab's own example, asked just above the exercise
+MAX_TOKENS = 20  # 02.3's limit: a timing taken with another limit is not one of the exercise's
 
 
-def _not_awaited(value: Any, name: str) -> None:
-    expect(not hasattr(value, "__await__"), f"`{name}` is a coroutine: put `await` before the call.")
+def _local_model() -> Any | None:
+    """The in-process model when the local tier is the embedded one (its tokenizer re-counts tokens), else None."""
+    settings = load_settings()
+    if settings.local.backend not in ("embedded", "gguf"):
+        return None
+    from modules.tiers import load_model
+
+    return load_model(settings.local.gguf_path)
 
 
-def verify_reply(my_reply: Any) -> str:
-    _not_awaited(my_reply, "my_reply")
-    expect(hasattr(my_reply, "text"), f"`my_reply` is a {type(my_reply).__name__}; keep what agent.run(...) returns.")
-    expect(bool(my_reply.text.strip()), "the reply is empty: give max_tokens room (e.g. 40) and ask a question.")
-    output_tokens = (my_reply.usage_details or {}).get("output_token_count")
-    expect(bool(output_tokens), "the reply reports no output tokens: keep the whole response, not just its text.")
-    return f"{output_tokens} tokens came back: {my_reply.text.strip()[:80]!r}"
+def _prompt_tokens(llm: Any, instructions: str | None, question: str) -> int:
+    """How many tokens the model is given for this question: rendered by llama.cpp itself (one token generated)."""
+    messages = ([{"role": "system", "content": instructions}] if instructions else []) + [
+        {"role": "user", "content": question}
+    ]
+    return llm.create_chat_completion(messages=messages, max_tokens=1)["usage"]["prompt_tokens"]
 
 
-def verify_stream(my_pieces: Any, my_final: Any) -> str:
-    expect_type(my_pieces, list, "my_pieces", "Append `update.text` of each streamed update to a list.")
-    _not_awaited(my_final, "my_final")
-    expect(hasattr(my_final, "text"), "`my_final` should be `await stream.get_final_response()`.")
-    expect(len(my_pieces) >= 2, f"{len(my_pieces)} piece(s): did you pass stream=True and loop with `async for`?")
+def _output_tokens(llm: Any, text: str) -> int:
+    return len(llm.tokenize(text.encode(), add_bos=False))
+
+
+def verify_reply(my_question: Any, my_reply: Any, instructions: Any = None) -> str:
+    expect_type(my_question, str, "my_question", "Write your question as a string.")
     expect(
-        "".join(my_pieces).strip() == my_final.text.strip(),
-        "the pieces do not add up to the final text: collect every update's text, in order.",
+        my_question.strip() != LAB_QUESTION,
+        "that is the lab's own question: ask one of your own, and keep it in `my_question`.",
     )
-    return f"{len(my_pieces)} pieces arrived one by one and add up to the final answer."
+    expect_awaited(my_reply, "my_reply", "agent.run(...)")
+    expect_type(my_reply, AgentResponse, "my_reply", "Keep the whole response of `await agent.run(...)`, not its text.")
+    expect(bool(my_reply.text.strip()), "the reply is empty: give max_tokens room (e.g. 40) and ask a question.")
+    usage = my_reply.usage_details or {}
+    given, output_tokens = usage.get("input_token_count"), usage.get("output_token_count")
+    expect(bool(output_tokens), "the reply reports no output tokens: keep the response agent.run returned.")
+    llm = _local_model()
+    if llm is None:
+        return f"{output_tokens} tokens came back (the local tier is a server here, so its prompt is not re-counted)."
+    expected = _prompt_tokens(llm, instructions, my_question)
+    expect(
+        given == expected,
+        f"the model was given {given} input tokens, but your question with the agent's instructions is {expected}: "
+        "`my_reply` answers another question. Ask `my_question` itself: agent.run(my_question, ...).",
+    )
+    return (
+        f"your question became {given} input tokens; {output_tokens} tokens came back: {my_reply.text.strip()[:80]!r}"
+    )
+
+
+def verify_stream(my_stream: Any, my_updates: Any, my_final: Any) -> str:
+    expect_type(
+        my_stream, ResponseStream, "my_stream", 'Keep what agent.run("…", stream=True, ...) returns (no `await`).'
+    )
+    expect_type(my_updates, list, "my_updates", "Append each `update` of `async for update in my_stream:` to a list.")
+    kinds = {type(update).__name__ for update in my_updates if not isinstance(update, AgentResponseUpdate)}
+    expect(
+        not kinds,
+        f"`my_updates` holds {', '.join(sorted(kinds))} items: append the update objects themselves, not their text.",
+    )
+    expect(len(my_updates) >= 2, f"{len(my_updates)} update(s): loop over the stream with `async for`.")
+    recorded = list(getattr(my_stream, "_updates", []))  # every update the stream handed out, as it handed them out
+    expect(
+        len(my_updates) == len(recorded) and all(a is b for a, b in zip(my_updates, recorded, strict=False)),
+        f"`my_updates` holds {len(my_updates)} updates, but `my_stream` produced {len(recorded)}, and not these: "
+        "collect every update of one streamed run, as `async for` hands them out.",
+    )
+    expect_awaited(my_final, "my_final", "my_stream.get_final_response()")
+    expect_type(my_final, AgentResponse, "my_final", "Use `await my_stream.get_final_response()` after the loop.")
+    expect(
+        my_final.text.strip() == "".join(update.text for update in my_updates).strip(),
+        "the updates do not add up to `my_final`: ask the same stream for its final response.",
+    )
+    pieces = sum(bool(update.text) for update in my_updates)
+    return f"{len(my_updates)} updates ({pieces} with text) arrived one by one from one run and add up to the answer."
 
 
 def verify_timings(short_timing: Any, long_timing: Any) -> str:
+    llm = _local_model()
     for name, timing in (("short_timing", short_timing), ("long_timing", long_timing)):
-        _not_awaited(timing, name)
-        expect_type(timing, StreamTiming, name, "Use `await time_stream(local, prompt, max_tokens=20)`.")
-        expect(timing.output_tokens > 0 and timing.first_token_s > 0, f"`{name}` measured no tokens.")
-        expect(timing.first_token_s <= timing.total_s, f"`{name}`: the first token cannot come after the end.")
+        expect_awaited(timing, name, "time_stream(...)")
+        expect_type(timing, StreamTiming, name, f"Use `await time_stream(local, prompt, max_tokens={MAX_TOKENS})`.")
+        expect(
+            isinstance(timing.first_token_s, Real) and timing.output_tokens > 0 and timing.first_token_s > 0,
+            f"`{name}` measured no tokens: time a prompt that gets an answer.",
+        )
+        expect(timing.first_token_s <= timing.total_s, f"`{name}`: its first token comes after its end.")
+        expect(
+            timing.output_tokens <= MAX_TOKENS,
+            f"`{name}` is {timing.output_tokens} tokens long: time it yourself with max_tokens={MAX_TOKENS}, "
+            "not with the lab's timings.",
+        )
+        if llm is not None:
+            counted = _output_tokens(llm, timing.text)
+            expect(
+                abs(counted - timing.output_tokens) <= 2,
+                f"`{name}` says {timing.output_tokens} tokens, but its text is {counted}: keep what time_stream "
+                "measured instead of writing the numbers in.",
+            )
     expect(
         len(long_timing.prompt) >= 5 * len(short_timing.prompt),
         f"the long prompt is {len(long_timing.prompt)} characters, not 5x the short one ({len(short_timing.prompt)}).",
@@ -56,27 +133,35 @@ EXERCISES = [
         title="Ask your own question",
         level="easy",
         task=(
-            'Ask `agent` a question of your own with `await agent.run("…", options={"max_tokens": 40})` and keep '
-            "the whole response in `my_reply`. Then look at `my_reply.usage_details`."
+            "Write a question of your own in `my_question`, ask `agent` with "
+            '`await agent.run(my_question, options={"max_tokens": 40})` and keep the whole response in `my_reply`. '
+            "Then look at `my_reply.usage_details`: the check re-counts the tokens your question became."
         ),
-        starter='my_reply = ...  # await agent.run("…", options={"max_tokens": 40})',
-        check_call='check("02.1", my_reply=my_reply)',
+        starter=(
+            "my_question = ...  # a question of your own\n"
+            'my_reply = ...  # await agent.run(my_question, options={"max_tokens": 40})'
+        ),
+        check_call='check("02.1", my_question=my_question, my_reply=my_reply, instructions=INSTRUCTIONS)',
         verify=verify_reply,
-        answers=("my_reply",),
+        answers=("my_question", "my_reply"),
     ),
     Exercise(
         id="02.2",
         title="Stream an answer yourself",
         level="medium",
         task=(
-            'Stream an answer: `stream = agent.run("…", stream=True, options={"max_tokens": 40})`, loop '
-            "`async for update in stream:` and append each non-empty `update.text` to `my_pieces`; then "
-            "`my_final = await stream.get_final_response()`."
+            'Stream an answer: `my_stream = agent.run("…", stream=True, options={"max_tokens": 40})`, loop '
+            "`async for update in my_stream:` and append each `update` (the object, not its text) to `my_updates`; "
+            "then `my_final = await my_stream.get_final_response()`."
         ),
-        starter="my_pieces = ...  # every streamed piece of text, in order\nmy_final = ...  # the final response",
-        check_call='check("02.2", my_pieces=my_pieces, my_final=my_final)',
+        starter=(
+            "my_stream = ...  # a streamed run of agent\n"
+            "my_updates = ...  # every update the stream yields, in order\n"
+            "my_final = ...  # the stream's final response"
+        ),
+        check_call='check("02.2", my_stream=my_stream, my_updates=my_updates, my_final=my_final)',
         verify=verify_stream,
-        answers=("my_pieces", "my_final"),
+        answers=("my_stream", "my_updates", "my_final"),
     ),
     Exercise(
         id="02.3",
@@ -84,8 +169,9 @@ EXERCISES = [
         level="stretch",
         task=(
             "Time a short prompt and one at least five times longer with "
-            "`await time_stream(local, prompt, max_tokens=20)`; keep them as `short_timing` and `long_timing`. "
-            "Compare their time to first token and their decoding speed: which one does the prompt length move?"
+            f"`await time_stream(local, prompt, max_tokens={MAX_TOKENS})`; keep them as `short_timing` and "
+            "`long_timing`. Compare their time to first token and their decoding speed: which one does the prompt "
+            "length move?"
         ),
         starter="short_timing = ...\nlong_timing = ...",
         check_call='check("02.3", short_timing=short_timing, long_timing=long_timing)',

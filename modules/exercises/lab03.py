@@ -1,4 +1,8 @@
-"""Lab 03 exercises: suspend and resume a session yourself, in-process and in another process."""
+"""Lab 03 exercises: suspend and resume a session yourself, in-process and in another process.
+
+The checks ask the service what it stored under each id, compare with the session as it is now, and re-measure
+sizes, so a hand-made value or a copy that skipped a step is told apart from a real round trip.
+"""
 
 from __future__ import annotations
 
@@ -8,64 +12,89 @@ from typing import Any
 
 from agent_framework import AgentSession
 
-from modules.exercises.checker import Exercise, Wrong, expect, expect_type
+from modules.exercises.checker import Exercise, Wrong, expect, expect_awaited, expect_type, kind_of
 
 
 def _messages(session: AgentSession) -> list[dict[str, Any]]:
     return session.to_dict().get("state", {}).get("in_memory", {}).get("messages", [])
 
 
-def verify_suspend(my_saved: Any, session: AgentSession) -> str:
-    expect_type(
-        my_saved, str, "my_saved", "Suspend in two steps: `my_state = restored.to_dict()`, then `json.dumps(my_state)`."
-    )
+def _json(text: Any, name: str, how: str) -> dict[str, Any]:
+    expect_type(text, str, name, f"Build it with {how}.")
     try:
-        data = json.loads(my_saved)
+        data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise Wrong(f"`my_saved` is not JSON ({error.msg}): build it with json.dumps(...), not str(...).") from None
+        raise Wrong(f"`{name}` is not JSON ({error.msg}): build it with {how}, not str(...).") from None
+    expect(isinstance(data, dict), f"`{name}` holds JSON {kind_of(data)}, not a session: build it with {how}.")
+    return data
+
+
+def _history(service: Any, service_id: str | None) -> list[tuple[str, str]] | None:
+    """What the course's service stored under an id; None when the service is not ours (a real cloud)."""
+    if service is None or not service_id:
+        return None
+    try:
+        return service.history(service_id)
+    except Exception:  # an unknown id: the service answers 404
+        return []
+
+
+def verify_suspend(my_saved: Any, session: AgentSession, service: Any = None) -> str:
+    data = _json(my_saved, "my_saved", "json.dumps(restored.to_dict())")
     expect(
         data == session.to_dict(),
-        "`my_saved` does not hold `restored` as it is now: serialize `restored` (not `session`), after its last run.",
+        "`my_saved` does not hold `restored` as it is now (it points at "
+        f"{data.get('service_session_id')!r}, `restored` at {session.service_session_id!r}): serialize `restored` "
+        "itself, after its last run — not the `saved` text from before it.",
     )
+    stored = _history(service, data.get("service_session_id"))
+    if stored is not None:
+        expect(bool(stored), "the service has nothing under the id in `my_saved`: serialize `restored`.")
+    told = f"; the service holds {len(stored)} messages under it" if stored else ""
     return (
         f"{len(my_saved.encode())} bytes: the session id and service id {data['service_session_id']!r}, "
-        "no message text — the service keeps that."
+        f"no message text{told}."
     )
 
 
-def verify_resume(my_session: Any, my_reply: Any, my_saved: str, service: Any = None) -> str:
-    expect_type(my_session, AgentSession, "my_session", "Rebuild it with AgentSession.from_dict(json.loads(my_saved)).")
+def verify_resume(my_session: Any, my_reply: Any, saved: str, service: Any = None) -> str:
+    expect_type(my_session, AgentSession, "my_session", "Rebuild it with AgentSession.from_dict(json.loads(saved)).")
+    expect_awaited(my_reply, "my_reply", "agent.run(...)")
+    expect(hasattr(my_reply, "text"), f"`my_reply` is {kind_of(my_reply)}; keep what `await agent.run(...)` returns.")
+    before = json.loads(saved)
     expect(
-        not hasattr(my_reply, "__await__"),
-        "`my_reply` is a coroutine: write `my_reply = await agent.run(...)` (with `await`).",
-    )
-    expect(hasattr(my_reply, "text"), f"`my_reply` is a {type(my_reply).__name__}; keep what agent.run(...) returns.")
-    saved = json.loads(my_saved)
-    expect(
-        my_session.session_id == saved["session_id"],
-        "`my_session` has another session id: build it from `my_saved` with AgentSession.from_dict, "
-        "not with agent.create_session().",
+        my_session.session_id == before["session_id"],
+        f"`my_session` has session id {my_session.session_id!r}, the saved one {before['session_id']!r}: build it "
+        "from `saved` with AgentSession.from_dict, not with agent.create_session().",
     )
     expect(
-        my_session.service_session_id not in (None, saved["service_session_id"]),
-        "`my_session` still points at the saved response: pass `session=my_session` to agent.run.",
+        my_session.service_session_id not in (None, before["service_session_id"]),
+        "`my_session` still points at the saved response: no turn ran on it. Pass `session=my_session` to agent.run.",
     )
-    if service is None:
-        return "the resumed session moved one turn on (the real cloud's stored history is not readable from here)."
-    before, after = service.history(saved["service_session_id"]), service.history(my_session.service_session_id)
-    expect(after[: len(before)] == before, "the service's history under your new id does not start with the saved one.")
-    return f"you sent one question and an id; the service now holds all {len(after)} messages under the new id."
+    earlier, now = _history(service, before["service_session_id"]), _history(service, my_session.service_session_id)
+    if earlier is None or now is None:
+        return "the resumed session moved one turn on (a real cloud's stored history is not readable from here)."
+    expect(
+        now[: len(earlier)] == earlier and len(now) == len(earlier) + 2,
+        f"the service holds {len(now)} messages under `my_session`'s id; expected the {len(earlier)} saved ones plus "
+        "your question and its answer: run exactly one turn on `my_session`.",
+    )
+    expect(
+        now[-1][0] == "assistant" and now[-1][1].strip() == my_reply.text.strip(),
+        "`my_reply` is not the answer the service stored for `my_session`'s last turn: keep the reply of that run.",
+    )
+    return f"you sent one question and an id; the service now holds all {len(now)} messages under the new id."
 
 
 def verify_cross_process(memory_saved: Any, memory_child: Any, memory_back: Any, memory_session: AgentSession) -> str:
-    expect_type(memory_saved, str, "memory_saved", "Use json.dumps(memory_session.to_dict()).")
+    data = _json(memory_saved, "memory_saved", "json.dumps(memory_session.to_dict())")
     expect(
-        json.loads(memory_saved) == memory_session.to_dict(),
+        data == memory_session.to_dict(),
         "`memory_saved` does not match memory_session.to_dict(): serialize `memory_session`.",
     )
     expect(
-        hasattr(memory_child, "session_json"),
-        "`memory_child` should be what continue_in_new_process(...) returns.",
+        hasattr(memory_child, "session_json") and hasattr(memory_child, "child_pid"),
+        f"`memory_child` is {kind_of(memory_child)}: keep what resume_session_in_new_process(...) returns.",
     )
     expect(memory_child.child_pid != os.getpid(), "the answer came from this kernel, not from a new process.")
     expect_type(
@@ -78,6 +107,11 @@ def verify_cross_process(memory_saved: Any, memory_child: Any, memory_back: Any,
     )
     before, after = _messages(memory_session), _messages(memory_back)
     expect(
+        memory_back.to_dict() == json.loads(memory_child.session_json),
+        f"`memory_back` holds {len(after)} messages, not the child's session: restore it from "
+        "memory_child.session_json.",
+    )
+    expect(
         len(after) == len(before) + 2 and after[: len(before)] == before,
         f"`memory_back` holds {len(after)} messages; expected the {len(before)} you sent plus the child's two.",
     )
@@ -87,14 +121,33 @@ def verify_cross_process(memory_saved: Any, memory_child: Any, memory_back: Any,
     )
 
 
-def verify_growth(size_before: Any, size_after: Any, session: AgentSession) -> str:
-    for name, value in (("size_before", size_before), ("size_after", size_after)):
-        expect_type(value, int, name, "Use len(json.dumps(memory_back.to_dict()).encode()).")
-    now = len(json.dumps(session.to_dict()).encode())
-    expect(size_after == now, f"`size_after` is {size_after}, but memory_back serializes to {now} bytes now.")
+def _size(state: dict[str, Any]) -> int:
+    return len(json.dumps(state).encode())
+
+
+def verify_growth(my_copy: Any, size_before: Any, size_after: Any, memory_session: AgentSession) -> str:
+    expect_type(my_copy, AgentSession, "my_copy", "Restore it with AgentSession.from_dict(json.loads(...)).")
     expect(
-        size_after > size_before,
-        "the size did not grow: run one more turn with `session=memory_back` between the two measurements.",
+        my_copy is not memory_session,
+        "`my_copy` is `memory_session` itself: restore a copy from its JSON (the lab goes on with the original).",
+    )
+    for name, value in (("size_before", size_before), ("size_after", size_after)):
+        expect_type(value, int, name, "Measure with len(json.dumps(my_copy.to_dict()).encode()).")
+    state = my_copy.to_dict()
+    now = _size(state)
+    expect(size_after == now, f"`size_after` is {size_after}, but `my_copy` serializes to {now} bytes now.")
+    messages, original = _messages(my_copy), _messages(memory_session)
+    expect(
+        messages[: len(original)] == original and len(messages) >= len(original) + 2,
+        f"`my_copy` holds {len(messages)} messages, `memory_session` {len(original)}: restore `my_copy` from "
+        "memory_session's JSON, then run one more turn on it with memory_agent (session=my_copy).",
+    )
+    state["state"]["in_memory"]["messages"] = messages[:-2]  # the copy as it was before its last turn
+    expected_before = _size(state)
+    expect(
+        size_before == expected_before,
+        f"`size_before` is {size_before}, but `my_copy` before its last turn serializes to {expected_before} bytes: "
+        "measure it before the turn, the same way as `size_after`.",
     )
     return f"one exchange added {size_after - size_before} bytes: the in-memory form carries every message."
 
@@ -109,7 +162,7 @@ EXERCISES = [
             "`to_dict()`, then into a JSON string with `json.dumps`. Put the string in `my_saved`."
         ),
         starter="my_state = ...  # restored as a plain dict\nmy_saved = ...  # that dict as a JSON string",
-        check_call='check("03.1", my_saved=my_saved, session=restored)',
+        check_call='check("03.1", my_saved=my_saved, session=restored, service=service)',
         verify=verify_suspend,
         answers=("my_saved",),
     ),
@@ -118,15 +171,16 @@ EXERCISES = [
         title="Resume in-process and continue",
         level="easy",
         task=(
-            "Rebuild a session from `my_saved` with `AgentSession.from_dict(json.loads(...))` and call it "
-            "`my_session`. Ask it one more question with `await agent.run(..., session=my_session)` (keep "
-            '`options={"max_tokens": 30}`) and keep the reply in `my_reply`.'
+            "`saved` is the JSON text the lab suspended after the first turn. Rebuild a session from it with "
+            "`AgentSession.from_dict(json.loads(saved))` and call it `my_session`. Ask it one more question with "
+            '`await agent.run(..., session=my_session, options={"max_tokens": 30})` and keep the reply in '
+            "`my_reply`. The check asks the service what it stored under your session's new id."
         ),
         starter=(
-            "my_session = ...  # a session rebuilt from my_saved\n"
+            "my_session = ...  # a session rebuilt from saved\n"
             'my_reply = ...  # await agent.run("…", session=my_session, options={"max_tokens": 30})'
         ),
-        check_call='check("03.2", my_session=my_session, my_reply=my_reply, my_saved=my_saved, service=service)',
+        check_call='check("03.2", my_session=my_session, my_reply=my_reply, saved=saved, service=service)',
         verify=verify_resume,
         answers=("my_session", "my_reply"),
     ),
@@ -136,13 +190,13 @@ EXERCISES = [
         level="medium",
         task=(
             "Continue the **in-memory** conversation in a new process. Suspend `memory_session` to JSON "
-            '(`memory_saved`), hand it to `continue_in_new_process(memory_saved, "<a question>", service=service, '
-            "store=False, instructions=INSTRUCTIONS)` (`memory_child`), then restore the child's session in this "
-            "kernel with `AgentSession.from_dict` (`memory_back`)."
+            '(`memory_saved`), hand it to `resume_session_in_new_process(memory_saved, "<a question>", '
+            "service=service, store=False, instructions=INSTRUCTIONS)` (`memory_child`), then restore the child's "
+            "session in this kernel with `AgentSession.from_dict` (`memory_back`)."
         ),
         starter=(
             "memory_saved = ...  # memory_session as JSON\n"
-            "memory_child = ...  # continue_in_new_process(...)\n"
+            "memory_child = ...  # resume_session_in_new_process(...)\n"
             "memory_back = ...  # the child's session (memory_child.session_json), restored here"
         ),
         check_call=(
@@ -157,12 +211,21 @@ EXERCISES = [
         title="Prove that the in-memory form grows",
         level="stretch",
         task=(
-            "Measure `memory_back` in bytes (`len(json.dumps(memory_back.to_dict()).encode())`) as `size_before`, "
-            "run one more turn on it with `memory_agent`, and measure again as `size_after`."
+            "Restore a copy of `memory_session` from its JSON (`my_copy`). Measure it in bytes "
+            "(`len(json.dumps(my_copy.to_dict()).encode())`) as `size_before`, run one more turn on it with "
+            "`memory_agent` (`session=my_copy`), and measure again as `size_after`. The check measures again."
         ),
-        starter="size_before = ...\n# one more turn on memory_back\nsize_after = ...",
-        check_call='check("03.4", size_before=size_before, size_after=size_after, session=memory_back)',
+        starter=(
+            "my_copy = ...  # memory_session, restored from its JSON\n"
+            "size_before = ...\n"
+            "# one more turn on my_copy\n"
+            "size_after = ..."
+        ),
+        check_call=(
+            'check("03.4", my_copy=my_copy, size_before=size_before, size_after=size_after,\n'
+            "      memory_session=memory_session)"
+        ),
         verify=verify_growth,
-        answers=("size_before", "size_after"),
+        answers=("my_copy", "size_before", "size_after"),
     ),
 ]

@@ -1,15 +1,21 @@
-"""Lab 04 exercises: store, continue, fail safely, and encrypt a conversation in a store of your own."""
+"""Lab 04 exercises: store, continue, fail safely, and encrypt a conversation in stores of your own.
+
+Every check reads the store again — the record it holds, the bytes in its file, the error it raises — instead of
+trusting the object the attendee passes, so a copy or a record that was never saved is told apart from a round trip.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from modules.exercises.checker import Exercise, expect, expect_type
+from modules.exercises.checker import Exercise, expect, expect_raised_by, expect_type, kind_of
 from modules.storage import (
     ConversationNotFoundError,
     ConversationRecord,
     DecryptionError,
+    InvalidConversationIdError,
+    SqliteStore,
     StorageError,
 )
 
@@ -18,55 +24,123 @@ def _first_text(record: ConversationRecord) -> str:
     return record.session["state"]["in_memory"]["messages"][0]["contents"][0]["text"]
 
 
-def verify_save_load(my_loaded: Any, record: ConversationRecord) -> str:
-    expect_type(my_loaded, ConversationRecord, "my_loaded", "Keep what my_store.load(record.conversation_id) returns.")
-    expect(my_loaded is not record, "`my_loaded` is the very object you saved: load it back from the store.")
-    expect(my_loaded.conversation_id == record.conversation_id, "`my_loaded` is another conversation.")
-    expect(my_loaded.session == record.session, "the loaded session differs from the saved one: save `record` first.")
+def _messages(record: ConversationRecord) -> list[dict[str, Any]]:
+    return record.session.get("state", {}).get("in_memory", {}).get("messages", [])
+
+
+def _a_store(store: Any, name: str) -> None:
     expect(
-        my_loaded.routing_metadata == record.routing_metadata,
-        "the routing metadata did not come back with the session.",
+        callable(getattr(store, "load", None)) and callable(getattr(store, "save", None)),
+        f'`{name}` is {kind_of(store)}, not a store: create it with SqliteStore(WORK / "...").',
+    )
+
+
+def _reload(store: Any, conversation_id: str, name: str, fix: str) -> ConversationRecord:
+    try:
+        return store.load(conversation_id)
+    except ConversationNotFoundError:
+        expect(False, f"`{name}` holds no conversation {conversation_id!r}: {fix}")
+    raise AssertionError("unreachable")
+
+
+def verify_save_load(my_store: Any, my_loaded: Any, record: ConversationRecord) -> str:
+    _a_store(my_store, "my_store")
+    stored = _reload(my_store, record.conversation_id, "my_store", "save `record` in it, then load it back.")
+    expect_type(my_loaded, ConversationRecord, "my_loaded", "Keep what my_store.load(record.conversation_id) returns.")
+    expect(my_loaded is not record, "`my_loaded` is the very object you saved: load it back from `my_store`.")
+    expect(
+        my_loaded.conversation_id == record.conversation_id,
+        f"`my_loaded` is conversation {my_loaded.conversation_id!r}, not {record.conversation_id!r}.",
+    )
+    expect(
+        my_loaded.session == stored.session and my_loaded.routing_metadata == stored.routing_metadata,
+        f"`my_loaded` ({my_loaded.message_count} messages) is not what `my_store` holds ({stored.message_count}): "
+        "keep what my_store.load(...) returned.",
+    )
+    expect(
+        stored.session == record.session and stored.routing_metadata == record.routing_metadata,
+        f"`my_store` holds {stored.message_count} messages, `record` {record.message_count}: save `record` as it "
+        "is now, then load it.",
     )
     return f"{my_loaded.message_count} messages and {len(my_loaded.routing_metadata)} routing entries came back intact."
 
 
-def verify_continue(my_reloaded: Any, record: ConversationRecord) -> str:
-    expect_type(my_reloaded, ConversationRecord, "my_reloaded", "Load the conversation again after saving it.")
-    expect(my_reloaded.conversation_id == record.conversation_id, "`my_reloaded` is another conversation.")
-    expected = record.message_count + 2
+def verify_continue(my_reloaded: Any, continue_store: Any, record: ConversationRecord) -> str:
+    _a_store(continue_store, "continue_store")
+    stored = _reload(continue_store, record.conversation_id, "continue_store", "run the first lines of the cell.")
+    before, after = _messages(record), _messages(stored)
     expect(
-        my_reloaded.message_count == expected,
-        f"the store holds {my_reloaded.message_count} messages, expected {expected}: run one turn with "
-        "session=my_session, then my_loaded.update_session(my_session) and my_store.save(my_loaded).",
+        len(after) == len(before) + 2 and after[: len(before)] == before,
+        f"`continue_store` holds {len(after)} messages, `record` {len(before)}: after the turn, put the session back "
+        "(my_loaded.update_session(my_session)) and save my_loaded in continue_store.",
     )
-    return f"the stored conversation went from {record.message_count} to {expected} messages, with its history."
+    expect_type(my_reloaded, ConversationRecord, "my_reloaded", "Load the conversation again after saving it.")
+    expect(
+        my_reloaded.session == stored.session,
+        f"`my_reloaded` holds {my_reloaded.message_count} messages, the store {stored.message_count}: load it again "
+        "from continue_store after saving.",
+    )
+    return f"the stored conversation went from {len(before)} to {len(after)} messages, with its whole history."
 
 
-def verify_typed_error(my_error: Any, still_there: Any, record: ConversationRecord) -> str:
+def verify_typed_error(my_error: Any, still_there: Any, store: Any, conversation_id: str) -> str:
+    expect(
+        not isinstance(my_error, InvalidConversationIdError),
+        f"the store refused that id before looking ({my_error}): pick a valid id that was never saved.",
+    )
     expect_type(
         my_error,
         ConversationNotFoundError,
         "my_error",
-        "Load an id you never saved, inside try/except, and keep the error.",
+        "Load an id you never saved from sqlite_store, inside try/except StorageError, and keep the error.",
     )
     expect(isinstance(my_error, StorageError), "every storage error is a StorageError: catch that to catch them all.")
-    expect_type(still_there, ConversationRecord, "still_there", "Load record.conversation_id from my_store again.")
-    expect(still_there.conversation_id == record.conversation_id, "`still_there` is another conversation.")
-    expect(still_there.message_count >= record.message_count, "the stored conversation lost messages.")
+    expect_raised_by(my_error, "my_error", "storage", "sqlite_store.load(...)")
+    try:
+        store.load(my_error.conversation_id)
+        expect(False, f"sqlite_store does hold {my_error.conversation_id!r}: that error came from another store.")
+    except ConversationNotFoundError:
+        pass
+    expect_type(still_there, ConversationRecord, "still_there", "Load conversation_id from sqlite_store again.")
+    stored = store.load(conversation_id)
+    expect(
+        still_there.conversation_id == conversation_id,
+        f"`still_there` is conversation {still_there.conversation_id!r}: load `conversation_id` from sqlite_store.",
+    )
+    expect(
+        still_there.session == stored.session,
+        f"`still_there` holds {still_there.message_count} messages, sqlite_store {stored.message_count}: keep what "
+        "sqlite_store.load(conversation_id) returns after the failed load.",
+    )
     return f"{type(my_error).__name__}: {my_error} — and the stored conversation is untouched."
 
 
-def verify_encryption(no_key_error: Any, unlocked: Any, locked_path: Any, record: ConversationRecord) -> str:
+def verify_encryption(
+    no_key_error: Any, unlocked: Any, locked_path: Any, record: ConversationRecord, cipher: Any
+) -> str:
+    expect_type(locked_path, (str, Path), "locked_path", "Keep the store's path: its `.path` attribute.")
+    expect(Path(locked_path).exists(), f"there is no file at {locked_path}: save `record` in the locked store first.")
+    with SqliteStore(locked_path, cipher=cipher) as with_key:
+        stored = _reload(with_key, record.conversation_id, "the file at locked_path", "save `record` in it.")
+    raw = b"".join(p.read_bytes() for p in (Path(locked_path), Path(f"{locked_path}-wal")) if p.exists())
+    expect(_first_text(record).encode() not in raw, "the first message is readable in the database file: pass cipher=.")
     expect_type(
         no_key_error,
         DecryptionError,
         "no_key_error",
-        "Load from SqliteStore(locked_path) (no cipher) and keep the error.",
+        "Load from SqliteStore(locked_path) (no cipher) inside try/except and keep the error.",
+    )
+    expect_raised_by(no_key_error, "no_key_error", "storage", "SqliteStore(locked_path).load(...)")
+    expect(
+        no_key_error.conversation_id == record.conversation_id,
+        f"`no_key_error` is about {no_key_error.conversation_id!r}: load record.conversation_id.",
     )
     expect_type(unlocked, ConversationRecord, "unlocked", "Load with the store that has the cipher.")
-    expect(unlocked.session == record.session, "`unlocked` is not the conversation you saved.")
-    raw = b"".join(p.read_bytes() for p in (Path(locked_path), Path(f"{locked_path}-wal")) if p.exists())
-    expect(_first_text(record).encode() not in raw, "the first message is readable in the database file: pass cipher=.")
+    expect(unlocked is not record, "`unlocked` is `record` itself: load it back with the store that has the cipher.")
+    expect(
+        unlocked.session == stored.session == record.session,
+        "`unlocked` is not the conversation the locked file holds: load record.conversation_id with the cipher.",
+    )
     return "without the key: a typed DecryptionError; with it: the whole conversation; on disk: no readable message."
 
 
@@ -77,24 +151,32 @@ EXERCISES = [
         level="easy",
         task=(
             'Make `my_store = SqliteStore(WORK / "mine.sqlite3")`, save `record` in it, and load it back by its '
-            "`conversation_id` into `my_loaded`."
+            "`conversation_id` into `my_loaded`. The check opens your store and compares."
         ),
         starter="my_store = ...  # a SqliteStore of your own\nmy_loaded = ...  # record, saved and loaded back",
-        check_call='check("04.1", my_loaded=my_loaded, record=record)',
+        check_call='check("04.1", my_store=my_store, my_loaded=my_loaded, record=record)',
         verify=verify_save_load,
-        answers=("my_loaded",),
+        answers=("my_store", "my_loaded"),
     ),
     Exercise(
         id="04.2",
         title="Continue a stored conversation",
         level="medium",
         task=(
-            "Turn `my_loaded` into a session (`to_session()`), run one turn on it with "
-            '`await agent.run("…", session=my_session, options=SHORT)`, put the session back with '
-            "`my_loaded.update_session(my_session)`, save, and load it again as `my_reloaded`."
+            "The first lines put a copy of `record` in a store of its own. Load it back (`my_loaded`), turn it into "
+            'a session (`to_session()`), run one turn on it with `await agent.run("…", session=my_session, '
+            "options=SHORT)`, put the session back with `my_loaded.update_session(my_session)`, save it in "
+            "`continue_store`, and load it again as `my_reloaded`."
         ),
-        starter="my_session = ...\n# one turn, update the record, save\nmy_reloaded = ...",
-        check_call='check("04.2", my_reloaded=my_reloaded, record=record)',
+        starter=(
+            'continue_store = SqliteStore(WORK / "continue.sqlite3")\n'
+            "continue_store.save(record)  # a copy of the conversation, in a store of its own\n\n"
+            "my_loaded = ...\n"
+            "my_session = ...\n"
+            "# one turn, update my_loaded, save it\n"
+            "my_reloaded = ..."
+        ),
+        check_call='check("04.2", my_reloaded=my_reloaded, continue_store=continue_store, record=record)',
         verify=verify_continue,
         answers=("my_reloaded",),
     ),
@@ -103,11 +185,14 @@ EXERCISES = [
         title="A typed error, and nothing lost",
         level="medium",
         task=(
-            "Load an id you never saved from `my_store` inside `try: ... except StorageError as error:` and keep the "
-            "error in `my_error`; then load `record.conversation_id` again as `still_there`."
+            "Load an id you never saved from `sqlite_store` inside `try: ... except StorageError as error:` and keep "
+            "the error in `my_error`; then load `conversation_id` from it again as `still_there`."
         ),
         starter="my_error = ...  # the error loading an unknown id raises\nstill_there = ...",
-        check_call='check("04.3", my_error=my_error, still_there=still_there, record=record)',
+        check_call=(
+            'check("04.3", my_error=my_error, still_there=still_there, store=sqlite_store,\n'
+            "      conversation_id=conversation_id)"
+        ),
         verify=verify_typed_error,
         answers=("my_error", "still_there"),
     ),
@@ -118,11 +203,12 @@ EXERCISES = [
         task=(
             'Save `record` in `SqliteStore(WORK / "my-locked.sqlite3", cipher=cipher)` and keep the file\'s path in '
             "`locked_path`. Read it with a store that has no cipher and keep the `DecryptionError` in `no_key_error`; "
-            "read it with the cipher into `unlocked`."
+            "read it with the cipher into `unlocked`. The check reads the file's bytes."
         ),
         starter="locked_path = ...\nno_key_error = ...\nunlocked = ...",
         check_call=(
-            'check("04.4", no_key_error=no_key_error, unlocked=unlocked, locked_path=locked_path,\n      record=record)'
+            'check("04.4", no_key_error=no_key_error, unlocked=unlocked, locked_path=locked_path,\n'
+            "      record=record, cipher=cipher)"
         ),
         verify=verify_encryption,
         answers=("locked_path", "no_key_error", "unlocked"),

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from modules.exercises.checker import Exercise, expect, expect_type
-from modules.hybrid import HybridConversationManager
-from modules.hybrid.conversation import HybridTurn
+from modules.exercises.checker import Exercise, expect, expect_awaited, expect_type
+from modules.hybrid import HybridConversationManager, HybridTurn
 from modules.storage import ConversationNotFoundError, FileStore
 
 
 def _a_turn(value: Any, name: str, call: str) -> None:
-    expect(not hasattr(value, "__await__"), f"`{name}` is a coroutine: write `{name} = await {call}` (with `await`).")
+    expect_awaited(value, name, call)
     expect_type(value, HybridTurn, name, f"Keep what `await {call}` returns.")
 
 
@@ -29,8 +28,22 @@ def _switches(metadata: list[dict[str, Any]]) -> int:
     return sum(before != after for before, after in zip(sources, sources[1:], strict=False))
 
 
-def verify_own_turn(my_turn: Any, my_tier: Any, my_sent: Any) -> str:
+def _stored_metadata(manager: Any) -> list[dict[str, Any]] | None:
+    """The routing metadata the manager's store holds for its conversation (None without a store)."""
+    if getattr(manager, "store", None) is None:
+        return None
+    try:
+        return manager.store.load(manager.conversation_id).routing_metadata
+    except ConversationNotFoundError:
+        return []
+
+
+def verify_own_turn(my_turn: Any, my_tier: Any, my_sent: Any, conversation: Any) -> str:
     _a_turn(my_turn, "my_turn", 'conversation.chat("…")')
+    expect(
+        my_turn.metadata in conversation.context.routing_metadata,
+        "`my_turn` is not an exchange of `conversation`: ask the manager from Scenario 3, not a new one.",
+    )
     expect(
         my_tier == my_turn.tier,
         f"`my_tier` is {my_tier!r}, but {my_turn.tier!r} answered: read `my_turn.tier` (the router's choice, "
@@ -48,6 +61,12 @@ def verify_own_turn(my_turn: Any, my_tier: Any, my_sent: Any) -> str:
         f"exchange {my_turn.metadata['turn']} should be sent {expected} messages (every earlier one plus your "
         f"question), not {my_sent}: ask `conversation`, the manager from Scenario 3, not a new one.",
     )
+    stored = _stored_metadata(conversation)
+    if stored is not None:
+        expect(
+            any(entry.get("turn") == my_turn.metadata["turn"] and entry["source"] == my_turn.tier for entry in stored),
+            f"the store has no exchange {my_turn.metadata['turn']} answered by {my_turn.tier}: ask `conversation`.",
+        )
     reason = my_turn.decision.reasons[0] if my_turn.decision.reasons else "no reason given"
     return (
         f"the {my_turn.tier} tier answered ({reason}) and was sent {my_sent} messages: the {my_sent - 1} earlier "
@@ -60,7 +79,7 @@ def verify_resumed(file_store: Any, resumed_conversation: Any, conversation: Hyb
     try:
         record = file_store.load(conversation.conversation_id)
     except ConversationNotFoundError:
-        expect(False, "`file_store` does not hold the conversation: `await conversation.persist_thread(file_store)`.")
+        expect(False, "`file_store` does not hold the conversation: `await conversation.persist_session(file_store)`.")
     expect_type(
         resumed_conversation,
         HybridConversationManager,
@@ -75,12 +94,19 @@ def verify_resumed(file_store: Any, resumed_conversation: Any, conversation: Hyb
     resumed_tiers = [entry["source"] for entry in resumed_conversation.context.routing_metadata]
     expect(
         bool(resumed_tiers),
-        "the new manager holds no exchanges: `await resumed_conversation.resume_thread()` reads them back.",
+        "the new manager holds no exchanges: `await resumed_conversation.resume_session()` reads them back.",
     )
     expect(
-        resumed_conversation.context.messages[: record.message_count] == conversation.context.messages
+        resumed_conversation.conversation_id == conversation.conversation_id,
+        f"the new manager is conversation {resumed_conversation.conversation_id!r}: pass "
+        "session_id=conversation.conversation_id.",
+    )
+    expect(
+        resumed_conversation.context.messages[: record.message_count]
+        == conversation.context.messages[: record.message_count]
         and resumed_tiers[: len(stored_tiers)] == stored_tiers,
-        "the new manager holds another conversation: pass session_id=conversation.conversation_id.",
+        f"the new manager holds {len(resumed_tiers)} exchanges that differ from the {len(stored_tiers)} in "
+        "`file_store`: persist `conversation` as it is now, then resume the new manager from the file store.",
     )
     return (
         f"the file store holds {record.message_count} messages and the routing metadata of {len(stored_tiers)} "
@@ -88,21 +114,24 @@ def verify_resumed(file_store: Any, resumed_conversation: Any, conversation: Hyb
     )
 
 
-def verify_switch(last_tier: Any, switch_turn: Any, my_switches: Any, resumed_conversation: Any) -> str:
-    expect_type(resumed_conversation, HybridConversationManager, "resumed_conversation", "Finish exercise 06.2 first.")
+def verify_switch(last_tier: Any, switch_turn: Any, my_switches: Any, conversation: Any) -> str:
     expect(last_tier in ("local", "cloud"), f"`last_tier` is {last_tier!r}; it is 'local' or 'cloud'.")
-    _a_turn(switch_turn, "switch_turn", 'resumed_conversation.chat("…", force_tier=...)')
-    metadata = resumed_conversation.context.routing_metadata
+    _a_turn(switch_turn, "switch_turn", 'conversation.chat("…", force_tier=...)')
+    metadata = conversation.context.routing_metadata
     expect(
-        switch_turn.metadata is metadata[-1] or switch_turn.metadata == metadata[-1],
-        "`switch_turn` is not the last exchange of `resumed_conversation`: ask that manager.",
+        bool(metadata) and switch_turn.metadata == metadata[-1],
+        "`switch_turn` is not the last exchange of `conversation`: ask that manager, and check right after.",
     )
     before = metadata[-2]["source"] if len(metadata) > 1 else None
-    expect(last_tier == before, f"`last_tier` is {last_tier!r}, but the exchange before yours was {before!r}.")
     expect(
-        switch_turn.metadata.get("forced") and switch_turn.tier != last_tier,
-        f"your turn was answered by {switch_turn.tier!r}: force the other tier, "
-        '`force_tier="cloud" if last_tier == "local" else "local"`.',
+        last_tier == before,
+        f"`last_tier` is {last_tier!r}, but the exchange before yours was answered by {before!r}: read it before "
+        "you ask.",
+    )
+    how = "forced" if switch_turn.metadata.get("forced") else "routed"
+    expect(
+        bool(switch_turn.metadata.get("forced")) and switch_turn.tier != last_tier,
+        f"your turn was answered by {switch_turn.tier!r} ({how}): force the other tier with force_tier=.",
     )
     expect(switch_turn.metadata["switched"], "the metadata does not mark your turn as a switch.")
     expect(
@@ -114,15 +143,16 @@ def verify_switch(last_tier: Any, switch_turn: Any, my_switches: Any, resumed_co
     expect(
         my_switches == counted,
         f"`my_switches` is {my_switches}, but the metadata has {counted} exchanges whose source differs from the "
-        "one before: count after your switch, over every pair (zip(sources, sources[1:], strict=False)).",
+        "one before: count after your switch, over every pair of neighbours.",
     )
-    summary = resumed_conversation.get_conversation_summary()["routing_stats"]["model_switches"]
+    summary = conversation.get_conversation_summary()["routing_stats"]["model_switches"]
     expect(summary == counted, f"the summary reports {summary} switches but the metadata shows {counted}.")
-    stored = resumed_conversation.store.load(resumed_conversation.conversation_id)
-    expect(
-        _switches(stored.routing_metadata) == counted,
-        "the stored record does not hold your switch yet: create resumed_conversation with the file store.",
-    )
+    stored = _stored_metadata(conversation)
+    if stored is not None:
+        expect(
+            _switches(stored) == counted,
+            f"the stored record has {_switches(stored)} switches, the live one {counted}: ask `conversation` itself.",
+        )
     return (
         f"{last_tier} -> {switch_turn.tier}: the forced turn was sent all {len(switch_turn.sent)} messages, and "
         f"{counted} switches are in the metadata, in the summary and in the stored record alike."
@@ -145,7 +175,7 @@ EXERCISES = [
             "my_tier = ...  # the tier that answered\n"
             "my_sent = ...  # how many messages that tier was sent"
         ),
-        check_call='check("06.1", my_turn=my_turn, my_tier=my_tier, my_sent=my_sent)',
+        check_call='check("06.1", my_turn=my_turn, my_tier=my_tier, my_sent=my_sent, conversation=conversation)',
         verify=verify_own_turn,
         answers=("my_turn", "my_tier", "my_sent"),
     ),
@@ -155,10 +185,10 @@ EXERCISES = [
         level="medium",
         task=(
             'Create `file_store = FileStore(WORK / "my-store")` and save `conversation` into it with '
-            "`await conversation.persist_thread(file_store)`. Then create a **new** "
+            "`await conversation.persist_session(file_store)`. Then create a **new** "
             "`HybridConversationManager(router, tiers, file_store, session_id=conversation.conversation_id, "
             "max_tokens=24)` (`resumed_conversation`) and read the conversation back with "
-            "`await resumed_conversation.resume_thread()`."
+            "`await resumed_conversation.resume_session()`."
         ),
         starter=(
             "from modules.storage import FileStore\n\n"
@@ -176,20 +206,20 @@ EXERCISES = [
         title="Force a switch and count it from the metadata",
         level="stretch",
         task=(
-            "Read the tier of the last exchange in `resumed_conversation.context.routing_metadata` (`last_tier`, "
-            'each entry\'s `"source"`). Ask `resumed_conversation` one question forced onto the **other** tier '
-            "(`switch_turn`, `force_tier=...`). Then count the switches yourself from the routing metadata: the "
-            "exchanges whose source differs from the one before (`my_switches`). The check compares your count "
-            "with the summary and with the record in the file store."
+            "Read the tier of the last exchange in `conversation.context.routing_metadata` (`last_tier`, each "
+            'entry\'s `"source"`). Ask `conversation` one question forced onto the **other** tier (`switch_turn`, '
+            "`force_tier=...`). Then count the switches yourself from the routing metadata: the exchanges whose "
+            "source differs from the one before (`my_switches`). The check compares your count with the summary "
+            "and with the record in the lab's store."
         ),
         starter=(
             "last_tier = ...  # the source of the last exchange, before your question\n"
-            'switch_turn = ...  # await resumed_conversation.chat("<question>", force_tier=<the other tier>)\n'
-            "my_switches = ...  # switches in resumed_conversation.context.routing_metadata, after your turn"
+            'switch_turn = ...  # await conversation.chat("<question>", force_tier=<the other tier>)\n'
+            "my_switches = ...  # switches in conversation.context.routing_metadata, after your turn"
         ),
         check_call=(
             'check("06.3", last_tier=last_tier, switch_turn=switch_turn, my_switches=my_switches,\n'
-            "      resumed_conversation=resumed_conversation)"
+            "      conversation=conversation)"
         ),
         verify=verify_switch,
         answers=("last_tier", "switch_turn", "my_switches"),

@@ -5,39 +5,46 @@ Every check recomputes the number from the exchanges or reads the drawn bars, ne
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from modules.analytics import exchanges_frame, routing_distribution
+from modules.analytics import exchanges_frame
 from modules.exercises.checker import Exercise, expect, expect_type
 from modules.pricing import TIERS
 from modules.storage import ConversationNotFoundError, ConversationRecord
 
 
-def verify_local_share(local_share: Any, distribution: Any, df: pd.DataFrame) -> str:
-    expect_type(local_share, (int, float), "local_share", 'Compute it from the frame: (df["tier"] == "local").mean().')
+def _metadata_tiers(managers: Any) -> list[str]:
+    """The tier of every exchange, read from each manager's routing metadata (not from the frame)."""
+    return [entry["source"] for manager in managers for entry in manager.context.routing_metadata]
+
+
+def verify_local_share(local_share: Any, distribution: Any, df: pd.DataFrame, managers: Any) -> str:
+    expect_type(local_share, Real, "local_share", 'Compute it from the frame: (df["tier"] == "local").mean().')
     expect(
         0 <= local_share <= 1,
         f"`local_share` is {local_share}: a share is between 0 and 1 (divide by the number of exchanges, no x100).",
     )
-    actual = float((df["tier"] == "local").mean())
+    tiers = _metadata_tiers(managers)
+    actual = tiers.count("local") / len(tiers)
     expect(
-        abs(local_share - actual) < 1e-9,
-        f"`local_share` is {local_share:.3f}, but {actual:.3f} of the {len(df)} rows of `df` have tier 'local'.",
+        abs(float(local_share) - actual) < 1e-9,
+        f"`local_share` is {float(local_share):.3f}, but {tiers.count('local')} of the {len(tiers)} exchanges the "
+        f"managers recorded ({actual:.3f}) were answered by the local tier: share the rows of `df` whose tier is "
+        "'local'.",
     )
     expect_type(distribution, dict, "distribution", "Use routing_distribution(managers): a dict per tier.")
-    expected = routing_distribution(df)
+    expected = {tier: tiers.count(tier) for tier in TIERS}
     expect(
         distribution == expected,
         f"`distribution` is {distribution}, but the managers' exchanges give {expected}: "
-        "call routing_distribution(managers).",
+        "call routing_distribution(managers) instead of writing the counts.",
     )
-    from_counts = distribution["local"] / sum(distribution.values())
-    expect(abs(from_counts - local_share) < 1e-9, "the two ways disagree; recompute both from the same run.")
-    return f"{local_share:.0%} local both ways: {distribution['local']} of {sum(distribution.values())} exchanges."
+    return f"{float(local_share):.0%} local both ways: {distribution['local']} of {len(tiers)} exchanges."
 
 
 def _bar_widths(chart: Figure) -> list[float]:
@@ -57,7 +64,7 @@ def verify_stored_chart(my_record: Any, my_chart: Any, store: Any) -> str:
     )
     expect_type(my_chart, Figure, "my_chart", "Use charts.routing_distribution_chart(my_record): it returns a Figure.")
     widths = _bar_widths(my_chart)
-    counts = routing_distribution(my_record)
+    counts = {tier: sum(entry["source"] == tier for entry in stored.routing_metadata) for tier in TIERS}
     expect(
         len(widths) == len(TIERS),
         f"the chart has {len(widths)} bars, not one per tier: draw charts.routing_distribution_chart(my_record).",
@@ -72,15 +79,15 @@ def verify_stored_chart(my_record: Any, my_chart: Any, store: Any) -> str:
     )
 
 
-def verify_stored_switches(my_sources: Any, my_switches: Any, my_record: Any) -> str:
-    expect_type(my_record, ConversationRecord, "my_record", "Finish exercise 07.2 first.")
-    expect_type(
-        my_sources, list, "my_sources", 'Build it as [entry["source"] for entry in my_record.routing_metadata].'
-    )
-    sources = [entry["source"] for entry in my_record.routing_metadata]
+def verify_stored_switches(my_sources: Any, my_switches: Any, record: Any, store: Any) -> str:
+    expect_type(record, ConversationRecord, "record", "Run the lab's section 7 first: it loads `record`.")
+    stored = store.load(record.conversation_id).routing_metadata
+    sources = [entry["source"] for entry in stored]
+    expect_type(my_sources, list, "my_sources", 'Build it as [entry["source"] for entry in record.routing_metadata].')
     expect(
         my_sources == sources,
-        f"`my_sources` has {len(my_sources)} entries; the record's metadata has {len(sources)}, in order: {sources}.",
+        f"`my_sources` has {len(my_sources)} entries; the stored metadata of {record.conversation_id!r} has "
+        f'{len(sources)}, in order: read each entry\'s "source" from record.routing_metadata, not from `df`.',
     )
     expect_type(my_switches, int, "my_switches", "Count with sum(...) over consecutive pairs of `my_sources`.")
     counted = sum(before != after for before, after in zip(sources, sources[1:], strict=False))
@@ -88,7 +95,7 @@ def verify_stored_switches(my_sources: Any, my_switches: Any, my_record: Any) ->
         my_switches == counted,
         f"`my_switches` is {my_switches}; count the pairs of neighbours that differ: zip(my_sources, my_sources[1:]).",
     )
-    from_frame = int(exchanges_frame(my_record)["switched"].sum())
+    from_frame = int(exchanges_frame(record)["switched"].sum())
     expect(from_frame == counted, f"the frame counts {from_frame} switches, the metadata {counted}.")
     return (
         f"{counted} switches in {len(sources)} exchanges, the same as the frame's `switched` column: the record "
@@ -111,7 +118,7 @@ EXERCISES = [
             "local_share = ...  # from df: the share of rows whose tier is 'local'\n"
             "distribution = ...  # routing_distribution(managers)"
         ),
-        check_call='check("07.1", local_share=local_share, distribution=distribution, df=df)',
+        check_call='check("07.1", local_share=local_share, distribution=distribution, df=df, managers=managers)',
         verify=verify_local_share,
         answers=("local_share", "distribution"),
     ),
@@ -126,8 +133,7 @@ EXERCISES = [
         ),
         starter=(
             "my_record = ...  # a conversation loaded back from store\n"
-            "my_chart = ...  # its routing distribution chart\n"
-            "my_chart"
+            "my_chart = ...  # its routing distribution chart (end the cell with my_chart to see it)"
         ),
         check_call='check("07.2", my_record=my_record, my_chart=my_chart, store=store)',
         verify=verify_stored_chart,
@@ -138,12 +144,13 @@ EXERCISES = [
         title="Count the switches from the stored metadata",
         level="stretch",
         task=(
-            "Without the frame: list the tier of each exchange from `my_record.routing_metadata` (each entry's "
-            '`"source"`, in order: `my_sources`) and count the exchanges whose tier differs from the one before '
-            "(`my_switches`). The check compares your count with the frame's `switched` column."
+            "Without the frame: list the tier of each exchange of `record` (the conversation section 7 loaded from "
+            'the store) from `record.routing_metadata` (each entry\'s `"source"`, in order: `my_sources`) and count '
+            "the exchanges whose tier differs from the one before (`my_switches`). The check reads the store again "
+            "and compares your count with the frame's `switched` column."
         ),
         starter="my_sources = ...  # the tier of each stored exchange, in order\nmy_switches = ...",
-        check_call='check("07.3", my_sources=my_sources, my_switches=my_switches, my_record=my_record)',
+        check_call='check("07.3", my_sources=my_sources, my_switches=my_switches, record=record, store=store)',
         verify=verify_stored_switches,
         answers=("my_sources", "my_switches"),
     ),

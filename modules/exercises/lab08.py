@@ -1,28 +1,48 @@
-"""Lab 08 (wrap-up) exercises: the course's spine in your own cells — route, one history on two tiers, persist."""
+"""Lab 08 (wrap-up) exercises: the course's spine in your own cells — route, one history on two tiers, persist.
+
+The checks route the question again, read which API answered each reply (a Responses-API id for the cloud tier),
+and reload the store, instead of trusting the objects passed in.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from agent_framework import AgentSession
+from agent_framework import AgentResponse, AgentSession
 
-from modules.exercises.checker import Exercise, expect, expect_type
+from modules.exercises.checker import Exercise, expect, expect_awaited, expect_type, kind_of
 from modules.routing import RoutingDecision
-from modules.storage import ConversationRecord
+from modules.storage import ConversationNotFoundError, ConversationRecord
 
 
 def _messages(session: AgentSession) -> list[dict[str, Any]]:
     return session.to_dict().get("state", {}).get("in_memory", {}).get("messages", [])
 
 
-def verify_route_then_answer(wrap_decision: Any, wrap_answer: Any) -> str:
-    expect_type(wrap_decision, RoutingDecision, "wrap_decision", "Keep what router.route(question) returns.")
-    expect(not hasattr(wrap_answer, "__await__"), "`wrap_answer` is a coroutine: put `await` before tiers.answer(...).")
-    expect(hasattr(wrap_answer, "tier"), "`wrap_answer` should be what `await tiers.answer(tier, question)` returns.")
+def _answered_by_cloud(reply: AgentResponse) -> bool:
+    """The cloud tier speaks the Responses API, whose answers carry a `resp_…` id; the local tier's do not."""
+    return str(reply.response_id or "").startswith("resp_")
+
+
+def verify_route_then_answer(my_question: Any, wrap_decision: Any, wrap_answer: Any, router: Any) -> str:
+    expect_type(my_question, str, "my_question", "Write your question as a string.")
+    expect_type(wrap_decision, RoutingDecision, "wrap_decision", "Keep what router.route(my_question) returns.")
+    again = router.route(my_question)
+    expect(
+        (wrap_decision.target, wrap_decision.cloud_probability) == (again.target, again.cloud_probability),
+        f"`wrap_decision` (P(cloud) {wrap_decision.cloud_probability:.2f}, {wrap_decision.target}) is not the "
+        f"router's decision for `my_question` (P(cloud) {again.cloud_probability:.2f}, {again.target}): route "
+        "`my_question` itself.",
+    )
+    expect_awaited(wrap_answer, "wrap_answer", "tiers.answer(...)")
+    expect(
+        hasattr(wrap_answer, "tier") and hasattr(wrap_answer, "text"),
+        f"`wrap_answer` is {kind_of(wrap_answer)}: keep what `await tiers.answer(tier, my_question)` returns.",
+    )
     expect(
         wrap_answer.tier == wrap_decision.target,
         f"the {wrap_answer.tier} tier answered, but the router chose {wrap_decision.target}: "
-        "pass wrap_decision.target.",
+        "ask the tier the decision names.",
     )
     expect(bool(wrap_answer.text.strip()), "the answer is empty: give it max_tokens room.")
     return f"routed to {wrap_decision.target} ({wrap_decision.reasons[0]}), answered in {wrap_answer.seconds:.2f} s."
@@ -31,8 +51,17 @@ def verify_route_then_answer(wrap_decision: Any, wrap_answer: Any) -> str:
 def verify_one_history(hybrid_session: Any, local_reply: Any, cloud_reply: Any) -> str:
     expect_type(hybrid_session, AgentSession, "hybrid_session", "Create it with local_agent.create_session().")
     for name, reply in (("local_reply", local_reply), ("cloud_reply", cloud_reply)):
-        expect(not hasattr(reply, "__await__"), f"`{name}` is a coroutine: put `await` before agent.run(...).")
-        expect(hasattr(reply, "usage_details"), f"`{name}` should be what agent.run(...) returns.")
+        expect_awaited(reply, name, "agent.run(...)")
+        expect_type(reply, AgentResponse, name, "Keep what `await agent.run(...)` returns.")
+    expect(
+        not _answered_by_cloud(local_reply),
+        f"`local_reply` came from the Responses API ({local_reply.response_id}): run the first turn on local_agent.",
+    )
+    expect(
+        _answered_by_cloud(cloud_reply),
+        f"`cloud_reply` did not come from the cloud tier (its id is {cloud_reply.response_id!r}, not a Responses "
+        "id): run the second turn on cloud_agent.",
+    )
     expect(
         hybrid_session.service_session_id is None,
         "the cloud leg stored the conversation on the service, so the local leg would lose it: use cloud_agent "
@@ -40,6 +69,11 @@ def verify_one_history(hybrid_session: Any, local_reply: Any, cloud_reply: Any) 
     )
     messages = _messages(hybrid_session)
     expect(len(messages) == 4, f"the session holds {len(messages)} messages; expected 4 (two turns, one per tier).")
+    texts = [m["contents"][0].get("text", "") for m in messages if m["role"] == "assistant"]
+    expect(
+        texts == [local_reply.text, cloud_reply.text],
+        "the replies are not the two answers `hybrid_session` holds: run both turns with session=hybrid_session.",
+    )
     first_in, second_in = (r.usage_details.get("input_token_count") for r in (local_reply, cloud_reply))
     expect(
         bool(first_in and second_in and second_in > first_in),
@@ -48,17 +82,26 @@ def verify_one_history(hybrid_session: Any, local_reply: Any, cloud_reply: Any) 
     return f"one history, two tiers: the cloud turn was sent {second_in} input tokens, the local one {first_in}."
 
 
-def verify_persisted(resumed_hybrid: Any, hybrid_session: AgentSession, stored: Any) -> str:
-    expect_type(stored, ConversationRecord, "stored", "Keep what store.load(...) returned.")
+def verify_persisted(stored: Any, resumed_hybrid: Any, session: AgentSession, store: Any) -> str:
+    expect_type(stored, ConversationRecord, "stored", "Keep what store.load(session.session_id) returned.")
     expect_type(resumed_hybrid, AgentSession, "resumed_hybrid", "Use stored.to_session().")
-    expect(resumed_hybrid is not hybrid_session, "`resumed_hybrid` is the live session: load it from the store.")
-    expect(resumed_hybrid.session_id == hybrid_session.session_id, "`resumed_hybrid` is another conversation.")
-    before, after = _messages(hybrid_session), _messages(resumed_hybrid)
+    expect(resumed_hybrid is not session, "`resumed_hybrid` is the live session: load it from the store.")
+    expect(resumed_hybrid.session_id == session.session_id, "`resumed_hybrid` is another conversation.")
+    before, after = _messages(session), _messages(resumed_hybrid)
     expect(
-        len(after) == len(before) + 2 and after[: len(before)] == before,
+        len(after) >= len(before) + 2 and after[: len(before)] == before,
         f"`resumed_hybrid` holds {len(after)} messages; expected the {len(before)} stored plus one more turn.",
     )
-    return f"stored, loaded and continued: {len(after)} messages in one conversation across both tiers."
+    try:
+        in_store = store.load(session.session_id)
+    except ConversationNotFoundError:
+        expect(False, f"the store holds no conversation {session.session_id!r}: run the whole-path cell first.")
+    expect(
+        _messages(AgentSession.from_dict(in_store.session)) == after,
+        f"the store holds {in_store.message_count} messages, `resumed_hybrid` {len(after)}: put the session back "
+        "into `stored` (stored.update_session(resumed_hybrid)) and save it in `store`.",
+    )
+    return f"stored, loaded, continued and saved: {len(after)} messages in one conversation across both tiers."
 
 
 EXERCISES = [
@@ -67,13 +110,17 @@ EXERCISES = [
         title="Route, then answer",
         level="easy",
         task=(
-            "Route a question of your own with `router.route(question)` (`wrap_decision`), then ask the tier it "
-            "chose: `await tiers.answer(wrap_decision.target, question, max_tokens=40)` (`wrap_answer`)."
+            "Write a question of your own (`my_question`), route it with `router.route(my_question)` "
+            "(`wrap_decision`), then ask the tier it chose: "
+            "`await tiers.answer(wrap_decision.target, my_question, max_tokens=40)` (`wrap_answer`)."
         ),
-        starter="wrap_decision = ...\nwrap_answer = ...",
-        check_call='check("08.1", wrap_decision=wrap_decision, wrap_answer=wrap_answer)',
+        starter="my_question = ...\nwrap_decision = ...\nwrap_answer = ...",
+        check_call=(
+            'check("08.1", my_question=my_question, wrap_decision=wrap_decision, wrap_answer=wrap_answer,\n'
+            "      router=router)"
+        ),
         verify=verify_route_then_answer,
-        answers=("wrap_decision", "wrap_answer"),
+        answers=("my_question", "wrap_decision", "wrap_answer"),
     ),
     Exercise(
         id="08.2",
@@ -91,14 +138,17 @@ EXERCISES = [
     ),
     Exercise(
         id="08.3",
-        title="Persist the hybrid conversation and pick it up again",
+        title="Pick the stored conversation up again",
         level="stretch",
         task=(
-            "Save `hybrid_session` in `store` as a `ConversationRecord.from_session(...)`, load it back "
-            "(`stored`), turn it into a session (`resumed_hybrid`) and run one more turn on it with `local_agent`."
+            "The whole-path cell saved its conversation in `store`. Load it back (`stored`, by "
+            "`session.session_id`), turn it into a session (`resumed_hybrid`), run one more turn on it with "
+            "`local_agent`, then put the session back into `stored` and save it. The check reads the store."
         ),
-        starter="stored = ...\nresumed_hybrid = ...\n# one more turn on resumed_hybrid",
-        check_call='check("08.3", resumed_hybrid=resumed_hybrid, hybrid_session=hybrid_session, stored=stored)',
+        starter=(
+            "stored = ...\nresumed_hybrid = ...\n# one more turn on resumed_hybrid, then update `stored` and save it"
+        ),
+        check_call='check("08.3", stored=stored, resumed_hybrid=resumed_hybrid, session=session, store=store)',
         verify=verify_persisted,
         answers=("stored", "resumed_hybrid"),
     ),

@@ -8,13 +8,14 @@ same definitions always give the same bytes. Solutions live in `solutions/labNN.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 import nbformat
 
 from modules.config import PROJECT_ROOT
-from modules.exercises.checker import Exercise, exercises
+from modules.exercises.checker import Exercise, ExerciseError, exercises
 
 SOLUTIONS_DIR = PROJECT_ROOT / "solutions"
 ROLES = ("exercise-task", "exercise", "exercise-check")
@@ -22,7 +23,7 @@ SETUP_ROLE = "exercise-setup"
 _SOLUTION_BLOCK = re.compile(r"^## (\d\d\.\d+)\b[^\n]*\n.*?^```python\n(.*?)^```", re.S | re.M)
 
 
-class ExerciseCellError(ValueError):
+class ExerciseCellError(ExerciseError, ValueError):
     """A notebook's exercise cells do not match the lab's exercise definitions."""
 
 
@@ -161,3 +162,50 @@ def insert(nb: nbformat.NotebookNode, lab: str) -> int:
 
 def _is_exercises_heading(cell: nbformat.NotebookNode) -> bool:
     return cell.cell_type == "markdown" and cell.source.lstrip().startswith("## Exercises") and role_of(cell) is None
+
+
+# --------------------------------------------------------------------------- solutions, run one at a time
+
+FORGET = "for _name in {names!r}:\n    globals().pop(_name, None)  # as if no other exercise of this lab was done\n"
+
+
+def assigned_names(source: str) -> set[str]:
+    """Names a cell binds at top level or in its loops (assignments, imports, `for`, `with … as`, `except … as`)."""
+    try:
+        tree = compile(source, "<cell>", "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    except SyntaxError:  # IPython-only syntax (magics): such a cell binds nothing we need to know about
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+    return names
+
+
+def solution_runs(nb: nbformat.NotebookNode, lab: str) -> dict[str, tuple[str, str]]:
+    """{exercise id: (solution cell, strict check cell)} to run right after that exercise's check cell.
+
+    The solution cell first removes every name the lab's other exercises bind (their answers, their helpers) but
+    no name the lab's own cells bind, so an exercise that needs another one's answer fails; the check cell
+    raises unless the checker passes. Run in the same kernel as the lab in its attendee state (the test suite
+    does this under nbval), they prove that each exercise's solution passes on its own, in one run of the lab.
+    """
+    solutions = load_solutions(lab)
+    lab_names: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code" and role_of(cell) not in ROLES:
+            lab_names |= assigned_names(cell.source)
+    runs = {}
+    for ex in exercises(lab):
+        others = set().union(*(assigned_names(solutions[o.id]) | set(o.answers) for o in exercises(lab) if o is not ex))
+        forget = sorted(others - lab_names)
+        prepare = (FORGET.format(names=tuple(forget)) if forget else "") + solutions[ex.id]
+        strict_check = f"from modules.exercises import strict_mode\n\nwith strict_mode():\n    {ex.check_call.strip()}"
+        runs[ex.id] = (prepare, strict_check.replace("\n      ", "\n          "))
+    return runs

@@ -2,7 +2,7 @@
 
     manager = HybridAgentContextManager("session_123")
     manager.add_exchange_with_local("Hello!", "Hi there!", 0.08, {"complexity": "low"})
-    await manager.initialize_agent_thread(cloud_agent)           # an agent with store=False
+    await manager.initialize_agent_session(cloud_agent)           # an agent with store=False
     text, seconds = await manager.add_exchange_with_agent(cloud_agent, "Analyze this", "cloud")
     manager.get_routing_summary()["model_switches"]             # 1
     await manager.persist_to_storage("conversation.json")       # or any store from modules.storage
@@ -14,10 +14,15 @@ Why one session: the history lives client-side in `session.state["in_memory"]` (
 the same list, so whichever tier answers next sees every earlier turn. The stored form is one
 versioned `ConversationRecord`: the session's `to_dict()` (the messages, from which `.messages` gives
 the OpenAI format) and the routing metadata.
+
+The manager remembers the revision it last loaded from or saved to each target, so a second manager
+persisting the same conversation to the same place gets `ConversationConflictError` instead of
+overwriting the first one's exchanges. Store and file calls run in a worker thread, off the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -28,16 +33,25 @@ from modules.hybrid.context import IN_MEMORY_SOURCE, ConversationContextManager,
 from modules.hybrid.errors import AgentNotInitializedError, ServerSideHistoryError
 from modules.hybrid.exchange import exchange_metadata, normalize_exchanges
 from modules.hybrid.journal import ExchangeJournal
-from modules.hybrid.persistence import Target, describe_target, load_record, save_record
+from modules.hybrid.persistence import Target, describe_target, load_record, save_record, target_key
 from modules.hybrid.recorder import SentMessagesRecorder
+from modules.hybrid.session_restore import restore_session
 from modules.hybrid.sources import tier_of
-from modules.storage import Cipher, ConversationRecord
+from modules.storage import Cipher, ConversationRecord, CorruptRecordError
 
 HYBRID_TAG = "hybrid"
 
 
 class HybridAgentContextManager(ConversationContextManager):
-    """The guide's dual-format manager on today's API: an `AgentSession` plus per-exchange routing metadata."""
+    """The guide's dual-format manager on today's API: an `AgentSession` plus per-exchange routing metadata.
+
+    Args:
+        session_id: The conversation's id; also the AgentSession's id.
+        max_history: How many recent exchanges the local model is given; None for all.
+
+    Raises:
+        InvalidConversationIdError: `session_id` could escape a folder or a key.
+    """
 
     def __init__(self, session_id: str, max_history: int | None = None) -> None:
         super().__init__(session_id, max_history=max_history)
@@ -49,6 +63,8 @@ class HybridAgentContextManager(ConversationContextManager):
         # What each agent call was given, per exchange: {"turn", "tier", "messages": [(role, text), ...]}.
         # Kept in memory for inspection; the conversation itself is in the session.
         self.sent_log: list[dict[str, Any]] = []
+        # The revision last loaded from or saved to each target (a journal: its number of exchanges).
+        self._revisions: dict[str, int] = {}
 
     # ---- history: the session's in-memory messages ---------------------------------------------------
 
@@ -74,15 +90,18 @@ class HybridAgentContextManager(ConversationContextManager):
         check_client_side_history(agent)
         return AgentSession.from_dict(self.session.to_dict())
 
-    to_agent_thread = to_agent_session
+    to_agent_thread = to_agent_session  # the persistence guide's name
 
     # ---- the guide's three ways to add an exchange -----------------------------------------------------
 
-    async def initialize_agent_thread(self, agent: Any) -> AgentSession:
+    async def initialize_agent_session(self, agent: Any) -> AgentSession:
         """Use `agent` for `add_exchange_with_agent` from now on; returns the session it will continue."""
         check_client_side_history(agent)
         self.agent = agent
         return self.session
+
+    # The persistence guide's names (its AgentThread is today's AgentSession); see docs/api-migration.md.
+    initialize_agent_thread = initialize_agent_session
 
     async def add_exchange_with_agent(
         self,
@@ -98,7 +117,7 @@ class HybridAgentContextManager(ConversationContextManager):
         if agent is None:
             raise AgentNotInitializedError(
                 "No agent to run: pass one to add_exchange_with_agent(agent, ...) or call "
-                "await manager.initialize_agent_thread(agent) first."
+                "await manager.initialize_agent_session(agent) first."
             )
         tier = tier_of(source)
         check_client_side_history(agent)
@@ -176,21 +195,44 @@ class HybridAgentContextManager(ConversationContextManager):
         A file is encrypted with `cipher` when given; a store uses its own cipher; a journal appends only
         the exchanges it does not have yet.
         """
-        if isinstance(target, ExchangeJournal):  # given the live lists: only the new tail is serialized
-            return target.append(self.session_id, self._message_list(), self.routing_metadata)
-        return save_record(self.to_record(), target, cipher=cipher)
+        key = target_key(target)
+        if isinstance(target, ExchangeJournal):  # given copies of the lists: only the new tail is serialized
+            messages, metadata = list(self._message_list()), list(self.routing_metadata)
+            appended = await asyncio.to_thread(
+                target.append, self.session_id, messages, metadata, expected_turns=self._revisions.get(key, 0)
+            )
+            self._revisions[key] = len(metadata)
+            return appended
+        record = self.to_record()
+        record.revision = self._revisions.get(key, 0)
+        written = await asyncio.to_thread(save_record, record, target, cipher=cipher)
+        self._revisions[key] = record.revision
+        return written
 
     async def resume_from_storage(
-        self, target: Target, agent: Any = None, *, conversation_id: str | None = None, cipher: Cipher | None = None
+        self,
+        target: Target,
+        agent: Any = None,
+        *,
+        conversation_id: str | None = None,
+        cipher: Cipher | None = None,
+        allow_plaintext_migration: bool = False,
     ) -> HybridAgentContextManager:
         """Replace this manager's conversation with a stored one (from a file, or a store by id).
 
         A store is read under `conversation_id`, by default this manager's session id. After resuming,
         `session_id` is the stored conversation's id, so persisting again updates the same record. On
-        any error (typed, from `modules.storage`) this manager is left exactly as it was.
+        any error (typed, from `modules.storage`) this manager is left exactly as it was. With a `cipher`,
+        a plaintext file is refused unless `allow_plaintext_migration=True`.
         """
-        record = load_record(target, conversation_id=conversation_id or self.session_id, cipher=cipher)
-        session = record.to_session()
+        record = await asyncio.to_thread(
+            load_record,
+            target,
+            conversation_id=conversation_id or self.session_id,
+            cipher=cipher,
+            allow_plaintext_migration=allow_plaintext_migration,
+        )
+        session, metadata = _hybrid_parts(record, describe_target(target))
         if session.service_session_id:
             raise ServerSideHistoryError(
                 f"Conversation {record.conversation_id!r} in {describe_target(target)} keeps its history on the "
@@ -199,13 +241,39 @@ class HybridAgentContextManager(ConversationContextManager):
             )
         if agent is not None:
             check_client_side_history(agent)
-        metadata = normalize_exchanges(record.routing_metadata)
-        session.state.setdefault(IN_MEMORY_SOURCE, {}).setdefault("messages", [])
         # Only now, with everything read and checked, does this manager change.
         self.session, self.session_id = session, record.conversation_id
         self.routing_metadata, self.created_at = metadata, record.created_at
         self.user_id, self.tags = record.user_id, list(record.tags) or [HYBRID_TAG]
         self.sent_log = []
+        self._revisions = {target_key(target): record.revision}
         if agent is not None:
             self.agent = agent
         return self
+
+
+def _hybrid_parts(record: ConversationRecord, where: str) -> tuple[AgentSession, list[dict[str, Any]]]:
+    """The session and normalized metadata of a stored record; any damage is a typed `CorruptRecordError`."""
+    try:
+        session = restore_session(record.session)  # AgentSession.from_dict's result, without its generic walk
+        state = session.state.setdefault(IN_MEMORY_SOURCE, {})
+        messages = state.setdefault("messages", []) if isinstance(state, dict) else None
+        if not isinstance(messages, list) or not all(isinstance(m, Message) for m in messages):
+            raise _WrongShape("its session's messages are not a list of messages")
+        for message in messages:
+            if not isinstance(message.text or "", str):
+                raise _WrongShape("a message's text is not text")
+        metadata = normalize_exchanges(record.routing_metadata)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError, RecursionError) as error:
+        # The built-in errors' own messages may quote stored conversation text: name only their type.
+        what = str(error) if isinstance(error, _WrongShape) else f"a field has the wrong shape: {type(error).__name__}"
+        raise CorruptRecordError(
+            record.conversation_id,
+            f"{where} holds no usable hybrid conversation ({what}).",
+            "Restore it from a backup, or start a new conversation; nothing was changed.",
+        ) from None
+    return session, metadata
+
+
+class _WrongShape(ValueError):
+    """A stored hybrid conversation's part has the wrong shape (reported as CorruptRecordError)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from modules.hybrid.exchange import EXCHANGE_KEYS, exchange_metadata, normalize_
 from modules.hybrid.sources import tier_of
 from modules.hybrid.summary import conversation_flow, routing_summary
 from modules.storage import ConversationNotFoundError, CorruptRecordError, validate_conversation_id
+from modules.timeutil import epoch_from_iso, utc_iso, utc_now_iso
 
 # Fields a caller may pass in an exchange's `metadata` that fill contract keys; anything else goes to "details".
 _CALLER_FIELDS = ("model", "input_tokens", "output_tokens", "ttft_s", "forced", "messages_sent")
@@ -34,6 +34,13 @@ class ConversationContextManager:
 
     `max_history` (exchanges; None = all) bounds what `get_messages_for_local_model()` returns, for
     models with a small context window; the conversation itself keeps every message.
+
+    Args:
+        session_id: The conversation's id (letters, digits, `-`, `_`, `.`; it names the stored record).
+        max_history: How many recent exchanges the local model is given; None for all.
+
+    Raises:
+        InvalidConversationIdError: `session_id` could escape a folder or a key.
     """
 
     def __init__(self, session_id: str, max_history: int | None = None) -> None:
@@ -100,7 +107,7 @@ class ConversationContextManager:
         routing = [
             {
                 "exchange_id": entry["turn"],
-                "timestamp": _iso(entry.get("at")),
+                "timestamp": utc_iso(entry.get("at")),
                 "source": entry.get("source_label", entry["source"]),
                 "response_time": entry["response_time_s"],
                 "model_switch": entry["switched"],
@@ -110,8 +117,8 @@ class ConversationContextManager:
         ]
         document = {
             "session_id": self.session_id,
-            "created_at": _iso(self.created_at),
-            "last_updated": _iso(time.time()),
+            "created_at": utc_iso(self.created_at),
+            "last_updated": utc_now_iso(),
             "messages": self.messages,
             "routing_metadata": routing,
             "routing_summary": {k: v for k, v in routing_summary(self.routing_metadata).items() if k != "by_source"},
@@ -144,7 +151,7 @@ class ConversationContextManager:
         for message in document["messages"]:
             context._history.append({"role": str(message.get("role", "user")), "content": _text_of(message)})
         context.routing_metadata = normalize_exchanges([_from_export(e) for e in document.get("routing_metadata", [])])
-        created = _epoch(document.get("created_at"))
+        created = epoch_from_iso(document.get("created_at"))
         context.created_at = created if created is not None else context.created_at
         return context
 
@@ -188,7 +195,15 @@ class ConversationContextManager:
 
 
 def check_client_side_history(agent: Any) -> None:
-    """Refuse an agent whose history would live on the service: the other tier's turns would never reach it."""
+    """Refuse an agent whose history would live on the service: the other tier's turns would never reach it.
+
+    Args:
+        agent: The Agent Framework agent to hand the conversation to.
+
+    Raises:
+        ServerSideHistoryError: The agent stores history on the service (store=True) or loads it from another
+            history provider.
+    """
     explicit = (getattr(agent, "default_options", None) or {}).get("store")
     stores = explicit if explicit is not None else getattr(getattr(agent, "client", None), "STORES_BY_DEFAULT", False)
     if stores:
@@ -218,7 +233,7 @@ def _from_export(entry: Mapping[str, Any]) -> dict[str, Any]:
     result = {
         **known,
         "turn": entry.get("exchange_id"),
-        "at": _epoch(entry.get("timestamp")),
+        "at": epoch_from_iso(entry.get("timestamp")),
         "source": entry.get("source"),
         "response_time_s": entry.get("response_time"),
     }
@@ -232,16 +247,3 @@ def _text_of(message: Mapping[str, Any]) -> str:
     if isinstance(content, list):  # content parts: [{"type": "text", "text": ...}]
         return "".join(part.get("text", "") for part in content if isinstance(part, dict))
     return str(content)
-
-
-def _iso(epoch: float | None) -> str | None:
-    return None if epoch is None else datetime.fromtimestamp(epoch).isoformat(timespec="microseconds")
-
-
-def _epoch(value: Any) -> float | None:
-    if value is None or isinstance(value, (int, float)):
-        return value
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None

@@ -4,7 +4,7 @@
     turn = await conversation.chat("Hello!")                  # -> HybridTurn(text, decision, tier, metadata)
     async for item in conversation.chat_stream("Compare Kafka and RabbitMQ"):
         ...   # a RoutingDecision first, then str chunks, then the final HybridTurn
-    await conversation.persist_thread("hybrid_conv.json")    # or a store; resume_thread() reads it back
+    await conversation.persist_session("hybrid_conv.json")    # or a store; resume_session() reads it back
 
 One turn: router (with the previous turn's tier as `RoutingContext`) -> the chosen tier's agent, run
 on the one shared session, so it is sent every earlier message whichever tier wrote it -> on failure
@@ -28,7 +28,7 @@ from modules.hybrid.exchange import short_error
 from modules.hybrid.persistence import Target
 from modules.hybrid.recorder import SentMessagesRecorder
 from modules.hybrid.sources import SOURCES, other_tier, tier_of
-from modules.routing.router import AllTiersFailed, HybridRouter, RoutingContext, RoutingDecision
+from modules.routing import AllTiersFailedError, HybridRouter, RoutingContext, RoutingDecision
 from modules.storage import Cipher, ConversationNotFoundError, ConversationStore
 
 DEFAULT_INSTRUCTIONS = "You are a helpful assistant. Answer in one or two sentences."
@@ -38,8 +38,15 @@ DEFAULT_TIMEOUT_S = 120.0
 
 @dataclass
 class HybridTurn:
-    """One answered question: the text, the routing decision (with any fallback), the tier that answered,
-    the exchange's metadata entry, and the messages that tier was given."""
+    """One answered question, as `HybridConversationManager.chat` returns it.
+
+    Attributes:
+        text: The answer.
+        decision: The router's decision, with any fallback (`fell_back`, `failed_target`, `error`).
+        tier: The tier that answered: "local" or "cloud".
+        metadata: The exchange's routing-metadata entry, as recorded.
+        sent: The (role, text) messages that tier was given: the whole conversation.
+    """
 
     text: str
     decision: RoutingDecision
@@ -52,7 +59,22 @@ class HybridConversationManager:
     """A routed conversation across the local and the cloud tier, with one history both see.
 
     `tiers` defaults to `start_tiers()` (closed again by `close()`); `store`, when given, receives the
-    conversation after every exchange and is the default target of `persist_thread`/`resume_thread`.
+    conversation after every exchange and is the default target of `persist_session`/`resume_session`.
+
+    Args:
+        router: The router that picks a tier per question; a default `HybridRouter()` when None.
+        tiers: Both tiers (`start_tiers()`); started here, and closed by `close()`, when None.
+        store: A store from `modules.storage` that receives the conversation after every exchange, or None.
+        session_id: The conversation's id; a new UUID when None.
+        user_id: The user the stored conversation belongs to (for per-user erasure), or None.
+        instructions: The instructions both tiers' agents get.
+        max_tokens: The cap on each answer's length.
+        timeout_s: How long a tier may take before the other tier answers instead.
+        cipher: Encrypts the conversation when it is persisted to a file, or None.
+
+    Raises:
+        InvalidConversationIdError: `session_id` could escape a folder or a key.
+        ServiceStartError: `tiers` was None and the offline cloud tier's service did not start.
     """
 
     def __init__(
@@ -145,7 +167,7 @@ class HybridConversationManager:
                     )
             except Exception as error:  # noqa: BLE001 - any failure of a tier hands the question to the other
                 if failure is not None:
-                    raise AllTiersFailed(
+                    raise AllTiersFailedError(
                         f"{failure[0]} tier: {short_error(failure[1])}; {tier} tier: {short_error(error)}. "
                         "Nothing was recorded; check that both tiers are reachable (lab 01) and ask again."
                     ) from error
@@ -180,7 +202,7 @@ class HybridConversationManager:
                 forced=decision.strategy == "forced",
             )
             if self.store is not None:
-                await self.persist_thread(self.store)
+                await self.persist_session(self.store)
             yield HybridTurn(response.text, decision, tier, entry, recorder.last)
             return
 
@@ -208,7 +230,7 @@ class HybridConversationManager:
             return
         raise ConversationIdTakenError(
             f"{self.store.location} already holds a conversation {self.conversation_id!r}; this one would be saved "
-            "over it. Continue it with `await resume_thread()`, or create the manager with another session_id. "
+            "over it. Continue it with `await resume_session()`, or create the manager with another session_id. "
             "Nothing was asked or saved."
         )
 
@@ -233,25 +255,30 @@ class HybridConversationManager:
 
     # ---- agents, persistence, summary ------------------------------------------------------------------
 
-    async def initialize_agent_thread(self, agent: Any, tier: str = "cloud") -> None:
+    async def initialize_agent_session(self, agent: Any, tier: str = "cloud") -> None:
         """Answer `tier`'s turns with your own agent (e.g. other instructions); it must keep history client-side."""
         if tier not in SOURCES:
             tier = tier_of(tier)
         check_client_side_history(agent)
         self.agents[tier] = agent
-        await self.context.initialize_agent_thread(agent)
+        await self.context.initialize_agent_session(agent)
 
-    async def persist_thread(self, target: Target | None = None) -> int:
+    async def persist_session(self, target: Target | None = None) -> int:
         """Save the conversation (session + routing metadata) to `target`, by default the manager's store."""
         return await self.context.persist_to_storage(self._target(target), cipher=self.cipher)
 
-    async def resume_thread(self, target: Target | None = None, *, conversation_id: str | None = None) -> None:
+    async def resume_session(self, target: Target | None = None, *, conversation_id: str | None = None) -> None:
         """Continue a stored conversation (a file, or a store by id: by default this conversation's id)."""
         await self.context.resume_from_storage(
             self._target(target), conversation_id=conversation_id, cipher=self.cipher
         )
         # Resumed from the manager's store: saving back is continuing it. From elsewhere: check again before saving.
         self._store_checked = target is None or target is self.store
+
+    # The persistence guide's names (its AgentThread is today's AgentSession); see docs/api-migration.md.
+    initialize_agent_thread = initialize_agent_session
+    persist_thread = persist_session
+    resume_thread = resume_session
 
     def get_conversation_summary(self) -> dict[str, Any]:
         summary = self.context.get_routing_summary()

@@ -7,8 +7,10 @@ catch `HybridError` or `modules.storage.StorageError` for all of them.
 
 from __future__ import annotations
 
+from modules.errors import CourseError
 
-class HybridError(Exception):
+
+class HybridError(CourseError):
     """Base class: a hybrid conversation was used in a way that cannot work."""
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from modules.hybrid.sources import SOURCES, tier_of
 from modules.pricing import estimate_cost
+from modules.redaction import redact_configured
 
 EXCHANGE_KEYS = (
     "turn",
@@ -43,13 +44,16 @@ _SECRET_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+\S+|api[_-]?key\s
 
 
 def short_error(error: BaseException | str | None) -> str | None:
-    """A one-line error text for the metadata: type and message, bounded, with credentials removed."""
+    """A one-line error text for the metadata: type and message, bounded, with credentials removed.
+
+    Configured keys and tokens go whatever their shape (an upstream 401 may echo the key it was sent).
+    """
     if error is None:
         return None
     if not isinstance(error, str):
         error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     text = error
-    text = _SECRET_PATTERN.sub("[redacted]", " ".join(text.split()))
+    text = _SECRET_PATTERN.sub("[redacted]", redact_configured(" ".join(text.split())))
     return text if len(text) <= _MAX_ERROR_CHARS else text[: _MAX_ERROR_CHARS - 3] + "..."
 
 

@@ -1,6 +1,6 @@
 """Continue a persisted hybrid conversation in a brand-new Python process, then persist it again.
 
-    result = continue_in_new_process("conv.json", "And the cheapest option?", service=tiers.service)
+    result = resume_hybrid_in_new_process("conv.json", "And the cheapest option?", service=tiers.service)
     result.text, result.tier, result.sent, result.child_pid
 
 The parent passes the child only where the conversation is stored (a file, a FileStore directory
@@ -22,19 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from modules.hybrid.errors import UnsupportedTargetError
-from modules.labkit.child_process import run_json_child
-from modules.service.process import environment_for_child, parent_service
+from modules.runtime import environment_for_child, parent_service, run_json_child
+from modules.sessions import HandoffError
 from modules.storage import FileStore, SqliteStore
+
+__all__ = ["HandoffError", "HybridHandoffResult", "resume_hybrid_in_new_process"]
 
 HANDOFF_TIMEOUT_S = 300.0
 
 
-class HandoffError(RuntimeError):
-    """The child process could not continue the conversation; the message carries its error output."""
-
-
 @dataclass
-class HandoffResult:
+class HybridHandoffResult:
+    """What happened in the child process: the answer, the tier that gave it, and what that tier was sent."""
+
     text: str
     tier: str
     metadata: dict[str, Any]
@@ -43,7 +43,7 @@ class HandoffResult:
     child_pid: int
 
 
-def continue_in_new_process(
+def resume_hybrid_in_new_process(
     target: str | os.PathLike | FileStore | SqliteStore,
     question: str,
     *,
@@ -52,11 +52,24 @@ def continue_in_new_process(
     force_tier: str | None = None,
     max_tokens: int = 32,
     timeout_s: float = HANDOFF_TIMEOUT_S,
-) -> HandoffResult:
+) -> HybridHandoffResult:
     """Run one more routed turn of the stored conversation in a fresh interpreter; return what happened.
 
-    `service` is the running LocalService of the offline default (None for real endpoints).
-    For a store, `conversation_id` says which conversation.
+    Args:
+        target: Where the conversation is stored: a JSON file path, a FileStore or a SqliteStore.
+        question: The next question, routed in the child process.
+        conversation_id: For a store, which conversation to continue.
+        service: The running LocalService of the offline default (None for real endpoints).
+        force_tier: "local" or "cloud" to bypass the router, or None to let it decide.
+        max_tokens: The cap on the answer's length.
+        timeout_s: How long the child may take, in seconds.
+
+    Returns:
+        The answer, the tier that gave it, its routing metadata, what that tier was sent, and the child's pid.
+
+    Raises:
+        UnsupportedTargetError: `target` is not a path, a FileStore or a SqliteStore.
+        HandoffError: The child failed, timed out or printed no reply; nothing was saved.
     """
     request = {
         "target": _describe(target),
@@ -75,7 +88,7 @@ def continue_in_new_process(
         what="The child process (nothing was saved)",
     )
     reply["sent"] = [tuple(pair) for pair in reply["sent"]]
-    return HandoffResult(**reply)
+    return HybridHandoffResult(**reply)
 
 
 def _describe(target: Any) -> dict[str, str]:
@@ -112,9 +125,9 @@ async def _continue_here(request: dict[str, Any]) -> dict[str, Any]:
     conversation = HybridConversationManager(
         HybridRouter(), tiers, max_tokens=request["max_tokens"], cipher=None if kind != "file" else cipher
     )
-    await conversation.resume_thread(target, conversation_id=request["conversation_id"])
+    await conversation.resume_session(target, conversation_id=request["conversation_id"])
     turn = await conversation.chat(request["question"], force_tier=request["force_tier"])
-    await conversation.persist_thread(target)
+    await conversation.persist_session(target)
     return {
         "text": turn.text,
         "tier": turn.tier,
@@ -127,6 +140,6 @@ async def _continue_here(request: dict[str, Any]) -> dict[str, Any]:
 
 if __name__ == "__main__":
     if sys.argv[1:] != ["--child"]:  # run by hand: explain instead of waiting for a request on stdin
-        print(__doc__.strip() + "\n\nInternal entry point: continue_in_new_process() runs it with --child.")
+        print(__doc__.strip() + "\n\nInternal entry point: resume_hybrid_in_new_process() runs it with --child.")
         sys.exit(0 if not sys.argv[1:] or sys.argv[1:] in (["-h"], ["--help"]) else 2)
     print(json.dumps(asyncio.run(_continue_here(json.loads(sys.stdin.read())))))

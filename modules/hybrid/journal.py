@@ -8,6 +8,11 @@ Saving a whole record rewrites every message on every turn, so turn N costs N. T
 given only what is new — each exchange's two messages and its metadata entry, in one transaction —
 so turn 5,000 costs what turn 1 costs (bench/bench_hybrid.py measures both). It holds messages as
 the session's own `Message.to_dict()` and does not encrypt: use a store with a cipher for that.
+
+Two writers never interleave: an append says how many exchanges it expects the journal to hold
+(`expected_turns`, what its writer last loaded or appended), and the check and the insert are one
+transaction. A writer that is behind gets `ConversationConflictError`; the hybrid manager always
+passes it.
 """
 
 from __future__ import annotations
@@ -21,8 +26,14 @@ from typing import Any
 from agent_framework import AgentSession
 
 from modules.hybrid.errors import HybridError
-from modules.storage import ConversationNotFoundError, ConversationRecord, CorruptRecordError, validate_conversation_id
-from modules.storage.sqlite_db import SqliteDatabase
+from modules.storage import (
+    ConversationConflictError,
+    ConversationNotFoundError,
+    ConversationRecord,
+    CorruptRecordError,
+    SqliteDatabase,
+    validate_conversation_id,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS exchanges (
@@ -58,11 +69,31 @@ class ExchangeJournal:
             ).fetchone()
         return row[0]
 
-    def append(self, conversation_id: str, messages: Sequence[Any], routing_metadata: Sequence[dict[str, Any]]) -> int:
+    def append(
+        self,
+        conversation_id: str,
+        messages: Sequence[Any],
+        routing_metadata: Sequence[dict[str, Any]],
+        *,
+        expected_turns: int | None = None,
+    ) -> int:
         """Append the exchanges the journal does not have yet; returns how many were appended.
 
-        `messages` and `routing_metadata` are the whole conversation (two messages per exchange); only
-        their new tail is read and serialized, so the cost does not grow with the conversation.
+        Args:
+            conversation_id: the conversation.
+            messages: the whole conversation's messages (two per exchange); only the new tail is serialized,
+                so the cost does not grow with the conversation.
+            routing_metadata: the whole conversation's metadata, one entry per exchange.
+            expected_turns: how many exchanges the writer knows the journal holds (what it loaded or last
+                appended). None skips the check: only for a single writer.
+
+        Returns:
+            The number of exchanges appended.
+
+        Raises:
+            ConversationConflictError: the journal holds another number of exchanges than `expected_turns` (another
+                writer appended meanwhile); nothing was written.
+            HybridError: the lists do not have two messages per exchange, or the journal holds more exchanges.
         """
         conversation_id = validate_conversation_id(conversation_id)
         if len(messages) != 2 * len(routing_metadata):
@@ -74,6 +105,16 @@ class ExchangeJournal:
             have = connection.execute(
                 "SELECT count(*) FROM exchanges WHERE conversation_id = ?", (conversation_id,)
             ).fetchone()[0]
+            if expected_turns is not None and have != expected_turns:
+                raise ConversationConflictError(
+                    conversation_id,
+                    f"{self.location} holds {have} exchanges of it, but this writer expected {expected_turns}: "
+                    "another writer appended meanwhile.",
+                    "Resume it from the journal (resume_from_storage), add your exchange again, and persist; "
+                    "nothing was written.",
+                    expected_revision=expected_turns,
+                    stored_revision=have,
+                )
             if have > len(routing_metadata):
                 raise HybridError(
                     f"{self.location} already holds {have} exchanges of {conversation_id!r}, more than the "
@@ -93,10 +134,10 @@ class ExchangeJournal:
             connection.executemany("INSERT INTO exchanges VALUES (?, ?, ?, ?, ?)", rows)
         return len(rows)
 
-    def append_record(self, record: ConversationRecord) -> int:
+    def append_record(self, record: ConversationRecord, *, expected_turns: int | None = None) -> int:
         """`append` for a whole `ConversationRecord` (e.g. one loaded from a store)."""
         messages = record.session.get("state", {}).get("in_memory", {}).get("messages", [])
-        return self.append(record.conversation_id, messages, record.routing_metadata)
+        return self.append(record.conversation_id, messages, record.routing_metadata, expected_turns=expected_turns)
 
     def load(self, conversation_id: str) -> ConversationRecord:
         """The whole conversation rebuilt from its exchanges, as a record any manager can resume."""
@@ -116,9 +157,12 @@ class ExchangeJournal:
         metadata: list[dict[str, Any]] = []
         for turn, _, message_json, metadata_json in rows:
             try:
-                messages += json.loads(message_json)
-                metadata.append(json.loads(metadata_json))
-            except ValueError:
+                stored_messages, entry = json.loads(message_json), json.loads(metadata_json)
+                if not (isinstance(stored_messages, list) and isinstance(entry, dict)):
+                    raise ValueError("wrong shape")
+                messages += stored_messages
+                metadata.append(entry)
+            except (ValueError, RecursionError):
                 raise CorruptRecordError(
                     conversation_id,
                     f"exchange {turn} in {self.location} is not valid JSON.",
@@ -133,6 +177,7 @@ class ExchangeJournal:
             tags=["hybrid"],
             created_at=rows[0][1],
             updated_at=rows[-1][1],
+            revision=len(rows),  # a journal's revision is its number of exchanges (what `expected_turns` compares)
         )
 
     def close(self) -> None:

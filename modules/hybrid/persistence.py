@@ -8,14 +8,16 @@ An `ExchangeJournal` is the append-only alternative: it is given only the new ex
 A file holds exactly what a store holds: the versioned envelope of `modules.storage`, uncompressed
 so it stays readable (encrypted when a cipher is given). Files written by the persistence guide's
 `persist_to_storage()` load too. Failures leave the file or stored record untouched.
+
+A file is replaced under its folder's lock, after comparing the revision it holds with the one the
+record was loaded at, exactly as `FileStore` does: a second writer gets `ConversationConflictError`,
+and temp files left by killed writers of that file are removed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +29,14 @@ from modules.storage import (
     ConversationRecord,
     ConversationStore,
     StorageUnavailableError,
+    check_revision,
     decode,
     encode,
+    locked,
+    read_first_line,
+    remove_temp_files,
+    stored_revision,
+    write_atomically,
 )
 
 Target = ConversationStore | ExchangeJournal | str | os.PathLike
@@ -37,39 +45,57 @@ Target = ConversationStore | ExchangeJournal | str | os.PathLike
 def save_record(record: ConversationRecord, target: Target, *, cipher: Cipher | None = None) -> int:
     """Store the record; returns the bytes written (a journal: the exchanges appended).
 
-    A file's cipher is `cipher`; a store uses its own; a journal appends only the exchanges it lacks.
+    Args:
+        record: the conversation; its `revision` must be the one stored at the target (0 if nothing is).
+        target: a file path, a store (which uses its own cipher) or an `ExchangeJournal`.
+        cipher: encrypts a file; ignored for stores and journals.
+
+    Returns:
+        Bytes written; for a journal, the number of exchanges appended. `record.revision` is advanced.
+
+    Raises:
+        ConversationConflictError: the target holds a newer revision (another writer saved meanwhile).
+        StorageUnavailableError: the file cannot be written; the previous file is unchanged.
     """
     if isinstance(target, ConversationStore):
         return target.save(record)
     if isinstance(target, ExchangeJournal):
         return target.append_record(record)
     path = _file_path(target)
-    data = encode(record, compress_above=None, cipher=cipher)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    expected = record.revision
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Write aside, flush to disk, rename over: a crash leaves the old file or the new one, never half.
-        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
+        with locked(path.parent):  # read, compare and rename with no other writer in between
+            remove_temp_files(path.parent, path.name)  # a killed writer's leftovers hold conversation text
+            current = None if path.is_symlink() else stored_revision(read_first_line(path))
+            check_revision(record.conversation_id, expected, current, f"file {path}")
+            record.revision = expected + 1
+            data = encode(record, compress_above=None, cipher=cipher)
+            write_atomically(path, data)
     except OSError as error:
-        with contextlib.suppress(OSError):
-            temp.unlink(missing_ok=True)
+        record.revision = expected
         raise StorageUnavailableError(
             record.conversation_id,
             f"could not write {path}: {type(error).__name__}: {error.strerror or error}.",
             "Check the directory exists and is writable (and the disk not full); the previous file is unchanged.",
         ) from None
+    except BaseException:
+        record.revision = expected
+        raise
     return len(data)
 
 
 def load_record(
-    target: Target, *, conversation_id: str | None = None, cipher: Cipher | None = None
+    target: Target,
+    *,
+    conversation_id: str | None = None,
+    cipher: Cipher | None = None,
+    allow_plaintext_migration: bool = False,
 ) -> ConversationRecord:
-    """Read a record from a file (any id: the file says which conversation it holds) or from a store (by id)."""
+    """Read a record from a file (any id: the file says which conversation it holds) or from a store (by id).
+
+    With a `cipher`, a plaintext file is refused (`PlaintextRecordError`) unless `allow_plaintext_migration`.
+    """
     if isinstance(target, (ConversationStore, ExchangeJournal)):
         if conversation_id is None:
             raise UnsupportedTargetError("Loading from a store needs the conversation id: pass conversation_id=...")
@@ -89,13 +115,25 @@ def load_record(
         ) from None
     stored_id = _conversation_id_in(data)
     # Without a usable id the bytes are not a record; decode() then says so with its own typed error.
-    return decode(stored_id if stored_id and _is_safe(stored_id) else "unnamed", data, cipher=cipher)
+    return decode(
+        stored_id if stored_id and _is_safe(stored_id) else "unnamed",
+        data,
+        cipher=cipher,
+        allow_plaintext_migration=allow_plaintext_migration,
+    )
 
 
 def describe_target(target: Target) -> str:
     if isinstance(target, (ConversationStore, ExchangeJournal)):
         return target.location
     return f"file {_file_path(target)}"
+
+
+def target_key(target: Target) -> str:
+    """One name per place a conversation can be stored (a file by its absolute path), for tracking revisions."""
+    if isinstance(target, (ConversationStore, ExchangeJournal)):
+        return f"{type(target).__name__} {target.location}"
+    return f"file {_file_path(target).resolve()}"
 
 
 def _file_path(target: Any) -> Path:
@@ -112,7 +150,7 @@ def _conversation_id_in(data: bytes) -> str | None:
     for candidate in (data.partition(b"\n")[0], data):
         try:
             document = json.loads(candidate)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             continue
         if isinstance(document, dict):
             found = document.get("conversation_id") or document.get("session_id")

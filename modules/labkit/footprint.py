@@ -18,12 +18,7 @@ from typing import Any
 from agent_framework import AgentSession
 
 from modules.labkit.sample import sample_messages, sample_routing
-from modules.storage.cipher import Cipher
-from modules.storage.envelope import encode
-from modules.storage.file_store import FileStore
-from modules.storage.history import SqliteHistoryProvider
-from modules.storage.record import ConversationRecord
-from modules.storage.sqlite_store import SqliteStore
+from modules.storage import Cipher, ConversationRecord, FileStore, SqliteHistoryProvider, SqliteStore, encode
 
 GUIDE_ESTIMATE_KB = (100, 180)
 FORMATS = ("plain JSON", "compressed (zlib)", "compressed + encrypted (AES-GCM)")
@@ -113,7 +108,7 @@ def backend_footprints(
             sqlite_store.checkpoint()  # count the data in the main file
         rows.append(("SqliteStore (database file)", name, sqlite_path.stat().st_size))
         if redis_url:
-            from modules.storage.redis_store import RedisStore
+            from modules.storage import RedisStore
 
             with RedisStore(redis_url, namespace=f"footprint-{index}", **options) as redis_store:
                 for record in records:

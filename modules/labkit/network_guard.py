@@ -12,8 +12,10 @@ import contextlib
 import socket
 from collections.abc import Iterator
 
+from modules.errors import CourseError
 
-class NetworkBlockedError(ConnectionError):
+
+class NetworkBlockedError(CourseError, ConnectionError):
     """Raised instead of opening a connection, resolving a name or sending a datagram inside `network_disabled()`."""
 
 

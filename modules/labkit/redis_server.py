@@ -12,6 +12,11 @@ The server is waited for until it answers PING, and stopped when the block ends,
 
 `course_redis()` is what lab 04 and the tests use: with `REDIS_URL` (environment or `.env`)
 they use a server the attendee already runs (Docker, a managed Redis) and never stop it.
+
+    server = lab_redis()                   # lab 04: started, or None when COURSE_SKIP_REDIS=1 turns Redis off
+
+Without a usable Redis, `lab_redis()` raises `RedisServerError` naming the three fixes: a dead `REDIS_URL` or a
+missing `redis-server` is an error, never a silent skip; only `COURSE_SKIP_REDIS=1` skips.
 """
 
 from __future__ import annotations
@@ -24,11 +29,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from modules.config import load_settings, redact_url
-from modules.labkit.child_process import start_child, stop_child, wait_until_ready
-from modules.labkit.ports import free_port, port_is_free
+from modules.config import course_environment, load_settings, redact_url, reveal
+from modules.runtime import ProcessError, free_port, port_is_free, start_child, stop_child, wait_until_ready
 
 START_TIMEOUT_S = 15.0
+SKIP_VARIABLE = "COURSE_SKIP_REDIS"
 INSTALL_HINT = (
     "install it with: apt-get install redis-server (Debian/Ubuntu), brew install redis (macOS), "
     "dnf install redis (Fedora), or run Redis elsewhere (e.g. docker run -p 6379:6379 redis) "
@@ -36,7 +41,7 @@ INSTALL_HINT = (
 )
 
 
-class RedisServerError(RuntimeError):
+class RedisServerError(ProcessError):
     """redis-server is missing, or did not start."""
 
 
@@ -122,7 +127,10 @@ class RedisServer:
 
     def _timed_out(self):
         self._cleanup()
-        raise RedisServerError(f"redis-server did not answer PING on {self.host}:{self.port} in time.")
+        raise RedisServerError(
+            f"redis-server did not answer PING on {self.host}:{self.port} in time. The machine may be busy: retry, "
+            "or pass a longer timeout_s to start()."
+        )
 
     def ping(self) -> bool:
         """True if the server answers PING (raw RESP over a socket: no client library needed)."""
@@ -210,4 +218,31 @@ def course_redis(url: str | None = None) -> RedisServer | ExistingRedis:
     redis-server of our own on a free port."""
     if url is None:
         url = load_settings().redis_url
-    return ExistingRedis(str(url)) if url else RedisServer()
+    return ExistingRedis(reveal(url)) if url else RedisServer()
+
+
+def redis_turned_off() -> bool:
+    """True when COURSE_SKIP_REDIS=1 is set (environment or `.env`): the Redis parts skip, saying why."""
+    return course_environment().get(SKIP_VARIABLE) == "1"
+
+
+def lab_redis() -> RedisServer | ExistingRedis | None:
+    """Lab 04's Redis server, started; None only when Redis was deliberately turned off.
+
+    Returns:
+        REDIS_URL's server (left running afterwards) or a redis-server of our own (stop it at the end);
+        None when COURSE_SKIP_REDIS=1.
+
+    Raises:
+        RedisServerError: REDIS_URL names a server that does not answer, or redis-server is missing or does not
+            start; the message names the fixes, including COURSE_SKIP_REDIS=1 to skip the Redis part.
+    """
+    if redis_turned_off():
+        return None
+    try:
+        return course_redis().start()
+    except RedisServerError as error:
+        raise RedisServerError(
+            f"{error} To run this lab without Redis, set {SKIP_VARIABLE}=1 (environment or .env) and restart the "
+            "kernel: the Redis part then skips and says so."
+        ) from None

@@ -23,8 +23,8 @@ from typing import Any
 
 from agent_framework import AgentSession
 
-from modules.labkit.child_process import run_json_child
-from modules.storage.history import redis_history_provider
+from modules.runtime import run_json_child
+from modules.storage import redis_history_provider
 
 REDIS_URL_ENV = "COURSE_REDIS_URL"
 TURN_TIMEOUT_S = 300.0  # the local model answers in seconds; this only stops a hung process
@@ -36,7 +36,7 @@ def _chat_client(model: str) -> Any:
 
         return ContextEchoClient()
     from modules.config import load_settings
-    from modules.tiers.clients import local_chat_client
+    from modules.tiers import local_chat_client
 
     return local_chat_client(load_settings())
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from agent_framework import AgentSession, Message
 
-from modules.storage.record import ConversationRecord
+from modules.storage import ConversationRecord
 
 _WORDS = """the of and to a in is it you that for on with as are this be can your or by not an at from have
 which more if will model one all use when there data how what so query local cloud answer each about

@@ -11,13 +11,19 @@ features + followups (what a query looks like), classifier + strategies + traini
 P(the local answer is wrong), trained on graded answers), modes (quality / balanced / cost and custom targets),
 curve (the cost-quality curve a mode is resolved on), router (decisions, follow-ups, fallback), cascade
 (the local model answers first; its log-probabilities decide whether the cloud takes over), evaluation
-(RouteLLM metrics), errors, cli (`python -m modules.router`).
+(RouteLLM metrics), cli (`python -m modules.router`), errors (RoutingError, the base of GradingError,
+ProfileError, ModelFileError, RouterTargetError, CascadeError and AllTiersFailedError).
 """
 
+from modules.routing.classifier import ModelFileError
 from modules.routing.errors import RouterTargetError, RoutingError
+from modules.routing.evaluation import apgr
 from modules.routing.features import analyze_query
+from modules.routing.grading import GradingError
 from modules.routing.modes import MODES, CloudBudget, QualityFloor, resolve
+from modules.routing.profile import ProfileError
 from modules.routing.router import (
+    AllTiersFailedError,
     HybridRouter,
     ProfileMismatchWarning,
     RoutingContext,
@@ -28,9 +34,13 @@ from modules.routing.strategies import LearnedStrategy, RuleStrategy
 
 __all__ = [
     "MODES",
+    "AllTiersFailedError",
     "CloudBudget",
+    "GradingError",
     "HybridRouter",
     "LearnedStrategy",
+    "ModelFileError",
+    "ProfileError",
     "ProfileMismatchWarning",
     "QualityFloor",
     "RouterTargetError",
@@ -39,6 +49,7 @@ __all__ = [
     "RoutingError",
     "RuleStrategy",
     "analyze_query",
+    "apgr",
     "resolve",
     "route_and_answer",
 ]

@@ -68,7 +68,7 @@ CHECK_FEATURES = ("number_expected_and_missing", "cut_off", "echoes_question")
 FEATURES = LOGPROB_FEATURES + CHECK_FEATURES
 
 
-class CascadeError(RoutingError):
+class CascadeError(RoutingError, ValueError):
     """The cascade cannot run as configured (no logprobs from the local server, a malformed weights file)."""
 
 

@@ -36,7 +36,7 @@ KIND = "linear-text-classifier"
 MAX_ABS_WEIGHT = 1e6  # a fitted weight or idf is far smaller; anything larger is a damaged or crafted file
 
 
-class ModelFileError(RoutingError):
+class ModelFileError(RoutingError, ValueError):
     """A router model file is malformed, damaged or of another format; the message says how to rebuild it."""
 
 

@@ -25,7 +25,7 @@ _WORD = re.compile(r"[A-Za-z']+")
 _ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+\S", re.MULTILINE)
 
 
-class GradingError(RoutingError):
+class GradingError(RoutingError, ValueError):
     """A graded query's grader or reference is malformed; the message names the row's problem."""
 
 

@@ -35,7 +35,7 @@ ANSWER_CHARS_KEPT = 400  # answers of 48 tokens fit: they can be re-graded later
 SAMPLE_SEED = 5  # `profile --sample N` always picks the same subset
 
 
-class ProfileError(RoutingError):
+class ProfileError(RoutingError, ValueError):
     """A capability profile or graded-query file is missing or malformed; the message says how to fix it."""
 
 
@@ -103,6 +103,9 @@ def sample_graded_queries(rows: Sequence[GradedQuery], n: int, seed: int = SAMPL
             break
         if quotas[c] < len(by_category[c]):
             quotas[c] += 1
+    while sum(quotas.values()) > n:  # the one-per-category minimum overshot: trim the largest
+        largest = max(sorted(quotas), key=lambda c: quotas[c])
+        quotas[largest] -= 1
     keep: set[int] = set()
     for c, members in sorted(by_category.items()):
         shuffled = list(members)

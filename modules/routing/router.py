@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from modules.routing.errors import RouterTargetError
+from modules.routing.errors import RouterTargetError, RoutingError
 from modules.routing.features import analyze_query
 from modules.routing.modes import DEFAULT_MODE, CloudBudget, QualityFloor, Target, resolve, target_for
 from modules.routing.strategies import LearnedStrategy, Strategy
@@ -37,7 +37,7 @@ __all__ = [
     "RoutingDecision",
     "RoutingContext",
     "RoutedAnswer",
-    "AllTiersFailed",
+    "AllTiersFailedError",
     "ProfileMismatchWarning",
     "route_and_answer",
 ]
@@ -291,7 +291,7 @@ class RoutedAnswer:
     answer_seconds: float
 
 
-class AllTiersFailed(RuntimeError):
+class AllTiersFailedError(RoutingError, RuntimeError):
     """Both the chosen tier and the fallback failed; the message names both errors."""
 
 
@@ -328,7 +328,7 @@ async def route_and_answer(
     try:
         text = await asyncio.wait_for(answerers[order[1]](query), timeout_s)
     except Exception as second:  # noqa: BLE001
-        raise AllTiersFailed(
+        raise AllTiersFailedError(
             f"{order[0]} tier: {error}; {order[1]} tier: {type(second).__name__}: {second}"
         ) from second
     return RoutedAnswer(text, decision, order[1], time.perf_counter() - started)

@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated
 
 from agent_framework import Agent
@@ -22,6 +23,7 @@ class ServiceState:
     agent: Agent
     model: str  # the one model name every response, streamed or not, and /v1/models report
     token: str | None
+    model_path: Path | None = None  # the GGUF file the agent runs (None: the course's SmolLM2), for token counts
     # One turn at a time per conversation, so two requests cannot both extend the same newest turn.
     locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(default_factory=weakref.WeakValueDictionary)
 

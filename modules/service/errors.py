@@ -15,11 +15,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from modules.errors import CourseError
+
 log = logging.getLogger("modules.service")
 
 
-class ApiError(Exception):
-    """An error answered in the OpenAI error shape."""
+class ServiceError(CourseError):
+    """Base class: the course's Responses service could not carry out a request."""
+
+
+class ApiError(ServiceError):
+    """An error answered in the OpenAI error shape: HTTP `status`, a message naming the fix, and OpenAI's `code`."""
 
     def __init__(
         self,

@@ -1,4 +1,8 @@
-"""Reading a `POST /v1/responses` body: the size limits, the store flag and every numeric option."""
+"""Reading a request body: the size cap (applied while reading), valid text, and every option's type and range.
+
+Every client mistake is answered here with a 400 (or 413) in the OpenAI error shape, before anything is stored
+or the model runs; a request that passes cannot fail later because of what the client sent.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,10 @@ from modules.service.errors import ApiError
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_INPUT_CHARS = 16_000
+MAX_INSTRUCTIONS_CHARS = 16_000
 MAX_OUTPUT_TOKENS = 512
+# Options that must be JSON booleans: `"stream": "false"` is a non-empty string, which Python would call true.
+BOOLEAN_OPTIONS = ("stream", "store", "background", "parallel_tool_calls")
 # Request fields passed on to the model; everything else (tools, reasoning, ...) is accepted and ignored.
 PASSED_OPTIONS = ("instructions", "temperature", "top_p", "max_tokens")
 # Numeric options of the Responses API: (integer only, lowest, highest). Checked even when not passed on.
@@ -25,6 +32,7 @@ NUMERIC_OPTIONS: dict[str, tuple[bool, float, float | None]] = {
     "top_p": (False, 0.0, 1.0),
     "top_logprobs": (True, 0, 20),
     "max_tool_calls": (True, 1, None),
+    "max_tokens": (True, 1, None),  # not a Responses field, but the model would receive it as given
 }
 
 
@@ -39,20 +47,70 @@ class ResponseRequest:
 
 
 async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise ApiError(
-            413, f"Request body is {len(raw)} bytes; the limit is {MAX_BODY_BYTES}.", code="request_too_large"
-        )
+    """The request's JSON object, read with a size cap; ApiError (413 or 400) says what is wrong with it."""
+    raw = await capped_body(request)
     if not raw.strip() and allow_empty:
         return {}
     try:
         body = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ApiError(400, f"Request body is not valid JSON ({error}).") from None
+    except RecursionError:
+        raise ApiError(400, "Request body is nested too deeply to be a Responses request.") from None
     if not isinstance(body, dict):
         raise ApiError(400, "Request body must be a JSON object.")
+    if (where := first_invalid_text(body)) is not None:
+        raise ApiError(
+            400,
+            f"`{where}` is not valid Unicode text (it holds a lone surrogate, such as \\ud800). Send UTF-8 text.",
+            param=where,
+            code="invalid_value",
+        )
     return body
+
+
+async def capped_body(request: Request) -> bytes:
+    """The body, read chunk by chunk and refused (413) as soon as it passes MAX_BODY_BYTES, never read whole."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _too_large(f"Request body is {declared} bytes; the limit is {MAX_BODY_BYTES}.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _too_large(f"Request body is over the limit of {MAX_BODY_BYTES} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(message: str) -> ApiError:
+    return ApiError(413, f"{message} Send a shorter input.", code="request_too_large")
+
+
+def first_invalid_text(value: Any) -> str | None:
+    """Where the first string (or key) that UTF-8 cannot encode sits in `value`, as a dotted path; None if none."""
+    pending: list[tuple[str, Any]] = [("body", value)]
+    while pending:  # a loop, not recursion: depth is whatever json.loads accepted
+        where, item = pending.pop()
+        if isinstance(item, str):
+            if not _is_text(item):
+                return where
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if not _is_text(key):
+                    return where
+                pending.append((key if where == "body" else f"{where}.{key}", child))
+        elif isinstance(item, list):
+            pending.extend((f"{where}[{index}]", child) for index, child in enumerate(item))
+    return None
+
+
+def _is_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def response_request(body: dict[str, Any]) -> ResponseRequest:
@@ -60,18 +118,41 @@ def response_request(body: dict[str, Any]) -> ResponseRequest:
     for name, (integer, lowest, highest) in NUMERIC_OPTIONS.items():
         if body.get(name) is not None:
             check_number(name, body[name], integer=integer, lowest=lowest, highest=highest)
+    for name in BOOLEAN_OPTIONS:
+        if body.get(name) is not None and not isinstance(body[name], bool):
+            raise ApiError(
+                400,
+                f"`{name}` must be true or false (a JSON boolean); got {json.dumps(body[name])}.",
+                param=name,
+                code="invalid_type",
+            )
+    check_instructions(body.get("instructions"))
     try:
         previous_id, in_conversation = responses_session_id(body)
         run = responses_to_run(body)
-    except ValueError as error:
-        raise ApiError(400, str(error)) from None
-    store = body.get("store", True)
-    if not isinstance(store, bool):
-        raise ApiError(400, "`store` must be true or false.", param="store")
+    except (ValueError, TypeError, AttributeError, KeyError) as error:  # the parser's word on a malformed input
+        raise ApiError(400, f"Invalid request: {error}") from None
     check_input_size(run["messages"])
     options = {key: run["options"][key] for key in PASSED_OPTIONS if run["options"].get(key) is not None}
     options["max_tokens"] = min(int(options.get("max_tokens", MAX_OUTPUT_TOKENS)), MAX_OUTPUT_TOKENS)
+    store = body.get("store", True)
     return ResponseRequest(run["messages"], options, run["stream"], store, previous_id, bool(in_conversation))
+
+
+def check_instructions(instructions: Any) -> None:
+    """Instructions are optional; when given, a string of at most MAX_INSTRUCTIONS_CHARS."""
+    if instructions is None:
+        return
+    if not isinstance(instructions, str):
+        raise ApiError(400, "`instructions` must be a string.", param="instructions", code="invalid_type")
+    if len(instructions) > MAX_INSTRUCTIONS_CHARS:
+        raise ApiError(
+            400,
+            f"`instructions` is {len(instructions)} characters; this service accepts at most "
+            f"{MAX_INSTRUCTIONS_CHARS}. Shorten them.",
+            param="instructions",
+            code="string_above_max_length",
+        )
 
 
 def check_number(name: str, value: Any, *, integer: bool, lowest: float, highest: float | None) -> None:

@@ -7,7 +7,11 @@ response is a second child of that row; nothing is copied. A conversation is a p
 newest turn; its opening items (if any) are a root row under the `conv_…` id.
 
 The methods are synchronous SQLite calls: the routes run them off the event loop
-(`asyncio.to_thread`). SQLite makes all of it survive a restart of the service.
+(`asyncio.to_thread`). SQLite makes all of it survive a restart of the service: a method that
+returns has committed (`synchronous=FULL`), which is what lets the routes acknowledge a turn only
+after it is stored. Reads use a second connection, so in WAL mode they never wait behind a writer
+(another process holding the write lock, or this process waiting for it). One process at a time
+serves a file: `DatabaseLock` makes a second service on the same file refuse to start.
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ from typing import Any
 
 from agent_framework import Message
 
-from modules.storage.sqlite_db import SqliteDatabase
+from modules.service.db_lock import DatabaseLock
+from modules.storage import SqliteDatabase
+
+# How long a write waits for another connection's write lock before the turn fails (and is not acknowledged).
+WRITE_TIMEOUT_S = 10.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS turns (
@@ -64,12 +72,26 @@ def _checked(value: str, kind: str) -> str:
 class ServiceStore:
     """The service's SQLite file (see the module docstring for the layout)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, write_timeout_s: float = WRITE_TIMEOUT_S) -> None:
         self.path = Path(path)
-        self._db = SqliteDatabase(self.path, _SCHEMA)
+        self._lock = DatabaseLock(self.path)  # raises DatabaseInUseError if another service has this file
+        opened: list[SqliteDatabase] = []
+        try:
+            opened.append(SqliteDatabase(self.path, _SCHEMA))
+            opened.append(SqliteDatabase(self.path))  # reads never queue behind a write on the first connection
+        except BaseException:
+            for database in opened:
+                database.close()
+            self._lock.release()
+            raise
+        self._db, self._reader = opened
+        with self._db.reading() as db:  # a connection setting, not a read: bound the wait for the write lock
+            db.execute(f"PRAGMA busy_timeout = {int(write_timeout_s * 1000)}")
 
     def close(self) -> None:
+        self._reader.close()
         self._db.close()
+        self._lock.release()
 
     # ---- responses --------------------------------------------------------------------------------
 
@@ -99,13 +121,13 @@ class ServiceStore:
         """The stored payload of a response, or None (unknown, stored with store=false, or deleted)."""
         if not valid_id(response_id, "resp"):
             return None
-        with self._db.reading() as db:
+        with self._reader.reading() as db:
             row = db.execute("SELECT payload FROM turns WHERE id = ?", (response_id,)).fetchone()
         return json.loads(row[0]) if row and row[0] is not None else None
 
     def history(self, turn_id: str) -> list[Message]:
         """Every message up to and including this turn, oldest first (empty for an unknown id)."""
-        with self._db.reading() as db:
+        with self._reader.reading() as db:
             rows = db.execute(_HISTORY, (turn_id,)).fetchall()
         return [Message.from_dict(m) for (messages,) in rows for m in json.loads(messages)]
 
@@ -161,7 +183,7 @@ class ServiceStore:
     def _conversation_row(self, conversation_id: str) -> tuple[dict[str, str], float, str] | None:
         if not valid_id(conversation_id, "conv"):
             return None
-        with self._db.reading() as db:
+        with self._reader.reading() as db:
             row = db.execute(
                 "SELECT metadata, created_at, head_id FROM conversations WHERE id = ?", (conversation_id,)
             ).fetchone()

@@ -6,39 +6,48 @@ next question. The child rebuilds the agent from the settings, restores the sess
 back `json.dumps(session.to_dict())` again. Endpoints and keys reach the child through its environment, never
 through the conversation.
 
-    result = continue_in_new_process(json.dumps(session.to_dict()), "And then?", service=tiers.service)
+    result = resume_session_in_new_process(json.dumps(session.to_dict()), "And then?", service=tiers.service)
     session = AgentSession.from_dict(json.loads(result.session_json))
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from dataclasses import dataclass
 from typing import Any
 
-from modules.labkit.child_process import run_json_child
-from modules.service.process import environment_for_child, parent_service
+from modules.runtime import ProcessError, environment_for_child, run_json_child
+
+__all__ = ["HandoffError", "SessionHandoffResult", "resume_session_in_new_process"]
 
 HANDOFF_TIMEOUT_S = 180.0
-AGENT_NAME = "assistant"
 
 
-class HandoffError(RuntimeError):
-    """The child process could not continue the conversation."""
+class HandoffError(ProcessError):
+    """The child process could not continue the conversation; the message carries its error output.
+
+    Raised by both hand-overs: `resume_session_in_new_process` (lab 03) and `resume_hybrid_in_new_process` (lab 06).
+    """
 
 
 @dataclass
-class HandoffResult:
+class SessionHandoffResult:
+    """What the child process answered and the session it hands back (from `resume_session_in_new_process`).
+
+    Args:
+        text: The child's answer.
+        session_json: `json.dumps(session.to_dict())` after the child's turn.
+        child_pid: The child's process id (not this process's).
+        input_tokens: What the child's turn sent the model, as the backend reported it.
+    """
+
     text: str
     session_json: str  # json.dumps(session.to_dict()) after the child's turn
     child_pid: int
     input_tokens: int | None = None  # what the child's turn sent the model, as the backend reported it
 
 
-def continue_in_new_process(
+def resume_session_in_new_process(
     session_json: str,
     question: str,
     *,
@@ -47,11 +56,25 @@ def continue_in_new_process(
     instructions: str | None = None,
     max_tokens: int = 120,
     timeout_s: float = HANDOFF_TIMEOUT_S,
-) -> HandoffResult:
+) -> SessionHandoffResult:
     """Run one more turn of the suspended conversation in a fresh interpreter; return its answer and new JSON.
 
-    `service` is the running LocalService in the offline default (None for real endpoints);
-    `store` must match how the conversation was held: True for service-managed, False for in-memory.
+    Args:
+        session_json: The suspended session, `json.dumps(session.to_dict())`.
+        question: The next question to ask in the child process.
+        service: The running LocalService in the offline default (None for real endpoints).
+        store: How the conversation was held: True for service-managed, False for in-memory.
+        instructions: The agent's instructions in the child, or None.
+        max_tokens: The cap on the answer's length.
+        timeout_s: How long the child may take, in seconds.
+
+    Returns:
+        The child's answer, the session JSON after its turn, its process id and the input tokens it sent.
+
+    Raises:
+        TypeError: `session_json` is not a string.
+        json.JSONDecodeError: `session_json` is not JSON (checked here, before any child starts).
+        HandoffError: The child failed, timed out or printed no reply; the message carries its error output.
     """
     if not isinstance(session_json, str):
         raise TypeError(
@@ -67,40 +90,10 @@ def continue_in_new_process(
         "max_tokens": max_tokens,
     }
     reply = run_json_child(
-        "modules.sessions.handoff",
+        "modules.sessions.resumed_turn",
         stdin=json.dumps(request),
         env=environment_for_child(service),
         timeout_s=timeout_s,
         error=HandoffError,
     )
-    return HandoffResult(reply["text"], reply["session_json"], reply["pid"], reply.get("input_tokens"))
-
-
-async def run_resumed_turn(request: dict[str, Any]) -> dict[str, Any]:
-    """The child's side: exactly the lines lab 03 teaches."""
-    from agent_framework import AgentSession
-
-    agent = _build_agent(request)
-    session = AgentSession.from_dict(json.loads(request["session_json"]))
-    response = await agent.run(request["question"], session=session, options={"max_tokens": request["max_tokens"]})
-    return {
-        "text": response.text,
-        "session_json": json.dumps(session.to_dict()),
-        "pid": os.getpid(),
-        "input_tokens": (response.usage_details or {}).get("input_token_count"),
-    }
-
-
-def _build_agent(request: dict[str, Any]) -> Any:
-    from modules.config import load_settings
-    from modules.tiers.clients import cloud_chat_client
-
-    settings = load_settings()
-    client = cloud_chat_client(settings, parent_service() if settings.cloud.backend == "local_service" else None)
-    return client.as_agent(
-        name=AGENT_NAME, instructions=request.get("instructions"), default_options={"store": request["store"]}
-    )
-
-
-if __name__ == "__main__":
-    print(json.dumps(asyncio.run(run_resumed_turn(json.loads(sys.stdin.read())))))
+    return SessionHandoffResult(reply["text"], reply["session_json"], reply["pid"], reply.get("input_tokens"))

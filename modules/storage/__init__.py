@@ -7,10 +7,12 @@
 
 Modules: `record` (what is stored), `envelope` (bytes: versions, migration, compression,
 encryption), `cipher` (AES-GCM key from CONVERSATION_ENCRYPTION_KEY), `store` (the common
-interface), `file_store` / `sqlite_store` / `redis_store` (backends), `history` (append-only
-per-message history providers), `errors` (typed errors). See docs/storage.md.
+interface), `revision` (optimistic concurrency), `atomic_file` (locked, atomic file replacement),
+`file_store` / `sqlite_store` / `redis_store` (backends), `history` (append-only per-message history
+providers), `errors` (typed errors). See docs/storage.md.
 """
 
+from modules.storage.atomic_file import locked, read_first_line, remove_temp_files, write_atomically
 from modules.storage.cipher import ENCRYPTION_KEY_ENV, Cipher
 from modules.storage.envelope import (
     DEFAULT_COMPRESS_ABOVE,
@@ -22,11 +24,14 @@ from modules.storage.envelope import (
     read_summary,
 )
 from modules.storage.errors import (
+    ConversationConflictError,
     ConversationNotFoundError,
+    CorruptHistoryError,
     CorruptRecordError,
     DecryptionError,
     EncryptionKeyError,
     InvalidConversationIdError,
+    PlaintextRecordError,
     StorageError,
     StorageUnavailableError,
     UnsupportedVersionError,
@@ -34,6 +39,8 @@ from modules.storage.errors import (
 from modules.storage.file_store import FileStore
 from modules.storage.history import SqliteHistoryProvider, redis_history_provider
 from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
+from modules.storage.revision import check_revision, stored_revision
+from modules.storage.sqlite_db import SqliteDatabase
 from modules.storage.sqlite_store import SqliteStore
 from modules.storage.store import ConversationStore
 
@@ -48,21 +55,31 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "check_revision",
+    "locked",
+    "read_first_line",
+    "remove_temp_files",
+    "stored_revision",
+    "write_atomically",
     "DEFAULT_COMPRESS_ABOVE",
     "ENCRYPTION_KEY_ENV",
     "FORMAT_VERSION",
     "MIGRATIONS",
     "Cipher",
+    "ConversationConflictError",
     "ConversationNotFoundError",
     "ConversationRecord",
     "ConversationStore",
     "ConversationSummary",
+    "CorruptHistoryError",
     "CorruptRecordError",
     "DecryptionError",
     "EncryptionKeyError",
     "FileStore",
     "InvalidConversationIdError",
+    "PlaintextRecordError",
     "RedisStore",
+    "SqliteDatabase",
     "SqliteHistoryProvider",
     "SqliteStore",
     "StorageError",

@@ -1,14 +1,19 @@
 """The versioned byte format every backend stores: a JSON header line, then the body.
 
     {"format":"hybrid-router-conversation","version":2,"conversation_id":"...","user_id":"ana",
-     "tags":[...],"created_at":...,"updated_at":...,"expires_at":null,
+     "tags":[...],"created_at":...,"updated_at":...,"expires_at":null,"revision":3,
      "codec":["json","zlib","aes256gcm"],"key_id":"1a2b3c4d","body_bytes":5120}
     <body: {"session": AgentSession.to_dict(), "routing_metadata": [...]} as JSON, then zlib-compressed
      if larger than `compress_above`, then AES-GCM-encrypted if a cipher is given>
 
 Why a separate header: stores can list, filter and expire conversations from the header
 alone (without the key), and `decode` can tell a truncated, foreign, newer-version or
-wrong-key record apart and say so. When encrypted, the header is authenticated too.
+wrong-key record apart and say so. When encrypted, the header is authenticated too. `revision` counts
+the stored copy's saves (`modules.storage.revision` uses it to detect concurrent writers).
+
+With a cipher given, only encrypted (hence authenticated) records are read: a plaintext record of any
+version is refused with `PlaintextRecordError` unless `allow_plaintext_migration=True` says that reading
+plaintext written before encryption was switched on is intended.
 
 `decode` also reads older formats and upgrades them in memory:
 - version 1 (one JSON document, ISO timestamps, routing under "routing") via `MIGRATIONS`;
@@ -18,17 +23,24 @@ wrong-key record apart and say so. When encrypted, the header is authenticated t
 from __future__ import annotations
 
 import json
+import math
 import zlib
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from agent_framework import AgentSession, Message
 from cryptography.exceptions import InvalidTag
 
 from modules.storage.cipher import Cipher
-from modules.storage.errors import CorruptRecordError, DecryptionError, UnsupportedVersionError
+from modules.storage.errors import (
+    CorruptRecordError,
+    DecryptionError,
+    PlaintextRecordError,
+    StorageError,
+    UnsupportedVersionError,
+)
 from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
+from modules.timeutil import epoch_from_iso as _epoch  # naive text = local time, as the guide's datetime.now() wrote
 
 FORMAT_NAME = "hybrid-router-conversation"
 FORMAT_VERSION = 2
@@ -57,6 +69,7 @@ def encode(
         "created_at": record.created_at,
         "updated_at": record.updated_at,
         "expires_at": record.expires_at,
+        "revision": record.revision,
         "codec": codec,
     }
     if cipher is None:
@@ -69,8 +82,23 @@ def encode(
     return header_line + b"\n" + cipher.encrypt(body, associated_data=header_line)
 
 
-def decode(conversation_id: str, data: bytes, *, cipher: Cipher | None = None) -> ConversationRecord:
-    """Envelope bytes (any supported version, or an original-guide export) back to a record; typed errors otherwise."""
+def decode(
+    conversation_id: str, data: bytes, *, cipher: Cipher | None = None, allow_plaintext_migration: bool = False
+) -> ConversationRecord:
+    """Envelope bytes (any supported version, or an original-guide export) back to a record; typed errors otherwise.
+
+    Args:
+        conversation_id: the id the bytes are stored under (an enveloped record must name the same id).
+        data: the stored bytes.
+        cipher: the configured key; with one, plaintext records are refused (they cannot be authenticated).
+        allow_plaintext_migration: with a cipher, read plaintext records anyway (a one-off migration step).
+
+    Returns:
+        The record, migrated to the current version in memory; `revision` is the stored copy's.
+
+    Raises:
+        CorruptRecordError, UnsupportedVersionError, DecryptionError, PlaintextRecordError: each names the fix.
+    """
     validate_conversation_id(conversation_id)
     if not isinstance(data, (bytes, bytearray)) or not data:
         raise CorruptRecordError(conversation_id, "the stored record is empty.", _REMEDY_CORRUPT)
@@ -78,17 +106,58 @@ def decode(conversation_id: str, data: bytes, *, cipher: Cipher | None = None) -
     header_line, _, body = data.partition(b"\n")
     header = _json_or_none(header_line)
     if isinstance(header, dict) and header.get("format") == FORMAT_NAME:
+        codec = header.get("codec")
+        if not (isinstance(codec, list) and Cipher.name in codec):
+            _refuse_plaintext(
+                conversation_id, cipher, allow_plaintext_migration, f"version {header.get('version')!r:.20}"
+            )
         return _decode_envelope(conversation_id, header, header_line, body, cipher)
     document = _json_or_none(data)
     if isinstance(document, dict) and "version" in document and "session" in document:
-        return _record_from_document(conversation_id, migrate(conversation_id, document))
+        _refuse_plaintext(conversation_id, cipher, allow_plaintext_migration, f"version {document['version']!r:.20}")
+        try:
+            migrated = migrate(conversation_id, document)
+        except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as error:
+            if isinstance(error, StorageError):
+                raise
+            raise CorruptRecordError(
+                conversation_id,
+                f"the older-format record is damaged ({type(error).__name__}: a field has the wrong shape).",
+                _REMEDY_CORRUPT,
+            ) from None
+        return _record_from_document(conversation_id, migrated)
     if isinstance(document, dict) and is_seed_export(document):
-        return from_guide_export(document, conversation_id=conversation_id)
+        _refuse_plaintext(conversation_id, cipher, allow_plaintext_migration, "the original guide's export")
+        try:
+            imported = from_guide_export(document, conversation_id=conversation_id)
+        except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as error:
+            if isinstance(error, StorageError):
+                raise
+            raise CorruptRecordError(
+                conversation_id,
+                f"the original guide's export is damaged ({type(error).__name__}: a field has the wrong shape).",
+                _REMEDY_CORRUPT,
+            ) from None
+        imported.revision = 1  # it is stored, so a never-stored record cannot silently replace it
+        return imported
     raise CorruptRecordError(
         conversation_id,
         "the stored bytes are not a conversation record (no readable header; "
         "truncated, overwritten, or not written by this course).",
         _REMEDY_CORRUPT,
+    )
+
+
+def _refuse_plaintext(conversation_id: str, cipher: Cipher | None, allowed: bool, what: str) -> None:
+    if cipher is None or allowed:
+        return
+    raise PlaintextRecordError(
+        conversation_id,
+        f"a key is configured (key id {cipher.key_id}), but the stored record ({what}) is not encrypted, so it "
+        "cannot be authenticated and was refused.",
+        "If it was written before encryption was switched on, migrate it once: open the store with "
+        "allow_plaintext_migration=True, load and save it (it is then stored encrypted), and reopen the store "
+        "without the flag. Otherwise treat it as planted and delete it. It was left in place.",
     )
 
 
@@ -219,21 +288,52 @@ def _record_from_document(conversation_id: str, document: dict[str, Any]) -> Con
             "the record holds no serialized AgentSession (missing 'session.session_id').",
             _REMEDY_CORRUPT,
         )
-    try:
-        return ConversationRecord(
-            conversation_id=conversation_id,
-            session=session,
-            user_id=document.get("user_id"),
-            routing_metadata=list(document.get("routing_metadata") or []),
-            tags=list(document.get("tags") or []),
-            created_at=float(document["created_at"]),
-            updated_at=float(document["updated_at"]),
-            expires_at=None if document.get("expires_at") is None else float(document["expires_at"]),
+    routing_metadata = document.get("routing_metadata") or []
+    tags = document.get("tags") or []
+    user_id = document.get("user_id")
+    revision = document.get("revision", 1)
+    shape_errors = [
+        name
+        for name, ok in (
+            ("routing_metadata (a list of objects)", _is_list_of(routing_metadata, dict)),
+            ("tags (a list of strings)", _is_list_of(tags, str)),
+            ("user_id (a string or null)", user_id is None or isinstance(user_id, str)),
+            ("revision (a whole number)", isinstance(revision, int) and not isinstance(revision, bool)),
+            ("session.state (an object)", isinstance(session.get("state", {}), dict)),
         )
-    except (KeyError, TypeError, ValueError):
+        if not ok
+    ]
+    if shape_errors:
         raise CorruptRecordError(
-            conversation_id, "the record's timestamps are missing or not numbers.", _REMEDY_CORRUPT
-        ) from None
+            conversation_id, f"the record has fields of the wrong shape: {', '.join(shape_errors)}.", _REMEDY_CORRUPT
+        )
+    created_at, updated_at = _finite(document.get("created_at")), _finite(document.get("updated_at"))
+    expires_at = None if document.get("expires_at") is None else _finite(document.get("expires_at"))
+    if created_at is None or updated_at is None or (document.get("expires_at") is not None and expires_at is None):
+        raise CorruptRecordError(
+            conversation_id, "the record's timestamps are missing or not finite numbers.", _REMEDY_CORRUPT
+        )
+    return ConversationRecord(
+        conversation_id=conversation_id,
+        session=session,
+        user_id=user_id,
+        routing_metadata=list(routing_metadata),
+        tags=list(tags),
+        created_at=created_at,
+        updated_at=updated_at,
+        expires_at=expires_at,
+        revision=max(revision, 1),  # stored bytes exist, so they are at least revision 1
+    )
+
+
+def _is_list_of(value: Any, kind: type) -> bool:
+    return isinstance(value, list) and all(isinstance(item, kind) for item in value)
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
 
 
 # ---- older versions ------------------------------------------------------------------------------
@@ -360,16 +460,5 @@ def _json_bytes(value: Any) -> bytes:
 def _json_or_none(data: bytes) -> Any:
     try:
         return json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         return None
-
-
-def _epoch(value: Any) -> float | None:
-    """Epoch seconds from a number or an ISO-8601 string (naive = local time, as the guide's datetime.now() wrote)."""
-    if value is None or isinstance(value, (int, float)):
-        return value
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.timestamp()

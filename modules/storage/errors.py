@@ -7,6 +7,8 @@ arbitrary input.
 
 from __future__ import annotations
 
+from modules.errors import CourseError
+
 _MAX_SHOWN_ID = 80
 
 
@@ -20,7 +22,7 @@ def shown_id(conversation_id: object) -> str:
     )
 
 
-class StorageError(Exception):
+class StorageError(CourseError):
     """Base class: something went wrong storing or loading one conversation."""
 
     def __init__(self, conversation_id: object, cause: str, remedy: str = "") -> None:
@@ -54,12 +56,50 @@ class CorruptRecordError(StorageError):
         super().__init__(conversation_id, cause, remedy)
 
 
+class CorruptHistoryError(CorruptRecordError):
+    """History rows of a session failed authentication or are missing, replayed or out of place.
+
+    `positions` lists the damaged positions (0-based, in append order); `readable` holds every other message of
+    the session, in order, so the rest of the conversation is not lost with the damaged rows.
+    """
+
+    def __init__(
+        self, conversation_id: object, cause: str, remedy: str = "", *, positions: list[int], readable: list
+    ) -> None:
+        self.positions = positions
+        self.readable = readable
+        super().__init__(conversation_id, cause, remedy)
+
+
 class UnsupportedVersionError(StorageError):
     """The record was written in a format version this code cannot read (usually: newer code wrote it)."""
 
 
 class DecryptionError(StorageError):
     """The record is encrypted and the configured key is missing or is not the one it was saved with."""
+
+
+class ConversationConflictError(StorageError):
+    """Another writer saved the conversation after this copy was loaded (or saved it first): nothing was written.
+
+    `expected_revision` is the revision this copy was loaded at (0: never stored), `stored_revision` the one
+    stored now. The fix is always the same: load it again, apply the change to the fresh copy, save.
+    """
+
+    def __init__(
+        self, conversation_id: object, cause: str, remedy: str = "", *, expected_revision: int, stored_revision: int
+    ) -> None:
+        self.expected_revision = expected_revision
+        self.stored_revision = stored_revision
+        super().__init__(conversation_id, cause, remedy)
+
+
+class PlaintextRecordError(StorageError):
+    """A key is configured, but the stored record or history row is not encrypted, so it cannot be authenticated.
+
+    It is left in place. Reading it anyway is a migration step: open the store (or provider) with
+    `allow_plaintext_migration=True`, load and save each record so it is stored encrypted, then reopen without it.
+    """
 
 
 class StorageUnavailableError(StorageError):

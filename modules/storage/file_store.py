@@ -2,9 +2,11 @@
 
 Writes are atomic: the bytes go to a temporary file in the same directory, are flushed to
 disk (fsync), and the temporary file is renamed over the old one. A crash at any moment
-leaves either the old version or the new one, never half a file. Concurrent writers of the
-same conversation: the last rename wins (no lost *files*, but no merging either; use the
-SQLite history provider or Redis when several processes append to one conversation).
+leaves either the old version or the new one, never half a file. Every change happens under
+the directory's lock (`modules.storage.atomic_file`): a save compares the stored revision with
+the one its record was loaded at before renaming, so a concurrent writer gets a
+`ConversationConflictError` instead of losing an update. Temp files a killed writer left behind
+are removed at start-up and by `delete()`, `delete_user_data()` and `cleanup_expired()`.
 
 File names work on every file system: ids that differ only in case would share one file on
 macOS and Windows, and a Windows device name (CON, NUL, COM1, ...) is no file at all, so such
@@ -17,19 +19,19 @@ from __future__ import annotations
 import json
 import os
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from modules.storage.atomic_file import locked, read_first_line, remove_temp_files, write_atomically
 from modules.storage.cipher import Cipher
 from modules.storage.envelope import DEFAULT_COMPRESS_ABOVE, read_summary
 from modules.storage.errors import StorageError
 from modules.storage.record import ConversationRecord, ConversationSummary
+from modules.storage.revision import check_revision, stored_revision
 from modules.storage.store import ConversationStore, reports_backend_failures
 
 _SUFFIX = ".conv"
 _QUARANTINE_DIR = "quarantine"
-_STALE_TEMP_AGE_S = 3600  # temp files older than this are leftovers of crashed writers
 _CASE_MARK = "^"  # not allowed in ids, so a stem holding it is always an encoded one
 _WINDOWS_DEVICES = frozenset(
     ["con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))]
@@ -47,11 +49,19 @@ class FileStore(ConversationStore):
         cipher: Cipher | None = None,
         compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
         clock: Callable[[], float] = time.time,
+        allow_plaintext_migration: bool = False,
     ) -> None:
-        super().__init__(cipher=cipher, compress_above=compress_above, clock=clock)
+        super().__init__(
+            cipher=cipher,
+            compress_above=compress_above,
+            clock=clock,
+            allow_plaintext_migration=allow_plaintext_migration,
+        )
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self._root = self.directory.resolve()
+        with locked(self._root):
+            remove_temp_files(self._root)  # left by writers killed mid-save: they may hold conversation text
 
     @property
     def location(self) -> str:
@@ -69,24 +79,17 @@ class FileStore(ConversationStore):
         legacy = self._root / f"{conversation_id}{_SUFFIX}"
         return None if legacy == self.path_of(conversation_id) else legacy
 
-    def _put(self, record: ConversationRecord, data: bytes) -> None:
+    def _put(self, record: ConversationRecord, data: bytes, expected_revision: int) -> None:
         path = self.path_of(record.conversation_id)
-        temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        # O_EXCL: never write through a pre-existing file or symlink; 0600: conversations are personal data.
-        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())  # the bytes are on disk before the rename makes them visible
-            os.replace(temp, path)
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        _fsync_directory(self._root)  # make the rename itself durable
-        legacy = self._legacy_path(record.conversation_id)
-        if legacy is not None and legacy.exists() and legacy.name in os.listdir(self._root):
-            legacy.unlink()  # the new file now holds this conversation
+        # Read, compare and rename under the directory's lock, so no other save lands in between.
+        with locked(self._root):
+            # A symlink is never a record this store wrote (the rename replaces the link, never its target).
+            current = None if path.is_symlink() else stored_revision(self._header(record.conversation_id))
+            check_revision(record.conversation_id, expected_revision, current, self.location)
+            write_atomically(path, data)
+            legacy = self._legacy_path(record.conversation_id)
+            if legacy is not None and legacy.exists() and legacy.name in os.listdir(self._root):
+                legacy.unlink()  # the new file now holds this conversation
 
     def _get(self, conversation_id: str) -> bytes | None:
         try:
@@ -99,6 +102,14 @@ class FileStore(ConversationStore):
             return legacy.read_bytes()
         return None
 
+    def _header(self, conversation_id: str) -> bytes | None:
+        """The stored record's first line (its header: what a save compares), without reading the body."""
+        header = read_first_line(self.path_of(conversation_id))
+        legacy = self._legacy_path(conversation_id)
+        if header is None and legacy is not None and legacy.name in os.listdir(self._root):
+            header = read_first_line(legacy)
+        return header
+
     def _summaries(self, *, user_id: str | None, tag: str | None) -> Iterable[ConversationSummary]:
         for path in self._root.glob(f"*{_SUFFIX}"):
             conversation_id = conversation_id_of(path.name[: -len(_SUFFIX)])
@@ -108,6 +119,11 @@ class FileStore(ConversationStore):
                 continue  # deleted meanwhile, or corrupt: load() reports and quarantines it
 
     def _delete(self, conversation_id: str) -> bool:
+        with locked(self._root):
+            remove_temp_files(self._root)  # a killed writer's temp file may hold this conversation's text
+            return self._delete_files(conversation_id)
+
+    def _delete_files(self, conversation_id: str) -> bool:
         path = self.path_of(conversation_id)
         existed = path.exists()
         path.unlink(missing_ok=True)
@@ -124,21 +140,25 @@ class FileStore(ConversationStore):
     def delete_user_data(self, user_id: str) -> int:
         # Quarantined copies are erased too when their header still names the user.
         erased = super().delete_user_data(user_id)
-        for copy in self._quarantine_files(None):
-            if _lenient_user_id(copy) == user_id:
-                copy.unlink(missing_ok=True)
+        with locked(self._root):
+            remove_temp_files(self._root)
+            for copy in self._quarantine_files(None):
+                if _lenient_user_id(copy) == user_id:
+                    copy.unlink(missing_ok=True)
         return erased
 
     @reports_backend_failures
     def cleanup_expired(self) -> int:
         removed = super().cleanup_expired()
-        cutoff = time.time() - _STALE_TEMP_AGE_S
-        for temp in self._root.glob(".*.tmp"):
-            if temp.stat().st_mtime < cutoff:
-                temp.unlink(missing_ok=True)
+        with locked(self._root):
+            remove_temp_files(self._root)  # temp files exist only while their writer holds the lock
         return removed
 
     def _quarantine(self, conversation_id: str, data: bytes) -> str | None:
+        with locked(self._root):
+            return self._move_to_quarantine(conversation_id, data)
+
+    def _move_to_quarantine(self, conversation_id: str, data: bytes) -> str | None:
         path = self.path_of(conversation_id)
         quarantine = self._root / _QUARANTINE_DIR
         quarantine.mkdir(exist_ok=True)
@@ -195,16 +215,6 @@ def _put_back(moved: Path, path: Path) -> None:
             os.rename(moved, path)  # Windows: fails if `path` exists
     except FileExistsError:
         moved.unlink(missing_ok=True)
-
-
-def _fsync_directory(directory: Path) -> None:
-    if os.name != "posix":  # Windows cannot open a directory; NTFS journals the rename
-        return
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _lenient_user_id(path: Path) -> str | None:

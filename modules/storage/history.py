@@ -10,6 +10,11 @@ Saving a whole session rewrites every message on every turn (turn N costs N). A
 same at turn 1 and turn 1000, and several processes can append to one conversation.
 `redis_history_provider()` does the same with `agent_framework.redis.RedisHistoryProvider`,
 so processes on different machines share the history.
+
+With a cipher, each row is sealed (AES-GCM) with its source, session and position as associated
+data: a row moved to another session, replayed, swapped with another, or a gap where one was
+deleted is detected, and reported by position (`CorruptHistoryError`) while the other rows stay
+readable. Plaintext rows are refused unless `allow_plaintext_migration=True`.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from agent_framework import HistoryProvider, Message
 from cryptography.exceptions import InvalidTag
 
 from modules.storage.cipher import Cipher
-from modules.storage.errors import CorruptRecordError, DecryptionError
+from modules.storage.errors import CorruptHistoryError, DecryptionError, PlaintextRecordError
 from modules.storage.record import validate_conversation_id
 from modules.storage.sqlite_db import SqliteDatabase
 
@@ -40,10 +45,16 @@ CREATE TABLE IF NOT EXISTS messages (
     session_id TEXT NOT NULL,
     created_at REAL NOT NULL,
     key_id     TEXT,                                -- NULL: plaintext JSON; else the cipher's key id
-    message    BLOB NOT NULL                        -- Message.to_dict() as JSON (encrypted if key_id)
+    message    BLOB NOT NULL,                       -- Message.to_dict() as JSON (encrypted if key_id)
+    position   INTEGER                              -- 0, 1, 2, ... per session; sealed into the row
 );
 CREATE INDEX IF NOT EXISTS messages_by_session ON messages(source_id, session_id, seq);
 """
+_POSITION_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS messages_by_position ON messages(source_id, session_id, position)"
+_REMEDY_DAMAGED = (
+    "read(session_id, skip_damaged=True) returns the intact messages; delete the damaged rows or restore the "
+    "file from a backup."
+)
 
 
 class SqliteHistoryProvider(HistoryProvider):
@@ -62,6 +73,7 @@ class SqliteHistoryProvider(HistoryProvider):
         store_outputs: bool = True,
         store_context_messages: bool = False,
         store_context_from: set[str] | None = None,
+        allow_plaintext_migration: bool = False,
     ) -> None:
         super().__init__(
             source_id,
@@ -73,7 +85,12 @@ class SqliteHistoryProvider(HistoryProvider):
         )
         self.path = Path(path)
         self.cipher = cipher
+        # With a cipher: read plaintext (or older, position-less) rows anyway, to re-append them encrypted.
+        self.allow_plaintext_migration = allow_plaintext_migration
         self._db = SqliteDatabase(self.path, _SCHEMA)
+        self._db.add_column("messages", "position", "INTEGER")  # files of older versions: their rows stay NULL
+        with self._db.transaction() as db:
+            db.execute(_POSITION_INDEX)
 
     def __repr__(self) -> str:
         return f"SqliteHistoryProvider({self.path}, source_id={self.source_id!r}, encrypted={self.cipher is not None})"
@@ -96,35 +113,83 @@ class SqliteHistoryProvider(HistoryProvider):
     # ---- synchronous helpers (also usable outside an event loop) --------------------------------
 
     def append(self, session_id: str | None, messages: Sequence[Message]) -> None:
+        """Append `messages` to the session's history, in one transaction (positions follow the stored ones)."""
         session_id = validate_conversation_id(session_id, "session id")
-        aad = self._associated_data(session_id)
         now = time.time()
-        rows = [
-            (
-                self.source_id,
-                session_id,
-                now,
-                self.cipher.key_id if self.cipher else None,
-                self._seal(_message_json(m), aad),
-            )
-            for m in messages
-        ]
+        payloads = [_message_json(m) for m in messages]
         # One transaction per turn: another process's turn lands wholly before or after this one.
         with self._db.transaction() as db:
+            start = db.execute(
+                "SELECT coalesce(max(position) + 1, 0) FROM messages WHERE source_id = ? AND session_id = ?",
+                (self.source_id, session_id),
+            ).fetchone()[0]
+            rows = [
+                (
+                    self.source_id,
+                    session_id,
+                    now,
+                    self.cipher.key_id if self.cipher else None,
+                    self._seal(payload, self._associated_data(session_id, start + offset)),
+                    start + offset,
+                )
+                for offset, payload in enumerate(payloads)
+            ]
             db.executemany(
-                "INSERT INTO messages (source_id, session_id, created_at, key_id, message) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO messages (source_id, session_id, created_at, key_id, message, position) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 rows,
             )
 
-    def read(self, session_id: str | None) -> list[Message]:
+    def read(self, session_id: str | None, *, skip_damaged: bool = False) -> list[Message]:
+        """The session's messages in order.
+
+        Args:
+            session_id: the session whose history to read.
+            skip_damaged: return the intact messages even if some rows are damaged, missing or replayed.
+
+        Returns:
+            The messages, oldest first.
+
+        Raises:
+            CorruptHistoryError: rows failed authentication or are missing, replayed or swapped; it names their
+                positions and carries the intact messages in `readable`.
+            DecryptionError: rows are encrypted with another key, or no key is configured.
+            PlaintextRecordError: a key is configured and a row is not encrypted (or predates position binding).
+        """
         session_id = validate_conversation_id(session_id, "session id")
         with self._db.reading() as db:
             rows = db.execute(
-                "SELECT seq, key_id, message FROM messages WHERE source_id = ? AND session_id = ? ORDER BY seq",
+                "SELECT seq, key_id, message, position FROM messages WHERE source_id = ? AND session_id = ? "
+                "ORDER BY position IS NOT NULL, position, seq",  # rows of older versions (no position) first
                 (self.source_id, session_id),
             ).fetchall()
-        aad = self._associated_data(session_id)
-        return [self._message(session_id, seq, key_id, bytes(blob), aad) for seq, key_id, blob in rows]
+        messages: list[Message] = []
+        damaged: dict[int, str] = {}
+        expected = 0
+        for seq, key_id, blob, position in rows:
+            if position is None:
+                messages.append(self._legacy_message(session_id, seq, key_id, bytes(blob)))
+                continue
+            if position < expected:
+                damaged.setdefault(position, "replayed")
+                continue
+            for missing in range(expected, position):
+                damaged[missing] = "missing"
+            expected = position + 1
+            try:
+                messages.append(self._message(session_id, position, key_id, bytes(blob)))
+            except _DamagedRow as problem:
+                damaged[position] = str(problem)
+        if damaged and not skip_damaged:
+            shown = ", ".join(f"{position} ({why})" for position, why in sorted(damaged.items())[:10])
+            raise CorruptHistoryError(
+                session_id,
+                f"history rows at position {shown} are damaged; the other {len(messages)} messages are intact.",
+                _REMEDY_DAMAGED,
+                positions=sorted(damaged),
+                readable=messages,
+            )
+        return messages
 
     def message_count(self, session_id: str) -> int:
         with self._db.reading() as db:
@@ -151,38 +216,75 @@ class SqliteHistoryProvider(HistoryProvider):
 
     # ---- encryption and decoding -----------------------------------------------------------------
 
-    def _associated_data(self, session_id: str) -> bytes:
-        # Binds each encrypted row to its session: a row copied into another session fails to decrypt.
-        return f"{self.source_id}\n{session_id}".encode()
+    def _associated_data(self, session_id: str, position: int | None) -> bytes:
+        # Binds each encrypted row to its session and position: a row copied into another session, replayed
+        # at another position or swapped with another fails to decrypt. (None: rows of older versions.)
+        place = "" if position is None else f"\n{position}"
+        return f"{self.source_id}\n{session_id}{place}".encode()
 
     def _seal(self, plaintext: bytes, aad: bytes) -> bytes:
         return self.cipher.encrypt(plaintext, associated_data=aad) if self.cipher else plaintext
 
-    def _message(self, session_id: str, seq: int, key_id: str | None, blob: bytes, aad: bytes) -> Message:
-        if key_id is not None:
-            if self.cipher is None or self.cipher.key_id != key_id:
-                have = f"the configured key has id {self.cipher.key_id}" if self.cipher else "no key is configured"
-                raise DecryptionError(
-                    session_id,
-                    f"history message {seq} is encrypted with key id {key_id} and {have}.",
-                    "Set CONVERSATION_ENCRYPTION_KEY to the key it was written with.",
-                )
+    def _message(self, session_id: str, position: int, key_id: str | None, blob: bytes) -> Message:
+        """One positioned row; a damaged row raises `_DamagedRow` (the caller reports it and reads on)."""
+        if key_id is None:
+            self._refuse_plaintext(session_id, f"the row at position {position}")
+        else:
+            self._check_key(session_id, key_id, f"history message at position {position}")
             try:
-                blob = self.cipher.decrypt(blob, associated_data=aad)
+                blob = self.cipher.decrypt(blob, associated_data=self._associated_data(session_id, position))
             except InvalidTag:
-                raise CorruptRecordError(
-                    session_id,
-                    f"history message {seq} failed authentication (altered after it was written).",
-                    "Delete that row or restore the file from a backup.",
+                raise _DamagedRow("failed authentication: altered, swapped or replayed") from None
+        try:
+            return Message.from_dict(_json_loads(blob))
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
+            raise _DamagedRow(f"not a readable message: {type(error).__name__}") from None
+
+    def _legacy_message(self, session_id: str, seq: int, key_id: str | None, blob: bytes) -> Message:
+        """A row written before rows had positions: not bound to its place, so only read when allowed."""
+        self._refuse_plaintext(session_id, f"row {seq} (written before rows were bound to their position)")
+        if key_id is not None:
+            self._check_key(session_id, key_id, f"history row {seq}")
+            try:
+                blob = self.cipher.decrypt(blob, associated_data=self._associated_data(session_id, None))
+            except InvalidTag:
+                raise CorruptHistoryError(
+                    session_id, f"history row {seq} failed authentication.", _REMEDY_DAMAGED, positions=[], readable=[]
                 ) from None
         try:
             return Message.from_dict(_json_loads(blob))
-        except (ValueError, TypeError, KeyError) as error:
-            raise CorruptRecordError(
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
+            raise CorruptHistoryError(
                 session_id,
-                f"history message {seq} is not a readable message ({type(error).__name__}).",
-                "Delete that row or restore the file from a backup.",
+                f"history row {seq} is not a readable message ({type(error).__name__}).",
+                _REMEDY_DAMAGED,
+                positions=[],
+                readable=[],
             ) from None
+
+    def _check_key(self, session_id: str, key_id: str, what: str) -> None:
+        if self.cipher is None or self.cipher.key_id != key_id:
+            have = f"the configured key has id {self.cipher.key_id}" if self.cipher else "no key is configured"
+            raise DecryptionError(
+                session_id,
+                f"{what} is encrypted with key id {key_id} and {have}.",
+                "Set CONVERSATION_ENCRYPTION_KEY to the key it was written with.",
+            )
+
+    def _refuse_plaintext(self, session_id: str, what: str) -> None:
+        if self.cipher is None or self.allow_plaintext_migration:
+            return
+        raise PlaintextRecordError(
+            session_id,
+            f"a key is configured (key id {self.cipher.key_id}), but {what} is not authenticated, so it was refused.",
+            "To migrate history written before encryption was switched on: open the provider with "
+            "allow_plaintext_migration=True, read(session_id), clear(session_id), append(session_id, messages), "
+            "and reopen it without the flag. Otherwise treat the row as planted and delete it.",
+        )
+
+
+class _DamagedRow(Exception):
+    """One history row cannot be read; `read` collects these by position."""
 
 
 def _message_json(message: Message) -> bytes:

@@ -52,7 +52,8 @@ def validate_conversation_id(value: object, what: str = "conversation id") -> st
 class ConversationRecord:
     """A conversation as stored: serialized session, per-turn routing metadata, owner, tags, timestamps.
 
-    Timestamps are epoch seconds.
+    Timestamps are epoch seconds. `revision` counts the saves of the stored copy this record was loaded
+    from (0: never stored); `save()` refuses to replace a newer revision (see `modules.storage.revision`).
     """
 
     conversation_id: str
@@ -63,6 +64,7 @@ class ConversationRecord:
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
     expires_at: float | None = None
+    revision: int = 0
 
     @classmethod
     def from_session(
@@ -124,7 +126,7 @@ class ConversationRecord:
         # Short on purpose: a record's repr must not dump the conversation into logs.
         return (
             f"ConversationRecord({self.conversation_id!r}, user_id={self.user_id!r}, messages={self.message_count}, "
-            f"turns={len(self.routing_metadata)}, tags={self.tags!r})"
+            f"turns={len(self.routing_metadata)}, tags={self.tags!r}, revision={self.revision})"
         )
 
 

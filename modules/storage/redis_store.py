@@ -8,6 +8,9 @@ Keys (all under `namespace`, default "conversations"):
     {ns}:quarantine:{id}   list of corrupt originals (no TTL)
 Ids, user ids and tags are validated first, so none can inject into another key.
 
+A save WATCHes the record's key, reads the stored revision from its header, and writes in MULTI/EXEC
+only if that is the revision the record was loaded at; otherwise `ConversationConflictError`.
+
 Redis deletes an expired conversation itself (its TTL is the authority on expiry here);
 `cleanup_expired()` then prunes the index entries that point at nothing.
 With `sliding_ttl_s`, every save and load pushes the expiry that far into the future
@@ -27,9 +30,11 @@ from modules.storage.cipher import Cipher
 from modules.storage.envelope import DEFAULT_COMPRESS_ABOVE, read_summary
 from modules.storage.errors import ConversationNotFoundError, StorageError
 from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
+from modules.storage.revision import check_revision, stored_revision
 from modules.storage.store import ConversationStore, reports_backend_failures
 
 _TIMEOUT_S = 5.0  # every Redis call has a timeout: a lab never hangs on an unreachable server
+_HEADER_READ = 8192  # bytes read to find a record's header line (its revision) without fetching the body
 
 # Right to erasure, atomically: KEYS[1] is the user's set of ids (quarantined ones included), ARGV[1] the namespace.
 # Returns how many conversations were erased.
@@ -65,9 +70,15 @@ class RedisStore(ConversationStore):
         cipher: Cipher | None = None,
         compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
         clock: Callable[[], float] = time.time,
+        allow_plaintext_migration: bool = False,
     ) -> None:
         # Redis's own clock enforces TTLs; `clock` must agree with it (tests move both together).
-        super().__init__(cipher=cipher, compress_above=compress_above, clock=clock)
+        super().__init__(
+            cipher=cipher,
+            compress_above=compress_above,
+            clock=clock,
+            allow_plaintext_migration=allow_plaintext_migration,
+        )
         self.namespace = validate_conversation_id(namespace, "namespace")
         self.sliding_ttl_s = sliding_ttl_s
         if isinstance(url_or_client, str):
@@ -135,11 +146,15 @@ class RedisStore(ConversationStore):
             self._redis.pexpire(key, int(self.sliding_ttl_s * 1000))
         return record
 
-    def _put(self, record: ConversationRecord, data: bytes) -> None:
+    def _put(self, record: ConversationRecord, data: bytes, expected_revision: int) -> None:
         conversation_id, key = record.conversation_id, self.key_of(record.conversation_id)
         header = data.partition(b"\n")[0]
 
         def update(pipe: redis.client.Pipeline) -> None:
+            head = pipe.getrange(key, 0, _HEADER_READ - 1)
+            if len(head) == _HEADER_READ and b"\n" not in head:
+                head = pipe.get(key)  # an unusually long header (many tags)
+            check_revision(conversation_id, expected_revision, stored_revision(head), self.location)
             previous = pipe.hget(self._index, conversation_id)
             pipe.multi()
             if previous:
@@ -155,7 +170,7 @@ class RedisStore(ConversationStore):
             for tag in record.tags:
                 pipe.sadd(self._tag_key(tag), conversation_id)
 
-        # WATCH the record's key: if another client rewrites it meanwhile, redo (optimistic locking).
+        # WATCH the record's key: if another client rewrites it between the check and EXEC, redo the check.
         self._redis.transaction(update, key)
 
     def _unindex(self, pipe: redis.client.Pipeline, conversation_id: str, header: dict) -> None:

@@ -6,7 +6,8 @@
 
 Used by SqliteStore, SqliteHistoryProvider and the local Responses service. WAL mode lets readers
 proceed while one process writes; `synchronous=FULL` makes a committed write survive power loss;
-a busy timeout makes a second process wait for the write lock instead of failing.
+a busy timeout makes a second process wait for the write lock instead of failing; `secure_delete`
+overwrites deleted rows with zeros, so erased conversation text does not linger in free pages.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class SqliteDatabase:
             )
             self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.execute("PRAGMA synchronous=FULL")
+            self._connection.execute("PRAGMA secure_delete=ON")
             if schema:
                 self._connection.executescript(schema)
         except sqlite3.DatabaseError as error:
@@ -64,6 +66,18 @@ class SqliteDatabase:
         """The connection for reads (one statement at a time is atomic in SQLite)."""
         with self._lock:
             yield self._connection
+
+    def add_column(self, table: str, column: str, definition: str) -> None:
+        """Add `column` to `table` unless it is there (files written by older versions of the course)."""
+        with self.transaction() as connection:
+            existing = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+            if column not in existing:
+                connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the main file and empty the log (old page images included)."""
+        with self._lock:
+            self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

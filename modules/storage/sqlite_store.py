@@ -3,7 +3,10 @@
 One row per conversation: the envelope bytes plus indexed columns copied from its header
 (user, tags, timestamps), so listing, erasure and expiry are single SQL statements.
 WAL mode lets readers proceed while one process writes; every change is one transaction,
-so a crash leaves the previous version. Several processes may share the file.
+so a crash leaves the previous version. Several processes may share the file: a save is a
+conditional UPDATE on the `revision` column inside its transaction, so a concurrent writer gets
+a `ConversationConflictError` instead of losing an update. `secure_delete` overwrites erased
+rows, and erasure checkpoints the write-ahead log, so no erased text stays in the files.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 from modules.storage.cipher import Cipher
 from modules.storage.envelope import DEFAULT_COMPRESS_ABOVE, FORMAT_VERSION
 from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
+from modules.storage.revision import check_revision
 from modules.storage.sqlite_db import SqliteDatabase
 from modules.storage.store import ConversationStore, reports_backend_failures
 
@@ -29,7 +33,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     updated_at      REAL NOT NULL,
     expires_at      REAL,
     codec           TEXT NOT NULL,          -- JSON array, e.g. ["json","zlib"]
-    data            BLOB NOT NULL           -- the envelope, exactly as encode() returned it
+    data            BLOB NOT NULL,          -- the envelope, exactly as encode() returned it
+    revision        INTEGER NOT NULL DEFAULT 1  -- as in the envelope's header; saves compare it
 );
 CREATE INDEX IF NOT EXISTS conversations_by_user ON conversations(user_id);
 CREATE INDEX IF NOT EXISTS conversations_by_expiry ON conversations(expires_at) WHERE expires_at IS NOT NULL;
@@ -53,10 +58,17 @@ class SqliteStore(ConversationStore):
         cipher: Cipher | None = None,
         compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
         clock: Callable[[], float] = time.time,
+        allow_plaintext_migration: bool = False,
     ) -> None:
-        super().__init__(cipher=cipher, compress_above=compress_above, clock=clock)
+        super().__init__(
+            cipher=cipher,
+            compress_above=compress_above,
+            clock=clock,
+            allow_plaintext_migration=allow_plaintext_migration,
+        )
         self.path = Path(path)
         self._db = SqliteDatabase(self.path, _SCHEMA)
+        self._db.add_column("conversations", "revision", "INTEGER NOT NULL DEFAULT 1")  # files of older versions
 
     @property
     def location(self) -> str:
@@ -67,29 +79,37 @@ class SqliteStore(ConversationStore):
 
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the main file (so its size is the data's size)."""
-        with self._db.reading() as db:
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._db.checkpoint()
 
-    def _put(self, record: ConversationRecord, data: bytes) -> None:
+    def _put(self, record: ConversationRecord, data: bytes, expected_revision: int) -> None:
         codec = json.loads(data.partition(b"\n")[0])["codec"]
+        columns = (
+            record.user_id,
+            json.dumps(record.tags),
+            record.created_at,
+            record.updated_at,
+            record.expires_at,
+            json.dumps(codec),
+            data,
+            record.revision,
+        )
         with self._db.transaction() as db:
+            # The conditional UPDATE replaces only the revision this record was loaded at.
+            updated = db.execute(
+                "UPDATE conversations SET user_id = ?, tags = ?, created_at = ?, updated_at = ?, expires_at = ?, "
+                "codec = ?, data = ?, revision = ? WHERE conversation_id = ? AND revision = ?",
+                (*columns, record.conversation_id, expected_revision),
+            ).rowcount
+            if updated:
+                return
+            row = db.execute(
+                "SELECT revision FROM conversations WHERE conversation_id = ?", (record.conversation_id,)
+            ).fetchone()
+            check_revision(record.conversation_id, expected_revision, None if row is None else row[0], self.location)
             db.execute(
-                "INSERT INTO conversations (conversation_id, user_id, tags, created_at, updated_at, expires_at, "
-                "codec, data) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(conversation_id) DO UPDATE SET user_id = "
-                "excluded.user_id, "
-                "tags = excluded.tags, created_at = excluded.created_at, updated_at = excluded.updated_at, "
-                "expires_at = excluded.expires_at, codec = excluded.codec, data = excluded.data",
-                (
-                    record.conversation_id,
-                    record.user_id,
-                    json.dumps(record.tags),
-                    record.created_at,
-                    record.updated_at,
-                    record.expires_at,
-                    json.dumps(codec),
-                    data,
-                ),
+                "INSERT INTO conversations (user_id, tags, created_at, updated_at, expires_at, codec, data, revision, "
+                "conversation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*columns, record.conversation_id),
             )
 
     def _get(self, conversation_id: str) -> bytes | None:
@@ -130,6 +150,7 @@ class SqliteStore(ConversationStore):
         with self._db.transaction() as db:
             deleted = db.execute("DELETE FROM conversations WHERE conversation_id = ?", (conversation_id,)).rowcount
             deleted += db.execute("DELETE FROM quarantine WHERE conversation_id = ?", (conversation_id,)).rowcount
+        self._db.checkpoint()
         return deleted > 0
 
     @reports_backend_failures
@@ -139,14 +160,17 @@ class SqliteStore(ConversationStore):
         with self._db.transaction() as db:
             erased = db.execute("DELETE FROM conversations WHERE user_id = ?", (user_id,)).rowcount
             db.execute("DELETE FROM quarantine WHERE user_id = ?", (user_id,))
+        self._db.checkpoint()  # the erased rows' old pages leave the write-ahead log too
         return erased
 
     @reports_backend_failures
     def cleanup_expired(self) -> int:
         with self._db.transaction() as db:
-            return db.execute(
+            removed = db.execute(
                 "DELETE FROM conversations WHERE expires_at IS NOT NULL AND expires_at <= ?", (self.clock(),)
             ).rowcount
+        self._db.checkpoint()
+        return removed
 
     def _quarantine(self, conversation_id: str, data: bytes) -> str | None:
         with self._db.transaction() as db:

@@ -1,6 +1,6 @@
 """The one interface every conversation backend implements.
 
-    store.save(record)                      # insert or replace; returns bytes written
+    store.save(record)                      # insert, or replace the revision it was loaded at; returns bytes
     store.load(conversation_id)             # -> ConversationRecord, or a typed StorageError
     store.list(user_id=..., tag=..., updated_after=...)   # -> [ConversationSummary], newest first
     store.delete(conversation_id)           # -> True if something was deleted
@@ -10,7 +10,9 @@
 The envelope (`modules.storage.envelope`) does all encoding, compression, encryption and
 version handling, so a backend only moves bytes and keeps an index. A record that fails to
 decode as corrupt is moved to the backend's quarantine, never deleted; a record that is
-merely unreadable *here* (newer version, wrong key) is left exactly where it is.
+merely unreadable *here* (newer version, wrong key, plaintext where a key is configured) is left exactly
+where it is. Every record carries a revision: a save that would replace a newer revision than the one
+it was loaded at raises `ConversationConflictError` (`modules.storage.revision`), in every backend.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ import functools
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from modules.storage.cipher import Cipher
 from modules.storage.envelope import DEFAULT_COMPRESS_ABOVE, decode, encode
 from modules.storage.errors import ConversationNotFoundError, CorruptRecordError, StorageUnavailableError
 from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
+from modules.timeutil import utc_iso
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
@@ -67,8 +69,11 @@ class ConversationStore(ABC):
         cipher: Cipher | None = None,
         compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
         clock: Callable[[], float] = time.time,
+        allow_plaintext_migration: bool = False,
     ) -> None:
         self.cipher = cipher
+        # With a cipher: read plaintext records anyway (a one-off migration to encryption; see docs/storage.md).
+        self.allow_plaintext_migration = allow_plaintext_migration
         self.compress_above = compress_above
         self.clock = clock  # epoch seconds; expiry and updated_at use it (tests pass a clock they can move)
 
@@ -76,11 +81,29 @@ class ConversationStore(ABC):
 
     @reports_backend_failures
     def save(self, record: ConversationRecord) -> int:
-        """Insert or replace the record (sets its `updated_at`); returns the number of bytes stored."""
+        """Store the record, replacing the revision it was loaded at (or inserting it where nothing is stored).
+
+        Args:
+            record: a record from `load()` (its `revision` says which stored copy it continues), or a new one
+                (revision 0), which may only be saved where nothing is stored under its id.
+
+        Returns:
+            The number of bytes stored. The record's `updated_at` and `revision` are updated.
+
+        Raises:
+            ConversationConflictError: another writer saved the conversation since `record` was loaded; nothing
+                was written. Load it again, apply the change, save.
+            InvalidConversationIdError, StorageUnavailableError: as every store call.
+        """
         _validate_index_fields(record)
-        record.updated_at = self.clock()
-        data = encode(record, compress_above=self.compress_above, cipher=self.cipher)
-        self._put(record, data)
+        expected, previous_update = record.revision, record.updated_at
+        record.updated_at, record.revision = self.clock(), expected + 1
+        try:
+            data = encode(record, compress_above=self.compress_above, cipher=self.cipher)
+            self._put(record, data, expected)
+        except BaseException:
+            record.updated_at, record.revision = previous_update, expected  # a failed save changes nothing
+            raise
         return len(data)
 
     @reports_backend_failures
@@ -93,7 +116,7 @@ class ConversationStore(ABC):
         if record.is_expired(self.clock()):
             raise ConversationNotFoundError(
                 conversation_id,
-                f"it expired at {_iso(record.expires_at)}.",
+                f"it expired at {utc_iso(record.expires_at, timespec='seconds')}.",
                 "Start a new conversation; cleanup_expired() removes expired ones.",
             )
         return record
@@ -171,7 +194,9 @@ class ConversationStore(ABC):
 
     def _decode(self, conversation_id: str, data: bytes) -> ConversationRecord:
         try:
-            return decode(conversation_id, data, cipher=self.cipher)
+            return decode(
+                conversation_id, data, cipher=self.cipher, allow_plaintext_migration=self.allow_plaintext_migration
+            )
         except CorruptRecordError as error:
             location = self._quarantine(conversation_id, data)
             if location is None and (newer := self._get(conversation_id)) not in (None, data):
@@ -189,8 +214,12 @@ class ConversationStore(ABC):
         """Where the data lives, for messages (never includes credentials)."""
 
     @abstractmethod
-    def _put(self, record: ConversationRecord, data: bytes) -> None:
-        """Atomically store `data` (the envelope of `record`) and index the record's header fields."""
+    def _put(self, record: ConversationRecord, data: bytes, expected_revision: int) -> None:
+        """Atomically store `data` (the envelope of `record`) and index the record's header fields.
+
+        In the same atomic step, compare the stored revision with `expected_revision` (`check_revision`):
+        on a mismatch raise `ConversationConflictError` and write nothing.
+        """
 
     @abstractmethod
     def _get(self, conversation_id: str) -> bytes | None: ...
@@ -219,7 +248,3 @@ def _validate_index_fields(record: ConversationRecord) -> None:
         validate_conversation_id(record.user_id, "user id")
     for tag in record.tags:
         validate_conversation_id(tag, "tag")
-
-
-def _iso(epoch: float | None) -> str:
-    return "never" if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")

@@ -6,19 +6,32 @@ print(await tiers.ask("local", "What is 2 + 2?"))
 """
 
 from modules.tiers.clients import Answer, Tiers, cloud_chat_client, local_chat_client, start_tiers
-from modules.tiers.local_model import MODEL_NAME, EmbeddedChatClient, ModelNotFoundError, default_model_path, load_model
-from modules.tiers.timing import time_stream
+from modules.tiers.errors import TierError
+from modules.tiers.local_model import (
+    CONTEXT_TOKENS,
+    MODEL_NAME,
+    EmbeddedChatClient,
+    ModelNotFoundError,
+    default_model_path,
+    load_model,
+    prompt_token_count,
+)
+from modules.tiers.timing import StreamTiming, time_stream
 
 __all__ = [
+    "CONTEXT_TOKENS",
     "MODEL_NAME",
     "Answer",
     "EmbeddedChatClient",
     "ModelNotFoundError",
+    "StreamTiming",
+    "TierError",
     "Tiers",
     "cloud_chat_client",
     "default_model_path",
     "load_model",
     "local_chat_client",
+    "prompt_token_count",
     "start_tiers",
     "time_stream",
 ]

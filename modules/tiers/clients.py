@@ -21,8 +21,8 @@ from agent_framework import Message
 from agent_framework.openai import OpenAIChatClient, OpenAIChatCompletionClient
 from openai import AsyncAzureOpenAI, AsyncOpenAI
 
-from modules.config import Settings, load_settings
-from modules.service.process import LocalService
+from modules.config import Settings, load_settings, reveal
+from modules.runtime import LocalService
 from modules.tiers.errors import TierError, explain_failure
 from modules.tiers.local_model import EmbeddedChatClient
 
@@ -35,17 +35,35 @@ TIERS = ("local", "cloud")
 
 
 def local_chat_client(settings: Settings) -> Any:
-    """The local tier: the embedded model, a GGUF file, or an OpenAI-compatible local server."""
+    """The local tier: the embedded model, a GGUF file, or an OpenAI-compatible local server.
+
+    Args:
+        settings: The course settings; `settings.local` says which backend and model.
+
+    Returns:
+        An Agent Framework chat client (`EmbeddedChatClient` or `OpenAIChatCompletionClient`).
+    """
     local = settings.local
     if local.backend in ("embedded", "gguf"):
         return EmbeddedChatClient(model_path=local.gguf_path)
     # Foundry Local, Ollama and most local servers speak Chat Completions, not the Responses API.
-    http = AsyncOpenAI(base_url=local.base_url, api_key=str(local.api_key), timeout=TIMEOUT, max_retries=1)
+    http = AsyncOpenAI(base_url=local.base_url, api_key=reveal(local.api_key), timeout=TIMEOUT, max_retries=1)
     return OpenAIChatCompletionClient(model=local.model, async_client=http)
 
 
 def cloud_chat_client(settings: Settings, service: LocalService | None = None) -> OpenAIChatClient:
-    """The cloud tier: a Responses-API client (stores conversations server-side by default)."""
+    """The cloud tier: a Responses-API client (stores conversations server-side by default).
+
+    Args:
+        settings: The course settings; `settings.cloud` says which backend (the local service, OpenAI, Azure).
+        service: The running LocalService when the cloud tier is the offline default, else None.
+
+    Returns:
+        An `OpenAIChatClient` for that backend.
+
+    Raises:
+        ValueError: The offline cloud tier was asked for without a running LocalService.
+    """
     cloud = settings.cloud
     if cloud.backend == "local_service":
         if service is None:
@@ -57,18 +75,28 @@ def cloud_chat_client(settings: Settings, service: LocalService | None = None) -
     if cloud.backend == "azure_openai":
         http = AsyncAzureOpenAI(
             azure_endpoint=cloud.azure_endpoint,
-            api_key=str(cloud.api_key),
+            api_key=reveal(cloud.api_key),
             api_version=cloud.api_version,
             timeout=TIMEOUT,
             max_retries=2,
         )
         return OpenAIChatClient(model=cloud.model, async_client=http)
-    http = AsyncOpenAI(api_key=str(cloud.api_key), base_url=cloud.base_url, timeout=TIMEOUT, max_retries=2)
+    http = AsyncOpenAI(api_key=reveal(cloud.api_key), base_url=cloud.base_url, timeout=TIMEOUT, max_retries=2)
     return OpenAIChatClient(model=cloud.model, async_client=http)
 
 
 @dataclass
 class Answer:
+    """One stateless answer from one tier (from `Tiers.answer`).
+
+    Attributes:
+        text: The answer's text.
+        tier: "local" or "cloud".
+        seconds: How long the tier took.
+        input_tokens: The tokens it was sent, when the backend reports them.
+        output_tokens: The tokens it wrote, when the backend reports them.
+    """
+
     text: str
     tier: str
     seconds: float
@@ -78,7 +106,16 @@ class Answer:
 
 @dataclass
 class Tiers:
-    """Both tiers' clients, and the local service when the offline cloud tier needs one."""
+    """Both tiers' clients, and the local service when the offline cloud tier needs one (made by `start_tiers`).
+
+    Attributes:
+        settings: The settings the tiers were made from.
+        local_client: The local tier's chat client.
+        cloud_client: The cloud tier's chat client.
+        service: The LocalService behind the offline cloud tier, or None for a real endpoint.
+        problems: Tiers that failed `check()`, with the error that names the fix.
+        closed: True once `close()` stopped the course's service; asking the cloud tier then says so in one line.
+    """
 
     settings: Settings
     local_client: Any
@@ -86,11 +123,19 @@ class Tiers:
     service: LocalService | None = field(default=None, repr=False)
     # Tiers that failed `check()`: asking them again repeats the short reason instead of a new traceback.
     problems: dict[str, TierError] = field(default_factory=dict, repr=False)
+    closed: bool = field(default=False, init=False, repr=False)
 
     def client(self, tier: str) -> Any:
         """The tier's chat client; a TierError if `check()` found that tier unusable."""
         if tier not in TIERS:
             raise ValueError(f"tier must be 'local' or 'cloud', not {tier!r}")
+        if tier == "cloud" and self.closed:
+            raise TierError(
+                "cloud",
+                "not_ready",
+                "The cloud tier is closed: tiers.close() stopped the course's service. Restart the kernel and run "
+                "the lab from the top.",
+            )
         if tier in self.problems:
             raise TierError(
                 tier,
@@ -145,8 +190,10 @@ class Tiers:
         return (await self.answer(tier, query, **kwargs)).text
 
     def close(self) -> None:
+        """Stop the course's service; asking the cloud tier afterwards says so in one line, not a traceback."""
         if self.service is not None:
             self.service.stop()
+            self.closed = True
 
     def __enter__(self) -> Tiers:
         return self
@@ -156,10 +203,21 @@ class Tiers:
 
 
 def start_tiers(settings: Settings | None = None) -> Tiers:
-    """Create both tiers, starting the local Responses service if the cloud tier is the offline default."""
+    """Create both tiers, starting the local Responses service if the cloud tier is the offline default.
+
+    Args:
+        settings: The course settings; read from `.env` and the environment when None.
+
+    Returns:
+        Both tiers; call `close()` when done (the service also stops when Python exits).
+
+    Raises:
+        ServiceStartError: The offline cloud tier's local service did not start.
+        ConfigError: A setting in `.env` is wrong (raised while loading the settings).
+    """
     settings = settings or load_settings()
     service = None
     if settings.cloud.backend == "local_service":
-        service = LocalService(token=settings.service_token).start()
+        service = LocalService(token=reveal(settings.service_token)).start()
         atexit.register(service.stop)
     return Tiers(settings, local_chat_client(settings), cloud_chat_client(settings, service), service)

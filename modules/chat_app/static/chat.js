@@ -6,6 +6,7 @@ const $ = (id) => document.getElementById(id);
 let conversationId = null;
 let maxChars = 2000;
 let busy = false;
+let examples = [];
 
 // ---- small helpers ----------------------------------------------------------------------------
 
@@ -37,13 +38,15 @@ function clearNotice() {
   $("notice").textContent = "";
 }
 
+// Every change is sent as JSON: the server refuses any other type, so another site cannot post a form here.
 async function api(method, path, body) {
   let response;
+  const sendsBody = method !== "GET";
   try {
     response = await fetch(path, {
       method,
-      headers: body ? { "Content-Type": "application/json" } : {},
-      body: body ? JSON.stringify(body) : undefined,
+      headers: sendsBody ? { "Content-Type": "application/json" } : {},
+      body: sendsBody ? JSON.stringify(body || {}) : undefined,
     });
   } catch (error) {
     throw new Error("The chat server does not answer (" + error.message + "). Is `python -m modules.chat_app` still running?");
@@ -85,6 +88,7 @@ function drawDecision(node, decision) {
   const tier = decision.answering_tier;
   badge.append(el("span", "tier " + tier, tier.toUpperCase()));
   badge.append(el("span", "confidence", "confidence " + decision.confidence.toFixed(2)));
+  if (decision.mode) badge.append(el("span", "mode-used", decision.mode + " mode"));
   if (decision.forced) badge.append(el("span", "mark forced", "forced"));
   if (decision.fell_back) badge.append(el("span", "mark fallback", "↯ " + decision.failed_tier + " failed: falling back"));
   badge.append(el("span", "muted progress", "answering…"));
@@ -107,6 +111,7 @@ function drawExchange(node, x) {
   if (x.confidence !== null && x.confidence !== undefined) {
     badge.append(el("span", "confidence", "confidence " + x.confidence.toFixed(2)));
   }
+  if (x.mode) badge.append(el("span", "mode-used", x.mode + " mode"));
   badge.append(el("span", "latency", seconds(x.response_time_s)));
   const tokensIn = x.input_tokens ?? "?";
   const tokensOut = x.output_tokens ?? "?";
@@ -236,6 +241,7 @@ async function send(text, forceTier) {
     response = await api("POST", "/api/conversations/" + encodeURIComponent(conversationId) + "/messages", {
       text,
       force_tier: forceTier,
+      mode: $("route-mode").value,
     });
   } catch (error) {
     userNode.remove();
@@ -311,6 +317,34 @@ const submit = guarded(async () => {
   await send(text, forceTier);
 });
 
+// Example questions, each labelled with the tier the router sends it to in the chosen mode (a new conversation).
+function drawExamples() {
+  const mode = $("route-mode").value;
+  const box = $("examples");
+  box.querySelectorAll("button").forEach((button) => button.remove());
+  for (const example of examples) {
+    const tier = example.tiers[mode];
+    const button = el("button", "example " + (tier || ""));
+    button.type = "button";
+    button.dataset.tier = tier || "";
+    button.append(el("span", "example-text", example.text));
+    if (tier) button.append(el("span", "tier " + tier, tier.toUpperCase()));
+    button.title = "in " + mode + " mode the router sends this to the " + tier + " tier (as a first question)";
+    button.addEventListener("click", () => {
+      $("message").value = example.text;
+      updateCharCount();
+      $("message").focus();
+    });
+    box.append(button);
+  }
+}
+
+function drawModes(modes, defaultMode) {
+  const saved = localStorage.getItem("routeMode");
+  $("route-mode").replaceChildren(...modes.map((mode) => Object.assign(el("option", null, mode), { value: mode })));
+  $("route-mode").value = modes.includes(saved) ? saved : defaultMode;
+}
+
 function updateCharCount() {
   const n = $("message").value.trim().length;
   $("char-count").textContent = n > maxChars * 0.8 ? n + " / " + maxChars : "";
@@ -327,12 +361,19 @@ async function start() {
   $("new-conversation").addEventListener("click", guarded(newConversation));
   $("save-conversation").addEventListener("click", guarded(saveConversation));
   $("resume-conversation").addEventListener("click", guarded(resumeConversation));
+  $("route-mode").addEventListener("change", () => {
+    localStorage.setItem("routeMode", $("route-mode").value);
+    drawExamples();
+  });
 
   const about = await (await api("GET", "/api/about")).json();
   maxChars = about.max_message_chars;
   $("mode").textContent = about.mode;
   $("mode").className = "pill " + about.mode;
   $("tiers").textContent = "local: " + about.local_model + " · cloud: " + about.cloud_model;
+  examples = about.examples || [];
+  drawModes(about.modes, about.default_mode);
+  drawExamples();
 
   // A reload keeps the open conversation (the server holds it); otherwise start a new one.
   const wanted = decodeURIComponent(location.hash.slice(1));

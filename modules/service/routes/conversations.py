@@ -25,7 +25,7 @@ async def create_conversation(request: Request, service: Service):
     if body.get("items"):
         try:
             items = responses_to_run({"input": body["items"]})["messages"]
-        except ValueError as error:
+        except (ValueError, TypeError, AttributeError, KeyError) as error:  # the parser's word on malformed items
             raise ApiError(400, f"`items`: {error}", param="items") from None
         check_input_size(items)
     conversation_id = create_conversation_id()

@@ -2,12 +2,18 @@
 
 A turn continues a stored response (`previous_response_id`), a conversation (`conversation`), or
 nothing. The model is given the whole stored history; the store keeps only what the turn added.
+
+Durable before acknowledged: a turn is committed, with its place in the chain or conversation, before the
+client gets the non-streamed 200 or the terminal `response.completed` / `response.incomplete` event. If the
+commit fails the client gets a 5xx or `response.failed` instead, and nothing is stored. A failed turn is
+never stored, so it never becomes part of a chain.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 from agent_framework import AgentSession, Message
@@ -15,12 +21,16 @@ from agent_framework_hosting_responses import create_response_id, responses_from
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
+from modules.service.context_window import check_fits_context
 from modules.service.dependencies import Service, ServiceState, require_token
 from modules.service.errors import ApiError, or_not_found
 from modules.service.items import item_list
 from modules.service.requests import ResponseRequest, json_body, response_request
 
 router = APIRouter(prefix="/v1/responses", dependencies=[Depends(require_token)])
+log = logging.getLogger("modules.service")
+# Terminal events that acknowledge a finished answer: sent only once the turn is committed.
+ACKNOWLEDGING_EVENTS = ("response.completed", "response.incomplete")
 
 
 @router.post("")
@@ -35,13 +45,22 @@ async def create_response(request: Request, service: Service):
         "previous_response_id": None if ask.in_conversation else ask.previous_id,
     }
 
+    # Client mistakes are a 4xx now, before the model runs: an unknown id, an input too long for the model.
+    await asyncio.to_thread(
+        check_fits_context, service.model_path, ask.messages, ask.options.get("instructions"), ask.options["max_tokens"]
+    )
     if not ask.stream:
         async with service.lock(conversation_id):
             parent, history = await _context(service, ask)
             session = _session(service, history)
             result = await service.agent.run(ask.messages, session=session, options=ask.options)
             payload = responses_from_run(result, response_id=response_id, conversation_id=conversation_id) | fields
-            await _remember(service, ask, response_id, parent, session, len(history), payload)
+            if payload.get("status") == "failed":
+                raise ApiError(500, "The model failed to answer; nothing was stored. Retry.", type_="server_error")
+            try:
+                await _remember(service, ask, response_id, parent, [*ask.messages, *result.messages], payload)
+            except Exception as error:
+                raise _not_stored(response_id, error) from None
         return payload
 
     await _context(service, ask)  # an unknown id is a 404 now, not a broken stream later
@@ -54,10 +73,18 @@ async def create_response(request: Request, service: Service):
             async for event in responses_from_streaming_run(
                 stream, response_id=response_id, conversation_id=conversation_id
             ):
-                yield _with_fields(event, fields)
-            result = await stream.get_final_response()
-            payload = responses_from_run(result, response_id=response_id, conversation_id=conversation_id) | fields
-            await _remember(service, ask, response_id, parent, session, len(history), payload)
+                kind, payload = _parsed(event)
+                if kind in ACKNOWLEDGING_EVENTS:
+                    answer = (await stream.get_final_response()).messages
+                    response = payload["response"] | fields
+                    try:
+                        await _remember(service, ask, response_id, parent, [*ask.messages, *answer], response)
+                    except Exception as error:
+                        failure = _not_stored(response_id, error)
+                        kind = "response.failed"
+                        response |= {"status": "failed", "error": {"code": failure.code, "message": failure.message}}
+                    payload = payload | {"type": kind, "response": response}
+                yield _event(kind, payload, fields)
 
     return StreamingResponse(events(), media_type="text/event-stream")
 
@@ -112,13 +139,12 @@ async def _remember(
     ask: ResponseRequest,
     response_id: str,
     parent: str | None,
-    session: AgentSession,
-    known: int,
+    added: list[Message],
     payload: dict[str, Any],
 ) -> None:
+    """Commit the turn: its input and answer (not the session's diff, which drops a repeated question)."""
     if not ask.store and not ask.in_conversation:
         return  # store=false outside a conversation: nothing is kept
-    added = session.state["in_memory"]["messages"][known:]  # this turn's input and answer, nothing older
     await asyncio.to_thread(
         service.store.add_turn,
         response_id,
@@ -129,10 +155,26 @@ async def _remember(
     )
 
 
-def _with_fields(event: str, fields: dict[str, Any]) -> str:
-    """Set `fields` on the response an SSE event carries (the stream helper reports the model as "agent")."""
+def _not_stored(response_id: str, error: Exception) -> ApiError:
+    """The answer to a turn whose commit failed: nothing was stored, so the client must not count on it."""
+    log.error("response %s was not stored (%s: %s)", response_id, type(error).__name__, error)
+    return ApiError(
+        503,
+        f"The answer could not be stored ({type(error).__name__}), so it was not kept: nothing was added to the "
+        "chain or conversation. Retry the request.",
+        type_="server_error",
+        code="storage_unavailable",
+    )
+
+
+def _parsed(event: str) -> tuple[str, dict[str, Any]]:
+    """An SSE event string from the stream helper as (event type, data)."""
     head, _, data = event.partition("\ndata: ")
-    payload = json.loads(data)
+    return head.removeprefix("event: "), json.loads(data)
+
+
+def _event(kind: str, payload: dict[str, Any], fields: dict[str, Any]) -> str:
+    """The SSE event, with `fields` set on the response it carries (the stream helper reports the model as "agent")."""
     if isinstance(payload.get("response"), dict):
         payload["response"].update(fields)
-    return f"{head}\ndata: {json.dumps(payload, separators=(',', ':'))}\n\n"
+    return f"event: {kind}\ndata: {json.dumps(payload, separators=(',', ':'))}\n\n"

@@ -1,11 +1,12 @@
-"""Start and stop the local Responses service as a separate process.
+"""Start and stop the course's local Responses service (`python -m modules.service`) as a separate process.
 
     with running_local_service() as service:
         client = OpenAIChatClient(base_url=service.base_url, api_key=service.api_key, model="local-service")
 
 The process gets a free port on 127.0.0.1, is waited for until `/health` answers, and
 is stopped when the block ends, when `stop()` is called, or when Python exits. Without a
-`db_path` it keeps its data in a temporary folder that `stop()` removes.
+`db_path` it keeps its data in a temporary folder that `stop()` removes; if this process is killed
+before it can, the service notices its parent is gone, removes the folder and exits.
 """
 
 from __future__ import annotations
@@ -24,18 +25,31 @@ from types import SimpleNamespace
 import httpx
 
 from modules.config import PROJECT_ROOT
-from modules.labkit.child_process import start_child, stop_child, wait_until_ready
-from modules.labkit.ports import free_port, port_is_free
+from modules.runtime.child_process import start_child, stop_child, wait_until_ready
+from modules.runtime.errors import ProcessError, ServiceStartError
+from modules.runtime.ports import free_port, port_is_free
+
+__all__ = [
+    "SERVICE_URL_ENV",
+    "LocalService",
+    "ServiceStartError",
+    "environment_for_child",
+    "parent_service",
+    "running_local_service",
+]
 
 START_TIMEOUT_S = 90.0
 
 
-class ServiceStartError(RuntimeError):
-    """The local service process did not become healthy."""
-
-
 class LocalService:
-    """A running local Responses service process."""
+    """The course's Responses service as a separate process on this machine (the offline cloud tier).
+
+    Args:
+        db_path: The service's SQLite file; None keeps the data in a temporary folder removed on `stop()`.
+        token: A bearer token the service requires (`api_key` sends it), or None for none.
+        port: The TCP port; None picks a free one.
+        host: The address to listen on.
+    """
 
     def __init__(
         self,
@@ -77,6 +91,17 @@ class LocalService:
         return self._process is not None and self._process.poll() is None
 
     def start(self, timeout_s: float = START_TIMEOUT_S) -> LocalService:
+        """Start the process and wait until `/health` answers (nothing happens if it is already running).
+
+        Args:
+            timeout_s: How long to wait for the service, in seconds.
+
+        Returns:
+            This service, running.
+
+        Raises:
+            ServiceStartError: The port is taken, the process exited while starting, or it did not answer in time.
+        """
         if self.running:
             return self
         if not port_is_free(self.host, self.port):
@@ -103,6 +128,8 @@ class LocalService:
             "--parent-pid",
             str(os.getpid()),
         ]
+        if self._temp_dir is not None:  # a parent killed hard cannot remove it: the service does, as it exits
+            command += ["--remove-with-parent", str(self._temp_dir)]
         atexit.register(self.stop)  # the temporary folder goes too, even if nobody calls stop()
         self._process = start_child(command, cwd=PROJECT_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         try:
@@ -124,11 +151,15 @@ class LocalService:
         return False
 
     def _exited(self, code: int):
-        raise ServiceStartError(f"The local service exited with code {code}:\n{self.log_tail()}")
+        raise ServiceStartError(
+            f"The local service exited with code {code} while starting; its log below names the cause (a broken "
+            f".env setting or a missing package are the usual ones: fix it, then start again):\n{self.log_tail()}"
+        )
 
     def _timed_out(self, timeout_s: float):
         raise ServiceStartError(
-            f"The local service did not answer /health within {timeout_s:.0f} s:\n{self.log_tail()}"
+            f"The local service did not answer /health within {timeout_s:.0f} s. The machine may be busy: retry, or "
+            f"pass a longer timeout_s to start(). Its log:\n{self.log_tail()}"
         )
 
     def log_tail(self, lines: int = 20) -> str:
@@ -175,7 +206,19 @@ class LocalService:
 def running_local_service(
     db_path: Path | str | None = None, *, token: str | None = None, port: int | None = None
 ) -> Iterator[LocalService]:
-    """Run the service for the duration of a `with` block; a temporary database unless `db_path` is given."""
+    """Run the service for the duration of a `with` block; a temporary database unless `db_path` is given.
+
+    Args:
+        db_path: The service's SQLite file, or None for a temporary one.
+        token: A bearer token the service requires, or None.
+        port: The TCP port, or None for a free one.
+
+    Yields:
+        The running LocalService; it is stopped when the block ends.
+
+    Raises:
+        ServiceStartError: The service did not start.
+    """
     with LocalService(db_path, token=token, port=port) as service:
         yield service
 
@@ -184,7 +227,14 @@ SERVICE_URL_ENV = "COURSE_SERVICE_URL"
 
 
 def environment_for_child(service: LocalService | None) -> dict[str, str]:
-    """This process's environment plus what a child needs to reach `service` (unchanged when it is None)."""
+    """This process's environment plus what a child needs to reach `service` (unchanged when it is None).
+
+    Args:
+        service: The running LocalService the child should use, or None (real endpoints).
+
+    Returns:
+        The environment to start the child with.
+    """
     env = dict(os.environ)
     if service is not None:
         env[SERVICE_URL_ENV] = service.base_url
@@ -194,7 +244,19 @@ def environment_for_child(service: LocalService | None) -> dict[str, str]:
 
 
 def parent_service() -> SimpleNamespace:
-    """In a child started with `environment_for_child`: the parent's service, as `cloud_chat_client` needs it."""
+    """In a child started with `environment_for_child`: the parent's service, as `cloud_chat_client` needs it.
+
+    Returns:
+        An object with the parent service's `base_url` and `api_key`.
+
+    Raises:
+        ProcessError: This process was not started with `environment_for_child(service)`.
+    """
+    if SERVICE_URL_ENV not in os.environ:
+        raise ProcessError(
+            f"{SERVICE_URL_ENV} is not set, so this process does not know its parent's service: start it with "
+            "env=environment_for_child(service)."
+        )
     return SimpleNamespace(
         base_url=os.environ[SERVICE_URL_ENV], api_key=os.environ.get("LOCAL_SERVICE_TOKEN") or "not-needed"
     )

@@ -1,0 +1,44 @@
+"""Time README's test command, `pytest`, from start to end, and write the "pytest" section of docs/performance.md.
+
+    python bench/bench_pytest.py
+
+It runs the whole suite once (every core, as configured in pyproject.toml) and records the wall time, the summary
+line and the machine's load average next to it: on a shared machine the same suite runs slower.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import write_section  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    started = time.perf_counter()
+    finished = subprocess.run(["pytest"], cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    seconds = time.perf_counter() - started
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    summary = next((line for line in reversed(finished.stdout.splitlines()) if line.startswith("=")), "").strip("= ")
+    print(finished.stdout[-3000:])
+    print(f"pytest: {seconds / 60:.1f} min ({summary})")
+    write_section(
+        "pytest",
+        "## pytest\n\n"
+        "README's test command, `pytest`, timed from start to end by `bench/bench_pytest.py` (every core, each file's "
+        "tests in one worker; each lab runs once and checks each exercise's solution in the same kernel).\n\n"
+        "| wall time | result | load average before / after (1 min) |\n|---|---|---|\n"
+        f"| {seconds / 60:.1f} min ({seconds:.0f} s) | {summary} | {load_before:.1f} / {load_after:.1f} |",
+    )
+    return finished.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

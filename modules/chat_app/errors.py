@@ -1,0 +1,80 @@
+"""The chat page's errors: each one has the HTTP status the page answers with and a message that says the fix.
+
+The page shows the message as it is, so every message names what was wrong and what to do next.
+"""
+
+from __future__ import annotations
+
+from modules.errors import CourseError
+
+
+class ChatPageError(CourseError):
+    """A request the page cannot carry out; the message says what was wrong and what to do."""
+
+    status = 400
+
+
+class BadRequestError(ChatPageError):
+    """The request body is not the JSON object the page sends."""
+
+    status = 400
+
+
+class ForeignRequestError(ChatPageError):
+    """A request that did not come from the page itself (another site, another host name)."""
+
+    status = 403
+
+
+class BodyTooLargeError(ChatPageError):
+    """The request body is over the page's limit; it was refused before being read whole."""
+
+    status = 413
+
+
+class NotJsonError(ChatPageError):
+    """A state-changing request that is not `application/json`."""
+
+    status = 415
+
+
+class EmptyMessageError(ChatPageError):
+    """The message has no text."""
+
+    status = 422
+
+
+class MessageTooLongError(ChatPageError):
+    """The message is longer than the local model can read."""
+
+    status = 413
+
+
+class UnknownTierError(ChatPageError):
+    """`force_tier` is not auto, local or cloud."""
+
+    status = 422
+
+
+class UnknownModeError(ChatPageError):
+    """`mode` is not one of the router's modes."""
+
+    status = 422
+
+
+class UnknownConversationError(ChatPageError):
+    """No open conversation has that id."""
+
+    status = 404
+
+
+class ConversationBusyError(ChatPageError):
+    """The conversation is still answering; the request would race with that turn."""
+
+    status = 409
+
+
+class UnsavedExchangesError(ChatPageError):
+    """Resuming would drop exchanges that were answered but not saved yet."""
+
+    status = 409

@@ -1,0 +1,1 @@
+"""The page's routes, one APIRouter per part: the page itself (`page`) and its conversations (`conversations`)."""
