@@ -4,6 +4,7 @@ python -m modules.router profile --sample 80  # grade the configured local tier 
 python -m modules.router train                # graded answers -> modules/routing/router_model.json
 python -m modules.router train --mode cost    # ... with "cost" as the model's default operating point
 python -m modules.router route "Plan my wedding" "hi" --mode quality
+python -m modules.router cascade              # data/cascade_features.csv -> modules/routing/cascade_model.json
 """
 
 from __future__ import annotations
@@ -67,6 +68,21 @@ def _route(args: argparse.Namespace) -> None:
         print(f"{d.target:5}  P(cloud)={d.cloud_probability:.2f}  {q}\n       " + "; ".join(d.reasons))
 
 
+def _cascade(args: argparse.Namespace) -> None:
+    from modules.routing.cascade import CascadeStrategy, fit_and_save_cascade, load_cascade_features
+    from modules.routing.evaluation import apgr, cpt, pgr_curve
+
+    path = fit_and_save_cascade(args.out)
+    cascade = CascadeStrategy.load(path)
+    frame = load_cascade_features()
+    x, y = pgr_curve([cascade.out_of_fold[q] for q in frame["query"]], frame["correct"], [1] * len(frame))
+    print(f"wrote {path}: weights {cascade.weights}")
+    print(
+        f"cross-fitted on {len(frame)} graded answers: APGR {apgr(x, y):.3f}, CPT(50%) {cpt(x, y, 0.5):.3f}, "
+        f"CPT(80%) {cpt(x, y, 0.8):.3f} (an unmeasured cloud counts as correct)"
+    )
+
+
 def _target(args: argparse.Namespace):
     """--mode NAME or --target cloud-budget=S / quality-floor=P (None: the model's default)."""
     from modules.routing.errors import RouterTargetError
@@ -92,6 +108,7 @@ def _add_operating_point(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    from modules.routing.cascade import CASCADE_MODEL_PATH
     from modules.routing.profile import MAX_TOKENS, PROFILE_JSON
     from modules.routing.training import MODEL_PATH
 
@@ -126,6 +143,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     _add_operating_point(r)
     r.set_defaults(run=_route)
+    c = commands.add_parser(
+        "cascade", help="fit the cascade's confidence model on data/cascade_features.csv (logprobs of local answers)"
+    )
+    c.add_argument("--out", type=Path, default=CASCADE_MODEL_PATH, help="weights file to write")
+    c.set_defaults(run=_cascade)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
