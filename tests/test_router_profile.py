@@ -181,6 +181,21 @@ def test_update_asks_only_the_named_categories_again(tmp_path):
         build_profile(other, graded_csv=graded, progress=False, update=first, categories=["greeting"])
 
 
+def test_a_sample_asks_only_a_stratified_subset(tmp_path):
+    path = tmp_path / "graded.csv"
+    path.write_text(
+        "query,category,grader,reference\n"
+        + "".join(f"What is {i} * 7?,arithmetic,number,{i * 7}\n" for i in range(1, 5))
+        + "".join(f"hi {i},greeting,regex,(?i)hello\n" for i in range(1, 5))
+    )
+    tiers = _ScriptedTiers({f"What is {i} * 7?": str(i * 7) for i in range(1, 5)})
+    profile = build_profile(tiers, graded_csv=path, progress=False, sample=2)
+    asked = [q for _, q, _ in tiers.asked]
+    assert len(asked) == 2 and {q.split()[0] for q in asked} == {"What", "hi"}  # one per category
+    assert profile["graded_queries"]["rows"] == 2 and profile["graded_queries"]["sample"] == 2
+    assert [a["query"] for a in profile["answers"]] == asked
+
+
 def test_profile_runs_the_real_offline_local_model(tmp_path):
     """The real SmolLM2 tier over two graded queries: every answer is recorded and graded (whatever its wording)."""
     from modules.config import load_settings

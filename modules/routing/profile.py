@@ -204,9 +204,14 @@ def build_profile(
     """Measure the configured tiers on the graded queries (the cloud only when it is a real endpoint).
 
     With `update` (an earlier profile of the same tiers) and `categories`, only the queries of those
-    categories are asked again, e.g. after their graded queries changed; every other answer is kept."""
+    categories are asked again, e.g. after their graded queries changed; every other answer is kept. With `sample`,
+    only a stratified, seeded subset of about that many queries is asked (`sample_graded_queries`)."""
     graded_csv = Path(graded_csv)
     rows = load_graded_queries(graded_csv)
+    if sample is not None:
+        if update is not None:
+            raise ProfileError("--sample measures a fresh subset; it cannot update an earlier profile (--categories)")
+        rows = sample_graded_queries(rows, sample)
     settings = tiers.settings
     measured = ["local"] + (["cloud"] if settings.cloud.backend != "local_service" else [])
     kept: dict[str, dict] = {}
