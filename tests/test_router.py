@@ -321,6 +321,9 @@ FOLLOW_UP_CONVERSATIONS = [
     ("Explain the causes of the 1929 crash in depth.", "go on", True),
     ("Explain the causes of the 1929 crash in depth.", "What do you mean by margin buying?", True),
     ("Explain the causes of the 1929 crash in depth.", "and how do I say 'thank you' in Danish?", False),
+    ("Explain the causes of the 1929 crash in depth.", "Thank you, that is all.", False),
+    ("Write a Go service that rate-limits API keys, with tests.", "ok thanks, that's it", False),
+    ("Write a Go service that rate-limits API keys, with tests.", "thanks, but why is that?", True),
 ]
 FOLLOW_UP_CONVERSATIONS_TEXT = [q for first, follow, _ in FOLLOW_UP_CONVERSATIONS for q in (first, follow)]
 

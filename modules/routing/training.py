@@ -36,6 +36,20 @@ FOLD_SEED = 17
 # each graded query counts as much as three routing rows. The failure model is regularised more than the
 # label-trained one (C = 1 instead of 4): its targets are noisy 0/1 outcomes. Both chosen on cross-fitted APGR.
 GRADED_REPEATS = 3
+# The graded probes are short (48 tokens); a long-form request (a threat model, a plan, a program with tests) is not
+# what they measure, and the label policy counts all of it as cloud work. Such a routing row counts as failing at
+# least 85% of the time, whatever its category's short probes scored; below 1, so the text can still rank them.
+LONG_FORM_FAILURE = 0.85
+LONG_FORM_MIN_WORDS = 8
+
+
+def is_long_form(query: str) -> bool:
+    """A request for long-form work: a cloud-leaning intent (analysis, planning, writing, code, architecture or
+    security, summarising), not a one-line task, in a query of at least LONG_FORM_MIN_WORDS words."""
+    analysis = analyze_query(query)
+    return bool(analysis.intents) and not analysis.short_task and analysis.words >= LONG_FORM_MIN_WORDS
+
+
 FAILURE_C = 1.0
 
 __all__ = [
@@ -117,7 +131,8 @@ def train_failure_model(
 
     Two kinds of evidence, both from graded answers: every routing row counts as "fails" with weight
     1 - its category's measured accuracy (soft targets, so arithmetic at 3% right ranks above factual questions
-    at 62%), and every graded query counts with its own outcome (so the ranking also moves within a category).
+    at 62%; a long-form request at least LONG_FORM_FAILURE, since the short probes do not measure it), and every
+    graded query counts with its own outcome (so the ranking also moves within a category).
     Rank by it to spend a cloud budget where it helps most; a mode (modules/routing/modes.py) picks the threshold."""
     queries, graded_queries = list(queries), list(graded_queries)
     if len(graded_queries) != len(graded_correct):
@@ -127,7 +142,10 @@ def train_failure_model(
         raise ValueError(f"no measured accuracy for {missing}; re-measure: python -m modules.router profile")
     # each graded query enters GRADED_REPEATS times (its n-grams count that often in the TF-IDF statistics too)
     texts = queries + graded_queries * GRADED_REPEATS
-    failure = [1.0 - local_accuracy[c] for c in categories]
+    failure = [
+        max(1.0 - local_accuracy[c], LONG_FORM_FAILURE) if is_long_form(q) else 1.0 - local_accuracy[c]
+        for q, c in zip(queries, categories, strict=True)
+    ]
     failure += [0.0 if ok else 1.0 for ok in graded_correct] * GRADED_REPEATS
     return fit_text_classifier(
         texts, None, [rule_features(analyze_query(q)) for q in texts], soft_targets=failure, c=FAILURE_C
