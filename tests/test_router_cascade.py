@@ -133,3 +133,13 @@ def test_the_real_local_model_returns_logprobs_matching_the_cached_row():
     features = answer_features(row["query"], answer)
     assert features["mean_logprob"] == pytest.approx(row["mean_logprob"], abs=1e-3)
     assert len(answer.token_logprobs) == row["answer_tokens"]
+
+
+def test_cascade_curve_adds_latency_only_for_escalated_queries():
+    from modules.routing.curve import cascade_curve
+
+    curve = cascade_curve()
+    frame = load_cascade_features()
+    assert curve["added_seconds"].iloc[0] == 0.0 and curve["wasted_tokens"].iloc[0] == 0.0  # nothing escalated
+    assert curve["added_seconds"].iloc[-1] == pytest.approx(frame["local_seconds"].mean())  # everything escalated
+    assert curve["added_seconds"].is_monotonic_increasing and curve["cloud_share"].is_monotonic_increasing
