@@ -440,3 +440,15 @@ def test_cli_names_a_missing_profile_and_writes_nothing(tmp_path, capsys):
     assert stopped.value.code == 2
     assert "python -m modules.router profile" in capsys.readouterr().err
     assert not (tmp_path / "m.json").exists()
+
+
+def test_cli_routes_at_a_mode_or_target_and_names_a_bad_target(capsys):
+    from modules.routing.cli import main
+
+    main(["route", "--mode", "quality", "What is 48 * 12?"])
+    assert "mode quality: quality within 5 points of all-cloud" in capsys.readouterr().out
+    main(["route", "--target", "cloud-budget=0.2", "hello!"])
+    assert "mode custom: at most 20% of queries to the cloud" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stopped:
+        main(["route", "--target", "budget=3", "hello!"])
+    assert stopped.value.code == 2 and "cloud-budget=0.3" in capsys.readouterr().err
