@@ -140,8 +140,8 @@ def verify_follow_up(without_context: Any, after_cloud: Any) -> str:
 
 def shipped_curve():
     """The shipped router's cross-fitted cost-quality curve on the capability profile's graded answers."""
+    from modules.routing import load_profile
     from modules.routing.curve import router_curve
-    from modules.routing.profile import load_profile
 
     return router_curve(_shipped_router().strategy, load_profile())
 

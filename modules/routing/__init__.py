@@ -21,7 +21,7 @@ from modules.routing.evaluation import apgr
 from modules.routing.features import analyze_query
 from modules.routing.grading import GradingError
 from modules.routing.modes import MODES, CloudBudget, QualityFloor, resolve
-from modules.routing.profile import ProfileError
+from modules.routing.profile import ProfileError, load_profile
 from modules.routing.router import (
     AllTiersFailedError,
     HybridRouter,
@@ -51,5 +51,6 @@ __all__ = [
     "analyze_query",
     "apgr",
     "resolve",
+    "load_profile",
     "route_and_answer",
 ]
