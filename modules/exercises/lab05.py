@@ -14,22 +14,24 @@ from modules.exercises.checker import Exercise, Wrong, expect, expect_type
 from modules.routing import HybridRouter, RoutingContext, RoutingDecision
 
 # 05.2's hint names one example of each tier; tests/test_exercises_lab05.py checks the shipped router agrees.
-LOCAL_HINT = "a greeting or a thank-you"
-CLOUD_HINT = "a task with several steps or constraints (a plan, a comparison with trade-offs, code with tests)"
+LOCAL_HINT = "a short greeting"
+CLOUD_HINT = "a calculation, a unit conversion, or a plan with several steps — what the local model gets wrong"
 LAB_EXAMPLES = frozenset(
     q.casefold()
     for q in (
         "Good morning!",
         "Hi there!",
+        "Thank you, that is all.",
+        "What is the capital of Italy?",
         "What is 48 * 12?",
         "Compare Kafka and RabbitMQ for order events at 5k messages per second.",
         "Write a Python function that merges overlapping calendar events, with unit tests.",
-        "Threat model our customer portal and tell us what to fix first.",
-        "Thank you, that is all.",
+        "Compare SQLite and PostgreSQL for a small web shop and recommend one.",
+        "Write a Python function that validates an email address, with tests.",
     )
 )
 # 05.3: a follow-up that goes local on its own and stays on the cloud after a cloud answer (tests check both).
-FOLLOW_UP = "Why?"
+FOLLOW_UP = "What do you mean?"
 # 05.4: the budget, in USD per 1,000 queries at the prices of data/pricing.csv.
 BUDGET_USD_PER_1K = 0.10
 QUALITY_SLACK = 0.005  # a choice within half a point of the best quality the budget allows is as good as the best
