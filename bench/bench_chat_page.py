@@ -1,6 +1,6 @@
 """The chat page under stress: a 400 MB body, a write-locked store, Resume pressed while an answer streams.
 
-    python bench/bench_chat_page.py        # writes the "chat-page" section of docs/reliability.md
+    python bench/bench_chat_page.py        # writes the "chat-page-reliability" section of docs/reliability.md
 
 Runs the real page (`python -m modules.chat_app`: embedded model, the local Responses service, SQLite) on
 127.0.0.1 and measures, next to the figures a review measured before the page was hardened:
@@ -162,7 +162,7 @@ def main() -> None:
     )
     markdown = "\n".join(lines)
     print(markdown)
-    write_section("chat-page", markdown, RELIABILITY_MD)
+    write_section("chat-page-reliability", markdown, RELIABILITY_MD)
 
 
 if __name__ == "__main__":

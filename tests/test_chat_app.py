@@ -94,6 +94,7 @@ class ScriptedManager:
         self.conversation_id = str(uuid.uuid4())
         self.context = ScriptedContext()
         self.router = ScriptedRouter("balanced")
+        self.revision = 0
 
     async def chat_stream(self, text: str, force_tier: str | None = None):
         target = force_tier or ("cloud" if text.startswith("cloud") else "local")
@@ -122,13 +123,17 @@ class ScriptedManager:
     async def persist_session(self, store: FileStore) -> None:
         session = AgentSession(session_id=self.conversation_id)
         session.state["scripted"] = {"messages": self.context.messages}
-        store.save(ConversationRecord.from_session(session, routing_metadata=self.context.routing_metadata))
+        record = ConversationRecord.from_session(session, routing_metadata=self.context.routing_metadata)
+        record.revision = self.revision  # like the real manager: the revision it last loaded or saved
+        store.save(record)
+        self.revision = record.revision
 
     async def resume_session(self, store: FileStore, *, conversation_id: str) -> None:
         record = store.load(conversation_id)
         self.conversation_id = conversation_id
         self.context.messages = record.to_session().state["scripted"]["messages"]
         self.context.routing_metadata = record.routing_metadata
+        self.revision = record.revision
 
 
 @pytest.fixture
@@ -657,6 +662,45 @@ async def test_resume_while_a_turn_streams_never_drops_the_turn_the_page_was_tol
             state = (await http.get(f"/api/conversations/{conversation_id}")).json()
             kept += state["exchanges"] == 2 and state["transcript"][-1]["content"] == "answer to cloud question"
     assert kept == 5
+
+
+async def test_two_pages_on_one_store_get_a_conflict_not_a_lost_update(tmp_path):
+    """Two chat pages (two processes) share a store: the page that saves second is told, and overwrites nothing."""
+    store_path = tmp_path / "shared.sqlite3"
+    first = create_app(ChatDesk(ScriptedManager, SqliteStore(store_path), router_for=ScriptedRouter), about=ABOUT)
+    second = create_app(ChatDesk(ScriptedManager, SqliteStore(store_path), router_for=ScriptedRouter), about=ABOUT)
+    async with page_client(first) as page_a, page_client(second) as page_b:
+        conversation_id = (await page_a.post("/api/conversations", json={})).json()["conversation_id"]
+        await page_a.post(f"/api/conversations/{conversation_id}/messages", json={"text": "hello"})
+        assert (await page_a.post(f"/api/conversations/{conversation_id}/save", json={})).status_code == 200
+        await page_b.post("/api/resume", json={"conversation_id": conversation_id})
+        await page_b.post(f"/api/conversations/{conversation_id}/messages", json={"text": "from page B"})
+        assert (await page_b.post(f"/api/conversations/{conversation_id}/save", json={})).status_code == 200
+        await page_a.post(f"/api/conversations/{conversation_id}/messages", json={"text": "from page A"})
+
+        conflict = await page_a.post(f"/api/conversations/{conversation_id}/save", json={})
+        assert conflict.status_code == 409
+        assert "saved from another page or process" in conflict.json()["error"]
+        assert "keeps its 1 unsaved exchange(s)" in conflict.json()["error"]
+        stored = [
+            m["content"]
+            for m in SqliteStore(store_path).load(conversation_id).to_session().state["scripted"]["messages"]
+        ]
+        assert "from page B" in stored and "from page A" not in stored  # B's save was not overwritten
+        state_a = (await page_a.get(f"/api/conversations/{conversation_id}")).json()
+        assert (state_a["exchanges"], state_a["saved_exchanges"]) == (2, 1)  # A's answer is still on A's page
+
+        # Going on from the stored copy needs an explicit "drop them"; a flag that is not a boolean is refused.
+        refused = await page_a.post("/api/resume", json={"conversation_id": conversation_id})
+        assert refused.status_code == 409 and refused.json()["code"] == "unsaved_exchanges"
+        wrong = await page_a.post("/api/resume", json={"conversation_id": conversation_id, "discard_unsaved": "yes"})
+        assert wrong.status_code == 400 and "true or false" in wrong.json()["error"]
+        resumed = await page_a.post("/api/resume", json={"conversation_id": conversation_id, "discard_unsaved": True})
+        assert [m["content"] for m in resumed.json()["transcript"]][-2] == "from page B"
+        assert (
+            await page_a.post(f"/api/conversations/{conversation_id}/messages", json={"text": "again"})
+        ).status_code == 200
+        assert (await page_a.post(f"/api/conversations/{conversation_id}/save", json={})).status_code == 200
 
 
 # ---- the mode selector ------------------------------------------------------------------------------------

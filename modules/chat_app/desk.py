@@ -27,6 +27,7 @@ from modules.chat_app.errors import (
     ConversationBusyError,
     EmptyMessageError,
     MessageTooLongError,
+    SaveConflictError,
     UnknownConversationError,
     UnknownModeError,
     UnknownTierError,
@@ -35,7 +36,12 @@ from modules.chat_app.errors import (
 from modules.chat_app.panel import panel_numbers
 from modules.pricing import TIERS
 from modules.routing import RoutingDecision
-from modules.storage import ConversationStore, ConversationSummary, validate_conversation_id
+from modules.storage import (
+    ConversationConflictError,
+    ConversationStore,
+    ConversationSummary,
+    validate_conversation_id,
+)
 
 MAX_MESSAGE_CHARS = 2000  # the local model reads about 2k tokens in all: history, question and answer
 TURN_TIMEOUT_S = 300.0  # last guard; the manager falls back to the other tier well before this
@@ -141,7 +147,16 @@ class ChatDesk:
         self._get(conversation_id)
         async with self._locks[conversation_id]:
             live = self._get(conversation_id)
-            await _off_loop(lambda: live.manager.persist_session(self.store))
+            try:
+                await _off_loop(lambda: live.manager.persist_session(self.store))
+            except ConversationConflictError:
+                unsaved = len(live.exchanges) - live.saved_exchanges
+                raise SaveConflictError(
+                    f"Conversation {conversation_id} was saved from another page or process since this page loaded "
+                    f"it; saving now would overwrite that copy, so nothing was written. This page keeps its "
+                    f"{unsaved} unsaved exchange(s). To go on from the stored copy instead, Resume this id and "
+                    "confirm that they may be dropped."
+                ) from None
             live.saved_exchanges = len(live.exchanges)
         return {
             "conversation_id": conversation_id,
@@ -149,11 +164,12 @@ class ChatDesk:
             "store": self.store.location,
         }
 
-    async def resume(self, conversation_id: str) -> dict[str, Any]:
+    async def resume(self, conversation_id: str, *, discard_unsaved: bool = False) -> dict[str, Any]:
         """Load the saved copy from the store (typed storage errors name what is wrong).
 
-        Refused while the conversation is answering, and while it holds exchanges that are not saved yet:
-        either way the open copy holds an answer the store does not, and resuming would drop it.
+        Refused while the conversation is answering, and while it holds exchanges that are not saved yet
+        (unless `discard_unsaved`, the page's explicit "drop them"): the open copy holds answers the store
+        does not, and resuming would drop them. A turn still answering is never dropped, whatever the flag.
         """
         conversation_id = validate_conversation_id(conversation_id.strip())
         lock = self._locks[conversation_id]
@@ -164,11 +180,11 @@ class ChatDesk:
             )
         async with lock:
             live = self._live.get(conversation_id)
-            if live is not None and len(live.exchanges) > live.saved_exchanges:
+            if live is not None and len(live.exchanges) > live.saved_exchanges and not discard_unsaved:
                 unsaved = len(live.exchanges) - live.saved_exchanges
                 raise UnsavedExchangesError(
                     f"Conversation {conversation_id} has {unsaved} exchange(s) that are not saved yet; resuming "
-                    "would drop them. Press Save first, then Resume."
+                    "would drop them. Press Save first, then Resume (or confirm that they may be dropped)."
                 )
             manager = self.new_manager()
             await _off_loop(lambda: manager.resume_session(self.store, conversation_id=conversation_id))
