@@ -10,10 +10,8 @@ import pytest
 from modules.exercises import evaluate
 from modules.exercises import lab05 as ex
 from modules.exercises.checker import PASSED, WRONG
-from modules.routing import HybridRouter, RoutingContext
-from modules.routing.curve import point_at, router_curve
-from modules.routing.modes import MODES, CloudBudget
-from modules.routing.profile import load_profile
+from modules.routing import MODES, CloudBudget, HybridRouter, RoutingContext
+from modules.routing.curve import point_at
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +62,11 @@ def test_05_1_rejects_the_query_in_place_of_the_decision():
 def test_05_2_hints_name_queries_that_really_go_where_they_say(router):
     for greeting in ("Hello there!", "Good evening, nice to meet you!", "Hey, good morning!"):  # LOCAL_HINT
         assert router.route(greeting).target == "local", greeting
-    for task in ("What is 15% of 240?", "Convert 5 miles to kilometres.", "Plan a three-day trip to Rome."):  # CLOUD_HINT
+    for task in (
+        "What is 15% of 240?",
+        "Convert 5 miles to kilometres.",
+        "Plan a three-day trip to Rome.",
+    ):  # CLOUD_HINT
         assert router.route(task).target == "cloud", task
 
 
@@ -135,7 +137,7 @@ def test_05_3_rejects_decisions_for_another_query(router):
 
 @pytest.fixture(scope="module")
 def curve():
-    return router_curve(HybridRouter().strategy, load_profile())
+    return HybridRouter().curve
 
 
 def best_within_budget(curve):

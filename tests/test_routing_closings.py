@@ -8,7 +8,9 @@ import pytest
 from modules.routing.followups import looks_like_follow_up
 
 
-@pytest.mark.parametrize("closing", ["Thank you, that is all.", "Thanks, that is all.", "thx, that's it", "Bye, see you"])
+@pytest.mark.parametrize(
+    "closing", ["Thank you, that is all.", "Thanks, that is all.", "thx, that's it", "Bye, see you"]
+)
 def test_a_closing_is_not_a_follow_up(closing):
     assert not looks_like_follow_up(closing)
 
