@@ -26,6 +26,7 @@ class ServiceProcess:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("LOCAL_SERVICE_TOKEN", None)
         command = [sys.executable, "-m", "modules.service", "--port", str(self.port), "--db", str(db_path)]
+        command += ["--parent-pid", str(os.getpid())]  # never outlives the test or bench that started it
         self.output = tempfile.TemporaryFile()  # a file, not a pipe: a chatty service never blocks on a full pipe
         self.process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=env, stdout=self.output, stderr=subprocess.STDOUT

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from modules.exercises.checker import Exercise, expect, expect_raised_by, expect_type, kind_of
+from modules.exercises.checker import Exercise, Wrong, expect, expect_raised_by, expect_type, kind_of
 from modules.storage import (
     ConversationNotFoundError,
     ConversationRecord,
@@ -120,10 +120,14 @@ def verify_encryption(
 ) -> str:
     expect_type(locked_path, (str, Path), "locked_path", "Keep the store's path: its `.path` attribute.")
     expect(Path(locked_path).exists(), f"there is no file at {locked_path}: save `record` in the locked store first.")
-    with SqliteStore(locked_path, cipher=cipher) as with_key:
-        stored = _reload(with_key, record.conversation_id, "the file at locked_path", "save `record` in it.")
     raw = b"".join(p.read_bytes() for p in (Path(locked_path), Path(f"{locked_path}-wal")) if p.exists())
     expect(_first_text(record).encode() not in raw, "the first message is readable in the database file: pass cipher=.")
+    with SqliteStore(locked_path, cipher=cipher) as with_key:
+        try:
+            stored = _reload(with_key, record.conversation_id, "the file at locked_path", "save `record` in it.")
+        except StorageError as error:
+            message = f"the file at locked_path does not open with `cipher`: {error} Save it with cipher=cipher."
+            raise Wrong(message) from None
     expect_type(
         no_key_error,
         DecryptionError,

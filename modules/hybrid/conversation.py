@@ -138,7 +138,7 @@ class HybridConversationManager:
 
     async def _turn(self, text: str, force_tier: str | None, *, stream: bool) -> AsyncIterator[Any]:
         decision = self._decide(text, force_tier)
-        self._check_store_is_free()
+        await asyncio.to_thread(self._check_store_is_free)  # a store call: never on the event loop
         yield decision
         failure: tuple[str, BaseException] | None = None
         for tier in (decision.target, other_tier(decision.target)):

@@ -180,6 +180,23 @@ class ExchangeJournal:
             revision=len(rows),  # a journal's revision is its number of exchanges (what `expected_turns` compares)
         )
 
+    def delete(self, conversation_id: str) -> int:
+        """Erase every exchange of the conversation.
+
+        Args:
+            conversation_id: the conversation to erase.
+
+        Returns:
+            How many exchanges were deleted. Their bytes are overwritten (`secure_delete`) and the write-ahead
+            log is checkpointed, so no erased text stays in the files.
+        """
+        with self._db.transaction() as connection:
+            deleted = connection.execute(
+                "DELETE FROM exchanges WHERE conversation_id = ?", (validate_conversation_id(conversation_id),)
+            ).rowcount
+        self._db.checkpoint()
+        return deleted
+
     def close(self) -> None:
         self._db.close()
 

@@ -37,8 +37,7 @@ class DatabaseLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle: IO[str] = open(self.path, "a+")  # noqa: SIM115 - held open on purpose: the lock lives with it
         if not _try_lock(handle):
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
+            holder = _holder(handle)
             handle.close()
             raise DatabaseInUseError(
                 f"{db_path} is in use by another service process (pid {holder}). Stop that service, or start this "
@@ -55,6 +54,15 @@ class DatabaseLock:
         if self._handle is not None:
             self._handle.close()  # closing the file drops the lock
             self._handle = None
+
+
+def _holder(handle: IO[str]) -> str:
+    """The pid the holder wrote into the lock file ("unknown" if it cannot be read, e.g. locked on Windows)."""
+    try:
+        handle.seek(0)
+        return handle.read().strip() or "unknown"
+    except OSError:
+        return "unknown"
 
 
 def _try_lock(handle: IO[str]) -> bool:

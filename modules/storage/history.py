@@ -199,12 +199,22 @@ class SqliteHistoryProvider(HistoryProvider):
             ).fetchone()[0]
 
     def clear(self, session_id: str) -> int:
-        """Delete the session's history; returns the number of messages deleted."""
+        """Delete the session's history; returns the number of messages deleted.
+
+        Args:
+            session_id: the session whose messages to delete.
+
+        Returns:
+            How many messages were deleted. Their bytes are overwritten (`secure_delete`) and the write-ahead
+            log is checkpointed, so no erased text stays in the files.
+        """
         with self._db.transaction() as db:
-            return db.execute(
+            deleted = db.execute(
                 "DELETE FROM messages WHERE source_id = ? AND session_id = ?",
                 (self.source_id, validate_conversation_id(session_id, "session id")),
             ).rowcount
+        self._db.checkpoint()
+        return deleted
 
     def close(self) -> None:
         self._db.close()
