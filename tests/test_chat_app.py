@@ -391,6 +391,7 @@ def test_the_command_prints_help():
     assert "--port" in result.stdout
     assert "--store" in result.stdout
     assert "127.0.0.1" in result.stdout
+    assert "--allow-host" in result.stdout  # the one way to answer to a host name other than loopback
 
 
 def test_a_taken_port_is_replaced_by_a_free_one_and_said_so():
