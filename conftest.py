@@ -9,8 +9,9 @@ PYTHONPATH puts this checkout first, so notebook kernels and child processes imp
 
 Each lab runs once under nbval, with its exercise cells as shipped (unsolved). Right after each exercise's check
 cell, two more cells run in the same kernel: that exercise's solution (with every other exercise's names removed
-first) and its check in strict mode. So one run of a lab proves that it runs in its attendee state and that each
-exercise's solution passes on its own.
+first) and its check in strict mode; exercises that follow one another are run once more in reverse order after the
+last of them. So one run of a lab proves that it runs in its attendee state and that each exercise's solution
+passes on its own, before and after the others.
 """
 
 import os
@@ -27,28 +28,41 @@ os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, os.environ.get("PY
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """After each exercise's check cell of a lab under nbval, run that exercise's solution and its strict check."""
+    """Under nbval, after each exercise's check cell run its solution and strict check; where several exercises
+    follow one another with no lab cell between them, run the earlier ones once more after the last one, latest
+    first, so each also passes after the exercises that follow it."""
     from modules.exercises import notebook_cells as cells
 
-    runs_by_notebook = {}
-    extended = []
-    for item in items:
-        extended.append(item)
-        cell = getattr(item, "cell", None)
-        if cell is None or cells.role_of(cell) != "exercise-check":
-            continue
-        path = Path(str(item.fspath))
+    runs_by_notebook, extended, cluster = {}, [], []
+
+    def solution_items(check_item, exercise_id, label=""):
+        path = Path(str(check_item.fspath))
         if path not in runs_by_notebook:
-            runs_by_notebook[path] = cells.solution_runs(item.parent.nb, cells.lab_of(path))
-        exercise_id = cells.exercise_tag(cell)
+            runs_by_notebook[path] = cells.solution_runs(check_item.parent.nb, cells.lab_of(path))
         for what, source in zip(("solution", "strict check"), runs_by_notebook[path][exercise_id], strict=True):
-            extended.append(
-                type(item).from_parent(
-                    item.parent,
-                    name=f"{item.name} {what} of {exercise_id}",
-                    cell_num=item.cell_num,
-                    cell=nbformat.v4.new_code_cell(source),
-                    options=defaultdict(bool, check=False),
-                )
+            yield type(check_item).from_parent(
+                check_item.parent,
+                name=f"{check_item.name} {what} of {exercise_id}{label}",
+                cell_num=check_item.cell_num,
+                cell=nbformat.v4.new_code_cell(source),
+                options=defaultdict(bool, check=False),
             )
+
+    def end_of_cluster():
+        last = cluster[-1][0] if cluster else None
+        for _, exercise_id in reversed(cluster[:-1]):
+            extended.extend(solution_items(last, exercise_id, ", again after the later ones"))
+        cluster.clear()
+
+    for item in items:
+        cell = getattr(item, "cell", None)
+        role = cells.role_of(cell) if cell is not None else None
+        if cluster and (cell is None or item.parent is not cluster[-1][0].parent or role is None):
+            end_of_cluster()  # a lab cell (or another file) follows: the run of consecutive exercises ended
+        extended.append(item)
+        if role == "exercise-check":
+            exercise_id = cells.exercise_tag(cell)
+            extended.extend(solution_items(item, exercise_id))
+            cluster.append((item, exercise_id))
+    end_of_cluster()
     items[:] = extended

@@ -224,10 +224,17 @@ def report(lost: list[dict], managers: list[dict], erased: dict, kills: int, pla
         f"| 33 of 200 bit flips untyped | {untyped} of {FLIPS} untyped ({flips.get('typed', 0)} typed errors, "
         f"{flips.get('ok', 0)} flips harmless) |",
         "",
-        "Still holding (unchanged tests): SIGKILL during a save never tears a record "
-        "(`tests/test_storage_faults.py::test_a_writer_killed_mid_save_leaves_the_previous_version_loadable`), "
-        "Redis erasure racing saves (`test_redis_erasure_racing_a_save_leaves_nothing_of_the_user_unlisted`), "
-        "typed errors for truncated records (`tests/test_storage_envelope.py`).",
+        "Also proved by a test: four writer *processes* lose no update on any backend "
+        "(`tests/test_storage_concurrency.py::test_writer_processes_lose_no_update`); history and journal erasure "
+        "leave no byte in their SQLite files (`tests/test_storage_erasure.py::test_history_and_journal_erasure_leave"
+        "_no_byte_in_their_files`).",
+        "",
+        "Still holding: SIGKILL during a save never tears a record "
+        "(`tests/test_storage_faults.py::test_a_writer_killed_mid_save_leaves_the_previous_version_loadable`) nor a "
+        "hybrid file, and the killed writer's lock never blocks the next one (`tests/test_hybrid_persistence.py::"
+        "test_a_persister_killed_mid_save_never_tears_the_file_or_blocks_the_next_one`); Redis erasure racing saves "
+        "(`test_redis_erasure_racing_a_save_leaves_nothing_of_the_user_unlisted`); typed errors for truncated "
+        "records (`tests/test_storage_envelope.py`).",
         "",
         "Not covered: a history whose *last* rows are deleted looks like a shorter history (nothing after them is",
         "left to show the gap); keep backups if that matters.",

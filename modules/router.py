@@ -7,9 +7,12 @@
 """
 
 from modules.routing import (
+    MODES,
     AllTiersFailedError,
+    CloudBudget,
     HybridRouter,
     LearnedStrategy,
+    QualityFloor,
     RoutingContext,
     RoutingDecision,
     RoutingError,
@@ -20,9 +23,12 @@ from modules.routing import (
 from modules.routing.cli import main
 
 __all__ = [
+    "MODES",
     "AllTiersFailedError",
+    "CloudBudget",
     "HybridRouter",
     "LearnedStrategy",
+    "QualityFloor",
     "RoutingContext",
     "RoutingDecision",
     "RoutingError",

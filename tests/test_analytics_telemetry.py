@@ -37,7 +37,7 @@ class TurnTaker:
     """The part of HybridConversationManager that traced_turn uses: chat() -> object with .metadata."""
 
     def __init__(self, router, tiers, store) -> None:
-        self.router, self.store = router, store
+        self.router, self.store, self.revision = router, store, 0
         self.agents = {
             "local": tiers.local_client.as_agent(name="local", instructions="Answer in a few words."),
             "cloud": tiers.cloud_client.as_agent(name="cloud", default_options={"store": False}),
@@ -64,7 +64,10 @@ class TurnTaker:
             "error": None,
         }
         self.routing_metadata.append(entry)
-        self.store.save(ConversationRecord.from_session(self.session, routing_metadata=self.routing_metadata))
+        record = ConversationRecord.from_session(self.session, routing_metadata=self.routing_metadata)
+        record.revision = self.revision  # the stored revision this turn continues (saves refuse stale ones)
+        self.store.save(record)
+        self.revision = record.revision
         return SimpleNamespace(text=response.text, metadata=entry)
 
 

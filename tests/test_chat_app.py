@@ -25,10 +25,11 @@ from fastapi.testclient import TestClient
 from modules.chat_app import ChatDesk, create_app, panel_numbers
 from modules.chat_app.desk import Turn
 from modules.chat_app.errors import ConversationBusyError
+from modules.chat_app.examples import EXAMPLES
 from modules.chat_app.server import pick_port
 from modules.config import PROJECT_ROOT
 from modules.pricing import estimate_cost
-from modules.routing import RoutingDecision
+from modules.routing import MODES, HybridRouter, RoutingContext, RoutingDecision
 from modules.storage import ConversationRecord, FileStore, SqliteStore
 
 SECRET = "sk-test-Chat-Page-Secret-0123456789"
@@ -94,11 +95,12 @@ class ScriptedManager:
         self.conversation_id = str(uuid.uuid4())
         self.context = ScriptedContext()
         self.router = ScriptedRouter("balanced")
+        self.revision = 0
 
     async def chat_stream(self, text: str, force_tier: str | None = None):
         target = force_tier or ("cloud" if text.startswith("cloud") else "local")
         reasons = [f"scripted: {target}", f"mode {self.router.mode}"]
-        decision = RoutingDecision(target, 0.9, reasons, "rules", 0.8, 0.5, 0.0)
+        decision = RoutingDecision(target, 0.9, reasons, "rules", 0.8, 0.5, 0.0, mode=self.router.mode)
         yield decision
         if text == "cloud flaky":  # the cloud tier breaks mid-answer; the local tier answers instead
             yield "partial "
@@ -122,13 +124,17 @@ class ScriptedManager:
     async def persist_session(self, store: FileStore) -> None:
         session = AgentSession(session_id=self.conversation_id)
         session.state["scripted"] = {"messages": self.context.messages}
-        store.save(ConversationRecord.from_session(session, routing_metadata=self.context.routing_metadata))
+        record = ConversationRecord.from_session(session, routing_metadata=self.context.routing_metadata)
+        record.revision = self.revision  # like the real manager: the revision it last loaded or saved
+        store.save(record)
+        self.revision = record.revision
 
     async def resume_session(self, store: FileStore, *, conversation_id: str) -> None:
         record = store.load(conversation_id)
         self.conversation_id = conversation_id
         self.context.messages = record.to_session().state["scripted"]["messages"]
         self.context.routing_metadata = record.routing_metadata
+        self.revision = record.revision
 
 
 @pytest.fixture
@@ -385,6 +391,7 @@ def test_the_command_prints_help():
     assert "--port" in result.stdout
     assert "--store" in result.stdout
     assert "127.0.0.1" in result.stdout
+    assert "--allow-host" in result.stdout  # the one way to answer to a host name other than loopback
 
 
 def test_a_taken_port_is_replaced_by_a_free_one_and_said_so():
@@ -659,6 +666,45 @@ async def test_resume_while_a_turn_streams_never_drops_the_turn_the_page_was_tol
     assert kept == 5
 
 
+async def test_two_pages_on_one_store_get_a_conflict_not_a_lost_update(tmp_path):
+    """Two chat pages (two processes) share a store: the page that saves second is told, and overwrites nothing."""
+    store_path = tmp_path / "shared.sqlite3"
+    first = create_app(ChatDesk(ScriptedManager, SqliteStore(store_path), router_for=ScriptedRouter), about=ABOUT)
+    second = create_app(ChatDesk(ScriptedManager, SqliteStore(store_path), router_for=ScriptedRouter), about=ABOUT)
+    async with page_client(first) as page_a, page_client(second) as page_b:
+        conversation_id = (await page_a.post("/api/conversations", json={})).json()["conversation_id"]
+        await page_a.post(f"/api/conversations/{conversation_id}/messages", json={"text": "hello"})
+        assert (await page_a.post(f"/api/conversations/{conversation_id}/save", json={})).status_code == 200
+        await page_b.post("/api/resume", json={"conversation_id": conversation_id})
+        await page_b.post(f"/api/conversations/{conversation_id}/messages", json={"text": "from page B"})
+        assert (await page_b.post(f"/api/conversations/{conversation_id}/save", json={})).status_code == 200
+        await page_a.post(f"/api/conversations/{conversation_id}/messages", json={"text": "from page A"})
+
+        conflict = await page_a.post(f"/api/conversations/{conversation_id}/save", json={})
+        assert conflict.status_code == 409
+        assert "saved from another page or process" in conflict.json()["error"]
+        assert "keeps its 1 unsaved exchange(s)" in conflict.json()["error"]
+        stored = [
+            m["content"]
+            for m in SqliteStore(store_path).load(conversation_id).to_session().state["scripted"]["messages"]
+        ]
+        assert "from page B" in stored and "from page A" not in stored  # B's save was not overwritten
+        state_a = (await page_a.get(f"/api/conversations/{conversation_id}")).json()
+        assert (state_a["exchanges"], state_a["saved_exchanges"]) == (2, 1)  # A's answer is still on A's page
+
+        # Going on from the stored copy needs an explicit "drop them"; a flag that is not a boolean is refused.
+        refused = await page_a.post("/api/resume", json={"conversation_id": conversation_id})
+        assert refused.status_code == 409 and refused.json()["code"] == "unsaved_exchanges"
+        wrong = await page_a.post("/api/resume", json={"conversation_id": conversation_id, "discard_unsaved": "yes"})
+        assert wrong.status_code == 400 and "true or false" in wrong.json()["error"]
+        resumed = await page_a.post("/api/resume", json={"conversation_id": conversation_id, "discard_unsaved": True})
+        assert [m["content"] for m in resumed.json()["transcript"]][-2] == "from page B"
+        assert (
+            await page_a.post(f"/api/conversations/{conversation_id}/messages", json={"text": "again"})
+        ).status_code == 200
+        assert (await page_a.post(f"/api/conversations/{conversation_id}/save", json={})).status_code == 200
+
+
 # ---- the mode selector ------------------------------------------------------------------------------------
 
 
@@ -683,9 +729,23 @@ def test_an_unknown_mode_is_refused_with_the_choices(client):
 
 def test_the_examples_are_offered_with_a_tier_for_every_mode(client):
     examples = client.get("/api/about").json()["examples"]
-    assert len(examples) >= 2
+    assert examples == [example.as_json() for example in EXAMPLES]
     for example in examples:
-        assert set(example["tiers"]) == {"quality", "balanced", "cost"}
-        assert set(example["tiers"].values()) <= {"local", "cloud"}
-    shown = {tier for example in examples for tier in example["tiers"].values()}
-    assert shown == {"local", "cloud"}  # the examples show both tiers
+        assert set(example["tiers"]) == set(MODES)
+    # Both tiers appear, and turning the dial moves at least one example from one tier to the other.
+    assert {tier for example in examples for tier in example["tiers"].values()} == {"local", "cloud"}
+    assert any(len(set(example["tiers"].values())) == 2 for example in examples)
+
+
+@pytest.fixture(scope="module")
+def shipped_routers() -> dict[str, HybridRouter]:
+    return {mode: HybridRouter(mode=mode) for mode in MODES}
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda example: example.text)
+def test_every_example_goes_where_the_page_says_under_the_shipped_router(shipped_routers, example):
+    """Routed as the first question of a conversation, in each mode, by the router the page builds."""
+    for mode, router in shipped_routers.items():
+        decision = router.route(example.text, RoutingContext())
+        assert (mode, decision.target) == (mode, example.tiers[mode])
+        assert decision.mode == mode

@@ -141,6 +141,26 @@ async def test_each_tier_is_sent_the_whole_conversation_whichever_tier_answered_
     assert [m.author_name for m in stored if m.role == "assistant"] == ["local", "cloud", "local"]
 
 
+THANKS = "Thank you, that is all."
+
+
+async def test_the_guides_scenario_3_goes_local_cloud_local_in_balanced_mode_with_no_forcing(recorded):
+    conversation = HybridConversationManager(tiers=recorded.tiers, max_tokens=16)  # the default router
+    assert conversation.router.mode == "balanced"
+    local_calls, cloud_calls = len(recorded.local.calls), len(recorded.cloud.calls)
+
+    turns = [await conversation.chat(q) for q in (GREETING, ANALYSIS, THANKS)]
+
+    # Which client was sent each leg, recorded below the manager: local, then cloud, then local again.
+    local_sent = [c["messages"][-1] for c in recorded.local.calls[local_calls:]]
+    cloud_sent = [c["messages"][-1] for c in recorded.cloud.calls[cloud_calls:]]
+    assert local_sent == [("user", GREETING), ("user", THANKS)] and cloud_sent == [("user", ANALYSIS)]
+    assert [t.tier for t in turns] == ["local", "cloud", "local"]
+    assert not any(t.decision.fell_back or t.metadata["forced"] for t in turns)
+    assert [e["mode"] for e in conversation.context.routing_metadata] == ["balanced"] * 3
+    assert all("balanced" in " ".join(t.decision.reasons) for t in turns)
+
+
 async def test_a_failing_tier_hands_the_question_to_the_other_with_the_whole_history(recorded):
     tiers = Tiers(recorded.tiers.settings, recorded.tiers.local_client, dead_cloud_client())
     conversation = HybridConversationManager(HybridRouter(), tiers, max_tokens=12)

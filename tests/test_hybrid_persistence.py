@@ -211,3 +211,70 @@ async def test_the_journal_appends_only_new_exchanges_and_resumes_the_same_conve
         await resumed.resume_from_storage(journal, conversation_id="never-saved")
     assert journal.turns("hybrid-1") == 4
     journal.close()
+
+
+_KILLED_PERSISTER = """
+    import asyncio, sys
+    from modules.hybrid_agent_context import HybridAgentContextManager
+
+    async def main(path):
+        manager = HybridAgentContextManager("killed")
+        try:
+            await manager.resume_from_storage(path)       # continue where the killed one stopped
+        except Exception:
+            pass
+        print("ready", flush=True)
+        while True:
+            turn = len(manager.routing_metadata) + 1
+            manager.add_exchange_with_local(f"question {turn} " + "x" * 200_000, f"answer {turn}", 0.01)
+            print(f"persisting {turn}", flush=True)
+            await manager.persist_to_storage(path)
+            print(f"persisted {turn}", flush=True)
+
+    asyncio.run(main(sys.argv[1]))
+"""
+
+
+async def test_a_persister_killed_mid_save_never_tears_the_file_or_blocks_the_next_one(tmp_path):
+    import random
+    import subprocess
+    import textwrap
+    import time
+
+    from storage_support import PROJECT_ROOT, PYTHON, python_subprocess_env
+
+    path, delays, torn = tmp_path / "killed.json", random.Random(20261130), 0
+    for _ in range(6):
+        writer = subprocess.Popen(
+            [PYTHON, "-c", textwrap.dedent(_KILLED_PERSISTER), str(path)],
+            cwd=PROJECT_ROOT,
+            env=python_subprocess_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:  # a killed predecessor's lock never blocks it: the OS released the lock with the process
+            assert writer.stdout.readline().strip() == "ready", writer.stderr.read()
+            assert writer.stdout.readline().startswith("persisting"), writer.stderr.read()
+            time.sleep(delays.uniform(0.05, 0.4))
+        finally:
+            writer.kill()  # SIGKILL mid-save, most of the time
+            writer.wait(timeout=10)
+        lines = writer.stdout.read().split()
+        persisted = [int(n) for word, n in zip(lines, lines[1:], strict=False) if word == "persisted"]
+        if not path.exists():  # killed before its first save finished: nothing to tear yet
+            continue
+        try:
+            resumed = await HybridAgentContextManager("reader").resume_from_storage(path)
+        except CorruptRecordError:
+            torn += 1
+            continue
+        stored = len(resumed.routing_metadata)
+        assert not persisted or stored in (persisted[-1], persisted[-1] + 1)  # the last save landed whole, or not
+        assert [m["content"].split()[:2] for m in resumed.messages[1::2]] == [
+            ["answer", str(n)] for n in range(1, stored + 1)
+        ]
+    assert torn == 0
+    resumed.add_exchange_with_local("after the kills", "fine", 0.01)
+    await resumed.persist_to_storage(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["killed.json"]  # no temp file of a killed writer is left

@@ -22,7 +22,7 @@ from modules.routing.classifier import LinearTextClassifier, ModelFileError
 from modules.routing.evaluation import routing_metrics
 from modules.routing.features import ALTERNATIVES, analyze_query, rule_coverage
 from modules.routing.router import AllTiersFailedError, route_and_answer
-from modules.routing.strategies import MODEL_PATH, calibrate_threshold
+from modules.routing.strategies import MODEL_PATH, ROUTER_FORMAT, ROUTER_KIND, calibrate_threshold
 from modules.routing.training import (
     QUERIES_CSV,
     load_holdout,
@@ -94,12 +94,15 @@ def test_generator_reproduces_the_csv_byte_for_byte():
 
 
 def test_labels_follow_from_the_policy_of_the_shipped_profile():
+    """Independent expectation: in the shipped profile only greetings clear the 70% bar (12 of 16 right),
+    so greeting rows are labelled local and every other row cloud."""
     import pandas as pd
 
     raw = pd.read_csv(QUERIES_CSV)
-    policy = shipped_policy()
-    assert list(raw["label"]) == policy.labels(raw["category"])
-    assert set(raw["category"]) <= set(policy.tiers)
+    assert set(raw.loc[raw["category"] == "greeting", "label"]) == {"local"}
+    assert set(raw.loc[raw["category"] != "greeting", "label"]) == {"cloud"}
+    assert (raw["label"] == "local").sum() == 47
+    assert set(raw["category"]) <= set(shipped_policy().tiers)
 
 
 def test_folds_hold_whole_groups_templates_fillings_and_summaries(queries):
@@ -137,12 +140,15 @@ def test_holdout_is_hand_written_and_disjoint_from_training(queries):
 
 
 def test_shipped_model_is_current_json_and_retraining_is_deterministic(tmp_path):
-    """Retraining on unchanged data writes the same bytes as the shipped file (so it is not stale)."""
+    """Retraining on unchanged data writes the same bytes as the shipped file (so it is not stale), including
+    its cross-fitted scores: the scores the curve and the APGR tests read are recomputed here."""
     first, _ = train_and_save(model_path=tmp_path / "a.json")
-    second, _ = train_and_save(model_path=tmp_path / "b.json")
-    assert first.read_bytes() == second.read_bytes() == MODEL_PATH.read_bytes()
+    assert first.read_bytes() == MODEL_PATH.read_bytes()
     data = json.loads(MODEL_PATH.read_text())
-    assert data["format"] == text_classifier.FORMAT and data["kind"] == text_classifier.KIND
+    assert (data["format"], data["kind"]) == (ROUTER_FORMAT, ROUTER_KIND)
+    classifier = data["classifier"]
+    assert classifier["format"] == text_classifier.FORMAT and classifier["kind"] == text_classifier.KIND
+    assert len(data["out_of_fold"]) == 308 and data["trained_for"]["name"] == "SmolLM2-135M-Instruct"
     assert MODEL_PATH.stat().st_size < 2_000_000
 
 
@@ -166,7 +172,8 @@ def test_a_pickle_is_rejected_without_running_it(tmp_path):
         (lambda d: d.update(format=1), "format 1"),
         (lambda d: d.update(kind="something else"), "not a text-classifier export"),
         (lambda d: d["words"].update({"x": ["a", 1]}), "entry 'x'"),
-        (lambda d: d.update(intercept=float("nan")), "intercept"),
+        (lambda d: d.update(intercept=float("nan")), "NaN"),
+        (lambda d: d.update(intercept=1e308), "intercept"),
         (lambda d: d.update(extra_weights="1,2"), "extra_weights"),
     ],
 )
@@ -187,7 +194,7 @@ def test_model_round_trips_through_json(tmp_path):
 
 
 def test_missing_model_file_names_the_fix(tmp_path):
-    with pytest.raises(FileNotFoundError, match="python -m modules.router train"):
+    with pytest.raises(ModelFileError, match="python -m modules.router train"):
         LearnedStrategy.load(tmp_path / "nope.json")
 
 
@@ -242,20 +249,21 @@ def test_rules_separate_chit_chat_from_hard_tasks(rules):
     assert [rules.route(q).target for q in HARD] == ["cloud"] * len(HARD)
 
 
-def test_default_router_is_the_shipped_learned_model(learned):
-    policy = shipped_policy()
-    assert learned.name == "learned" and learned.threshold == 0.5
-    assert [learned.route(q).target for q in HARD] == ["cloud"] * len(HARD)
-    expected_chit_chat = policy.tier("greeting")  # whatever the profile says the local model can do
-    assert [learned.route(q).target for q in CHIT_CHAT] == [expected_chit_chat] * len(CHIT_CHAT)
+def test_default_router_is_the_shipped_learned_model_in_balanced_mode(learned):
+    assert learned.name == "learned" and learned.mode == "balanced"
+    assert 0.3 < learned.threshold < 0.7  # resolved on the measured curve, not the old fixed 0.5
+    assert [learned.route(q).target for q in CHIT_CHAT] == ["local"] * len(CHIT_CHAT)
+    quality = HybridRouter(mode="quality")
+    assert [quality.route(q).target for q in HARD] == ["cloud"] * len(HARD)
 
 
 def test_decision_explains_itself(learned):
-    d = learned.route("Compare Kafka and NATS for order events at 5k messages per second")
+    d = learned.route("Write a Rust program that deduplicates log lines by fingerprint, with unit tests.")
     assert isinstance(d, RoutingDecision)
     assert d.target == "cloud" and d.strategy == "learned" and not d.fell_back and not d.follow_up
-    assert "asks for analysis, comparison or evaluation" in d.reasons
-    assert any("P(cloud) = " in r and "threshold 0.500" in r for r in d.reasons)
+    assert d.reasons[0] == "asks for code or debugging beyond a one-liner" and d.mode == "balanced"
+    assert d.reasons[-2] == f"mode balanced: quality within 15 points of all-cloud -> threshold {d.threshold:.3f}"
+    assert d.reasons[-1].startswith("learned score P(cloud) = ") and f"threshold {d.threshold:.3f}" in d.reasons[-1]
     assert 0.5 <= d.confidence <= 1.0 and 0.5 < d.cloud_probability <= 1.0
     assert isinstance(d.decision_seconds, float) and d.decision_seconds >= 0.0
 
@@ -264,8 +272,10 @@ def _accuracy(labels, p, threshold=0.5) -> float:
     return routing_metrics(labels, np.where(np.asarray(p) >= threshold, "cloud", "local")).accuracy
 
 
-def test_learned_beats_rules_out_of_fold_and_on_the_holdout(queries, oof, rules, learned):
-    """Group k-fold: every row is scored by a model that never saw its template, filling or summary."""
+def test_label_trained_beats_rules_out_of_fold_and_on_the_holdout(queries, oof, rules):
+    """Group k-fold: every row is scored by a model that never saw its template, filling or summary.
+    (The label-trained router predicts the policy's label; the shipped one ranks by failure, tested elsewhere.)"""
+    learned = HybridRouter(LearnedStrategy(train_model(queries["query"], queries["label"])), threshold=0.5)
     learned_oof = _accuracy(queries["label"], oof)
     rules_oof = _accuracy(queries["label"], rules.cloud_probabilities(queries["query"]))
     assert learned_oof > rules_oof and learned_oof >= 0.85
@@ -311,16 +321,18 @@ FOLLOW_UP_CONVERSATIONS = [
     ("Explain the causes of the 1929 crash in depth.", "go on", True),
     ("Explain the causes of the 1929 crash in depth.", "What do you mean by margin buying?", True),
     ("Explain the causes of the 1929 crash in depth.", "and how do I say 'thank you' in Danish?", False),
+    ("Explain the causes of the 1929 crash in depth.", "Thank you, that is all.", False),
+    ("Write a Go service that rate-limits API keys, with tests.", "ok thanks, that's it", False),
+    ("Write a Go service that rate-limits API keys, with tests.", "thanks, but why is that?", True),
 ]
 FOLLOW_UP_CONVERSATIONS_TEXT = [q for first, follow, _ in FOLLOW_UP_CONVERSATIONS for q in (first, follow)]
 
 
 @pytest.mark.parametrize(("first", "follow_up", "depends"), FOLLOW_UP_CONVERSATIONS)
 def test_follow_up_after_a_cloud_turn_stays_only_if_it_depends_on_it(learned, first, follow_up, depends):
-    first_decision = learned.route(first)
-    assert first_decision.target == "cloud"
+    """The first turn was answered by the cloud (whatever the mode would have chosen for it)."""
     alone = learned.route(follow_up)
-    d = learned.route(follow_up, RoutingContext(previous_target=first_decision.target))
+    d = learned.route(follow_up, RoutingContext(previous_target="cloud"))
     assert d.follow_up is depends
     if depends:
         assert d.target == "cloud" and "depends on the previous answer" in d.reasons[0]
@@ -428,3 +440,15 @@ def test_cli_names_a_missing_profile_and_writes_nothing(tmp_path, capsys):
     assert stopped.value.code == 2
     assert "python -m modules.router profile" in capsys.readouterr().err
     assert not (tmp_path / "m.json").exists()
+
+
+def test_cli_routes_at_a_mode_or_target_and_names_a_bad_target(capsys):
+    from modules.routing.cli import main
+
+    main(["route", "--mode", "quality", "What is 48 * 12?"])
+    assert "mode quality: quality within 5 points of all-cloud" in capsys.readouterr().out
+    main(["route", "--target", "cloud-budget=0.2", "hello!"])
+    assert "mode custom: at most 20% of queries to the cloud" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stopped:
+        main(["route", "--target", "budget=3", "hello!"])
+    assert stopped.value.code == 2 and "cloud-budget=0.3" in capsys.readouterr().err

@@ -181,6 +181,21 @@ def test_update_asks_only_the_named_categories_again(tmp_path):
         build_profile(other, graded_csv=graded, progress=False, update=first, categories=["greeting"])
 
 
+def test_a_sample_asks_only_a_stratified_subset(tmp_path):
+    path = tmp_path / "graded.csv"
+    path.write_text(
+        "query,category,grader,reference\n"
+        + "".join(f"What is {i} * 7?,arithmetic,number,{i * 7}\n" for i in range(1, 5))
+        + "".join(f"hi {i},greeting,regex,(?i)hello\n" for i in range(1, 5))
+    )
+    tiers = _ScriptedTiers({f"What is {i} * 7?": str(i * 7) for i in range(1, 5)})
+    profile = build_profile(tiers, graded_csv=path, progress=False, sample=2)
+    asked = [q for _, q, _ in tiers.asked]
+    assert len(asked) == 2 and {q.split()[0] for q in asked} == {"What", "hi"}  # one per category
+    assert profile["graded_queries"]["rows"] == 2 and profile["graded_queries"]["sample"] == 2
+    assert [a["query"] for a in profile["answers"]] == asked
+
+
 def test_profile_runs_the_real_offline_local_model(tmp_path):
     """The real SmolLM2 tier over two graded queries: every answer is recorded and graded (whatever its wording)."""
     from modules.config import load_settings
@@ -190,7 +205,11 @@ def test_profile_runs_the_real_offline_local_model(tmp_path):
         profile = build_profile(tiers, graded_csv=_graded_csv(tmp_path), max_tokens=16, progress=False)
     answers = [a["local"] for a in profile["answers"]]
     assert len(answers) == 3 and all(a["answer"] and a["error"] is None and a["seconds"] > 0 for a in answers)
-    assert profile["tiers"]["local"] == {"backend": "embedded", "model": "SmolLM2-135M-Instruct", "measured": True}
+    local = profile["tiers"]["local"]
+    assert (local["backend"], local["model"], local["measured"]) == ("embedded", "SmolLM2-135M-Instruct", True)
+    identity = local["identity"]  # the profile records exactly which weights it measured
+    assert identity["name"] == "SmolLM2-135M-Instruct" and identity["path"] == "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert re.fullmatch(r"[0-9a-f]{64}", identity["sha256"])
     assert profile["categories"]["arithmetic"]["n"] == 2
 
 
@@ -238,9 +257,16 @@ def test_policy_sends_a_category_local_only_at_or_above_the_bar():
 
 
 def test_shipped_policy_follows_the_measured_accuracy():
+    """Independent expectation, counted from the graded answers: greetings 12 of 16 right (75%, over the 70% bar),
+    definitions 16 of 24 (67%, under it), arithmetic 1 of 30; only greetings go local."""
     profile = load_profile()
+    right = {}
+    for a in profile["answers"]:
+        right.setdefault(a["category"], []).append(a["local"]["correct"])
+    assert (sum(right["greeting"]), len(right["greeting"])) == (12, 16)
+    assert (sum(right["definition"]), len(right["definition"])) == (16, 24)
+    assert (sum(right["arithmetic"]), len(right["arithmetic"])) == (1, 30)
     policy = derive_policy(profile)
-    assert policy.bar == LOCAL_ACCURACY_BAR
-    for category, entry in profile["categories"].items():
-        assert policy.tier(category) == ("local" if entry["local"] >= LOCAL_ACCURACY_BAR else "cloud")
+    assert policy.bar == LOCAL_ACCURACY_BAR == 0.7
+    assert policy.local_categories == ["greeting"]
     json.dumps(policy.rows())  # plain data, printable in the lab

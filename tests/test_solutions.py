@@ -85,3 +85,24 @@ def test_a_solution_that_needs_another_exercises_answer_fails(monkeypatch):
     namespace["my_settings"], namespace["my_mode"] = None, "real"
     with pytest.raises(ExerciseNotPassedError):
         run(runs["01.1"][1], namespace)  # the strict check raises on an unsolved exercise
+
+
+def test_pytest_runs_each_solution_in_its_lab_and_again_after_the_exercises_that_follow_it():
+    import subprocess
+    import sys
+
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", "-p", "no:randomly", str(NOTEBOOKS)],
+        cwd=NOTEBOOKS.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout.splitlines()
+    for lab in LABS_WITH_EXERCISES:
+        names = [line.split("::", 1)[1] for line in collected if line.startswith(f"notebooks/{lab}_")]
+        for ex in exercises(lab):
+            solution = next(i for i, n in enumerate(names) if n.endswith(f" solution of {ex.id}"))
+            assert names[solution + 1].endswith(f" strict check of {ex.id}"), (lab, ex.id)
+            assert names[solution - 1].startswith("Cell "), "right after the exercise's own check cell"
+    lab_06 = [line for line in collected if line.startswith("notebooks/06_") and "again after the later ones" in line]
+    assert [line.split(" of ")[-1].split(",")[0] for line in lab_06 if "solution" in line] == ["06.2", "06.1"]

@@ -3,8 +3,8 @@
 Eight writers run load-modify-save cycles on one record, each through its own store object (its own
 file handle, SQLite connection or Redis client), started together by a barrier. With retry-on-conflict
 every update must be stored; without, every failed save must be a ConversationConflictError and the
-stored record must hold exactly the successful ones. The hybrid managers and the exchange journal are
-held to the same rule.
+stored record must hold exactly the successful ones. Four writer processes do the same across process
+boundaries. The hybrid managers and the exchange journal are held to the same rule.
 """
 
 from __future__ import annotations
@@ -171,3 +171,73 @@ def test_two_writers_appending_to_one_journal_directly_need_the_expected_count(t
         journal.append("direct", [{"role": "user"}, {"role": "assistant"}], [{"turn": 1}], expected_turns=0)
     assert journal.turns("direct") == 1 and journal.load("direct").revision == 1
     journal.close()
+
+
+_PROCESS_WRITER = """
+    import json, os, sys, time
+    from modules.storage import ConversationConflictError, FileStore, SqliteStore
+    spec, name, cycles, go = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    if spec["backend"] == "file":
+        store = FileStore(spec["location"])
+    elif spec["backend"] == "sqlite":
+        store = SqliteStore(spec["location"])
+    else:
+        from modules.storage.redis_store import RedisStore
+        store = RedisStore(spec["location"], namespace=spec["namespace"])
+    print("ready", flush=True)
+    while not os.path.exists(go):                      # start together, to overlap for real
+        time.sleep(0.005)
+    conflicts = 0
+    for cycle in range(cycles):
+        while True:
+            record = store.load("contended")
+            record.add_turn(writer=name, cycle=cycle)
+            try:
+                store.save(record)
+                break
+            except ConversationConflictError:
+                conflicts += 1
+    print(f"conflicts {conflicts}", flush=True)
+"""
+
+
+def test_writer_processes_lose_no_update(store, tmp_path):
+    import json
+    import subprocess
+    import textwrap
+
+    from storage_support import PROJECT_ROOT, PYTHON, python_subprocess_env
+    from test_storage_faults import _store_spec
+
+    store.save(sample_record(1, seed=1, conversation_id="contended"))
+    go, cycles = tmp_path / "go", 10
+    writers = [
+        subprocess.Popen(
+            [
+                PYTHON,
+                "-c",
+                textwrap.dedent(_PROCESS_WRITER),
+                json.dumps(_store_spec(store)),
+                f"p{n}",
+                str(cycles),
+                str(go),
+            ],
+            cwd=PROJECT_ROOT,
+            env=python_subprocess_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(4)
+    ]
+    try:
+        for writer in writers:
+            assert writer.stdout.readline().strip() == "ready", writer.stderr.read()
+        go.touch()
+        for writer in writers:
+            assert writer.wait(timeout=240) == 0, writer.stderr.read()
+    finally:
+        for writer in writers:
+            writer.kill()
+    stored = [(t["writer"], t["cycle"]) for t in store.load("contended").routing_metadata if "writer" in t]
+    assert sorted(stored) == [(f"p{n}", c) for n in range(4) for c in range(cycles)]

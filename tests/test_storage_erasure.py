@@ -139,3 +139,22 @@ async def test_hybrid_file_persistence_leaves_no_temp_files(tmp_path):
     assert list(tmp_path.glob(".hybrid.conv.json.*.tmp")) == []
     assert [p.name for p in tmp_path.iterdir()] == ["hybrid.conv.json"]
     assert json.loads(path.read_bytes().partition(b"\n")[0])["revision"] == 2
+
+
+async def test_history_and_journal_erasure_leave_no_byte_in_their_files(tmp_path):
+    from modules.hybrid.journal import ExchangeJournal
+    from modules.storage import SqliteHistoryProvider
+
+    history = SqliteHistoryProvider(tmp_path / "history" / "h.sqlite3")
+    history.append("ana-1", [Message("user", [MARKER + " x" * 1000]), Message("assistant", ["noted"])])
+    history.append("bob-1", [Message("user", ["hello"])])
+    manager = HybridAgentContextManager("ana-hybrid")
+    manager.add_exchange_with_local(MARKER + " y" * 1000, "noted", 0.01)
+    journal = ExchangeJournal(tmp_path / "journal" / "j.sqlite3")
+    await manager.persist_to_storage(journal)
+    assert occurrences_under(tmp_path / "history") > 0 and occurrences_under(tmp_path / "journal") > 0
+    assert history.clear("ana-1") == 2 and journal.delete("ana-hybrid") == 1
+    assert occurrences_under(tmp_path / "history") == 0 and occurrences_under(tmp_path / "journal") == 0
+    assert [m.text for m in history.read("bob-1")] == ["hello"]
+    history.close()
+    journal.close()

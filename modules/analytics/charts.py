@@ -27,7 +27,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from modules.analytics.frame import _frame, cost_baselines
+from modules.analytics.frame import ExchangeDataError, _frame, cost_baselines
 from modules.pricing import TIERS
 
 # Readable on a white and on a black background, and apart for the common colour-vision deficiencies.
@@ -447,5 +447,261 @@ def waterfall_chart(spans: pd.DataFrame, *, title: str = "Trace of one hybrid tu
     handles = [Patch(color=SPAN_COLORS.get(c, SPAN_COLORS["framework"]), label=c) for c in present]
     # Outside the plot on the right: inside, it would hide the end of the longest bars and their labels.
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", title="part")
+    ax.grid(axis="x", alpha=0.3)
+    return ax.figure
+
+
+# --------------------------------------------------------------------------- the router's dial (lab 05)
+
+# Offsets in points, tried in order until a label overlaps nothing already drawn.
+_LABEL_OFFSETS = [
+    (dx, dy) for r in (10, 18, 28, 40, 54) for dx, dy in ((r, r), (r, -r), (-r, r), (-r, -r), (r, 0), (-r, 0))
+]
+_POINT_MARKERS = {"random": "s", "perfect": "*", "cascade": "D", "all local": "v", "all cloud": "^"}
+
+
+def _renderer(fig: Figure) -> Any:
+    if not hasattr(fig.canvas, "get_renderer"):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    return fig.canvas.get_renderer()
+
+
+def _text_box(text: Any, renderer: Any) -> Any:
+    # An Annotation's own extent includes its leader line; only the text itself must stay clear.
+    from matplotlib.text import Annotation, Text
+
+    if isinstance(text, Annotation):
+        text.update_positions(renderer)
+    return Text.get_window_extent(text, renderer)
+
+
+def _boxes_overlap(box: Any, others: Sequence[Any], pad: float = 2.0) -> bool:
+    return any(
+        box.x0 - pad < o.x1 and o.x0 < box.x1 + pad and box.y0 - pad < o.y1 and o.y0 < box.y1 + pad for o in others
+    )
+
+
+def place_labels(
+    ax: Axes, xy: Sequence[tuple[float, float]], labels: Sequence[str], *, fontsize: float = 8, avoid: Sequence = ()
+) -> list[Any]:
+    """Annotate each point with its label at the first offset where it overlaps no other label and no marker.
+
+    Args:
+        ax: the axes holding the points (its figure is drawn once, so the layout is final).
+        xy: data coordinates of the points, one per label.
+        labels: the text of each label.
+        fontsize: label size in points.
+        avoid: more boxes in display coordinates (e.g. the legend's window extent) that no label may cover.
+
+    Returns:
+        The `Annotation` objects, in the order of `labels`.
+    """
+    from matplotlib.transforms import Bbox
+
+    fig = ax.figure
+    renderer = _renderer(fig)
+    half = fontsize * fig.dpi / 72 / 2
+    markers = []
+    for x, y in xy:
+        px, py = ax.transData.transform((x, y))
+        markers.append(Bbox([[px - half, py - half], [px + half, py + half]]))
+    frame = ax.get_window_extent(renderer)
+    placed_boxes: list[Any] = list(avoid)
+    placed = []
+    for (x, y), text in zip(xy, labels, strict=True):
+        chosen = None
+        for dx, dy in _LABEL_OFFSETS:
+            candidate = ax.annotate(
+                text,
+                (x, y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                fontsize=fontsize,
+                ha="left" if dx >= 0 else "right",
+                va="bottom" if dy > 0 else ("top" if dy < 0 else "center"),
+                arrowprops={"arrowstyle": "-", "lw": 0.6, "color": "0.35", "shrinkA": 0, "shrinkB": 4},
+            )
+            box = _text_box(candidate, renderer)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not _boxes_overlap(box, placed_boxes) and not _boxes_overlap(box, markers, pad=0):
+                chosen = candidate
+                break
+            candidate.remove()
+        if chosen is None:  # nowhere free: the last offset (label_overlaps reports it, so a test catches it)
+            dx, dy = _LABEL_OFFSETS[-1]
+            chosen = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize)
+        placed_boxes.append(_text_box(chosen, renderer))
+        placed.append(chosen)
+    return placed
+
+
+def label_overlaps(fig: Figure) -> list[tuple[str, str]]:
+    """Pairs of text labels drawn in the figure's axes whose boxes overlap (empty when the chart is readable).
+
+    Args:
+        fig: a figure, e.g. from `operating_curve_chart`.
+
+    Returns:
+        A list of (text, text) pairs.
+    """
+    renderer = _renderer(fig)
+    fig.draw(renderer)
+    texts = [t for ax in fig.axes for t in ax.texts if t.get_visible() and t.get_text()]
+    boxes = [_text_box(t, renderer) for t in texts]
+    return [
+        (texts[i].get_text(), texts[j].get_text())
+        for i in range(len(texts))
+        for j in range(i + 1, len(texts))
+        if _boxes_overlap(boxes[i], [boxes[j]], pad=0)
+    ]
+
+
+def _named_points(points: Any) -> list[tuple[str, Any]]:
+    if points is None:
+        return []
+    if isinstance(points, pd.DataFrame):
+        frame = points.set_index("name") if "name" in points.columns else points
+        return [(str(name), row) for name, row in frame.iterrows()]
+    return [(str(name), row) for name, row in dict(points).items()]
+
+
+def operating_curve_chart(
+    curve: pd.DataFrame,
+    points: Any = None,
+    *,
+    lines: Mapping[str, pd.DataFrame] | None = None,
+    title: str | None = None,
+    note: str | None = None,
+):
+    """The router's dial in one chart: graded quality (left axis) and USD per 1,000 queries (right axis) against
+    the share of queries sent to the cloud, with named routers marked and labelled without overlap.
+
+    Args:
+        curve: one row per threshold step with the columns `cloud_share`, `quality` and `usd_per_1k`
+            (`modules.routing.curve.operating_curve`).
+        points: the routers to mark (the modes, the cascade, random, perfect, ...): a DataFrame indexed by name
+            (or with a `name` column) or a mapping name -> {"cloud_share": ..., "quality": ...}.
+        lines: reference routers drawn as thin lines in the legend, name -> DataFrame with `cloud_share` and
+            `quality` (e.g. `random_points(...)` and `perfect_points(...)`).
+        title: the chart title.
+        note: a line under the chart, e.g. where the quality figures come from.
+
+    Returns:
+        The figure (shown once when a notebook cell returns it).
+
+    Raises:
+        KeyError: `curve` or a point lacks one of the columns named above.
+        ExchangeDataError: `curve` is empty.
+    """
+    if curve.empty:
+        raise ExchangeDataError("The operating curve is empty: compute it with modules.routing.curve.operating_curve.")
+    frame = curve.sort_values("cloud_share", kind="stable")
+    fig = ChartFigure(figsize=(8.0, 5.0), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(frame["cloud_share"], frame["quality"], "-", color=TIER_COLORS["cloud"], lw=2, label="graded quality")
+    for (name, line), style in zip(
+        (lines or {}).items(), [("--", "0.45"), (":", "#59A14F"), ("-.", "#B07AA1")], strict=False
+    ):
+        ax.plot(line["cloud_share"], line["quality"], style[0], color=style[1], lw=1.3, label=name)
+    cost = ax.twinx()
+    cost.plot(frame["cloud_share"], frame["usd_per_1k"], "-.", color=TIER_COLORS["local"], lw=1.3, label="USD / 1,000")
+    cost.set_ylim(0, max(float(frame["usd_per_1k"].max()) * 1.1, 1e-9))
+    cost.yaxis.set_major_formatter(FuncFormatter(_usd))
+    cost.set_ylabel("USD per 1,000 queries (dash-dot)")
+    named = _named_points(points)
+    xy = [(float(row["cloud_share"]), float(row["quality"])) for _, row in named]
+    for (name, _), (x, y) in zip(named, xy, strict=True):
+        marker = _POINT_MARKERS.get(name, "o")
+        ax.plot([x], [y], marker, ms=12 if marker == "*" else 7, color="0.15" if name in _POINT_MARKERS else "#E15759")
+    low = min(
+        [float(frame["quality"].min())]
+        + [y for _, y in xy]
+        + [float(v["quality"].min()) for v in (lines or {}).values()]
+    )
+    ax.set_ylim(max(0.0, low - 0.1), 1.06)
+    ax.set_xlim(-0.03, 1.03)
+    ax.set_xlabel("share of queries sent to the cloud")
+    ax.set_ylabel("graded quality (solid): share of answers right")
+    ax.grid(alpha=0.3)
+    ax.set_title(title or "The dial: quality and cost against cloud share")
+    legend = ax.legend(
+        ax.get_legend_handles_labels()[0] + cost.get_legend_handles_labels()[0],
+        ax.get_legend_handles_labels()[1] + cost.get_legend_handles_labels()[1],
+        loc="lower right",
+        fontsize="small",
+    )
+    if note:
+        fig.supxlabel(note, fontsize="small", color="0.35")
+    renderer = _renderer(fig)
+    fig.draw(renderer)  # constrained layout settles here; freeze it so the labels placed next stay where they are
+    fig.set_layout_engine("none")
+    place_labels(ax, xy, [name for name, _ in named], avoid=[legend.get_window_extent(renderer)])
+    return fig
+
+
+# --------------------------------------------------------------------------- the cascade's escalations
+
+
+def escalations_by_category(data: Any) -> pd.DataFrame:
+    """Per category, how many queries the cascade answered locally and how many it escalated to the cloud.
+
+    Args:
+        data: one row per query with the columns `category` and `escalated` (bool), e.g. the cascade's records on
+            the graded queries, or an `exchanges_frame` whose exchanges carry a category.
+
+    Returns:
+        A DataFrame indexed by category, most escalated share first: queries, escalated, kept local, share escalated.
+
+    Raises:
+        ExchangeDataError: a column is missing, or there are no rows.
+    """
+    df = pd.DataFrame(data) if not isinstance(data, pd.DataFrame) else data
+    missing = [c for c in ("category", "escalated") if c not in df.columns]
+    if missing:
+        raise ExchangeDataError(
+            f"escalations need the columns category and escalated; missing {', '.join(missing)}. Pass one row per "
+            "cascade decision with its query's category and whether it escalated."
+        )
+    if df.empty:
+        raise ExchangeDataError("No cascade decisions to count: run the cascade on some queries first.")
+    escalated = df["escalated"].fillna(False).astype(bool)
+    table = (
+        pd.DataFrame({"category": df["category"], "escalated": escalated})
+        .groupby("category")["escalated"]
+        .agg(queries="size", escalated="sum")
+    )
+    table["escalated"] = table["escalated"].astype(int)
+    table["kept local"] = table["queries"] - table["escalated"]
+    table["share escalated"] = table["escalated"] / table["queries"]
+    return table.sort_values(["share escalated", "queries"], ascending=[False, False], kind="stable")
+
+
+def escalations_chart(data: Any, *, ax: Axes | None = None) -> Figure:
+    """Stacked bars per category: queries the cascade kept local and those it escalated to the cloud.
+
+    Args:
+        data: what `escalations_by_category` accepts.
+        ax: draw into these axes instead of a new figure.
+
+    Returns:
+        The figure.
+    """
+    table = escalations_by_category(data)
+    ax = _axes(ax, (7.0, 0.9 + 0.32 * len(table)))
+    names = [str(c) for c in table.index]
+    ax.barh(names, table["kept local"], color=TIER_COLORS["local"], height=0.6, label="answered locally")
+    bars = ax.barh(
+        names, table["escalated"], left=table["kept local"], color=TIER_COLORS["cloud"], height=0.6, label="escalated"
+    )
+    ax.bar_label(bars, [f"{s:.0%}" for s in table["share escalated"]], padding=3, fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlim(0, table["queries"].max() * 1.18)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("queries (label: share escalated to the cloud)")
+    total = int(table["escalated"].sum())
+    ax.set_title(f"Cascade escalations by category ({total} of {int(table['queries'].sum())} escalated)")
+    ax.legend(loc="lower right", fontsize="small")
     ax.grid(axis="x", alpha=0.3)
     return ax.figure

@@ -7,8 +7,10 @@
     conversation_totals(df)                # switches, fallbacks, cost vs the all-cloud / all-local baselines
 
 The input is the routing metadata every hybrid exchange records (one JSON-safe dict per exchange:
-`turn`, `at`, `source`, `model`, `strategy`, `p_cloud`, `confidence`, `threshold`, `reasons`,
-`response_time_s`, `ttft_s`, `input_tokens`, `output_tokens`, `cost_usd`, `switched`, `fell_back`, ...).
+`turn`, `at`, `source`, `model`, `strategy`, `mode`, `p_cloud`, `confidence`, `threshold`, `reasons`,
+`response_time_s`, `ttft_s`, `input_tokens`, `output_tokens`, `cost_usd`, `switched`, `fell_back`, `escalated`,
+...). `mode` is the router's operating point (quality, balanced, cost, or a custom target); `escalated` marks an
+exchange the cascade first answered locally and then handed to the cloud.
 Conversations stored by lab 04's sample writer use `tier` and `latency_s` for `source` and
 `response_time_s`; those are read too, so any saved conversation can be charted.
 """
@@ -31,6 +33,7 @@ COLUMNS: dict[str, str] = {
     "tier": "source",
     "model": "model",
     "strategy": "strategy",
+    "mode": "mode",
     "p_cloud": "p_cloud",
     "confidence": "confidence",
     "threshold": "threshold",
@@ -45,6 +48,7 @@ COLUMNS: dict[str, str] = {
     "failed_tier": "failed_tier",
     "error": "error",
     "forced": "forced",
+    "escalated": "escalated",
     "messages_sent": "messages_sent",
 }
 REQUIRED_KEYS = ("turn", "source", "response_time_s")
@@ -172,7 +176,7 @@ def _one_conversation(
     df["cost_usd"] = df["cost_usd"].astype(float)
     derived_switch = df["tier"].ne(df["tier"].shift()) & df.index.to_series().gt(0)
     df["switched"] = df["switched"].where(df["switched"].notna(), derived_switch).astype(bool)
-    for column in ("fell_back", "forced"):
+    for column in ("fell_back", "forced", "escalated"):
         df[column] = df[column].fillna(False).astype(bool)
     return df
 
@@ -276,6 +280,8 @@ def conversation_totals(data: Any, *, pricing: Mapping[str, TierPrice] | None = 
         "switches": int(df["switched"].sum()),
         "fallbacks": int(df["fell_back"].sum()),
         "forced": int(df["forced"].sum()),
+        "escalated": int(df["escalated"].sum()),
+        "modes": sorted(str(m) for m in df["mode"].dropna().unique()),
         "cost_usd": routed,
         "all_cloud_usd": all_cloud,
         "all_local_usd": float(costs["all local"].iloc[-1]) if len(costs) else 0.0,

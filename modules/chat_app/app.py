@@ -10,7 +10,7 @@
     POST /api/conversations/{id}/messages    {"text": ..., "force_tier": "auto"|"local"|"cloud", "mode": ...}
                                              -> newline-delimited JSON events, streamed as generated
     POST /api/conversations/{id}/save        persist through modules.storage
-    POST /api/resume                         {"conversation_id": ...}: load the saved copy
+    POST /api/resume                         {"conversation_id": ..., "discard_unsaved": false}: load the saved copy
 
 Routes live in `routes/`, what they share in `dependencies`, the Host check and safety headers in `guard`.
 Errors are JSON {"error": message} with a 4xx/5xx status; during a streamed answer they arrive as an "error"
@@ -34,11 +34,6 @@ from modules.chat_app.errors import ChatPageError
 from modules.chat_app.guard import PageGuard
 from modules.chat_app.routes import conversations, page
 from modules.storage import ConversationNotFoundError, InvalidConversationIdError, StorageError
-
-try:  # TEMPORARY until the storage branch lands
-    from modules.storage import ConversationConflictError
-except ImportError:
-    ConversationConflictError = ConversationNotFoundError
 
 __all__ = ["create_app"]
 
@@ -75,7 +70,8 @@ def create_app(
 
 async def _page_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ChatPageError)
-    return request.app.state.page.reply({"error": str(error)}, error.status)
+    body = {"error": str(error)} if error.code is None else {"error": str(error), "code": error.code}
+    return request.app.state.page.reply(body, error.status)
 
 
 async def _storage_error(request: Request, error: Exception) -> JSONResponse:
@@ -83,8 +79,6 @@ async def _storage_error(request: Request, error: Exception) -> JSONResponse:
         status = 404
     elif isinstance(error, InvalidConversationIdError):
         status = 422
-    elif isinstance(error, ConversationConflictError):  # another writer saved it first: the message says reload
-        status = 409
     else:  # the store itself failed (unreachable, corrupt record, wrong key): the message says which
         status = 503
     return request.app.state.page.reply({"error": str(error)}, status)

@@ -27,6 +27,7 @@ from modules.chat_app.errors import (
     ConversationBusyError,
     EmptyMessageError,
     MessageTooLongError,
+    SaveConflictError,
     UnknownConversationError,
     UnknownModeError,
     UnknownTierError,
@@ -34,14 +35,20 @@ from modules.chat_app.errors import (
 )
 from modules.chat_app.panel import panel_numbers
 from modules.pricing import TIERS
+from modules.routing import MODES as ROUTER_MODES
 from modules.routing import RoutingDecision
-from modules.storage import ConversationStore, ConversationSummary, validate_conversation_id
+from modules.routing.modes import DEFAULT_MODE
+from modules.storage import (
+    ConversationConflictError,
+    ConversationStore,
+    ConversationSummary,
+    validate_conversation_id,
+)
 
 MAX_MESSAGE_CHARS = 2000  # the local model reads about 2k tokens in all: history, question and answer
 TURN_TIMEOUT_S = 300.0  # last guard; the manager falls back to the other tier well before this
 FORCE_CHOICES = ("auto", *TIERS)
-MODES = ("quality", "balanced", "cost")  # the router's operating points, cheapest last
-DEFAULT_MODE = "balanced"
+MODES = tuple(ROUTER_MODES)  # the router's operating points: quality, balanced, cost
 SAVED_LISTED = 50
 
 _Result = TypeVar("_Result")
@@ -141,7 +148,16 @@ class ChatDesk:
         self._get(conversation_id)
         async with self._locks[conversation_id]:
             live = self._get(conversation_id)
-            await _off_loop(lambda: live.manager.persist_session(self.store))
+            try:
+                await _off_loop(lambda: live.manager.persist_session(self.store))
+            except ConversationConflictError:
+                unsaved = len(live.exchanges) - live.saved_exchanges
+                raise SaveConflictError(
+                    f"Conversation {conversation_id} was saved from another page or process since this page loaded "
+                    f"it; saving now would overwrite that copy, so nothing was written. This page keeps its "
+                    f"{unsaved} unsaved exchange(s). To go on from the stored copy instead, Resume this id and "
+                    "confirm that they may be dropped."
+                ) from None
             live.saved_exchanges = len(live.exchanges)
         return {
             "conversation_id": conversation_id,
@@ -149,11 +165,12 @@ class ChatDesk:
             "store": self.store.location,
         }
 
-    async def resume(self, conversation_id: str) -> dict[str, Any]:
+    async def resume(self, conversation_id: str, *, discard_unsaved: bool = False) -> dict[str, Any]:
         """Load the saved copy from the store (typed storage errors name what is wrong).
 
-        Refused while the conversation is answering, and while it holds exchanges that are not saved yet:
-        either way the open copy holds an answer the store does not, and resuming would drop it.
+        Refused while the conversation is answering, and while it holds exchanges that are not saved yet
+        (unless `discard_unsaved`, the page's explicit "drop them"): the open copy holds answers the store
+        does not, and resuming would drop them. A turn still answering is never dropped, whatever the flag.
         """
         conversation_id = validate_conversation_id(conversation_id.strip())
         lock = self._locks[conversation_id]
@@ -164,11 +181,11 @@ class ChatDesk:
             )
         async with lock:
             live = self._live.get(conversation_id)
-            if live is not None and len(live.exchanges) > live.saved_exchanges:
+            if live is not None and len(live.exchanges) > live.saved_exchanges and not discard_unsaved:
                 unsaved = len(live.exchanges) - live.saved_exchanges
                 raise UnsavedExchangesError(
                     f"Conversation {conversation_id} has {unsaved} exchange(s) that are not saved yet; resuming "
-                    "would drop them. Press Save first, then Resume."
+                    "would drop them. Press Save first, then Resume (or confirm that they may be dropped)."
                 )
             manager = self.new_manager()
             await _off_loop(lambda: manager.resume_session(self.store, conversation_id=conversation_id))
@@ -204,7 +221,8 @@ class ChatDesk:
             raise UnknownModeError(f"Mode {mode!r} is not one of {', '.join(self.modes)}. Pick one in the list.")
         if self.busy(conversation_id):
             raise ConversationBusyError(
-                "This conversation is still answering the previous question. Wait for it, then send again."
+                "This conversation is still answering the previous question (or being saved or resumed). Wait for it, "
+                "then send again."
             )
         return Turn(text, force_tier, mode)
 
@@ -225,7 +243,7 @@ class ChatDesk:
                 async with asyncio.timeout(self.turn_timeout_s):
                     async for item in live.manager.chat_stream(text, force_tier=force_tier):
                         if isinstance(item, RoutingDecision):
-                            yield _decision_event(item, force_tier, mode or self.default_mode)
+                            yield _decision_event(item, force_tier)
                         elif isinstance(item, str):
                             if item:
                                 yield {"event": "delta", "text": item}
@@ -274,7 +292,7 @@ async def _awaited(work: Callable[[], Awaitable[_Result]]) -> _Result:
     return await work()
 
 
-def _decision_event(decision: RoutingDecision, force_tier: str | None, mode: str) -> dict[str, Any]:
+def _decision_event(decision: RoutingDecision, force_tier: str | None) -> dict[str, Any]:
     answering = decision.target
     if decision.fell_back:
         answering = next(tier for tier in TIERS if tier != decision.failed_target)
@@ -288,7 +306,7 @@ def _decision_event(decision: RoutingDecision, force_tier: str | None, mode: str
         "p_cloud": decision.cloud_probability,
         "threshold": decision.threshold,
         "forced": force_tier is not None,
-        "mode": getattr(decision, "mode", None) or mode,
+        "mode": decision.mode,
         # A second decision with fell_back=True means the routed tier failed: the other tier's answer follows.
         "fell_back": decision.fell_back,
         "failed_tier": decision.failed_target,

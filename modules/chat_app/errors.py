@@ -9,9 +9,13 @@ from modules.errors import CourseError
 
 
 class ChatPageError(CourseError):
-    """A request the page cannot carry out; the message says what was wrong and what to do."""
+    """A request the page cannot carry out; the message says what was wrong and what to do.
+
+    `status` is the HTTP status the page answers with; `code`, when set, lets the page's script offer the fix.
+    """
 
     status = 400
+    code: str | None = None
 
 
 class BadRequestError(ChatPageError):
@@ -74,7 +78,14 @@ class ConversationBusyError(ChatPageError):
     status = 409
 
 
+class SaveConflictError(ChatPageError):
+    """Another page or process saved the conversation since this page loaded it; nothing was overwritten."""
+
+    status = 409
+
+
 class UnsavedExchangesError(ChatPageError):
     """Resuming would drop exchanges that were answered but not saved yet."""
 
     status = 409
+    code = "unsaved_exchanges"

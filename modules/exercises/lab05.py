@@ -1,11 +1,40 @@
-"""Lab 05 exercises: route your own queries, read the reasons, and keep a follow-up with its conversation."""
+"""Lab 05 exercises: route your own query, find one query per tier, keep a follow-up with its conversation, and
+pick an operating point for a stated budget from the measured curve.
+
+Every checker re-runs the mechanism: it routes the attendee's query again with the shipped router and compares
+the decision field by field, and it recomputes the cost-quality curve to judge a chosen operating point.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from modules.exercises.checker import Exercise, expect, expect_type
+from modules.exercises.checker import Exercise, Wrong, expect, expect_type
 from modules.routing import HybridRouter, RoutingContext, RoutingDecision
+
+# 05.2's hint names one example of each tier; tests/test_exercises_lab05.py checks the shipped router agrees.
+LOCAL_HINT = "a short greeting"
+CLOUD_HINT = "a calculation, a unit conversion, or a plan with several steps — what the local model gets wrong"
+LAB_EXAMPLES = frozenset(
+    q.casefold()
+    for q in (
+        "Good morning!",
+        "Hi there!",
+        "Thank you, that is all.",
+        "What is the capital of Italy?",
+        "What is 48 * 12?",
+        "Compare Kafka and RabbitMQ for order events at 5k messages per second.",
+        "Write a Python function that merges overlapping calendar events, with unit tests.",
+        "Compare SQLite and PostgreSQL for a small web shop and recommend one.",
+        "Write a Python function that validates an email address, with tests.",
+    )
+)
+# 05.3: a follow-up that goes local on its own and stays on the cloud after a cloud answer (tests check both).
+FOLLOW_UP = "What do you mean?"
+# 05.4: the budget, in USD per 1,000 queries at the prices of data/pricing.csv.
+BUDGET_USD_PER_1K = 0.10
+QUALITY_SLACK = 0.005  # a choice within half a point of the best quality the budget allows is as good as the best
 
 _router: HybridRouter | None = None
 
@@ -17,49 +46,155 @@ def _shipped_router() -> HybridRouter:
     return _router
 
 
+def _fingerprint(decision: RoutingDecision) -> tuple:
+    """What identifies a decision: everything but its timing."""
+    return (
+        decision.target,
+        decision.cloud_probability,
+        decision.threshold,
+        getattr(decision, "mode", None),
+        tuple(decision.reasons),
+        decision.follow_up,
+    )
+
+
+def _routed_by_you(decision: RoutingDecision, query: str, context: RoutingContext | None, name: str, call: str) -> None:
+    expected = _shipped_router().route(query, context)
+    if _fingerprint(decision) == _fingerprint(expected):
+        return
+    asked = getattr(decision, "query", None)
+    if asked is not None and asked != query:
+        raise Wrong(f"`{name}` is a decision for {asked!r}, not for {query!r}: route that query itself with {call}.")
+    if getattr(decision, "mode", None) != getattr(expected, "mode", None):
+        raise Wrong(
+            f"`{name}` was routed in mode {getattr(decision, 'mode', None)!r}; the shipped router's default is "
+            f"{getattr(expected, 'mode', None)!r}: use {call} with no mode or target."
+        )
+    raise Wrong(
+        f"`{name}` is not what {call} returns: it says {decision.target} with P(cloud) "
+        f"{decision.cloud_probability:.3f}, the router gives {expected.target} with P(cloud) "
+        f"{expected.cloud_probability:.3f} and the reasons {expected.reasons[:1]}. Keep the decision the router "
+        "returns for that exact query, instead of building or editing one."
+    )
+
+
 def verify_route(my_query: Any, my_decision: Any) -> str:
     expect_type(my_query, str, "my_query", "Write your question as a string.")
-    expect_type(my_decision, RoutingDecision, "my_decision", "Keep what router.route(my_query) returns.")
-    expected = _shipped_router().route(my_query)
-    expect(
-        my_decision.target == expected.target,
-        f"`my_decision` went to {my_decision.target}, but HybridRouter().route(my_query) goes to {expected.target}: "
-        "route `my_query` itself, with the shipped router.",
+    expect(bool(my_query.strip()), "`my_query` is empty: write a question.")
+    expect_type(my_decision, RoutingDecision, "my_decision", "Keep what HybridRouter().route(my_query) returns.")
+    _routed_by_you(my_decision, my_query, None, "my_decision", "HybridRouter().route(my_query)")
+    mode = getattr(my_decision, "mode", None)
+    return (
+        f"{my_decision.target} (P(cloud) {my_decision.cloud_probability:.2f}, threshold {my_decision.threshold:.2f}"
+        f"{f', mode {mode}' if mode else ''}) because: {my_decision.reasons[0]}"
     )
-    expect(bool(my_decision.reasons), "a decision always has reasons: print my_decision.reasons.")
-    return f"{my_decision.target} (P(cloud) {my_decision.cloud_probability:.2f}) because: {my_decision.reasons[0]}"
 
 
 def verify_one_each(local_query: Any, cloud_query: Any) -> str:
     for name, query in (("local_query", local_query), ("cloud_query", cloud_query)):
         expect_type(query, str, name, "Write a question as a string.")
+        expect(bool(query.strip()), f"`{name}` is empty: write a question.")
+        expect(
+            query.strip().casefold() not in LAB_EXAMPLES,
+            f"`{name}` is one of the lab's own examples; write one in your own words.",
+        )
     router = _shipped_router()
     local, cloud = router.route(local_query), router.route(cloud_query)
     expect(
         local.target == "local",
-        f"`local_query` goes to the cloud (P(cloud) {local.cloud_probability:.2f}): "
-        "try something shorter and simpler — a greeting, a one-line fact.",
+        f"`local_query` goes to the cloud (P(cloud) {local.cloud_probability:.2f} >= threshold "
+        f"{local.threshold:.2f}; first reason: {local.reasons[0]}). Try {LOCAL_HINT}.",
     )
     expect(
         cloud.target == "cloud",
-        f"`cloud_query` stays local (P(cloud) {cloud.cloud_probability:.2f}): "
-        "ask for analysis, a plan, code, or something with several constraints.",
+        f"`cloud_query` stays local (P(cloud) {cloud.cloud_probability:.2f} < threshold {cloud.threshold:.2f}; "
+        f"first reason: {cloud.reasons[0]}). Try {CLOUD_HINT}.",
     )
-    probabilities = f"P(cloud) {local.cloud_probability:.2f} vs {cloud.cloud_probability:.2f}"
-    return f"{probabilities}; the line is at {cloud.threshold:.2f}."
+    return (
+        f"P(cloud) {local.cloud_probability:.2f} vs {cloud.cloud_probability:.2f}; the line is at "
+        f"{cloud.threshold:.2f}."
+    )
 
 
 def verify_follow_up(without_context: Any, after_cloud: Any) -> str:
     for name, decision in (("without_context", without_context), ("after_cloud", after_cloud)):
-        expect_type(decision, RoutingDecision, name, "Keep what router.route(...) returns.")
-    router = _shipped_router()
-    alone, followed = router.route("Why?"), router.route("Why?", RoutingContext(previous_target="cloud"))
-    expect(without_context.target == alone.target, '`without_context` should be router.route("Why?") with no context.')
-    expect(
-        after_cloud.target == followed.target,
-        '`after_cloud` should route "Why?" with RoutingContext(previous_target="cloud").',
+        expect_type(decision, RoutingDecision, name, f'Keep what router.route("{FOLLOW_UP}", ...) returns.')
+    _routed_by_you(without_context, FOLLOW_UP, None, "without_context", f'router.route("{FOLLOW_UP}")')
+    followed = _shipped_router().route(FOLLOW_UP, RoutingContext(previous_target="cloud"))
+    if _fingerprint(after_cloud) != _fingerprint(followed):
+        if after_cloud.target != followed.target:
+            raise Wrong(
+                f"`after_cloud` went {after_cloud.target}: the router did not know that the cloud gave the previous "
+                f'answer (first reason: {after_cloud.reasons[0]}). Pass RoutingContext(previous_target="cloud").'
+            )
+        _routed_by_you(
+            after_cloud,
+            FOLLOW_UP,
+            RoutingContext(previous_target="cloud"),
+            "after_cloud",
+            f'router.route("{FOLLOW_UP}", RoutingContext(previous_target="cloud"))',
+        )
+    return (
+        f'alone, "{FOLLOW_UP}" goes {without_context.target}; after a cloud answer it goes {after_cloud.target} '
+        f"({after_cloud.reasons[0]})."
     )
-    return f'alone, "Why?" goes {alone.target}; after a cloud answer it goes {followed.target} ({followed.reasons[0]}).'
+
+
+def shipped_curve():
+    """The shipped router's cross-fitted cost-quality curve on the capability profile's graded answers."""
+    return _shipped_router().curve
+
+
+def _point(curve, threshold: float) -> dict[str, float]:
+    """The routing a threshold gives: the curve's row with the greatest threshold not above it (worked out here,
+    independently of the router's own lookup)."""
+    at_or_below = curve[curve["threshold"] <= threshold + 1e-12]
+    row = (
+        at_or_below.loc[at_or_below["threshold"].idxmax()]
+        if len(at_or_below)
+        else curve.loc[curve["threshold"].idxmin()]
+    )
+    return {k: float(row[k]) for k in ("threshold", "cloud_share", "quality", "usd_per_1k")}
+
+
+def verify_budget_choice(my_router: Any, my_quality: Any, my_usd: Any) -> str:
+    expect_type(
+        my_router,
+        HybridRouter,
+        "my_router",
+        'Build it with HybridRouter(mode="...") or HybridRouter(target=CloudBudget(...)).',
+    )
+    for name, value in (("my_quality", my_quality), ("my_usd", my_usd)):
+        expect(
+            isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
+            f"`{name}` is {value!r}; read it from the curve as a number: point_at(curve, my_router.threshold).",
+        )
+    curve = shipped_curve()
+    mine = _point(curve, my_router.threshold)
+    affordable = curve[curve["usd_per_1k"] <= BUDGET_USD_PER_1K + 1e-12]
+    best = affordable.sort_values(["quality", "cloud_share"], ascending=[False, True]).iloc[0]
+    chosen = f"{getattr(my_router, 'mode', None) or my_router.target}"
+    expect(
+        mine["usd_per_1k"] <= BUDGET_USD_PER_1K + 1e-12,
+        f"`my_router` ({chosen}) sends {mine['cloud_share']:.0%} of queries to the cloud: USD "
+        f"{mine['usd_per_1k']:.3f} per 1,000, over the budget of {BUDGET_USD_PER_1K:.2f}. "
+        "Find on the curve the largest cloud share the budget pays for, and ask for it.",
+    )
+    expect(
+        mine["quality"] >= float(best["quality"]) - QUALITY_SLACK,
+        f"`my_router` ({chosen}) stays within budget (USD {mine['usd_per_1k']:.3f}) with graded quality "
+        f"{mine['quality']:.3f}, but the curve reaches {float(best['quality']):.3f} for USD "
+        f"{float(best['usd_per_1k']):.3f}: the budget buys more cloud calls than you asked for.",
+    )
+    expect(
+        abs(my_quality - mine["quality"]) <= 1e-3 and abs(my_usd - mine["usd_per_1k"]) <= 1e-4,
+        f"`my_quality` {my_quality:.3f} and `my_usd` {my_usd:.3f} are not the curve's values at your router's "
+        "threshold: read them with point_at(curve, my_router.threshold), so the numbers justify the choice.",
+    )
+    return (
+        f"{chosen}: {mine['cloud_share']:.0%} of queries to the cloud, graded quality {mine['quality']:.3f}, "
+        f"USD {mine['usd_per_1k']:.3f} per 1,000 — the best quality the budget of {BUDGET_USD_PER_1K:.2f} buys."
+    )
 
 
 EXERCISES = [
@@ -69,7 +204,7 @@ EXERCISES = [
         level="easy",
         task=(
             "Write a question in `my_query`, route it with `HybridRouter().route(my_query)` and keep the decision "
-            "in `my_decision`. Print its `target`, `cloud_probability` and `reasons`."
+            "in `my_decision`. Print its `target`, `mode`, `cloud_probability` and `reasons`."
         ),
         starter=(
             "from modules.routing import HybridRouter\n\n"
@@ -85,8 +220,8 @@ EXERCISES = [
         title="One query for each tier",
         level="medium",
         task=(
-            "Write `local_query`, a question the shipped router keeps local, and `cloud_query`, one it sends to "
-            "the cloud — your own wording, not the lab's examples."
+            "Write `local_query`, a question the shipped router (balanced mode) keeps local, and `cloud_query`, one "
+            "it sends to the cloud — your own wording, not the lab's examples. Route each once to see why."
         ),
         starter="local_query = ...\ncloud_query = ...",
         check_call='check("05.2", local_query=local_query, cloud_query=cloud_query)',
@@ -96,11 +231,11 @@ EXERCISES = [
     Exercise(
         id="05.3",
         title="A follow-up stays with its conversation",
-        level="stretch",
+        level="medium",
         task=(
-            'Route the follow-up `"Why?"` twice with the shipped router: alone (`without_context`), and after a '
-            'cloud answer, passing `RoutingContext(previous_target="cloud")` (`after_cloud`). Read the first reason '
-            "of each."
+            f'Route the follow-up `"{FOLLOW_UP}"` twice with the shipped router: alone (`without_context`), and '
+            'after a cloud answer, passing `RoutingContext(previous_target="cloud")` (`after_cloud`). Compare the '
+            "targets and read the first reason of each."
         ),
         starter=(
             "from modules.routing import HybridRouter, RoutingContext\n\nwithout_context = ...\nafter_cloud = ..."
@@ -108,5 +243,29 @@ EXERCISES = [
         check_call='check("05.3", without_context=without_context, after_cloud=after_cloud)',
         verify=verify_follow_up,
         answers=("without_context", "after_cloud"),
+    ),
+    Exercise(
+        id="05.4",
+        title="Pick an operating point for a budget",
+        level="stretch",
+        task=(
+            f"Your team may spend at most **USD {BUDGET_USD_PER_1K:.2f} per 1,000 queries** (the prices of "
+            "`data/pricing.csv`). Using the measured curve (`curve`: threshold, cloud share, quality, USD), "
+            "choose the operating point with the best graded quality within that budget: build `my_router` with "
+            'a mode (`HybridRouter(mode="...")`) or a custom target (`HybridRouter(target=CloudBudget(...))`). '
+            "Justify it with the curve's numbers at your router's threshold: `my_quality` and `my_usd` "
+            "(`point_at(curve, my_router.threshold)`)."
+        ),
+        starter=(
+            "from modules.routing import MODES, CloudBudget, HybridRouter, QualityFloor\n"
+            "from modules.routing.curve import point_at\n\n"
+            "curve = HybridRouter().curve  # the measured curve: one row per threshold\n"
+            "my_router = ...  # a mode or a target that fits the budget\n"
+            "my_quality = ...  # graded quality at my_router.threshold, from the curve\n"
+            "my_usd = ...  # USD per 1,000 queries there"
+        ),
+        check_call='check("05.4", my_router=my_router, my_quality=my_quality, my_usd=my_usd)',
+        verify=verify_budget_choice,
+        answers=("my_router", "my_quality", "my_usd"),
     ),
 ]

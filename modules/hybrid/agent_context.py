@@ -190,10 +190,19 @@ class HybridAgentContextManager(ConversationContextManager):
         )
 
     async def persist_to_storage(self, target: Target, *, cipher: Cipher | None = None) -> int:
-        """Save the conversation to a file path, a store, or an `ExchangeJournal`; returns bytes (journal: exchanges).
+        """Save the conversation to a file path, a store, or an `ExchangeJournal` (in a worker thread).
 
-        A file is encrypted with `cipher` when given; a store uses its own cipher; a journal appends only
-        the exchanges it does not have yet.
+        Args:
+            target: a file path, a store from `modules.storage`, or an `ExchangeJournal`.
+            cipher: encrypts a file; a store uses its own cipher; a journal does not encrypt.
+
+        Returns:
+            Bytes written; for a journal, the number of exchanges appended (only those it does not have yet).
+
+        Raises:
+            ConversationConflictError: another writer saved this conversation to `target` since this manager
+                last loaded or saved it there; nothing was written. Resume, add the exchange again, persist.
+            StorageError: the target failed (typed, naming the fix); the stored copy is unchanged.
         """
         key = target_key(target)
         if isinstance(target, ExchangeJournal):  # given copies of the lists: only the new tail is serialized
@@ -220,10 +229,23 @@ class HybridAgentContextManager(ConversationContextManager):
     ) -> HybridAgentContextManager:
         """Replace this manager's conversation with a stored one (from a file, or a store by id).
 
-        A store is read under `conversation_id`, by default this manager's session id. After resuming,
-        `session_id` is the stored conversation's id, so persisting again updates the same record. On
-        any error (typed, from `modules.storage`) this manager is left exactly as it was. With a `cipher`,
-        a plaintext file is refused unless `allow_plaintext_migration=True`.
+        After resuming, `session_id` is the stored conversation's id, so persisting again updates the same
+        record. On any error this manager is left exactly as it was.
+
+        Args:
+            target: a file path, a store, or an `ExchangeJournal`.
+            agent: optionally, the agent to continue with (it must keep history client-side).
+            conversation_id: the id to read from a store or journal; by default this manager's session id.
+            cipher: the key of an encrypted file; with it, a plaintext file is refused.
+            allow_plaintext_migration: with a `cipher`, read a plaintext file anyway (a one-off migration).
+
+        Returns:
+            This manager.
+
+        Raises:
+            StorageError: not found, damaged (`CorruptRecordError`), wrong key, plaintext with a key
+                (`PlaintextRecordError`), newer format: each names the fix.
+            ServerSideHistoryError: the stored conversation keeps its history on the service.
         """
         record = await asyncio.to_thread(
             load_record,

@@ -22,6 +22,7 @@ EXCHANGE_KEYS = (
     "source",
     "model",
     "strategy",
+    "mode",
     "p_cloud",
     "confidence",
     "threshold",
@@ -36,6 +37,7 @@ EXCHANGE_KEYS = (
     "failed_tier",
     "error",
     "forced",
+    "escalated",
     "messages_sent",
 )
 _MAX_ERROR_CHARS = 200
@@ -84,6 +86,7 @@ def exchange_metadata(
         "source": tier,
         "model": model,
         "strategy": getattr(decision, "strategy", None),
+        "mode": _mode_of(decision),
         "p_cloud": _rounded(getattr(decision, "cloud_probability", None), 4),
         "confidence": getattr(decision, "confidence", None),
         "threshold": getattr(decision, "threshold", None),
@@ -98,6 +101,7 @@ def exchange_metadata(
         "failed_tier": failed_tier,
         "error": short_error(error),
         "forced": forced,
+        "escalated": bool(getattr(decision, "escalated", False)),
         "messages_sent": messages_sent,
     }
     if label is not None and label != tier:
@@ -137,6 +141,8 @@ def normalize_exchange(entry: Mapping[str, Any], turn: int, previous_source: str
         "failed_tier": None,
         "error": None,
         "forced": False,
+        "mode": None,
+        "escalated": False,
         "messages_sent": 2 * turn - 1,
     }
     for key, value in defaults.items():
@@ -155,6 +161,12 @@ def normalize_exchanges(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, 
     for index, entry in enumerate(entries, start=1):
         normalized.append(normalize_exchange(entry, index, normalized[-1]["source"] if normalized else None))
     return normalized
+
+
+def _mode_of(decision: Any) -> str | None:
+    """The router's operating point as text: a mode name ("balanced") or a custom target's description."""
+    mode = getattr(decision, "mode", None)
+    return None if mode is None else str(mode)
 
 
 def _rounded(value: float | None, digits: int) -> float | None:

@@ -48,7 +48,14 @@ CREATE TABLE IF NOT EXISTS exchanges (
 
 
 class ExchangeJournal:
-    """Append-only SQLite log of hybrid exchanges; several processes may share the file."""
+    """Append-only SQLite log of hybrid exchanges; several processes may share the file.
+
+    Args:
+        path: The SQLite file (created if missing).
+
+    Raises:
+        StorageUnavailableError: The file cannot be opened, or is not a SQLite database.
+    """
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -179,6 +186,23 @@ class ExchangeJournal:
             updated_at=rows[-1][1],
             revision=len(rows),  # a journal's revision is its number of exchanges (what `expected_turns` compares)
         )
+
+    def delete(self, conversation_id: str) -> int:
+        """Erase every exchange of the conversation.
+
+        Args:
+            conversation_id: the conversation to erase.
+
+        Returns:
+            How many exchanges were deleted. Their bytes are overwritten (`secure_delete`) and the write-ahead
+            log is checkpointed, so no erased text stays in the files.
+        """
+        with self._db.transaction() as connection:
+            deleted = connection.execute(
+                "DELETE FROM exchanges WHERE conversation_id = ?", (validate_conversation_id(conversation_id),)
+            ).rowcount
+        self._db.checkpoint()
+        return deleted
 
     def close(self) -> None:
         self._db.close()

@@ -1,36 +1,56 @@
-"""The router (lab 05): capability profile, policy, query features, rule and learned strategies, evaluation.
+"""The router (lab 05): capability profile, operating points, query features, strategies, cascade, evaluation.
 
-from modules.routing import HybridRouter
-decision = HybridRouter().route("Write a 2,000-word market analysis")
-decision.target, decision.reasons
+    from modules.routing import HybridRouter, CloudBudget
+    router = HybridRouter()                                  # mode "balanced": small talk stays local
+    decision = router.route("Write a 2,000-word market analysis")
+    decision.target, decision.mode, decision.reasons
+    HybridRouter(mode="cost"), HybridRouter(target=CloudBudget(0.3))
 
 Modules: grading + profile (measure the local model), policy (which categories it may answer),
-features + followups (what a query looks like), classifier + strategies + training (the learned router),
-router (decisions, follow-ups, fallback), evaluation (RouteLLM metrics), cli (`python -m modules.router`),
-errors (RoutingError, the base of GradingError, ProfileError, ModelFileError and AllTiersFailedError).
+features + followups (what a query looks like), classifier + strategies + training (the learned router:
+P(the local answer is wrong), trained on graded answers), modes (quality / balanced / cost and custom targets),
+curve (the cost-quality curve a mode is resolved on), router (decisions, follow-ups, fallback), cascade
+(the local model answers first; its log-probabilities decide whether the cloud takes over), evaluation
+(RouteLLM metrics), cli (`python -m modules.router`), errors (RoutingError, the base of GradingError,
+ProfileError, ModelFileError, RouterTargetError, CascadeError and AllTiersFailedError).
 """
 
 from modules.routing.classifier import ModelFileError
-from modules.routing.errors import RoutingError
+from modules.routing.errors import RouterTargetError, RoutingError
 from modules.routing.evaluation import apgr
 from modules.routing.features import analyze_query
 from modules.routing.grading import GradingError
-from modules.routing.profile import ProfileError
-from modules.routing.router import AllTiersFailedError, HybridRouter, RoutingContext, RoutingDecision, route_and_answer
+from modules.routing.modes import MODES, CloudBudget, QualityFloor, resolve
+from modules.routing.profile import ProfileError, load_profile
+from modules.routing.router import (
+    AllTiersFailedError,
+    HybridRouter,
+    ProfileMismatchWarning,
+    RoutingContext,
+    RoutingDecision,
+    route_and_answer,
+)
 from modules.routing.strategies import LearnedStrategy, RuleStrategy
 
 __all__ = [
+    "MODES",
     "AllTiersFailedError",
+    "CloudBudget",
     "GradingError",
     "HybridRouter",
     "LearnedStrategy",
     "ModelFileError",
     "ProfileError",
+    "ProfileMismatchWarning",
+    "QualityFloor",
+    "RouterTargetError",
     "RoutingContext",
     "RoutingDecision",
     "RoutingError",
     "RuleStrategy",
     "analyze_query",
     "apgr",
+    "resolve",
+    "load_profile",
     "route_and_answer",
 ]

@@ -33,11 +33,14 @@ FORMAT = 2  # format 1 was a joblib pickle; format 2 is JSON
 KIND = "linear-text-classifier"
 
 
-# The same tokenisation as scikit-learn's TfidfVectorizer defaults (checked at training time).
+MAX_ABS_WEIGHT = 1e6  # a fitted weight or idf is far smaller; anything larger is a damaged or crafted file
+
+
 class ModelFileError(RoutingError, ValueError):
-    """A router model file is malformed or of another format; the message says how to rebuild it."""
+    """A router model file is malformed, damaged or of another format; the message says how to rebuild it."""
 
 
+# The same tokenisation as scikit-learn's TfidfVectorizer defaults (checked at training time).
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _WHITE_SPACES = re.compile(r"\s\s+")
 
@@ -115,7 +118,7 @@ class LinearTextClassifier:
         if not isinstance(data, dict) or data.get("kind") != KIND:
             raise bad("not a text-classifier export")
         if data.get("format") != FORMAT:
-            raise bad(f"format {data.get('format')!r}")
+            raise bad(f"format {data.get('format')!r}"[:40])
         tables = []
         for name in ("words", "chars"):
             table = data.get(name)
@@ -123,11 +126,13 @@ class LinearTextClassifier:
                 raise bad(f"'{name}' must be an object")
             for gram, entry in table.items():
                 if not (isinstance(entry, list) and len(entry) == 2 and all(_is_number(v) for v in entry)):
-                    raise bad(f"'{name}' entry {gram!r} must be [idf, weight]")
+                    raise bad(
+                        f"'{name}' entry {gram[:40]!r} must be [idf, weight], numbers of at most {MAX_ABS_WEIGHT:g}"
+                    )
             tables.append({g: (float(e[0]), float(e[1])) for g, e in table.items()})
         extra, intercept = data.get("extra_weights"), data.get("intercept")
         if not isinstance(extra, list) or not all(_is_number(v) for v in extra):
-            raise bad("'extra_weights' must be a list of numbers")
+            raise bad(f"'extra_weights' must be a list of numbers of at most {MAX_ABS_WEIGHT:g}")
         if not _is_number(intercept):
             raise bad("'intercept' must be a number")
         return cls(tables[0], tables[1], tuple(float(v) for v in extra), float(intercept))
@@ -141,17 +146,33 @@ class LinearTextClassifier:
     def load(cls, path: Path | str) -> LinearTextClassifier:
         """Read a JSON model file: plain data, parsed and checked; nothing in it is executed."""
         path = Path(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ModelFileError(
-                f"{path} is not a JSON router model ({error}); retrain it: python -m modules.router train"
-            ) from error
-        return cls.from_dict(data, str(path))
+        return cls.from_dict(read_model_json(path), str(path))
+
+
+def read_model_json(path: Path) -> object:
+    """Parse a model file as strict JSON: damaged bytes, NaN/Infinity and deep nesting raise ModelFileError."""
+    fix = "retrain it: python -m modules.router train"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ModelFileError(f"cannot read router model {path} ({error.strerror or error}); {fix}") from error
+    except UnicodeDecodeError as error:
+        raise ModelFileError(f"{path} is not a text file ({error.reason}); {fix}") from error
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, ValueError) as error:
+        raise ModelFileError(f"{path} is not a JSON router model ({str(error)[:120]}); {fix}") from error
+    except RecursionError:
+        raise ModelFileError(f"{path} is nested too deeply to be a router model; {fix}") from None
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number a model file may hold")
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # abs() <= bound also rejects NaN and infinities, and compares huge JSON integers without converting them
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= MAX_ABS_WEIGHT
 
 
 def _round(value: float) -> float:
@@ -166,12 +187,15 @@ def fit_text_classifier(
     extra: Sequence[Sequence[float]],
     *,
     soft_targets: Sequence[float] | None = None,
+    weights: Sequence[float] | None = None,
+    c: float = C,
 ) -> LinearTextClassifier:
     """Fit on texts with 0/1 labels (balanced class weights) and one row of extra numeric features per text.
 
     With `soft_targets` instead of labels (P(class 1) per text, e.g. how often the local model fails on such
     queries), every text counts once as class 1 with weight p and once as class 0 with weight 1 - p: the model
-    then estimates that probability."""
+    then estimates that probability. `weights` (with soft targets) count some texts more than others;
+    `c` is the logistic regression's inverse regularisation strength."""
     from scipy.sparse import csr_matrix, hstack, vstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -186,11 +210,14 @@ def fit_text_classifier(
     blocks = [v.fit_transform(texts) for v in vectorizers]
     x = hstack([*blocks, csr_matrix(extra)]).tocsr()
     if soft_targets is None:
-        lr = LogisticRegression(C=C, max_iter=2000, class_weight="balanced").fit(x, np.asarray(labels))
+        lr = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(x, np.asarray(labels))
     else:
         p = np.clip(np.asarray(soft_targets, dtype=float), 0.0, 1.0)
+        w = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=float)
         y = np.r_[np.ones(len(texts)), np.zeros(len(texts))]
-        lr = LogisticRegression(C=C, max_iter=2000).fit(vstack([x, x]).tocsr(), y, sample_weight=np.r_[p, 1 - p])
+        lr = LogisticRegression(C=c, max_iter=2000).fit(
+            vstack([x, x]).tocsr(), y, sample_weight=np.r_[w * p, w * (1 - p)]
+        )
 
     coef, start, tables = lr.coef_[0], 0, []
     for v, block in zip(vectorizers, blocks, strict=True):

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from modules.errors import CourseError
 
-__all__ = ["RoutingError"]
+__all__ = ["RoutingError", "RouterTargetError"]
 
 
 class RoutingError(CourseError):
     """Base class: the router could not be built, loaded, measured or could not get an answer from any tier."""
+
+
+class RouterTargetError(RoutingError, ValueError):
+    """A mode or target the router cannot resolve: an unknown mode name, a share or floor out of range, or a
+    target given together with a mode."""

@@ -2,6 +2,7 @@
 
     python -m modules.router profile                    # the configured local tier (offline: SmolLM2)
     python -m modules.router profile --out data/capability_profile_ollama.json
+    python -m modules.router profile --sample 80        # a stratified, seeded subset that fits class time
 
 The profile is plain JSON (`data/capability_profile.json` for the offline default) plus a bar chart next to it.
 The cloud tier is measured too when `.env` names a real endpoint; the offline "cloud" runs the same small model,
@@ -14,8 +15,9 @@ import asyncio
 import csv
 import hashlib
 import json
+import random
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,7 @@ PROFILE_FORMAT = 1
 MAX_TOKENS = 48
 INSTRUCTIONS = "Answer briefly and directly."
 ANSWER_CHARS_KEPT = 400  # answers of 48 tokens fit: they can be re-graded later
+SAMPLE_SEED = 5  # `profile --sample N` always picks the same subset
 
 
 class ProfileError(RoutingError, ValueError):
@@ -60,7 +63,94 @@ def load_graded_queries(path: Path | str = GRADED_CSV) -> list[GradedQuery]:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sample_graded_queries(rows: Sequence[GradedQuery], n: int, seed: int = SAMPLE_SEED) -> list[GradedQuery]:
+    """A stratified, seeded subset of about `n` graded queries, in file order: every category keeps its share
+    (at least one query each), so a short profiling run still measures every category.
+
+    Args:
+        rows: the graded queries (`load_graded_queries`).
+        n: how many to keep; at least the number of categories.
+        seed: the shuffle's seed; the same seed gives the same subset.
+
+    Returns:
+        The subset, in the order of `rows`.
+
+    Raises:
+        ProfileError: n is smaller than the number of categories.
+    """
+    by_category: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        by_category.setdefault(row.category, []).append(i)
+    if n >= len(rows):
+        return list(rows)
+    if n < len(by_category):
+        raise ProfileError(
+            f"--sample {n} cannot cover the {len(by_category)} categories; use at least --sample {len(by_category)}"
+        )
+    rng = random.Random(seed)
+    # largest remainder: each category gets its proportional share of n, at least one
+    quotas = {c: max(1, int(n * len(m) / len(rows))) for c, m in by_category.items()}
+    remainders = sorted(by_category, key=lambda c: (-(n * len(by_category[c]) / len(rows)) % 1, c))
+    for c in remainders:
+        if sum(quotas.values()) >= n:
+            break
+        if quotas[c] < len(by_category[c]):
+            quotas[c] += 1
+    while sum(quotas.values()) > n:  # the one-per-category minimum overshot: trim the largest
+        largest = max(sorted(quotas), key=lambda c: quotas[c])
+        quotas[largest] -= 1
+    keep: set[int] = set()
+    for c, members in sorted(by_category.items()):
+        shuffled = list(members)
+        rng.shuffle(shuffled)
+        keep.update(shuffled[: quotas[c]])
+    return [rows[i] for i in sorted(keep)]
+
+
+def local_model_identity(settings) -> dict:
+    """Which local model a tier setting names: its name, backend, and for a weights file its path and SHA-256
+    (so a profile says exactly what it measured, and the router can tell when the configured model differs).
+
+    Args:
+        settings: `modules.config.Settings` (from `load_settings()`).
+
+    Returns:
+        {"name", "backend", "path", "sha256"}; path and sha256 are None for a model behind a server.
+    """
+    local = settings.local
+    path = None
+    if local.backend == "embedded":
+        from modules.tiers.local_model import default_model_path
+
+        try:
+            path = default_model_path()
+        except FileNotFoundError:
+            path = None
+    elif getattr(local, "gguf_path", None):
+        path = Path(local.gguf_path)
+    return {
+        "name": str(local.model),
+        "backend": local.backend,
+        "path": path.name if path else None,
+        "sha256": _sha256(path) if path and path.is_file() else None,
+        **({"base_url": str(local.base_url)} if getattr(local, "base_url", None) else {}),
+    }
+
+
+def model_identity(profile: Mapping) -> dict:
+    """The local model a profile measured: the identity it recorded, or (older profiles) its name and backend."""
+    local = profile.get("tiers", {}).get("local", {})
+    identity = local.get("identity")
+    if isinstance(identity, dict) and identity.get("name"):
+        return dict(identity)
+    return {"name": str(local.get("model")), "backend": local.get("backend"), "path": None, "sha256": None}
 
 
 async def answer_all(tiers, tier: str, rows: Sequence[GradedQuery], *, max_tokens: int, progress: bool) -> list[dict]:
@@ -109,13 +199,19 @@ def build_profile(
     progress: bool = True,
     update: dict | None = None,
     categories: Sequence[str] | None = None,
+    sample: int | None = None,
 ) -> dict:
     """Measure the configured tiers on the graded queries (the cloud only when it is a real endpoint).
 
     With `update` (an earlier profile of the same tiers) and `categories`, only the queries of those
-    categories are asked again, e.g. after their graded queries changed; every other answer is kept."""
+    categories are asked again, e.g. after their graded queries changed; every other answer is kept. With `sample`,
+    only a stratified, seeded subset of about that many queries is asked (`sample_graded_queries`)."""
     graded_csv = Path(graded_csv)
     rows = load_graded_queries(graded_csv)
+    if sample is not None:
+        if update is not None:
+            raise ProfileError("--sample measures a fresh subset; it cannot update an earlier profile (--categories)")
+        rows = sample_graded_queries(rows, sample)
     settings = tiers.settings
     measured = ["local"] + (["cloud"] if settings.cloud.backend != "local_service" else [])
     kept: dict[str, dict] = {}
@@ -136,10 +232,20 @@ def build_profile(
     results = {tier: [(kept.get(row.query) or fresh[row.query])[tier] for row in rows] for tier in measured}
     return {
         "format": PROFILE_FORMAT,
-        "graded_queries": {"file": graded_csv.name, "rows": len(rows), "sha256": _sha256(graded_csv)},
+        "graded_queries": {
+            "file": graded_csv.name,
+            "rows": len(rows),
+            "sha256": _sha256(graded_csv),
+            **({"sample": sample, "sample_seed": SAMPLE_SEED} if sample is not None else {}),
+        },
         "settings": {"max_tokens": max_tokens, "instructions": INSTRUCTIONS},
         "tiers": {
-            "local": {"backend": settings.local.backend, "model": str(settings.local.model), "measured": True},
+            "local": {
+                "backend": settings.local.backend,
+                "model": str(settings.local.model),
+                "measured": True,
+                "identity": local_model_identity(settings),
+            },
             "cloud": {
                 "backend": settings.cloud.backend,
                 "model": settings.cloud.model,

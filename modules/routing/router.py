@@ -1,36 +1,56 @@
 """The query router: decide per query whether the small local model or the cloud model answers.
 
-    router = HybridRouter()                       # the shipped learned model, threshold 0.5
+    router = HybridRouter()                       # the shipped model in mode "balanced"
+    router = HybridRouter(mode="cost")            # or "quality"; or target=CloudBudget(0.3) / QualityFloor(5)
     decision = router.route("Compare Kafka and RabbitMQ for order events")
-    decision.target, decision.reasons             # 'cloud', ['asks for analysis, ...', ...]
+    decision.target, decision.mode, decision.reasons
 
-A strategy (modules/routing/strategies.py) turns a query into P(needs cloud). The router compares it
-with a threshold, explains itself, keeps a follow-up that depends on the previous answer with the tier
-that gave it (modules/routing/followups.py), and `route_and_answer` falls back to the other tier when
-the chosen one fails or times out.
+A strategy (modules/routing/strategies.py) scores each query: the shipped one, P(the local answer is wrong).
+The operating point is a stated choice: a mode (modules/routing/modes.py) or a custom target, resolved at
+construction into a threshold on the measured operating curve (modules/routing/curve.py) of the capability
+profile; `threshold=` overrides it. The router explains itself, keeps a follow-up that depends on the previous
+answer with the tier that gave it (modules/routing/followups.py), and `route_and_answer` falls back to the
+other tier when the chosen one fails or times out.
+
+When the model file was measured on another local model than the one configured (modules.config), the router
+warns once and names the commands that fix it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from modules.routing.errors import RoutingError
+from modules.routing.errors import RouterTargetError, RoutingError
 from modules.routing.features import analyze_query
+from modules.routing.modes import DEFAULT_MODE, CloudBudget, QualityFloor, Target, resolve, target_for
 from modules.routing.strategies import LearnedStrategy, Strategy
 
+__all__ = [
+    "TARGETS",
+    "HybridRouter",
+    "RoutingDecision",
+    "RoutingContext",
+    "RoutedAnswer",
+    "AllTiersFailedError",
+    "ProfileMismatchWarning",
+    "route_and_answer",
+]
+
 TARGETS = ("local", "cloud")
-DEFAULT_THRESHOLD = 0.5
+CUSTOM = "custom"  # the mode of a router built with a target or an explicit threshold
 
 
 @dataclass(frozen=True)
 class RoutingDecision:
     """Where a query goes and why. `confidence` is how far the score sits from the threshold:
-    0.5 = on the line, 1.0 = as far from it as the score can be."""
+    0.5 = on the line, 1.0 = as far from it as the score can be. `mode` is the operating point's name
+    ("quality", "balanced", "cost", or "custom" for a target or an explicit threshold)."""
 
     target: str
     confidence: float
@@ -43,6 +63,7 @@ class RoutingDecision:
     failed_target: str | None = None
     error: str | None = None
     follow_up: bool = False  # the query depends on the previous answer (see modules/routing/followups.py)
+    mode: str = DEFAULT_MODE
 
 
 @dataclass(frozen=True)
@@ -57,19 +78,117 @@ class RoutingContext:
             raise ValueError(f"previous_target must be 'local', 'cloud' or None, not {self.previous_target!r}")
 
 
+class ProfileMismatchWarning(UserWarning):
+    """The router's model was measured on another local model than the configured one."""
+
+
+_warned: set[tuple[str, str]] = set()
+
+
 class HybridRouter:
-    """Route each query to 'local' or 'cloud'. With no arguments: the shipped learned model at threshold 0.5."""
+    """Route each query to 'local' or 'cloud' at a stated operating point.
+
+    Args:
+        strategy: what scores a query (default: the shipped model, `LearnedStrategy.load()`).
+        threshold: an explicit threshold (mode "custom"); overrides `mode` and `target`.
+        mode: "quality", "balanced" or "cost" (modules/routing/modes.py). Default: the model file's default
+            operating point, "balanced" for the shipped model (a strategy with a `default_threshold`, such as
+            the rules, uses that instead).
+        target: a custom `CloudBudget(share)` or `QualityFloor(points_below_all_cloud)` instead of a mode.
+        profile: the capability profile (a dict from `load_profile`, or a path) whose graded answers give the
+            operating curve; default data/capability_profile.json.
+        sticky_follow_ups: keep a follow-up with the tier that gave the previous answer.
+
+    Attributes:
+        mode, target, threshold: the operating point (target is None with an explicit threshold).
+        curve: the operating curve the target was resolved on (None with an explicit threshold).
+
+    Raises:
+        RouterTargetError: an unknown mode, both a mode and a target, or a target out of range.
+    """
 
     def __init__(
-        self, strategy: Strategy | None = None, threshold: float = DEFAULT_THRESHOLD, *, sticky_follow_ups: bool = True
+        self,
+        strategy: Strategy | None = None,
+        threshold: float | None = None,
+        *,
+        mode: str | None = None,
+        target: Target | None = None,
+        profile=None,
+        sticky_follow_ups: bool = True,
     ) -> None:
         self.strategy = strategy if strategy is not None else LearnedStrategy.load()
-        self.threshold = threshold
         self.sticky_follow_ups = sticky_follow_ups
+        if mode is not None and target is not None:
+            raise RouterTargetError("give either mode= or target=, not both (a mode is a named target)")
+        if target is not None and not isinstance(target, (CloudBudget, QualityFloor)):
+            raise RouterTargetError(
+                f"target must be CloudBudget(share) or QualityFloor(points_below_all_cloud), not {target!r}"
+            )
+        self.curve = None
+        if threshold is None and mode is None and target is None:
+            threshold = getattr(self.strategy, "default_threshold", None)  # e.g. the rules' hand-set line
+        if threshold is not None:
+            if not isinstance(threshold, (int, float)) or not 0.0 <= float(threshold) <= 1.0:
+                raise RouterTargetError(f"threshold must be a number between 0 and 1, got {threshold!r}")
+            self.mode, self.target, self.threshold = CUSTOM, None, float(threshold)
+        else:
+            if target is None:
+                default = getattr(self.strategy, "default_target", None) if mode is None else None
+                if isinstance(default, (CloudBudget, QualityFloor)):
+                    target, mode = default, None
+                else:
+                    mode = mode or default or DEFAULT_MODE
+                    target = target_for(mode)
+            self.mode = mode if mode is not None else CUSTOM
+            self.target = target
+            self.curve = self._curve(profile)
+            self.threshold = resolve(target, self.curve)
+        self._check_local_model()
+
+    def _curve(self, profile):
+        from modules.routing.curve import router_curve
+        from modules.routing.profile import PROFILE_JSON, load_profile
+
+        if profile is None or not isinstance(profile, Mapping):
+            profile = load_profile(PROFILE_JSON if profile is None else profile)
+        return router_curve(self.strategy, profile)
+
+    def _check_local_model(self) -> None:
+        """Warn once when the model was measured on another local model than the configured one."""
+        trained_for = getattr(self.strategy, "trained_for", None)
+        if not trained_for:
+            return
+        try:
+            from modules.config import load_settings
+
+            settings = load_settings()
+        except Exception:  # noqa: BLE001 - a broken .env is reported by the tiers, not by every routing decision
+            return
+        configured = _configured_model_name(settings)
+        measured = str(trained_for.get("name"))
+        if configured == measured or (configured, measured) in _warned:
+            return
+        _warned.add((configured, measured))
+        warnings.warn(
+            ProfileMismatchWarning(
+                f"The router was measured on the local model {measured}, but the configured local tier is "
+                f"{configured} ({settings.local.backend}). Its routing follows what {measured} gets right. "
+                "Measure your model and retrain: python -m modules.router profile --sample 80 "
+                "&& python -m modules.router train"
+            ),
+            stacklevel=3,
+        )
 
     @property
     def name(self) -> str:
         return self.strategy.name
+
+    def describe_operating_point(self) -> str:
+        """In words, e.g. "mode balanced: quality within 15 points of all-cloud -> threshold 0.48"."""
+        if self.target is None:
+            return f"mode {self.mode}: fixed threshold {self.threshold:.3f}"
+        return f"mode {self.mode}: {self.target.describe()} -> threshold {self.threshold:.3f}"
 
     def cloud_probabilities(self, queries: Sequence[str]) -> np.ndarray:
         """P(cloud) for many queries, e.g. to evaluate the router or to calibrate a threshold."""
@@ -78,35 +197,41 @@ class HybridRouter:
     def route(self, query: str, context: RoutingContext | None = None) -> RoutingDecision:
         """Decide one query. A follow-up that depends on the previous answer ("why?", "and the second
         one?") stays with the tier that gave that answer, unless it was local and the follow-up asks for
-        a cloud-leaning task; a new, self-contained question is decided on its own merits."""
+        a cloud-leaning task; a new, self-contained question is decided on its own merits.
+
+        The reasons list what the query looks like (findings that agree with the decision; a finding that
+        points the other way is marked "despite"), then the operating point and the score against it."""
         started = time.perf_counter()
         analysis = analyze_query(query)
         p = self.strategy.cloud_probability(query, analysis)
         target = "cloud" if p >= self.threshold else "local"
-        reasons = analysis.reasons() + [
-            f"{self.name} score P(cloud) = {p:.3f} {'>=' if target == 'cloud' else '<'} threshold {self.threshold:.3f}"
-        ]
         previous = context.previous_target if context else None
         follow_up = self.sticky_follow_ups and analysis.follow_up
+        lead: str | None = None
         if follow_up and previous == "cloud":
-            if target != "cloud":
-                target = "cloud"
-                reasons.insert(0, "depends on the previous answer, which the cloud gave: stays on the cloud")
-            else:
-                reasons.insert(0, "depends on the previous answer, which the cloud gave: stays there")
+            lead = "depends on the previous answer, which the cloud gave: stays " + (
+                "there" if target == "cloud" else "on the cloud"
+            )
+            target = "cloud"
         elif follow_up and previous == "local":
             # "tell me more" says nothing about difficulty, so its own score is no evidence; a cloud-leaning
             # intent ("now write the full implementation with tests") is, and escalates.
             if analysis.intents:
                 target = "cloud"
-                reasons.insert(0, "depends on a local answer, but asks for more than the local tier: escalates")
+                lead = "depends on a local answer, but asks for more than the local tier: escalates"
             else:
                 target = "local"
-                reasons.insert(0, "depends on the previous answer, which the local tier gave: stays there")
+                lead = "depends on the previous answer, which the local tier gave: stays there"
         elif follow_up:
-            reasons.insert(0, "looks like a follow-up, but no previous turn is known: decided on its own")
+            lead = "looks like a follow-up, but no previous turn is known: decided on its own"
         elif previous is not None:
-            reasons.insert(0, "a new, self-contained question: decided on its own, whoever answered before")
+            lead = "a new, self-contained question: decided on its own, whoever answered before"
+        reasons = ([lead] if lead else []) + _findings(analysis, target)
+        reasons += [
+            self.describe_operating_point(),
+            f"{self.name} score P(cloud) = {p:.3f} {'>=' if p >= self.threshold else '<'} threshold "
+            f"{self.threshold:.3f}",
+        ]
         return RoutingDecision(
             target=target,
             confidence=_confidence(p, self.threshold, target),
@@ -116,7 +241,33 @@ class HybridRouter:
             threshold=self.threshold,
             decision_seconds=time.perf_counter() - started,
             follow_up=analysis.follow_up,
+            mode=self.mode,
         )
+
+
+_LOCAL_LEANING = ("greeting or small talk", "a calculation", "a one-line", "a short direct question", "short query")
+
+
+def _findings(analysis, target: str) -> list[str]:
+    """The analysis's findings, those pointing to the chosen tier first; the others marked "despite"."""
+    found = analysis.reasons()
+    leans_local = [f for f in found if f.startswith(_LOCAL_LEANING)]
+    leans_cloud = [f for f in found if f not in leans_local]
+    agree, disagree = (leans_cloud, leans_local) if target == "cloud" else (leans_local, leans_cloud)
+    return agree + [f"despite: {f}" for f in disagree]
+
+
+def _configured_model_name(settings) -> str:
+    local = settings.local
+    if local.backend == "gguf" and getattr(local, "gguf_path", None):
+        from modules.tiers.local_model import MODEL_NAME, default_model_path
+
+        try:
+            if default_model_path().resolve() == local.gguf_path.resolve():
+                return MODEL_NAME  # the shipped SmolLM2 weights, named by path
+        except FileNotFoundError:
+            pass
+    return str(local.model)
 
 
 def _confidence(p: float, threshold: float, target: str) -> float:

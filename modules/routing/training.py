@@ -1,15 +1,20 @@
-"""The router's data and training: labels from the policy, group k-fold evaluation, the shipped model file.
+"""The router's data and training: the failure-ranked default model, cross-fitting, labels from the policy.
 
-    python -m modules.router train                      # shipped profile -> policy -> labels -> router_model.json
+    python -m modules.router train                      # shipped profile -> router_model.json
     python -m modules.router train --profile data/capability_profile_ollama.json --out my_router.json
 
-Labels are never typed by hand: a query's label is the tier the policy gives its category, and the policy
-comes from the capability profile of the local model (modules/routing/policy.py). Retraining for another
-local model is therefore one command, after measuring it.
+The shipped router (`train_router`) scores P(the local answer is wrong), learned from graded answers: the
+per-category accuracy of the capability profile (soft targets on data/routing_queries.csv) and each graded
+query's own outcome. Its operating curve comes from cross-fitted scores (`cross_fitted_failure_probabilities`):
+no graded answer helps score itself. Retraining for another local model is one command, after measuring it.
+
+The label-trained router (`train_model`, labels = the policy's tier per category, `out_of_fold_probabilities`
+for group k-fold evaluation) is kept for lab 05's comparison.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -17,15 +22,47 @@ import numpy as np
 
 from modules.routing.classifier import LinearTextClassifier, fit_text_classifier
 from modules.routing.features import analyze_query, rule_features
+from modules.routing.modes import DEFAULT_MODE, Target
 from modules.routing.policy import Policy, derive_policy
-from modules.routing.profile import DATA_DIR, PROFILE_JSON, load_profile
+from modules.routing.profile import DATA_DIR, PROFILE_JSON, ProfileError, load_profile, model_identity
 from modules.routing.strategies import MODEL_PATH, LearnedStrategy
 
 QUERIES_CSV = DATA_DIR / "routing_queries.csv"
 HOLDOUT_CSV = DATA_DIR / "routing_holdout.csv"
 TARGETS = ("local", "cloud")
+GRADED_FOLDS = 5  # cross-fitting: each graded answer is scored by a model fitted on the other four fifths
+FOLD_SEED = 17
+# A graded answer is direct evidence about its own query, a routing row only through its category's accuracy:
+# each graded query counts as much as three routing rows. The failure model is regularised more than the
+# label-trained one (C = 1 instead of 4): its targets are noisy 0/1 outcomes. Both chosen on cross-fitted APGR.
+GRADED_REPEATS = 3
+# The graded probes are short (48 tokens); a long-form request (a threat model, a plan, a program with tests) is not
+# what they measure, and the label policy counts all of it as cloud work. Such a routing row counts as failing at
+# least 85% of the time, whatever its category's short probes scored; below 1, so the text can still rank them.
+LONG_FORM_FAILURE = 0.85
+LONG_FORM_MIN_WORDS = 8
 
-__all__ = ["MODEL_PATH", "load_routing_queries", "load_holdout", "train_model", "train_and_save"]
+
+def is_long_form(query: str) -> bool:
+    """A request for long-form work: a cloud-leaning intent (analysis, planning, writing, code, architecture or
+    security, summarising), not a one-line task, in a query of at least LONG_FORM_MIN_WORDS words."""
+    analysis = analyze_query(query)
+    return bool(analysis.intents) and not analysis.short_task and analysis.words >= LONG_FORM_MIN_WORDS
+
+
+FAILURE_C = 1.0
+
+__all__ = [
+    "MODEL_PATH",
+    "load_routing_queries",
+    "load_holdout",
+    "train_model",
+    "train_failure_model",
+    "train_router",
+    "train_and_save",
+    "graded_folds",
+    "cross_fitted_failure_probabilities",
+]
 
 
 def shipped_policy() -> Policy:
@@ -70,37 +107,89 @@ def train_model(queries: Sequence[str], labels: Sequence[str]) -> LinearTextClas
     return fit_text_classifier(queries, y, [rule_features(analyze_query(q)) for q in queries])
 
 
+def graded_folds(categories: Sequence[str], folds: int = GRADED_FOLDS, seed: int = FOLD_SEED) -> np.ndarray:
+    """A fold per graded query, stratified by category and seeded: each fold holds about 1/folds of every
+    category, so the accuracies learned on the other folds cover every category."""
+    rng = random.Random(seed)
+    assignment = np.empty(len(categories), dtype=int)
+    for category in sorted(set(categories)):
+        members = [i for i, c in enumerate(categories) if c == category]
+        rng.shuffle(members)
+        for rank, i in enumerate(members):
+            assignment[i] = rank % folds
+    return assignment
+
+
 def train_failure_model(
-    queries: Sequence[str], categories: Sequence[str], local_accuracy: Mapping[str, float]
+    queries: Sequence[str],
+    categories: Sequence[str],
+    local_accuracy: Mapping[str, float],
+    graded_queries: Sequence[str] = (),
+    graded_correct: Sequence[bool] = (),
 ) -> LinearTextClassifier:
-    """P(the local model answers this query wrongly), learned from the per-category accuracy of a profile:
-    soft targets instead of labels, so the score ranks arithmetic (3% right) above factual questions (62%).
-    Route to the cloud above 1 - bar to follow the policy; rank by it to spend a cloud budget where it helps most."""
-    queries = list(queries)
-    failure = [1.0 - local_accuracy[c] for c in categories]
-    return fit_text_classifier(queries, None, [rule_features(analyze_query(q)) for q in queries], soft_targets=failure)
+    """P(the local model answers this query wrongly), the default router's score.
+
+    Two kinds of evidence, both from graded answers: every routing row counts as "fails" with weight
+    1 - its category's measured accuracy (soft targets, so arithmetic at 3% right ranks above factual questions
+    at 62%; a long-form request at least LONG_FORM_FAILURE, since the short probes do not measure it), and every
+    graded query counts with its own outcome (so the ranking also moves within a category).
+    Rank by it to spend a cloud budget where it helps most; a mode (modules/routing/modes.py) picks the threshold."""
+    queries, graded_queries = list(queries), list(graded_queries)
+    if len(graded_queries) != len(graded_correct):
+        raise ValueError(f"{len(graded_queries)} graded queries but {len(graded_correct)} grades")
+    missing = sorted(set(categories) - set(local_accuracy))
+    if missing:
+        raise ValueError(f"no measured accuracy for {missing}; re-measure: python -m modules.router profile")
+    # each graded query enters GRADED_REPEATS times (its n-grams count that often in the TF-IDF statistics too)
+    texts = queries + graded_queries * GRADED_REPEATS
+    failure = [
+        max(1.0 - local_accuracy[c], LONG_FORM_FAILURE) if is_long_form(q) else 1.0 - local_accuracy[c]
+        for q, c in zip(queries, categories, strict=True)
+    ]
+    failure += [0.0 if ok else 1.0 for ok in graded_correct] * GRADED_REPEATS
+    return fit_text_classifier(
+        texts, None, [rule_features(analyze_query(q)) for q in texts], soft_targets=failure, c=FAILURE_C
+    )
 
 
-def cross_fitted_failure_probabilities(profile: Mapping, graded: Sequence, folds: int = 2) -> np.ndarray:
-    """P(local fails) for every graded query, from a failure model trained on the routing rows with the
-    per-category accuracy of the *other* graded answers (cross-fitting): no graded answer scores itself.
-    `graded` are the rows of data/graded_queries.csv, in the profile's order."""
+def _graded_rows(profile: Mapping, graded: Sequence | None) -> tuple[list[str], list[str], list[bool]]:
     answers = profile["answers"]
-    if [a["query"] for a in answers] != [g.query for g in graded]:
-        raise ValueError(
+    if graded is not None and [a["query"] for a in answers] != [g.query for g in graded]:
+        raise ProfileError(
             "the profile was measured on other graded queries; re-measure: python -m modules.router profile"
         )
+    return [a["query"] for a in answers], [a["category"] for a in answers], [a["local"]["correct"] for a in answers]
+
+
+def _category_accuracy(categories: Sequence[str], correct: Sequence[bool]) -> dict[str, float]:
+    seen: dict[str, list[bool]] = {}
+    for c, ok in zip(categories, correct, strict=True):
+        seen.setdefault(c, []).append(ok)
+    return {c: float(np.mean(v)) for c, v in seen.items()}
+
+
+def cross_fitted_failure_probabilities(
+    profile: Mapping, graded: Sequence | None = None, folds: int = GRADED_FOLDS
+) -> np.ndarray:
+    """P(local fails) for every graded answer of `profile`, each from a failure model fitted without it: the
+    graded answers are split into `folds` stratified folds (`graded_folds`), and the model scoring one fold
+    learns the per-category accuracies and the per-query outcomes of the other folds only (cross-fitting).
+    Categories the other folds lack take the overall accuracy of those folds.
+    `graded` (optional) are the rows of data/graded_queries.csv, checked to be in the profile's order."""
+    queries, categories, correct = _graded_rows(profile, graded)
     routing = load_routing_queries()
-    part = np.arange(len(graded)) % folds
-    probabilities = np.empty(len(graded))
+    part = graded_folds(categories, folds)
+    probabilities = np.empty(len(queries))
     for k in range(folds):
-        correct: dict[str, list[bool]] = {}
-        for a in (a for a, p in zip(answers, part, strict=True) if p != k):
-            correct.setdefault(a["category"], []).append(a["local"]["correct"])
-        accuracy = {c: float(np.mean(v)) for c, v in correct.items()}
-        strategy = LearnedStrategy(train_failure_model(routing["query"], routing["category"], accuracy))
+        fit = np.flatnonzero(part != k)
+        accuracy = _category_accuracy([categories[i] for i in fit], [correct[i] for i in fit])
+        overall = float(np.mean([correct[i] for i in fit]))
+        accuracy = {c: accuracy.get(c, overall) for c in set(routing["category"]) | set(categories)}
+        model = train_failure_model(
+            routing["query"], routing["category"], accuracy, [queries[i] for i in fit], [correct[i] for i in fit]
+        )
         for i in np.flatnonzero(part == k):
-            probabilities[i] = strategy.cloud_probability(graded[i].query, analyze_query(graded[i].query))
+            probabilities[i] = model.probability(queries[i], rule_features(analyze_query(queries[i])))
     return probabilities
 
 
@@ -117,10 +206,52 @@ def out_of_fold_probabilities(queries: Sequence[str], labels: Sequence[str], fol
     return probabilities
 
 
-def train_and_save(profile_path: Path | str = PROFILE_JSON, model_path: Path | str = MODEL_PATH) -> tuple[Path, Policy]:
-    """Derive the policy from a capability profile, label every query with it, train on all of them,
-    and write the JSON model file. Unchanged inputs rewrite the same bytes."""
-    policy = derive_policy(load_profile(profile_path))
-    frame = load_routing_queries(policy)
-    path = train_model(frame["query"], frame["label"]).save(model_path)
-    return Path(path), policy
+def train_router(profile: Mapping, target: Target | str | None = None) -> LearnedStrategy:
+    """The default router for a capability profile: the failure model fitted on all its graded answers, carrying
+    the cross-fitted scores of those answers (for its operating curve) and the model it was measured on.
+
+    Args:
+        profile: a capability profile (`load_profile`).
+        target: the default operating point stored in the model file: a mode name or a target (default "balanced").
+
+    Returns:
+        The `LearnedStrategy`; `.save(path)` writes the model file.
+    """
+    queries, categories, correct = _graded_rows(profile, None)
+    routing = load_routing_queries()
+    accuracy = _category_accuracy(categories, correct)
+    missing = sorted(set(routing["category"]) - set(accuracy))
+    if missing:
+        raise ProfileError(
+            f"the profile has no graded answers for {missing}; measure them: python -m modules.router profile"
+        )
+    model = train_failure_model(routing["query"], routing["category"], accuracy, queries, correct)
+    oof = cross_fitted_failure_probabilities(profile)
+    return LearnedStrategy(
+        model,
+        out_of_fold={q: round(float(p), 9) for q, p in zip(queries, oof, strict=True)},
+        trained_for=model_identity(profile),
+        default_target=target if target is not None else DEFAULT_MODE,
+    )
+
+
+def train_and_save(
+    profile_path: Path | str = PROFILE_JSON, model_path: Path | str = MODEL_PATH, target: Target | str | None = None
+) -> tuple[Path, Policy]:
+    """Train the default router on a capability profile and write the JSON model file.
+    Unchanged inputs rewrite the same bytes.
+
+    Args:
+        profile_path: the capability profile to learn from.
+        model_path: where to write the model file.
+        target: the default operating point (a mode name or a target) stored in the file.
+
+    Returns:
+        (the model file's path, the policy the profile gives, for the summary printed by `train`).
+
+    Raises:
+        ProfileError: the profile is missing, malformed or lacks a routing category.
+    """
+    profile = load_profile(profile_path)
+    strategy = train_router(profile, target)
+    return strategy.save(model_path), derive_policy(profile)

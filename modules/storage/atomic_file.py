@@ -23,7 +23,17 @@ TEMP_SUFFIX = ".tmp"
 
 @contextlib.contextmanager
 def locked(directory: Path) -> Iterator[None]:
-    """Hold the exclusive lock of `directory` for the block; waits while another thread or process holds it."""
+    """Hold the exclusive lock of `directory` for the block; waits while another thread or process holds it.
+
+    Args:
+        directory: the folder whose writers take turns (it must exist).
+
+    Returns:
+        A context manager; the lock is released when the block ends, or by the OS when the process dies.
+
+    Raises:
+        OSError: the folder cannot be opened.
+    """
     if os.name == "posix":
         descriptor = os.open(directory, os.O_RDONLY)  # flock works on a directory: no lock file to clean up
     else:  # pragma: no cover - Windows cannot open a directory
@@ -44,7 +54,15 @@ def temp_path_for(path: Path) -> Path:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data`: a crash at any moment leaves the old file or the new one, never half of one."""
+    """Replace `path` with `data`: a crash at any moment leaves the old file or the new one, never half of one.
+
+    Args:
+        path: the file to replace (created if missing; a symlink there is replaced, never written through).
+        data: its new content, written to a temp file, fsynced, then renamed over `path`.
+
+    Raises:
+        OSError: the write failed; `path` is unchanged and the temp file removed.
+    """
     temp = temp_path_for(path)
     # O_EXCL: never write through a pre-existing file or symlink; 0600: conversations are personal data.
     descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -62,7 +80,15 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def read_first_line(path: Path, limit: int = 65536) -> bytes | None:
-    """The first line of `path` (at most `limit` bytes; a record's header), or None if there is no such file."""
+    """The first line of `path` (at most `limit` bytes; a record's header), or None if there is no such file.
+
+    Args:
+        path: the file to read.
+        limit: the most bytes to read.
+
+    Returns:
+        The line including its newline, or None when the file does not exist.
+    """
     try:
         with path.open("rb") as handle:
             return handle.readline(limit)
@@ -71,9 +97,16 @@ def read_first_line(path: Path, limit: int = 65536) -> bytes | None:
 
 
 def remove_temp_files(directory: Path, name: str = "") -> int:
-    """Delete the temp files of `directory` (only those of file `name` when given); returns how many.
+    """Delete the temp files of `directory` (only those of file `name` when given).
 
     Call it only while holding the directory's lock: then no live writer owns a temp file.
+
+    Args:
+        directory: the folder to clean.
+        name: a file name whose temp files alone are removed; empty for all of them.
+
+    Returns:
+        How many temp files were removed.
     """
     removed = 0
     for temp in directory.glob(f".{name}*{TEMP_SUFFIX}" if name else f".*{TEMP_SUFFIX}"):

@@ -25,7 +25,7 @@ from pathlib import Path
 from modules.storage.atomic_file import locked, read_first_line, remove_temp_files, write_atomically
 from modules.storage.cipher import Cipher
 from modules.storage.envelope import DEFAULT_COMPRESS_ABOVE, read_summary
-from modules.storage.errors import StorageError
+from modules.storage.errors import StorageError, StorageUnavailableError
 from modules.storage.record import ConversationRecord, ConversationSummary
 from modules.storage.revision import check_revision, stored_revision
 from modules.storage.store import ConversationStore, reports_backend_failures
@@ -39,6 +39,16 @@ _WINDOWS_DEVICES = frozenset(
 
 
 class FileStore(ConversationStore):
+    """Conversations as envelope files in one directory: atomic writes, no server, easy to inspect.
+
+    Args:
+        directory: The folder that holds the files (created if missing).
+        cipher: Encrypts every record (AES-256-GCM); with one, only authenticated records are accepted.
+        compress_above: Records larger than this many bytes are zlib-compressed; None never compresses.
+        clock: Epoch seconds for `updated_at` and expiry (tests pass a clock they can move).
+        allow_plaintext_migration: With a cipher, read plaintext records anyway (a one-off migration to encryption).
+    """
+
     backend = "file"
     unavailable_errors = (OSError,)  # permission denied, disk full, directory removed
 
@@ -60,8 +70,15 @@ class FileStore(ConversationStore):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self._root = self.directory.resolve()
-        with locked(self._root):
-            remove_temp_files(self._root)  # left by writers killed mid-save: they may hold conversation text
+        try:
+            with locked(self._root):
+                remove_temp_files(self._root)  # left by writers killed mid-save: they may hold conversation text
+        except OSError as error:
+            raise StorageUnavailableError(
+                None,
+                f"{self.location} cannot be used: {type(error).__name__}: {error.strerror or error}.",
+                "Check that the directory is readable and writable by this user; nothing was changed.",
+            ) from None
 
     @property
     def location(self) -> str:

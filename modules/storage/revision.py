@@ -22,6 +22,12 @@ def stored_revision(data: bytes | None) -> int | None:
 
     Bytes without a readable revision (older formats, damaged headers) count as revision 1: they exist, so a
     never-stored record cannot silently replace them.
+
+    Args:
+        data: the stored record, or just its first line (the header); None or empty when nothing is stored.
+
+    Returns:
+        The revision (1 or more), or None.
     """
     if not data:
         return None
@@ -34,7 +40,17 @@ def stored_revision(data: bytes | None) -> int | None:
 
 
 def check_revision(conversation_id: str, expected: int, stored: int | None, location: str) -> None:
-    """Raise `ConversationConflictError` unless a record loaded at `expected` may replace what is `stored`."""
+    """Raise `ConversationConflictError` unless a record loaded at `expected` may replace what is `stored`.
+
+    Args:
+        conversation_id: the conversation, for the message.
+        expected: the revision the record being saved was loaded at (0: never stored).
+        stored: the revision stored now (None: nothing is stored, so the save is an insert).
+        location: where it is stored, for the message.
+
+    Raises:
+        ConversationConflictError: another writer saved since `expected`, or a new record's id is taken.
+    """
     if stored is None or stored == expected:
         return
     if expected == 0:

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from modules.chat_app.dependencies import ChangeFromPage, JsonBody, Page
-from modules.chat_app.errors import UnknownConversationError
+from modules.chat_app.errors import BadRequestError, UnknownConversationError
 
 router = APIRouter(prefix="/api")
 
@@ -50,8 +50,10 @@ async def save(conversation_id: str, page: Page) -> JSONResponse:
 
 @router.post("/resume", dependencies=[ChangeFromPage])
 async def resume(page: Page, body: JsonBody) -> JSONResponse:
-    """{"conversation_id": ...}: load the saved copy."""
-    conversation_id = body.get("conversation_id")
+    """{"conversation_id": ..., "discard_unsaved": false}: load the saved copy."""
+    conversation_id, discard_unsaved = body.get("conversation_id"), body.get("discard_unsaved", False)
     if not isinstance(conversation_id, str) or not conversation_id.strip():
         raise UnknownConversationError("Type the id of a saved conversation, then press Resume.")
-    return page.reply(await page.desk.resume(conversation_id))
+    if not isinstance(discard_unsaved, bool):
+        raise BadRequestError("`discard_unsaved` must be true or false. Reload the page and try again.")
+    return page.reply(await page.desk.resume(conversation_id, discard_unsaved=discard_unsaved))

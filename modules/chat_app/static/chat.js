@@ -53,7 +53,9 @@ async function api(method, path, body) {
   }
   if (!response.ok) {
     const reply = await response.json().catch(() => ({}));
-    throw new Error(reply.error || reply.detail || response.status + " " + response.statusText);
+    const error = new Error(reply.error || reply.detail || response.status + " " + response.statusText);
+    error.code = reply.code; // e.g. "unsaved_exchanges": the page can offer the fix
+    throw error;
   }
   return response;
 }
@@ -208,7 +210,16 @@ async function saveConversation() {
 async function resumeConversation() {
   const id = $("resume-id").value.trim();
   const saved = id === conversationId ? "" : await saveBeforeLeaving();
-  const state = await (await api("POST", "/api/resume", { conversation_id: id })).json();
+  let state;
+  try {
+    state = await (await api("POST", "/api/resume", { conversation_id: id })).json();
+  } catch (error) {
+    // The open copy has answers the store lacks (e.g. another page saved first): drop them only if asked to.
+    if (error.code !== "unsaved_exchanges" || !confirm(error.message + "\n\nDrop them and load the stored copy?")) {
+      throw error;
+    }
+    state = await (await api("POST", "/api/resume", { conversation_id: id, discard_unsaved: true })).json();
+  }
   drawConversation(state);
   showNotice(saved + "Resumed " + state.conversation_id + " from the store: " + state.exchanges + " exchange(s).", "info");
 }

@@ -1,0 +1,189 @@
+"""Lab 05's checkers against plausible wrong answers of different kinds: each must be rejected, and the message
+must name what was seen. The right answers run in tests/test_solutions.py (the whole lab, solutions filled in)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from modules.exercises import evaluate
+from modules.exercises import lab05 as ex
+from modules.exercises.checker import PASSED, WRONG
+from modules.routing import MODES, CloudBudget, HybridRouter, RoutingContext
+from modules.routing.curve import point_at
+
+
+@pytest.fixture(scope="module")
+def router() -> HybridRouter:
+    return HybridRouter()
+
+
+def rejected(exercise_id: str, **answers) -> str:
+    feedback = evaluate(exercise_id, **answers)
+    assert feedback.status == WRONG, f"{exercise_id} accepted a wrong answer: {feedback.message}"
+    return feedback.message
+
+
+# --------------------------------------------------------------------------- 05.1 route a question of your own
+
+
+def test_05_1_accepts_the_decision_the_router_returns(router):
+    query = "How many minutes are in two hours?"
+    assert evaluate("05.1", my_query=query, my_decision=router.route(query)).status == PASSED
+
+
+def test_05_1_rejects_a_decision_for_another_query(router):
+    message = rejected("05.1", my_query="Plan a three-day trip to Rome.", my_decision=router.route("Hi!"))
+    assert "Plan a three-day trip to Rome." in message or "P(cloud)" in message
+
+
+def test_05_1_rejects_a_decision_built_or_edited_by_hand(router):
+    real = router.route("Hi!")
+    edited = replace(real, target="cloud" if real.target == "local" else "local", reasons=["because I say so"])
+    message = rejected("05.1", my_query="Hi!", my_decision=edited)
+    assert edited.target in message and real.target in message
+
+
+def test_05_1_rejects_a_decision_from_another_mode():
+    query = "What is the capital of Italy?"
+    message = rejected("05.1", my_query=query, my_decision=HybridRouter(mode="quality").route(query))
+    assert "quality" in message or "P(cloud)" in message
+
+
+def test_05_1_rejects_the_query_in_place_of_the_decision():
+    message = rejected("05.1", my_query="Hi!", my_decision="local")
+    assert "`my_decision` is a str" in message
+
+
+# --------------------------------------------------------------------------- 05.2 one query for each tier
+
+
+def test_05_2_hints_name_queries_that_really_go_where_they_say(router):
+    for greeting in ("Hello there!", "Good evening, nice to meet you!", "Hey, good morning!"):  # LOCAL_HINT
+        assert router.route(greeting).target == "local", greeting
+    for task in (
+        "What is 15% of 240?",
+        "Convert 5 miles to kilometres.",
+        "Plan a three-day trip to Rome.",
+    ):  # CLOUD_HINT
+        assert router.route(task).target == "cloud", task
+
+
+def test_05_2_rejects_swapped_queries_and_names_the_probabilities():
+    migration = "Plan a migration of our billing system to Postgres, with risks and steps."
+    message = rejected("05.2", local_query=migration, cloud_query="Hi there, friend!")
+    assert "`local_query` goes to the cloud" in message and "P(cloud)" in message
+
+
+def test_05_2_rejects_two_local_queries():
+    message = rejected("05.2", local_query="Hello!", cloud_query="Hey, good morning!")
+    assert "`cloud_query` stays local" in message and ex.CLOUD_HINT in message
+
+
+def test_05_2_rejects_the_labs_own_examples():
+    batch = "Compare SQLite and PostgreSQL for a small web shop and recommend one."
+    message = rejected("05.2", local_query="Good morning!", cloud_query=batch)
+    assert "lab's own examples" in message
+
+
+def test_05_2_rejects_decisions_in_place_of_queries(router):
+    message = rejected("05.2", local_query=router.route("Hello!"), cloud_query="Plan a launch.")
+    assert "`local_query` is a RoutingDecision" in message
+
+
+# --------------------------------------------------------------------------- 05.3 a follow-up and its context
+
+
+def test_05_3_the_follow_up_truly_depends_on_the_context(router):
+    alone = router.route(ex.FOLLOW_UP)
+    after_cloud = router.route(ex.FOLLOW_UP, RoutingContext(previous_target="cloud"))
+    assert (alone.target, after_cloud.target) == ("local", "cloud")
+
+
+def test_05_3_accepts_the_two_real_decisions(router):
+    assert (
+        evaluate(
+            "05.3",
+            without_context=router.route(ex.FOLLOW_UP),
+            after_cloud=router.route(ex.FOLLOW_UP, RoutingContext(previous_target="cloud")),
+        ).status
+        == PASSED
+    )
+
+
+def test_05_3_rejects_a_follow_up_routed_without_its_context(router):
+    alone = router.route(ex.FOLLOW_UP)
+    message = rejected("05.3", without_context=alone, after_cloud=alone)
+    assert "`after_cloud` went local" in message and "RoutingContext" in message
+
+
+def test_05_3_rejects_a_context_that_names_the_wrong_tier(router):
+    after_local = router.route(ex.FOLLOW_UP, RoutingContext(previous_target="local"))
+    message = rejected("05.3", without_context=router.route(ex.FOLLOW_UP), after_cloud=after_local)
+    assert "`after_cloud` went local" in message
+
+
+def test_05_3_rejects_decisions_for_another_query(router):
+    context = RoutingContext(previous_target="cloud")
+    message = rejected(
+        "05.3", without_context=router.route("Tell me a joke."), after_cloud=router.route(ex.FOLLOW_UP, context)
+    )
+    assert "`without_context`" in message
+
+
+# --------------------------------------------------------------------------- 05.4 an operating point for a budget
+
+
+@pytest.fixture(scope="module")
+def curve():
+    return HybridRouter().curve
+
+
+def best_within_budget(curve):
+    affordable = curve[curve["usd_per_1k"] <= ex.BUDGET_USD_PER_1K]
+    return affordable.sort_values(["quality", "cloud_share"], ascending=[False, True]).iloc[0]
+
+
+def answer_for(router, curve):
+    point = point_at(curve, router.threshold)
+    return {"my_router": router, "my_quality": point["quality"], "my_usd": point["usd_per_1k"]}
+
+
+def test_05_4_the_budget_makes_the_choice_matter(curve):
+    best = best_within_budget(curve)
+    all_cloud = curve.sort_values("cloud_share").iloc[-1]
+    assert 0 < best["cloud_share"] < 1 and best["quality"] < all_cloud["quality"]
+    over = [m for m in MODES if point_at(curve, HybridRouter(mode=m).threshold)["usd_per_1k"] > ex.BUDGET_USD_PER_1K]
+    assert over, "at least one mode must be over the budget, or the exercise has no wrong mode to reject"
+
+
+def test_05_4_accepts_the_largest_cloud_budget_the_money_pays_for(curve):
+    best = best_within_budget(curve)
+    router = HybridRouter(target=CloudBudget(float(best["cloud_share"])))
+    assert evaluate("05.4", **answer_for(router, curve)).status == PASSED
+
+
+def test_05_4_rejects_a_mode_over_the_budget(curve):
+    mode = max(MODES, key=lambda m: point_at(curve, HybridRouter(mode=m).threshold)["usd_per_1k"])
+    message = rejected("05.4", **answer_for(HybridRouter(mode=mode), curve))
+    assert "over the budget" in message and "USD" in message
+
+
+def test_05_4_rejects_a_cheap_choice_that_leaves_quality_unbought(curve):
+    message = rejected("05.4", **answer_for(HybridRouter(target=CloudBudget(0.05)), curve))
+    assert "the curve reaches" in message
+
+
+def test_05_4_rejects_numbers_typed_by_hand(curve):
+    best = best_within_budget(curve)
+    answer = answer_for(HybridRouter(target=CloudBudget(float(best["cloud_share"]))), curve)
+    message = rejected("05.4", **{**answer, "my_quality": 0.99})
+    assert "not the curve's values" in message
+    message = rejected("05.4", **{**answer, "my_usd": "cheap"})
+    assert "`my_usd` is 'cheap'" in message
+
+
+def test_05_4_rejects_a_target_in_place_of_a_router(curve):
+    message = rejected("05.4", my_router=CloudBudget(0.3), my_quality=0.8, my_usd=0.07)
+    assert "`my_router` is a CloudBudget" in message
