@@ -210,3 +210,9 @@ def test_no_store_call_runs_on_the_event_loop(tmp_path):
     assert turn.status_code == 200
     assert {"add_turn", "response", "history", "create_conversation", "delete_response"} <= set(watcher.calls)
     assert watcher.on_loop == []
+
+
+def test_an_error_names_what_was_sent_without_echoing_all_of_it(app_client):
+    for body in ({"input": "Hi.", "stream": "x" * 10_000}, {"input": "Hi.", "temperature": "y" * 10_000}):
+        reply = app_client.post("/v1/responses", json=body)
+        assert reply.status_code == 400 and len(reply.json()["error"]["message"]) < 300
