@@ -93,10 +93,27 @@ def test_a_turn_that_cannot_be_committed_is_a_failure_and_is_not_stored(locked_a
     assert len(client.get(f"/v1/conversations/{conversation['id']}/items").json()["data"]) == 3
 
 
+class WriteAnnouncingStore:
+    """The real store, announcing each `add_turn` as it starts (before it waits for the write lock)."""
+
+    def __init__(self, store) -> None:
+        self.store, self.writing = store, threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def add_turn(self, *args, **kwargs):
+        self.writing.set()
+        return self.store.add_turn(*args, **kwargs)
+
+
 def test_reads_answer_while_a_writer_waits_for_the_lock(tmp_path):
     db = tmp_path / "s.sqlite3"
-    with TestClient(create_app(db, write_timeout_s=60)) as client:
+    app = create_app(db, write_timeout_s=60)
+    store = app.state.service.store = WriteAnnouncingStore(app.state.service.store)
+    with TestClient(app) as client:
         kept = client.post("/v1/responses", json={"input": "Hi.", "max_output_tokens": 4}).json()
+        store.writing.clear()
         other = sqlite3.connect(db, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
         writer_done = threading.Event()
@@ -109,6 +126,7 @@ def test_reads_answer_while_a_writer_waits_for_the_lock(tmp_path):
         writer = threading.Thread(target=write)
         writer.start()
         try:
+            assert store.writing.wait(timeout=120)  # the writer has answered and now waits for the write lock
             read = client.get(f"/v1/responses/{kept['id']}")
             items = client.get(f"/v1/responses/{kept['id']}/input_items")
             # The reads were answered while the writer was still waiting (it cannot finish before the ROLLBACK).
