@@ -1,5 +1,6 @@
-"""The public surface is documented: every name a `modules` package exports in `__all__` has a docstring, and
-every exported function or method that takes parameters lists them under "Args:" (Agent Framework's style)."""
+"""The public surface is documented: every name a `modules` package (or top-level module) exports in `__all__` has a
+docstring, and every exported function or class that takes parameters lists them under "Args:" (Agent Framework's
+style; a dataclass may list its fields under "Attributes:")."""
 
 from __future__ import annotations
 
@@ -30,8 +31,18 @@ DOCUMENTED = {
 }
 
 
+# The top-level modules with an __all__: the guide's import paths, the router's module, the error root.
+TOP_LEVEL = {
+    "modules.context_manager",
+    "modules.errors",
+    "modules.hybrid_agent_context",
+    "modules.hybrid_conversation",
+    "modules.router",
+}
+
+
 def packages() -> list[str]:
-    return sorted(name for name in DOCUMENTED)
+    return sorted(DOCUMENTED | TOP_LEVEL)
 
 
 def exported(package: str) -> list[tuple[str, object]]:
@@ -73,7 +84,7 @@ CODE = [
 
 
 def test_the_walk_covers_the_packages():
-    assert DOCUMENTED == {name.rsplit(".", 1)[0] for name, _ in PUBLIC}
+    assert DOCUMENTED | TOP_LEVEL == {name.rsplit(".", 1)[0] for name, _ in PUBLIC}
     every_package = {  # labkit exports nothing at package level: its helpers are imported from their modules
         name
         for info in pkgutil.iter_modules(modules.__path__)
