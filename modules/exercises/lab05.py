@@ -140,14 +140,13 @@ def verify_follow_up(without_context: Any, after_cloud: Any) -> str:
 
 def shipped_curve():
     """The shipped router's cross-fitted cost-quality curve on the capability profile's graded answers."""
-    from modules.routing.curve import router_curve
-    from modules.routing.profile import load_profile
+    from modules.routing import load_profile, router_curve
 
     return router_curve(_shipped_router().strategy, load_profile())
 
 
 def verify_budget_choice(my_router: Any, my_quality: Any, my_usd: Any) -> str:
-    from modules.routing.curve import point_at
+    from modules.routing import point_at
 
     expect_type(
         my_router,
