@@ -160,6 +160,18 @@ def main() -> None:
         "`test_resume_while_a_turn_streams_never_drops_the_turn_the_page_was_told_is_done` | 1 of 5 turns kept | "
         f"{kept} of {TRIES} kept (Resume answered {', '.join(map(str, sorted(set(statuses))))}: busy) |"
     )
+    lines += [
+        "",
+        "Other guarantees with a regression test in `tests/test_chat_app.py`: a request naming any Host but the "
+        "page's own loopback address is refused with 400, before any route runs "
+        "(`test_a_request_naming_another_host_is_refused_before_any_route_runs`); a cross-origin `text/plain` POST "
+        "is refused with 403 and changes nothing "
+        "(`test_a_cross_origin_text_plain_post_is_refused_and_changes_nothing`); every answer carries CSP with "
+        "`frame-ancestors 'none'`, `X-Content-Type-Options: nosniff` and "
+        "`X-Frame-Options: DENY` (`test_every_answer_carries_the_safety_headers`); a Save that another page or "
+        "process beat is a 409 that overwrites nothing "
+        "(`test_two_pages_on_one_store_get_a_conflict_not_a_lost_update`).",
+    ]
     markdown = "\n".join(lines)
     print(markdown)
     write_section("chat-page-reliability", markdown, RELIABILITY_MD)

@@ -42,6 +42,8 @@ from modules.storage import FileStore, SqliteStore  # noqa: E402
 
 TURNS = (10, 100, 1000, 5000)
 RESUME_TURNS = 1000
+RESUME_REPEATS = 15
+LOAD_BEFORE = [os.getloadavg()[0]]  # set again when a run starts
 CHART = PERFORMANCE_MD.parent / "img" / "bench_hybrid.png"
 APPEND_GOAL_SPEEDUP = 20
 RESUME_GOAL_MS = 50
@@ -75,18 +77,22 @@ def one_more_turn(manager: HybridAgentContextManager, target: object) -> Callabl
 
 
 async def median_ms(action: Callable[[], Awaitable[object]], repeats: int) -> float:
-    return (await median_wall_and_cpu_ms(action, repeats))[0]
+    return (await timings_ms(action, repeats))["median"]
 
 
-async def median_wall_and_cpu_ms(action: Callable[[], Awaitable[object]], repeats: int) -> tuple[float, float]:
-    """Median wall-clock and median CPU time of this process (the CPU part does not grow with other work)."""
+async def timings_ms(action: Callable[[], Awaitable[object]], repeats: int) -> dict[str, float]:
+    """Median and best wall-clock time, and median CPU time of this process, in ms.
+
+    On a shared machine other work adds to every repeat; the best repeat is the one it disturbed least
+    (`timeit`'s reading of a code's own cost), the median what a user waits for typically.
+    """
     wall, cpu = [], []
     for _ in range(repeats):
         started, started_cpu = time.perf_counter(), time.process_time()
         await action()
         wall.append(time.perf_counter() - started)
         cpu.append(time.process_time() - started_cpu)
-    return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
+    return {"median": statistics.median(wall) * 1000, "best": min(wall) * 1000, "cpu": statistics.median(cpu) * 1000}
 
 
 async def persist_one_more_turn(folder: Path, repeats: int) -> list[dict]:
@@ -125,7 +131,7 @@ def generic_session_rebuild() -> Iterator[None]:
         agent_context.restore_session = fast
 
 
-async def resume_per_backend(folder: Path, repeats: int, redis_url: str | None) -> list[dict]:
+async def resume_per_backend(folder: Path, redis_url: str | None) -> list[dict]:
     manager = conversation(RESUME_TURNS, "resume-1000")
     targets: list[tuple[str, object, str | None]] = [
         ("file (persistence guide: one JSON file)", folder / "resume.json", None),
@@ -147,11 +153,23 @@ async def resume_per_backend(folder: Path, repeats: int, redis_url: str | None) 
 
         check = await resume()
         assert check.messages == manager.messages and len(check.routing_metadata) == RESUME_TURNS
-        ms, cpu_ms = await median_wall_and_cpu_ms(resume, repeats)
+        fast = await timings_ms(resume, RESUME_REPEATS)
         with generic_session_rebuild():
-            generic_ms = await median_ms(resume, repeats)
-        rows.append({"backend": name, "resume_ms": ms, "cpu_ms": cpu_ms, "generic_ms": generic_ms})
-        tqdm.write(f"resume {RESUME_TURNS} turns from {name}: {ms:.1f} ms (generic from_dict: {generic_ms:.1f} ms)")
+            generic = await timings_ms(resume, RESUME_REPEATS)
+        rows.append(
+            {
+                "backend": name,
+                "resume_ms": fast["median"],
+                "best_ms": fast["best"],
+                "cpu_ms": fast["cpu"],
+                "generic_ms": generic["median"],
+                "generic_best_ms": generic["best"],
+            }
+        )
+        tqdm.write(
+            f"resume {RESUME_TURNS} turns from {name}: {fast['median']:.1f} ms, best {fast['best']:.1f} ms "
+            f"(generic from_dict: {generic['median']:.1f} ms, best {generic['best']:.1f} ms)"
+        )
         if hasattr(target, "close"):
             target.close()
     return rows
@@ -214,20 +232,22 @@ def report(persist: list[dict], resume: list[dict]) -> str:
         "",
         f"### Resume a {RESUME_TURNS:,}-turn hybrid conversation (`resume_from_storage`, median)",
         "",
-        "Read, decode, rebuild the `AgentSession` (2,000 messages) and normalise 1,000 metadata entries. CPU time",
-        "is this process's (`time.process_time`): what the resume costs when no other work shares the cores. The",
-        "fourth column rebuilds the session with the generic `AgentSession.from_dict`, as resume did before, measured",
-        "in the same run right after the first.",
+        "Read, decode, rebuild the `AgentSession` (2,000 messages) and normalise 1,000 metadata entries;",
+        f"{RESUME_REPEATS} repeats each. The median is what a user typically waits; the best repeat is the one other",
+        "work on the machine disturbed least; CPU time is this process's (`time.process_time`, median). The last",
+        "columns rebuild the session with the generic `AgentSession.from_dict`, as resume did before, measured in the",
+        "same run right after. The goal is judged on the median.",
         "",
-        "| backend | resume | of which CPU time | with the generic `from_dict` | goal |",
-        "|---|---|---|---|---|",
+        "| backend | resume: median | best | CPU time | generic `from_dict`: median | best | goal |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in resume:
         goal = "—"
         if r["backend"] in ("SqliteStore", "RedisStore"):
             goal = f"< {RESUME_GOAL_MS} ms: {'met' if r['resume_ms'] < RESUME_GOAL_MS else 'missed'}"
         lines.append(
-            f"| {r['backend']} | {r['resume_ms']:.1f} ms | {r['cpu_ms']:.1f} ms | {r['generic_ms']:.1f} ms | {goal} |"
+            f"| {r['backend']} | {r['resume_ms']:.1f} ms | {r['best_ms']:.1f} ms | {r['cpu_ms']:.1f} ms "
+            f"| {r['generic_ms']:.1f} ms | {r['generic_best_ms']:.1f} ms | {goal} |"
         )
     lines += [
         "",
@@ -240,8 +260,8 @@ def report(persist: list[dict], resume: list[dict]) -> str:
         "a resume is reading and decoding the record (JSON) and normalising the metadata.",
         "The append's time is one durable SQLite commit (an fsync), which is why it does not change with the",
         "conversation's length.",
-        f"Load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work shared the",
-        "machine; on an idle machine every time is lower).",
+        f"Load average (1 min): {LOAD_BEFORE[0]:.1f} before the run, {os.getloadavg()[0]:.1f} after, on"
+        f" {os.cpu_count()} cores (other work shared the machine; on an idle machine every time is lower).",
         "",
         f"![persist and resume]({CHART.relative_to(PERFORMANCE_MD.parent).as_posix()})",
     ]
@@ -264,15 +284,18 @@ def figures(persist: list[dict], resume: list[dict]) -> dict[str, dict]:
         found[f"resume_ms.{key}"] = figure(round(r["resume_ms"], 1), "ms", "{:.0f}")
         found[f"resume_generic_ms.{key}"] = figure(round(r["generic_ms"], 1), "ms", "{:.0f}")
         found[f"resume_cpu_ms.{key}"] = figure(round(r["cpu_ms"], 1), "ms", "{:.0f}")
+        found[f"resume_best_ms.{key}"] = figure(round(r["best_ms"], 1), "ms", "{:.0f}")
+        found[f"resume_generic_best_ms.{key}"] = figure(round(r["generic_best_ms"], 1), "ms", "{:.0f}")
         if key in ("sqlite", "redis"):
             found[f"resume_goal.{key}"] = figure("met" if r["resume_ms"] < RESUME_GOAL_MS else "missed", "", "{}")
     found["resume_ms.min"] = figure(round(min(r["resume_ms"] for r in resume), 1), "ms", "{:.0f}")
     found["resume_ms.max"] = figure(round(max(r["resume_ms"] for r in resume), 1), "ms", "{:.0f}")
-    found["load_average"] = figure(round(os.getloadavg()[0], 1), "", "{:.1f}")
+    found["load_average"] = figure(round(max(LOAD_BEFORE[0], os.getloadavg()[0]), 1), "", "{:.1f}")
     return found
 
 
 async def main(quick: bool) -> None:
+    LOAD_BEFORE[0] = os.getloadavg()[0]
     repeats = 3 if quick else 9
     try:
         redis = RedisServer().start()
@@ -282,7 +305,7 @@ async def main(quick: bool) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="bench-hybrid-") as folder:
             persist = await persist_one_more_turn(Path(folder), repeats)
-            resume = await resume_per_backend(Path(folder), repeats, redis.url if redis else None)
+            resume = await resume_per_backend(Path(folder), redis.url if redis else None)
     finally:
         if redis:
             redis.stop()

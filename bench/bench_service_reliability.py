@@ -2,6 +2,7 @@
 
     python bench/bench_service_reliability.py            # 40 SIGKILL rounds, a 400 MB body (about 4 minutes)
     python bench/bench_service_reliability.py --rounds 5 --body-mb 64   # a quick look
+    python bench/bench_service_reliability.py --render   # rewrite the section from the last measurement
 
 Every figure is measured against a real service process on 127.0.0.1 and a real SQLite file:
 acknowledged turns lost to SIGKILL, what a client sees when the file is write-locked, how long a read
@@ -31,6 +32,7 @@ from _report import write_section  # noqa: E402
 from service_process import ServiceProcess  # noqa: E402
 
 RELIABILITY_MD = Path(__file__).resolve().parent.parent / "docs" / "reliability.md"
+RESULTS_FILE = Path(__file__).resolve().parent / "results" / "service_reliability.json"
 TERMINAL = ("response.completed", "response.incomplete", "response.failed")
 
 # Requests that are the client's mistake (issue 18 found the first four answered 500).
@@ -234,7 +236,11 @@ def report(results: dict) -> str:
         f"Timings were taken with a load average of {results['load_average']:.1f} on {os.cpu_count()} cores: "
         "compare a read with the lock held to the unlocked read beside it.\n\n"
         "Other guarantees with a regression test: `/openapi.json` needs the token and no docs page is served "
-        "(`test_the_api_schema_needs_the_token_and_there_is_no_docs_page`); a `Secret` prints as `***` "
+        "(`test_the_api_schema_needs_the_token_and_there_is_no_docs_page`); no store call runs on the event loop "
+        "(`test_no_store_call_runs_on_the_event_loop`); a conversation's newest turn moves only from the turn a new "
+        "one continues, so no turn can hide another "
+        "(`test_a_conversation_head_moves_only_from_the_turn_a_new_one_continues`); a question asked twice in a "
+        "chain is stored twice (the SIGKILL test repeats its question); a `Secret` prints as `***` "
         "(`test_a_secret_never_prints_its_value`); a configured key that is not `sk-`-shaped, echoed by an upstream "
         "401, never reaches `routing_metadata` (`test_a_configured_key_echoed_by_a_failing_upstream_is_not_recorded`)."
     )
@@ -244,7 +250,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--body-mb", type=int, default=400)
+    parser.add_argument("--render", action="store_true", help="only rewrite the section from the stored measurement")
     args = parser.parse_args()
+    if args.render:
+        write_section("service-reliability", report(json.loads(RESULTS_FILE.read_text())["measured"]), RELIABILITY_MD)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-service-") as folder:
         results = {
             "mistakes": client_mistakes(Path(folder)),
@@ -255,6 +265,8 @@ def main() -> None:
             "load_average": os.getloadavg()[0],  # timings depend on what else the machine runs
         }
     print(json.dumps(results, indent=2))
+    stored = json.loads(RESULTS_FILE.read_text()) if RESULTS_FILE.exists() else {}
+    RESULTS_FILE.write_text(json.dumps(stored | {"measured": results}, indent=1, sort_keys=True) + "\n")  # raw data
     write_section("service-reliability", report(results), RELIABILITY_MD)
 
 

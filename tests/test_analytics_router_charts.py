@@ -127,3 +127,16 @@ def test_the_exchange_frame_records_the_mode_and_the_escalations():
 def test_older_exchanges_without_a_mode_read_as_not_escalated():
     df = exchanges_frame([exchange(1, "local"), exchange(2, "cloud")])
     assert df["mode"].isna().all() and not df["escalated"].any()
+
+
+def test_the_cost_finding_names_the_mode_and_the_escalations():
+    from modules.analytics import findings
+
+    entries = known_conversation()
+    for entry in entries:
+        entry["mode"] = "balanced"
+    entries[1]["escalated"] = True
+    cost = findings(exchanges_frame(entries, pricing=PRICES))[0]
+    assert cost.startswith("Routed in balanced mode, 3 of 6 exchanges (50%)")
+    assert "(1 escalated to the cloud by the cascade)" in cost
+    assert findings(exchanges_frame(known_conversation(), pricing=PRICES))[0].startswith("3 of 6 exchanges")

@@ -25,10 +25,11 @@ from fastapi.testclient import TestClient
 from modules.chat_app import ChatDesk, create_app, panel_numbers
 from modules.chat_app.desk import Turn
 from modules.chat_app.errors import ConversationBusyError
+from modules.chat_app.examples import EXAMPLES
 from modules.chat_app.server import pick_port
 from modules.config import PROJECT_ROOT
 from modules.pricing import estimate_cost
-from modules.routing import RoutingDecision
+from modules.routing import MODES, HybridRouter, RoutingContext, RoutingDecision
 from modules.storage import ConversationRecord, FileStore, SqliteStore
 
 SECRET = "sk-test-Chat-Page-Secret-0123456789"
@@ -99,7 +100,7 @@ class ScriptedManager:
     async def chat_stream(self, text: str, force_tier: str | None = None):
         target = force_tier or ("cloud" if text.startswith("cloud") else "local")
         reasons = [f"scripted: {target}", f"mode {self.router.mode}"]
-        decision = RoutingDecision(target, 0.9, reasons, "rules", 0.8, 0.5, 0.0)
+        decision = RoutingDecision(target, 0.9, reasons, "rules", 0.8, 0.5, 0.0, mode=self.router.mode)
         yield decision
         if text == "cloud flaky":  # the cloud tier breaks mid-answer; the local tier answers instead
             yield "partial "
@@ -390,6 +391,7 @@ def test_the_command_prints_help():
     assert "--port" in result.stdout
     assert "--store" in result.stdout
     assert "127.0.0.1" in result.stdout
+    assert "--allow-host" in result.stdout  # the one way to answer to a host name other than loopback
 
 
 def test_a_taken_port_is_replaced_by_a_free_one_and_said_so():
@@ -727,9 +729,23 @@ def test_an_unknown_mode_is_refused_with_the_choices(client):
 
 def test_the_examples_are_offered_with_a_tier_for_every_mode(client):
     examples = client.get("/api/about").json()["examples"]
-    assert len(examples) >= 2
+    assert examples == [example.as_json() for example in EXAMPLES]
     for example in examples:
-        assert set(example["tiers"]) == {"quality", "balanced", "cost"}
-        assert set(example["tiers"].values()) <= {"local", "cloud"}
-    shown = {tier for example in examples for tier in example["tiers"].values()}
-    assert shown == {"local", "cloud"}  # the examples show both tiers
+        assert set(example["tiers"]) == set(MODES)
+    # Both tiers appear, and turning the dial moves at least one example from one tier to the other.
+    assert {tier for example in examples for tier in example["tiers"].values()} == {"local", "cloud"}
+    assert any(len(set(example["tiers"].values())) == 2 for example in examples)
+
+
+@pytest.fixture(scope="module")
+def shipped_routers() -> dict[str, HybridRouter]:
+    return {mode: HybridRouter(mode=mode) for mode in MODES}
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda example: example.text)
+def test_every_example_goes_where_the_page_says_under_the_shipped_router(shipped_routers, example):
+    """Routed as the first question of a conversation, in each mode, by the router the page builds."""
+    for mode, router in shipped_routers.items():
+        decision = router.route(example.text, RoutingContext())
+        assert (mode, decision.target) == (mode, example.tiers[mode])
+        assert decision.mode == mode

@@ -1,5 +1,7 @@
 """One error family: every error class the course's modules define derives from CourseError and ends in "Error".
 
+Warning classes (e.g. a profile measured for another model) are not errors and are left out.
+
 The test imports every module under `modules/` and collects each public exception class defined there (and each
 one a package exports in `__all__`), so a freestanding `class SomethingFailed(RuntimeError)` added anywhere fails.
 """
@@ -34,8 +36,8 @@ def exported_exceptions(module: ModuleType) -> dict[str, type[BaseException]]:
     found = {}
     for name in names:
         value = getattr(module, name)
-        if not (inspect.isclass(value) and issubclass(value, BaseException)):
-            continue
+        if not (inspect.isclass(value) and issubclass(value, BaseException)) or issubclass(value, Warning):
+            continue  # warnings are not errors: they derive from Warning, as `warnings.warn` expects
         if value.__module__ == module.__name__ or name in getattr(module, "__all__", ()):
             found[f"{value.__module__}.{value.__qualname__}"] = value
     return found
@@ -66,11 +68,12 @@ def test_the_check_rejects_a_freestanding_error_and_a_missing_suffix():
         "from modules.errors import CourseError\n"
         "class SomethingFailed(RuntimeError): pass\n"
         "class Oops(CourseError): pass\n"
-        "class FineError(CourseError): pass\n",
+        "class FineError(CourseError): pass\n"
+        "class SlowWarning(UserWarning): pass\n",
         module.__dict__,
     )
     module.__dict__["__name__"] = "modules.planted"
-    for cls in ("SomethingFailed", "Oops", "FineError"):
+    for cls in ("SomethingFailed", "Oops", "FineError", "SlowWarning"):
         getattr(module, cls).__module__ = "modules.planted"
     assert family_problems(exported_exceptions(module)) == [
         "modules.planted.Oops does not end in 'Error'",

@@ -10,10 +10,8 @@ import pytest
 from modules.exercises import evaluate
 from modules.exercises import lab05 as ex
 from modules.exercises.checker import PASSED, WRONG
-from modules.routing import HybridRouter, RoutingContext
-from modules.routing.curve import point_at, router_curve
-from modules.routing.modes import MODES, CloudBudget
-from modules.routing.profile import load_profile
+from modules.routing import MODES, CloudBudget, HybridRouter, RoutingContext
+from modules.routing.curve import point_at
 
 
 @pytest.fixture(scope="module")
@@ -62,24 +60,30 @@ def test_05_1_rejects_the_query_in_place_of_the_decision():
 
 
 def test_05_2_hints_name_queries_that_really_go_where_they_say(router):
-    assert router.route("Hello, thanks for your help!").target == "local"  # LOCAL_HINT: a greeting or a thank-you
-    assert router.route("Plan a migration of our billing system to Postgres, with risks and steps.").target == "cloud"
+    for greeting in ("Hello there!", "Good evening, nice to meet you!", "Hey, good morning!"):  # LOCAL_HINT
+        assert router.route(greeting).target == "local", greeting
+    for task in (
+        "What is 15% of 240?",
+        "Convert 5 miles to kilometres.",
+        "Plan a three-day trip to Rome.",
+    ):  # CLOUD_HINT
+        assert router.route(task).target == "cloud", task
 
 
 def test_05_2_rejects_swapped_queries_and_names_the_probabilities():
-    threat_model = "Write a threat model for our payment API, with mitigations."
-    message = rejected("05.2", local_query=threat_model, cloud_query="Hi there, friend!")
+    migration = "Plan a migration of our billing system to Postgres, with risks and steps."
+    message = rejected("05.2", local_query=migration, cloud_query="Hi there, friend!")
     assert "`local_query` goes to the cloud" in message and "P(cloud)" in message
 
 
 def test_05_2_rejects_two_local_queries():
-    message = rejected("05.2", local_query="Hello!", cloud_query="Thanks a lot!")
+    message = rejected("05.2", local_query="Hello!", cloud_query="Hey, good morning!")
     assert "`cloud_query` stays local" in message and ex.CLOUD_HINT in message
 
 
 def test_05_2_rejects_the_labs_own_examples():
-    portal = "Threat model our customer portal and tell us what to fix first."
-    message = rejected("05.2", local_query="Good morning!", cloud_query=portal)
+    batch = "Compare SQLite and PostgreSQL for a small web shop and recommend one."
+    message = rejected("05.2", local_query="Good morning!", cloud_query=batch)
     assert "lab's own examples" in message
 
 
@@ -133,7 +137,7 @@ def test_05_3_rejects_decisions_for_another_query(router):
 
 @pytest.fixture(scope="module")
 def curve():
-    return router_curve(HybridRouter().strategy, load_profile())
+    return HybridRouter().curve
 
 
 def best_within_budget(curve):

@@ -15,10 +15,11 @@ DATA_TYPES = (str, int, float, bool, tuple, list, dict, frozenset, set, type(Non
 # The packages whose public surface is documented so far; the rest join as their docstrings land.
 DOCUMENTED = {
     "modules.analytics",
-    "modules.chat_app",
+    "modules.hybrid",
     "modules.runtime",
     "modules.service",
     "modules.sessions",
+    "modules.storage",
     "modules.tiers",
 }
 

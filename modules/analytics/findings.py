@@ -18,7 +18,11 @@ CLOSE_CALL_CONFIDENCE = 0.6  # confidence runs from 0.5 (on the threshold) to 1.
 def cost_finding(df: pd.DataFrame) -> str:
     totals = conversation_totals(df)
     n, local = totals["exchanges"], totals["local"]
-    text = f"{local} of {n} exchanges ({local / n:.0%}) were answered by the local tier"
+    modes = totals["modes"]
+    where = f"Routed in {' and '.join(modes)} mode, " if modes else ""
+    text = f"{where}{local} of {n} exchanges ({local / n:.0%}) were answered by the local tier"
+    if totals["escalated"]:
+        text += f" ({totals['escalated']} escalated to the cloud by the cascade)"
     if totals["saving_vs_all_cloud"] is None:
         return text + "; at the configured prices no exchange had a cost, so routing saved nothing measurable."
     return (

@@ -3,10 +3,20 @@
     managers = [HybridConversationManager(router, tiers, store) for _ in SESSIONS]
     results = await run_workload(managers)         # a progress bar; returns [(HybridTurn, trace_id), ...]
 
-The mix: small talk, facts and conversions (local-leaning), analysis, planning, code and security questions
-(cloud-leaning), follow-ups ("Why?", "Go on."), two turns the user forces onto a tier, and a short cloud outage
-during which the cloud tier's endpoint refuses connections, so the router's choice fails and the local tier
-answers (a real failed HTTP call to a closed port on this machine, not a simulated flag).
+What goes where with the shipped router in its default "balanced" mode (it sends a query to the cloud when the
+offline local model, SmolLM2-135M, is likely to answer it wrongly; tests/test_analytics_workload.py checks it):
+
+- **local**: greetings ("Hello!", "Good morning!", "Hey there."), short look-ups the small model mostly gets right
+  ("What is the capital of Portugal?", "Who wrote Hamlet?", "What does API stand for?"), one-line definitions;
+- **cloud**: arithmetic and unit conversions ("What's 15% of 80?", "Convert 30 degrees Celsius to Fahrenheit."),
+  planning, code, creative writing and most requests to explain or design — the categories it gets wrong most;
+- in between, the measured profile decides and it can surprise: a goodbye ("Bye!") goes to the cloud because the
+  small model answered half of its small-talk probes wrongly; a short comparison can stay local;
+- follow-ups ("Why?", "And the second one?", "Go on.") stay with the tier that answered the turn before.
+
+Two turns are forced onto a tier by the user, and a short cloud outage makes the cloud tier's endpoint refuse
+connections, so a cloud choice fails and the local tier answers (a real failed HTTP call to a closed port on this
+machine, not a simulated flag).
 """
 
 from __future__ import annotations

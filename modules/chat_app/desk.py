@@ -35,7 +35,8 @@ from modules.chat_app.errors import (
 )
 from modules.chat_app.panel import panel_numbers
 from modules.pricing import TIERS
-from modules.routing import RoutingDecision
+from modules.routing import DEFAULT_MODE, RoutingDecision
+from modules.routing import MODES as ROUTER_MODES
 from modules.storage import (
     ConversationConflictError,
     ConversationStore,
@@ -46,8 +47,7 @@ from modules.storage import (
 MAX_MESSAGE_CHARS = 2000  # the local model reads about 2k tokens in all: history, question and answer
 TURN_TIMEOUT_S = 300.0  # last guard; the manager falls back to the other tier well before this
 FORCE_CHOICES = ("auto", *TIERS)
-MODES = ("quality", "balanced", "cost")  # the router's operating points, cheapest last
-DEFAULT_MODE = "balanced"
+MODES = tuple(ROUTER_MODES)  # the router's operating points: quality, balanced, cost
 SAVED_LISTED = 50
 
 _Result = TypeVar("_Result")
@@ -220,7 +220,8 @@ class ChatDesk:
             raise UnknownModeError(f"Mode {mode!r} is not one of {', '.join(self.modes)}. Pick one in the list.")
         if self.busy(conversation_id):
             raise ConversationBusyError(
-                "This conversation is still answering the previous question. Wait for it, then send again."
+                "This conversation is still answering the previous question (or being saved or resumed). Wait for it, "
+                "then send again."
             )
         return Turn(text, force_tier, mode)
 
@@ -241,7 +242,7 @@ class ChatDesk:
                 async with asyncio.timeout(self.turn_timeout_s):
                     async for item in live.manager.chat_stream(text, force_tier=force_tier):
                         if isinstance(item, RoutingDecision):
-                            yield _decision_event(item, force_tier, mode or self.default_mode)
+                            yield _decision_event(item, force_tier)
                         elif isinstance(item, str):
                             if item:
                                 yield {"event": "delta", "text": item}
@@ -290,7 +291,7 @@ async def _awaited(work: Callable[[], Awaitable[_Result]]) -> _Result:
     return await work()
 
 
-def _decision_event(decision: RoutingDecision, force_tier: str | None, mode: str) -> dict[str, Any]:
+def _decision_event(decision: RoutingDecision, force_tier: str | None) -> dict[str, Any]:
     answering = decision.target
     if decision.fell_back:
         answering = next(tier for tier in TIERS if tier != decision.failed_target)
@@ -304,7 +305,7 @@ def _decision_event(decision: RoutingDecision, force_tier: str | None, mode: str
         "p_cloud": decision.cloud_probability,
         "threshold": decision.threshold,
         "forced": force_tier is not None,
-        "mode": getattr(decision, "mode", None) or mode,
+        "mode": decision.mode,
         # A second decision with fell_back=True means the routed tier failed: the other tier's answer follows.
         "fell_back": decision.fell_back,
         "failed_tier": decision.failed_target,

@@ -26,14 +26,11 @@ class ExampleQuestion:
         return {"text": self.text, "tiers": dict(self.tiers)}
 
 
-def _same(tier: str) -> dict[str, str]:
-    return {"quality": tier, "balanced": tier, "cost": tier}
-
-
+# From the tier that stays local in every mode to the one that goes to the cloud in every mode: each example
+# moves one mode further, so turning the dial shows one more question leaving the local tier.
 EXAMPLES: tuple[ExampleQuestion, ...] = (
-    ExampleQuestion("Thanks, that is all!", _same("local")),
-    ExampleQuestion(
-        "Compare Kafka and RabbitMQ for order events: delivery guarantees, ordering and scaling trade-offs.",
-        _same("cloud"),
-    ),
+    ExampleQuestion("good night!", {"quality": "local", "balanced": "local", "cost": "local"}),
+    ExampleQuestion("What is the capital of France?", {"quality": "cloud", "balanced": "local", "cost": "local"}),
+    ExampleQuestion("Tell me a joke.", {"quality": "cloud", "balanced": "cloud", "cost": "local"}),
+    ExampleQuestion("Convert 5 km to miles.", {"quality": "cloud", "balanced": "cloud", "cost": "cloud"}),
 )

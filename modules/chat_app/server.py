@@ -72,7 +72,7 @@ def build(
     def router_for(mode: str) -> HybridRouter:
         # Built on first use: each mode's threshold is resolved against the profile once, then reused.
         if mode not in routers:
-            routers[mode] = HybridRouter()
+            routers[mode] = HybridRouter(mode=mode)
         return routers[mode]
 
     tiers = start_tiers(settings)

@@ -188,7 +188,8 @@ def check(exercise_id: str, **answers: Any) -> None:
         **answers: the names the check cell passes: the attendee's answers and the lab's objects to compare with.
 
     Raises:
-        ExerciseNotPassed: only in strict mode (`COURSE_EXERCISES_STRICT=1`), when the answer is unfinished or wrong.
+        ExerciseNotPassedError: only in strict mode (`COURSE_EXERCISES_STRICT=1`), when the answer is unfinished
+            or wrong.
     """
     feedback = evaluate(exercise_id, **answers)
     print(feedback)

@@ -14,22 +14,24 @@ from modules.exercises.checker import Exercise, Wrong, expect, expect_type
 from modules.routing import HybridRouter, RoutingContext, RoutingDecision
 
 # 05.2's hint names one example of each tier; tests/test_exercises_lab05.py checks the shipped router agrees.
-LOCAL_HINT = "a greeting or a thank-you"
-CLOUD_HINT = "a task with several steps or constraints (a plan, a comparison with trade-offs, code with tests)"
+LOCAL_HINT = "a short greeting"
+CLOUD_HINT = "a calculation, a unit conversion, or a plan with several steps — what the local model gets wrong"
 LAB_EXAMPLES = frozenset(
     q.casefold()
     for q in (
         "Good morning!",
         "Hi there!",
+        "Thank you, that is all.",
+        "What is the capital of Italy?",
         "What is 48 * 12?",
         "Compare Kafka and RabbitMQ for order events at 5k messages per second.",
         "Write a Python function that merges overlapping calendar events, with unit tests.",
-        "Threat model our customer portal and tell us what to fix first.",
-        "Thank you, that is all.",
+        "Compare SQLite and PostgreSQL for a small web shop and recommend one.",
+        "Write a Python function that validates an email address, with tests.",
     )
 )
 # 05.3: a follow-up that goes local on its own and stays on the cloud after a cloud answer (tests check both).
-FOLLOW_UP = "Why?"
+FOLLOW_UP = "What do you mean?"
 # 05.4: the budget, in USD per 1,000 queries at the prices of data/pricing.csv.
 BUDGET_USD_PER_1K = 0.10
 QUALITY_SLACK = 0.005  # a choice within half a point of the best quality the budget allows is as good as the best
@@ -140,14 +142,22 @@ def verify_follow_up(without_context: Any, after_cloud: Any) -> str:
 
 def shipped_curve():
     """The shipped router's cross-fitted cost-quality curve on the capability profile's graded answers."""
-    from modules.routing import load_profile, router_curve
+    return _shipped_router().curve
 
-    return router_curve(_shipped_router().strategy, load_profile())
+
+def _point(curve, threshold: float) -> dict[str, float]:
+    """The routing a threshold gives: the curve's row with the greatest threshold not above it (worked out here,
+    independently of the router's own lookup)."""
+    at_or_below = curve[curve["threshold"] <= threshold + 1e-12]
+    row = (
+        at_or_below.loc[at_or_below["threshold"].idxmax()]
+        if len(at_or_below)
+        else curve.loc[curve["threshold"].idxmin()]
+    )
+    return {k: float(row[k]) for k in ("threshold", "cloud_share", "quality", "usd_per_1k")}
 
 
 def verify_budget_choice(my_router: Any, my_quality: Any, my_usd: Any) -> str:
-    from modules.routing import point_at
-
     expect_type(
         my_router,
         HybridRouter,
@@ -160,7 +170,7 @@ def verify_budget_choice(my_router: Any, my_quality: Any, my_usd: Any) -> str:
             f"`{name}` is {value!r}; read it from the curve as a number: point_at(curve, my_router.threshold).",
         )
     curve = shipped_curve()
-    mine = point_at(curve, my_router.threshold)
+    mine = _point(curve, my_router.threshold)
     affordable = curve[curve["usd_per_1k"] <= BUDGET_USD_PER_1K + 1e-12]
     best = affordable.sort_values(["quality", "cloud_share"], ascending=[False, True]).iloc[0]
     chosen = f"{getattr(my_router, 'mode', None) or my_router.target}"
@@ -240,17 +250,16 @@ EXERCISES = [
         level="stretch",
         task=(
             f"Your team may spend at most **USD {BUDGET_USD_PER_1K:.2f} per 1,000 queries** (the prices of "
-            "`data/pricing.csv`). Using the curve (`curve`, from `router_curve`), choose the operating point with "
-            'the best graded quality within that budget: build `my_router` with a mode (`HybridRouter(mode="...")`) '
-            "or a custom target (`HybridRouter(target=CloudBudget(...))`). Justify it with the curve's numbers at "
-            "your router's threshold: `my_quality` and `my_usd` (`point_at(curve, my_router.threshold)`)."
+            "`data/pricing.csv`). Using the measured curve (`curve`: threshold, cloud share, quality, USD), "
+            "choose the operating point with the best graded quality within that budget: build `my_router` with "
+            'a mode (`HybridRouter(mode="...")`) or a custom target (`HybridRouter(target=CloudBudget(...))`). '
+            "Justify it with the curve's numbers at your router's threshold: `my_quality` and `my_usd` "
+            "(`point_at(curve, my_router.threshold)`)."
         ),
         starter=(
-            "from modules.routing import HybridRouter\n"
-            "from modules.routing.curve import point_at, router_curve\n"
-            "from modules.routing.modes import MODES, CloudBudget, QualityFloor\n"
-            "from modules.routing.profile import load_profile\n\n"
-            "curve = router_curve(HybridRouter().strategy, load_profile())  # one row per threshold\n"
+            "from modules.routing import MODES, CloudBudget, HybridRouter, QualityFloor\n"
+            "from modules.routing.curve import point_at\n\n"
+            "curve = HybridRouter().curve  # the measured curve: one row per threshold\n"
             "my_router = ...  # a mode or a target that fits the budget\n"
             "my_quality = ...  # graded quality at my_router.threshold, from the curve\n"
             "my_usd = ...  # USD per 1,000 queries there"

@@ -1,6 +1,6 @@
 """HybridConversationManager: route every question, answer it on the chosen tier with the whole conversation.
 
-    conversation = HybridConversationManager(HybridRouter(), tiers)       # tiers = start_tiers()
+    conversation = HybridConversationManager(tiers=tiers)     # routes in "balanced" mode; tiers = start_tiers()
     turn = await conversation.chat("Hello!")                  # -> HybridTurn(text, decision, tier, metadata)
     async for item in conversation.chat_stream("Compare Kafka and RabbitMQ"):
         ...   # a RoutingDecision first, then str chunks, then the final HybridTurn
@@ -31,6 +31,7 @@ from modules.hybrid.sources import SOURCES, other_tier, tier_of
 from modules.routing import AllTiersFailedError, HybridRouter, RoutingContext, RoutingDecision
 from modules.storage import Cipher, ConversationNotFoundError, ConversationStore
 
+ROUTING_MODE = "balanced"  # the operating point of the default router (modules/routing/modes.py)
 DEFAULT_INSTRUCTIONS = "You are a helpful assistant. Answer in one or two sentences."
 DEFAULT_MAX_TOKENS = 64
 DEFAULT_TIMEOUT_S = 120.0
@@ -62,7 +63,8 @@ class HybridConversationManager:
     conversation after every exchange and is the default target of `persist_session`/`resume_session`.
 
     Args:
-        router: The router that picks a tier per question; a default `HybridRouter()` when None.
+        router: The router that picks a tier per question; when None, `HybridRouter(mode="balanced")`: small talk
+            stays local, the queries the local model gets wrong go to the cloud.
         tiers: Both tiers (`start_tiers()`); started here, and closed by `close()`, when None.
         store: A store from `modules.storage` that receives the conversation after every exchange, or None.
         session_id: The conversation's id; a new UUID when None.
@@ -96,7 +98,7 @@ class HybridConversationManager:
             tiers, self._owns_tiers = start_tiers(), True
         else:
             self._owns_tiers = False
-        self.router = router if router is not None else HybridRouter()
+        self.router = router if router is not None else HybridRouter(mode=ROUTING_MODE)
         self.tiers = tiers
         self.store = store
         self.cipher = cipher

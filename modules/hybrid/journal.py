@@ -48,7 +48,14 @@ CREATE TABLE IF NOT EXISTS exchanges (
 
 
 class ExchangeJournal:
-    """Append-only SQLite log of hybrid exchanges; several processes may share the file."""
+    """Append-only SQLite log of hybrid exchanges; several processes may share the file.
+
+    Args:
+        path: The SQLite file (created if missing).
+
+    Raises:
+        StorageUnavailableError: The file cannot be opened, or is not a SQLite database.
+    """
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)

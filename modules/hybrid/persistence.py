@@ -174,6 +174,12 @@ def openai_messages(record: ConversationRecord) -> list[dict[str, str]]:
 
     The messages are stored once, in the session's in-memory history; this gives the same list as the
     manager's `.messages` without rebuilding the session (cheap enough for analytics over many records).
+
+    Args:
+        record: A stored hybrid conversation, e.g. from `store.load(conversation_id)`.
+
+    Returns:
+        The messages as {"role": ..., "content": ...} dicts, in order.
     """
     stored = record.session.get("state", {}).get("in_memory", {}).get("messages", [])
     return [

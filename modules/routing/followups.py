@@ -39,8 +39,8 @@ _QUESTION_START = re.compile(
     r"|tell me|give me|write|convert|translate|calculate|explain)\b"
 )
 _PASTED = re.compile(r"[:\"'“”]")
-# A thank-you or goodbye that asks nothing ("Thank you, that is all.") closes the exchange; it does not build on it.
-_CLOSING = re.compile(r"^\W*((ok|okay|great|perfect|cool)\W+)?(thanks?|thank you|thx|ty|cheers|bye|goodbye)\b")
+# "Thank you, that is all." closes the conversation: it points back at nothing, so it is small talk of its own.
+_CLOSING = re.compile(r"^\W*(thanks?|thank you|thx|ty|cheers|bye|goodbye|see you|great|perfect|ok(ay)?|cool|got it)\b")
 MAX_FOLLOW_UP_WORDS = 15
 
 
@@ -50,10 +50,10 @@ def looks_like_follow_up(text: str) -> bool:
     words = text.split()
     if not words or len(words) > MAX_FOLLOW_UP_WORDS:
         return False
+    if _CLOSING.match(text) and "?" not in text:
+        return False
     if _CONTINUATION.search(text) or _CONTINUATION_START.search(text):
         return True
-    if _CLOSING.search(text) and "?" not in text:
-        return False
     ellipsis = _ELLIPSIS.match(text)
     if ellipsis:
         rest = ellipsis.group("rest").strip(" ?.!,")

@@ -29,7 +29,14 @@ _NONCE_BYTES = 12  # GCM's standard nonce; random per record
 
 
 class Cipher:
-    """AES-256-GCM with one key. Construct from 32 raw bytes, or from base64 text with `from_text`/`from_env`."""
+    """AES-256-GCM with one key. Construct from 32 raw bytes, or from base64 text with `from_text`/`from_env`.
+
+    Args:
+        key: Exactly 32 random bytes (`Cipher.generate_key()` makes a key as text).
+
+    Raises:
+        EncryptionKeyError: `key` is not 32 bytes; the message never repeats it.
+    """
 
     name = "aes256gcm"
 

@@ -53,7 +53,19 @@ _REMEDY_CORRUPT = "Restore it from a backup, or delete it and start a new conver
 def encode(
     record: ConversationRecord, *, compress_above: int | None = DEFAULT_COMPRESS_ABOVE, cipher: Cipher | None = None
 ) -> bytes:
-    """The record as envelope bytes (current FORMAT_VERSION). `compress_above=None` never compresses."""
+    """The record as envelope bytes (current FORMAT_VERSION). `compress_above=None` never compresses.
+
+    Args:
+        record: The record to encode.
+        compress_above: Compress bodies larger than this many bytes; None never compresses.
+        cipher: Encrypts the body, bound to the conversation id; None leaves it plaintext.
+
+    Returns:
+        A JSON header line, then the body.
+
+    Raises:
+        InvalidConversationIdError: The record's id is not a safe id.
+    """
     validate_conversation_id(record.conversation_id)
     body = _json_bytes({"session": record.session, "routing_metadata": record.routing_metadata})
     codec = ["json"]
@@ -162,7 +174,19 @@ def _refuse_plaintext(conversation_id: str, cipher: Cipher | None, allowed: bool
 
 
 def read_summary(conversation_id: str, data: bytes) -> ConversationSummary:
-    """The index card of a stored record, from its header only (no key needed)."""
+    """The index card of a stored record, from its header only (no key needed).
+
+    Args:
+        conversation_id: The id the record is stored under.
+        data: The stored bytes.
+
+    Returns:
+        The record's summary.
+
+    Raises:
+        CorruptRecordError, UnsupportedVersionError: The bytes are not a record this code can read; each names the
+            fix.
+    """
     header = _json_or_none(data.partition(b"\n")[0])
     if not (isinstance(header, dict) and header.get("format") == FORMAT_NAME):
         # Older formats have no header: decode (and migrate) to index them.
@@ -394,6 +418,16 @@ def from_guide_export(document: dict[str, Any], *, conversation_id: str | None =
     fallback when `messages` is absent). The old service thread id is kept for reference in
     `state["guide_import"]` but not made the session's `service_session_id`: today's clients
     cannot resume an old agent thread, and one client-side history is what both router tiers see.
+
+    Args:
+        document: The guide's exported JSON, parsed.
+        conversation_id: The id to store it under; the export's `session_id` when None.
+
+    Returns:
+        A record in today's format (revision 0: not stored yet).
+
+    Raises:
+        InvalidConversationIdError: Neither `conversation_id` nor the export's `session_id` is a safe id.
     """
     conversation_id = validate_conversation_id(conversation_id or document.get("session_id"))
     thread_state = document.get("thread_state") or {}

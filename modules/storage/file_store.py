@@ -39,6 +39,16 @@ _WINDOWS_DEVICES = frozenset(
 
 
 class FileStore(ConversationStore):
+    """Conversations as envelope files in one directory: atomic writes, no server, easy to inspect.
+
+    Args:
+        directory: The folder that holds the files (created if missing).
+        cipher: Encrypts every record (AES-256-GCM); with one, only authenticated records are accepted.
+        compress_above: Records larger than this many bytes are zlib-compressed; None never compresses.
+        clock: Epoch seconds for `updated_at` and expiry (tests pass a clock they can move).
+        allow_plaintext_migration: With a cipher, read plaintext records anyway (a one-off migration to encryption).
+    """
+
     backend = "file"
     unavailable_errors = (OSError,)  # permission denied, disk full, directory removed
 

@@ -58,7 +58,19 @@ _REMEDY_DAMAGED = (
 
 
 class SqliteHistoryProvider(HistoryProvider):
-    """Agent Framework history provider: one SQLite row per message, appended in one transaction per turn."""
+    """Agent Framework history provider: one SQLite row per message, appended in one transaction per turn.
+
+    Args:
+        path: The SQLite file (created if missing).
+        source_id: The provider's id in the agent's context providers.
+        cipher: Encrypts each row, bound to its session and position; None stores plaintext.
+        load_messages: Give the agent the stored history before each run.
+        store_inputs: Store the messages sent to the model.
+        store_outputs: Store the model's answers.
+        store_context_messages: Store messages that other context providers added.
+        store_context_from: Only those of these provider ids (None: all).
+        allow_plaintext_migration: With a cipher, read plaintext rows anyway, to re-append them encrypted.
+    """
 
     DEFAULT_SOURCE_ID = "sqlite_history"
 
@@ -315,6 +327,14 @@ def redis_history_provider(redis: str | Any, *, application_id: str = COURSE_APP
     borrowed `redis.asyncio.Redis(..., decode_responses=True)` that you close yourself.
     Keys are scoped by `application_id` (required by the framework's scoped key format),
     the provider's source id and the session id; other options go to the provider.
+
+    Args:
+        redis: A `redis://` URL, or a borrowed `redis.asyncio.Redis(decode_responses=True)`.
+        application_id: The scope of the keys.
+        **options: Passed to `RedisHistoryProvider` (source_id, key_prefix, ...).
+
+    Returns:
+        An `agent_framework.redis.RedisHistoryProvider`.
     """
     from agent_framework.redis import RedisHistoryProvider
 

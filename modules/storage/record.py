@@ -29,6 +29,16 @@ def validate_conversation_id(value: object, what: str = "conversation id") -> st
     """Return `value` if it is a safe id, else raise `InvalidConversationIdError` (before any I/O).
 
     Also used for user ids, tags and namespaces (`what` names which), since they become keys too.
+
+    Args:
+        value: The id to check.
+        what: How the error message names it ("conversation id", "user id", "tag", ...).
+
+    Returns:
+        `value`, unchanged.
+
+    Raises:
+        InvalidConversationIdError: `value` is not a string of 1-128 safe characters.
     """
     if isinstance(value, str) and _SAFE_ID.fullmatch(value):
         return value
@@ -54,6 +64,17 @@ class ConversationRecord:
 
     Timestamps are epoch seconds. `revision` counts the saves of the stored copy this record was loaded
     from (0: never stored); `save()` refuses to replace a newer revision (see `modules.storage.revision`).
+
+    Attributes:
+        conversation_id: The conversation's id (also the session's id).
+        session: The serialized session, `session.to_dict()`.
+        user_id: The owner, for per-user listing and erasure, or None.
+        routing_metadata: One metadata entry per exchange (the hybrid course's routing record).
+        tags: Labels for listing.
+        created_at: When the conversation was first stored.
+        updated_at: When it was last stored.
+        expires_at: When it expires, or None for never.
+        revision: Which stored copy this record continues (0: never stored).
     """
 
     conversation_id: str
@@ -132,7 +153,19 @@ class ConversationRecord:
 
 @dataclass(frozen=True)
 class ConversationSummary:
-    """What `store.list()` returns: a record's index card, read without decrypting or decoding its body."""
+    """What `store.list()` returns: a record's index card, read without decrypting or decoding its body.
+
+    Attributes:
+        conversation_id: The conversation's id.
+        user_id: Its owner, or None.
+        tags: Its labels.
+        created_at: When it was first stored (epoch seconds).
+        updated_at: When it was last stored.
+        expires_at: When it expires, or None.
+        version: The envelope format version it was written in.
+        codec: How its body is encoded, e.g. ("json", "zlib", "aes256gcm").
+        size_bytes: Its size as stored.
+    """
 
     conversation_id: str
     user_id: str | None

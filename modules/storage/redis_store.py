@@ -58,6 +58,22 @@ return erased
 
 
 class RedisStore(ConversationStore):
+    """Conversations in Redis, one key per conversation under a namespace, with Redis's own expiry.
+
+    Args:
+        url_or_client: A `redis://` URL (the store owns that connection) or a `redis.Redis` client you close.
+        namespace: The key prefix that keeps this store's keys apart from others.
+        sliding_ttl_s: When set, every load pushes a conversation's expiry this many seconds ahead.
+        cipher: Encrypts every record (AES-256-GCM); with one, only authenticated records are accepted.
+        compress_above: Records larger than this many bytes are zlib-compressed; None never compresses.
+        clock: Epoch seconds for `updated_at` and expiry (tests pass a clock they can move).
+        allow_plaintext_migration: With a cipher, read plaintext records anyway (a one-off migration to encryption).
+
+    Raises:
+        InvalidConversationIdError: `namespace` could inject into a key.
+        ValueError: The borrowed client decodes responses (the store needs bytes).
+    """
+
     backend = "redis"
     unavailable_errors = (redis.RedisError,)  # connection refused, timeout, out of memory, ...
 

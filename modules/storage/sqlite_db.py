@@ -24,7 +24,15 @@ BUSY_TIMEOUT_S = 30.0  # another process holding the write lock: wait, don't fai
 
 
 class SqliteDatabase:
-    """One SQLite file, one connection shared by this process's threads (serialised by a lock)."""
+    """One SQLite file, one connection shared by this process's threads (serialised by a lock).
+
+    Args:
+        path: The SQLite file (its folder is created if missing).
+        schema: SQL run once at opening (CREATE TABLE IF NOT EXISTS ...).
+
+    Raises:
+        StorageUnavailableError: The file cannot be opened, or is not a SQLite database.
+    """
 
     def __init__(self, path: Path | str, schema: str = "") -> None:
         self.path = Path(path)

@@ -48,6 +48,19 @@ CREATE TABLE IF NOT EXISTS quarantine (
 
 
 class SqliteStore(ConversationStore):
+    """Conversations in one SQLite file (WAL, synchronous=FULL); several processes may share it.
+
+    Args:
+        path: The SQLite file (created if missing).
+        cipher: Encrypts every record (AES-256-GCM); with one, only authenticated records are accepted.
+        compress_above: Records larger than this many bytes are zlib-compressed; None never compresses.
+        clock: Epoch seconds for `updated_at` and expiry (tests pass a clock they can move).
+        allow_plaintext_migration: With a cipher, read plaintext records anyway (a one-off migration to encryption).
+
+    Raises:
+        StorageUnavailableError: The file cannot be opened, or is not a SQLite database.
+    """
+
     backend = "sqlite"
     unavailable_errors = (sqlite3.DatabaseError,)  # locked past the busy timeout, disk full, not a database file
 

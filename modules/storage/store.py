@@ -57,7 +57,14 @@ def reports_backend_failures(method: _Method) -> _Method:
 
 
 class ConversationStore(ABC):
-    """Base class: validation, envelope, expiry and quarantine policy. Subclasses implement the `_`-methods."""
+    """Base class: validation, envelope, expiry and quarantine policy. Subclasses implement the `_`-methods.
+
+    Args:
+        cipher: Encrypts every record (AES-256-GCM); with one, only authenticated records are accepted.
+        compress_above: Records larger than this many bytes are zlib-compressed; None never compresses.
+        clock: Epoch seconds for `updated_at` and expiry (tests pass a clock they can move).
+        allow_plaintext_migration: With a cipher, read plaintext records anyway (a one-off migration to encryption).
+    """
 
     backend: str = "abstract"
     # Exceptions of the backend's own library that mean "the store failed", reported as StorageUnavailableError.
