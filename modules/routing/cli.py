@@ -60,9 +60,9 @@ def _route(args: argparse.Namespace) -> None:
     strategy = LearnedStrategy.load(args.model) if args.model else None
     target = _target(args)
     if isinstance(target, str):
-        router = HybridRouter(strategy, mode=target)
+        router = HybridRouter(strategy, mode=target, profile=args.profile)
     else:
-        router = HybridRouter(strategy, target=target)
+        router = HybridRouter(strategy, target=target, profile=args.profile)
     for q in args.query:
         d = router.route(q)
         print(f"{d.target:5}  P(cloud)={d.cloud_probability:.2f}  {q}\n       " + "; ".join(d.reasons))
@@ -145,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     r.add_argument("query", nargs="+")
     r.add_argument(
         "--model", type=Path, default=None, help="a model file from `train --out` instead of the shipped one"
+    )
+    r.add_argument(
+        "--profile", type=Path, default=None, help="the profile the --model was trained on (for its operating curve)"
     )
     _add_operating_point(r)
     r.set_defaults(run=_route)

@@ -38,7 +38,6 @@ __all__ = [
     "RoutingContext",
     "RoutedAnswer",
     "AllTiersFailedError",
-    "ProfileMismatchWarning",
     "route_and_answer",
 ]
 
@@ -98,10 +97,6 @@ class RoutingContext:
     def __post_init__(self) -> None:
         if self.previous_target not in (*TARGETS, None):
             raise ValueError(f"previous_target must be 'local', 'cloud' or None, not {self.previous_target!r}")
-
-
-class ProfileMismatchWarning(UserWarning):
-    """The router's model was measured on another local model than the configured one."""
 
 
 _warned: set[tuple[str, str]] = set()
@@ -192,8 +187,8 @@ class HybridRouter:
         if configured == measured or (configured, measured) in _warned:
             return
         _warned.add((configured, measured))
-        warnings.warn(
-            ProfileMismatchWarning(
+        warnings.warn(  # a UserWarning; silence it with warnings.filterwarnings("ignore", "The router was measured")
+            UserWarning(
                 f"The router was measured on the local model {measured}, but the configured local tier is "
                 f"{configured} ({settings.local.backend}). Its routing follows what {measured} gets right. "
                 "Measure your model and retrain: python -m modules.router profile --sample 80 "
