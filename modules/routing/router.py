@@ -38,7 +38,6 @@ __all__ = [
     "RoutingContext",
     "RoutedAnswer",
     "AllTiersFailedError",
-    "ProfileMismatchWarning",
     "route_and_answer",
 ]
 
@@ -76,10 +75,6 @@ class RoutingContext:
     def __post_init__(self) -> None:
         if self.previous_target not in (*TARGETS, None):
             raise ValueError(f"previous_target must be 'local', 'cloud' or None, not {self.previous_target!r}")
-
-
-class ProfileMismatchWarning(UserWarning):
-    """The router's model was measured on another local model than the configured one."""
 
 
 _warned: set[tuple[str, str]] = set()
@@ -170,8 +165,8 @@ class HybridRouter:
         if configured == measured or (configured, measured) in _warned:
             return
         _warned.add((configured, measured))
-        warnings.warn(
-            ProfileMismatchWarning(
+        warnings.warn(  # a UserWarning; silence it with warnings.filterwarnings("ignore", "The router was measured")
+            UserWarning(
                 f"The router was measured on the local model {measured}, but the configured local tier is "
                 f"{configured} ({settings.local.backend}). Its routing follows what {measured} gets right. "
                 "Measure your model and retrain: python -m modules.router profile --sample 80 "
@@ -260,7 +255,7 @@ def _findings(analysis, target: str) -> list[str]:
 def _configured_model_name(settings) -> str:
     local = settings.local
     if local.backend == "gguf" and getattr(local, "gguf_path", None):
-        from modules.tiers.local_model import MODEL_NAME, default_model_path
+        from modules.tiers import MODEL_NAME, default_model_path
 
         try:
             if default_model_path().resolve() == local.gguf_path.resolve():
