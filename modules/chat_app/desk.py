@@ -35,9 +35,8 @@ from modules.chat_app.errors import (
 )
 from modules.chat_app.panel import panel_numbers
 from modules.pricing import TIERS
+from modules.routing import DEFAULT_MODE, RoutingDecision
 from modules.routing import MODES as ROUTER_MODES
-from modules.routing import RoutingDecision
-from modules.routing.modes import DEFAULT_MODE
 from modules.storage import (
     ConversationConflictError,
     ConversationStore,

@@ -20,7 +20,7 @@ from modules.routing.errors import RouterTargetError, RoutingError
 from modules.routing.evaluation import apgr
 from modules.routing.features import analyze_query
 from modules.routing.grading import GradingError
-from modules.routing.modes import MODES, CloudBudget, QualityFloor, resolve
+from modules.routing.modes import DEFAULT_MODE, MODES, CloudBudget, QualityFloor, resolve
 from modules.routing.profile import ProfileError, load_profile
 from modules.routing.router import (
     AllTiersFailedError,
@@ -33,6 +33,7 @@ from modules.routing.router import (
 from modules.routing.strategies import LearnedStrategy, RuleStrategy
 
 __all__ = [
+    "DEFAULT_MODE",
     "MODES",
     "AllTiersFailedError",
     "CloudBudget",
