@@ -237,7 +237,10 @@ def report(results: dict) -> str:
         "compare a read with the lock held to the unlocked read beside it.\n\n"
         "Other guarantees with a regression test: `/openapi.json` needs the token and no docs page is served "
         "(`test_the_api_schema_needs_the_token_and_there_is_no_docs_page`); no store call runs on the event loop "
-        "(`test_no_store_call_runs_on_the_event_loop`); a `Secret` prints as `***` "
+        "(`test_no_store_call_runs_on_the_event_loop`); a conversation's newest turn moves only from the turn a new "
+        "one continues, so no turn can hide another "
+        "(`test_a_conversation_head_moves_only_from_the_turn_a_new_one_continues`); a question asked twice in a "
+        "chain is stored twice (the SIGKILL test repeats its question); a `Secret` prints as `***` "
         "(`test_a_secret_never_prints_its_value`); a configured key that is not `sk-`-shaped, echoed by an upstream "
         "401, never reaches `routing_metadata` (`test_a_configured_key_echoed_by_a_failing_upstream_is_not_recorded`)."
     )

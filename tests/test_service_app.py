@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from modules.service.app import create_app
-from modules.service.store import ServiceStore
+from modules.service.store import ConversationMovedError, ServiceStore
 
 TOKEN = "app-token-91c2"
 
@@ -210,3 +210,19 @@ def test_no_store_call_runs_on_the_event_loop(tmp_path):
     assert turn.status_code == 200
     assert {"add_turn", "response", "history", "create_conversation", "delete_response"} <= set(watcher.calls)
     assert watcher.on_loop == []
+
+
+def test_an_error_names_what_was_sent_without_echoing_all_of_it(app_client):
+    for body in ({"input": "Hi.", "stream": "x" * 10_000}, {"input": "Hi.", "temperature": "y" * 10_000}):
+        reply = app_client.post("/v1/responses", json=body)
+        assert reply.status_code == 400 and len(reply.json()["error"]["message"]) < 300
+
+
+def test_a_conversation_head_moves_only_from_the_turn_a_new_one_continues(tmp_path):
+    store = ServiceStore(tmp_path / "s.sqlite3")
+    store.create_conversation("conv_a", {}, [])
+    store.add_turn("resp_1", parent_id="conv_a", added=[], payload={}, conversation_id="conv_a")
+    with pytest.raises(ConversationMovedError, match="Send it again"):  # a second turn raced from the old head
+        store.add_turn("resp_2", parent_id="conv_a", added=[], payload={}, conversation_id="conv_a")
+    assert store.conversation_head("conv_a") == "resp_1" and store.response("resp_2") is None
+    store.close()

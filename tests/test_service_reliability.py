@@ -72,28 +72,48 @@ def locked_app(tmp_path):
 
 def test_a_turn_that_cannot_be_committed_is_a_failure_and_is_not_stored(locked_app):
     client, other = locked_app
-    kept = client.post("/v1/responses", json={"input": "Hi.", "max_output_tokens": 4}).json()
+    conversation = client.post("/v1/conversations", json={"items": [{"role": "user", "content": "Hi."}]}).json()
+    turn = {"input": "Hello?", "max_output_tokens": 4, "conversation": conversation["id"]}
     other.execute("BEGIN IMMEDIATE")  # another connection holds the write lock
-    plain = client.post(
-        "/v1/responses", json={"input": "Hi.", "max_output_tokens": 4, "previous_response_id": kept["id"]}
-    )
-    with client.stream("POST", "/v1/responses", json={"input": "Hi.", "max_output_tokens": 4, "stream": True}) as reply:
+    plain = client.post("/v1/responses", json=turn)
+    with client.stream("POST", "/v1/responses", json=turn | {"stream": True}) as reply:
         events = [json.loads(line[6:]) for line in reply.iter_lines() if line.startswith("data: ")]
     other.execute("ROLLBACK")
 
     assert plain.status_code == 503 and plain.json()["error"]["code"] == "storage_unavailable"
     terminal = events[-1]
     assert terminal["type"] == "response.failed" and terminal["response"]["status"] == "failed"
+    assert terminal["response"]["error"]["code"] == "storage_unavailable"
     assert not [e for e in events if e["type"] in ("response.completed", "response.incomplete")]
     assert client.get(f"/v1/responses/{terminal['response']['id']}").status_code == 404
-    # The chain did not grow: the stored history of the kept turn is still one exchange.
-    assert len(client.get(f"/v1/responses/{kept['id']}/input_items").json()["data"]) == 2
+    # Neither failed turn joined the conversation: it still holds only its opening item, and it continues.
+    items = client.get(f"/v1/conversations/{conversation['id']}/items").json()["data"]
+    assert [item["content"][0]["text"] for item in items] == ["Hi."]
+    assert client.post("/v1/responses", json=turn).status_code == 200
+    assert len(client.get(f"/v1/conversations/{conversation['id']}/items").json()["data"]) == 3
+
+
+class WriteAnnouncingStore:
+    """The real store, announcing each `add_turn` as it starts (before it waits for the write lock)."""
+
+    def __init__(self, store) -> None:
+        self.store, self.writing = store, threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def add_turn(self, *args, **kwargs):
+        self.writing.set()
+        return self.store.add_turn(*args, **kwargs)
 
 
 def test_reads_answer_while_a_writer_waits_for_the_lock(tmp_path):
     db = tmp_path / "s.sqlite3"
-    with TestClient(create_app(db, write_timeout_s=60)) as client:
+    app = create_app(db, write_timeout_s=60)
+    store = app.state.service.store = WriteAnnouncingStore(app.state.service.store)
+    with TestClient(app) as client:
         kept = client.post("/v1/responses", json={"input": "Hi.", "max_output_tokens": 4}).json()
+        store.writing.clear()
         other = sqlite3.connect(db, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
         writer_done = threading.Event()
@@ -106,6 +126,7 @@ def test_reads_answer_while_a_writer_waits_for_the_lock(tmp_path):
         writer = threading.Thread(target=write)
         writer.start()
         try:
+            assert store.writing.wait(timeout=120)  # the writer has answered and now waits for the write lock
             read = client.get(f"/v1/responses/{kept['id']}")
             items = client.get(f"/v1/responses/{kept['id']}/input_items")
             # The reads were answered while the writer was still waiting (it cannot finish before the ROLLBACK).

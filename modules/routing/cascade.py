@@ -190,7 +190,7 @@ class EmbeddedLogprobAnswerer:
         if self._llm is None:
             from llama_cpp import Llama
 
-            from modules.tiers.local_model import default_model_path
+            from modules.tiers import default_model_path
 
             path = Path(self.model_path) if self.model_path else default_model_path()
             self._llm = Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, logits_all=True, seed=0, verbose=False)

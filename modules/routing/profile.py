@@ -127,7 +127,7 @@ def local_model_identity(settings) -> dict:
     local = settings.local
     path = None
     if local.backend == "embedded":
-        from modules.tiers.local_model import default_model_path
+        from modules.tiers import default_model_path
 
         try:
             path = default_model_path()

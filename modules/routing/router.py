@@ -260,7 +260,7 @@ def _findings(analysis, target: str) -> list[str]:
 def _configured_model_name(settings) -> str:
     local = settings.local
     if local.backend == "gguf" and getattr(local, "gguf_path", None):
-        from modules.tiers.local_model import MODEL_NAME, default_model_path
+        from modules.tiers import MODEL_NAME, default_model_path
 
         try:
             if default_model_path().resolve() == local.gguf_path.resolve():

@@ -60,6 +60,7 @@ async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str,
     if not isinstance(body, dict):
         raise ApiError(400, "Request body must be a JSON object.")
     if (where := first_invalid_text(body)) is not None:
+        where = _shown(where)
         raise ApiError(
             400,
             f"`{where}` is not valid Unicode text (it holds a lone surrogate, such as \\ud800). Send UTF-8 text.",
@@ -105,6 +106,11 @@ def first_invalid_text(value: Any) -> str | None:
     return None
 
 
+def _shown(text: str, limit: int = 80) -> str:
+    """`text` cut to `limit` characters: an error names what was sent, it does not echo a whole field."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _is_text(text: str) -> bool:
     try:
         text.encode("utf-8")
@@ -122,7 +128,7 @@ def response_request(body: dict[str, Any]) -> ResponseRequest:
         if body.get(name) is not None and not isinstance(body[name], bool):
             raise ApiError(
                 400,
-                f"`{name}` must be true or false (a JSON boolean); got {json.dumps(body[name])}.",
+                f"`{name}` must be true or false (a JSON boolean); got {_shown(json.dumps(body[name]))}.",
                 param=name,
                 code="invalid_type",
             )
@@ -160,9 +166,8 @@ def check_number(name: str, value: Any, *, integer: bool, lowest: float, highest
     allowed = f"from {lowest:g} to {highest:g}" if highest is not None else f"of at least {lowest:g}"
     is_number = isinstance(value, int) if integer else isinstance(value, (int, float)) and math.isfinite(value)
     if isinstance(value, bool) or not is_number or value < lowest or (highest is not None and value > highest):
-        raise ApiError(
-            400, f"`{name}` must be {kind} {allowed}; got {json.dumps(value)}.", param=name, code="invalid_value"
-        )
+        got = _shown(json.dumps(value))
+        raise ApiError(400, f"`{name}` must be {kind} {allowed}; got {got}.", param=name, code="invalid_value")
 
 
 def check_input_size(messages: list[Message]) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 from agent_framework import Message
 
 from modules.service.db_lock import DatabaseLock
+from modules.service.errors import ServiceError
 from modules.storage import SqliteDatabase
 
 # How long a write waits for another connection's write lock before the turn fails (and is not acknowledged).
@@ -56,6 +57,10 @@ WITH RECURSIVE chain(id, parent_id, messages, depth) AS (
 SELECT messages FROM chain ORDER BY depth DESC
 """
 _ID = re.compile(r"(resp|conv)_[A-Za-z0-9_-]{1,120}")
+
+
+class ConversationMovedError(ServiceError):
+    """A turn continued a conversation whose newest turn had changed meanwhile; it was not stored."""
 
 
 def valid_id(value: str, kind: str) -> bool:
@@ -115,7 +120,18 @@ class ServiceStore:
         with self._db.transaction() as db:
             db.execute("INSERT INTO turns (id, parent_id, messages, payload, created_at) VALUES (?, ?, ?, ?, ?)", row)
             if conversation_id is not None:
-                db.execute("UPDATE conversations SET head_id = ? WHERE id = ?", (response_id, conversation_id))
+                # Revision-checked: the head moves only from the turn this one continues, so a turn that raced
+                # another one (which DatabaseLock and the per-conversation lock prevent) can never hide it.
+                moved = db.execute(
+                    "UPDATE conversations SET head_id = ? WHERE id = ? AND head_id = ?",
+                    (response_id, conversation_id, parent_id),
+                ).rowcount
+                exists = db.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+                if not moved and exists:
+                    raise ConversationMovedError(
+                        f"Conversation {conversation_id} gained a newer turn while this one was answered; this turn "
+                        "was not stored. Send it again: it will continue from the newest turn."
+                    )
 
     def response(self, response_id: str) -> dict[str, Any] | None:
         """The stored payload of a response, or None (unknown, stored with store=false, or deleted)."""

@@ -26,6 +26,7 @@ from modules.service.dependencies import Service, ServiceState, require_token
 from modules.service.errors import ApiError, or_not_found
 from modules.service.items import item_list
 from modules.service.requests import ResponseRequest, json_body, response_request
+from modules.service.store import ConversationMovedError
 
 router = APIRouter(prefix="/v1/responses", dependencies=[Depends(require_token)])
 log = logging.getLogger("modules.service")
@@ -158,6 +159,8 @@ async def _remember(
 def _not_stored(response_id: str, error: Exception) -> ApiError:
     """The answer to a turn whose commit failed: nothing was stored, so the client must not count on it."""
     log.error("response %s was not stored (%s: %s)", response_id, type(error).__name__, error)
+    if isinstance(error, ConversationMovedError):
+        return ApiError(409, str(error), param="conversation", code="conversation_conflict")
     return ApiError(
         503,
         f"The answer could not be stored ({type(error).__name__}), so it was not kept: nothing was added to the "
