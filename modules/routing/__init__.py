@@ -56,7 +56,6 @@ __all__ = [
     "operating_curve",
     "point_at",
     "resolve",
-    "load_profile",
     "route_and_answer",
     "router_curve",
 ]

@@ -108,6 +108,11 @@ def _add_operating_point(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m modules.router`: measure the local model (profile), train the router (train), route a query (route).
+
+    Args:
+        argv: The command line after the program name; `sys.argv[1:]` when None.
+    """
     from modules.routing.cascade import CASCADE_MODEL_PATH
     from modules.routing.profile import MAX_TOKENS, PROFILE_JSON
     from modules.routing.training import MODEL_PATH
