@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import write_section  # noqa: E402
+from _report import figure, record_figures, write_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,13 @@ def main() -> int:
         "tests in one worker; each lab runs once and checks each exercise's solution in the same kernel).\n\n"
         "| wall time | result | load average before / after (1 min) |\n|---|---|---|\n"
         f"| {seconds / 60:.1f} min ({seconds:.0f} s) | {summary} | {load_before:.1f} / {load_after:.1f} |",
+    )
+    record_figures(
+        "pytest",
+        {
+            "wall_minutes": figure(round(seconds / 60, 1), "minutes", "{:.0f}"),
+            "load_average": figure(round(max(load_before, load_after), 1), "", "{:.0f}"),
+        },
     )
     return finished.returncode
 

@@ -184,6 +184,8 @@ def main() -> None:
             "cascade_cpt80": figure(round(c_rows[0]["cpt80"], 3), "", "{:.3f}"),
             "cascade_added_ms_balanced": figure(round(c_rows[1]["cascade_added_s"] * 1000), "ms", "{:.0f}"),
             "cascade_local_median_s": figure(round(float(np.median(seconds)), 2), "s", "{:.2f}"),
+            "cascade_all_local": figure(round(float(c_local.mean()), 3), "", "{:.3f}"),
+            "cascade_same_as_profile": figure(round(same * 100), "%", "{:.0f}%"),
         }
 
     perfect = apgr(*perfect_curve(local, cloud))
@@ -216,6 +218,7 @@ Load average during the run: {load[0]:.1f} (2 cores shared with other work), so 
         "cpt50_default": figure(round(rows[0]["cpt50"], 3), "", "{:.3f}"),
         "cpt80_default": figure(round(rows[0]["cpt80"], 3), "", "{:.3f}"),
         "apgr_perfect": figure(round(perfect, 3), "", "{:.3f}"),
+        "all_local": figure(round(float(local.mean()), 3), "", "{:.3f}"),
         "decision_p50_ms_default": figure(round(rows[0]["decision_p50_ms"], 2), "ms", "{:.2f}"),
         **{f"{m}_cloud_share": figure(round(default[m]["cloud_share"] * 100), "%", "{:.0f}%") for m in default},
         **{f"{m}_quality": figure(round(default[m]["quality"], 3), "", "{:.3f}") for m in default},

@@ -682,6 +682,7 @@ async def test_two_pages_on_one_store_get_a_conflict_not_a_lost_update(tmp_path)
 
         conflict = await page_a.post(f"/api/conversations/{conversation_id}/save", json={})
         assert conflict.status_code == 409
+        assert conflict.json()["code"] == "save_conflict"
         assert "saved from another page or process" in conflict.json()["error"]
         assert "keeps its 1 unsaved exchange(s)" in conflict.json()["error"]
         stored = [

@@ -156,8 +156,8 @@ def _shipped_cross_fitted():
     """The shipped router's cross-fitted scores of the graded answers: each scored by a model fitted on the
     other four fifths (tests/test_router.py retrains and checks the stored scores are recomputed byte for byte)."""
     queries, local, cloud = profile_qualities(load_profile())
-    scores = [HybridRouter().strategy.out_of_fold[q] for q in queries]
-    return scores, local, cloud
+    out_of_fold = HybridRouter().strategy.out_of_fold
+    return [out_of_fold[q] for q in queries], local, cloud
 
 
 def test_shipped_router_ranks_graded_answers_cross_fitted():

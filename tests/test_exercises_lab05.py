@@ -10,8 +10,7 @@ import pytest
 from modules.exercises import evaluate
 from modules.exercises import lab05 as ex
 from modules.exercises.checker import PASSED, WRONG
-from modules.routing import MODES, CloudBudget, HybridRouter, RoutingContext
-from modules.routing.curve import point_at
+from modules.routing import MODES, CloudBudget, HybridRouter, RoutingContext, point_at
 
 
 @pytest.fixture(scope="module")

@@ -134,3 +134,12 @@ def test_graded_scores_prefer_the_stored_cross_fitted_scores():
 
     scores = graded_scores(Stub(), PROFILE)
     assert scores.tolist() == [0.9, 0.5, 0.5, 0.1, 0.5, 0.5, 0.5, 0.5]
+
+
+def test_no_frontend_under_the_tests_or_outside_a_jupyter_server(monkeypatch):
+    from modules.routing.dial import has_frontend
+
+    monkeypatch.setenv("JPY_SESSION_NAME", "notebooks/05_query_router.ipynb")
+    assert not has_frontend()  # pytest sets PYTEST_CURRENT_TEST, as it does for nbval's kernels
+    monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
+    assert not has_frontend()  # a plain Python process: no IPython kernel, nobody looking

@@ -477,7 +477,7 @@ def _text_box(text: Any, renderer: Any) -> Any:
     return Text.get_window_extent(text, renderer)
 
 
-def _boxes_overlap(box: Any, others: Sequence[Any], pad: float = 2.0) -> bool:
+def _boxes_overlap(box: Any, others: Sequence[Any], pad: float = 4.0) -> bool:
     return any(
         box.x0 - pad < o.x1 and o.x0 < box.x1 + pad and box.y0 - pad < o.y1 and o.y0 < box.y1 + pad for o in others
     )

@@ -82,6 +82,7 @@ class SaveConflictError(ChatPageError):
     """Another page or process saved the conversation since this page loaded it; nothing was overwritten."""
 
     status = 409
+    code = "save_conflict"
 
 
 class UnsavedExchangesError(ChatPageError):

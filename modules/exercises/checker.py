@@ -44,7 +44,18 @@ class ExerciseNotPassedError(ExerciseError, AssertionError):
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise: the task the attendee reads, the cell they start from, and how their answer is checked."""
+    """One exercise: the task the attendee reads, the cell they start from, and how their answer is checked.
+
+    Attributes:
+        id: "03.1": lab 03, first exercise.
+        title: A short title.
+        level: "easy", "medium" or "stretch".
+        task: The markdown shown above the attendee's cell.
+        starter: The attendee's cell as shipped: placeholders only.
+        check_call: The cell that runs the checker.
+        verify: Checks the answers; returns what was right, raises WrongAnswerError naming what is wrong.
+        answers: The names the attendee fills in (placeholders are looked for here).
+    """
 
     id: str  # "03.1": lab 03, first exercise
     title: str
@@ -65,7 +76,13 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Feedback:
-    """A checker's verdict: `status` is "passed", "not done yet" or "not right yet"; `message` says what was seen."""
+    """A checker's verdict: `status` is "passed", "not done yet" or "not right yet"; `message` says what was seen.
+
+    Attributes:
+        exercise_id: The exercise checked, e.g. "03.1".
+        status: "passed", "not done yet" or "not right yet".
+        message: What was right, or what was seen and what to look at.
+    """
 
     exercise_id: str
     status: str

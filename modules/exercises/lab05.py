@@ -257,8 +257,7 @@ EXERCISES = [
             "(`point_at(curve, my_router.threshold)`)."
         ),
         starter=(
-            "from modules.routing import MODES, CloudBudget, HybridRouter, QualityFloor\n"
-            "from modules.routing.curve import point_at\n\n"
+            "from modules.routing import MODES, CloudBudget, HybridRouter, QualityFloor, point_at\n\n"
             "curve = HybridRouter().curve  # the measured curve: one row per threshold\n"
             "my_router = ...  # a mode or a target that fits the budget\n"
             "my_quality = ...  # graded quality at my_router.threshold, from the curve\n"

@@ -28,10 +28,9 @@ from modules.hybrid.exchange import short_error
 from modules.hybrid.persistence import Target
 from modules.hybrid.recorder import SentMessagesRecorder
 from modules.hybrid.sources import SOURCES, other_tier, tier_of
-from modules.routing import AllTiersFailedError, HybridRouter, RoutingContext, RoutingDecision
+from modules.routing import DEFAULT_MODE, AllTiersFailedError, HybridRouter, RoutingContext, RoutingDecision
 from modules.storage import Cipher, ConversationNotFoundError, ConversationStore
 
-ROUTING_MODE = "balanced"  # the operating point of the default router (modules/routing/modes.py)
 DEFAULT_INSTRUCTIONS = "You are a helpful assistant. Answer in one or two sentences."
 DEFAULT_MAX_TOKENS = 64
 DEFAULT_TIMEOUT_S = 120.0
@@ -98,7 +97,7 @@ class HybridConversationManager:
             tiers, self._owns_tiers = start_tiers(), True
         else:
             self._owns_tiers = False
-        self.router = router if router is not None else HybridRouter(mode=ROUTING_MODE)
+        self.router = router if router is not None else HybridRouter(mode=DEFAULT_MODE)
         self.tiers = tiers
         self.store = store
         self.cipher = cipher

@@ -16,16 +16,16 @@ ProfileError, ModelFileError, RouterTargetError, CascadeError and AllTiersFailed
 """
 
 from modules.routing.classifier import ModelFileError
+from modules.routing.curve import mode_points, operating_curve, point_at, router_curve
 from modules.routing.errors import RouterTargetError, RoutingError
 from modules.routing.evaluation import apgr
 from modules.routing.features import analyze_query
 from modules.routing.grading import GradingError
 from modules.routing.modes import DEFAULT_MODE, MODES, CloudBudget, QualityFloor, resolve
-from modules.routing.profile import ProfileError, load_profile
+from modules.routing.profile import ProfileError, load_graded_queries, load_profile
 from modules.routing.router import (
     AllTiersFailedError,
     HybridRouter,
-    ProfileMismatchWarning,
     RoutingContext,
     RoutingDecision,
     route_and_answer,
@@ -42,7 +42,6 @@ __all__ = [
     "LearnedStrategy",
     "ModelFileError",
     "ProfileError",
-    "ProfileMismatchWarning",
     "QualityFloor",
     "RouterTargetError",
     "RoutingContext",
@@ -51,7 +50,12 @@ __all__ = [
     "RuleStrategy",
     "analyze_query",
     "apgr",
-    "resolve",
+    "load_graded_queries",
     "load_profile",
+    "mode_points",
+    "operating_curve",
+    "point_at",
+    "resolve",
     "route_and_answer",
+    "router_curve",
 ]

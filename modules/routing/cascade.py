@@ -349,7 +349,7 @@ class CascadeStrategy:
         from modules.routing.classifier import ModelFileError, read_model_json
 
         path = Path(path)
-        fix = "refit it: python -m modules.router train"
+        fix = "refit it: python -m modules.router cascade"
         if not path.exists():
             raise CascadeError(f"No cascade weights at {path}; {fix}")
         try:

@@ -60,9 +60,9 @@ def _route(args: argparse.Namespace) -> None:
     strategy = LearnedStrategy.load(args.model) if args.model else None
     target = _target(args)
     if isinstance(target, str):
-        router = HybridRouter(strategy, mode=target)
+        router = HybridRouter(strategy, mode=target, profile=args.profile)
     else:
-        router = HybridRouter(strategy, target=target)
+        router = HybridRouter(strategy, target=target, profile=args.profile)
     for q in args.query:
         d = router.route(q)
         print(f"{d.target:5}  P(cloud)={d.cloud_probability:.2f}  {q}\n       " + "; ".join(d.reasons))
@@ -108,6 +108,11 @@ def _add_operating_point(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m modules.router`: measure the local model (profile), train the router (train), route a query (route).
+
+    Args:
+        argv: The command line after the program name; `sys.argv[1:]` when None.
+    """
     from modules.routing.cascade import CASCADE_MODEL_PATH
     from modules.routing.profile import MAX_TOKENS, PROFILE_JSON
     from modules.routing.training import MODEL_PATH
@@ -140,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     r.add_argument("query", nargs="+")
     r.add_argument(
         "--model", type=Path, default=None, help="a model file from `train --out` instead of the shipped one"
+    )
+    r.add_argument(
+        "--profile", type=Path, default=None, help="the profile the --model was trained on (for its operating curve)"
     )
     _add_operating_point(r)
     r.set_defaults(run=_route)

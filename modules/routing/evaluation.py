@@ -166,7 +166,15 @@ def cpt(x: Sequence[float], y: Sequence[float], pgr: float) -> float:
 
 
 def apgr(x: Sequence[float], y: Sequence[float]) -> float:
-    """Average performance gap recovered: the area under the quality curve (random routing = 0.5)."""
+    """Average performance gap recovered: the area under the quality curve (random routing = 0.5).
+
+    Args:
+        x: The cloud shares of the curve's points, ascending from 0 to 1.
+        y: The performance gap recovered at each share (0: all-local quality, 1: all-cloud quality).
+
+    Returns:
+        The area under the curve.
+    """
     return float(np.trapezoid(np.asarray(y, dtype=float), np.asarray(x, dtype=float)))
 
 

@@ -263,7 +263,14 @@ def _complexity(words: int, flags: Mapping[str, bool], constraints: int) -> floa
 
 
 def analyze_query(query: str) -> QueryAnalysis:
-    """Extract the routing features of one query (pure function, tens of microseconds)."""
+    """Extract the routing features of one query (pure function, tens of microseconds).
+
+    Args:
+        query: The question as the user typed it.
+
+    Returns:
+        Its words, characters, flags (code, maths, ...), constraints, complexity and whether it is a follow-up.
+    """
     from modules.routing.followups import looks_like_follow_up
 
     text = query.strip().lower()

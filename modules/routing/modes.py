@@ -24,7 +24,14 @@ __all__ = ["MODES", "DEFAULT_MODE", "CloudBudget", "QualityFloor", "Target", "re
 
 @dataclass(frozen=True)
 class CloudBudget:
-    """Send at most `share` (0..1) of the queries to the cloud, choosing the ones most likely to fail locally."""
+    """Send at most `share` (0..1) of the queries to the cloud, choosing the ones most likely to fail locally.
+
+    Args:
+        share: The largest share of queries that may go to the cloud, between 0 and 1.
+
+    Raises:
+        RouterTargetError: `share` is not a number between 0 and 1.
+    """
 
     share: float
 
@@ -43,7 +50,14 @@ class CloudBudget:
 @dataclass(frozen=True)
 class QualityFloor:
     """Keep graded quality within `points_below_all_cloud` percentage points of sending everything to the cloud,
-    with as few cloud calls as the curve allows."""
+    with as few cloud calls as the curve allows.
+
+    Args:
+        points_below_all_cloud: How many percentage points of graded quality may be given up, 0 to 100.
+
+    Raises:
+        RouterTargetError: `points_below_all_cloud` is not a number between 0 and 100.
+    """
 
     points_below_all_cloud: float
 

@@ -270,7 +270,17 @@ def write_profile(profile: dict, path: Path | str = PROFILE_JSON) -> tuple[Path,
 
 
 def load_profile(path: Path | str = PROFILE_JSON) -> dict:
-    """A capability profile written by `python -m modules.router profile`, checked before use."""
+    """A capability profile written by `python -m modules.router profile`, checked before use.
+
+    Args:
+        path: The profile's JSON file; the shipped one by default.
+
+    Returns:
+        The profile: per-category accuracy of the local model, the model it measured, the graded answers.
+
+    Raises:
+        ProfileError: The file is missing, is not JSON, or is not a valid profile; the message says how to re-measure.
+    """
     path = Path(path)
     if not path.exists():
         raise ProfileError(f"No capability profile at {path}. Measure one: python -m modules.router profile")

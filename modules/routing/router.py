@@ -38,7 +38,6 @@ __all__ = [
     "RoutingContext",
     "RoutedAnswer",
     "AllTiersFailedError",
-    "ProfileMismatchWarning",
     "route_and_answer",
 ]
 
@@ -50,7 +49,22 @@ CUSTOM = "custom"  # the mode of a router built with a target or an explicit thr
 class RoutingDecision:
     """Where a query goes and why. `confidence` is how far the score sits from the threshold:
     0.5 = on the line, 1.0 = as far from it as the score can be. `mode` is the operating point's name
-    ("quality", "balanced", "cost", or "custom" for a target or an explicit threshold)."""
+    ("quality", "balanced", "cost", or "custom" for a target or an explicit threshold).
+
+    Attributes:
+        target: "local" or "cloud".
+        confidence: How far the score sits from the threshold, 0.5 to 1.0.
+        reasons: Why, in words (the mode and its target among them).
+        strategy: The strategy that scored the query ("rules", "learned", ...).
+        cloud_probability: The score: how likely the local answer is to be wrong.
+        threshold: Scores at or above it go to the cloud.
+        decision_seconds: How long routing took.
+        fell_back: The chosen tier failed and the other one answered.
+        failed_target: The tier that failed, when `fell_back`.
+        error: Its error, when `fell_back`.
+        follow_up: The query depends on the previous answer, so it stayed with that answer's tier.
+        mode: The operating point's name.
+    """
 
     target: str
     confidence: float
@@ -69,17 +83,20 @@ class RoutingDecision:
 @dataclass(frozen=True)
 class RoutingContext:
     """What the router may know about the conversation so far: the tier that actually answered
-    the previous turn (after any fallback), so that a follow-up depending on that answer can stay with it."""
+    the previous turn (after any fallback), so that a follow-up depending on that answer can stay with it.
+
+    Args:
+        previous_target: "local", "cloud", or None before the first turn.
+
+    Raises:
+        ValueError: `previous_target` is none of those.
+    """
 
     previous_target: str | None = None
 
     def __post_init__(self) -> None:
         if self.previous_target not in (*TARGETS, None):
             raise ValueError(f"previous_target must be 'local', 'cloud' or None, not {self.previous_target!r}")
-
-
-class ProfileMismatchWarning(UserWarning):
-    """The router's model was measured on another local model than the configured one."""
 
 
 _warned: set[tuple[str, str]] = set()
@@ -170,8 +187,8 @@ class HybridRouter:
         if configured == measured or (configured, measured) in _warned:
             return
         _warned.add((configured, measured))
-        warnings.warn(
-            ProfileMismatchWarning(
+        warnings.warn(  # a UserWarning; silence it with warnings.filterwarnings("ignore", "The router was measured")
+            UserWarning(
                 f"The router was measured on the local model {measured}, but the configured local tier is "
                 f"{configured} ({settings.local.backend}). Its routing follows what {measured} gets right. "
                 "Measure your model and retrain: python -m modules.router profile --sample 80 "
@@ -304,7 +321,22 @@ async def route_and_answer(
     context: RoutingContext | None = None,
 ) -> RoutedAnswer:
     """Route `query`, ask the chosen tier, and if it raises or exceeds `timeout_s`, ask the other tier.
-    The returned decision records the fallback: fell_back=True, the failed tier and its error."""
+    The returned decision records the fallback: fell_back=True, the failed tier and its error.
+
+    Args:
+        router: The router that picks the tier.
+        query: The question.
+        answerers: One async callable per tier ("local", "cloud") that answers a query with text.
+        timeout_s: How long a tier may take before the other one is asked.
+        context: What the router may know about the conversation so far, or None.
+
+    Returns:
+        The answer, the decision (with any fallback), the tier that answered and how long answering took.
+
+    Raises:
+        ValueError: `answerers` lacks a tier.
+        AllTiersFailedError: Both tiers failed; the message names both errors.
+    """
     missing = set(TARGETS) - set(answerers)
     if missing:
         raise ValueError(f"answerers needs one async callable per tier; missing: {sorted(missing)}")

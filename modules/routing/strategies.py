@@ -51,7 +51,17 @@ class LearnedStrategy:
     answer is wrong), learned from graded answers (modules/routing/training.py). Its file also carries the
     cross-fitted scores of the graded queries (`out_of_fold`, for the operating curve), the local model it was
     measured on (`trained_for`) and its default operating point (`default_target`: a mode name or a target).
-    A model trained in a notebook (`LearnedStrategy(train_model(...))`) carries none of these."""
+    A model trained in a notebook (`LearnedStrategy(train_model(...))`) carries none of these.
+
+    Args:
+        model: The trained text classifier.
+        out_of_fold: Cross-fitted scores of the graded queries, by query, or None.
+        trained_for: The local model the graded answers came from, or None.
+        default_target: The operating point to use by default: a mode name or a target, or None.
+
+    Raises:
+        ModelFileError: The model's rule-feature weights do not match the router's features; retrain it.
+    """
 
     name = "learned"
 

@@ -182,7 +182,14 @@ function drawConversation(state) {
 async function saveBeforeLeaving() {
   if (!conversationId || Number($("save-state").dataset.unsaved || 0) === 0) return "";
   const path = "/api/conversations/" + encodeURIComponent(conversationId) + "/save";
-  const result = await (await api("POST", path)).json();
+  let result;
+  try {
+    result = await (await api("POST", path)).json();
+  } catch (error) {
+    // Another page saved it first: nothing was overwritten, and leaving drops nothing (it stays open here).
+    if (error.code !== "save_conflict") throw error;
+    return error.message + " It stays open on this server as " + conversationId + ". ";
+  }
   drawSaveState(result.saved_exchanges, result.saved_exchanges);
   refreshSavedIds();
   return "Saved " + result.conversation_id + " (" + result.saved_exchanges + " exchange(s)) before leaving it. ";
