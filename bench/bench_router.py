@@ -111,6 +111,7 @@ def record_profile_sample(n: int) -> None:
             "profile_sample_s": figure(round(timing["seconds"]), "s", "{:.0f}"),
             "profile_sample_rows": figure(timing["rows"], "", "{}"),
             "profile_sample_load": figure(round(timing["load_before"], 1), "", "{:.1f}"),
+            "profile_sample_load_after": figure(round(timing["load_after"], 1), "", "{:.1f}"),
         },
     )
 

@@ -48,7 +48,17 @@ class GradedQuery:
 
 
 def load_graded_queries(path: Path | str = GRADED_CSV) -> list[GradedQuery]:
-    """data/graded_queries.csv, every reference checked so a typo fails here, not after a long run."""
+    """Read the graded queries, checking every reference so a typo fails here, not after a long run.
+
+    Args:
+        path: the CSV of graded queries (default: data/graded_queries.csv).
+
+    Returns:
+        One `GradedQuery` per row, in file order.
+
+    Raises:
+        ProfileError: the file is missing, or a row's reference does not suit its grader (names the line).
+    """
     path = Path(path)
     if not path.exists():
         raise ProfileError(f"No graded queries at {path}. Generate them: python data/make_graded_queries.py")
