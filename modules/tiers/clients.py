@@ -23,7 +23,7 @@ from openai import AsyncAzureOpenAI, AsyncOpenAI
 
 from modules.config import Settings, load_settings, reveal
 from modules.runtime import LocalService
-from modules.tiers.errors import TierError, explain_failure
+from modules.tiers.errors import TierError, TierUsageError, explain_failure
 from modules.tiers.local_model import EmbeddedChatClient
 
 REQUEST_TIMEOUT_S = 120.0
@@ -62,13 +62,17 @@ def cloud_chat_client(settings: Settings, service: LocalService | None = None) -
         An `OpenAIChatClient` for that backend.
 
     Raises:
-        ValueError: The offline cloud tier was asked for without a running LocalService.
+        TierUsageError: (a ValueError) The offline cloud tier was asked for without a running LocalService.
     """
     cloud = settings.cloud
     if cloud.backend == "local_service":
         if service is None:
-            raise ValueError(
-                "The offline cloud tier needs a running LocalService; use start_tiers() or running_local_service()."
+            raise TierUsageError(
+                "cloud",
+                "not_ready",
+                "The offline cloud tier needs the course's running service, and none was given. Use start_tiers(), "
+                "which starts it, or pass service=LocalService().start() (or the service from "
+                "running_local_service()).",
             )
         http = AsyncOpenAI(base_url=service.base_url, api_key=service.api_key, timeout=TIMEOUT, max_retries=1)
         return OpenAIChatClient(model=LOCAL_SERVICE_MODEL, async_client=http)
@@ -126,9 +130,22 @@ class Tiers:
     closed: bool = field(default=False, init=False, repr=False)
 
     def client(self, tier: str) -> Any:
-        """The tier's chat client; a TierError if `check()` found that tier unusable."""
+        """The tier's chat client.
+
+        Args:
+            tier: "local" or "cloud".
+
+        Returns:
+            That tier's chat client.
+
+        Raises:
+            TierUsageError: (a ValueError) `tier` is neither "local" nor "cloud".
+            TierError: `check()` found that tier unusable, or `close()` stopped the cloud tier's service.
+        """
         if tier not in TIERS:
-            raise ValueError(f"tier must be 'local' or 'cloud', not {tier!r}")
+            raise TierUsageError(
+                tier, "unknown_tier", f"The tier must be 'local' or 'cloud', not {tier!r}: pass one of those."
+            )
         if tier == "cloud" and self.closed:
             raise TierError(
                 "cloud",
