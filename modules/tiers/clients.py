@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from agent_framework import Message
+from agent_framework import ChatContext, Message, chat_middleware
 from agent_framework.openai import OpenAIChatClient, OpenAIChatCompletionClient
 from openai import AsyncAzureOpenAI, AsyncOpenAI
 
@@ -129,6 +129,11 @@ class Tiers:
     problems: dict[str, TierError] = field(default_factory=dict, repr=False)
     closed: bool = field(default=False, init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        if self.service is not None:
+            # Agents made before close() hold the client itself, not this object: the client refuses in one line.
+            self.cloud_client.chat_middleware.append(_refuse_when_closed(lambda: self.closed))
+
     def client(self, tier: str) -> Any:
         """The tier's chat client.
 
@@ -147,12 +152,7 @@ class Tiers:
                 tier, "unknown_tier", f"The tier must be 'local' or 'cloud', not {tier!r}: pass one of those."
             )
         if tier == "cloud" and self.closed:
-            raise TierError(
-                "cloud",
-                "not_ready",
-                "The cloud tier is closed: tiers.close() stopped the course's service. Restart the kernel and run "
-                "the lab from the top.",
-            )
+            raise _closed_error()
         if tier in self.problems:
             raise TierError(
                 tier,
@@ -217,6 +217,27 @@ class Tiers:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _closed_error() -> TierError:
+    return TierError(
+        "cloud",
+        "not_ready",
+        "The cloud tier is closed: tiers.close() stopped the course's service. Restart the kernel and run "
+        "the lab from the top.",
+    )
+
+
+def _refuse_when_closed(is_closed: Any) -> Any:
+    """Chat middleware that raises the one-line TierError instead of a connection error once the service stopped."""
+
+    @chat_middleware
+    async def refuse_when_closed(context: ChatContext, call_next: Any) -> None:
+        if is_closed():
+            raise _closed_error()
+        await call_next()
+
+    return refuse_when_closed
 
 
 def start_tiers(settings: Settings | None = None) -> Tiers:
