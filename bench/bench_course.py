@@ -1,7 +1,7 @@
 """Time every lab notebook, offline, under nbval — the way `pytest` runs them — and write the "course" section
 of docs/performance.md.
 
-    python bench/bench_course.py run            # every notebooks/NN_*.ipynb, one pytest process each
+    python bench/bench_course.py run            # every notebooks/NN*_*.ipynb (05b too), one pytest process each
     python bench/bench_course.py run 03 04      # only these labs (the table then lists only them)
 
 The machine's load average is recorded with the figures: on a shared machine the same notebook runs
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
 
-    notebooks = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if not args.labs or p.name[:2] in args.labs)
+    notebooks = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb") if not args.labs or p.name[:2] in args.labs)
     load_before = os.getloadavg()[0]
     rows = []
     for path in tqdm(notebooks, desc="labs", unit="lab"):

@@ -4,8 +4,10 @@ import pytest
 from agent_framework.openai import OpenAIChatClient, OpenAIChatCompletionClient
 
 from modules.config import load_settings
+from modules.errors import CourseError
 from modules.labkit.network_guard import NetworkBlockedError, network_disabled
 from modules.tiers.clients import cloud_chat_client, local_chat_client, start_tiers
+from modules.tiers.errors import TierUsageError
 from modules.tiers.local_model import EmbeddedChatClient
 from modules.tiers.timing import time_stream
 
@@ -43,8 +45,10 @@ def test_real_backends_are_built_from_settings_without_calling_them():
 
 
 def test_offline_cloud_tier_needs_a_service():
-    with pytest.raises(ValueError, match="LocalService"):
+    with pytest.raises(TierUsageError, match="Use start_tiers\\(\\)") as raised:
         cloud_chat_client(load_settings(environ={}, env_file=None))
+    assert isinstance(raised.value, ValueError) and isinstance(raised.value, CourseError)
+    assert (raised.value.tier, raised.value.kind) == ("cloud", "not_ready")
 
 
 def test_unknown_tier_is_rejected():
@@ -53,8 +57,9 @@ def test_unknown_tier_is_rejected():
     )
     from modules.tiers.clients import Tiers
 
-    with pytest.raises(ValueError, match="'local' or 'cloud'"):
+    with pytest.raises(TierUsageError, match="'local' or 'cloud', not 'edge'") as raised:
         Tiers(settings, local_chat_client(settings), cloud_chat_client(settings)).client("edge")
+    assert isinstance(raised.value, ValueError) and raised.value.kind == "unknown_tier"
 
 
 async def test_embedded_model_works_with_the_network_disabled():

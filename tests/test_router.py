@@ -16,9 +16,11 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from modules.errors import CourseError
 from modules.routing import HybridRouter, LearnedStrategy, RoutingContext, RoutingDecision, RuleStrategy
 from modules.routing import classifier as text_classifier
 from modules.routing.classifier import LinearTextClassifier, ModelFileError
+from modules.routing.errors import RouterInputError
 from modules.routing.evaluation import routing_metrics
 from modules.routing.features import ALTERNATIVES, analyze_query, rule_coverage
 from modules.routing.router import AllTiersFailedError, route_and_answer
@@ -353,8 +355,9 @@ def test_follow_up_without_a_known_previous_turn_is_decided_on_its_own(learned):
 
 
 def test_unknown_previous_tier_is_rejected():
-    with pytest.raises(ValueError, match="previous_target must be"):
+    with pytest.raises(RouterInputError, match="not 'gpu': pass the tier that answered") as raised:
         RoutingContext(previous_target="gpu")
+    assert isinstance(raised.value, ValueError) and isinstance(raised.value, CourseError)
 
 
 def test_stickiness_can_be_switched_off(learned):
@@ -410,8 +413,9 @@ def test_both_tiers_failing_raises_with_both_errors(rules):
 
 
 def test_missing_answerer_is_a_clear_error(rules):
-    with pytest.raises(ValueError, match="missing: \\['cloud'\\]"):
+    with pytest.raises(RouterInputError, match="missing: \\['cloud'\\]. Pass a dict with both keys") as raised:
         asyncio.run(route_and_answer(rules, "hi", {"local": _answerer("x")}, timeout_s=1))
+    assert isinstance(raised.value, ValueError) and isinstance(raised.value, CourseError)
 
 
 # --------------------------------------------------------------------------- command line

@@ -220,3 +220,15 @@ def test_each_backend_names_its_own_variables():
         message = str(explain_failure(offline, tier, RuntimeError("boom") if tier == "local" else _status_error(401)))
         assert "offline default" not in message
     assert "LOCAL_SERVICE_TOKEN" in str(explain_failure(offline, "cloud", _status_error(401)))
+
+
+async def test_an_agent_made_before_close_says_the_cloud_tier_is_closed_in_one_line():
+    # Offline default: a real local service; the agent holds the client itself, not `tiers`.
+    tiers = start_tiers(load_settings())
+    agent = tiers.cloud_client.as_agent(instructions="Answer briefly.")
+    tiers.close()
+    with pytest.raises(TierError, match="tiers.close\\(\\) stopped the course's service") as caught:
+        await agent.run("Hello?")
+    assert caught.value.tier == "cloud"
+    with pytest.raises(TierError, match="closed"):
+        await agent.run("Hello?", stream=True).get_final_response()

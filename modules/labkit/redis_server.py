@@ -6,7 +6,8 @@
     server = RedisServer().start(); ...; server.stop()
 
 The server is waited for until it answers PING, and stopped when the block ends, on
-`stop()`, or when Python exits. It listens on 127.0.0.1 only.
+`stop()`, or when Python exits; if Python is killed hard (SIGKILL), a small watcher process stops it and
+removes its temporary directory. It listens on 127.0.0.1 only.
 
     server = course_redis().start()        # REDIS_URL's server when it is set, else a RedisServer
 
@@ -30,7 +31,15 @@ import tempfile
 from pathlib import Path
 
 from modules.config import course_environment, load_settings, redact_url, reveal
-from modules.runtime import ProcessError, free_port, port_is_free, start_child, stop_child, wait_until_ready
+from modules.runtime import (
+    ProcessError,
+    free_port,
+    port_is_free,
+    start_child,
+    stop_child,
+    stop_with_parent,
+    wait_until_ready,
+)
 
 START_TIMEOUT_S = 15.0
 SKIP_VARIABLE = "COURSE_SKIP_REDIS"
@@ -60,6 +69,7 @@ class RedisServer:
         self._data_dir = Path(data_dir) if data_dir else None
         self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
         self._process: subprocess.Popen[bytes] | None = None
+        self._watcher: subprocess.Popen[bytes] | None = None  # stops redis-server if this process is killed
 
     @property
     def url(self) -> str:
@@ -111,6 +121,8 @@ class RedisServer:
         ]
         atexit.register(self.stop)
         self._process = start_child(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # redis-server cannot notice that a kernel killed hard is gone: a watcher stops it and removes its folder.
+        self._watcher = stop_with_parent(self._process, remove_on_exit=self._temp_dir.name if self._temp_dir else None)
         wait_until_ready(
             self._process, self.ping, timeout_s, on_exit=self._exited, on_timeout=self._timed_out, poll_s=0.05
         )
@@ -159,6 +171,9 @@ class RedisServer:
         if self._process is not None and self._process.stderr is not None:
             self._process.stderr.close()
         self._process = None
+        if self._watcher is not None:
+            stop_child(self._watcher)
+            self._watcher = None
         if self._temp_dir is not None:
             with contextlib.suppress(OSError):
                 self._temp_dir.cleanup()

@@ -12,12 +12,12 @@ P(the local answer is wrong), trained on graded answers), modes (quality / balan
 curve (the cost-quality curve a mode is resolved on), router (decisions, follow-ups, fallback), cascade
 (the local model answers first; its log-probabilities decide whether the cloud takes over), evaluation
 (RouteLLM metrics), cli (`python -m modules.router`), errors (RoutingError, the base of GradingError,
-ProfileError, ModelFileError, RouterTargetError, CascadeError and AllTiersFailedError).
+ProfileError, ModelFileError, RouterTargetError, RouterInputError, CascadeError and AllTiersFailedError).
 """
 
 from modules.routing.classifier import ModelFileError
 from modules.routing.curve import mode_points, operating_curve, point_at, router_curve
-from modules.routing.errors import RouterTargetError, RoutingError
+from modules.routing.errors import RouterInputError, RouterTargetError, RoutingError
 from modules.routing.evaluation import apgr
 from modules.routing.features import analyze_query
 from modules.routing.grading import GradingError
@@ -43,6 +43,7 @@ __all__ = [
     "ModelFileError",
     "ProfileError",
     "QualityFloor",
+    "RouterInputError",
     "RouterTargetError",
     "RoutingContext",
     "RoutingDecision",

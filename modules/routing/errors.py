@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from modules.errors import CourseError
 
-__all__ = ["RoutingError", "RouterTargetError"]
+__all__ = ["RouterInputError", "RouterTargetError", "RoutingError"]
 
 
 class RoutingError(CourseError):
     """Base class: the router could not be built, loaded, measured or could not get an answer from any tier."""
+
+
+class RouterInputError(RoutingError, ValueError):
+    """An argument the router cannot use: a previous tier that is neither "local" nor "cloud", or answerers that
+    lack a tier. Also a ValueError, so code catching that keeps working."""
 
 
 class RouterTargetError(RoutingError, ValueError):

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from modules.routing.errors import RouterTargetError, RoutingError
+from modules.routing.errors import RouterInputError, RouterTargetError, RoutingError
 from modules.routing.features import analyze_query
 from modules.routing.modes import DEFAULT_MODE, CloudBudget, QualityFloor, Target, resolve, target_for
 from modules.routing.strategies import LearnedStrategy, Strategy
@@ -89,14 +89,17 @@ class RoutingContext:
         previous_target: "local", "cloud", or None before the first turn.
 
     Raises:
-        ValueError: `previous_target` is none of those.
+        RouterInputError: (a ValueError) `previous_target` is none of those.
     """
 
     previous_target: str | None = None
 
     def __post_init__(self) -> None:
         if self.previous_target not in (*TARGETS, None):
-            raise ValueError(f"previous_target must be 'local', 'cloud' or None, not {self.previous_target!r}")
+            raise RouterInputError(
+                f"previous_target must be 'local', 'cloud' or None, not {self.previous_target!r}: pass the tier that "
+                "answered the previous turn (RoutedAnswer.tier), or None before the first turn."
+            )
 
 
 _warned: set[tuple[str, str]] = set()
@@ -334,12 +337,15 @@ async def route_and_answer(
         The answer, the decision (with any fallback), the tier that answered and how long answering took.
 
     Raises:
-        ValueError: `answerers` lacks a tier.
+        RouterInputError: (a ValueError) `answerers` lacks a tier.
         AllTiersFailedError: Both tiers failed; the message names both errors.
     """
     missing = set(TARGETS) - set(answerers)
     if missing:
-        raise ValueError(f"answerers needs one async callable per tier; missing: {sorted(missing)}")
+        raise RouterInputError(
+            f"answerers needs one async callable per tier; missing: {sorted(missing)}. Pass a dict with both keys, "
+            "e.g. {'local': ask_local, 'cloud': ask_cloud}, each an async function from query to answer text."
+        )
     decision = router.route(query, context)
     order = [decision.target, _other(decision.target)]
     started = time.perf_counter()

@@ -3,8 +3,9 @@
     from modules.runtime import LocalService, free_port, run_json_child
 
 Modules: `ports` (free TCP ports), `child_process` (start, await, stop a server; a one-shot child's JSON answer),
-`parent_watch` (a child that ends with its parent), `announced_server` (uvicorn that says where it listens),
-`local_service` (the course's Responses service as a separate process), `errors` (ProcessError and its kin).
+`parent_watch` (a child that ends with its parent, or a watcher that stops it then), `announced_server` (uvicorn
+that says where it listens), `local_service` (the course's Responses service as a separate process), `errors`
+(ProcessError and its kin).
 Nothing here imports the course's other packages except `modules.config` and `modules.errors`.
 """
 
@@ -18,7 +19,7 @@ from modules.runtime.local_service import (
     parent_service,
     running_local_service,
 )
-from modules.runtime.parent_watch import exit_with_parent
+from modules.runtime.parent_watch import exit_with_parent, stop_with_parent
 from modules.runtime.ports import free_port, port_is_free
 
 __all__ = [
@@ -37,5 +38,6 @@ __all__ = [
     "running_local_service",
     "start_child",
     "stop_child",
+    "stop_with_parent",
     "wait_until_ready",
 ]

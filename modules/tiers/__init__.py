@@ -6,7 +6,7 @@ print(await tiers.ask("local", "What is 2 + 2?"))
 """
 
 from modules.tiers.clients import Answer, Tiers, cloud_chat_client, local_chat_client, start_tiers
-from modules.tiers.errors import TierError
+from modules.tiers.errors import TierError, TierUsageError
 from modules.tiers.local_model import (
     CONTEXT_TOKENS,
     MODEL_NAME,
@@ -26,6 +26,7 @@ __all__ = [
     "ModelNotFoundError",
     "StreamTiming",
     "TierError",
+    "TierUsageError",
     "Tiers",
     "cloud_chat_client",
     "default_model_path",

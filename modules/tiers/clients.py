@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from agent_framework import Message
+from agent_framework import ChatContext, Message, chat_middleware
 from agent_framework.openai import OpenAIChatClient, OpenAIChatCompletionClient
 from openai import AsyncAzureOpenAI, AsyncOpenAI
 
 from modules.config import Settings, load_settings, reveal
 from modules.runtime import LocalService
-from modules.tiers.errors import TierError, explain_failure
+from modules.tiers.errors import TierError, TierUsageError, explain_failure
 from modules.tiers.local_model import EmbeddedChatClient
 
 REQUEST_TIMEOUT_S = 120.0
@@ -62,13 +62,17 @@ def cloud_chat_client(settings: Settings, service: LocalService | None = None) -
         An `OpenAIChatClient` for that backend.
 
     Raises:
-        ValueError: The offline cloud tier was asked for without a running LocalService.
+        TierUsageError: (a ValueError) The offline cloud tier was asked for without a running LocalService.
     """
     cloud = settings.cloud
     if cloud.backend == "local_service":
         if service is None:
-            raise ValueError(
-                "The offline cloud tier needs a running LocalService; use start_tiers() or running_local_service()."
+            raise TierUsageError(
+                "cloud",
+                "not_ready",
+                "The offline cloud tier needs the course's running service, and none was given. Use start_tiers(), "
+                "which starts it, or pass service=LocalService().start() (or the service from "
+                "running_local_service()).",
             )
         http = AsyncOpenAI(base_url=service.base_url, api_key=service.api_key, timeout=TIMEOUT, max_retries=1)
         return OpenAIChatClient(model=LOCAL_SERVICE_MODEL, async_client=http)
@@ -125,17 +129,30 @@ class Tiers:
     problems: dict[str, TierError] = field(default_factory=dict, repr=False)
     closed: bool = field(default=False, init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        if self.service is not None:
+            # Agents made before close() hold the client itself, not this object: the client refuses in one line.
+            self.cloud_client.chat_middleware.append(_refuse_when_closed(lambda: self.closed))
+
     def client(self, tier: str) -> Any:
-        """The tier's chat client; a TierError if `check()` found that tier unusable."""
+        """The tier's chat client.
+
+        Args:
+            tier: "local" or "cloud".
+
+        Returns:
+            That tier's chat client.
+
+        Raises:
+            TierUsageError: (a ValueError) `tier` is neither "local" nor "cloud".
+            TierError: `check()` found that tier unusable, or `close()` stopped the cloud tier's service.
+        """
         if tier not in TIERS:
-            raise ValueError(f"tier must be 'local' or 'cloud', not {tier!r}")
-        if tier == "cloud" and self.closed:
-            raise TierError(
-                "cloud",
-                "not_ready",
-                "The cloud tier is closed: tiers.close() stopped the course's service. Restart the kernel and run "
-                "the lab from the top.",
+            raise TierUsageError(
+                tier, "unknown_tier", f"The tier must be 'local' or 'cloud', not {tier!r}: pass one of those."
             )
+        if tier == "cloud" and self.closed:
+            raise _closed_error()
         if tier in self.problems:
             raise TierError(
                 tier,
@@ -200,6 +217,27 @@ class Tiers:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _closed_error() -> TierError:
+    return TierError(
+        "cloud",
+        "not_ready",
+        "The cloud tier is closed: tiers.close() stopped the course's service. Restart the kernel and run "
+        "the lab from the top.",
+    )
+
+
+def _refuse_when_closed(is_closed: Any) -> Any:
+    """Chat middleware that raises the one-line TierError instead of a connection error once the service stopped."""
+
+    @chat_middleware
+    async def refuse_when_closed(context: ChatContext, call_next: Any) -> None:
+        if is_closed():
+            raise _closed_error()
+        await call_next()
+
+    return refuse_when_closed
 
 
 def start_tiers(settings: Settings | None = None) -> Tiers:

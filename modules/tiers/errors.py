@@ -20,11 +20,16 @@ RESTART_HINT = "then restart the kernel and run the lab from the top"
 
 
 class TierError(CourseError, RuntimeError):
-    """A tier cannot answer: `kind` is auth, not_found, unreachable, rate_limit, failed or not_ready."""
+    """A tier cannot answer: `kind` is auth, not_found, unreachable, rate_limit, failed, not_ready or unknown_tier."""
 
     def __init__(self, tier: str, kind: str, message: str) -> None:
         super().__init__(message)
         self.tier, self.kind = tier, kind
+
+
+class TierUsageError(TierError, ValueError):
+    """A tier asked for in a way that cannot work: a tier name other than "local" or "cloud", or the offline cloud
+    tier without the running service it talks to. Also a ValueError, so code catching that keeps working."""
 
 
 @dataclass(frozen=True)
