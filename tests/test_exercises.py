@@ -87,6 +87,19 @@ def in_memory_session(*texts: str, session_id: str | None = None) -> AgentSessio
     return session
 
 
+def agent_reply(text: str) -> Message:
+    """An answer as agent.run writes it into a session: stamped with the agent's name."""
+    return Message("assistant", [text], author_name="assistant")
+
+
+def as_if_handed_back(result):
+    """Register a result as one a child process handed back (what resume_session_in_new_process does)."""
+    from modules.sessions import handoff
+
+    handoff._handed_back[id(result)] = result
+    return result
+
+
 def a_coroutine():
     async def answer():
         return None
@@ -144,21 +157,6 @@ def test_01_3_described_must_be_what_describe_returns_for_the_key():
 # --------------------------------------------------------------------------- lab 02: re-count, compare identities
 
 
-def test_02_3_timings_are_re_counted_and_must_use_the_exercise_limit():
-    from modules.tiers.timing import StreamTiming
-
-    short = StreamTiming("Hi!", "Hello! How can I help?", 0.05, 0.2, 7)
-    long = StreamTiming("Please read this carefully. " * 12, "Hello! How can I help?", 0.4, 0.6, 7)
-    passed("02.3", short_timing=short, long_timing=long)
-    made_up = StreamTiming("Hi!", "Hello", 0.05, 0.2, 15)  # numbers written in, not measured
-    rejected("02.3", "instead of writing the numbers in", short_timing=made_up, long_timing=long)
-    lab_timing = StreamTiming("List five animals that live in the ocean.", "Whales " * 40, 0.1, 1.0, 41)
-    rejected("02.3", "max_tokens=20", short_timing=short, long_timing=lab_timing)
-    rejected("02.3", "not 5x", short_timing=short, long_timing=StreamTiming("Hi there!", short.text, 0.05, 0.2, 7))
-    coroutine = a_coroutine()
-    rejected("02.3", "put `await`", short_timing=coroutine, long_timing=long)
-
-
 # --------------------------------------------------------------------------- lab 03: the service and re-measured sizes
 
 
@@ -177,7 +175,9 @@ def test_03_3_the_session_must_come_back_from_the_child_process():
     memory_session = in_memory_session("I keep bees.", "Nice!")
     memory_saved = json.dumps(memory_session.to_dict())
     grown = in_memory_session("I keep bees.", "Nice!", "What do I keep?", "Bees.", session_id=memory_session.session_id)
-    child = SessionHandoffResult(text="Bees.", session_json=json.dumps(grown.to_dict()), child_pid=os.getpid() + 1)
+    child = as_if_handed_back(
+        SessionHandoffResult(text="Bees.", session_json=json.dumps(grown.to_dict()), child_pid=os.getpid() + 1)
+    )
     memory_back = AgentSession.from_dict(json.loads(child.session_json))
     answers = {"memory_saved": memory_saved, "memory_session": memory_session}
     passed("03.3", memory_child=child, memory_back=memory_back, **answers)
@@ -187,7 +187,9 @@ def test_03_3_the_session_must_come_back_from_the_child_process():
     rejected("03.3", "not the child's session", memory_child=child, memory_back=from_own_json, **answers)
     stored = AgentSession.from_dict({**json.loads(child.session_json), "service_session_id": "resp_x"})
     stored_json = json.dumps(stored.to_dict())
-    child_stored = SessionHandoffResult(text="Bees.", session_json=stored_json, child_pid=os.getpid() + 1)
+    child_stored = as_if_handed_back(
+        SessionHandoffResult(text="Bees.", session_json=stored_json, child_pid=os.getpid() + 1)
+    )
     rejected("03.3", "store=False", memory_child=child_stored, memory_back=stored, **answers)
 
 
@@ -195,7 +197,7 @@ def test_03_4_sizes_are_measured_again():
     memory_session = in_memory_session("I keep bees.", "Nice!")
     my_copy = AgentSession.from_dict(json.loads(json.dumps(memory_session.to_dict())))
     size_before = len(json.dumps(my_copy.to_dict()).encode())
-    my_copy.state["in_memory"]["messages"] += [Message("user", ["Thanks!"]), Message("assistant", ["You're welcome."])]
+    my_copy.state["in_memory"]["messages"] += [Message("user", ["Thanks!"]), agent_reply("You're welcome.")]
     size_after = len(json.dumps(my_copy.to_dict()).encode())
     answers = {"my_copy": my_copy, "memory_session": memory_session, "size_after": size_after}
     passed("03.4", size_before=size_before, **answers)
@@ -242,7 +244,8 @@ def test_04_2_the_continued_conversation_must_be_saved_and_loaded_again(tmp_path
     with SqliteStore(tmp_path / "continue.sqlite3") as store:
         store.save(record)
         my_loaded = store.load(record.conversation_id)
-        grown = in_memory_session(*(["q", "a"] * 3), session_id="c1")
+        grown = in_memory_session(*(["q", "a"] * 2), session_id="c1")
+        grown.state["in_memory"]["messages"] += [Message("user", ["q"]), agent_reply("a")]
         rejected(
             "04.2", "save my_loaded in continue_store", my_reloaded=my_loaded, continue_store=store, record=record
         )  # the turn ran, but the record was never updated and saved
@@ -364,37 +367,116 @@ def test_07_3_sources_and_switches_are_read_again_from_the_store(tmp_path):
 # --------------------------------------------------------------------------- lab 08: route again
 
 
-def test_08_1_the_decision_must_be_the_routers_for_the_question_asked():
-    from modules.routing import HybridRouter
-    from modules.tiers.clients import Answer
+# --------------------------------------------------------------------------- wrong answers found after review
+# Each of these was accepted before the checker was changed to verify the mechanism it names.
 
-    router = HybridRouter()
-    question = "What is the capital of Italy?"
-    decision = router.route(question)
-    answer = Answer("Rome.", decision.target, 0.1)
-    passed("08.1", my_question=question, wrap_decision=decision, wrap_answer=answer, router=router)
-    other = router.route("Write a threat model for our payment API, with mitigations and a rollout plan.")
-    assert other.cloud_probability != decision.cloud_probability
+
+def test_03_3_a_result_built_by_hand_is_not_one_a_child_handed_back():
+    from modules.sessions.handoff import SessionHandoffResult
+
+    memory_session = in_memory_session("I keep bees.", "Nice!")
+    grown = in_memory_session("I keep bees.", "Nice!", "What do I keep?", "Bees.", session_id=memory_session.session_id)
+    made_here = SessionHandoffResult(text="Bees.", session_json=json.dumps(grown.to_dict()), child_pid=12345)
     rejected(
-        "08.1",
-        "route `my_question` itself",
-        my_question=question,
-        wrap_decision=other,
-        wrap_answer=Answer("Rome.", other.target, 0.1),
-        router=router,
+        "03.3",
+        "not handed back by a child process",
+        memory_saved=json.dumps(memory_session.to_dict()),
+        memory_child=made_here,  # the turn run in this kernel, wrapped with a made-up pid
+        memory_back=AgentSession.from_dict(json.loads(made_here.session_json)),
+        memory_session=memory_session,
     )
-    wrong_tier = Answer("Rome.", "cloud" if decision.target == "local" else "local", 0.1)
+
+
+def test_03_4_and_04_2_a_turn_typed_into_the_history_is_not_a_turn():
+    memory_session = in_memory_session("I keep bees.", "Nice!")
+    my_copy = AgentSession.from_dict(json.loads(json.dumps(memory_session.to_dict())))
+    size_before = len(json.dumps(my_copy.to_dict()).encode())
+    my_copy.state["in_memory"]["messages"] += [Message("user", ["Thanks!"]), Message("assistant", ["You're welcome."])]
+    size_after = len(json.dumps(my_copy.to_dict()).encode())
     rejected(
-        "08.1",
-        "ask the tier the decision names",
-        my_question=question,
-        wrap_decision=decision,
-        wrap_answer=wrong_tier,
-        router=router,
+        "03.4",
+        "not written by an agent",
+        my_copy=my_copy,
+        size_before=size_before,
+        size_after=size_after,
+        memory_session=memory_session,
     )
-    rejected(
-        "08.1", "put `await`", my_question=question, wrap_decision=decision, wrap_answer=a_coroutine(), router=router
-    )
+
+
+def test_04_2_a_turn_typed_into_the_stored_record_is_not_a_turn(tmp_path):
+    record = sample()
+    with SqliteStore(tmp_path / "continue.sqlite3") as store:
+        store.save(record)
+        my_loaded = store.load(record.conversation_id)
+        my_loaded.session["state"]["in_memory"]["messages"] += [
+            Message("user", ["Give me one sailing tip."]).to_dict(),
+            Message("assistant", ["Reef early."]).to_dict(),
+        ]
+        store.save(my_loaded)
+        reloaded = store.load(record.conversation_id)
+        rejected("04.2", "not written by an agent", my_reloaded=reloaded, continue_store=store, record=record)
+
+
+def test_04_1_a_copy_taken_before_saving_is_not_loaded(tmp_path):
+    record = sample()
+    with SqliteStore(tmp_path / "mine.sqlite3") as my_store:
+        copied = copy.deepcopy(record)
+        my_store.save(record)
+        rejected("04.1", "copy made before the save", my_store=my_store, my_loaded=copied, record=record)
+
+
+def test_04_3_an_error_from_another_store_is_not_sqlite_stores(tmp_path):
+    with SqliteStore(tmp_path / "s.sqlite3") as store, SqliteStore(tmp_path / "empty.sqlite3") as empty:
+        store.save(sample())
+        answers = {"still_there": store.load("c1"), "store": store, "conversation_id": "c1"}
+        rejected("04.3", "raised by another store", my_error=raised(lambda: empty.load("never-saved")), **answers)
+
+
+def test_04_4_an_error_about_another_key_is_not_about_locked_path(tmp_path):
+    from modules.storage import Cipher
+
+    record, cipher = sample(), Cipher.from_text(Cipher.generate_key())
+    with (
+        SqliteStore(tmp_path / "locked.sqlite3", cipher=cipher) as locked,
+        SqliteStore(tmp_path / "other.sqlite3", cipher=Cipher.from_text(Cipher.generate_key())) as other,
+    ):
+        locked.save(record)
+        other.save(sample())  # the same conversation id, saved with another key
+        error = raised(lambda: SqliteStore(other.path).load("c1"))
+        rejected(
+            "04.4",
+            "encrypted with another key",
+            no_key_error=error,
+            unlocked=locked.load("c1"),
+            locked_path=locked.path,
+            record=record,
+            cipher=cipher,
+        )
+
+
+def test_07_2_a_record_built_here_or_bars_drawn_by_hand_are_rejected(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from modules.analytics import charts
+
+    record = hand_made_record("attendee-2")
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        store.save(record)
+        rebuilt = ConversationRecord.from_session(
+            AgentSession(session_id="attendee-2"), routing_metadata=record.routing_metadata
+        )  # same id and metadata, never loaded
+        chart = charts.routing_distribution_chart(rebuilt)
+        rejected("07.2", "not loaded", my_record=rebuilt, my_chart=chart, store=store)
+        figure, axes = plt.subplots()
+        axes.barh(["local", "cloud"], [3, 3])  # the right bar lengths, drawn by hand
+        rejected(
+            "07.2",
+            "charts.routing_distribution_chart",
+            my_record=store.load("attendee-2"),
+            my_chart=figure,
+            store=store,
+        )
+        plt.close("all")
 
 
 # --------------------------------------------------------------------------- live: a real model and service
@@ -585,6 +667,115 @@ async def test_08_2_and_08_3_read_which_api_answered_and_the_store(tiers, tmp_pa
         store.save(stored.update_session(resumed))
         passed("08.3", stored=stored, resumed_hybrid=resumed, session=session, store=store)
         rejected("08.3", "live session", stored=stored, resumed_hybrid=session, session=session, store=store)
+
+
+@live
+async def test_02_1_a_cloud_reply_or_the_reply_to_a_question_of_the_same_length_is_rejected(tiers):
+    question = "What is the largest planet?"
+    answers = {"my_question": question, "instructions": INSTRUCTIONS}
+    cloud_agent = tiers.cloud_client.as_agent(name="local", instructions=INSTRUCTIONS, default_options={"store": False})
+    rejected("02.1", "Responses API", my_reply=await cloud_agent.run(question, options=TINY), **answers)
+    agent = tiers.local_client.as_agent(name="local", instructions=INSTRUCTIONS)
+    same_length = await agent.run("What is the largest moon?", options=TINY)  # as many tokens as `question`
+    rejected("02.1", "answers another question", my_reply=same_length, **answers)
+
+
+@live
+async def test_02_2_a_final_response_from_another_run_is_rejected(tiers):
+    agent = tiers.local_client.as_agent(name="local", instructions=INSTRUCTIONS)
+    stream = agent.run("Name three colours.", stream=True, options=TINY)
+    updates = [update async for update in stream]
+    await stream.get_final_response()
+    not_streamed = await agent.run("Name three colours.", options=TINY)  # the same text, from another run
+    rejected(
+        "02.2", "not the final response of `my_stream`", my_stream=stream, my_updates=updates, my_final=not_streamed
+    )
+
+
+@live
+async def test_02_3_timings_are_re_counted_re_generated_and_must_use_the_exercise_limit(tiers):
+    from modules.tiers.timing import StreamTiming, time_stream
+
+    short = await time_stream(tiers.local_client, "Hi!", max_tokens=20)
+    long = await time_stream(tiers.local_client, "Please read this carefully. " * 12 + "Now say hi.", max_tokens=20)
+    passed("02.3", short_timing=short, long_timing=long)
+    made_up = StreamTiming("Hi!", "Hello", 0.05, 0.2, 15)  # numbers written in, not measured
+    rejected("02.3", "instead of writing the numbers in", short_timing=made_up, long_timing=long)
+    typed = StreamTiming("Hi!", "Hello! How can I help?", 0.05, 0.2, 7)  # consistent numbers, a text typed in
+    rejected("02.3", "keep what time_stream measured", short_timing=typed, long_timing=long)
+    lab_timing = StreamTiming("List five animals that live in the ocean.", "Whales " * 40, 0.1, 1.0, 41)
+    rejected("02.3", "max_tokens=20", short_timing=short, long_timing=lab_timing)
+    barely_longer = await time_stream(tiers.local_client, "Hi there!", max_tokens=20)
+    rejected("02.3", "not 5x", short_timing=short, long_timing=barely_longer)
+    rejected("02.3", "put `await`", short_timing=a_coroutine(), long_timing=long)
+
+
+@live
+async def test_08_1_the_decision_and_the_answer_must_be_for_the_question_asked(tiers):
+    from modules.routing import HybridRouter
+    from modules.tiers.clients import Answer
+
+    router = HybridRouter()
+    question = "What is the capital of Italy?"
+    decision = router.route(question)
+    answer = await tiers.answer(decision.target, question, max_tokens=4)
+    answers = {"my_question": question, "router": router}
+    passed("08.1", wrap_decision=decision, wrap_answer=answer, **answers)
+    other = router.route("Write a threat model for our payment API, with mitigations and a rollout plan.")
+    assert other.cloud_probability != decision.cloud_probability
+    other_answer = Answer("Rome.", other.target, 0.1)
+    rejected("08.1", "route `my_question` itself", wrap_decision=other, wrap_answer=other_answer, **answers)
+    wrong_tier = Answer("Rome.", "cloud" if decision.target == "local" else "local", 0.1)
+    rejected("08.1", "ask the tier the decision names", wrap_decision=decision, wrap_answer=wrong_tier, **answers)
+    rejected("08.1", "put `await`", wrap_decision=decision, wrap_answer=a_coroutine(), **answers)
+    typed = Answer("Rome.", decision.target, 0.1)  # written by hand
+    rejected("08.1", "written by hand", wrap_decision=decision, wrap_answer=typed, **answers)
+    greeting = await tiers.answer(decision.target, "Hello!", max_tokens=4)  # the right tier, another question
+    rejected("08.1", "answers another question", wrap_decision=decision, wrap_answer=greeting, **answers)
+
+
+@live
+async def test_06_an_earlier_turn_another_store_or_a_copied_context_are_rejected(tiers, tmp_path):
+    from modules.hybrid import HybridConversationManager
+    from modules.routing import HybridRouter
+    from modules.storage import FileStore
+
+    router = HybridRouter()
+    with SqliteStore(tmp_path / "c.sqlite3") as store:
+        conversation = HybridConversationManager(router, tiers, store, session_id="ana", max_tokens=4)
+        earlier = await conversation.chat("Hello! My name is Ana.")  # the lab's turn, not the attendee's
+        await conversation.chat("Can you give me one tip for keeping bees in winter?")
+        rejected(
+            "06.1",
+            "an earlier one",
+            my_turn=earlier,
+            my_tier=earlier.tier,
+            my_sent=len(earlier.sent),
+            conversation=conversation,
+        )
+        file_store = FileStore(tmp_path / "my-store")
+        await conversation.persist_session(file_store)
+        from_lab_store = HybridConversationManager(router, tiers, store, session_id="ana", max_tokens=4)
+        await from_lab_store.resume_session()  # resumed, but from the lab's store
+        answers = {"file_store": file_store, "conversation": conversation}
+        rejected("06.2", "not read back from `file_store`", resumed_conversation=from_lab_store, **answers)
+        copied = HybridConversationManager(router, tiers, file_store, session_id="ana", max_tokens=4)
+        copied.context = copy.deepcopy(conversation.context)  # never read from the file store
+        rejected("06.2", "not read back from `file_store`", resumed_conversation=copied, **answers)
+
+
+@live
+async def test_08_3_a_turn_typed_into_the_resumed_session_is_rejected(tiers, tmp_path):
+    local_agent = tiers.local_client.as_agent(name="assistant", instructions=INSTRUCTIONS)
+    session = local_agent.create_session()
+    await local_agent.run("My favourite fruit is the mango.", session=session, options=TINY)
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        store.save(ConversationRecord.from_session(session))
+        stored = store.load(session.session_id)
+        resumed = stored.to_session()
+        resumed.state["in_memory"]["messages"] += [Message("user", ["Thanks!"]), Message("assistant", ["Any time."])]
+        store.save(stored.update_session(resumed))
+        rejected("08.3", "not written by an agent", stored=stored, resumed_hybrid=resumed, session=session, store=store)
 
 
 # --------------------------------------------------------------------------- definitions and solutions

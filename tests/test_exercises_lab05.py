@@ -86,6 +86,11 @@ def test_05_2_rejects_the_labs_own_examples():
     assert "lab's own examples" in message
 
 
+def test_05_2_rejects_the_labs_own_examples_retyped():
+    message = rejected("05.2", local_query="good morning", cloud_query="what is 48*12")  # no punctuation, no spaces
+    assert "one of the lab's own examples" in message
+
+
 def test_05_2_rejects_decisions_in_place_of_queries(router):
     message = rejected("05.2", local_query=router.route("Hello!"), cloud_query="Plan a launch.")
     assert "`local_query` is a RoutingDecision" in message
@@ -186,3 +191,12 @@ def test_05_4_rejects_numbers_typed_by_hand(curve):
 def test_05_4_rejects_a_target_in_place_of_a_router(curve):
     message = rejected("05.4", my_router=CloudBudget(0.3), my_quality=0.8, my_usd=0.07)
     assert "`my_router` is a CloudBudget" in message
+
+
+def test_05_4_rejects_the_curves_threshold_under_another_scorer(curve):
+    from modules.routing import RuleStrategy
+
+    best = best_within_budget(curve)
+    rules = HybridRouter(RuleStrategy(), threshold=float(best["threshold"]))  # the right number, another scale
+    message = rejected("05.4", **answer_for(rules, curve))
+    assert "scores queries with RuleStrategy" in message

@@ -266,3 +266,45 @@ def expect_raised_by(error: BaseException, name: str, package: str, call: str) -
         raised_from(error, package),
         f"`{name}` was raised by your own code, not by {call}: let {call} raise it, and keep that error.",
     )
+
+
+def expect_agent_answered(messages: list[dict[str, Any]], name: str, fix: str) -> None:
+    """The newest message must be an answer an agent wrote: agent.run stamps its replies with the agent's name."""
+    last = messages[-1] if messages else {}
+    expect(
+        last.get("role") == "assistant" and bool(last.get("author_name")),
+        f"the newest message in `{name}` was not written by an agent (no author name: it was added by hand): {fix}",
+    )
+
+
+def local_model() -> Any | None:
+    """The in-process model when the local tier is the embedded one (to re-count and re-generate), else None."""
+    from modules.config import load_settings
+
+    settings = load_settings()
+    if settings.local.backend not in ("embedded", "gguf"):
+        return None
+    from modules.tiers import load_model
+
+    return load_model(settings.local.gguf_path)
+
+
+def _chat(instructions: str | None, question: str) -> list[dict[str, str]]:
+    return ([{"role": "system", "content": instructions}] if instructions else []) + [
+        {"role": "user", "content": question}
+    ]
+
+
+def prompt_tokens(llm: Any, instructions: str | None, question: str) -> int:
+    """How many tokens the model is given for this question: rendered by llama.cpp itself (one token generated)."""
+    from modules.tiers import tier_completion
+
+    return tier_completion(llm, _chat(instructions, question), 1)["usage"]["prompt_tokens"]
+
+
+def answer_start(llm: Any, instructions: str | None, question: str, tokens: int = 8) -> str:
+    """The first words the local model answers to this question: at temperature 0 it always answers the same."""
+    from modules.tiers import tier_completion
+
+    reply = tier_completion(llm, _chat(instructions, question), tokens)
+    return (reply["choices"][0]["message"].get("content") or "").strip()

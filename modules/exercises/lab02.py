@@ -11,30 +11,19 @@ from typing import Any
 
 from agent_framework import AgentResponse, AgentResponseUpdate, ResponseStream
 
-from modules.config import load_settings
-from modules.exercises.checker import Exercise, expect, expect_awaited, expect_type
+from modules.exercises.checker import (
+    Exercise,
+    answer_start,
+    expect,
+    expect_awaited,
+    expect_type,
+    local_model,
+    prompt_tokens,
+)
 from modules.tiers import StreamTiming
 
 LAB_QUESTION = "What is the capital of France?"  # the lab's own example, asked just above the exercise
 MAX_TOKENS = 20  # 02.3's limit: a timing taken with another limit is not one of the exercise's
-
-
-def _local_model() -> Any | None:
-    """The in-process model when the local tier is the embedded one (its tokenizer re-counts tokens), else None."""
-    settings = load_settings()
-    if settings.local.backend not in ("embedded", "gguf"):
-        return None
-    from modules.tiers import load_model
-
-    return load_model(settings.local.gguf_path)
-
-
-def _prompt_tokens(llm: Any, instructions: str | None, question: str) -> int:
-    """How many tokens the model is given for this question: rendered by llama.cpp itself (one token generated)."""
-    messages = ([{"role": "system", "content": instructions}] if instructions else []) + [
-        {"role": "user", "content": question}
-    ]
-    return llm.create_chat_completion(messages=messages, max_tokens=1)["usage"]["prompt_tokens"]
 
 
 def _output_tokens(llm: Any, text: str) -> int:
@@ -53,14 +42,24 @@ def verify_reply(my_question: Any, my_reply: Any, instructions: Any = None) -> s
     usage = my_reply.usage_details or {}
     given, output_tokens = usage.get("input_token_count"), usage.get("output_token_count")
     expect(bool(output_tokens), "the reply reports no output tokens: keep the response agent.run returned.")
-    llm = _local_model()
+    expect(
+        not str(my_reply.response_id or "").startswith("resp_"),
+        f"`my_reply` came from the cloud tier's Responses API ({my_reply.response_id}): ask `agent`, the local one.",
+    )
+    llm = local_model()
     if llm is None:
         return f"{output_tokens} tokens came back (the local tier is a server here, so its prompt is not re-counted)."
-    expected = _prompt_tokens(llm, instructions, my_question)
+    expected = prompt_tokens(llm, instructions, my_question)
     expect(
         given == expected,
         f"the model was given {given} input tokens, but your question with the agent's instructions is {expected}: "
         "`my_reply` answers another question. Ask `my_question` itself: agent.run(my_question, ...).",
+    )
+    start = answer_start(llm, instructions, my_question, min(8, output_tokens))
+    expect(
+        my_reply.text.strip().startswith(start),
+        f"the model answers `my_question` with {start!r}…, but `my_reply` says {my_reply.text.strip()[:40]!r}: "
+        "`my_reply` answers another question. Ask `my_question` itself and keep that reply.",
     )
     return (
         f"your question became {given} input tokens; {output_tokens} tokens came back: {my_reply.text.strip()[:80]!r}"
@@ -87,6 +86,11 @@ def verify_stream(my_stream: Any, my_updates: Any, my_final: Any) -> str:
     expect_awaited(my_final, "my_final", "my_stream.get_final_response()")
     expect_type(my_final, AgentResponse, "my_final", "Use `await my_stream.get_final_response()` after the loop.")
     expect(
+        my_final is getattr(my_stream, "_final_result", my_final),  # a stream keeps the final response it built
+        "`my_final` is not the final response of `my_stream` (it came from another run): ask `my_stream` itself, "
+        "after the loop.",
+    )
+    expect(
         my_final.text.strip() == "".join(update.text for update in my_updates).strip(),
         "the updates do not add up to `my_final`: ask the same stream for its final response.",
     )
@@ -95,7 +99,7 @@ def verify_stream(my_stream: Any, my_updates: Any, my_final: Any) -> str:
 
 
 def verify_timings(short_timing: Any, long_timing: Any) -> str:
-    llm = _local_model()
+    llm = local_model()
     for name, timing in (("short_timing", short_timing), ("long_timing", long_timing)):
         expect_awaited(timing, name, "time_stream(...)")
         expect_type(timing, StreamTiming, name, f"Use `await time_stream(local, prompt, max_tokens={MAX_TOKENS})`.")
@@ -115,6 +119,12 @@ def verify_timings(short_timing: Any, long_timing: Any) -> str:
                 abs(counted - timing.output_tokens) <= max(2, counted // 4),  # re-tokenizing text can merge a few
                 f"`{name}` says {timing.output_tokens} tokens, but its text is {counted}: keep what time_stream "
                 "measured instead of writing the numbers in.",
+            )
+            start = answer_start(llm, None, timing.prompt, min(8, timing.output_tokens))
+            expect(
+                timing.text.strip().startswith(start),
+                f"`{name}` says the model answered {timing.prompt!r} with {timing.text.strip()[:40]!r}, but it "
+                f"answers {start!r}…: keep what time_stream measured instead of writing it in.",
             )
     expect(
         len(long_timing.prompt) >= 5 * len(short_timing.prompt),

@@ -12,7 +12,16 @@ from typing import Any
 
 from agent_framework import AgentSession
 
-from modules.exercises.checker import Exercise, Wrong, expect, expect_awaited, expect_type, kind_of
+from modules.exercises.checker import (
+    Exercise,
+    Wrong,
+    expect,
+    expect_agent_answered,
+    expect_awaited,
+    expect_type,
+    kind_of,
+)
+from modules.sessions import handed_back_by_a_child
 
 
 def _messages(session: AgentSession) -> list[dict[str, Any]]:
@@ -65,7 +74,8 @@ def verify_resume(my_session: Any, my_reply: Any, saved: str, service: Any = Non
     expect(
         my_session.session_id == before["session_id"],
         f"`my_session` has session id {my_session.session_id!r}, the saved one {before['session_id']!r}: build it "
-        "from `saved` with AgentSession.from_dict, not with agent.create_session().",
+        "from `saved` with AgentSession.from_dict: one made with agent.create_session() or agent.get_session() has "
+        "a new session id.",
     )
     expect(
         my_session.service_session_id not in (None, before["service_session_id"]),
@@ -97,6 +107,11 @@ def verify_cross_process(memory_saved: Any, memory_child: Any, memory_back: Any,
         f"`memory_child` is {kind_of(memory_child)}: keep what resume_session_in_new_process(...) returns.",
     )
     expect(memory_child.child_pid != os.getpid(), "the answer came from this kernel, not from a new process.")
+    expect(
+        handed_back_by_a_child(memory_child),
+        f"`memory_child` (process {memory_child.child_pid}) was not handed back by a child process: it was built "
+        "here. Keep what resume_session_in_new_process(...) returns.",
+    )
     expect_type(
         memory_back, AgentSession, "memory_back", "Use AgentSession.from_dict(json.loads(memory_child.session_json))."
     )
@@ -142,6 +157,7 @@ def verify_growth(my_copy: Any, size_before: Any, size_after: Any, memory_sessio
         f"`my_copy` holds {len(messages)} messages, `memory_session` {len(original)}: restore `my_copy` from "
         "memory_session's JSON, then run one more turn on it with memory_agent (session=my_copy).",
     )
+    expect_agent_answered(messages, "my_copy", "run the turn with memory_agent (session=my_copy).")
     state["state"]["in_memory"]["messages"] = messages[:-2]  # the copy as it was before its last turn
     expected_before = _size(state)
     expect(

@@ -9,7 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from modules.exercises.checker import Exercise, Wrong, expect, expect_raised_by, expect_type, kind_of
+from modules.exercises.checker import (
+    Exercise,
+    Wrong,
+    expect,
+    expect_agent_answered,
+    expect_raised_by,
+    expect_type,
+    kind_of,
+)
 from modules.storage import (
     ConversationNotFoundError,
     ConversationRecord,
@@ -53,6 +61,11 @@ def verify_save_load(my_store: Any, my_loaded: Any, record: ConversationRecord) 
         f"`my_loaded` is conversation {my_loaded.conversation_id!r}, not {record.conversation_id!r}.",
     )
     expect(
+        my_loaded.revision == stored.revision,
+        f"`my_loaded` is at revision {my_loaded.revision}, the copy in `my_store` at {stored.revision}: it is a "
+        "copy made before the save, not loaded from `my_store`. Keep what my_store.load(...) returns.",
+    )
+    expect(
         my_loaded.session == stored.session and my_loaded.routing_metadata == stored.routing_metadata,
         f"`my_loaded` ({my_loaded.message_count} messages) is not what `my_store` holds ({stored.message_count}): "
         "keep what my_store.load(...) returned.",
@@ -74,6 +87,7 @@ def verify_continue(my_reloaded: Any, continue_store: Any, record: ConversationR
         f"`continue_store` holds {len(after)} messages, `record` {len(before)}: after the turn, put the session back "
         "(my_loaded.update_session(my_session)) and save my_loaded in continue_store.",
     )
+    expect_agent_answered(after, "continue_store", "run the turn with agent.run(..., session=my_session).")
     expect_type(my_reloaded, ConversationRecord, "my_reloaded", "Load the conversation again after saving it.")
     expect(
         my_reloaded.session == stored.session,
@@ -96,6 +110,11 @@ def verify_typed_error(my_error: Any, still_there: Any, store: Any, conversation
     )
     expect(isinstance(my_error, StorageError), "every storage error is a StorageError: catch that to catch them all.")
     expect_raised_by(my_error, "my_error", "storage", "sqlite_store.load(...)")
+    location = getattr(store, "location", None)
+    expect(
+        location is None or location in str(my_error),
+        f"`my_error` was raised by another store ({my_error.cause}): load the unknown id from sqlite_store itself.",
+    )
     try:
         store.load(my_error.conversation_id)
         expect(False, f"sqlite_store does hold {my_error.conversation_id!r}: that error came from another store.")
@@ -135,6 +154,11 @@ def verify_encryption(
         "Load from SqliteStore(locked_path) (no cipher) inside try/except and keep the error.",
     )
     expect_raised_by(no_key_error, "no_key_error", "storage", "SqliteStore(locked_path).load(...)")
+    expect(
+        f"key id {cipher.key_id}" in str(no_key_error),
+        f"`no_key_error` is about a record encrypted with another key ({no_key_error.cause}): read the file at "
+        "`locked_path`, the one you saved with `cipher`.",
+    )
     expect(
         no_key_error.conversation_id == record.conversation_id,
         f"`no_key_error` is about {no_key_error.conversation_id!r}: load record.conversation_id.",

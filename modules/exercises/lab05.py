@@ -16,8 +16,15 @@ from modules.routing import HybridRouter, RoutingContext, RoutingDecision
 # 05.2's hint names one example of each tier; tests/test_exercises_lab05.py checks the shipped router agrees.
 LOCAL_HINT = "a short greeting"
 CLOUD_HINT = "a calculation, a unit conversion, or a plan with several steps — what the local model gets wrong"
+
+
+def _plain(query: str) -> str:
+    """A query's letters and digits only: "what is 48*12" is still the lab's "What is 48 * 12?"."""
+    return "".join(ch for ch in query.casefold() if ch.isalnum())
+
+
 LAB_EXAMPLES = frozenset(
-    q.casefold()
+    _plain(q)
     for q in (
         "Good morning!",
         "Hi there!",
@@ -95,7 +102,7 @@ def verify_one_each(local_query: Any, cloud_query: Any) -> str:
         expect_type(query, str, name, "Write a question as a string.")
         expect(bool(query.strip()), f"`{name}` is empty: write a question.")
         expect(
-            query.strip().casefold() not in LAB_EXAMPLES,
+            _plain(query) not in LAB_EXAMPLES,
             f"`{name}` is one of the lab's own examples; write one in your own words.",
         )
     router = _shipped_router()
@@ -169,6 +176,13 @@ def verify_budget_choice(my_router: Any, my_quality: Any, my_usd: Any) -> str:
             isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
             f"`{name}` is {value!r}; read it from the curve as a number: point_at(curve, my_router.threshold).",
         )
+    shipped = type(_shipped_router().strategy).__name__
+    expect(
+        type(my_router.strategy).__name__ == shipped,
+        f"`my_router` scores queries with {type(my_router.strategy).__name__}, but the curve's thresholds are "
+        f"{shipped}'s: a threshold read from the curve means another operating point under another scorer. "
+        "Build the router without a strategy.",
+    )
     curve = shipped_curve()
     mine = _point(curve, my_router.threshold)
     affordable = curve[curve["usd_per_1k"] <= BUDGET_USD_PER_1K + 1e-12]

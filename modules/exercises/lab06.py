@@ -44,6 +44,12 @@ def verify_own_turn(my_turn: Any, my_tier: Any, my_sent: Any, conversation: Any)
         my_turn.metadata in conversation.context.routing_metadata,
         "`my_turn` is not an exchange of `conversation`: ask the manager from Scenario 3, not a new one.",
     )
+    newest = conversation.context.routing_metadata[-1]
+    expect(
+        my_turn.metadata is newest or my_turn.metadata == newest,
+        f"`my_turn` is exchange {my_turn.metadata['turn']} of `conversation`, an earlier one; the newest is "
+        f"{newest['turn']}: ask it a question of your own and check right after.",
+    )
     expect(
         my_tier == my_turn.tier,
         f"`my_tier` is {my_tier!r}, but {my_turn.tier!r} answered: read `my_turn.tier` (the router's choice, "
@@ -89,6 +95,14 @@ def verify_resumed(file_store: Any, resumed_conversation: Any, conversation: Hyb
     expect(
         resumed_conversation is not conversation,
         "`resumed_conversation` is the live manager: create a new one and resume it from the file store.",
+    )
+    # The places this manager's context was read from or saved to, each named with the store's location.
+    read_from = list(getattr(resumed_conversation.context, "_revisions", {}))
+    expect(
+        not read_from or (len(read_from) == 1 and read_from[0].endswith(f" {file_store.location}")),
+        "`resumed_conversation` was not read back from `file_store` (it was resumed from another store, or its "
+        "context was copied from the live manager): call `await resumed_conversation.resume_session()` on a new "
+        "manager whose store is `file_store`.",
     )
     stored_tiers = [entry["source"] for entry in record.routing_metadata]
     resumed_tiers = [entry["source"] for entry in resumed_conversation.context.routing_metadata]

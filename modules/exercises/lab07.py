@@ -8,11 +8,12 @@ from __future__ import annotations
 from numbers import Real
 from typing import Any
 
+import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from modules.analytics import exchanges_frame
+from modules.analytics import charts, exchanges_frame
 from modules.exercises.checker import Exercise, expect, expect_type
 from modules.pricing import TIERS
 from modules.storage import ConversationNotFoundError, ConversationRecord
@@ -62,6 +63,11 @@ def verify_stored_chart(my_record: Any, my_chart: Any, store: Any) -> str:
         my_record.routing_metadata == stored.routing_metadata,
         "`my_record` differs from what the store holds: keep what store.load(...) returned.",
     )
+    expect(
+        my_record.revision == stored.revision,
+        f"`my_record` is at revision {my_record.revision}, the stored copy at {stored.revision}: it was built here, "
+        "not loaded. Keep what store.load(...) returned.",
+    )
     expect_type(my_chart, Figure, "my_chart", "Use charts.routing_distribution_chart(my_record): it returns a Figure.")
     widths = _bar_widths(my_chart)
     counts = {tier: sum(entry["source"] == tier for entry in stored.routing_metadata) for tier in TIERS}
@@ -72,6 +78,14 @@ def verify_stored_chart(my_record: Any, my_chart: Any, store: Any) -> str:
     expect(
         widths == [counts[tier] for tier in TIERS],
         f"the bars show {widths}, but {my_record.conversation_id!r} has {counts}: chart `my_record`, not `df`.",
+    )
+    reference = charts.routing_distribution_chart(stored)  # the lab's chart of the stored record, to compare with
+    expected_title = reference.axes[0].get_title()
+    plt.close(reference)
+    title = my_chart.axes[0].get_title()
+    expect(
+        title == expected_title,
+        f"the chart is titled {title!r}, not {expected_title!r}: draw it with charts.routing_distribution_chart.",
     )
     return (
         f"{my_record.conversation_id} came back from the store with {len(stored.routing_metadata)} exchanges; "

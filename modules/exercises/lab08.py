@@ -10,7 +10,18 @@ from typing import Any
 
 from agent_framework import AgentResponse, AgentSession
 
-from modules.exercises.checker import Exercise, expect, expect_awaited, expect_type, kind_of
+from modules.config import load_settings
+from modules.exercises.checker import (
+    Exercise,
+    answer_start,
+    expect,
+    expect_agent_answered,
+    expect_awaited,
+    expect_type,
+    kind_of,
+    local_model,
+    prompt_tokens,
+)
 from modules.routing import RoutingDecision
 from modules.storage import ConversationNotFoundError, ConversationRecord
 
@@ -45,6 +56,23 @@ def verify_route_then_answer(my_question: Any, wrap_decision: Any, wrap_answer: 
         "ask the tier the decision names.",
     )
     expect(bool(wrap_answer.text.strip()), "the answer is empty: give it max_tokens room.")
+    llm = local_model()
+    offline_cloud = load_settings().cloud.backend == "local_service"  # the same model behind the course's service
+    if llm is not None and (wrap_answer.tier == "local" or offline_cloud):
+        expected = prompt_tokens(llm, None, my_question)
+        expect(
+            getattr(wrap_answer, "input_tokens", None) == expected,
+            f"`wrap_answer` was sent {getattr(wrap_answer, 'input_tokens', None)} input tokens, but `my_question` "
+            f"is {expected}: it answers another question, or was written by hand. Ask the tier "
+            "`my_question` itself and keep what it returns.",
+        )
+    if llm is not None and wrap_answer.tier == "local":
+        start = answer_start(llm, None, my_question, min(8, wrap_answer.output_tokens or 8))
+        expect(
+            wrap_answer.text.strip().startswith(start),
+            f"the local model answers `my_question` with {start!r}…, but `wrap_answer` says "
+            f"{wrap_answer.text.strip()[:40]!r}: keep the answer to `my_question` itself.",
+        )
     return f"routed to {wrap_decision.target} ({wrap_decision.reasons[0]}), answered in {wrap_answer.seconds:.2f} s."
 
 
@@ -92,6 +120,7 @@ def verify_persisted(stored: Any, resumed_hybrid: Any, session: AgentSession, st
         len(after) >= len(before) + 2 and after[: len(before)] == before,
         f"`resumed_hybrid` holds {len(after)} messages; expected the {len(before)} stored plus one more turn.",
     )
+    expect_agent_answered(after, "resumed_hybrid", "run the turn with local_agent.run(..., session=resumed_hybrid).")
     try:
         in_store = store.load(session.session_id)
     except ConversationNotFoundError:

@@ -4,6 +4,11 @@ Modules: `handoff` (`resume_session_in_new_process` and `HandoffError`, which th
 `resumed_turn` (the child's side of the hand-over), `recovery` (`run_or_recover`), `growth` (`measure_growth`).
 """
 
-from modules.sessions.handoff import HandoffError, SessionHandoffResult, resume_session_in_new_process
+from modules.sessions.handoff import (
+    HandoffError,
+    SessionHandoffResult,
+    handed_back_by_a_child,
+    resume_session_in_new_process,
+)
 
-__all__ = ["HandoffError", "SessionHandoffResult", "resume_session_in_new_process"]
+__all__ = ["HandoffError", "SessionHandoffResult", "handed_back_by_a_child", "resume_session_in_new_process"]

@@ -15,6 +15,7 @@ from modules.tiers.local_model import (
     default_model_path,
     load_model,
     prompt_token_count,
+    tier_completion,
 )
 from modules.tiers.timing import StreamTiming, time_stream
 
@@ -34,5 +35,6 @@ __all__ = [
     "local_chat_client",
     "prompt_token_count",
     "start_tiers",
+    "tier_completion",
     "time_stream",
 ]

@@ -265,6 +265,22 @@ def prompt_token_count(llm: Any, messages: Sequence[Mapping[str, str]]) -> int:
     return len(llm.tokenize(prompt.encode(), add_bos=False, special=True))  # the template writes the BOS itself
 
 
+def tier_completion(llm: Any, messages: Sequence[Mapping[str, str]], max_tokens: int) -> dict[str, Any]:
+    """One completion of `messages` with the local tier's own sampling (temperature 0: the same answer every time),
+    one generation at a time: what the tier would answer, for a check to compare with.
+
+    Args:
+        llm: A model from `load_model()`.
+        messages: Chat messages as `{"role": ..., "content": ...}` dicts.
+        max_tokens: The cap on the answer's length.
+
+    Returns:
+        llama.cpp's completion: `["choices"][0]["message"]["content"]` and `["usage"]`.
+    """
+    with _generation_lock:
+        return llm.create_chat_completion(messages=list(messages), max_tokens=max_tokens, **_DEFAULT_SAMPLING)
+
+
 @functools.lru_cache(maxsize=4)
 def _chat_formatter(template: str, eos_token: str, bos_token: str) -> Any:
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
