@@ -46,7 +46,7 @@ def time_notebook(path: Path) -> tuple[float, bool, str]:
 
 def figures(rows: list[tuple[str, float, bool]]) -> dict[str, dict]:
     """Seconds per lab (by its number) and in total: what docs/instructor-notes.md quotes."""
-    found = {f"lab_s.{name[:2]}": figure(round(seconds, 1), "s", "{:.0f}") for name, seconds, _ in rows}
+    found = {f"lab_s.{name.split('_')[0]}": figure(round(seconds, 1), "s", "{:.0f}") for name, seconds, _ in rows}
     found["total_s"] = figure(round(sum(seconds for _, seconds, _ in rows), 1), "s", "{:.0f}")
     return found
 
@@ -61,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
 
-    notebooks = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb") if not args.labs or p.name[:2] in args.labs)
+    notebooks = sorted(
+        p for p in NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb") if not args.labs or p.name.split("_")[0] in args.labs
+    )
     load_before = os.getloadavg()[0]
     rows = []
     for path in tqdm(notebooks, desc="labs", unit="lab"):

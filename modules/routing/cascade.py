@@ -174,6 +174,18 @@ def _from_openai_logprobs(content: Sequence[Mapping[str, Any]] | None) -> tuple[
     return logprobs, margins
 
 
+def _local_answer(choice: Mapping[str, Any], started: float) -> LocalAnswer:
+    """One OpenAI-shaped chat-completion choice (llama.cpp's or a server's) as a LocalAnswer, timed from `started`."""
+    logprobs, margins = _from_openai_logprobs((choice.get("logprobs") or {}).get("content"))
+    return LocalAnswer(
+        text=(choice["message"].get("content") or "").strip(),
+        token_logprobs=logprobs,
+        margins=margins,
+        finish_reason=choice.get("finish_reason") or "stop",
+        seconds=time.perf_counter() - started,
+    )
+
+
 class EmbeddedLogprobAnswerer:
     """The embedded local model (SmolLM2, or any GGUF file) answering with token log-probabilities.
 
@@ -207,15 +219,7 @@ class EmbeddedLogprobAnswerer:
             top_logprobs=2,
             **_SAMPLING,
         )
-        choice = result["choices"][0]
-        logprobs, margins = _from_openai_logprobs((choice.get("logprobs") or {}).get("content"))
-        return LocalAnswer(
-            text=(choice["message"].get("content") or "").strip(),
-            token_logprobs=logprobs,
-            margins=margins,
-            finish_reason=choice.get("finish_reason") or "stop",
-            seconds=time.perf_counter() - started,
-        )
+        return _local_answer(result["choices"][0], started)
 
     async def __call__(self, query: str) -> LocalAnswer:
         return await asyncio.to_thread(self.answer, query)
@@ -261,14 +265,7 @@ class OpenAICompatibleLogprobAnswerer:
                 f"{self.base_url} returned no logprobs for model {self.model}; the cascade needs a server that "
                 "supports `logprobs` (recent Ollama, llama.cpp server, vLLM) — or use the pre-router instead"
             )
-        logprobs, margins = _from_openai_logprobs(content)
-        return LocalAnswer(
-            text=(choice["message"].get("content") or "").strip(),
-            token_logprobs=logprobs,
-            margins=margins,
-            finish_reason=choice.get("finish_reason") or "stop",
-            seconds=time.perf_counter() - started,
-        )
+        return _local_answer(choice, started)
 
 
 # --------------------------------------------------------------------------- the confidence model
