@@ -25,7 +25,8 @@ from __future__ import annotations
 import json
 import math
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from agent_framework import AgentSession, Message
@@ -127,29 +128,13 @@ def decode(
     document = _json_or_none(data)
     if isinstance(document, dict) and "version" in document and "session" in document:
         _refuse_plaintext(conversation_id, cipher, allow_plaintext_migration, f"version {document['version']!r:.20}")
-        try:
+        with _damage_reported(conversation_id, "the older-format record"):
             migrated = migrate(conversation_id, document)
-        except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as error:
-            if isinstance(error, StorageError):
-                raise
-            raise CorruptRecordError(
-                conversation_id,
-                f"the older-format record is damaged ({type(error).__name__}: a field has the wrong shape).",
-                _REMEDY_CORRUPT,
-            ) from None
         return _record_from_document(conversation_id, migrated)
     if isinstance(document, dict) and is_seed_export(document):
         _refuse_plaintext(conversation_id, cipher, allow_plaintext_migration, "the original guide's export")
-        try:
+        with _damage_reported(conversation_id, "the original guide's export"):
             imported = from_guide_export(document, conversation_id=conversation_id)
-        except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as error:
-            if isinstance(error, StorageError):
-                raise
-            raise CorruptRecordError(
-                conversation_id,
-                f"the original guide's export is damaged ({type(error).__name__}: a field has the wrong shape).",
-                _REMEDY_CORRUPT,
-            ) from None
         imported.revision = 1  # it is stored, so a never-stored record cannot silently replace it
         return imported
     raise CorruptRecordError(
@@ -496,3 +481,18 @@ def _json_or_none(data: bytes) -> Any:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         return None
+
+
+@contextmanager
+def _damage_reported(conversation_id: str, what: str) -> Iterator[None]:
+    """Turn a built-in error from reading an older or foreign format into a typed CorruptRecordError."""
+    try:
+        yield
+    except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as error:
+        if isinstance(error, StorageError):
+            raise
+        raise CorruptRecordError(
+            conversation_id,
+            f"{what} is damaged ({type(error).__name__}: a field has the wrong shape).",
+            _REMEDY_CORRUPT,
+        ) from None
