@@ -14,17 +14,37 @@ last of them. So one run of a lab proves that it runs in its attendee state and 
 passes on its own, before and after the others.
 """
 
+import gc
 import os
 from collections import defaultdict
 from pathlib import Path
 
 import nbformat
+import pytest
 
 if os.environ.get("COURSE_TEST_REAL") != "1":
     os.environ["COURSE_OFFLINE"] = "1"
 
 _ROOT = str(Path(__file__).resolve().parent)
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Format a failure with the garbage collector paused, so a failing test is reported instead of crashing the run.
+
+    pytest parses the failing source with `ast.parse` to show it. On CPython before 3.11.8 and 3.12.1, a collection
+    that runs a `__del__` which raises (a half-built client, say) inside that parse ends it with
+    `SystemError: AST constructor recursion depth mismatch`: an INTERNALERROR that stops the worker and hides every
+    test after it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return (yield)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def pytest_collection_modifyitems(session, config, items):

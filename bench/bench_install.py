@@ -5,7 +5,8 @@
     python bench/bench_install.py --wheelhouse-only    # build a wheelhouse, install from it offline
 
 Each version gets a fresh `git clone` of this repository's HEAD (committed files only, as an
-attendee gets them), a new virtual environment, README's `pip install -r requirements.txt`, then
+attendee gets them), a new virtual environment, README's `pip install -r requirements.txt` (the lock) and
+`pip install --no-deps --no-build-isolation -e .` (the course's own package), then
 README's test command `pytest`. Python 3.10 is tried too: README says it cannot work, and this
 records why. pip's wheel cache is used as on any laptop after its first install: llama-cpp-python
 compiles once per Python version (pip's cache is per interpreter version); `--no-cache` forces it.
@@ -36,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "var" / "bench" / "install"
 VERSIONS = ("3.10", "3.11", "3.12", "3.13")
 TAIL = 4000
+COURSE_PACKAGE_INSTALL = ["python", "-m", "pip", "install", "--no-deps", "--no-build-isolation", "-e", "."]
 
 
 def find_python(version: str) -> str | None:
@@ -105,6 +107,12 @@ def prove_version(version: str, workdir: Path, *, pytest: bool, no_cache: bool) 
     venv, env = make_venv(python, clone)
     command = ["python", "-m", "pip", "install", "-r", "requirements.txt"] + (["--no-cache-dir"] if no_cache else [])
     install, seconds = _timed(command, cwd=clone, env=env)
+    if install.returncode == 0:  # README's next line: the course's own package, which a hashed lock cannot hold
+        course, course_s = _timed(COURSE_PACKAGE_INSTALL, cwd=clone, env=env)
+        install = subprocess.CompletedProcess(
+            command, course.returncode, install.stdout + course.stdout, install.stderr + course.stderr
+        )
+        seconds += course_s
     result.update(
         install_s=round(seconds, 1),
         install_ok=install.returncode == 0,
@@ -132,12 +140,23 @@ def prove_wheelhouse(version: str, workdir: Path) -> dict:
     instructor = fresh_clone(workdir, "instructor")
     _, env = make_venv(python, instructor)
     wheelhouse = workdir / "wheelhouse"
-    # The command docs/instructor-notes.md gives, exactly.
+    # The commands docs/instructor-notes.md gives, exactly: the wheels of the lock, then their own hashed lock.
     build, seconds = _timed(
-        ["python", "-m", "pip", "wheel", "-r", "requirements.txt", "setuptools>=68", "-w", str(wheelhouse)],
+        ["python", "-m", "pip", "wheel", "--require-hashes", "-r", "requirements.txt", "-w", str(wheelhouse)],
         cwd=instructor,
         env=env,
     )
+    if build.returncode == 0:
+        subprocess.run(
+            ["python", "-m", "pip", "install", "--no-deps", "packaging"], cwd=instructor, env=env, check=True
+        )
+        hashed, hash_s = _timed(
+            ["python", "-m", "modules.lockfile", "--wheelhouse", str(wheelhouse)],
+            cwd=instructor,
+            env={**env, "PYTHONPATH": str(instructor)},
+        )
+        build = subprocess.CompletedProcess(build.args, hashed.returncode, build.stdout + hashed.stdout, hashed.stderr)
+        seconds += hash_s
     result.update(
         build_s=round(seconds, 1),
         build_ok=build.returncode == 0,
@@ -150,10 +169,26 @@ def prove_wheelhouse(version: str, workdir: Path) -> dict:
     env["PIP_CONFIG_FILE"] = os.devnull  # no index, no extra links: only the wheelhouse
     env = {k: v for k, v in env.items() if not k.startswith("PIP_") or k == "PIP_CONFIG_FILE"}
     install, seconds = _timed(
-        ["python", "-m", "pip", "install", "--no-index", "--find-links", str(wheelhouse), "-r", "requirements.txt"],
+        [
+            "python",
+            "-m",
+            "pip",
+            "install",
+            "--no-index",
+            "--find-links",
+            str(wheelhouse),
+            "-r",
+            str(wheelhouse / "requirements.txt"),
+        ],
         cwd=attendee,
         env=env,
     )
+    if install.returncode == 0:
+        course, course_s = _timed(COURSE_PACKAGE_INSTALL, cwd=attendee, env=env)
+        install = subprocess.CompletedProcess(
+            install.args, course.returncode, install.stdout + course.stdout, course.stderr
+        )
+        seconds += course_s
     result.update(install_s=round(seconds, 1), install_ok=install.returncode == 0)
     result["install_error"] = _first_error(install.stdout + install.stderr)
     if install.returncode == 0:

@@ -37,10 +37,11 @@ def test_the_windows_lines_have_no_ampersands_and_both_systems_end_the_same_way(
     # PowerShell splits an unquoted -name argument at its first period (`py -3.12` is a number, left whole).
     assert not any(re.search(r"(^|\s)-[A-Za-z-][^\s]*\.", line) for line in windows), windows
     assert (
-        unix[-2:]
-        == windows[-2:]
+        unix[-3:]
+        == windows[-3:]
         == [
             "pip install -r requirements.txt",
+            "pip install --no-deps --no-build-isolation -e .",
             "jupyter lab --notebook-dir . notebooks/01_environment_setup.ipynb",
         ]
     )

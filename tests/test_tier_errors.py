@@ -195,11 +195,16 @@ async def test_check_passes_offline_and_reports_seconds_per_tier():
 
 
 def _status_error(code: int):
-    import httpx
+    """The SDK's error for that status, from a real request (never built from another library's types)."""
     import openai
 
-    request = httpx.Request("POST", "http://127.0.0.1/v1/responses")
-    return openai.APIStatusError(f"Error code: {code}", response=httpx.Response(code, request=request), body=None)
+    with RefusingEndpoint(code, _openai_error("refused", "refused")) as server:
+        client = openai.OpenAI(base_url=f"{server.url}/v1", api_key=FAKE_KEY, max_retries=0)
+        try:
+            client.responses.create(model="m", input="hi")
+        except openai.APIStatusError as error:
+            return error
+    raise AssertionError(f"the endpoint answering {code} raised nothing")
 
 
 def test_each_backend_names_its_own_variables():

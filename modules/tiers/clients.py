@@ -16,10 +16,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from agent_framework import ChatContext, Message, chat_middleware
 from agent_framework.openai import OpenAIChatClient, OpenAIChatCompletionClient
-from openai import AsyncAzureOpenAI, AsyncOpenAI
+from openai import AsyncAzureOpenAI, AsyncOpenAI, Timeout
 
 from modules.config import Settings, load_settings, reveal
 from modules.runtime import LocalService
@@ -29,7 +28,8 @@ from modules.tiers.local_model import EmbeddedChatClient
 REQUEST_TIMEOUT_S = 120.0
 # A wrong host or a dead network should fail in seconds, not after the two-minute answer timeout.
 CONNECT_TIMEOUT_S = 10.0
-TIMEOUT = httpx.Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
+# The openai SDK's own Timeout type: it documents a number or this, and its HTTP library refuses any other.
+TIMEOUT = Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
 LOCAL_SERVICE_MODEL = "local-service"
 TIERS = ("local", "cloud")
 
