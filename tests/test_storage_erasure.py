@@ -92,7 +92,10 @@ def test_file_store_erasure_leaves_no_byte_of_the_user_behind_after_killed_write
     assert occurrences_under(folder) > 1  # the text really is on disk, in the record and the temp files
     assert store.delete_user_data("ana") == 2  # "ana-1" and "big"
     assert occurrences_under(folder) == 0
-    assert sorted(p.name for p in folder.rglob("*")) == []
+    # Only the tombstones remain: each holds the id, the last revision and the time, nothing of the user.
+    assert sorted(p.name for p in folder.rglob("*")) == ["ana-1.erased", "big.erased"]
+    fields = {"conversation_id", "revision", "erased_at"}
+    assert all(set(json.loads(p.read_bytes())) == fields for p in folder.iterdir())
 
 
 @pytest.mark.parametrize("erase", ["delete", "delete_user_data", "cleanup_expired", "start-up"])

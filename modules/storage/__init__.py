@@ -25,6 +25,7 @@ from modules.storage.envelope import (
 )
 from modules.storage.errors import (
     ConversationConflictError,
+    ConversationErasedError,
     ConversationNotFoundError,
     CorruptHistoryError,
     CorruptRecordError,
@@ -39,10 +40,10 @@ from modules.storage.errors import (
 from modules.storage.file_store import FileStore
 from modules.storage.history import SqliteHistoryProvider, redis_history_provider
 from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
-from modules.storage.revision import check_revision, stored_revision
+from modules.storage.revision import DEFAULT_TOMBSTONE_TTL_S, Tombstone, check_revision, stored_revision
 from modules.storage.sqlite_db import SqliteDatabase
 from modules.storage.sqlite_store import SqliteStore
-from modules.storage.store import ConversationStore
+from modules.storage.store import ConversationStore, StoreOptions
 
 
 def __getattr__(name: str) -> object:
@@ -62,11 +63,13 @@ __all__ = [
     "stored_revision",
     "write_atomically",
     "DEFAULT_COMPRESS_ABOVE",
+    "DEFAULT_TOMBSTONE_TTL_S",
     "ENCRYPTION_KEY_ENV",
     "FORMAT_VERSION",
     "MIGRATIONS",
     "Cipher",
     "ConversationConflictError",
+    "ConversationErasedError",
     "ConversationNotFoundError",
     "ConversationRecord",
     "ConversationStore",
@@ -83,6 +86,8 @@ __all__ = [
     "SqliteHistoryProvider",
     "SqliteStore",
     "StorageError",
+    "StoreOptions",
+    "Tombstone",
     "StorageUnavailableError",
     "UnsupportedVersionError",
     "decode",

@@ -1,0 +1,133 @@
+"""Erasure does not reset revisions: every backend refuses a copy loaded before a delete (the tombstone rule).
+
+Each test runs against FileStore, SqliteStore and RedisStore (the `store` fixture of storage_support).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from modules.labkit.sample import sample_record
+from modules.storage import (
+    ConversationConflictError,
+    ConversationErasedError,
+    ConversationNotFoundError,
+    ConversationStore,
+    FileStore,
+    SqliteStore,
+)
+
+DAY_S = 24 * 3600.0
+
+
+def raw_tombstone(store: ConversationStore, conversation_id: str) -> dict | None:
+    """What the backend keeps for an erased conversation, read past the store's interface."""
+    if isinstance(store, FileStore):
+        path = store.tombstone_path_of(conversation_id)
+        return json.loads(path.read_bytes()) if path.exists() else None
+    if isinstance(store, SqliteStore):
+        with store._db.reading() as db:
+            row = db.execute(
+                "SELECT conversation_id, revision, erased_at FROM tombstones WHERE conversation_id = ?",
+                (conversation_id,),
+            ).fetchone()
+        return None if row is None else dict(zip(("conversation_id", "revision", "erased_at"), row, strict=True))
+    data = store._redis.get(store._tombstone_key(conversation_id))
+    return None if data is None else json.loads(data)
+
+
+def saved_twice(store: ConversationStore, conversation_id: str = "ana-1") -> tuple:
+    """A conversation stored at revision 2, and a stale copy of it loaded then (another writer's)."""
+    record = sample_record(2, seed=1, user_id="ana", conversation_id=conversation_id)
+    store.save(record)
+    store.save(record)
+    return record, store.load(conversation_id)
+
+
+@pytest.mark.parametrize("erase", ["delete", "delete_user_data"])
+def test_a_copy_loaded_before_an_erasure_cannot_save_it_back(store, erase):
+    _, stale = saved_twice(store)
+    store.delete("ana-1") if erase == "delete" else store.delete_user_data("ana")
+
+    erased = r"'ana-1'.*erased from .*revision 2.*Discard this copy"
+    with pytest.raises(ConversationErasedError, match=erased) as caught:
+        store.save(stale)
+    assert isinstance(caught.value, ConversationConflictError)  # code catching conflicts catches this too
+    assert (caught.value.expected_revision, caught.value.stored_revision) == (2, 2)
+    assert stale.revision == 2  # the refused save changed nothing
+    with pytest.raises(ConversationNotFoundError):
+        store.load("ana-1")  # the erasure holds
+    assert store.list(user_id="ana", include_expired=True) == []
+
+
+def test_the_tombstone_holds_the_id_the_revision_and_the_time_only(store, clock):
+    saved_twice(store)
+    store.delete("ana-1")
+    assert raw_tombstone(store, "ana-1") == {"conversation_id": "ana-1", "revision": 2, "erased_at": clock()}
+
+
+def test_a_new_conversation_under_an_erased_id_continues_its_revisions(store):
+    _, stale = saved_twice(store)
+    store.delete("ana-1")
+
+    fresh = sample_record(1, seed=7, user_id="ana", conversation_id="ana-1")  # revision 0: a new record
+    store.save(fresh)
+    assert fresh.revision == 3 and store.load("ana-1").revision == 3
+    assert raw_tombstone(store, "ana-1") is None  # the stored record carries the count now
+
+    with pytest.raises(ConversationConflictError, match="holds revision 3.*loaded at revision 2"):
+        store.save(stale)
+    assert store.load("ana-1").session == fresh.session  # the new conversation was not replaced
+
+
+def test_a_second_erasure_keeps_counting(store):
+    saved_twice(store)
+    store.delete("ana-1")
+    again = sample_record(1, seed=8, user_id="ana", conversation_id="ana-1")
+    store.save(again)
+    stale = store.load("ana-1")  # revision 3
+    store.delete_user_data("ana")
+    assert raw_tombstone(store, "ana-1")["revision"] == 3
+    with pytest.raises(ConversationErasedError):
+        store.save(stale)
+    newest = sample_record(1, seed=9, user_id="ana", conversation_id="ana-1")
+    store.save(newest)
+    assert newest.revision == 4
+
+
+def test_deleting_what_was_never_stored_leaves_no_tombstone(store):
+    assert store.delete("never-saved") is False
+    assert raw_tombstone(store, "never-saved") is None
+
+
+def test_tombstones_expire_after_the_ttl_and_cleanup_removes_them(store, clock):
+    _, stale = saved_twice(store)
+    store.delete("ana-1")
+    clock.advance(store.tombstone_ttl_s - 1, store)
+    store.cleanup_expired()
+    assert raw_tombstone(store, "ana-1") is not None  # one second left
+    with pytest.raises(ConversationErasedError):
+        store.save(copy.deepcopy(stale))
+
+    clock.advance(2, store)
+    store.cleanup_expired()
+    assert raw_tombstone(store, "ana-1") is None
+    fresh = sample_record(1, seed=7, conversation_id="ana-1")
+    store.save(fresh)
+    assert fresh.revision == 1  # nothing is remembered about the erased conversation any more
+
+
+def test_the_default_tombstone_ttl_is_thirty_days(store):
+    assert store.tombstone_ttl_s == 30 * DAY_S
+
+
+def test_expiry_is_not_erasure_and_leaves_no_tombstone(store, clock):
+    record = sample_record(1, seed=3, conversation_id="short")
+    record.expires_at = clock() + 30
+    store.save(record)
+    clock.advance(31, store)
+    store.cleanup_expired()
+    assert raw_tombstone(store, "short") is None
