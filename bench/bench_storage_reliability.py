@@ -32,11 +32,12 @@ from test_storage_authenticity import PLANTED, history_with_six_rows, plant  # n
 from test_storage_concurrency import CYCLES, WRITERS, add_exchanges, run_writers  # noqa: E402
 from test_storage_erasure import kill_writers_mid_save, occurrences_under  # noqa: E402
 
-from modules.hybrid import ExchangeJournal, HybridAgentContextManager  # noqa: E402
+from modules.hybrid import HybridAgentContextManager  # noqa: E402
 from modules.labkit.redis_server import RedisServer, RedisServerError  # noqa: E402
 from modules.labkit.sample import sample_record  # noqa: E402
 from modules.storage import (  # noqa: E402
     CorruptHistoryError,
+    ExchangeJournal,  # noqa: E402
     FileStore,
     PlaintextRecordError,
     SqliteStore,
@@ -83,7 +84,7 @@ async def hybrid_managers(folder: Path, redis_url: str | None) -> list[dict]:
         await asyncio.gather(
             add_exchanges(first, target, "A", 25, retry=True), add_exchanges(second, target, "B", 25, retry=True)
         )
-        stored = await HybridAgentContextManager("reader").resume_from_storage(target, conversation_id="together")
+        stored = await HybridAgentContextManager("reader").resume(target, "together")
         questions = [m["content"] for m in stored.messages if m["role"] == "user"]
         answers = [m["content"] for m in stored.messages if m["role"] == "assistant"]
         paired = sum(a.replace("answer", "question") == q for q, a in zip(questions, answers, strict=True))
@@ -152,10 +153,10 @@ async def fuzz(folder: Path) -> dict:
     import random
 
     manager = HybridAgentContextManager("fuzz-target")
-    manager.add_exchange_with_local("My name is Ana.", "Hello Ana!", 0.05, {"input_tokens": 20, "output_tokens": 4})
-    manager.add_exchange_generic("Plan my week.", "Monday: rest.", "cloud", 0.8, {"model": "gpt"})
-    manager.add_exchange_with_local("Thanks!", "You're welcome.", 0.04)
-    await manager.persist_to_storage(folder / "original.json")
+    manager.add_exchange("My name is Ana.", "Hello Ana!", "local", 0.05, {"input_tokens": 20, "output_tokens": 4})
+    manager.add_exchange("Plan my week.", "Monday: rest.", "cloud", 0.8, {"model": "gpt"})
+    manager.add_exchange("Thanks!", "You're welcome.", "local", 0.04)
+    await manager.save(folder / "original.json")
     original = (folder / "original.json").read_bytes()
     flips, outcomes = random.Random(20261130), {}
     for _ in range(FLIPS):

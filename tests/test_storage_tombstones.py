@@ -1,6 +1,7 @@
 """Erasure does not reset revisions: every backend refuses a copy loaded before a delete (the tombstone rule).
 
-Each test runs against FileStore, SqliteStore and RedisStore (the `store` fixture of storage_support).
+Most tests run against FileStore, SqliteStore and RedisStore (the `store` fixture of storage_support); the last
+holds the journal and the one-file store to the same rule.
 """
 
 from __future__ import annotations
@@ -10,13 +11,17 @@ import json
 
 import pytest
 
+from modules.hybrid import HybridAgentContextManager
 from modules.labkit.sample import sample_record
 from modules.storage import (
     ConversationConflictError,
     ConversationErasedError,
     ConversationNotFoundError,
+    ConversationRecord,
     ConversationStore,
+    ExchangeJournal,
     FileStore,
+    OneFileStore,
     SqliteStore,
 )
 
@@ -131,3 +136,41 @@ def test_expiry_is_not_erasure_and_leaves_no_tombstone(store, clock):
     clock.advance(31, store)
     store.cleanup_expired()
     assert raw_tombstone(store, "short") is None
+
+
+# ---- the journal and the one-file store follow the same rule ------------------------------------------------
+
+
+def hybrid_record(conversation_id: str, exchanges: int) -> ConversationRecord:
+    manager = HybridAgentContextManager(conversation_id)
+    manager.user_id = "ana"
+    for number in range(exchanges):
+        manager.add_exchange(f"question {number}", "answer", "local", 0.1)
+    return manager.to_record()
+
+
+@pytest.fixture(params=["journal", "one file"])
+def other_store(request, tmp_path, clock):
+    if request.param == "journal":
+        store = ExchangeJournal(tmp_path / "journal.sqlite3", clock=clock)
+    else:
+        store = OneFileStore(tmp_path / "conversation.json", clock=clock)
+    yield store
+    store.close()
+
+
+@pytest.mark.parametrize("erase", ["delete", "delete_user_data"])
+def test_the_journal_and_a_one_file_store_refuse_a_copy_loaded_before_an_erasure(other_store, erase):
+    other_store.save(hybrid_record("ana-hybrid", 2))
+    stale = other_store.load("ana-hybrid")
+    getattr(other_store, erase)("ana-hybrid" if erase == "delete" else "ana")
+    with pytest.raises(ConversationErasedError, match="'ana-hybrid'.*erased from"):
+        other_store.save(stale)
+    with pytest.raises(ConversationNotFoundError):
+        other_store.load("ana-hybrid")
+
+    fresh = hybrid_record("ana-hybrid", 1)
+    other_store.save(fresh)
+    assert fresh.revision == stale.revision + 1 == other_store.load("ana-hybrid").revision
+    with pytest.raises(ConversationConflictError):
+        other_store.save(stale)

@@ -102,6 +102,10 @@ class ConversationErasedError(ConversationConflictError):
     """
 
 
+class ExchangeCountError(StorageError, ValueError):
+    """A journal was given a conversation that is not two messages per exchange, or shorter than what it holds."""
+
+
 class PlaintextRecordError(StorageError):
     """A key is configured, but the stored record or history row is not encrypted, so it cannot be authenticated.
 

@@ -26,8 +26,13 @@ from typing import Any
 
 from modules.storage.atomic_file import locked, read_first_line, remove_temp_files, write_atomically
 from modules.storage.envelope import read_summary
-from modules.storage.errors import StorageError, StorageUnavailableError
-from modules.storage.record import ConversationRecord, ConversationSummary
+from modules.storage.errors import (
+    ConversationNotFoundError,
+    InvalidConversationIdError,
+    StorageError,
+    StorageUnavailableError,
+)
+from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
 from modules.storage.revision import Tombstone, stored_revision
 from modules.storage.store import ConversationStore, reports_backend_failures
 
@@ -58,9 +63,9 @@ class FileStore(ConversationStore):
     def __init__(self, directory: Path | str, **options: Any) -> None:
         super().__init__(**options)
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self._root = self.directory.resolve()
         try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._root = self.directory.resolve()
             with locked(self._root):
                 self._remove_temp_files()  # left by writers killed mid-save: they may hold conversation text
         except OSError as error:
@@ -266,3 +271,122 @@ def _lenient_user_id(path: Path) -> str | None:
         return header.get("user_id") if isinstance(header, dict) else None
     except (OSError, ValueError):
         return None
+
+
+class OneFileStore(FileStore):
+    """One conversation in one file: what a file path means wherever the course takes a store.
+
+    The file holds exactly what a `FileStore` file holds (the versioned envelope; uncompressed by default, so it
+    stays readable; encrypted with a cipher), written the same way: under its folder's lock, after the revision
+    check, atomically. Temp files a killed writer left of this file are removed; the folder's other files are
+    never touched. Files written by the persistence guide's `persist_to_storage()` load too. Erasing it leaves
+    `<file>.erased` beside it (id, last revision, time). A damaged file is reported and left where it is.
+
+    Args:
+        path: The file (its folder is created if missing).
+        **options: The options of every store (`StoreOptions`); compress_above defaults to None here.
+    """
+
+    default_options = {"compress_above": None}
+
+    def __init__(self, path: Path | str, **options: Any) -> None:
+        self.path = Path(path)
+        self._temp_prefix = self.path.name
+        super().__init__(self.path.parent, **options)
+        self._file = self._root / self.path.name
+
+    @property
+    def location(self) -> str:
+        return f"file {self.path}"
+
+    def path_of(self, conversation_id: str) -> Path:
+        """The one file, whatever the id: it holds one conversation."""
+        return self._file
+
+    def tombstone_path_of(self, conversation_id: str) -> Path:
+        """Beside the file: `<file>.erased`."""
+        return self._file.with_name(f"{self._file.name}{_TOMBSTONE_SUFFIX}")
+
+    @reports_backend_failures
+    def load(self, conversation_id: str | None = None) -> ConversationRecord:
+        """The conversation the file holds.
+
+        Args:
+            conversation_id: The id expected; None for whichever conversation the file holds.
+
+        Returns:
+            The record.
+
+        Raises:
+            ConversationNotFoundError: There is no such file, or it holds another conversation.
+            StorageError: damaged, wrong key, plaintext with a key, newer format: each names the fix.
+        """
+        data = self._get(conversation_id or "")
+        if data is None:
+            raise ConversationNotFoundError(
+                conversation_id,
+                f"there is no {self.location}.",
+                "Check the path (and the working directory); save(path) writes one.",
+            )
+        stored_id = _conversation_id_in(data)
+        # Without a usable id the bytes are not a record; decoding then says so with its own typed error.
+        record = self._decode(stored_id if stored_id and _is_safe(stored_id) else "unnamed", data)
+        if conversation_id is not None and record.conversation_id != validate_conversation_id(conversation_id):
+            raise ConversationNotFoundError(
+                conversation_id,
+                f"{self.location} holds conversation {record.conversation_id!r}, not this one.",
+                "Load it without an id, or pass the file that holds this conversation.",
+            )
+        return record
+
+    def _legacy_path(self, conversation_id: str) -> Path | None:
+        return None
+
+    def _get(self, conversation_id: str) -> bytes | None:
+        try:
+            return self._file.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def _header(self, conversation_id: str) -> bytes | None:
+        return read_first_line(self._file)
+
+    def _summaries(self, *, user_id: str | None, tag: str | None) -> Iterable[ConversationSummary]:
+        data = self._get("")
+        stored_id = None if data is None else _conversation_id_in(data)
+        try:
+            return [] if stored_id is None else [read_summary(stored_id, data)]
+        except StorageError:
+            return []  # damaged: load() reports it
+
+    def _tombstone_files(self) -> list[Path]:
+        path = self.tombstone_path_of("")
+        return [path] if path.exists() else []
+
+    def _quarantine(self, conversation_id: str, data: bytes) -> str | None:
+        return None  # the file is the user's: a damaged one is reported and left where it is
+
+    def _quarantine_files(self, conversation_id: str | None) -> list[Path]:
+        return []
+
+
+def _conversation_id_in(data: bytes) -> str | None:
+    """The id a stored conversation declares: the envelope header's, or an older document's."""
+    for candidate in (data.partition(b"\n")[0], data):
+        try:
+            document = json.loads(candidate)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            continue
+        if isinstance(document, dict):
+            found = document.get("conversation_id") or document.get("session_id")
+            if isinstance(found, str):
+                return found
+    return None
+
+
+def _is_safe(conversation_id: str) -> bool:
+    try:
+        validate_conversation_id(conversation_id)
+    except InvalidConversationIdError:
+        return False
+    return True

@@ -25,7 +25,18 @@ from modules.storage.revision import Tombstone
 from modules.storage.sqlite_db import SqliteDatabase
 from modules.storage.store import ConversationStore, reports_backend_failures
 
-_SCHEMA = """
+# Erased conversations: id, last revision, time; never content (SqliteStore and ExchangeJournal keep one each).
+TOMBSTONES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tombstones (
+    conversation_id TEXT PRIMARY KEY,
+    revision        INTEGER NOT NULL,
+    erased_at       REAL NOT NULL
+);
+"""
+
+_SCHEMA = (
+    TOMBSTONES_SCHEMA
+    + """
 CREATE TABLE IF NOT EXISTS conversations (
     conversation_id TEXT PRIMARY KEY,
     user_id         TEXT,
@@ -39,11 +50,6 @@ CREATE TABLE IF NOT EXISTS conversations (
 );
 CREATE INDEX IF NOT EXISTS conversations_by_user ON conversations(user_id);
 CREATE INDEX IF NOT EXISTS conversations_by_expiry ON conversations(expires_at) WHERE expires_at IS NOT NULL;
-CREATE TABLE IF NOT EXISTS tombstones (   -- erased conversations: id, last revision, time; never content
-    conversation_id TEXT PRIMARY KEY,
-    revision        INTEGER NOT NULL,
-    erased_at       REAL NOT NULL
-);
 CREATE TABLE IF NOT EXISTS quarantine (
     conversation_id TEXT NOT NULL,
     user_id         TEXT,                   -- kept so erasure reaches quarantined copies too
@@ -51,6 +57,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
     data            BLOB NOT NULL
 );
 """
+)
 
 
 # Tombstones for the rows a statement is about to delete (the caller appends the WHERE clause, then _KEEP_HIGHER).
@@ -64,11 +71,18 @@ _KEEP_HIGHER = (
 )
 
 
-def _tombstone(db: sqlite3.Connection, conversation_id: str) -> Tombstone | None:
+def read_tombstone(db: sqlite3.Connection, conversation_id: str) -> Tombstone | None:
+    """The conversation's tombstone in a database holding the `tombstones` table, or None."""
     row = db.execute(
         "SELECT revision, erased_at FROM tombstones WHERE conversation_id = ?", (conversation_id,)
     ).fetchone()
     return None if row is None else Tombstone(conversation_id, row[0], row[1])
+
+
+def purge_tombstones(db: SqliteDatabase, erased_before: float) -> None:
+    """Remove the tombstones of erasures before `erased_before` (epoch seconds)."""
+    with db.transaction() as connection:
+        connection.execute("DELETE FROM tombstones WHERE erased_at < ?", (erased_before,))
 
 
 class SqliteStore(ConversationStore):
@@ -108,7 +122,7 @@ class SqliteStore(ConversationStore):
             row = db.execute(
                 "SELECT revision FROM conversations WHERE conversation_id = ?", (record.conversation_id,)
             ).fetchone()
-            data = seal(None if row is None else row[0], _tombstone(db, record.conversation_id))
+            data = seal(None if row is None else row[0], read_tombstone(db, record.conversation_id))
             codec = json.loads(data.partition(b"\n")[0])["codec"]
             columns = (
                 record.user_id,
@@ -197,13 +211,12 @@ class SqliteStore(ConversationStore):
             removed = db.execute(
                 "DELETE FROM conversations WHERE expires_at IS NOT NULL AND expires_at <= ?", (now,)
             ).rowcount
-            db.execute("DELETE FROM tombstones WHERE erased_at < ?", (now - self.tombstone_ttl_s,))
+        purge_tombstones(self._db, now - self.tombstone_ttl_s)
         self._db.checkpoint()
         return removed
 
     def _purge_tombstones(self, erased_before: float) -> None:
-        with self._db.transaction() as db:
-            db.execute("DELETE FROM tombstones WHERE erased_at < ?", (erased_before,))
+        purge_tombstones(self._db, erased_before)
 
     def _quarantine(self, conversation_id: str, data: bytes) -> str | None:
         with self._db.transaction() as db:
