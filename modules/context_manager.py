@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from modules.hybrid import ConversationContextManager as _ConversationContextManager
-from modules.hybrid.persistence import as_store
+from modules.hybrid import as_store
 
 
 class ConversationContextManager(_ConversationContextManager):

@@ -7,11 +7,12 @@ The guide's names for saving, resuming and recording an exchange live here, and 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from os import PathLike
 from typing import Any
 
 from modules.hybrid import HybridAgentContextManager as _HybridAgentContextManager
-from modules.hybrid.persistence import Target, as_store
-from modules.storage import Cipher, ConversationRecord
+from modules.hybrid import as_store
+from modules.storage import Cipher, ConversationRecord, ConversationStore
 
 
 class HybridAgentContextManager(_HybridAgentContextManager):
@@ -22,13 +23,15 @@ class HybridAgentContextManager(_HybridAgentContextManager):
         max_history: How many recent exchanges the local model is given; None for all.
     """
 
-    async def persist_to_storage(self, target: Target, *, cipher: Cipher | None = None) -> int:
+    async def persist_to_storage(
+        self, target: ConversationStore | str | PathLike, *, cipher: Cipher | None = None
+    ) -> int:
         """Alias of `save(target, cipher=cipher)`."""
         return await self.save(target, cipher=cipher)
 
     async def resume_from_storage(
         self,
-        target: Target,
+        target: ConversationStore | str | PathLike,
         agent: Any = None,
         *,
         conversation_id: str | None = None,
@@ -65,7 +68,9 @@ class HybridAgentContextManager(_HybridAgentContextManager):
     record_agent_exchange = _HybridAgentContextManager._record_run
 
 
-def save_record(record: ConversationRecord, target: Target, *, cipher: Cipher | None = None) -> int:
+def save_record(
+    record: ConversationRecord, target: ConversationStore | str | PathLike, *, cipher: Cipher | None = None
+) -> int:
     """Alias of `store.save(record)`; a file path is a one-file store (`OneFileStore(path, cipher=cipher)`).
 
     Args:
@@ -80,7 +85,7 @@ def save_record(record: ConversationRecord, target: Target, *, cipher: Cipher | 
 
 
 def load_record(
-    target: Target,
+    target: ConversationStore | str | PathLike,
     *,
     conversation_id: str | None = None,
     cipher: Cipher | None = None,

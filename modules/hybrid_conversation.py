@@ -6,9 +6,11 @@ here, as aliases of `save` and `resume` (docs/api-migration.md lists every alias
 
 from __future__ import annotations
 
+from os import PathLike
+
 from modules.hybrid import HybridConversationManager as _HybridConversationManager
 from modules.hybrid import HybridTurn
-from modules.hybrid.persistence import Target
+from modules.storage import ConversationStore
 
 
 class HybridConversationManager(_HybridConversationManager):
@@ -26,11 +28,13 @@ class HybridConversationManager(_HybridConversationManager):
         cipher: As above.
     """
 
-    async def persist_session(self, target: Target | None = None) -> int:
+    async def persist_session(self, target: ConversationStore | str | PathLike | None = None) -> int:
         """Alias of `save(target)`."""
         return await self.save(target)
 
-    async def resume_session(self, target: Target | None = None, *, conversation_id: str | None = None) -> None:
+    async def resume_session(
+        self, target: ConversationStore | str | PathLike | None = None, *, conversation_id: str | None = None
+    ) -> None:
         """Alias of `resume(target, conversation_id)`."""
         await self.resume(target, conversation_id)
 

@@ -28,7 +28,7 @@ from modules.hybrid.errors import (
     UnsupportedTargetError,
 )
 from modules.hybrid.exchange import EXCHANGE_KEYS
-from modules.hybrid.persistence import openai_messages
+from modules.hybrid.persistence import as_store, openai_messages
 from modules.hybrid.recorder import SentMessagesRecorder
 from modules.hybrid.sources import SOURCE_ALIASES, SOURCES
 
@@ -47,6 +47,7 @@ __all__ = [
     "ServerSideHistoryError",
     "UnknownSourceError",
     "UnsupportedTargetError",
+    "as_store",
     "check_client_side_history",
     "openai_messages",
 ]
