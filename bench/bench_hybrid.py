@@ -5,10 +5,10 @@
     python bench/bench_hybrid.py --quick    # fewer repeats, prints only (does not touch docs/)
 
 1. Persist one more turn at 10, 100, 1,000 and 5,000 turns: the persistence guide's approach
-   (`persist_to_storage("conv.json")` rewrites the whole file) vs the append-only path
-   (`persist_to_storage(ExchangeJournal(...))` appends the new exchange). Goal: the append is flat
+   (`save("conv.json")` rewrites the whole file) vs the append-only path
+   (`save(ExchangeJournal(...))` appends the new exchange). Goal: the append is flat
    in conversation length and at least 20x faster than the rewrite at 1,000 turns.
-2. Resume a 1,000-turn hybrid conversation (`resume_from_storage`) from each backend.
+2. Resume a 1,000-turn hybrid conversation (`resume`) from each backend.
    Goal: under 50 ms for SQLite and Redis. Each backend is also timed with the session rebuilt by the
    generic `AgentSession.from_dict` (how resume worked before `modules.hybrid.session_restore`), in the
    same run, so the two are compared under the same machine load.
@@ -39,7 +39,7 @@ from modules.hybrid import HybridAgentContextManager, agent_context  # noqa: E40
 from modules.labkit.redis_server import RedisServer, RedisServerError  # noqa: E402
 from modules.labkit.sample import sample_messages, sample_routing  # noqa: E402
 from modules.storage import (  # noqa: E402
-    ExchangeJournal,  # noqa: E402
+    ExchangeJournal,
     FileStore,
     SqliteStore,
 )

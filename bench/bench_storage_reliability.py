@@ -37,7 +37,7 @@ from modules.labkit.redis_server import RedisServer, RedisServerError  # noqa: E
 from modules.labkit.sample import sample_record  # noqa: E402
 from modules.storage import (  # noqa: E402
     CorruptHistoryError,
-    ExchangeJournal,  # noqa: E402
+    ExchangeJournal,
     FileStore,
     PlaintextRecordError,
     SqliteStore,
