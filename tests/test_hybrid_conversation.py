@@ -299,7 +299,7 @@ async def test_a_new_conversation_is_never_saved_over_a_stored_one_with_the_same
     second = HybridConversationManager(HybridRouter(), recorded.tiers, store, session_id="ana")
     for tier in ("local", "cloud"):
         await second.initialize_agent_session(ContextEchoClient().as_agent(name=tier), tier=tier)
-    with pytest.raises(ConversationIdTakenError, match="resume_session"):
+    with pytest.raises(ConversationIdTakenError, match=r"await resume\(\)"):
         await second.chat("Hi, I am someone else.")
     assert store.load("ana").session == stored.session and second.context.messages == []
     await second.resume()

@@ -88,6 +88,17 @@ def test_a_new_conversation_under_an_erased_id_continues_its_revisions(store):
     assert store.load("ana-1").session == fresh.session  # the new conversation was not replaced
 
 
+def test_a_copy_saved_as_new_starts_a_conversation_under_the_erased_id(store):
+    _, stale = saved_twice(store)
+    store.delete("ana-1")
+    again = stale.as_new()
+    assert (again.revision, stale.revision) == (0, 2) and again.session == stale.session
+    store.save(again)
+    assert again.revision == 3 and store.load("ana-1").session == stale.session
+    with pytest.raises(ConversationConflictError):
+        store.save(stale)
+
+
 def test_a_second_erasure_keeps_counting(store):
     saved_twice(store)
     store.delete("ana-1")

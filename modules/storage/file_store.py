@@ -6,7 +6,7 @@ leaves either the old version or the new one, never half a file. Every change ha
 the directory's lock (`modules.storage.atomic_file`): a save compares the stored revision with
 the one its record was loaded at before renaming, so a concurrent writer gets a
 `ConversationConflictError` instead of losing an update. Temp files a killed writer left behind
-are removed at start-up and by every save, `delete()`, `delete_user_data()` and `cleanup_expired()`.
+are removed at start-up and by `delete()`, `delete_user_data()` and `cleanup_expired()`.
 An erased conversation leaves `<id>.erased`: its id, last revision and time (see `modules.storage.revision`).
 
 File names work on every file system: ids that differ only in case would share one file on
