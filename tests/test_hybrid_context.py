@@ -26,6 +26,7 @@ from modules.hybrid.exchange import short_error
 from modules.hybrid_agent_context import HybridAgentContextManager
 from modules.labkit.context_echo import ContextEchoClient
 from modules.pricing import estimate_cost
+from modules.storage import ExchangeJournal
 
 GUIDE_EXPORT = Path(__file__).resolve().parent.parent / "data" / "conversations" / "guide_export_session_123.json"
 
@@ -99,6 +100,18 @@ def test_local_model_view_is_trimmed_to_max_history_but_the_conversation_is_not(
         and context.routing_metadata == []
         and context.get_routing_summary()["total_exchanges"] == 0
     )
+
+
+async def test_the_framework_free_manager_saves_to_a_journal_and_resumes_from_it(tmp_path):
+    context = ConversationContextManager("plain")
+    context.add_exchange("Hello!", "Hi!", "local", 0.1)
+    journal = ExchangeJournal(tmp_path / "j.sqlite3")
+    assert await context.save(journal) == 1
+    context.add_exchange("And you?", "Fine.", "cloud", 0.2)
+    assert await context.save(journal) == 1
+    loaded = await ConversationContextManager("other").resume(journal, "plain")
+    assert loaded.messages == context.messages and loaded.routing_metadata == context.routing_metadata
+    journal.close()
 
 
 @pytest.mark.parametrize("how", ["save and resume", "the guide's aliases"])

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from agent_framework import AgentSession
+from agent_framework import AgentSession, Message
 
 from modules.storage.envelope import FORMAT_VERSION
 from modules.storage.errors import CorruptRecordError, ExchangeCountError
@@ -119,8 +119,8 @@ class ExchangeJournal(ConversationStore):
 
         Args:
             conversation_id: the conversation.
-            messages: the whole conversation's messages (two per exchange, `Message` or its dict); only the new
-                tail is serialized, so the cost does not grow with the conversation.
+            messages: the whole conversation's messages (two per exchange: `Message`, its dict, or an OpenAI-format
+                dict); only the new tail is serialized, so the cost does not grow with the conversation.
             routing_metadata: the whole conversation's metadata, one entry per exchange.
             expected_revision: the revision the writer last loaded or appended (0: it never did).
             user_id: whom the conversation belongs to (for `delete_user_data`), or None.
@@ -299,4 +299,9 @@ class ExchangeJournal(ConversationStore):
 
 
 def _as_dict(message: Any) -> dict[str, Any]:
-    return message if isinstance(message, dict) else message.to_dict()
+    """A message as the session stores it: `Message.to_dict()` (an OpenAI-format dict is converted)."""
+    if not isinstance(message, dict):
+        return message.to_dict()
+    if "contents" not in message and "content" in message:  # {"role", "content"}: a framework-free manager's
+        return Message(str(message.get("role", "user")), [str(message["content"])]).to_dict()
+    return message
