@@ -185,3 +185,11 @@ def test_the_journal_and_a_one_file_store_refuse_a_copy_loaded_before_an_erasure
     assert fresh.revision == stale.revision + 1 == other_store.load("ana-hybrid").revision
     with pytest.raises(ConversationConflictError):
         other_store.save(stale)
+
+
+def test_a_one_file_store_deletes_only_the_conversation_it_holds(tmp_path):
+    store = OneFileStore(tmp_path / "conversation.json")
+    store.save(hybrid_record("ana-hybrid", 1))
+    assert store.delete("someone-else") is False
+    assert store.load().conversation_id == "ana-hybrid" and not store.tombstone_path_of("").exists()
+    assert store.delete("ana-hybrid") is True and store.tombstone_path_of("").exists()

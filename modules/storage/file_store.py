@@ -342,6 +342,12 @@ class OneFileStore(FileStore):
     def _legacy_path(self, conversation_id: str) -> Path | None:
         return None
 
+    def _delete(self, conversation_id: str, *, erased_at: float | None) -> bool:
+        data = self._get(conversation_id)
+        if data is not None and _conversation_id_in(data) not in (conversation_id, None):
+            return False  # the file holds another conversation: deleting this one deletes nothing
+        return super()._delete(conversation_id, erased_at=erased_at)
+
     def _get(self, conversation_id: str) -> bytes | None:
         try:
             return self._file.read_bytes()
