@@ -272,8 +272,8 @@ def report(
         f"| {kills} SIGKILLs: "
         f"{erased['kills_leaving_temp']} left a temp file ({erased['temp_mb']:.1f} MB in all), each removed by the "
         f"next start-up ({erased['after_startup']} left after it); after `delete_user_data`: "
-        f"{erased['marker_after_erasure']} occurrences of the user's text, {erased['files_after_erasure']} files "
-        "(tombstones: id, revision, time) |",
+        f"{erased['marker_after_erasure']} occurrences of the user's text; files left: "
+        f"{erased['files_after_erasure']}, tombstones only (id, revision, time) |",
         "| erasure does not reset revisions: a copy loaded before `delete()` or `delete_user_data()` is refused "
         "(`ConversationErasedError`), and a new conversation reusing the id continues the revisions "
         "| `tests/test_storage_tombstones.py` | 2 of 2 erasures undone by the stale copy, and a new conversation "

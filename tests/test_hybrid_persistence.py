@@ -23,6 +23,7 @@ from modules.storage import (
     CorruptRecordError,
     DecryptionError,
     FileStore,
+    OneFileStore,
     SqliteStore,
     StorageUnavailableError,
 )
@@ -275,3 +276,14 @@ async def test_a_persister_killed_mid_save_never_tears_the_file_or_blocks_the_ne
     resumed.add_exchange("after the kills", "fine", "local", 0.01)
     await resumed.save(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["killed.json"]  # no temp file of a killed writer is left
+
+
+async def test_a_file_named_by_a_relative_or_an_absolute_path_is_one_place(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    manager = await mixed_manager()
+    await manager.save("conv.json")
+    await manager.resume(tmp_path / "conv.json")
+    manager.add_exchange("More?", "Sure.", "local", 0.1)
+    await manager.save("conv.json")  # the revision it resumed from the absolute path is the relative path's
+    assert len((await mixed_manager()).routing_metadata) + 1 == len(manager.routing_metadata)
+    assert OneFileStore(tmp_path / "conv.json").load().revision == 2

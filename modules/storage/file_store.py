@@ -297,7 +297,7 @@ class OneFileStore(FileStore):
 
     @property
     def location(self) -> str:
-        return f"file {self.path}"
+        return f"file {os.path.abspath(self.path)}"  # absolute: one name per file, however it was given
 
     def path_of(self, conversation_id: str) -> Path:
         """The one file, whatever the id: it holds one conversation."""
