@@ -10,6 +10,7 @@ import copy
 import json
 
 import pytest
+from storage_support import BACKENDS, make_store
 
 from modules.hybrid import HybridAgentContextManager
 from modules.labkit.sample import sample_record
@@ -23,6 +24,7 @@ from modules.storage import (
     FileStore,
     OneFileStore,
     SqliteStore,
+    StoreOptions,
 )
 
 DAY_S = 24 * 3600.0
@@ -193,3 +195,21 @@ def test_a_one_file_store_deletes_only_the_conversation_it_holds(tmp_path):
     assert store.delete("someone-else") is False
     assert store.load().conversation_id == "ana-hybrid" and not store.tombstone_path_of("").exists()
     assert store.delete("ana-hybrid") is True and store.tombstone_path_of("").exists()
+
+
+# ---- one set of store options --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_store_takes_the_one_set_of_options(backend, tmp_path, request, clock):
+    store = make_store(backend, tmp_path, request, clock=clock, tombstone_ttl_s=60, compress_above=None)
+    assert store.options == StoreOptions(clock=clock, tombstone_ttl_s=60, compress_above=None)
+    assert (store.tombstone_ttl_s, store.compress_above, store.clock) == (60, None, clock)
+    saved_twice(store)
+    store.delete("ana-1")
+    clock.advance(61, store)
+    store.cleanup_expired()
+    assert raw_tombstone(store, "ana-1") is None  # the store's own ttl, not the default 30 days
+    store.close()
+    with pytest.raises(TypeError, match="tombstone_ttl"):
+        make_store(backend, tmp_path, request, tombstone_ttl=60)
