@@ -10,7 +10,7 @@ import copy
 import json
 
 import pytest
-from storage_support import BACKENDS, make_store
+from storage_support import BACKENDS, fixed_cipher, make_store
 
 from modules.hybrid import HybridAgentContextManager
 from modules.labkit.sample import sample_record
@@ -24,6 +24,7 @@ from modules.storage import (
     FileStore,
     OneFileStore,
     SqliteStore,
+    StorageError,
     StoreOptions,
 )
 
@@ -213,3 +214,9 @@ def test_every_store_takes_the_one_set_of_options(backend, tmp_path, request, cl
     store.close()
     with pytest.raises(TypeError, match="tombstone_ttl"):
         make_store(backend, tmp_path, request, tombstone_ttl=60)
+
+
+def test_a_journal_refuses_a_cipher_instead_of_storing_plaintext(tmp_path):
+    with pytest.raises(StorageError, match="unencrypted.*SqliteStore"):
+        ExchangeJournal(tmp_path / "j.sqlite3", cipher=fixed_cipher())
+    assert not (tmp_path / "j.sqlite3").exists()

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from agent_framework import AgentSession, Message
 
 from modules.storage.envelope import FORMAT_VERSION
-from modules.storage.errors import CorruptRecordError, ExchangeCountError
+from modules.storage.errors import CorruptRecordError, ExchangeCountError, StorageError
 from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
 from modules.storage.revision import Tombstone, check_revision
 from modules.storage.sqlite_db import SqliteDatabase
@@ -72,6 +72,7 @@ class ExchangeJournal(ConversationStore):
             does not compress or encrypt.
 
     Raises:
+        StorageError: A cipher was given (a journal does not encrypt).
         StorageUnavailableError: The file cannot be opened, or is not a SQLite database.
     """
 
@@ -80,6 +81,12 @@ class ExchangeJournal(ConversationStore):
 
     def __init__(self, path: Path | str, **options: Any) -> None:
         super().__init__(**options)
+        if self.cipher is not None:
+            raise StorageError(
+                None,
+                f"ExchangeJournal({path}) stores exchanges unencrypted, and was given a cipher.",
+                "Save encrypted conversations with SqliteStore(path, cipher=...) (or another store) instead.",
+            )
         self.path = Path(path)
         self._db = SqliteDatabase(self.path, _SCHEMA)  # WAL, synchronous=FULL, busy timeout: as SqliteStore
         self._db.add_column("exchanges", "user_id", "TEXT")  # files of older versions
