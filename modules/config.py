@@ -21,6 +21,7 @@ from modules.errors import CourseError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ENV_FILE = PROJECT_ROOT / ".env"
 
+TIERS = ("local", "cloud")  # the two tiers, in the order the course lists them
 LOCAL_BACKENDS = ("embedded", "gguf", "foundry_local", "ollama", "openai_compatible")
 CLOUD_BACKENDS = ("local_service", "openai", "azure_openai")
 

@@ -35,7 +35,12 @@ from typing import Any
 
 import numpy as np
 
+from modules.routing.classifier import ModelFileError, read_model_json
+from modules.routing.curve import operating_curve, profile_qualities
 from modules.routing.errors import RoutingError
+from modules.routing.modes import DEFAULT_MODE, resolve, target_for
+from modules.routing.profile import load_profile
+from modules.routing.training import GRADED_FOLDS, graded_folds
 
 __all__ = [
     "FEATURES",
@@ -47,6 +52,7 @@ __all__ = [
     "EmbeddedLogprobAnswerer",
     "OpenAICompatibleLogprobAnswerer",
     "cascade_answer",
+    "cascade_curve",
     "answer_features",
     "logprob_features",
     "format_checks",
@@ -311,10 +317,6 @@ class CascadeStrategy:
         """The confidence below which the cloud takes over, for a mode name or a target (default "balanced").
 
         Resolved on the cascade's cross-fitted operating curve over the profile's graded answers."""
-        from modules.routing.curve import operating_curve, profile_qualities
-        from modules.routing.modes import DEFAULT_MODE, resolve, target_for
-        from modules.routing.profile import load_profile
-
         target = target_for(target or DEFAULT_MODE) if target is None or isinstance(target, str) else target
         queries, local, cloud = profile_qualities(profile if profile is not None else load_profile())
         if not self.out_of_fold or any(q not in self.out_of_fold for q in queries):
@@ -343,8 +345,6 @@ class CascadeStrategy:
         Raises:
             CascadeError: missing, malformed, or weights for other features than FEATURES.
         """
-        from modules.routing.classifier import ModelFileError, read_model_json
-
         path = Path(path)
         fix = "refit it: python -m modules.router cascade"
         if not path.exists():
@@ -395,8 +395,6 @@ def fit_cascade(frame) -> CascadeStrategy:
 def cross_fitted_cascade_scores(frame, folds: int | None = None) -> np.ndarray:
     """1 - confidence for every row, each from a model fitted on the other folds (the graded set's stratified
     folds, `modules.routing.training.graded_folds`): no graded answer helps score itself."""
-    from modules.routing.training import GRADED_FOLDS, graded_folds
-
     folds = folds or GRADED_FOLDS
     part = graded_folds(list(frame["category"]), folds)
     scores = np.empty(len(frame))
@@ -473,3 +471,29 @@ async def cascade_answer(
         features,
         reasons,
     )
+
+
+def cascade_curve(cascade=None, features=None, *, pricing=None):
+    """The cascade's operating curve over its own graded answers (data/cascade_features.csv), cross-fitted.
+
+    The threshold is on the escalation score, 1 - confidence: at threshold t the cloud answers every query whose
+    local answer had confidence <= 1 - t. Every query pays for a local answer first, so the curve also says how
+    much latency the local attempts on escalated queries add, averaged over all queries.
+
+    Args:
+        cascade: a `CascadeStrategy` with cross-fitted scores (default `CascadeStrategy.load()`).
+        features: the DataFrame of `load_cascade_features()` (default: read it).
+        pricing: as in `operating_curve`.
+
+    Returns:
+        The DataFrame of `operating_curve` plus `added_seconds` and `wasted_tokens` (per query, on average).
+    """
+    cascade = cascade or CascadeStrategy.load()
+    frame = load_cascade_features() if features is None else features
+    scores = np.array([cascade.out_of_fold[q] for q in frame["query"]])
+    curve = operating_curve(scores, frame["correct"].to_numpy(dtype=float), pricing=pricing)
+    seconds = frame["local_seconds"].to_numpy(dtype=float)
+    tokens = frame["answer_tokens"].to_numpy(dtype=float)
+    curve["added_seconds"] = [float(seconds[scores >= t].sum() / len(scores)) for t in curve["threshold"]]
+    curve["wasted_tokens"] = [float(tokens[scores >= t].sum() / len(scores)) for t in curve["threshold"]]
+    return curve

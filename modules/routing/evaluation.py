@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from modules.config import TIERS
 from modules.pricing import TierPrice, estimate_cost, load_pricing  # noqa: F401 - load_pricing for lab 05
-from modules.routing.router import TARGETS
 
 # Token counts assumed per query for the cost estimate: a short system prompt plus the
 # user's message in, a medium-length answer out. Change them to match your traffic.
@@ -39,7 +39,7 @@ OUTPUT_TOKENS_PER_QUERY = 350
 
 def _is_cloud(labels: Sequence[str]) -> np.ndarray:
     values = np.asarray(labels, dtype=object)
-    unknown = set(values.tolist()) - set(TARGETS)
+    unknown = set(values.tolist()) - set(TIERS)
     if unknown:
         raise ValueError(f"labels must be 'local' or 'cloud'; found {sorted(map(str, unknown))}")
     return values == "cloud"

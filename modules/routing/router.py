@@ -26,13 +26,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from modules.config import TIERS
+from modules.routing.curve import router_curve
 from modules.routing.errors import RouterInputError, RouterTargetError, RoutingError
 from modules.routing.features import analyze_query
 from modules.routing.modes import DEFAULT_MODE, CloudBudget, QualityFloor, Target, resolve, target_for
+from modules.routing.profile import PROFILE_JSON, load_profile
 from modules.routing.strategies import LearnedStrategy, Strategy
 
 __all__ = [
-    "TARGETS",
     "HybridRouter",
     "RoutingDecision",
     "RoutingContext",
@@ -41,7 +43,6 @@ __all__ = [
     "route_and_answer",
 ]
 
-TARGETS = ("local", "cloud")
 CUSTOM = "custom"  # the mode of a router built with a target or an explicit threshold
 
 
@@ -95,7 +96,7 @@ class RoutingContext:
     previous_target: str | None = None
 
     def __post_init__(self) -> None:
-        if self.previous_target not in (*TARGETS, None):
+        if self.previous_target not in (*TIERS, None):
             raise RouterInputError(
                 f"previous_target must be 'local', 'cloud' or None, not {self.previous_target!r}: pass the tier that "
                 "answered the previous turn (RoutedAnswer.tier), or None before the first turn."
@@ -167,9 +168,6 @@ class HybridRouter:
         self._check_local_model()
 
     def _curve(self, profile):
-        from modules.routing.curve import router_curve
-        from modules.routing.profile import PROFILE_JSON, load_profile
-
         if profile is None or not isinstance(profile, Mapping):
             profile = load_profile(PROFILE_JSON if profile is None else profile)
         return router_curve(self.strategy, profile)
@@ -340,7 +338,7 @@ async def route_and_answer(
         RouterInputError: (a ValueError) `answerers` lacks a tier.
         AllTiersFailedError: Both tiers failed; the message names both errors.
     """
-    missing = set(TARGETS) - set(answerers)
+    missing = set(TIERS) - set(answerers)
     if missing:
         raise RouterInputError(
             f"answerers needs one async callable per tier; missing: {sorted(missing)}. Pass a dict with both keys, "
