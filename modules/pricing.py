@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from modules.config import PROJECT_ROOT
+from modules.config import PROJECT_ROOT, TIERS
 
 PRICING_CSV = PROJECT_ROOT / "data" / "pricing.csv"
-TIERS = ("local", "cloud")
 
 
 @dataclass(frozen=True)

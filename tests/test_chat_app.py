@@ -22,12 +22,13 @@ import pytest
 from agent_framework import AgentSession
 from fastapi.testclient import TestClient
 
-from modules.chat_app import ChatDesk, create_app, panel_numbers
+from modules.chat_app import ChatDesk, create_app
 from modules.chat_app.desk import Turn
 from modules.chat_app.errors import ConversationBusyError
 from modules.chat_app.examples import EXAMPLES
 from modules.chat_app.server import pick_port
 from modules.config import PROJECT_ROOT
+from modules.hybrid import routing_summary
 from modules.pricing import estimate_cost
 from modules.routing import MODES, HybridRouter, RoutingContext, RoutingDecision
 from modules.storage import ConversationRecord, FileStore, SqliteStore
@@ -176,14 +177,14 @@ def new_id(client: TestClient) -> str:
 # ---- panel numbers ---------------------------------------------------------------------------
 
 
-def test_panel_numbers_count_switches_fallbacks_and_price_the_all_cloud_baseline():
+def test_the_panel_numbers_count_switches_fallbacks_and_price_the_all_cloud_baseline():
     exchanges = [
         exchange(1, "local", None),
         exchange(2, "cloud", "local"),
         exchange(3, "local", "cloud", fell_back=True, failed_tier="cloud", error="ConnectError"),
         exchange(4, "local", "local", forced=True),
     ]
-    panel = panel_numbers(exchanges)
+    panel = routing_summary(exchanges)
     assert panel["total_exchanges"] == 4
     assert panel["routing_distribution"] == {"local": 3, "cloud": 1}
     assert panel["model_switches"] == 2
@@ -191,16 +192,16 @@ def test_panel_numbers_count_switches_fallbacks_and_price_the_all_cloud_baseline
     assert panel["cost_usd"] == pytest.approx(estimate_cost("cloud", 200, 20))
     baseline = sum(estimate_cost("cloud", 100 * t, 10 * t) for t in range(1, 5))
     assert panel["all_cloud_usd"] == pytest.approx(baseline)
-    assert panel["saved_share"] == pytest.approx(1 - estimate_cost("cloud", 200, 20) / baseline)
-    assert panel["mean_latency_s"] == {"local": 0.5, "cloud": 2.0}
+    assert panel["saving_vs_all_cloud"] == pytest.approx(1 - estimate_cost("cloud", 200, 20) / baseline)
+    assert [panel["by_source"][tier]["mean_response_time_s"] for tier in ("local", "cloud")] == [0.5, 2.0]
 
 
-def test_panel_numbers_of_a_new_conversation_are_json_safe():
-    empty = panel_numbers([])
+def test_the_panel_numbers_of_a_new_conversation_are_json_safe():
+    empty = routing_summary([])
     assert empty["total_exchanges"] == 0
     assert empty["routing_distribution"] == {"local": 0, "cloud": 0}
-    assert empty["saved_share"] is None
-    assert empty["mean_latency_s"] == {"local": None, "cloud": None}
+    assert empty["saving_vs_all_cloud"] is None
+    assert [empty["by_source"][tier]["mean_response_time_s"] for tier in ("local", "cloud")] == [None, None]
     assert json.loads(json.dumps(empty, allow_nan=False)) == empty
 
 

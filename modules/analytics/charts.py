@@ -28,7 +28,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from modules.analytics.frame import ExchangeDataError, _frame, cost_baselines
-from modules.pricing import TIERS
+from modules.config import TIERS
 
 # Readable on a white and on a black background, and apart for the common colour-vision deficiencies.
 TIER_COLORS = {"local": "#F28E2B", "cloud": "#4E8FD8"}

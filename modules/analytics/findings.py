@@ -17,7 +17,7 @@ CLOSE_CALL_CONFIDENCE = 0.6  # confidence runs from 0.5 (on the threshold) to 1.
 
 def cost_finding(df: pd.DataFrame) -> str:
     totals = conversation_totals(df)
-    n, local = totals["exchanges"], totals["local"]
+    n, local = totals["total_exchanges"], totals["routing_distribution"]["local"]
     modes = totals["modes"]
     where = f"Routed in {' and '.join(modes)} mode, " if modes else ""
     text = f"{where}{local} of {n} exchanges ({local / n:.0%}) were answered by the local tier"
@@ -49,7 +49,7 @@ def latency_finding(df: pd.DataFrame) -> str:
 
 def switching_finding(df: pd.DataFrame) -> str:
     totals = conversation_totals(df)
-    n, switches = totals["exchanges"], totals["switches"]
+    n, switches = totals["total_exchanges"], totals["model_switches"]
     routed = df.loc[df["p_cloud"].notna() & ~df["forced"], "confidence"]  # the router's own decisions
     close = int((routed < CLOSE_CALL_CONFIDENCE).sum())
     sessions = df["conversation"].nunique()

@@ -33,8 +33,8 @@ from modules.chat_app.errors import (
     UnknownTierError,
     UnsavedExchangesError,
 )
-from modules.chat_app.panel import panel_numbers
-from modules.pricing import TIERS
+from modules.config import TIERS
+from modules.hybrid import routing_summary
 from modules.routing import DEFAULT_MODE, RoutingDecision
 from modules.routing import MODES as ROUTER_MODES
 from modules.storage import (
@@ -133,7 +133,7 @@ class ChatDesk:
         return {
             "conversation_id": conversation_id,
             "transcript": transcript,
-            "panel": panel_numbers(exchanges),
+            "panel": routing_summary(exchanges),
             "exchanges": len(exchanges),
             "saved_exchanges": live.saved_exchanges,
         }
@@ -251,7 +251,7 @@ class ChatDesk:
                                 "event": "done",
                                 "text": item.text,
                                 "exchange": item.metadata,
-                                "panel": panel_numbers(live.exchanges),
+                                "panel": routing_summary(live.exchanges),
                                 "exchanges": len(live.exchanges),
                                 "saved_exchanges": live.saved_exchanges,
                             }

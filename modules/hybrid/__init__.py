@@ -29,12 +29,13 @@ from modules.hybrid.exchange import EXCHANGE_KEYS
 from modules.hybrid.journal import ExchangeJournal
 from modules.hybrid.persistence import openai_messages
 from modules.hybrid.recorder import SentMessagesRecorder
-from modules.hybrid.sources import SOURCE_ALIASES, SOURCES
+from modules.hybrid.sources import SOURCE_ALIASES
+from modules.hybrid.summary import SUMMARY_KEYS, routing_summary
 
 __all__ = [
     "EXCHANGE_KEYS",
-    "SOURCES",
     "SOURCE_ALIASES",
+    "SUMMARY_KEYS",
     "AgentNotInitializedError",
     "ConversationContextManager",
     "ConversationIdTakenError",
@@ -49,4 +50,5 @@ __all__ = [
     "UnsupportedTargetError",
     "check_client_side_history",
     "openai_messages",
+    "routing_summary",
 ]

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from modules.config import PROJECT_ROOT
+from modules.config import PROJECT_ROOT, TIERS
 from modules.routing.errors import RoutingError
 from modules.routing.grading import grade, validate_reference
 
@@ -226,7 +226,7 @@ def build_profile(
     measured = ["local"] + (["cloud"] if settings.cloud.backend != "local_service" else [])
     kept: dict[str, dict] = {}
     if update is not None:
-        if update["settings"]["max_tokens"] != max_tokens or set(update["tiers"]) != {"local", "cloud"}:
+        if update["settings"]["max_tokens"] != max_tokens or set(update["tiers"]) != set(TIERS):
             raise ProfileError("an update must use the same max_tokens as the profile it updates")
         if update["tiers"]["local"]["model"] != str(settings.local.model):
             raise ProfileError(
@@ -321,7 +321,7 @@ def plot_profile(profile: dict, bar: float | None = None):
     bar = LOCAL_ACCURACY_BAR if bar is None else bar
     categories = profile["categories"]
     names = sorted(categories, key=lambda c: categories[c]["local"])
-    tiers = [t for t in ("local", "cloud") if profile["tiers"][t]["measured"]]
+    tiers = [t for t in TIERS if profile["tiers"][t]["measured"]]
     fig, ax = plt.subplots(figsize=(7, 0.32 * len(names) + 1.2))
     height = 0.8 / len(tiers)
     for k, tier in enumerate(tiers):

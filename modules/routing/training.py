@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from modules.config import TIERS
 from modules.routing.classifier import LinearTextClassifier, fit_text_classifier
 from modules.routing.features import analyze_query, rule_features
 from modules.routing.modes import DEFAULT_MODE, Target
@@ -29,7 +30,6 @@ from modules.routing.strategies import MODEL_PATH, LearnedStrategy
 
 QUERIES_CSV = DATA_DIR / "routing_queries.csv"
 HOLDOUT_CSV = DATA_DIR / "routing_holdout.csv"
-TARGETS = ("local", "cloud")
 GRADED_FOLDS = 5  # cross-fitting: each graded answer is scored by a model fitted on the other four fifths
 FOLD_SEED = 17
 # A graded answer is direct evidence about its own query, a routing row only through its category's accuracy:
@@ -90,9 +90,9 @@ def load_holdout(policy: Policy | None = None):
 
 
 def _label_index(label: str) -> int:
-    if label not in TARGETS:
+    if label not in TIERS:
         raise ValueError(f"labels must be 'local' or 'cloud', got {label!r}")
-    return TARGETS.index(label)
+    return TIERS.index(label)
 
 
 def train_model(queries: Sequence[str], labels: Sequence[str]) -> LinearTextClassifier:
@@ -102,7 +102,7 @@ def train_model(queries: Sequence[str], labels: Sequence[str]) -> LinearTextClas
     if len(set(y)) < 2:
         raise ValueError(
             "every query has the same label, so there is nothing to learn: the policy sends every category to "
-            f"{TARGETS[y[0]] if y else 'no tier'}; route with a fixed tier instead"
+            f"{TIERS[y[0]] if y else 'no tier'}; route with a fixed tier instead"
         )
     return fit_text_classifier(queries, y, [rule_features(analyze_query(q)) for q in queries])
 
