@@ -18,6 +18,23 @@ from dotenv import dotenv_values
 
 from modules.errors import CourseError
 
+__all__ = [
+    "CLOUD_BACKENDS",
+    "DEFAULT_ENV_FILE",
+    "LOCAL_BACKENDS",
+    "PROJECT_ROOT",
+    "TIERS",
+    "CloudTier",
+    "ConfigError",
+    "LocalTier",
+    "Secret",
+    "Settings",
+    "course_environment",
+    "load_settings",
+    "redact_url",
+    "reveal",
+]
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ENV_FILE = PROJECT_ROOT / ".env"
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from modules.config import PROJECT_ROOT, TIERS
 
+__all__ = ["PRICING_CSV", "TIERS", "TierPrice", "estimate_cost", "load_pricing"]
+
 PRICING_CSV = PROJECT_ROOT / "data" / "pricing.csv"
 
 

@@ -65,7 +65,14 @@ def _cell_text(value: Any) -> Any:
 def export_exchanges(
     data: Any, folder: Path | str = OUTPUT_DIR, *, name: str = "exchanges", extra_secrets: Sequence[str | None] = ()
 ) -> dict[str, Path]:
-    """A conversation's exchanges (the `exchanges_frame` table) as CSV and JSON."""
+    """A conversation's exchanges (the `exchanges_frame` table) as CSV and JSON.
+
+    Args:
+        data: Anything `exchanges_frame` accepts (a manager, a record, their lists, or the frame).
+        folder: Where the files go (git-ignored var/analytics by default).
+        name: The files' stem.
+        extra_secrets: More values to redact besides the configured keys and tokens.
+    """
     return export_table(_frame(data), name, folder, extra_secrets=extra_secrets)
 
 
@@ -76,5 +83,12 @@ def export_spans(
     name: str = "spans",
     extra_secrets: Sequence[str | None] = (),
 ) -> dict[str, Path]:
-    """A trace's spans (`Telemetry.spans_frame`) as CSV and JSON."""
+    """A trace's spans (`Telemetry.spans_frame`) as CSV and JSON.
+
+    Args:
+        spans: The spans table (`Telemetry.spans_frame`).
+        folder: Where the files go (git-ignored var/analytics by default).
+        name: The files' stem.
+        extra_secrets: More values to redact besides the configured keys and tokens.
+    """
     return export_table(spans, name, folder, extra_secrets=extra_secrets)

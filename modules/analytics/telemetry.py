@@ -84,7 +84,12 @@ def start_telemetry(*, console: bool = False, extra_secrets: Sequence[str | None
     """Turn on Agent Framework's instrumentation (sensitive data off) and collect spans in memory.
 
     Call once per process; later calls return the same collector (adding console output if asked).
-    `extra_secrets` are values to redact besides the environment's keys and tokens."""
+    `extra_secrets` are values to redact besides the environment's keys and tokens.
+
+    Args:
+        console: Also print every span (secrets redacted) as it ends.
+        extra_secrets: Values to redact besides the environment's keys and tokens.
+    """
     global _telemetry
     secrets = [s for s in extra_secrets if s]
     if _telemetry is not None:
@@ -166,7 +171,11 @@ def spans_frame(spans: Sequence[ReadableSpan], trace_id: str | None = None, *, s
 
 def trace_router(router: Any) -> Any:
     """Make every decision of `router` a `router.route` span (target, strategy, P(cloud), confidence); returns
-    the same router, still of its own type. The query text is not recorded: it is the user's content."""
+    the same router, still of its own type. The query text is not recorded: it is the user's content.
+
+    Args:
+        router: A `HybridRouter` (or anything with `route`).
+    """
     if getattr(router, "_traced", False):
         return router
     route = router.route
@@ -192,7 +201,11 @@ def trace_router(router: Any) -> Any:
 
 def trace_store(store: Any) -> Any:
     """Make `save` and `load` of a conversation store `storage.save` / `storage.load` spans (backend, conversation
-    id, size); returns the same store, still of its own type, so code that checks the type keeps working."""
+    id, size); returns the same store, still of its own type, so code that checks the type keeps working.
+
+    Args:
+        store: A conversation store from `modules.storage`.
+    """
     if getattr(store, "_traced", False):
         return store
     save, load = store.save, store.load

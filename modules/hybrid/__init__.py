@@ -26,6 +26,7 @@ from modules.hybrid.errors import (
     UnsupportedTargetError,
 )
 from modules.hybrid.exchange import EXCHANGE_KEYS
+from modules.hybrid.handoff import resume_hybrid_in_new_process
 from modules.hybrid.journal import ExchangeJournal
 from modules.hybrid.persistence import openai_messages
 from modules.hybrid.recorder import SentMessagesRecorder
@@ -50,5 +51,6 @@ __all__ = [
     "UnsupportedTargetError",
     "check_client_side_history",
     "openai_messages",
+    "resume_hybrid_in_new_process",
     "routing_summary",
 ]

@@ -197,6 +197,10 @@ class EmbeddedLogprobAnswerer:
 
     llama.cpp returns logprobs only from a model loaded with `logits_all=True`, so this keeps its own copy
     of the weights (a few hundred MB of RAM with its context), loaded on first use.
+
+    Args:
+        model_path: A GGUF file; None is the shipped SmolLM2 weights.
+        max_tokens: The cap on each answer's length.
     """
 
     def __init__(self, model_path: Path | str | None = None, *, max_tokens: int = MAX_TOKENS) -> None:
@@ -280,6 +284,9 @@ class OpenAICompatibleLogprobAnswerer:
 def load_cascade_features(path: Path | str = CASCADE_FEATURES_CSV):
     """data/cascade_features.csv as a DataFrame (one row per graded query, in the graded set's order).
 
+    Args:
+        path: The features file (default data/cascade_features.csv).
+
     Raises:
         CascadeError: the file is missing or lacks a feature column; the message names the generator.
     """
@@ -301,7 +308,14 @@ class CascadeStrategy:
     """P(the local answer is right) from its log-probabilities and format checks: a logistic regression.
 
     `out_of_fold` holds the cross-fitted escalation scores (1 - confidence) of the graded queries, so a mode can
-    be resolved on the cascade's own operating curve (`threshold_for`)."""
+    be resolved on the cascade's own operating curve (`threshold_for`).
+
+    Attributes:
+        weights: One weight per feature (FEATURES).
+        intercept: The logistic regression's intercept.
+        out_of_fold: Cross-fitted escalation scores per graded query, or None.
+        name: The strategy's name in reasons.
+    """
 
     weights: dict[str, float]
     intercept: float

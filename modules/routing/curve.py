@@ -154,6 +154,12 @@ def mode_points(curve, modes: Mapping | None = None):
 def random_points(local_quality, cloud_quality=None, *, shares: Sequence[float] | None = None, pricing=None):
     """A random router: sending a share c of queries to the cloud recovers c of the quality gap, on average.
 
+    Args:
+        local_quality: Per query, 1 if the local answer passed its grader, else 0.
+        cloud_quality: Per query, the cloud's grade; None counts the cloud as correct.
+        shares: The cloud shares to list.
+        pricing: As in `operating_curve`.
+
     Returns:
         A DataFrame: cloud_share, quality, usd_per_1k (11 points from 0 to 1 unless `shares` is given).
     """
@@ -171,6 +177,11 @@ def random_points(local_quality, cloud_quality=None, *, shares: Sequence[float] 
 
 def perfect_points(local_quality, cloud_quality=None, *, pricing=None):
     """The best any router can do: the queries the cloud improves go first, one query at a time.
+
+    Args:
+        local_quality: Per query, 1 if the local answer passed its grader, else 0.
+        cloud_quality: Per query, the cloud's grade; None counts the cloud as correct.
+        pricing: As in `operating_curve`.
 
     Returns:
         A DataFrame: cloud_share, quality, usd_per_1k, one row per number of queries sent to the cloud.

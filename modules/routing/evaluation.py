@@ -63,6 +63,12 @@ class RoutingMetrics:
 
 
 def routing_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> RoutingMetrics:
+    """Accuracy, cloud precision and recall, and cloud share of one routing against its labels.
+
+    Args:
+        y_true: The labels, 'local' or 'cloud' per query.
+        y_pred: Where the router sent each query.
+    """
     m = confusion_matrix(y_true, y_pred)
     (tn, fp), (fn, tp) = m
     n = m.sum()
@@ -82,7 +88,12 @@ def label_quality(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def graded_quality(local_correct: Sequence[bool], cloud_correct: Sequence[bool] | None = None):
-    """(quality on local, quality on cloud) per query from graded answers; a cloud not measured counts as 1."""
+    """(quality on local, quality on cloud) per query from graded answers; a cloud not measured counts as 1.
+
+    Args:
+        local_correct: Per query, whether the local answer passed its grader.
+        cloud_correct: Per query, the cloud's grade; None counts the cloud as correct.
+    """
     local = np.asarray(local_correct, dtype=float)
     cloud = np.ones(local.size) if cloud_correct is None else np.asarray(cloud_correct, dtype=float)
     if cloud.shape != local.shape:
@@ -120,7 +131,13 @@ def pgr_curve(scores: Sequence[float], local_quality, cloud_quality) -> tuple[np
     """(cloud share, PGR) points from routing the highest-scored queries to the cloud first.
 
     Queries with equal scores are one step: the straight line across a step is the expected PGR when
-    ties are broken at random. Starts at (0, 0) and ends at (1, 1)."""
+    ties are broken at random. Starts at (0, 0) and ends at (1, 1).
+
+    Args:
+        scores: Per query, how likely the local answer is wrong.
+        local_quality: Per query, the local tier's quality (0..1).
+        cloud_quality: Per query, the cloud tier's quality (0..1).
+    """
     s = np.asarray(scores, dtype=float)
     gain = np.asarray(cloud_quality, float) - np.asarray(local_quality, float)
     if s.shape != gain.shape:
@@ -143,7 +160,12 @@ def quality_curve(y_true: Sequence[str], scores: Sequence[float]) -> tuple[np.nd
 
 
 def perfect_curve(local_quality, cloud_quality) -> tuple[np.ndarray, np.ndarray]:
-    """The best any router can do: the queries the cloud improves most go first."""
+    """The best any router can do: the queries the cloud improves most go first.
+
+    Args:
+        local_quality: Per query, the local tier's quality (0..1).
+        cloud_quality: Per query, the cloud tier's quality (0..1).
+    """
     gain = np.asarray(cloud_quality, float) - np.asarray(local_quality, float)
     return pgr_curve(gain + np.arange(gain.size)[::-1] * 1e-9, local_quality, cloud_quality)
 
@@ -154,7 +176,13 @@ def random_curve() -> tuple[np.ndarray, np.ndarray]:
 
 
 def cpt(x: Sequence[float], y: Sequence[float], pgr: float) -> float:
-    """Call-performance threshold: the smallest cloud share at which the curve reaches `pgr`."""
+    """Call-performance threshold: the smallest cloud share at which the curve reaches `pgr`.
+
+    Args:
+        x: The curve's cloud shares, ascending.
+        y: The PGR at each share.
+        pgr: The PGR to reach, between 0 and 1.
+    """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if not 0.0 <= pgr <= 1.0:
         raise ValueError(f"pgr must be between 0 and 1, got {pgr!r}")

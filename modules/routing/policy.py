@@ -51,7 +51,12 @@ class Policy:
 
 
 def derive_policy(profile: Mapping, bar: float = LOCAL_ACCURACY_BAR) -> Policy:
-    """Local where the measured local accuracy reaches `bar`, cloud everywhere else."""
+    """Local where the measured local accuracy reaches `bar`, cloud everywhere else.
+
+    Args:
+        profile: A capability profile (`load_profile`).
+        bar: The local accuracy a category needs to stay local.
+    """
     if not 0.0 <= bar <= 1.0:
         raise ValueError(f"bar must be between 0 and 1, got {bar!r}")
     accuracy = {c: float(e["local"]) for c, e in profile["categories"].items()}

@@ -313,7 +313,12 @@ def load_profile(path: Path | str = PROFILE_JSON) -> dict:
 
 
 def plot_profile(profile: dict, bar: float | None = None):
-    """Horizontal bars: measured accuracy per category and tier, with the policy's bar as a line."""
+    """Horizontal bars: measured accuracy per category and tier, with the policy's bar as a line.
+
+    Args:
+        profile: A capability profile (`load_profile`).
+        bar: The policy's accuracy bar; None is LOCAL_ACCURACY_BAR.
+    """
     import matplotlib.pyplot as plt
 
     from modules.routing.policy import LOCAL_ACCURACY_BAR

@@ -72,7 +72,11 @@ def shipped_policy() -> Policy:
 
 def load_routing_queries(policy: Policy | None = None):
     """data/routing_queries.csv as a DataFrame (query, label, category, group, fold), labelled by `policy`
-    (default: the shipped profile's policy, which is also what the file's label column holds)."""
+    (default: the shipped profile's policy, which is also what the file's label column holds).
+
+    Args:
+        policy: The policy that labels each query; None is the shipped profile's.
+    """
     import pandas as pd
 
     frame = pd.read_csv(QUERIES_CSV)
@@ -81,7 +85,11 @@ def load_routing_queries(policy: Policy | None = None):
 
 
 def load_holdout(policy: Policy | None = None):
-    """data/routing_holdout.csv (query, category, kind), hand-written, never trained on; labelled by `policy`."""
+    """data/routing_holdout.csv (query, category, kind), hand-written, never trained on; labelled by `policy`.
+
+    Args:
+        policy: The policy that labels each query; None is the shipped profile's.
+    """
     import pandas as pd
 
     frame = pd.read_csv(HOLDOUT_CSV)
@@ -96,7 +104,12 @@ def _label_index(label: str) -> int:
 
 
 def train_model(queries: Sequence[str], labels: Sequence[str]) -> LinearTextClassifier:
-    """Fit the learned router's classifier on labelled queries ('local' / 'cloud'); about a second."""
+    """Fit the learned router's classifier on labelled queries ('local' / 'cloud'); about a second.
+
+    Args:
+        queries: The training queries.
+        labels: Their labels, 'local' or 'cloud'.
+    """
     queries = list(queries)
     y = [_label_index(label) for label in labels]
     if len(set(y)) < 2:
@@ -175,7 +188,13 @@ def cross_fitted_failure_probabilities(
     graded answers are split into `folds` stratified folds (`graded_folds`), and the model scoring one fold
     learns the per-category accuracies and the per-query outcomes of the other folds only (cross-fitting).
     Categories the other folds lack take the overall accuracy of those folds.
-    `graded` (optional) are the rows of data/graded_queries.csv, checked to be in the profile's order."""
+    `graded` (optional) are the rows of data/graded_queries.csv, checked to be in the profile's order.
+
+    Args:
+        profile: A capability profile (`load_profile`).
+        graded: The rows of data/graded_queries.csv, or None.
+        folds: How many stratified folds.
+    """
     queries, categories, correct = _graded_rows(profile, graded)
     routing = load_routing_queries()
     part = graded_folds(categories, folds)
@@ -195,7 +214,13 @@ def cross_fitted_failure_probabilities(
 
 def out_of_fold_probabilities(queries: Sequence[str], labels: Sequence[str], folds: Sequence[int]) -> np.ndarray:
     """P(cloud) of every query from a model trained on the other folds (group k-fold: the folds of
-    data/routing_queries.csv hold whole groups). Evaluate and calibrate on these, never on training rows."""
+    data/routing_queries.csv hold whole groups). Evaluate and calibrate on these, never on training rows.
+
+    Args:
+        queries: The queries.
+        labels: Their labels, 'local' or 'cloud'.
+        folds: Each query's fold.
+    """
     queries, labels, folds = list(queries), list(labels), np.asarray(folds)
     probabilities = np.empty(len(queries))
     for k in np.unique(folds):
