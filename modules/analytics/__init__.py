@@ -11,11 +11,11 @@ Modules: `frame` (DataFrame and summary tables), `findings` (sentences written f
 """
 
 from modules.analytics import charts
+from modules.analytics.errors import AnalyticsInputError, ExchangeDataError, ExchangeSourceError
 from modules.analytics.export import export_exchanges, export_spans
 from modules.analytics.findings import findings
 from modules.analytics.frame import (
     COLUMNS,
-    ExchangeDataError,
     conversation_totals,
     cost_baselines,
     exchanges_frame,
@@ -30,7 +30,9 @@ from modules.analytics.workload import SESSIONS, run_workload
 __all__ = [
     "COLUMNS",
     "SESSIONS",
+    "AnalyticsInputError",
     "ExchangeDataError",
+    "ExchangeSourceError",
     "charts",
     "conversation_totals",
     "cost_baselines",

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from modules.analytics.errors import AnalyticsInputError
 from modules.analytics.frame import _frame
 from modules.analytics.redact import redact, secret_values
 from modules.config import PROJECT_ROOT
@@ -45,7 +46,7 @@ def export_table(
 ) -> dict[str, Path]:
     """`df` as `<folder>/<name>.csv` and `<name>.json` (a list of records); returns both paths."""
     if not name or Path(name).name != name or name.startswith("."):
-        raise ValueError(f"Export name {name!r} must be a plain file stem such as 'exchanges' (no folders).")
+        raise AnalyticsInputError(f"Export name {name!r} must be a plain file stem such as 'exchanges' (no folders).")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     safe = _redacted(df, secret_values(extra_secrets))

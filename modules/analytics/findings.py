@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from modules.analytics.errors import ExchangeDataError
 from modules.analytics.frame import _frame, conversation_totals, summary_by_tier
 
 CLOSE_CALL_CONFIDENCE = 0.6  # confidence runs from 0.5 (on the threshold) to 1.0
@@ -80,5 +81,5 @@ def findings(data: Any) -> list[str]:
     """
     df = _frame(data)
     if df.empty:
-        raise ValueError("No exchanges yet: run some turns before asking for findings.")
+        raise ExchangeDataError("No exchanges yet: run some turns before asking for findings.")
     return [cost_finding(df), latency_finding(df), switching_finding(df)]

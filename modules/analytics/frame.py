@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from modules.analytics.errors import ExchangeDataError, ExchangeSourceError
 from modules.config import TIERS
-from modules.errors import CourseError
 from modules.hybrid import routing_summary
 from modules.pricing import TierPrice, estimate_cost
 
@@ -58,10 +58,6 @@ REQUIRED_KEYS = ("turn", "source", "response_time_s")
 _OLDER_NAMES = {"source": "tier", "response_time_s": "latency_s"}
 
 
-class ExchangeDataError(CourseError, ValueError):
-    """Exchange metadata that cannot be charted; the message names the exchange, the problem and the fix."""
-
-
 def routing_metadata_of(source: Any) -> list[Mapping[str, Any]]:
     """The list of exchange dicts held by a manager, its context, a stored record, or the list itself.
 
@@ -72,17 +68,19 @@ def routing_metadata_of(source: Any) -> list[Mapping[str, Any]]:
         The exchanges' routing-metadata dicts, in turn order.
 
     Raises:
-        TypeError: `source` is one dict, or holds no routing metadata.
+        ExchangeSourceError: (a TypeError) `source` is one dict, or holds no routing metadata.
     """
     if isinstance(source, Mapping):
-        raise TypeError("Pass a list of exchange metadata dicts (or a manager or ConversationRecord), not one dict.")
+        raise ExchangeSourceError(
+            "Pass a list of exchange metadata dicts (or a manager or ConversationRecord), not one dict."
+        )
     if isinstance(source, (list, tuple)):
         return list(source)
     for holder in (source, getattr(source, "context", None)):
         metadata = getattr(holder, "routing_metadata", None)
         if metadata is not None:
             return list(metadata)
-    raise TypeError(
+    raise ExchangeSourceError(
         f"Cannot read exchanges from a {type(source).__name__}: pass a HybridConversationManager, its .context, "
         "a ConversationRecord, or a list of exchange metadata dicts."
     )

@@ -29,6 +29,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from modules.analytics.errors import AnalyticsInputError
 from modules.analytics.redact import redact, safe_attributes, secret_values
 
 SERVICE_NAME = "hybrid-llm-router-workshop"
@@ -137,7 +138,9 @@ def spans_frame(spans: Sequence[ReadableSpan], trace_id: str | None = None, *, s
         trace_id = f"{max(spans, key=lambda s: s.end_time or 0).context.trace_id:032x}"
     chosen = [s for s in spans if f"{s.context.trace_id:032x}" == trace_id]
     if not chosen:
-        raise ValueError(f"No finished span belongs to trace {trace_id}; pass a trace id that traced_turn returned.")
+        raise AnalyticsInputError(
+            f"No finished span belongs to trace {trace_id}; pass a trace id that traced_turn returned."
+        )
     parents = {s.context.span_id: (s.parent.span_id if s.parent else None) for s in chosen}
 
     def depth(span_id: int) -> int:

@@ -29,6 +29,7 @@ from agent_framework.openai import OpenAIChatClient
 from openai import AsyncOpenAI
 from tqdm.auto import tqdm
 
+from modules.analytics.errors import AnalyticsInputError
 from modules.analytics.telemetry import traced_turn
 from modules.runtime import free_port
 
@@ -115,7 +116,7 @@ async def run_workload(
         progress: Show one progress bar for all turns.
     """
     if len(managers) != len(sessions):
-        raise ValueError(
+        raise AnalyticsInputError(
             f"run_workload needs one manager per session: {len(sessions)} sessions, {len(managers)} managers."
         )
     results = []

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from modules.pricing import load_pricing
+from modules.routing.errors import RouterInputError
 from modules.routing.evaluation import cost_per_1000_queries, graded_quality
 from modules.routing.features import analyze_query
 from modules.routing.modes import MODES, resolve
@@ -62,9 +63,9 @@ def operating_curve(scores: Sequence[float], local_quality, cloud_quality=None, 
     pricing = _pricing(pricing)
     s = np.asarray(scores, dtype=float)
     if s.shape != local.shape:
-        raise ValueError(f"need one score per graded query: {s.size} scores, {local.size} qualities")
+        raise RouterInputError(f"need one score per graded query: {s.size} scores, {local.size} qualities")
     if not np.all(np.isfinite(s)):
-        raise ValueError("every score must be a finite number")
+        raise RouterInputError("every score must be a finite number")
     distinct = np.unique(s)[::-1]  # high to low
     thresholds = [float(np.nextafter(distinct[0], np.inf)) if distinct.size else 1.0]
     thresholds += [float((a + b) / 2) for a, b in zip(distinct[:-1], distinct[1:], strict=True)]

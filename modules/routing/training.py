@@ -22,6 +22,7 @@ import numpy as np
 
 from modules.config import TIERS
 from modules.routing.classifier import LinearTextClassifier, fit_text_classifier
+from modules.routing.errors import RouterInputError
 from modules.routing.features import analyze_query, rule_features
 from modules.routing.modes import DEFAULT_MODE, Target
 from modules.routing.policy import Policy, derive_policy
@@ -99,7 +100,7 @@ def load_holdout(policy: Policy | None = None):
 
 def _label_index(label: str) -> int:
     if label not in TIERS:
-        raise ValueError(f"labels must be 'local' or 'cloud', got {label!r}")
+        raise RouterInputError(f"labels must be 'local' or 'cloud', got {label!r}")
     return TIERS.index(label)
 
 
@@ -113,7 +114,7 @@ def train_model(queries: Sequence[str], labels: Sequence[str]) -> LinearTextClas
     queries = list(queries)
     y = [_label_index(label) for label in labels]
     if len(set(y)) < 2:
-        raise ValueError(
+        raise RouterInputError(
             "every query has the same label, so there is nothing to learn: the policy sends every category to "
             f"{TIERS[y[0]] if y else 'no tier'}; route with a fixed tier instead"
         )
@@ -149,10 +150,10 @@ def train_failure_model(
     Rank by it to spend a cloud budget where it helps most; a mode (modules/routing/modes.py) picks the threshold."""
     queries, graded_queries = list(queries), list(graded_queries)
     if len(graded_queries) != len(graded_correct):
-        raise ValueError(f"{len(graded_queries)} graded queries but {len(graded_correct)} grades")
+        raise RouterInputError(f"{len(graded_queries)} graded queries but {len(graded_correct)} grades")
     missing = sorted(set(categories) - set(local_accuracy))
     if missing:
-        raise ValueError(f"no measured accuracy for {missing}; re-measure: python -m modules.router profile")
+        raise RouterInputError(f"no measured accuracy for {missing}; re-measure: python -m modules.router profile")
     # each graded query enters GRADED_REPEATS times (its n-grams count that often in the TF-IDF statistics too)
     texts = queries + graded_queries * GRADED_REPEATS
     failure = [
