@@ -134,24 +134,42 @@ class HybridConversationManager:
     def conversation_id(self) -> str:
         return self.context.session_id
 
-    async def chat(self, text: str, force_tier: str | None = None) -> HybridTurn:
-        """Route `text` (or send it to `force_tier`), answer it with the whole conversation, record it."""
-        async for item in self._turn(text, force_tier, stream=False):
+    async def chat(self, text: str, force_tier: str | None = None, *, router: HybridRouter | None = None) -> HybridTurn:
+        """Route `text` (or send it to `force_tier`), answer it with the whole conversation, record it.
+
+        Args:
+            text: The question.
+            force_tier: "local" or "cloud" to skip the router's choice, or None.
+            router: Routes this turn instead of `self.router` (e.g. the chat page's router for the chosen mode).
+
+        Returns:
+            The answered turn.
+        """
+        async for item in self._turn(text, force_tier, router, stream=False):
             if isinstance(item, HybridTurn):
                 return item
         raise AssertionError("a turn always ends with a HybridTurn")  # pragma: no cover
 
-    async def chat_stream(self, text: str, force_tier: str | None = None) -> AsyncIterator[Any]:
+    async def chat_stream(
+        self, text: str, force_tier: str | None = None, *, router: HybridRouter | None = None
+    ) -> AsyncIterator[Any]:
         """Yield the `RoutingDecision`, then the answer's text chunks as generated, then the `HybridTurn`.
 
         If the chosen tier fails, a second `RoutingDecision` (with `fell_back=True`) is yielded before
         the other tier's chunks: discard any text shown so far and show the new answer.
+
+        Args:
+            text: The question.
+            force_tier: "local" or "cloud" to skip the router's choice, or None.
+            router: Routes this turn instead of `self.router` (e.g. the chat page's router for the chosen mode).
         """
-        async for item in self._turn(text, force_tier, stream=True):
+        async for item in self._turn(text, force_tier, router, stream=True):
             yield item
 
-    async def _turn(self, text: str, force_tier: str | None, *, stream: bool) -> AsyncIterator[Any]:
-        decision = self._decide(text, force_tier)
+    async def _turn(
+        self, text: str, force_tier: str | None, router: HybridRouter | None, *, stream: bool
+    ) -> AsyncIterator[Any]:
+        decision = self._decide(text, force_tier, router or self.router)
         await asyncio.to_thread(self._check_store_is_free)  # a store call: never on the event loop
         yield decision
         answered: _Answered | None = None
@@ -242,9 +260,9 @@ class HybridConversationManager:
             "Nothing was asked or saved."
         )
 
-    def _decide(self, text: str, force_tier: str | None) -> RoutingDecision:
+    def _decide(self, text: str, force_tier: str | None, router: HybridRouter) -> RoutingDecision:
         tier = None if force_tier is None else tier_of(force_tier)  # an unknown tier fails before any work
-        routed = self.router.route(text, RoutingContext(previous_target=self.context.last_source))
+        routed = router.route(text, RoutingContext(previous_target=self.context.last_source))
         if tier is None:
             return routed
         return replace(
