@@ -64,11 +64,9 @@ def routing_summary(
             "cost_usd": round(sum(e.get("cost_usd") or 0.0 for e in entries), 8),
         }
     total = len(metadata)
-    cost = round(sum(by_source[s]["cost_usd"] for s in TIERS), 8)
+    cost = sum(e.get("cost_usd") or 0.0 for e in metadata)  # the totals are exact sums; per tier is rounded
     baseline = {
-        tier: round(
-            sum(estimate_cost(tier, e.get("input_tokens"), e.get("output_tokens"), pricing) for e in metadata), 8
-        )
+        tier: sum(estimate_cost(tier, e.get("input_tokens"), e.get("output_tokens"), pricing) for e in metadata)
         for tier in TIERS
     }
     return {
