@@ -4,7 +4,7 @@
     python bench/bench_storage_reliability.py --quick   # prints only (does not touch docs/)
 
 Each figure is a count, measured with the same harness as the regression test named beside it
-(the functions are imported from those tests), next to the value measured on the previous version:
+(the functions are imported from those tests), next to the value measured on code without the guarantee:
 
 1. 8 writers x 25 load-modify-save cycles on one record, per backend: updates lost silently.
 2. Two hybrid managers x 25 exchanges on one conversation, per target: exchanges dropped or interleaved.
@@ -240,7 +240,7 @@ def report(
         "## Storage and hybrid",
         "",
         "Written by `bench/bench_storage_reliability.py`, which runs the same harness as the tests named below.",
-        "Before = measured on the course's previous version, before these guarantees; after = this run.",
+        "Before = the same harness on code without the guarantee (what each test catches); after = this run.",
         "",
         "| guarantee | test that proves it | before | after |",
         "|---|---|---|---|",

@@ -30,8 +30,7 @@ from modules.hybrid.conversation import DEFAULT_INSTRUCTIONS
 from modules.hybrid.handoff import resume_hybrid_in_new_process
 from modules.hybrid_conversation import HybridConversationManager
 from modules.labkit.context_echo import ContextEchoClient
-from modules.routing import HybridRouter, RoutingDecision
-from modules.routing.router import AllTiersFailedError
+from modules.routing import AllTiersFailedError, HybridRouter, RoutingDecision
 from modules.runtime.local_service import running_local_service
 from modules.runtime.ports import free_port
 from modules.storage import SqliteStore

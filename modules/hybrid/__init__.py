@@ -28,14 +28,16 @@ from modules.hybrid.errors import (
     UnsupportedTargetError,
 )
 from modules.hybrid.exchange import EXCHANGE_KEYS
+from modules.hybrid.handoff import resume_hybrid_in_new_process
 from modules.hybrid.persistence import as_store, openai_messages
 from modules.hybrid.recorder import SentMessagesRecorder
-from modules.hybrid.sources import SOURCE_ALIASES, SOURCES
+from modules.hybrid.sources import SOURCE_ALIASES
+from modules.hybrid.summary import SUMMARY_KEYS, routing_summary
 
 __all__ = [
     "EXCHANGE_KEYS",
-    "SOURCES",
     "SOURCE_ALIASES",
+    "SUMMARY_KEYS",
     "AgentNotInitializedError",
     "ConversationContextManager",
     "ConversationIdTakenError",
@@ -50,4 +52,6 @@ __all__ = [
     "as_store",
     "check_client_side_history",
     "openai_messages",
+    "resume_hybrid_in_new_process",
+    "routing_summary",
 ]

@@ -15,25 +15,38 @@ given). The cloud agent runs with `store=False`: the service keeps no second, di
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from modules.config import TIERS
 from modules.hybrid.agent_context import HybridAgentContextManager
 from modules.hybrid.context import check_client_side_history
 from modules.hybrid.errors import ConversationIdTakenError
-from modules.hybrid.exchange import short_error
 from modules.hybrid.persistence import Target
 from modules.hybrid.recorder import SentMessagesRecorder
-from modules.hybrid.sources import SOURCES, other_tier, tier_of
-from modules.routing import DEFAULT_MODE, AllTiersFailedError, HybridRouter, RoutingContext, RoutingDecision
+from modules.hybrid.sources import tier_of
+from modules.routing import DEFAULT_MODE, HybridRouter, RoutingContext, RoutingDecision, answer_with_fallback
 from modules.storage import Cipher, ConversationNotFoundError, ConversationStore
 
 DEFAULT_INSTRUCTIONS = "You are a helpful assistant. Answer in one or two sentences."
 DEFAULT_MAX_TOKENS = 64
 DEFAULT_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class _Answered:
+    """What one tier's successful try produced (see `_attempt`)."""
+
+    tier: str
+    text: str
+    sent: list[tuple[str, str]]
+    seconds: float
+    ttft_s: float | None
+    usage: dict[str, Any]
 
 
 @dataclass
@@ -121,91 +134,103 @@ class HybridConversationManager:
     def conversation_id(self) -> str:
         return self.context.session_id
 
-    async def chat(self, text: str, force_tier: str | None = None) -> HybridTurn:
-        """Route `text` (or send it to `force_tier`), answer it with the whole conversation, record it."""
-        async for item in self._turn(text, force_tier, stream=False):
+    async def chat(self, text: str, force_tier: str | None = None, *, router: HybridRouter | None = None) -> HybridTurn:
+        """Route `text` (or send it to `force_tier`), answer it with the whole conversation, record it.
+
+        Args:
+            text: The question.
+            force_tier: "local" or "cloud" to skip the router's choice, or None.
+            router: Routes this turn instead of `self.router` (e.g. the chat page's router for the chosen mode).
+
+        Returns:
+            The answered turn.
+        """
+        async for item in self._turn(text, force_tier, router, stream=False):
             if isinstance(item, HybridTurn):
                 return item
         raise AssertionError("a turn always ends with a HybridTurn")  # pragma: no cover
 
-    async def chat_stream(self, text: str, force_tier: str | None = None) -> AsyncIterator[Any]:
+    async def chat_stream(
+        self, text: str, force_tier: str | None = None, *, router: HybridRouter | None = None
+    ) -> AsyncIterator[Any]:
         """Yield the `RoutingDecision`, then the answer's text chunks as generated, then the `HybridTurn`.
 
         If the chosen tier fails, a second `RoutingDecision` (with `fell_back=True`) is yielded before
         the other tier's chunks: discard any text shown so far and show the new answer.
+
+        Args:
+            text: The question.
+            force_tier: "local" or "cloud" to skip the router's choice, or None.
+            router: Routes this turn instead of `self.router` (e.g. the chat page's router for the chosen mode).
         """
-        async for item in self._turn(text, force_tier, stream=True):
+        async for item in self._turn(text, force_tier, router, stream=True):
             yield item
 
-    async def _turn(self, text: str, force_tier: str | None, *, stream: bool) -> AsyncIterator[Any]:
-        decision = self._decide(text, force_tier)
+    async def _turn(
+        self, text: str, force_tier: str | None, router: HybridRouter | None, *, stream: bool
+    ) -> AsyncIterator[Any]:
+        decision = self._decide(text, force_tier, router or self.router)
         await asyncio.to_thread(self._check_store_is_free)  # a store call: never on the event loop
         yield decision
-        failure: tuple[str, BaseException] | None = None
-        for tier in (decision.target, other_tier(decision.target)):
-            recorder = SentMessagesRecorder()
-            started = time.perf_counter()
-            first_token_at: float | None = None
-            try:
-                if stream:
-                    chunks: asyncio.Queue[Any] = asyncio.Queue()
-                    # The stream is consumed in one task of its own: the framework's telemetry keeps context
-                    # variables that must be reset in the task that set them, and the timeout can cancel it.
-                    producer = asyncio.create_task(self._produce(tier, text, recorder, chunks))
-                    try:
-                        while (chunk := await asyncio.wait_for(chunks.get(), self._time_left(started))) is not None:
-                            first_token_at = first_token_at or time.perf_counter()
-                            yield chunk
-                        response = await producer
-                    finally:
-                        producer.cancel()
-                else:
-                    response = await asyncio.wait_for(
-                        self.agents[tier].run(
-                            text, session=self.context.session, middleware=[recorder], options=self._options()
-                        ),
-                        self.timeout_s,
-                    )
-            except Exception as error:  # noqa: BLE001 - any failure of a tier hands the question to the other
-                if failure is not None:
-                    raise AllTiersFailedError(
-                        f"{failure[0]} tier: {short_error(failure[1])}; {tier} tier: {short_error(error)}. "
-                        "Nothing was recorded; check that both tiers are reachable (lab 01) and ask again."
-                    ) from error
-                failure = (tier, error)
-                message = short_error(error)
-                if isinstance(error, TimeoutError):
-                    message = f"TimeoutError: no answer within {self.timeout_s:g} s"
-                decision = replace(
-                    decision,
-                    fell_back=True,
-                    failed_target=tier,
-                    error=message,
-                    reasons=[*decision.reasons, f"{tier} tier failed ({message}): {other_tier(tier)} tier answered"],
-                )
+        answered: _Answered | None = None
+        attempt = functools.partial(self._attempt, text=text, stream=stream)
+        async for item in answer_with_fallback(decision, attempt, timeout_s=self.timeout_s):
+            if isinstance(item, RoutingDecision):  # the chosen tier failed: the other one answers
+                decision = item
                 if stream:
                     yield decision
-                continue
-            seconds = time.perf_counter() - started
-            usage = response.usage_details or {}
-            entry = self.context._record_run(
-                source=tier,
-                response_time_s=seconds,
-                sent=recorder.last,
-                model=self.models[tier],
-                decision=decision,
-                ttft_s=(first_token_at - started) if first_token_at else None,
-                input_tokens=usage.get("input_token_count"),
-                output_tokens=usage.get("output_token_count"),
-                fell_back=decision.fell_back,
-                failed_tier=decision.failed_target,
-                error=decision.error,
-                forced=decision.strategy == "forced",
+            elif isinstance(item, _Answered):
+                answered = item
+            else:
+                yield item
+        assert answered is not None  # the loop ends with an answer or raises AllTiersFailedError
+        entry = self.context._record_run(
+            source=answered.tier,
+            response_time_s=answered.seconds,
+            sent=answered.sent,
+            model=self.models[answered.tier],
+            decision=decision,
+            ttft_s=answered.ttft_s,
+            input_tokens=answered.usage.get("input_token_count"),
+            output_tokens=answered.usage.get("output_token_count"),
+            fell_back=decision.fell_back,
+            failed_tier=decision.failed_target,
+            error=decision.error,
+            forced=decision.strategy == "forced",
+        )
+        if self.store is not None:
+            await self.save(self.store)
+        yield HybridTurn(answered.text, decision, answered.tier, entry, answered.sent)
+
+    async def _attempt(self, tier: str, *, text: str, stream: bool) -> AsyncIterator[Any]:
+        """One tier's try at the question: its text chunks when streaming, then an `_Answered`."""
+        recorder = SentMessagesRecorder()
+        started = time.perf_counter()
+        first_token_at: float | None = None
+        if stream:
+            chunks: asyncio.Queue[Any] = asyncio.Queue()
+            # The stream is consumed in one task of its own: the framework's telemetry keeps context
+            # variables that must be reset in the task that set them, and the timeout can cancel it.
+            producer = asyncio.create_task(self._produce(tier, text, recorder, chunks))
+            try:
+                while (chunk := await chunks.get()) is not None:
+                    first_token_at = first_token_at or time.perf_counter()
+                    yield chunk
+                response = await producer
+            finally:
+                producer.cancel()
+        else:
+            response = await self.agents[tier].run(
+                text, session=self.context.session, middleware=[recorder], options=self._options()
             )
-            if self.store is not None:
-                await self.save(self.store)
-            yield HybridTurn(response.text, decision, tier, entry, recorder.last)
-            return
+        yield _Answered(
+            tier=tier,
+            text=response.text,
+            sent=recorder.last,
+            seconds=time.perf_counter() - started,
+            ttft_s=(first_token_at - started) if first_token_at else None,
+            usage=response.usage_details or {},
+        )
 
     async def _produce(self, tier: str, text: str, recorder: SentMessagesRecorder, chunks: asyncio.Queue[Any]) -> Any:
         """Run the tier's stream, put each text chunk on `chunks`, then None; return the final response."""
@@ -235,9 +260,9 @@ class HybridConversationManager:
             "Nothing was asked or saved."
         )
 
-    def _decide(self, text: str, force_tier: str | None) -> RoutingDecision:
+    def _decide(self, text: str, force_tier: str | None, router: HybridRouter) -> RoutingDecision:
         tier = None if force_tier is None else tier_of(force_tier)  # an unknown tier fails before any work
-        routed = self.router.route(text, RoutingContext(previous_target=self.context.last_source))
+        routed = router.route(text, RoutingContext(previous_target=self.context.last_source))
         if tier is None:
             return routed
         return replace(
@@ -251,14 +276,11 @@ class HybridConversationManager:
     def _options(self) -> dict[str, Any]:
         return {"max_tokens": self.max_tokens}
 
-    def _time_left(self, started: float) -> float:
-        return max(self.timeout_s - (time.perf_counter() - started), 0.001)
-
     # ---- agents, persistence, summary ------------------------------------------------------------------
 
     async def initialize_agent_session(self, agent: Any, tier: str = "cloud") -> None:
         """Answer `tier`'s turns with your own agent (e.g. other instructions); it must keep history client-side."""
-        if tier not in SOURCES:
+        if tier not in TIERS:
             tier = tier_of(tier)
         check_client_side_history(agent)
         self.agents[tier] = agent

@@ -142,7 +142,12 @@ def backend_footprints(
 
 
 def turn_write_sizes(turns: Sequence[int] = (1, 10, 50, 100, 200), *, seed: int = 42) -> list[dict[str, Any]]:
-    """Bytes written to save turn N: the whole session's envelope (compressed) vs the turn's two appended messages."""
+    """Bytes written to save turn N: the whole session's envelope (compressed) vs the turn's two appended messages.
+
+    Args:
+        turns: The turn numbers to measure.
+        seed: The random seed of the sample conversation.
+    """
     messages, routing = sample_messages(max(turns), seed=seed), sample_routing(max(turns), seed=seed)
     rows = []
     for n in turns:
