@@ -28,7 +28,7 @@ NOT_YET_CONVERTED = sorted(
     [
         "exercises/checker.py: KeyError",
         "exercises/checker.py: KeyError",
-        "hybrid/journal.py: ValueError",
+        "storage/journal.py: ValueError",
         "service/store.py: ValueError",
         "storage/cipher.py: TypeError",
         "storage/history.py: ValueError",

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# What the checkout holds but the layout need not explain: the tools' own folders and files.
-NOT_LISTED = {".git", ".gitignore", ".ruff_cache", ".pytest_cache", ".venv", "var", "README.md", "wheelhouse"}
+# What a clone holds but the layout need not explain (git-ignored build output, such as pip's egg-info, is never in a
+# clone, so the tracked files are what is compared).
+NOT_LISTED = {".gitignore", "README.md"}
+
+
+def tracked(folder: str = "") -> set[str]:
+    """The names directly inside `folder` (the checkout's root by default) that git tracks."""
+    files = subprocess.run(
+        ["git", "ls-files", "--", folder or "."], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    prefix = f"{folder}/" if folder else ""
+    return {path.removeprefix(prefix).split("/")[0] for path in files}
 
 
 def layout_block(readme: str) -> str:
@@ -34,9 +45,9 @@ def test_the_reader_splits_the_layout_into_top_level_and_modules_entries():
 
 def test_the_layout_names_every_folder_of_the_checkout_and_of_modules():
     top, inside = listed(layout_block((ROOT / "README.md").read_text(encoding="utf-8")))
-    on_disk = {p.name for p in ROOT.iterdir()} - NOT_LISTED
-    in_modules = {p.name for p in (ROOT / "modules").iterdir() if p.is_dir() or p.suffix == ".py"}
-    in_modules -= {"__init__.py", "__pycache__"}
+    on_disk = tracked() - NOT_LISTED
+    in_modules = {name for name in tracked("modules") if "." not in name or name.endswith(".py")}
+    in_modules -= {"__init__.py"}
     top = {name.split("/")[0] for name in top}  # ".ci/run" and ".ci/lock" are the .ci folder
     assert sorted(on_disk - top) == [], "the layout does not name these"
     assert sorted(top - on_disk) == [], "the layout names these, which do not exist"
