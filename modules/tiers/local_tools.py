@@ -300,7 +300,17 @@ def call_turn(client: Any, messages: Sequence[Message], options: Mapping[str, An
 
     def response_of(call: ToolCall | None) -> ChatResponse:
         contents = (
-            [] if call is None else [Content.from_function_call(call.call_id, call.name, arguments=call.arguments)]
+            []
+            if call is None
+            else [
+                Content.from_function_call(
+                    call.call_id,
+                    call.name,
+                    arguments=call.arguments,
+                    # the Responses item id, read by the hosting helper (and the course's service) as "fc_id"
+                    additional_properties={"fc_id": f"fc_{call.call_id.removeprefix('call_')}"},
+                )
+            ]
         )
         return ChatResponse(
             messages=[Message("assistant", contents)],
