@@ -26,7 +26,7 @@ from agent_framework import Content, FunctionTool, Message
 from agent_framework_hosting_responses import messages_from_responses_input, responses_to_run
 
 from modules.service.errors import ApiError
-from modules.tiers.local_tools import ToolSpec, call_schema, result_text
+from modules.tiers import ToolSpec, call_schema, result_text
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_TOOLS = 32
