@@ -1,8 +1,8 @@
 """Approvals that survive: a run stops on a pending approval, is stored, and another process decides it.
 
-Every step runs in a process of its own (tests/approval_process.py), on every store and both session kinds. The tool
-appends to a SQLite ledger: the side effect counted to prove it ran exactly once, also when a process is SIGKILLed
-between the decision and the tool, or between the tool and the answer.
+Every step runs in a process of its own (`python -m modules.labkit.teller`), on every store and both session kinds.
+The tool appends to a SQLite ledger: the side effect counted to prove it ran exactly once, also when a process is
+SIGKILLed between the decision and the tool, or between the tool and the answer.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from modules.runtime.local_service import running_local_service
 from modules.storage import FileStore, SqliteStore
 from modules.tiers import EmbeddedChatClient
 
-SCRIPT = Path(__file__).with_name("approval_process.py")
 NAMED = {"tool_choice": {"mode": "required", "required_function_name": "transfer"}, "max_tokens": 96}
 
 
@@ -55,7 +54,7 @@ def store_spec(request, tmp_path):
 
 
 def step(name, store_spec, kind, conversation_id, ledger, service=None, *flags, killed=False):
-    command = [sys.executable, str(SCRIPT), name, store_spec, kind, conversation_id, str(ledger)]
+    command = [sys.executable, "-m", "modules.labkit.teller", name, store_spec, kind, conversation_id, str(ledger)]
     command += [service.base_url] if service is not None else []
     done = subprocess.run([*command, *flags], capture_output=True, text=True, timeout=600)
     if killed:

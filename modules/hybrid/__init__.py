@@ -9,12 +9,27 @@ Modules: `context` (ConversationContextManager: framework-free history), `agent_
 (HybridConversationManager: router + tiers + fallback + streaming), `exchange` (the metadata entry),
 `summary` (routing analytics), `sources` (tier names), `recorder` (what a tier was sent),
 `persistence` (file or store), `journal` (append-only persistence), `handoff` (`resume_hybrid_in_new_process`:
-continue in another process; run as a child, so import it from `modules.hybrid.handoff`), `errors`.
+continue in another process; run as a child, so import it from `modules.hybrid.handoff`), `tool_calls` (what each
+tool call did), `approvals` (tool approvals that survive a suspend, another process and a crash), `errors`.
 The persistence guide's import paths work too: `modules.context_manager`, `modules.hybrid_agent_context`,
 `modules.hybrid_conversation`.
 """
 
 from modules.hybrid.agent_context import HybridAgentContextManager
+from modules.hybrid.approvals import (
+    ApprovalAlreadyDecidedError,
+    ApprovalError,
+    ApprovalFromAnotherConversationError,
+    ConversationMovedOnError,
+    NothingToCompleteError,
+    PendingApproval,
+    ToolInterruptedError,
+    complete_decided,
+    decide,
+    mark_tool_result,
+    pending_approvals,
+    run_until_approval,
+)
 from modules.hybrid.context import ConversationContextManager, check_client_side_history
 from modules.hybrid.conversation import HybridConversationManager, HybridTurn
 from modules.hybrid.errors import (
@@ -30,23 +45,37 @@ from modules.hybrid.journal import ExchangeJournal
 from modules.hybrid.persistence import openai_messages
 from modules.hybrid.recorder import SentMessagesRecorder
 from modules.hybrid.sources import SOURCE_ALIASES, SOURCES
+from modules.hybrid.tool_calls import ToolCallRecorder
 
 __all__ = [
     "EXCHANGE_KEYS",
     "SOURCES",
     "SOURCE_ALIASES",
     "AgentNotInitializedError",
+    "ApprovalAlreadyDecidedError",
+    "ApprovalError",
+    "ApprovalFromAnotherConversationError",
     "ConversationContextManager",
     "ConversationIdTakenError",
+    "ConversationMovedOnError",
     "ExchangeJournal",
     "HybridAgentContextManager",
     "HybridConversationManager",
     "HybridError",
     "HybridTurn",
+    "NothingToCompleteError",
+    "PendingApproval",
     "SentMessagesRecorder",
     "ServerSideHistoryError",
+    "ToolCallRecorder",
+    "ToolInterruptedError",
     "UnknownSourceError",
     "UnsupportedTargetError",
     "check_client_side_history",
+    "complete_decided",
+    "decide",
+    "mark_tool_result",
     "openai_messages",
+    "pending_approvals",
+    "run_until_approval",
 ]

@@ -41,7 +41,13 @@ _CONTROL_CONTENTS = ("function_approval_request", "function_approval_response", 
 
 @dataclass(frozen=True)
 class ToolSpec:
-    """One function the model may call: its name, what it does, and its arguments' JSON schema."""
+    """One function the model may call.
+
+    Args:
+        name: The function's name.
+        description: What it does, as the model is told.
+        parameters: Its arguments' JSON schema (an object schema).
+    """
 
     name: str
     description: str
@@ -140,7 +146,14 @@ def call_text(name: str | None, arguments: Any) -> str:
 
 
 def result_text(result: Any) -> str:
-    """A function result as text (JSON for anything that is not a string)."""
+    """A function result as text.
+
+    Args:
+        result: What the function returned.
+
+    Returns:
+        The string itself, or JSON for anything else.
+    """
     if isinstance(result, str):
         return result
     return json.dumps(result, default=str)
@@ -170,7 +183,14 @@ def chosen_tools(specs: Sequence[ToolSpec], required_name: str | None) -> list[T
 
 
 def call_schema(specs: Sequence[ToolSpec]) -> dict[str, Any]:
-    """The JSON schema of one call to any of `specs`: `{"name": <const>, "arguments": <its schema>}`, bounded."""
+    """The JSON schema of one call to any of `specs`, bounded (see `bounded`).
+
+    Args:
+        specs: The tools a call may go to.
+
+    Returns:
+        `{"name": <const>, "arguments": <its schema>}` for one tool, a `oneOf` of those for several.
+    """
     alternatives = [
         {
             "type": "object",

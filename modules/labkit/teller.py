@@ -1,10 +1,14 @@
-"""One step of an approval's life in a process of its own, for tests/test_approvals.py (and bench/).
+"""A bank teller agent whose one tool needs approval: each step of an approval's life in a process of its own.
 
-    python tests/approval_process.py ask      STORE KIND CONVERSATION LEDGER [SERVICE_URL]
-    python tests/approval_process.py list     STORE KIND CONVERSATION LEDGER [SERVICE_URL]
-    python tests/approval_process.py approve  STORE KIND CONVERSATION LEDGER [SERVICE_URL] [--kill-before-tool]
-                                                                                        [--kill-after-tool]
-    python tests/approval_process.py complete STORE KIND CONVERSATION LEDGER [SERVICE_URL]
+Lab 03 and tests/test_approvals.py run it as a child process:
+
+    python -m modules.labkit.teller ask      STORE KIND CONVERSATION LEDGER [SERVICE_URL]
+    python -m modules.labkit.teller list     STORE KIND CONVERSATION LEDGER [SERVICE_URL]
+    python -m modules.labkit.teller approve  STORE KIND CONVERSATION LEDGER [SERVICE_URL] [--reject]
+                                             [--kill-before-tool] [--kill-after-tool]
+    python -m modules.labkit.teller complete STORE KIND CONVERSATION LEDGER [SERVICE_URL]
+
+    teller_step("approve", "sqlite:var/lab03.sqlite3", "in-memory", "conv-1", "var/ledger.sqlite3")   # from Python
 
 STORE is file:<dir>, sqlite:<path> or redis:<url>#<namespace>; KIND is in-memory (the embedded model, history in the
 session) or service (OpenAIChatClient on the course's service, history kept by the service). The tool `transfer`
@@ -25,11 +29,47 @@ from dataclasses import asdict
 
 from agent_framework import ChatMiddleware, FunctionMiddleware, tool
 
-from modules.hybrid.approvals import complete_decided, decide, pending_approvals, run_until_approval
+from modules.hybrid import complete_decided, decide, pending_approvals, run_until_approval
+from modules.runtime import run_json_child
 from modules.storage import FileStore, SqliteStore
+
+STEP_TIMEOUT_S = 600.0
 
 OPTIONS = {"tool_choice": {"mode": "required", "required_function_name": "transfer"}, "max_tokens": 96}
 OPTIONS_AFTER = {"max_tokens": 48}
+
+
+def teller_step(
+    step: str, store: str, kind: str, conversation_id: str, ledger: str, service_url: str | None = None, *flags: str
+) -> dict:
+    """Run one step (ask, list, approve, complete) in a new Python process and return what it printed.
+
+    Args:
+        step: ask, list, approve or complete.
+        store: file:<dir>, sqlite:<path> or redis:<url>#<namespace>.
+        kind: in-memory (the embedded model) or service (the course's Responses service at `service_url`).
+        conversation_id: The conversation.
+        ledger: The SQLite file the tool appends to.
+        service_url: The service's base URL, for kind "service".
+        *flags: --reject, --kill-before-tool, --kill-after-tool.
+
+    Returns:
+        The step's JSON result.
+
+    Raises:
+        ProcessError: The child failed; the message ends with its error output.
+    """
+    args = [step, store, kind, conversation_id, str(ledger), *([service_url] if service_url else []), *flags]
+    return run_json_child("modules.labkit.teller", *args, timeout_s=STEP_TIMEOUT_S, what=f"The teller's {step} step")
+
+
+def ledger_rows(ledger: str) -> list[tuple]:
+    """The tool's side effects so far: (amount, recipient, pid) rows, oldest first."""
+    if not os.path.exists(ledger):
+        return []
+    with sqlite3.connect(ledger) as db:
+        tables = db.execute("SELECT name FROM sqlite_master WHERE name = 'ledger'").fetchall()
+        return db.execute("SELECT amount, recipient, pid FROM ledger").fetchall() if tables else []
 
 
 def open_store(spec: str):
@@ -38,7 +78,7 @@ def open_store(spec: str):
         return FileStore(where)
     if kind == "sqlite":
         return SqliteStore(where)
-    from modules.storage.redis_store import RedisStore
+    from modules.storage import RedisStore
 
     url, _, namespace = where.partition("#")
     return RedisStore(url, namespace=namespace)
