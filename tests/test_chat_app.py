@@ -121,7 +121,7 @@ class ScriptedManager:
         self.context.routing_metadata.append(entry)
         yield ScriptedTurn(answer, entry)
 
-    async def persist_session(self, store: FileStore) -> None:
+    async def save(self, store: FileStore) -> None:
         session = AgentSession(session_id=self.conversation_id)
         session.state["scripted"] = {"messages": self.context.messages}
         record = ConversationRecord.from_session(session, routing_metadata=self.context.routing_metadata)
@@ -129,7 +129,7 @@ class ScriptedManager:
         store.save(record)
         self.revision = record.revision
 
-    async def resume_session(self, store: FileStore, *, conversation_id: str) -> None:
+    async def resume(self, store: FileStore, conversation_id: str) -> None:
         record = store.load(conversation_id)
         self.conversation_id = conversation_id
         self.context.messages = record.to_session().state["scripted"]["messages"]

@@ -148,7 +148,7 @@ class ChatDesk:
         async with self._locks[conversation_id]:
             live = self._get(conversation_id)
             try:
-                await _off_loop(lambda: live.manager.persist_session(self.store))
+                await _off_loop(lambda: live.manager.save(self.store))
             except ConversationConflictError:
                 unsaved = len(live.exchanges) - live.saved_exchanges
                 raise SaveConflictError(
@@ -187,7 +187,7 @@ class ChatDesk:
                     "would drop them. Press Save first, then Resume (or confirm that they may be dropped)."
                 )
             manager = self.new_manager()
-            await _off_loop(lambda: manager.resume_session(self.store, conversation_id=conversation_id))
+            await _off_loop(lambda: manager.resume(self.store, conversation_id))
             resumed = _Live(manager)
             resumed.saved_exchanges = len(resumed.exchanges)
             self._live[conversation_id] = resumed

@@ -180,8 +180,8 @@ EXERCISES = [
         task=(
             'Make `my_store = SqliteStore(WORK / "mine.sqlite3")`, save `record` in it, and load it back by its '
             "`conversation_id` into `my_loaded`. The check opens your store and compares. (A store refuses to "
-            "replace a newer copy with an older one: to run your cell again, start it with "
-            "`my_store.delete(record.conversation_id)`.)"
+            "replace a newer copy with an older one, and to save a deleted one back: to run your cell again, start "
+            "it with `my_store.delete(record.conversation_id)` and save `record.as_new()`.)"
         ),
         starter="my_store = ...  # a SqliteStore of your own\nmy_loaded = ...  # record, saved and loaded back",
         check_call='check("04.1", my_store=my_store, my_loaded=my_loaded, record=record)',
@@ -201,7 +201,7 @@ EXERCISES = [
         starter=(
             'continue_store = SqliteStore(WORK / "continue.sqlite3")\n'
             "continue_store.delete(record.conversation_id)  # start empty, so this cell can run again\n"
-            "continue_store.save(record)  # a copy of the conversation, in a store of its own\n\n"
+            "continue_store.save(record.as_new())  # a copy of the conversation, in a store of its own\n\n"
             "my_loaded = ...\n"
             "my_session = ...\n"
             "# one turn, update my_loaded, save it\n"
@@ -235,7 +235,7 @@ EXERCISES = [
             'Save `record` in `SqliteStore(WORK / "my-locked.sqlite3", cipher=cipher)` and keep the file\'s path in '
             "`locked_path`. Read it with a store that has no cipher and keep the `DecryptionError` in `no_key_error`; "
             "read it with the cipher into `unlocked`. The check reads the file's bytes. (To run your cell again, "
-            "delete the conversation from the locked store before saving it.)"
+            "delete the conversation from the locked store and save `record.as_new()`.)"
         ),
         starter="locked_path = ...\nno_key_error = ...\nunlocked = ...",
         check_call=(

@@ -85,7 +85,7 @@ def verify_resumed(file_store: Any, resumed_conversation: Any, conversation: Hyb
     try:
         record = file_store.load(conversation.conversation_id)
     except ConversationNotFoundError:
-        expect(False, "`file_store` does not hold the conversation: `await conversation.persist_session(file_store)`.")
+        expect(False, "`file_store` does not hold the conversation: `await conversation.save(file_store)`.")
     expect_type(
         resumed_conversation,
         HybridConversationManager,
@@ -101,14 +101,14 @@ def verify_resumed(file_store: Any, resumed_conversation: Any, conversation: Hyb
     expect(
         not read_from or (len(read_from) == 1 and read_from[0].endswith(f" {file_store.location}")),
         "`resumed_conversation` was not read back from `file_store` (it was resumed from another store, or its "
-        "context was copied from the live manager): call `await resumed_conversation.resume_session()` on a new "
+        "context was copied from the live manager): call `await resumed_conversation.resume()` on a new "
         "manager whose store is `file_store`.",
     )
     stored_tiers = [entry["source"] for entry in record.routing_metadata]
     resumed_tiers = [entry["source"] for entry in resumed_conversation.context.routing_metadata]
     expect(
         bool(resumed_tiers),
-        "the new manager holds no exchanges: `await resumed_conversation.resume_session()` reads them back.",
+        "the new manager holds no exchanges: `await resumed_conversation.resume()` reads them back.",
     )
     expect(
         resumed_conversation.conversation_id == conversation.conversation_id,
@@ -199,10 +199,10 @@ EXERCISES = [
         level="medium",
         task=(
             'Create `file_store = FileStore(WORK / "my-store")` and save `conversation` into it with '
-            "`await conversation.persist_session(file_store)`. Then create a **new** "
+            "`await conversation.save(file_store)`. Then create a **new** "
             "`HybridConversationManager(router, tiers, file_store, session_id=conversation.conversation_id, "
             "max_tokens=24)` (`resumed_conversation`) and read the conversation back with "
-            "`await resumed_conversation.resume_session()`."
+            "`await resumed_conversation.resume()`."
         ),
         starter=(
             "from modules.storage import FileStore\n\n"

@@ -8,11 +8,13 @@ Modules: `context` (ConversationContextManager: framework-free history), `agent_
 (HybridAgentContextManager: one AgentSession + routing metadata, persistence), `conversation`
 (HybridConversationManager: router + tiers + fallback + streaming), `exchange` (the metadata entry),
 `summary` (routing analytics), `sources` (tier names), `recorder` (what a tier was sent),
-`persistence` (file or store), `journal` (append-only persistence), `handoff` (`resume_hybrid_in_new_process`:
+`persistence` (a save target as a store), `handoff` (`resume_hybrid_in_new_process`:
 continue in another process; run as a child, so import it from `modules.hybrid.handoff`), `tool_calls` (what each
 tool call did), `approvals` (tool approvals that survive a suspend, another process and a crash), `errors`.
-The persistence guide's import paths work too: `modules.context_manager`, `modules.hybrid_agent_context`,
-`modules.hybrid_conversation`.
+Every manager saves with `save(store)` and resumes with `resume(store, conversation_id)`; an exchange is
+recorded with `add_exchange` (or `ask`, which runs an agent first). The persistence guide's import paths work
+too: `modules.context_manager`, `modules.hybrid_agent_context`, `modules.hybrid_conversation`, and only they
+keep the guide's method names, as aliases.
 """
 
 from modules.hybrid.agent_context import HybridAgentContextManager
@@ -41,8 +43,7 @@ from modules.hybrid.errors import (
     UnsupportedTargetError,
 )
 from modules.hybrid.exchange import EXCHANGE_KEYS
-from modules.hybrid.journal import ExchangeJournal
-from modules.hybrid.persistence import openai_messages
+from modules.hybrid.persistence import as_store, openai_messages
 from modules.hybrid.recorder import SentMessagesRecorder
 from modules.hybrid.sources import SOURCE_ALIASES, SOURCES
 from modules.hybrid.tool_calls import ToolCallRecorder
@@ -58,7 +59,6 @@ __all__ = [
     "ConversationContextManager",
     "ConversationIdTakenError",
     "ConversationMovedOnError",
-    "ExchangeJournal",
     "HybridAgentContextManager",
     "HybridConversationManager",
     "HybridError",
@@ -71,6 +71,7 @@ __all__ = [
     "ToolInterruptedError",
     "UnknownSourceError",
     "UnsupportedTargetError",
+    "as_store",
     "check_client_side_history",
     "complete_decided",
     "decide",

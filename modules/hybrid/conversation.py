@@ -4,7 +4,7 @@
     turn = await conversation.chat("Hello!")                  # -> HybridTurn(text, decision, tier, metadata)
     async for item in conversation.chat_stream("Compare Kafka and RabbitMQ"):
         ...   # a RoutingDecision first, then str chunks, then the final HybridTurn
-    await conversation.persist_session("hybrid_conv.json")    # or a store; resume_session() reads it back
+    await conversation.save("hybrid_conv.json")               # or a store; resume() reads it back
 
 One turn: router (with the previous turn's tier as `RoutingContext`) -> the chosen tier's agent, run
 on the one shared session, so it is sent every earlier message whichever tier wrote it -> on failure
@@ -60,7 +60,7 @@ class HybridConversationManager:
     """A routed conversation across the local and the cloud tier, with one history both see.
 
     `tiers` defaults to `start_tiers()` (closed again by `close()`); `store`, when given, receives the
-    conversation after every exchange and is the default target of `persist_session`/`resume_session`.
+    conversation after every exchange and is the default store of `save`/`resume`.
 
     Args:
         router: The router that picks a tier per question; when None, `HybridRouter(mode="balanced")`: small talk
@@ -198,7 +198,7 @@ class HybridConversationManager:
                 continue
             seconds = time.perf_counter() - started
             usage = response.usage_details or {}
-            entry = self.context.record_agent_exchange(
+            entry = self.context._record_run(
                 source=tier,
                 response_time_s=seconds,
                 sent=recorder.last,
@@ -214,7 +214,7 @@ class HybridConversationManager:
                 tool_calls=tool_calls.calls,
             )
             if self.store is not None:
-                await self.persist_session(self.store)
+                await self.save(self.store)
             yield HybridTurn(response.text, decision, tier, entry, recorder.last)
             return
 
@@ -242,7 +242,7 @@ class HybridConversationManager:
             return
         raise ConversationIdTakenError(
             f"{self.store.location} already holds a conversation {self.conversation_id!r}; this one would be saved "
-            "over it. Continue it with `await resume_session()`, or create the manager with another session_id. "
+            "over it. Continue it with `await resume()`, or create the manager with another session_id. "
             "Nothing was asked or saved."
         )
 
@@ -278,22 +278,38 @@ class HybridConversationManager:
         self.agents[tier] = agent
         await self.context.initialize_agent_session(agent)
 
-    async def persist_session(self, target: Target | None = None) -> int:
-        """Save the conversation (session + routing metadata) to `target`, by default the manager's store."""
-        return await self.context.persist_to_storage(self._target(target), cipher=self.cipher)
+    async def save(self, store: Target | None = None) -> int:
+        """Save the conversation (session + routing metadata) to `store`, by default the manager's store.
 
-    async def resume_session(self, target: Target | None = None, *, conversation_id: str | None = None) -> None:
-        """Continue a stored conversation (a file, or a store by id: by default this conversation's id)."""
-        await self.context.resume_from_storage(
-            self._target(target), conversation_id=conversation_id, cipher=self.cipher
-        )
+        Args:
+            store: a store from `modules.storage`, or a file path; None for the store the manager was given.
+
+        Returns:
+            Bytes written; for an `ExchangeJournal`, the number of exchanges appended.
+
+        Raises:
+            ConversationConflictError: another writer saved it there since this manager loaded or saved it.
+            UnsupportedTargetError: no store was given, here or to the manager.
+        """
+        return await self.context.save(self._target(store), cipher=self.cipher)
+
+    async def resume(self, store: Target | None = None, conversation_id: str | None = None) -> None:
+        """Continue a stored conversation (by default this conversation's id, in the manager's store).
+
+        Args:
+            store: a store from `modules.storage`, or a file path; None for the store the manager was given.
+            conversation_id: the id to read; by default this conversation's (a file path: whichever it holds).
+
+        Raises:
+            StorageError: not found, damaged, wrong key: each names the fix; the manager is left as it was.
+            UnsupportedTargetError: no store was given, here or to the manager.
+        """
+        await self.context.resume(self._target(store), conversation_id, cipher=self.cipher)
         # Resumed from the manager's store: saving back is continuing it. From elsewhere: check again before saving.
-        self._store_checked = target is None or target is self.store
+        self._store_checked = store is None or store is self.store
 
-    # The persistence guide's names (its AgentThread is today's AgentSession); see docs/api-migration.md.
+    # The persistence guide's name (its AgentThread is today's AgentSession); see docs/api-migration.md.
     initialize_agent_thread = initialize_agent_session
-    persist_thread = persist_session
-    resume_thread = resume_session
 
     def get_conversation_summary(self) -> dict[str, Any]:
         summary = self.context.get_routing_summary()

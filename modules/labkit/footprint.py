@@ -111,8 +111,8 @@ def backend_footprints(
             from modules.storage import RedisStore
 
             with RedisStore(redis_url, namespace=f"footprint-{index}", **options) as redis_store:
-                for record in records:
-                    redis_store.save(record)
+                for record in records:  # as new: an earlier run's delete left a tombstone under the same id
+                    redis_store.save(record.as_new())
                 used = sum(redis_store.memory_usage(r.conversation_id) for r in records)
                 for record in records:
                     redis_store.delete(record.conversation_id)
