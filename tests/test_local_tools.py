@@ -18,6 +18,7 @@ from modules.config import load_settings
 from modules.hybrid_conversation import HybridConversationManager
 from modules.routing import HybridRouter
 from modules.runtime.local_service import running_local_service
+from modules.storage import SqliteStore
 from modules.tiers import EmbeddedChatClient, Tiers
 from modules.tiers.clients import LOCAL_SERVICE_MODEL
 from modules.tiers.local_tools import MAX_STRING_CHARS, as_text, bounded
@@ -148,7 +149,7 @@ def service(tmp_path_factory):
 
 
 @pytest.mark.parametrize("tier", ["local", "cloud"])
-async def test_the_exchange_records_each_tool_call_with_its_tier(service, ledger, tier):
+async def test_the_exchange_records_each_tool_call_with_its_tier(service, ledger, tier, tmp_path):
     http = AsyncOpenAI(base_url=service.base_url, api_key=service.api_key, timeout=180, max_retries=0)
     tiers = Tiers(load_settings(), EmbeddedChatClient(), OpenAIChatClient(model=LOCAL_SERVICE_MODEL, async_client=http))
     conversation = HybridConversationManager(
@@ -162,4 +163,6 @@ async def test_the_exchange_records_each_tool_call_with_its_tier(service, ledger
     assert float(recorded["result"]) == ledger[0][1] * ledger[0][2]
     assert recorded["duration_s"] >= 0
     assert conversation.context.routing_metadata[-1]["tool_calls"] == [recorded]
-    json.dumps(conversation.context.to_record().routing_metadata)  # JSON-safe, so every store can keep it
+    store = SqliteStore(tmp_path / "conversations.sqlite3")
+    await conversation.save(store)  # the record keeps it, as JSON
+    assert store.load(conversation.conversation_id).routing_metadata[-1]["tool_calls"] == [recorded]
