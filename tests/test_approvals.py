@@ -190,7 +190,8 @@ async def test_a_rejection_never_runs_the_tool_and_the_run_completes(tmp_path):
     pending = await ask(agent, store, "conv-no")
     result = await decide(agent, store, pending, approve=False, decided_by="bob", options={"max_tokens": 16})
     assert ledger == [] and result.messages
-    assert [p.status for p in pending_approvals(store, "conv-no", include_decided=True)] == ["completed"]
+    [decided] = pending_approvals(store, "conv-no", include_decided=True)
+    assert (decided.status, decided.decision, decided.decided_by) == ("completed", "rejected", "bob")
 
 
 async def test_a_crash_inside_the_tool_is_reported_never_guessed(tmp_path):

@@ -78,6 +78,8 @@ class PendingApproval:
         asked_by: Who (or which agent) made the request.
         asked_at: When, in epoch seconds.
         status: pending, approved, rejected, executing, executed or completed.
+        decision: approved or rejected, once decided (None while pending).
+        decided_by: Who decided, once decided.
     """
 
     request_id: str
@@ -87,6 +89,8 @@ class PendingApproval:
     asked_by: str | None
     asked_at: float
     status: str
+    decision: str | None = None
+    decided_by: str | None = None
 
 
 async def run_until_approval(
@@ -226,7 +230,8 @@ async def decide(
             f"Conversation {conversation_id!r} went on after request {request_id!r} ({entry['tool']}) was made, so "
             "it no longer applies. Ask the agent again in the conversation as it is now."
         )
-    entry |= {"status": "approved" if approve else "rejected", "decided_by": decided_by, "decided_at": time.time()}
+    decision = "approved" if approve else "rejected"
+    entry |= {"status": decision, "decision": decision, "decided_by": decided_by, "decided_at": time.time()}
     await asyncio.to_thread(
         store.save, book
     )  # the decision is durable before anything runs; a concurrent decision gets a conflict error
@@ -401,6 +406,8 @@ def _pending(conversation_id: str, request_id: str, entry: dict[str, Any]) -> Pe
         asked_by=entry.get("asked_by"),
         asked_at=entry["asked_at"],
         status=entry["status"],
+        decision=entry.get("decision"),
+        decided_by=entry.get("decided_by"),
     )
 
 
