@@ -279,6 +279,14 @@ def test_a_malformed_tool_item_is_a_400(client):
     assert raised.value.body["param"] == "input[0]"
 
 
+def test_a_function_result_longer_than_the_input_limit_is_a_400(client):
+    long_output = {"type": "function_call_output", "call_id": "call_x", "output": "9" * 16_001}
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.responses.create(model="local-service", input=[{"role": "user", "content": "Hi"}, long_output])
+    assert raised.value.body["param"] == "input[1].output"
+    assert raised.value.body["code"] == "string_above_max_length"
+
+
 @pytest.fixture
 def ledger():
     return []

@@ -30,6 +30,7 @@ from modules.tiers import ToolSpec, call_schema, result_text
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_TOOLS = 32
+MAX_RESULT_CHARS = 16_000  # a function result is input too: the same bound as the input's text
 _EMPTY_PARAMETERS = {"type": "object", "properties": {}}
 
 
@@ -93,11 +94,19 @@ def _props(extra: dict[str, str]) -> dict[str, Any]:
 
 
 def _output_text(output: Any, index: int) -> str:
-    """A function_call_output's `output`: a string, or a list of `input_text` parts (joined)."""
-    if isinstance(output, str):
-        return output
+    """A function_call_output's `output`: a string, or a list of `input_text` parts (joined), of bounded length."""
     if isinstance(output, list) and all(isinstance(p, Mapping) and p.get("type") == "input_text" for p in output):
-        return "".join(str(p.get("text", "")) for p in output)
+        output = "".join(str(p.get("text", "")) for p in output)
+    if isinstance(output, str):
+        if len(output) > MAX_RESULT_CHARS:
+            raise ApiError(
+                400,
+                f"input[{index}].output is {len(output)} characters; this service accepts at most "
+                f"{MAX_RESULT_CHARS}. Return a shorter result from the tool.",
+                param=f"input[{index}].output",
+                code="string_above_max_length",
+            )
+        return output
     raise ApiError(
         400,
         f"input[{index}].output must be a string or a list of input_text parts; this service reads no images or "
