@@ -26,6 +26,8 @@ class HybridConversationManager(_HybridConversationManager):
         max_tokens: As above.
         timeout_s: As above.
         cipher: As above.
+        tools: As above.
+        tool_choice: As above.
     """
 
     async def persist_session(self, target: ConversationStore | str | PathLike | None = None) -> int:

@@ -9,7 +9,8 @@ Modules: `context` (ConversationContextManager: framework-free history), `agent_
 (HybridConversationManager: router + tiers + fallback + streaming), `exchange` (the metadata entry),
 `summary` (routing analytics), `sources` (tier names), `recorder` (what a tier was sent),
 `persistence` (a save target as a store), `handoff` (`resume_hybrid_in_new_process`:
-continue in another process; run as a child, so import it from `modules.hybrid.handoff`), `errors`.
+continue in another process; run as a child, so import it from `modules.hybrid.handoff`), `tool_calls` (what each
+tool call did), `approvals` (tool approvals that survive a suspend, another process and a crash), `errors`.
 Every manager saves with `save(store)` and resumes with `resume(store, conversation_id)`; an exchange is
 recorded with `add_exchange` (or `ask`, which runs an agent first). The persistence guide's import paths work
 too: `modules.context_manager`, `modules.hybrid_agent_context`, `modules.hybrid_conversation`, and only they
@@ -17,6 +18,20 @@ keep the guide's method names, as aliases.
 """
 
 from modules.hybrid.agent_context import HybridAgentContextManager
+from modules.hybrid.approvals import (
+    ApprovalAlreadyDecidedError,
+    ApprovalError,
+    ApprovalFromAnotherConversationError,
+    ConversationMovedOnError,
+    NothingToCompleteError,
+    PendingApproval,
+    ToolInterruptedError,
+    complete_decided,
+    decide,
+    mark_tool_result,
+    pending_approvals,
+    run_until_approval,
+)
 from modules.hybrid.context import ConversationContextManager, check_client_side_history
 from modules.hybrid.conversation import HybridConversationManager, HybridTurn
 from modules.hybrid.errors import (
@@ -33,25 +48,39 @@ from modules.hybrid.persistence import as_store, openai_messages
 from modules.hybrid.recorder import SentMessagesRecorder
 from modules.hybrid.sources import SOURCE_ALIASES
 from modules.hybrid.summary import SUMMARY_KEYS, routing_summary
+from modules.hybrid.tool_calls import ToolCallRecorder
 
 __all__ = [
     "EXCHANGE_KEYS",
     "SOURCE_ALIASES",
     "SUMMARY_KEYS",
     "AgentNotInitializedError",
+    "ApprovalAlreadyDecidedError",
+    "ApprovalError",
+    "ApprovalFromAnotherConversationError",
     "ConversationContextManager",
     "ConversationIdTakenError",
+    "ConversationMovedOnError",
     "HybridAgentContextManager",
     "HybridConversationManager",
     "HybridError",
     "HybridTurn",
+    "NothingToCompleteError",
+    "PendingApproval",
     "SentMessagesRecorder",
     "ServerSideHistoryError",
+    "ToolCallRecorder",
+    "ToolInterruptedError",
     "UnknownSourceError",
     "UnsupportedTargetError",
     "as_store",
     "check_client_side_history",
+    "complete_decided",
+    "decide",
+    "mark_tool_result",
     "openai_messages",
+    "pending_approvals",
     "resume_hybrid_in_new_process",
     "routing_summary",
+    "run_until_approval",
 ]

@@ -18,7 +18,7 @@ import asyncio
 import functools
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,6 +29,7 @@ from modules.hybrid.errors import ConversationIdTakenError
 from modules.hybrid.persistence import Target
 from modules.hybrid.recorder import SentMessagesRecorder
 from modules.hybrid.sources import tier_of
+from modules.hybrid.tool_calls import ToolCallRecorder
 from modules.routing import DEFAULT_MODE, HybridRouter, RoutingContext, RoutingDecision, answer_with_fallback
 from modules.storage import Cipher, ConversationNotFoundError, ConversationStore
 
@@ -47,6 +48,7 @@ class _Answered:
     seconds: float
     ttft_s: float | None
     usage: dict[str, Any]
+    tool_calls: list[dict[str, Any]]
 
 
 @dataclass
@@ -85,6 +87,9 @@ class HybridConversationManager:
         max_tokens: The cap on each answer's length.
         timeout_s: How long a tier may take before the other tier answers instead.
         cipher: Encrypts the conversation when it is persisted to a file, or None.
+        tools: Function tools (`@tool`) both tiers' agents may call; each call is recorded in the exchange.
+        tool_choice: "auto" (None), "none", "required" or `{"mode": "required", "required_function_name": ...}`;
+            a change of `manager.tool_choice` applies from the next turn.
 
     Raises:
         InvalidConversationIdError: `session_id` could escape a folder or a key.
@@ -103,6 +108,8 @@ class HybridConversationManager:
         max_tokens: int = DEFAULT_MAX_TOKENS,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         cipher: Cipher | None = None,
+        tools: Sequence[Any] = (),
+        tool_choice: Any = None,
     ) -> None:
         if tiers is None:
             from modules.tiers import start_tiers
@@ -115,16 +122,17 @@ class HybridConversationManager:
         self.store = store
         self.cipher = cipher
         self.max_tokens = max_tokens
+        self.tool_choice = tool_choice
         self.timeout_s = timeout_s
         self.context = HybridAgentContextManager(session_id or str(uuid.uuid4()))
         self._store_checked = False  # set once the store is known not to hold another conversation under this id
         self.context.user_id = user_id
         self.models = {"local": tiers.settings.local.model, "cloud": tiers.settings.cloud.model}
         self.agents = {
-            "local": tiers.local_client.as_agent(name="local", instructions=instructions),
+            "local": tiers.local_client.as_agent(name="local", instructions=instructions, tools=list(tools)),
             # store=False: the Responses service must not keep its own copy of the conversation.
             "cloud": tiers.cloud_client.as_agent(
-                name="cloud", instructions=instructions, default_options={"store": False}
+                name="cloud", instructions=instructions, tools=list(tools), default_options={"store": False}
             ),
         }
 
@@ -197,6 +205,7 @@ class HybridConversationManager:
             failed_tier=decision.failed_target,
             error=decision.error,
             forced=decision.strategy == "forced",
+            tool_calls=answered.tool_calls,
         )
         if self.store is not None:
             await self.save(self.store)
@@ -204,14 +213,14 @@ class HybridConversationManager:
 
     async def _attempt(self, tier: str, *, text: str, stream: bool) -> AsyncIterator[Any]:
         """One tier's try at the question: its text chunks when streaming, then an `_Answered`."""
-        recorder = SentMessagesRecorder()
+        recorder, tool_calls = SentMessagesRecorder(), ToolCallRecorder(tier)
         started = time.perf_counter()
         first_token_at: float | None = None
         if stream:
             chunks: asyncio.Queue[Any] = asyncio.Queue()
             # The stream is consumed in one task of its own: the framework's telemetry keeps context
             # variables that must be reset in the task that set them, and the timeout can cancel it.
-            producer = asyncio.create_task(self._produce(tier, text, recorder, chunks))
+            producer = asyncio.create_task(self._produce(tier, text, [recorder, tool_calls], chunks))
             try:
                 while (chunk := await chunks.get()) is not None:
                     first_token_at = first_token_at or time.perf_counter()
@@ -221,7 +230,7 @@ class HybridConversationManager:
                 producer.cancel()
         else:
             response = await self.agents[tier].run(
-                text, session=self.context.session, middleware=[recorder], options=self._options()
+                text, session=self.context.session, middleware=[recorder, tool_calls], options=self._options()
             )
         yield _Answered(
             tier=tier,
@@ -230,13 +239,14 @@ class HybridConversationManager:
             seconds=time.perf_counter() - started,
             ttft_s=(first_token_at - started) if first_token_at else None,
             usage=response.usage_details or {},
+            tool_calls=tool_calls.calls,
         )
 
-    async def _produce(self, tier: str, text: str, recorder: SentMessagesRecorder, chunks: asyncio.Queue[Any]) -> Any:
+    async def _produce(self, tier: str, text: str, middleware: list[Any], chunks: asyncio.Queue[Any]) -> Any:
         """Run the tier's stream, put each text chunk on `chunks`, then None; return the final response."""
         try:
             run = self.agents[tier].run(
-                text, session=self.context.session, stream=True, middleware=[recorder], options=self._options()
+                text, session=self.context.session, stream=True, middleware=middleware, options=self._options()
             )
             async for update in run:
                 if update.text:
@@ -274,7 +284,10 @@ class HybridConversationManager:
         )
 
     def _options(self) -> dict[str, Any]:
-        return {"max_tokens": self.max_tokens}
+        options: dict[str, Any] = {"max_tokens": self.max_tokens}
+        if self.tool_choice is not None:
+            options["tool_choice"] = self.tool_choice
+        return options
 
     # ---- agents, persistence, summary ------------------------------------------------------------------
 

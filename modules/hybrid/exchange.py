@@ -39,6 +39,7 @@ EXCHANGE_KEYS = (
     "forced",
     "escalated",
     "messages_sent",
+    "tool_calls",
 )
 
 
@@ -60,6 +61,7 @@ def exchange_metadata(
     messages_sent: int = 0,
     details: Mapping[str, Any] | None = None,
     label: str | None = None,
+    tool_calls: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """A complete metadata entry. `decision` is a `modules.routing.RoutingDecision` (None when not routed)."""
     tier = tier_of(source)
@@ -86,6 +88,7 @@ def exchange_metadata(
         "forced": forced,
         "escalated": bool(getattr(decision, "escalated", False)),
         "messages_sent": messages_sent,
+        "tool_calls": [dict(call) for call in tool_calls],  # modules.hybrid.tool_calls: tool, arguments, result, ...
     }
     if label is not None and label != tier:
         entry["source_label"] = label  # what the caller called it, e.g. "foundry"
@@ -127,6 +130,7 @@ def normalize_exchange(entry: Mapping[str, Any], turn: int, previous_source: str
         "mode": None,
         "escalated": False,
         "messages_sent": 2 * turn - 1,
+        "tool_calls": [],
     }
     for key, value in defaults.items():
         if entry.get(key) is None:

@@ -6,14 +6,20 @@ from typing import Any
 
 from agent_framework import Message
 
+from modules.service.tools import tool_item
+
 
 def item_list(messages: list[Message]) -> dict[str, Any]:
     items = [
-        {
-            "type": "message",
-            "role": m.role,
-            "content": [{"type": "input_text" if m.role == "user" else "output_text", "text": m.text}],
-        }
+        item
         for m in messages
+        for item in tool_item(m)
+        or [
+            {
+                "type": "message",
+                "role": m.role,
+                "content": [{"type": "input_text" if m.role == "user" else "output_text", "text": m.text}],
+            }
+        ]
     ]
     return {"object": "list", "data": items, "first_id": None, "last_id": None, "has_more": False}

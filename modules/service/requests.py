@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from agent_framework import Message
-from agent_framework_hosting_responses import responses_session_id, responses_to_run
+from agent_framework_hosting_responses import responses_session_id
 from fastapi import Request
 
 from modules.service.errors import ApiError
+from modules.service.tools import tool_aware_run, tool_options
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_INPUT_CHARS = 16_000
@@ -23,7 +24,8 @@ MAX_INSTRUCTIONS_CHARS = 16_000
 MAX_OUTPUT_TOKENS = 512
 # Options that must be JSON booleans: `"stream": "false"` is a non-empty string, which Python would call true.
 BOOLEAN_OPTIONS = ("stream", "store", "background", "parallel_tool_calls")
-# Request fields passed on to the model; everything else (tools, reasoning, ...) is accepted and ignored.
+# Request fields passed on to the model (tools and tool_choice: modules.service.tools); everything else (reasoning,
+# ...) is accepted and ignored.
 PASSED_OPTIONS = ("instructions", "temperature", "top_p", "max_tokens")
 # Numeric options of the Responses API: (integer only, lowest, highest). Checked even when not passed on.
 NUMERIC_OPTIONS: dict[str, tuple[bool, float, float | None]] = {
@@ -44,6 +46,7 @@ class ResponseRequest:
     store: bool
     previous_id: str | None  # a resp_... or conv_... id, or None for a new chain
     in_conversation: bool
+    tool_fields: dict[str, Any] = field(default_factory=dict)  # tools, tool_choice, ... as the response reports them
 
 
 async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
@@ -135,14 +138,17 @@ def response_request(body: dict[str, Any]) -> ResponseRequest:
     check_instructions(body.get("instructions"))
     try:
         previous_id, in_conversation = responses_session_id(body)
-        run = responses_to_run(body)
+        run = tool_aware_run(body)
     except (ValueError, TypeError, AttributeError, KeyError) as error:  # the parser's word on a malformed input
         raise ApiError(400, f"Invalid request: {error}") from None
     check_input_size(run["messages"])
     options = {key: run["options"][key] for key in PASSED_OPTIONS if run["options"].get(key) is not None}
     options["max_tokens"] = min(int(options.get("max_tokens", MAX_OUTPUT_TOKENS)), MAX_OUTPUT_TOKENS)
+    tools, tool_fields = tool_options(body)
     store = body.get("store", True)
-    return ResponseRequest(run["messages"], options, run["stream"], store, previous_id, bool(in_conversation))
+    return ResponseRequest(
+        run["messages"], options | tools, run["stream"], store, previous_id, bool(in_conversation), tool_fields
+    )
 
 
 def check_instructions(instructions: Any) -> None:

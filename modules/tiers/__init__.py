@@ -17,6 +17,7 @@ from modules.tiers.local_model import (
     prompt_token_count,
     tier_completion,
 )
+from modules.tiers.local_tools import ToolSpec, call_schema, result_text
 from modules.tiers.timing import StreamTiming, time_stream
 
 __all__ = [
@@ -28,12 +29,15 @@ __all__ = [
     "StreamTiming",
     "TierError",
     "TierUsageError",
+    "ToolSpec",
     "Tiers",
+    "call_schema",
     "cloud_chat_client",
     "default_model_path",
     "load_model",
     "local_chat_client",
     "prompt_token_count",
+    "result_text",
     "start_tiers",
     "tier_completion",
     "time_stream",

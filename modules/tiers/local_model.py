@@ -28,6 +28,7 @@ from agent_framework._types import prepend_instructions_to_messages
 from agent_framework.observability import ChatTelemetryLayer
 
 from modules.tiers.errors import TierError
+from modules.tiers.local_tools import as_text, call_turn, calls_due
 
 MODEL_NAME = "SmolLM2-135M-Instruct"
 _WEIGHTS_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -113,7 +114,9 @@ class _RawEmbeddedChatClient(BaseChatClient):
     def _inner_get_response(
         self, *, messages: Sequence[Message], stream: bool, options: Mapping[str, Any], **kwargs: Any
     ):
-        request = self._request(messages, options)
+        if calls_due(messages, options):  # a tool call may be due: modules.tiers.local_tools answers
+            return call_turn(self, messages, options, stream)
+        request = self._request(as_text(messages), options)
         if stream:
             return self._build_response_stream(self._stream(request))
         return self._complete(request)

@@ -27,6 +27,7 @@ from modules.service.errors import ApiError, or_not_found
 from modules.service.items import item_list
 from modules.service.requests import ResponseRequest, json_body, response_request
 from modules.service.store import ConversationMovedError
+from modules.service.tools import with_function_call_events, with_item_ids
 
 router = APIRouter(prefix="/v1/responses", dependencies=[Depends(require_token)])
 log = logging.getLogger("modules.service")
@@ -44,6 +45,7 @@ async def create_response(request: Request, service: Service):
         "model": service.model,
         "store": ask.store,
         "previous_response_id": None if ask.in_conversation else ask.previous_id,
+        **ask.tool_fields,
     }
 
     # Client mistakes are a 4xx now, before the model runs: an unknown id, an input too long for the model.
@@ -55,7 +57,8 @@ async def create_response(request: Request, service: Service):
             parent, history = await _context(service, ask)
             session = _session(service, history)
             result = await service.agent.run(ask.messages, session=session, options=ask.options)
-            payload = responses_from_run(result, response_id=response_id, conversation_id=conversation_id) | fields
+            payload = responses_from_run(result, response_id=response_id, conversation_id=conversation_id)
+            payload = with_item_ids(payload) | fields
             if payload.get("status") == "failed":
                 raise ApiError(500, "The model failed to answer; nothing was stored. Retry.", type_="server_error")
             try:
@@ -71,8 +74,8 @@ async def create_response(request: Request, service: Service):
             parent, history = await _context(service, ask)
             session = _session(service, history)
             stream = service.agent.run(ask.messages, session=session, options=ask.options, stream=True)
-            async for event in responses_from_streaming_run(
-                stream, response_id=response_id, conversation_id=conversation_id
+            async for event in with_function_call_events(
+                responses_from_streaming_run(stream, response_id=response_id, conversation_id=conversation_id)
             ):
                 kind, payload = _parsed(event)
                 if kind in ACKNOWLEDGING_EVENTS:
