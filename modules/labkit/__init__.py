@@ -9,14 +9,17 @@ from modules.labkit.network_guard import NetworkBlockedError, network_disabled
 from modules.labkit.redis_server import RedisServer, lab_redis
 from modules.labkit.redis_turn import run_turn_in_new_process
 from modules.labkit.sample import sample_record
+from modules.labkit.teller import ledger_rows, teller_step
 
 __all__ = [
     "NetworkBlockedError",
     "RedisServer",
     "lab_redis",
+    "ledger_rows",
     "network_disabled",
     "run_turn_in_new_process",
     "sample_record",
     "show_whole_text",
+    "teller_step",
     "turn_write_sizes",
 ]

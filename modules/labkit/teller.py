@@ -64,7 +64,11 @@ def teller_step(
 
 
 def ledger_rows(ledger: str) -> list[tuple]:
-    """The tool's side effects so far: (amount, recipient, pid) rows, oldest first."""
+    """The tool's side effects so far: (amount, recipient, pid) rows, oldest first.
+
+    Args:
+        ledger: The SQLite file the tool appends to (none yet: no rows).
+    """
     if not os.path.exists(ledger):
         return []
     with sqlite3.connect(ledger) as db:

