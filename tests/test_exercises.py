@@ -19,7 +19,7 @@ import pytest
 from agent_framework import AgentSession, Message
 
 from modules.config import ConfigError, load_settings
-from modules.exercises import STRICT_ENV, ExerciseNotPassedError, check, evaluate, exercises
+from modules.exercises import STRICT_ENV, ExerciseNotPassedError, check, evaluate, exercise, exercises
 from modules.exercises import notebook_cells as cells
 from modules.exercises.__main__ import main as cli
 from modules.exercises.checker import WRONG
@@ -35,6 +35,12 @@ SHIPPED_WITH_EXERCISES = [
     "08_wrap_up",
 ]
 INSERTED_LATER = ["01_environment_setup", "05_query_router"]
+
+
+@pytest.fixture(autouse=True)
+def challenges_issued():
+    """Every exercise's challenge, issued as the first line of its cell would (a test reads the values it needs)."""
+    return {ex.id: exercise(ex.id) for ex in exercises()}
 
 
 def service_session(service_id: str = "resp_abc") -> AgentSession:
@@ -129,8 +135,8 @@ def test_01_1_mode_must_come_from_the_settings_of_this_machine():
     rejected("01.1", "not a Settings", my_settings=settings.describe(), my_mode=settings.mode)
 
 
-def test_01_2_the_error_must_be_raised_by_load_settings_for_the_half_configured_environment():
-    half = {"AZURE_OPENAI_ENDPOINT": "https://example.openai.azure.com"}
+def test_01_2_the_error_must_be_raised_by_load_settings_for_the_half_configured_environment(challenges_issued):
+    half = {"AZURE_OPENAI_ENDPOINT": challenges_issued["01.2"].endpoint}
     passed("01.2", my_error=raised(lambda: load_settings(environ=half, env_file=None)))
     rejected("01.2", "built by hand", my_error=ConfigError("AZURE_OPENAI_API_KEY is missing"))
 
@@ -139,11 +145,15 @@ def test_01_2_the_error_must_be_raised_by_load_settings_for_the_half_configured_
 
     rejected("01.2", "raised by your own code", my_error=raised(raise_it_yourself))
     typo = raised(lambda: load_settings(environ={"LOCAL_BACKEND": "olama"}, env_file=None))
-    rejected("01.2", "another environment", my_error=typo)
+    rejected("01.2", "this challenge's endpoint", my_error=typo)
+    lab_example = {"AZURE_OPENAI_ENDPOINT": "https://example.openai.azure.com"}
+    rejected(
+        "01.2", "this challenge's endpoint", my_error=raised(lambda: load_settings(environ=lab_example, env_file=None))
+    )
 
 
-def test_01_3_described_must_be_what_describe_returns_for_the_key():
-    key = "sk-test-abcdefghijkl"
+def test_01_3_described_must_be_what_describe_returns_for_the_key(challenges_issued):
+    key = challenges_issued["01.3"].key
     described = load_settings(environ={"OPENAI_API_KEY": key}, env_file=None).describe()
     passed("01.3", described=described, fake_key=key)
     rejected("01.3", "must never show it", described={**described, "cloud key": key}, fake_key=key)
@@ -151,7 +161,7 @@ def test_01_3_described_must_be_what_describe_returns_for_the_key():
     rejected("01.3", "differs from what describe() returns", described=hand_written, fake_key=key)
     without_key = load_settings(environ={}, env_file=None).describe()
     rejected("01.3", "'cloud key'", described=without_key, fake_key=key)
-    rejected("01.3", "at least 12", described=described, fake_key="sk-1")
+    rejected("01.3", "challenge key", described=described, fake_key="sk-test-abcdefghijkl")  # a key of its own
 
 
 # --------------------------------------------------------------------------- lab 02: re-count, compare identities

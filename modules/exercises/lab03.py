@@ -21,7 +21,7 @@ from modules.exercises.checker import (
     expect_type,
     kind_of,
 )
-from modules.sessions import handed_back_by_a_child
+from modules.exercises.handoffs import handed_back_by_a_child
 
 
 def _messages(session: AgentSession) -> list[dict[str, Any]]:

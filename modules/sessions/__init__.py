@@ -7,8 +7,8 @@ Modules: `handoff` (`resume_session_in_new_process` and `HandoffError`, which th
 from modules.sessions.handoff import (
     HandoffError,
     SessionHandoffResult,
-    handed_back_by_a_child,
+    result_observers,
     resume_session_in_new_process,
 )
 
-__all__ = ["HandoffError", "SessionHandoffResult", "handed_back_by_a_child", "resume_session_in_new_process"]
+__all__ = ["HandoffError", "SessionHandoffResult", "resume_session_in_new_process", "result_observers"]
