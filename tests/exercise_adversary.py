@@ -26,6 +26,13 @@ from modules.exercises.challenge import Challenge
 ALLOWED: dict[tuple[str, str, str], str] = {
     ("01.1", "my_settings", "deep copy"): "Settings is a frozen value: a copy of this machine's settings is them.",
     ("03.4", "my_copy", "deep copy"): "a copy of the continued session holds the same messages and measures the same.",
+    ("05.1", "my_decision", "deep copy"): "a decision is a value: routing the query again gives an equal one.",
+    ("05.3", "without_context", "deep copy"): "a decision is a value: routing the query again gives an equal one.",
+    ("05.3", "after_cloud", "deep copy"): "a decision is a value: routing the query again gives an equal one.",
+    ("05.4", "my_router", "deep copy"): "a router is its operating point: a copy routes every query the same way.",
+    ("05.2", "*", "spaces around"): "the queries are the attendee's own words: spacing does not change them.",
+    ("05.2", "*", "a newline after"): "the queries are the attendee's own words: spacing does not change them.",
+    ("05.2", "*", "a doubled space"): "the queries are the attendee's own words: spacing does not change them.",
     ("*", "*", "deep copy of plain data"): "a dict or list of strings and numbers: an equal one is the same answer.",
 }
 REPORT_ENV = "COURSE_ADVERSARY_REPORT"  # a file to append each exercise's counts to
@@ -148,7 +155,7 @@ def attack(exercise_id: str, namespace: Mapping[str, Any], stale: Mapping[str, A
             counts[group] += 1
             feedback = evaluate(exercise_id, **{**arguments, name: value})
             if feedback.passed:
-                if (exercise_id, name, label) not in ALLOWED and ("*", "*", label) not in ALLOWED:
+                if not {(exercise_id, name, label), (exercise_id, "*", label), ("*", "*", label)} & ALLOWED.keys():
                     accepted.append(f"`{name}` = {label} ({type(value).__name__})")
                 continue
             message = feedback.message

@@ -100,9 +100,9 @@ def agent_reply(text: str) -> Message:
 
 def as_if_handed_back(result):
     """Register a result as one a child process handed back (what resume_session_in_new_process does)."""
-    from modules.sessions import handoff
+    from modules.exercises import handoffs
 
-    handoff._handed_back[id(result)] = result
+    handoffs.remember(result)
     return result
 
 

@@ -130,13 +130,13 @@ EXERCISES = [
         title="Keys are never shown",
         level="stretch",
         task=(
-            "Make up a key (`fake_key`, at least 12 characters), load settings from "
+            "Take the made-up key the challenge hands out (`fake_key = challenge.key`), load settings from "
             '`environ={"OPENAI_API_KEY": fake_key}` with `env_file=None`, and keep `describe()` of them in '
             "`described`. The check looks for your key in it."
         ),
         starter=(
             "from modules.config import load_settings\n\n"
-            'fake_key = ...  # e.g. "sk-test-" followed by a few letters\n'
+            "fake_key = ...  # challenge.key, a made-up key\n"
             "described = ...  # load_settings(environ=..., env_file=None).describe()"
         ),
         check_call='check("01.3", described=described, fake_key=fake_key)',
