@@ -324,7 +324,8 @@ EXERCISES = [
         task=(
             "Your team may spend at most the budget the challenge hands out (`challenge.budget`, in **USD per "
             "1,000 queries** at the prices of `data/pricing.csv`). Using the measured curve (`curve`: threshold, "
-            "cloud share, quality, USD), choose the operating point with the best graded quality within that budget: build `my_router` with "
+            "cloud share, quality, USD), choose the operating point with the best graded quality within that budget: "
+            "build `my_router` with "
             'a mode (`HybridRouter(mode="...")`) or a custom target (`HybridRouter(target=CloudBudget(...))`). '
             "Justify it with the curve's numbers at your router's threshold: `my_quality` and `my_usd` "
             "(`point_at(curve, my_router.threshold)`)."
