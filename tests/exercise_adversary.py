@@ -24,16 +24,21 @@ from modules.exercises.challenge import Challenge
 
 # Values the checker cannot tell from the right answer, reviewed one by one: (exercise, answer, how it was made).
 ALLOWED: dict[tuple[str, str, str], str] = {
-    ("01.1", "my_settings", "deep copy"): "Settings is a frozen value: a copy of this machine's settings is them.",
-    ("03.4", "my_copy", "deep copy"): "a copy of the continued session holds the same messages and measures the same.",
-    ("05.1", "my_decision", "deep copy"): "a decision is a value: routing the query again gives an equal one.",
-    ("05.3", "without_context", "deep copy"): "a decision is a value: routing the query again gives an equal one.",
-    ("05.3", "after_cloud", "deep copy"): "a decision is a value: routing the query again gives an equal one.",
-    ("05.4", "my_router", "deep copy"): "a router is its operating point: a copy routes every query the same way.",
+    ("*", "*", "deep copy of plain data"): "a dict or list of strings and numbers: an equal one is the same answer.",
+    ("*", "*", "deep copy of a Settings"): "settings are a frozen value: a copy of this machine's settings is them.",
+    ("*", "*", "deep copy of a RoutingDecision"): "a decision is a value: routing the query again gives an equal one.",
+    ("*", "*", "deep copy of a HybridRouter"): "a router is its operating point: a copy routes every query the same.",
+    (
+        "*",
+        "*",
+        "deep copy of a ConversationRecord",
+    ): "a copy of a loaded record holds the same stored copy, revision and "
+    "save time as the record loaded: what was loaded is all a record can show.",
+    ("*", "*", "deep copy of a ChartFigure"): "a copy of the chart draws the same bars with the same title.",
+    ("03.4", "my_copy", "deep copy of a AgentSession"): "a copy of the continued session holds the same messages.",
     ("05.2", "*", "spaces around"): "the queries are the attendee's own words: spacing does not change them.",
     ("05.2", "*", "a newline after"): "the queries are the attendee's own words: spacing does not change them.",
     ("05.2", "*", "a doubled space"): "the queries are the attendee's own words: spacing does not change them.",
-    ("*", "*", "deep copy of plain data"): "a dict or list of strings and numbers: an equal one is the same answer.",
 }
 REPORT_ENV = "COURSE_ADVERSARY_REPORT"  # a file to append each exercise's counts to
 PER_CONTAINER = 40  # items looked at inside one list, tuple or dict of the namespace
@@ -65,12 +70,13 @@ def _compatible(candidate: Any, answer: Any) -> bool:
 
 
 def _same(candidate: Any, answer: Any) -> bool:
-    """The very answer, or a plain value equal to it (the same answer, typed again)."""
+    """The very answer, or plain data equal to it: a number, string, list or dict has no identity to check, so an
+    equal one from elsewhere is the same answer (1 == 1.0 == numpy's 1; "a" == "a"; but True is not 1)."""
     if candidate is answer:
         return True
-    if _plain(candidate) and _plain(answer):
+    if _plain_data(candidate) and _plain_data(answer) and isinstance(candidate, bool) == isinstance(answer, bool):
         try:
-            return bool(candidate == answer) and type(candidate) is type(answer)
+            return bool(candidate == answer) and isinstance(candidate, str) == isinstance(answer, str)
         except Exception:  # noqa: BLE001 - an uncomparable value is not the same answer
             return False
     return False
@@ -111,7 +117,8 @@ def mutations(answer: Any) -> Iterator[tuple[str, Any]]:
             yield "off by a percent", answer * 1.01 + 1e-3
     elif answer is not None:
         try:
-            yield "deep copy of plain data" if _plain_data(answer) else "deep copy", copy.deepcopy(answer)
+            kind = "deep copy of plain data" if _plain_data(answer) else f"deep copy of a {type(answer).__name__}"
+            yield kind, copy.deepcopy(answer)
         except Exception:  # noqa: BLE001 - some objects (streams, open stores) cannot be copied: nothing to try
             pass
 

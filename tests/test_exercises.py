@@ -43,6 +43,13 @@ def challenges_issued():
     return {ex.id: exercise(ex.id) for ex in exercises()}
 
 
+def pin(exercise_id: str, **values):
+    """Issue a challenge with known values (the random ones are tried by the adversary in each lab's run)."""
+    from modules.exercises.challenge import issue
+
+    return issue(exercise_id, lambda token, namespace: dict(values), {})
+
+
 def service_session(service_id: str = "resp_abc") -> AgentSession:
     return AgentSession(session_id="conv-1", service_session_id=service_id)
 
@@ -172,11 +179,17 @@ def test_01_3_described_must_be_what_describe_returns_for_the_key(challenges_iss
 
 def test_03_1_my_saved_must_be_json_of_restored_as_it_is_now():
     restored = service_session("resp_now")
+    pin("03.1", marker="suspended-1")
+    unmarked = json.dumps(restored.to_dict())
+    restored.state["note"] = "suspended-1"
     passed("03.1", my_saved=json.dumps(restored.to_dict()), session=restored)
+    rejected("03.1", "challenge marker is 'suspended-1'", my_saved=unmarked, session=restored)
     rejected("03.1", "json.dumps", my_saved=str(restored.to_dict()), session=restored)
     rejected("03.1", "json.dumps", my_saved=restored.to_dict(), session=restored)
-    earlier = json.dumps(service_session("resp_first").to_dict())  # the lab's `saved`, from before restored ran
-    rejected("03.1", "as it is now", my_saved=earlier, session=restored)
+    earlier = service_session("resp_first")  # the lab's `saved`, from before restored ran (marked by hand)
+    earlier.state["note"] = "suspended-1"
+    message = rejected("03.1", "as it is now", my_saved=json.dumps(earlier.to_dict()), session=restored)
+    assert "yours 'resp_first', restored's 'resp_now'" in message  # what differs, once each
 
 
 def test_03_3_the_session_must_come_back_from_the_child_process():
@@ -184,6 +197,7 @@ def test_03_3_the_session_must_come_back_from_the_child_process():
 
     memory_session = in_memory_session("I keep bees.", "Nice!")
     memory_saved = json.dumps(memory_session.to_dict())
+    pin("03.3", question="What do I keep?")
     grown = in_memory_session("I keep bees.", "Nice!", "What do I keep?", "Bees.", session_id=memory_session.session_id)
     child = as_if_handed_back(
         SessionHandoffResult(text="Bees.", session_json=json.dumps(grown.to_dict()), child_pid=os.getpid() + 1)
@@ -201,9 +215,14 @@ def test_03_3_the_session_must_come_back_from_the_child_process():
         SessionHandoffResult(text="Bees.", session_json=stored_json, child_pid=os.getpid() + 1)
     )
     rejected("03.3", "store=False", memory_child=child_stored, memory_back=stored, **answers)
+    pin("03.3", question="What is my name?")  # another run's question: the child was asked the old one
+    rejected("03.3", "this run's challenge asks", memory_child=child, memory_back=memory_back, **answers)
 
 
 def test_03_4_sizes_are_measured_again():
+    import numpy as np
+
+    pin("03.4", question="Thanks!")
     memory_session = in_memory_session("I keep bees.", "Nice!")
     my_copy = AgentSession.from_dict(json.loads(json.dumps(memory_session.to_dict())))
     size_before = len(json.dumps(my_copy.to_dict()).encode())
@@ -211,11 +230,25 @@ def test_03_4_sizes_are_measured_again():
     size_after = len(json.dumps(my_copy.to_dict()).encode())
     answers = {"my_copy": my_copy, "memory_session": memory_session, "size_after": size_after}
     passed("03.4", size_before=size_before, **answers)
+    passed("03.4", size_before=np.int64(size_before), **answers)  # numpy's int is a whole number too
     rejected("03.4", "measure it before the turn", size_before=0, **answers)  # the measurement skipped
+    longer = AgentSession.from_dict(my_copy.to_dict())  # two turns on the copy: 03.3's memory_back, say
+    longer.state["in_memory"]["messages"] += [Message("user", ["And?"]), agent_reply("More.")]
+    longer_size = len(json.dumps(longer.to_dict()).encode())
+    rejected(
+        "03.4", "exactly one more turn", **{**answers, "my_copy": longer, "size_after": longer_size}, size_before=1
+    )
+    pin("03.4", question="What else?")
+    rejected("03.4", "this run's challenge asks", size_before=size_before, **answers)
     untouched = AgentSession.from_dict(json.loads(json.dumps(memory_session.to_dict())))
     same = len(json.dumps(untouched.to_dict()).encode())
     rejected(
-        "03.4", "run one more turn", my_copy=untouched, size_before=same, size_after=same, memory_session=memory_session
+        "03.4",
+        "exactly one more turn",
+        my_copy=untouched,
+        size_before=same,
+        size_after=same,
+        memory_session=memory_session,
     )
     rejected("03.4", "itself", my_copy=memory_session, size_before=same, size_after=same, memory_session=memory_session)
 
@@ -231,6 +264,7 @@ def sample(conversation_id: str = "c1") -> ConversationRecord:
 
 def test_04_1_the_record_must_come_back_from_the_attendees_store(tmp_path):
     record = sample()
+    pin("04.1", filename="mine.sqlite3")
     with SqliteStore(tmp_path / "mine.sqlite3") as my_store:
         rejected("04.1", "holds no conversation", my_store=my_store, my_loaded=copy.deepcopy(record), record=record)
         my_store.save(record)
@@ -242,31 +276,40 @@ def test_04_1_the_record_must_come_back_from_the_attendees_store(tmp_path):
             other.save(older)
             rejected(
                 "04.1",
-                "is not what `my_store` holds",
+                "not loaded from my_store",
                 my_store=my_store,
                 my_loaded=other.load(older.conversation_id),
                 record=record,
+            )
+            rejected(
+                "04.1", "challenge names 'mine.sqlite3'", my_store=other, my_loaded=my_store.load("c1"), record=record
             )
 
 
 def test_04_2_the_continued_conversation_must_be_saved_and_loaded_again(tmp_path):
     record = sample()
+    pin("04.2", filename="continue.sqlite3", question="q")
     with SqliteStore(tmp_path / "continue.sqlite3") as store:
         store.save(record)
         my_loaded = store.load(record.conversation_id)
         grown = in_memory_session(*(["q", "a"] * 2), session_id="c1")
         grown.state["in_memory"]["messages"] += [Message("user", ["q"]), agent_reply("a")]
+        answers = {"my_loaded": my_loaded, "continue_store": store, "record": record}
         rejected(
-            "04.2", "save my_loaded in continue_store", my_reloaded=my_loaded, continue_store=store, record=record
+            "04.2", "save my_loaded in continue_store", **{**answers, "my_reloaded": store.load("c1")}
         )  # the turn ran, but the record was never updated and saved
         stale = store.load(record.conversation_id)
         my_loaded.session["state"]["in_memory"]["messages"] += grown.to_dict()["state"]["in_memory"]["messages"][4:]
         store.save(my_loaded)
-        passed("04.2", my_reloaded=store.load(record.conversation_id), continue_store=store, record=record)
-        rejected("04.2", "load it again", my_reloaded=stale, continue_store=store, record=record)
+        passed("04.2", **answers, my_reloaded=store.load(record.conversation_id))
+        rejected("04.2", "load it again", **answers, my_reloaded=stale)
+        rejected("04.2", "`my_reloaded` is `my_loaded`", **answers, my_reloaded=my_loaded)
+        pin("04.2", filename="continue.sqlite3", question="Give me one sailing tip.")  # the lab's own question
+        rejected("04.2", "this run's challenge asks", **answers, my_reloaded=store.load("c1"))
 
 
 def test_04_3_the_error_must_be_raised_by_the_store_and_the_record_still_there(tmp_path):
+    pin("04.3", missing_id="never-saved")
     with SqliteStore(tmp_path / "s.sqlite3") as store:
         record = sample()
         store.save(record)
@@ -275,12 +318,21 @@ def test_04_3_the_error_must_be_raised_by_the_store_and_the_record_still_there(t
         rejected("04.3", "built by hand", my_error=ConversationNotFoundError("never-saved", "not found"), **answers)
         rejected("04.3", "refused that id", my_error=raised(lambda: store.load("../etc/passwd")), **answers)
         rejected("04.3", "not a ConversationNotFoundError", my_error=KeyError("never-saved"), **answers)
+        rejected(
+            "04.3", "this run's challenge names", my_error=raised(lambda: store.load("never-saved-here")), **answers
+        )
+        store.delete("c1")  # deleted to provoke the error: a message, not a traceback
+        message = rejected(
+            "04.3", "no longer holds 'c1'", my_error=raised(lambda: store.load("never-saved")), **answers
+        )
+        assert "Traceback" not in message
 
 
 def test_04_4_the_file_must_be_encrypted_and_the_error_real(tmp_path):
     from modules.storage import Cipher, DecryptionError
 
     record, cipher = sample(), Cipher.from_text(Cipher.generate_key())
+    pin("04.4", filename="locked.sqlite3")
     with SqliteStore(tmp_path / "locked.sqlite3", cipher=cipher) as locked:
         locked.save(record)
         error = raised(lambda: SqliteStore(locked.path).load("c1"))
@@ -293,6 +345,16 @@ def test_04_4_the_file_must_be_encrypted_and_the_error_real(tmp_path):
     with SqliteStore(tmp_path / "plain.sqlite3") as plain:  # saved without the cipher
         plain.save(record)
         plain_path = plain.path
+    rejected(
+        "04.4",
+        "challenge names 'locked.sqlite3'",
+        no_key_error=error,
+        unlocked=record,
+        locked_path=plain_path,
+        record=record,
+        cipher=cipher,
+    )
+    pin("04.4", filename="plain.sqlite3")
     rejected(
         "04.4",
         "pass cipher=",
@@ -320,17 +382,25 @@ def test_07_1_the_share_and_counts_are_recounted_from_the_managers():
 
     from modules.analytics import exchanges_frame, routing_distribution
 
-    record = hand_made_record()
-    managers = [SimpleNamespace(context=SimpleNamespace(routing_metadata=record.routing_metadata))]
-    df = exchanges_frame(record)
-    share, counts = (df["tier"] == "local").mean(), routing_distribution(df)
+    record, other = hand_made_record(), hand_made_record("attendee-8")
+    other.routing_metadata = other.routing_metadata[:1]
+    managers = [
+        SimpleNamespace(conversation_id=r.conversation_id, context=SimpleNamespace(routing_metadata=r.routing_metadata))
+        for r in (record, other)
+    ]
+    df = exchanges_frame([record, other])
+    pin("07.1", conversation_id=record.conversation_id)
+    rows = df[df["conversation"] == record.conversation_id]
+    share, counts = (rows["tier"] == "local").mean(), routing_distribution(rows)
+    assert type(share).__name__ == "float64"  # numpy's float: a number like any other
     answers = {"df": df, "managers": managers}
     passed("07.1", local_share=share, distribution=counts, **answers)
     rejected("07.1", "between 0 and 1", local_share=share * 100, distribution=counts, **answers)
-    rejected("07.1", "share the rows", local_share=share / 2, distribution=counts, **answers)  # divided by 2x rows
-    rejected(
-        "07.1", "instead of writing the counts", local_share=share, distribution={"local": 4, "cloud": 2}, **answers
-    )
+    rejected("07.1", "(= 0.5000)", local_share=share / 2, distribution=counts, **answers)  # divided by 2x rows
+    everyone = (df["tier"] == "local").mean()  # the whole frame, not the challenge's conversation
+    assert everyone != share
+    rejected("07.1", "challenge.conversation_id", local_share=everyone, distribution=counts, **answers)
+    rejected("07.1", "on the manager whose", local_share=share, distribution={"local": 4, "cloud": 2}, **answers)
     message = rejected(
         "07.1", "between 0 and 1", local_share=(df["tier"] == "local").sum(), distribution=counts, **answers
     )
@@ -341,13 +411,18 @@ def test_07_2_the_chart_must_draw_a_record_loaded_from_the_store(tmp_path):
     from modules.analytics import charts, exchanges_frame
 
     record = hand_made_record()
+    pin("07.2", conversation_id=record.conversation_id)
     with SqliteStore(tmp_path / "s.sqlite3") as store:
         store.save(record)
         loaded = store.load(record.conversation_id)
         passed("07.2", my_record=loaded, my_chart=charts.routing_distribution_chart(loaded), store=store)
         other = ConversationRecord.from_session(AgentSession(session_id="x"), routing_metadata=record.routing_metadata)
         rejected(
-            "07.2", "store.list()", my_record=other, my_chart=charts.routing_distribution_chart(loaded), store=store
+            "07.2",
+            "challenge.conversation_id",
+            my_record=other,
+            my_chart=charts.routing_distribution_chart(loaded),
+            store=store,
         )
         rejected(
             "07.2",
@@ -363,15 +438,27 @@ def test_07_2_the_chart_must_draw_a_record_loaded_from_the_store(tmp_path):
 
 
 def test_07_3_sources_and_switches_are_read_again_from_the_store(tmp_path):
+    import numpy as np
+
     record = hand_made_record()
+    pin("07.3", conversation_id=record.conversation_id)
     with SqliteStore(tmp_path / "s.sqlite3") as store:
         store.save(record)
         sources = [entry["source"] for entry in record.routing_metadata]
         assert sources == ["local", "cloud", "local", "local", "cloud", "cloud"]
-        answers = {"record": record, "store": store}
+        answers = {"store": store}
         passed("07.3", my_sources=sources, my_switches=3, **answers)
+        passed(
+            "07.3",
+            my_sources=sources,
+            my_switches=np.sum([a != b for a, b in zip(sources, sources[1:], strict=False)]),
+            **answers,
+        )
         rejected("07.3", "count the pairs", my_sources=sources, my_switches=len(set(sources)), **answers)
-        rejected("07.3", "not from `df`", my_sources=sources + ["local", "cloud"], my_switches=3, **answers)
+        rejected(
+            "07.3", "load challenge.conversation_id", my_sources=sources + ["local", "cloud"], my_switches=3, **answers
+        )
+        rejected("07.3", "not a whole number", my_sources=sources, my_switches=3.0, **answers)
 
 
 # --------------------------------------------------------------------------- lab 08: route again
@@ -385,6 +472,7 @@ def test_03_3_a_result_built_by_hand_is_not_one_a_child_handed_back():
     from modules.sessions.handoff import SessionHandoffResult
 
     memory_session = in_memory_session("I keep bees.", "Nice!")
+    pin("03.3", question="What do I keep?")
     grown = in_memory_session("I keep bees.", "Nice!", "What do I keep?", "Bees.", session_id=memory_session.session_id)
     made_here = SessionHandoffResult(text="Bees.", session_json=json.dumps(grown.to_dict()), child_pid=12345)
     rejected(
@@ -398,6 +486,7 @@ def test_03_3_a_result_built_by_hand_is_not_one_a_child_handed_back():
 
 
 def test_03_4_and_04_2_a_turn_typed_into_the_history_is_not_a_turn():
+    pin("03.4", question="Thanks!")
     memory_session = in_memory_session("I keep bees.", "Nice!")
     my_copy = AgentSession.from_dict(json.loads(json.dumps(memory_session.to_dict())))
     size_before = len(json.dumps(my_copy.to_dict()).encode())
@@ -415,6 +504,7 @@ def test_03_4_and_04_2_a_turn_typed_into_the_history_is_not_a_turn():
 
 def test_04_2_a_turn_typed_into_the_stored_record_is_not_a_turn(tmp_path):
     record = sample()
+    pin("04.2", filename="continue.sqlite3", question="Give me one sailing tip.")
     with SqliteStore(tmp_path / "continue.sqlite3") as store:
         store.save(record)
         my_loaded = store.load(record.conversation_id)
@@ -424,18 +514,29 @@ def test_04_2_a_turn_typed_into_the_stored_record_is_not_a_turn(tmp_path):
         ]
         store.save(my_loaded)
         reloaded = store.load(record.conversation_id)
-        rejected("04.2", "not written by an agent", my_reloaded=reloaded, continue_store=store, record=record)
+        rejected(
+            "04.2",
+            "not written by an agent",
+            my_loaded=my_loaded,
+            my_reloaded=reloaded,
+            continue_store=store,
+            record=record,
+        )
 
 
 def test_04_1_a_copy_taken_before_saving_is_not_loaded(tmp_path):
     record = sample()
+    pin("04.1", filename="mine.sqlite3")
     with SqliteStore(tmp_path / "mine.sqlite3") as my_store:
         copied = copy.deepcopy(record)
         my_store.save(record)
-        rejected("04.1", "copy made before the save", my_store=my_store, my_loaded=copied, record=record)
+        rejected(
+            "04.1", "not loaded from my_store after the last save", my_store=my_store, my_loaded=copied, record=record
+        )
 
 
 def test_04_3_an_error_from_another_store_is_not_sqlite_stores(tmp_path):
+    pin("04.3", missing_id="never-saved")
     with SqliteStore(tmp_path / "s.sqlite3") as store, SqliteStore(tmp_path / "empty.sqlite3") as empty:
         store.save(sample())
         answers = {"still_there": store.load("c1"), "store": store, "conversation_id": "c1"}
@@ -446,6 +547,7 @@ def test_04_4_an_error_about_another_key_is_not_about_locked_path(tmp_path):
     from modules.storage import Cipher
 
     record, cipher = sample(), Cipher.from_text(Cipher.generate_key())
+    pin("04.4", filename="locked.sqlite3")
     with (
         SqliteStore(tmp_path / "locked.sqlite3", cipher=cipher) as locked,
         SqliteStore(tmp_path / "other.sqlite3", cipher=Cipher.from_text(Cipher.generate_key())) as other,
@@ -470,13 +572,14 @@ def test_07_2_a_record_built_here_or_bars_drawn_by_hand_are_rejected(tmp_path):
     from modules.analytics import charts
 
     record = hand_made_record("attendee-2")
+    pin("07.2", conversation_id="attendee-2")
     with SqliteStore(tmp_path / "s.sqlite3") as store:
         store.save(record)
         rebuilt = ConversationRecord.from_session(
             AgentSession(session_id="attendee-2"), routing_metadata=record.routing_metadata
         )  # same id and metadata, never loaded
         chart = charts.routing_distribution_chart(rebuilt)
-        rejected("07.2", "not loaded", my_record=rebuilt, my_chart=chart, store=store)
+        rejected("07.2", "built or changed here", my_record=rebuilt, my_chart=chart, store=store)
         figure, axes = plt.subplots()
         axes.barh(["local", "cloud"], [3, 3])  # the right bar lengths, drawn by hand
         rejected(
@@ -553,6 +656,7 @@ async def test_03_2_the_service_must_hold_the_resumed_turn(tiers):
     await agent.run("My name is Sam.", session=session, options=TINY)
     saved = json.dumps(session.to_dict())
     answers = {"saved": saved, "service": tiers.service}
+    pin("03.2", question="What is my name?")
     my_session = AgentSession.from_dict(json.loads(saved))
     my_reply = await agent.run("What is my name?", session=my_session, options=TINY)
     passed("03.2", my_session=my_session, my_reply=my_reply, **answers)
@@ -560,9 +664,11 @@ async def test_03_2_the_service_must_hold_the_resumed_turn(tiers):
     fresh_reply = await agent.run("What is my name?", session=fresh, options=TINY)
     rejected("03.2", "agent.create_session()", my_session=fresh, my_reply=fresh_reply, **answers)
     not_run = AgentSession.from_dict(json.loads(saved))
-    rejected("03.2", "no turn ran", my_session=not_run, my_reply=my_reply, **answers)
+    rejected("03.2", "a turn on another session", my_session=not_run, my_reply=my_reply, **answers)
     rejected("03.2", "not the answer the service stored", my_session=my_session, my_reply=fresh_reply, **answers)
     rejected("03.2", "put `await`", my_session=my_session, my_reply=a_coroutine(), **answers)
+    pin("03.2", question="Where do bees live?")  # the turn asked another run's question
+    rejected("03.2", "this run's challenge asks", my_session=my_session, my_reply=my_reply, **answers)
 
 
 @live

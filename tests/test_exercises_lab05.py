@@ -32,7 +32,6 @@ def evaluate(exercise_id: str, **answers):
     return judge(exercise_id, **answers)
 
 
-
 @pytest.fixture(scope="module")
 def router() -> HybridRouter:
     return HybridRouter()
