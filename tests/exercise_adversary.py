@@ -17,6 +17,7 @@ import numbers
 import os
 import types
 from collections.abc import Iterator, Mapping
+from pathlib import PurePath
 from typing import Any
 
 from modules.exercises import definition, evaluate
@@ -24,7 +25,8 @@ from modules.exercises.challenge import Challenge
 
 # Values the checker cannot tell from the right answer, reviewed one by one: (exercise, answer, how it was made).
 ALLOWED: dict[tuple[str, str, str], str] = {
-    ("*", "*", "deep copy of plain data"): "a dict or list of strings and numbers: an equal one is the same answer.",
+    ("*", "*", "deep copy of plain data"): "strings, numbers and paths (alone, in lists or dicts) have no identity: "
+    "an equal value is the same answer.",
     ("*", "*", "deep copy of a Settings"): "settings are a frozen value: a copy of this machine's settings is them.",
     ("*", "*", "deep copy of a RoutingDecision"): "a decision is a value: routing the query again gives an equal one.",
     ("*", "*", "deep copy of a HybridRouter"): "a router is its operating point: a copy routes every query the same.",
@@ -45,7 +47,8 @@ PER_CONTAINER = 40  # items looked at inside one list, tuple or dict of the name
 
 
 def _plain(value: Any) -> bool:
-    return isinstance(value, (str, bytes, numbers.Number, type(None)))
+    """A value without identity: a string, a number, a path, None."""
+    return isinstance(value, (str, bytes, numbers.Number, type(None), PurePath))
 
 
 def _plain_data(value: Any) -> bool:

@@ -128,6 +128,7 @@ def test_a_missing_await_is_named_under_the_cell_that_made_it(capsys):
     assert "`my_reply` holds a coroutine that never ran: put `await`" in capsys.readouterr().out
     assert report_unawaited(namespace) == [], "reported once, then closed"
     namespace["_private"].close()
+    pin("02.1", question="Why?")
     rejected("02.1", "put `await`", my_question="Why?", my_reply=namespace["my_reply"], instructions="x")
 
 
@@ -614,6 +615,7 @@ INSTRUCTIONS = "Answer in one short sentence."
 async def test_02_1_the_reply_must_answer_the_question_asked(tiers):
     agent = tiers.local_client.as_agent(name="local", instructions=INSTRUCTIONS)
     question = "What is the largest planet?"
+    pin("02.1", question=question)
     reply = await agent.run(question, options=TINY)
     answers = {"my_question": question, "instructions": INSTRUCTIONS}
     passed("02.1", my_reply=reply, **answers)
@@ -622,7 +624,7 @@ async def test_02_1_the_reply_must_answer_the_question_asked(tiers):
     rejected("02.1", "answers another question", my_reply=lab_reply, **answers)
     rejected(
         "02.1",
-        "lab's own question",
+        "this run's challenge asks",
         my_question="What is the capital of France?",
         my_reply=lab_reply,
         instructions=INSTRUCTIONS,
@@ -635,10 +637,11 @@ async def test_02_2_updates_must_be_the_ones_one_stream_produced(tiers):
     from agent_framework import AgentResponseUpdate, Content
 
     agent = tiers.local_client.as_agent(name="local", instructions=INSTRUCTIONS)
+    pin("02.2", question="Name three colours.")
     stream = agent.run("Name three colours.", stream=True, options=TINY)
     updates = [update async for update in stream]
     final = await stream.get_final_response()
-    passed("02.2", my_stream=stream, my_updates=updates, my_final=final)
+    passed("02.2", my_stream=stream, my_updates=updates, my_final=final, instructions=INSTRUCTIONS)
     pieces = [update.text for update in updates if update.text]
     rejected("02.2", "not their text", my_stream=stream, my_updates=pieces, my_final=final)
     whole = await agent.run("Name three colours.", options=TINY)  # not streamed, cut into "updates"
@@ -647,6 +650,16 @@ async def test_02_2_updates_must_be_the_ones_one_stream_produced(tiers):
     other = agent.run("Name three fruits.", stream=True, options=TINY)
     other_updates = [update async for update in other]
     rejected("02.2", "and not these", my_stream=stream, my_updates=other_updates, my_final=final)
+    other_final = await other.get_final_response()  # a whole stream of the lab's question, not the challenge's
+    message = rejected(
+        "02.2",
+        "this run's challenge question",
+        my_stream=other,
+        my_updates=other_updates,
+        my_final=other_final,
+        instructions=INSTRUCTIONS,
+    )
+    assert "Name three colours." in message
 
 
 @live
@@ -681,8 +694,12 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
     with SqliteStore(tmp_path / "c.sqlite3") as store:
         conversation = HybridConversationManager(router, tiers, store, session_id="ana", max_tokens=4)
         await conversation.chat("Hello! My name is Ana.")
+        pin("06.1", question="Can you give me one tip for keeping bees in winter?")
         turn = await conversation.chat("Can you give me one tip for keeping bees in winter?")
         passed("06.1", my_turn=turn, my_tier=turn.tier, my_sent=len(turn.sent), conversation=conversation)
+        import numpy as np
+
+        passed("06.1", my_turn=turn, my_tier=turn.tier, my_sent=np.int64(len(turn.sent)), conversation=conversation)
         other_tier = "cloud" if turn.tier == "local" else "local"
         rejected("06.1", "my_turn.tier", my_turn=turn, my_tier=other_tier, my_sent=3, conversation=conversation)
         rejected("06.1", "len(my_turn.sent)", my_turn=turn, my_tier=turn.tier, my_sent=1, conversation=conversation)
@@ -697,6 +714,7 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
             conversation=conversation,
         )
 
+        pin("06.2", directory="my-store")
         file_store = FileStore(tmp_path / "my-store")
         fresh = HybridConversationManager(router, tiers, file_store, session_id="ana", max_tokens=4)
         rejected(
@@ -708,7 +726,7 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
         )  # never persisted
         await conversation.persist_session(file_store)
         rejected(
-            "06.2", "holds no exchanges", file_store=file_store, resumed_conversation=fresh, conversation=conversation
+            "06.2", "read from nowhere", file_store=file_store, resumed_conversation=fresh, conversation=conversation
         )  # created, never resumed
         rejected(
             "06.2", "live manager", file_store=file_store, resumed_conversation=conversation, conversation=conversation
@@ -717,6 +735,7 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
         passed("06.2", file_store=file_store, resumed_conversation=fresh, conversation=conversation)
 
         last_tier = conversation.context.routing_metadata[-1]["source"]
+        pin("06.3", question="And one more tip?")
         same = await conversation.chat("And one more tip?", force_tier=last_tier)  # forced onto the same tier
         rejected(
             "06.3",
@@ -727,6 +746,10 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
             conversation=conversation,
         )
         other = "cloud" if last_tier == "local" else "local"
+        rejected(
+            "06.2", "as it is now", file_store=file_store, resumed_conversation=fresh, conversation=conversation
+        )  # persisted before the newest exchange
+        pin("06.3", question="Summarise in one line.")
         switch = await conversation.chat("Summarise in one line.", force_tier=other)
         sources = [entry["source"] for entry in conversation.context.routing_metadata]
         switches = sum(a != b for a, b in zip(sources, sources[1:], strict=False))
@@ -745,6 +768,15 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
             last_tier=last_tier,
             switch_turn=switch,
             my_switches=switches - 1,
+            conversation=conversation,
+        )
+        pin("06.3", question="Another run's question?")
+        rejected(
+            "06.3",
+            "this run's challenge asks",
+            last_tier=last_tier,
+            switch_turn=switch,
+            my_switches=switches,
             conversation=conversation,
         )
 
@@ -788,6 +820,7 @@ async def test_08_2_and_08_3_read_which_api_answered_and_the_store(tiers, tmp_pa
 @live
 async def test_02_1_a_cloud_reply_or_the_reply_to_a_question_of_the_same_length_is_rejected(tiers):
     question = "What is the largest planet?"
+    pin("02.1", question=question)
     answers = {"my_question": question, "instructions": INSTRUCTIONS}
     cloud_agent = tiers.cloud_client.as_agent(name="local", instructions=INSTRUCTIONS, default_options={"store": False})
     rejected("02.1", "Responses API", my_reply=await cloud_agent.run(question, options=TINY), **answers)
@@ -812,18 +845,21 @@ async def test_02_2_a_final_response_from_another_run_is_rejected(tiers):
 async def test_02_3_timings_are_re_counted_re_generated_and_must_use_the_exercise_limit(tiers):
     from modules.tiers.timing import StreamTiming, time_stream
 
+    pin("02.3", prompt="Hi!")
     short = await time_stream(tiers.local_client, "Hi!", max_tokens=20)
-    long = await time_stream(tiers.local_client, "Please read this carefully. " * 12 + "Now say hi.", max_tokens=20)
+    long = await time_stream(tiers.local_client, "Please read this carefully. " * 12 + "Hi!", max_tokens=20)
     passed("02.3", short_timing=short, long_timing=long)
     made_up = StreamTiming("Hi!", "Hello", 0.05, 0.2, 15)  # numbers written in, not measured
     rejected("02.3", "instead of writing the numbers in", short_timing=made_up, long_timing=long)
     typed = StreamTiming("Hi!", "Hello! How can I help?", 0.05, 0.2, 7)  # consistent numbers, a text typed in
     rejected("02.3", "keep what time_stream measured", short_timing=typed, long_timing=long)
-    lab_timing = StreamTiming("List five animals that live in the ocean.", "Whales " * 40, 0.1, 1.0, 41)
+    lab_timing = StreamTiming("Please read this carefully. " * 12 + "Hi!", "Whales " * 40, 0.1, 1.0, 41)
     rejected("02.3", "max_tokens=20", short_timing=short, long_timing=lab_timing)
-    barely_longer = await time_stream(tiers.local_client, "Hi there!", max_tokens=20)
+    barely_longer = await time_stream(tiers.local_client, "Hi! Hi!", max_tokens=20)
     rejected("02.3", "not 5x", short_timing=short, long_timing=barely_longer)
     rejected("02.3", "put `await`", short_timing=a_coroutine(), long_timing=long)
+    pin("02.3", prompt="Say the word apple.")  # another run's prompt: these timings answer the old one
+    rejected("02.3", "this run's prompt", short_timing=short, long_timing=long)
 
 
 @live
@@ -861,6 +897,7 @@ async def test_06_an_earlier_turn_another_store_or_a_copied_context_are_rejected
         conversation = HybridConversationManager(router, tiers, store, session_id="ana", max_tokens=4)
         earlier = await conversation.chat("Hello! My name is Ana.")  # the lab's turn, not the attendee's
         await conversation.chat("Can you give me one tip for keeping bees in winter?")
+        pin("06.1", question="Hello! My name is Ana.")  # even asked the challenge's question, it is not the newest
         rejected(
             "06.1",
             "an earlier one",
@@ -869,6 +906,7 @@ async def test_06_an_earlier_turn_another_store_or_a_copied_context_are_rejected
             my_sent=len(earlier.sent),
             conversation=conversation,
         )
+        pin("06.2", directory="my-store")
         file_store = FileStore(tmp_path / "my-store")
         await conversation.persist_session(file_store)
         from_lab_store = HybridConversationManager(router, tiers, store, session_id="ana", max_tokens=4)
