@@ -9,6 +9,7 @@ after the exercise's solution ran twice, so the answers of the first run are a s
 
 from __future__ import annotations
 
+import abc
 import ast
 import copy
 import inspect
@@ -16,6 +17,7 @@ import json
 import numbers
 import os
 import types
+import typing
 from collections.abc import Iterator, Mapping
 from pathlib import PurePath
 from typing import Any
@@ -60,6 +62,13 @@ def _plain_data(value: Any) -> bool:
     return _plain(value)
 
 
+def _related(candidate: Any, answer: Any) -> bool:
+    """The two share a class of their own (a FileStore for a SqliteStore: both are conversation stores)."""
+    ignored = {object, abc.ABC, typing.Generic}
+    mine = {c for c in type(answer).__mro__ if c not in ignored and c.__module__ != "builtins"}
+    return any(c in mine for c in type(candidate).__mro__)
+
+
 def _compatible(candidate: Any, answer: Any) -> bool:
     if isinstance(candidate, (types.ModuleType, type, Challenge)) or inspect.isroutine(candidate):
         return False
@@ -67,8 +76,10 @@ def _compatible(candidate: Any, answer: Any) -> bool:
         return isinstance(answer, bool) and isinstance(candidate, bool)
     if isinstance(answer, numbers.Real) and isinstance(candidate, numbers.Real):
         return True
-    return isinstance(candidate, type(answer)) or (
-        type(candidate) is not object and isinstance(answer, type(candidate))
+    return (
+        isinstance(candidate, type(answer))
+        or (type(candidate) is not object and isinstance(answer, type(candidate)))
+        or _related(candidate, answer)
     )
 
 

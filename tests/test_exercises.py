@@ -788,9 +788,15 @@ async def test_08_2_and_08_3_read_which_api_answered_and_the_store(tiers, tmp_pa
         name="assistant", instructions=INSTRUCTIONS, default_options={"store": False}
     )
     session = local_agent.create_session()
+    pin("08.2", fact="My favourite fruit is the mango.", question="Which fruit do I like?")
     local_reply = await local_agent.run("My favourite fruit is the mango.", session=session, options=TINY)
     cloud_reply = await cloud_agent.run("Which fruit do I like?", session=session, options=TINY)
     passed("08.2", hybrid_session=session, local_reply=local_reply, cloud_reply=cloud_reply)
+    pin("08.2", fact="My favourite fruit is the fig.", question="Which fruit do I like?")  # another run's fact
+    rejected(
+        "08.2", "this run's challenge asks", hybrid_session=session, local_reply=local_reply, cloud_reply=cloud_reply
+    )
+    pin("08.2", fact="My favourite fruit is the mango.", question="Which fruit do I like?")
 
     twice_local = local_agent.create_session()
     first = await local_agent.run("My favourite fruit is the mango.", session=twice_local, options=TINY)
@@ -807,14 +813,28 @@ async def test_08_2_and_08_3_read_which_api_answered_and_the_store(tiers, tmp_pa
     )
 
     with SqliteStore(tmp_path / "s.sqlite3") as store:
+        pin("08.3", question="Thanks!")
         store.save(ConversationRecord.from_session(session))
         stored = store.load(session.session_id)
         resumed = stored.to_session()
         await local_agent.run("Thanks!", session=resumed, options=TINY)
         rejected("08.3", "save it in `store`", stored=stored, resumed_hybrid=resumed, session=session, store=store)
+        never_loaded = ConversationRecord.from_session(resumed)  # the live session, copied: never loaded
         store.save(stored.update_session(resumed))
         passed("08.3", stored=stored, resumed_hybrid=resumed, session=session, store=store)
         rejected("08.3", "live session", stored=stored, resumed_hybrid=session, session=session, store=store)
+        rejected(
+            "08.3",
+            "was not the record you loaded",
+            stored=never_loaded,
+            resumed_hybrid=resumed,
+            session=session,
+            store=store,
+        )
+        pin("08.3", question="And another tip?")
+        rejected(
+            "08.3", "this run's challenge asks", stored=stored, resumed_hybrid=resumed, session=session, store=store
+        )
 
 
 @live
@@ -869,6 +889,7 @@ async def test_08_1_the_decision_and_the_answer_must_be_for_the_question_asked(t
 
     router = HybridRouter()
     question = "What is the capital of Italy?"
+    pin("08.1", question=question)
     decision = router.route(question)
     answer = await tiers.answer(decision.target, question, max_tokens=4)
     answers = {"my_question": question, "router": router}
@@ -884,6 +905,10 @@ async def test_08_1_the_decision_and_the_answer_must_be_for_the_question_asked(t
     rejected("08.1", "written by hand", wrap_decision=decision, wrap_answer=typed, **answers)
     greeting = await tiers.answer(decision.target, "Hello!", max_tokens=4)  # the right tier, another question
     rejected("08.1", "answers another question", wrap_decision=decision, wrap_answer=greeting, **answers)
+    cost = HybridRouter(mode="cost").route(question)  # the same question, routed at another operating point
+    rejected("08.1", "in mode 'cost'", wrap_decision=cost, wrap_answer=answer, **answers)
+    pin("08.1", question="What is 17 times 23?")
+    rejected("08.1", "this run's challenge asks", wrap_decision=decision, wrap_answer=answer, **answers)
 
 
 @live
@@ -923,6 +948,7 @@ async def test_08_3_a_turn_typed_into_the_resumed_session_is_rejected(tiers, tmp
     local_agent = tiers.local_client.as_agent(name="assistant", instructions=INSTRUCTIONS)
     session = local_agent.create_session()
     await local_agent.run("My favourite fruit is the mango.", session=session, options=TINY)
+    pin("08.3", question="Thanks!")
     with SqliteStore(tmp_path / "s.sqlite3") as store:
         store.save(ConversationRecord.from_session(session))
         stored = store.load(session.session_id)
