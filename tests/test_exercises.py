@@ -653,7 +653,7 @@ async def test_02_2_updates_must_be_the_ones_one_stream_produced(tiers):
     other_final = await other.get_final_response()  # a whole stream of the lab's question, not the challenge's
     message = rejected(
         "02.2",
-        "this run's challenge question",
+        "stream agent.run(challenge.question",
         my_stream=other,
         my_updates=other_updates,
         my_final=other_final,

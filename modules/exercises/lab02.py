@@ -128,7 +128,8 @@ def verify_stream(
             f"the streamed run was given {given} input tokens, but INSTRUCTIONS plus this run's challenge question "
             f"({challenge.question!r}) are {expected}: stream agent.run(challenge.question, stream=True, ...).",
         )
-        start = answer_start(llm, instructions, challenge.question, min(8, len(my_updates)))
+        produced = (my_final.usage_details or {}).get("output_token_count") or 1
+        start = answer_start(llm, instructions, challenge.question, min(8, produced))
         expect(
             my_final.text.strip().startswith(start),
             f"the model answers {challenge.question!r} with {start!r}…, but the stream said "
