@@ -39,10 +39,10 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ): "a copy of a loaded record holds the same stored copy, revision and "
     "save time as the record loaded: what was loaded is all a record can show.",
     ("*", "*", "deep copy of a ChartFigure"): "a copy of the chart draws the same bars with the same title.",
-    ("03.4", "my_copy", "deep copy of a AgentSession"): "a copy of the continued session holds the same messages.",
-    ("05.2", "*", "spaces around"): "the queries are the attendee's own words: spacing does not change them.",
-    ("05.2", "*", "a newline after"): "the queries are the attendee's own words: spacing does not change them.",
-    ("05.2", "*", "a doubled space"): "the queries are the attendee's own words: spacing does not change them.",
+    ("*", "*", "deep copy of a AgentSession"): "a session is its ids and state: a copy holds the same messages.",
+    ("05.2", "*", "spacing"): "the queries are the attendee's own words: spacing does not change them.",
+    ("03.1", "my_saved", "spacing"): "JSON text: spacing outside its strings is not part of the data.",
+    ("03.3", "memory_saved", "spacing"): "JSON text: spacing outside its strings is not part of the data.",
 }
 REPORT_ENV = "COURSE_ADVERSARY_REPORT"  # a file to append each exercise's counts to
 PER_CONTAINER = 40  # items looked at inside one list, tuple or dict of the namespace
@@ -116,9 +116,9 @@ def mutations(answer: Any) -> Iterator[tuple[str, Any]]:
         for kind, changed in (
             ("upper case", answer.upper()),
             ("lower case", answer.lower()),
-            ("spaces around", f" {answer} "),
-            ("a newline after", answer + "\n"),
-            ("a doubled space", answer.replace(" ", "  ", 1)),
+            ("spacing (spaces around)", f" {answer} "),
+            ("spacing (a newline after)", answer + "\n"),
+            ("spacing (a doubled space)", answer.replace(" ", "  ", 1)),
         ):
             if changed != answer:
                 yield kind, changed
@@ -176,7 +176,9 @@ def attack(exercise_id: str, namespace: Mapping[str, Any], stale: Mapping[str, A
             counts[group] += 1
             feedback = evaluate(exercise_id, **{**arguments, name: value})
             if feedback.passed:
-                if not {(exercise_id, name, label), (exercise_id, "*", label), ("*", "*", label)} & ALLOWED.keys():
+                kind = label.split(" (")[0]
+                keys = {(e, n, k) for e in (exercise_id, "*") for n in (name, "*") for k in (label, kind)}
+                if not keys & ALLOWED.keys():
                     accepted.append(f"`{name}` = {label} ({type(value).__name__})")
                 continue
             message = feedback.message

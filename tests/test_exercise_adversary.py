@@ -64,7 +64,7 @@ def test_plain_values_equal_to_the_answer_are_the_same_answer_and_objects_are_no
     assert not adversary._same(True, 1) and not adversary._same("3", 3)
     assert not adversary._same(object(), object())
     kinds = dict(adversary.mutations("What is 2 + 2?"))
-    assert {"upper case", "lower case", "spaces around"} <= kinds.keys()
+    assert {"upper case", "lower case", "spacing (spaces around)"} <= kinds.keys()
 
 
 def test_the_allow_list_is_short_and_gives_a_reason_for_each_entry():
