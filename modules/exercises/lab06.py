@@ -240,7 +240,8 @@ EXERCISES = [
         title="Persist to a file store, resume in a new manager",
         level="medium",
         task=(
-            'Create `file_store = FileStore(WORK / "my-store")` and save `conversation` into it with '
+            "Create `file_store = FileStore(WORK / challenge.directory)` (a new directory on every run) and save "
+            "`conversation` into it with "
             "`await conversation.persist_session(file_store)`. Then create a **new** "
             "`HybridConversationManager(router, tiers, file_store, session_id=conversation.conversation_id, "
             "max_tokens=24)` (`resumed_conversation`) and read the conversation back with "
