@@ -192,7 +192,7 @@ def verify_timings(short_timing: Any, long_timing: Any, challenge: Challenge) ->
 EXERCISES = [
     Exercise(
         id="02.1",
-        title="Ask your own question",
+        title="Ask the challenge's question",
         level="easy",
         task=(
             "Take the question the challenge hands out (`my_question = challenge.question`), ask `agent` with "

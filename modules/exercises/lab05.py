@@ -268,7 +268,7 @@ def verify_budget_choice(my_router: Any, my_quality: Any, my_usd: Any, challenge
 EXERCISES = [
     Exercise(
         id="05.1",
-        title="Route a question of your own",
+        title="Route the challenge's question",
         level="easy",
         task=(
             "Take the question the challenge hands out (`my_query = challenge.query`), route it with "

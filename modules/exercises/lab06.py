@@ -72,7 +72,7 @@ def verify_own_turn(my_turn: Any, my_tier: Any, my_sent: Any, conversation: Any,
     expect(
         my_turn.metadata is newest or my_turn.metadata == newest,
         f"`my_turn` is exchange {my_turn.metadata['turn']} of `conversation`, an earlier one; the newest is "
-        f"{newest['turn']}: ask it a question of your own and check right after.",
+        f"{newest['turn']}: ask it challenge.question and check right after.",
     )
     expect(
         my_tier == my_turn.tier,
