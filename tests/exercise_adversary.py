@@ -40,12 +40,17 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     "save time as the record loaded: what was loaded is all a record can show.",
     ("*", "*", "deep copy of a ChartFigure"): "a copy of the chart draws the same bars with the same title.",
     ("*", "*", "deep copy of a AgentSession"): "a session is its ids and state: a copy holds the same messages.",
+    ("*", "*", "deep copy of a AgentResponse"): "a response is its text, ids and usage: a copy carries them all.",
+    ("*", "*", "deep copy of a Answer"): "a tier's answer is its text, tier and counts: a copy carries them all.",
+    ("*", "*", "deep copy of a HybridTurn"): "a turn is the record of one exchange: a copy holds the same record.",
     ("05.2", "*", "spacing"): "the queries are the attendee's own words: spacing does not change them.",
     ("03.1", "my_saved", "spacing"): "JSON text: spacing outside its strings is not part of the data.",
     ("03.3", "memory_saved", "spacing"): "JSON text: spacing outside its strings is not part of the data.",
 }
 REPORT_ENV = "COURSE_ADVERSARY_REPORT"  # a file to append each exercise's counts to
 PER_CONTAINER = 40  # items looked at inside one list, tuple or dict of the namespace
+# Objects that hold processes, connections or a loaded model: a deep copy would duplicate them, not the answer.
+NOT_COPIED = {"HybridConversationManager", "Tiers", "ResponseStream", "SqliteStore", "FileStore", "RedisStore", "Agent"}
 
 
 def _plain(value: Any) -> bool:
@@ -129,7 +134,7 @@ def mutations(answer: Any) -> Iterator[tuple[str, Any]]:
             yield "as a float", float(answer) + 0.5
         else:
             yield "off by a percent", answer * 1.01 + 1e-3
-    elif answer is not None:
+    elif answer is not None and type(answer).__name__ not in NOT_COPIED:
         try:
             kind = "deep copy of plain data" if _plain_data(answer) else f"deep copy of a {type(answer).__name__}"
             yield kind, copy.deepcopy(answer)
