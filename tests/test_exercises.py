@@ -132,6 +132,29 @@ def test_a_missing_await_is_named_under_the_cell_that_made_it(capsys):
     rejected("02.1", "put `await`", my_question="Why?", my_reply=namespace["my_reply"], instructions="x")
 
 
+def test_an_object_made_before_the_challenge_is_named_and_rejected():
+    lab_settings = load_settings()  # the lab's object, in the namespace when the challenge is issued
+    namespace = {"settings": lab_settings, "exercise": exercise}
+    exec('challenge = exercise("01.1")', namespace)  # noqa: S102 - the first line of the cell, as a kernel runs it
+    message = rejected("01.1", "already existed", my_settings=lab_settings, my_mode=lab_settings.mode)
+    assert "`settings`" in message and "after that line" in message
+    passed("01.1", my_settings=load_settings(), my_mode=lab_settings.mode)  # made after the challenge
+
+
+def test_without_a_challenge_the_exercise_is_not_done_yet():
+    from modules.exercises import challenge as challenges
+
+    challenges.forget("01.1")
+    feedback = evaluate("01.1", my_settings=load_settings(), my_mode="offline")
+    assert feedback.status == "not done yet" and 'challenge = exercise("01.1")' in feedback.message
+
+
+def test_an_error_inside_a_checker_becomes_a_message_naming_the_step(challenges_issued):
+    message = rejected("07.3", "the checker stopped while loading", my_sources=["local"], my_switches=0, store=object())
+    assert challenges_issued["07.3"].conversation_id in message and "AttributeError" in message
+    assert "Traceback" not in message
+
+
 # --------------------------------------------------------------------------- lab 01: re-run load_settings()
 
 
