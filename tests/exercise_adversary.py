@@ -12,6 +12,7 @@ from __future__ import annotations
 import abc
 import ast
 import copy
+import dataclasses
 import inspect
 import json
 import numbers
@@ -29,20 +30,13 @@ from modules.exercises.challenge import Challenge
 ALLOWED: dict[tuple[str, str, str], str] = {
     ("*", "*", "deep copy of plain data"): "strings, numbers and paths (alone, in lists or dicts) have no identity: "
     "an equal value is the same answer.",
-    ("*", "*", "deep copy of a Settings"): "settings are a frozen value: a copy of this machine's settings is them.",
-    ("*", "*", "deep copy of a RoutingDecision"): "a decision is a value: routing the query again gives an equal one.",
-    ("*", "*", "deep copy of a HybridRouter"): "a router is its operating point: a copy routes every query the same.",
-    (
-        "*",
-        "*",
-        "deep copy of a ConversationRecord",
-    ): "a copy of a loaded record holds the same stored copy, revision and "
-    "save time as the record loaded: what was loaded is all a record can show.",
-    ("*", "*", "deep copy of a ChartFigure"): "a copy of the chart draws the same bars with the same title.",
+    ("*", "*", "deep copy of a value record"): "a dataclass of values (Settings, RoutingDecision, ConversationRecord, "
+    "HybridTurn, Answer, StreamTiming) is what it holds: a copy of a loaded record or a measured timing carries the "
+    "same revision, save time and numbers, so nothing tells it from the original.",
     ("*", "*", "deep copy of a AgentSession"): "a session is its ids and state: a copy holds the same messages.",
     ("*", "*", "deep copy of a AgentResponse"): "a response is its text, ids and usage: a copy carries them all.",
-    ("*", "*", "deep copy of a Answer"): "a tier's answer is its text, tier and counts: a copy carries them all.",
-    ("*", "*", "deep copy of a HybridTurn"): "a turn is the record of one exchange: a copy holds the same record.",
+    ("*", "*", "deep copy of a HybridRouter"): "a router is its operating point: a copy routes every query the same.",
+    ("*", "*", "deep copy of a ChartFigure"): "a copy of the chart draws the same bars with the same title.",
     ("05.2", "*", "spacing"): "the queries are the attendee's own words: spacing does not change them.",
     ("03.1", "my_saved", "spacing"): "JSON text: spacing outside its strings is not part of the data.",
     ("03.3", "memory_saved", "spacing"): "JSON text: spacing outside its strings is not part of the data.",
@@ -136,7 +130,13 @@ def mutations(answer: Any) -> Iterator[tuple[str, Any]]:
             yield "off by a percent", answer * 1.01 + 1e-3
     elif answer is not None and type(answer).__name__ not in NOT_COPIED:
         try:
-            kind = "deep copy of plain data" if _plain_data(answer) else f"deep copy of a {type(answer).__name__}"
+            kind = (
+                "deep copy of plain data"
+                if _plain_data(answer)
+                else f"deep copy of a value record ({type(answer).__name__})"
+                if dataclasses.is_dataclass(answer)
+                else f"deep copy of a {type(answer).__name__}"
+            )
             yield kind, copy.deepcopy(answer)
         except Exception:  # noqa: BLE001 - some objects (streams, open stores) cannot be copied: nothing to try
             pass
