@@ -932,6 +932,13 @@ async def test_08_1_the_decision_and_the_answer_must_be_for_the_question_asked(t
     rejected("08.1", "in mode 'cost'", wrap_decision=cost, wrap_answer=answer, **answers)
     pin("08.1", question="What is 17 times 23?")
     rejected("08.1", "this run's challenge asks", wrap_decision=decision, wrap_answer=answer, **answers)
+    cloud_question = "What is 17 times 23?"  # the cloud's answer to a question of the same length is not its answer
+    cloud_decision = router.route(cloud_question)
+    assert cloud_decision.target == "cloud"
+    cloud_answers = {"my_question": cloud_question, "router": router, "wrap_decision": cloud_decision}
+    passed("08.1", wrap_answer=await tiers.answer("cloud", cloud_question, max_tokens=8), **cloud_answers)
+    same_length = await tiers.answer("cloud", "What is 19 times 29?", max_tokens=8)
+    rejected("08.1", "answers `my_question` (without instructions) with", wrap_answer=same_length, **cloud_answers)
 
 
 @live

@@ -113,11 +113,12 @@ def verify_route_then_answer(
             "another question, or was written by hand. Ask the tier `my_question` itself, without instructions, "
             "and keep what it returns.",
         )
-    if llm is not None and wrap_answer.tier == "local":
+    if llm is not None and (wrap_answer.tier == "local" or offline_cloud):  # offline, both tiers run this model
+        step("re-generating the first words of the answer to `my_question`")
         start = answer_start(llm, None, my_question, min(8, wrap_answer.output_tokens or 8))
         expect(
             wrap_answer.text.strip().startswith(start),
-            f"the local model answers `my_question` (without instructions) with {start!r}…, but `wrap_answer` says "
+            f"the model answers `my_question` (without instructions) with {start!r}…, but `wrap_answer` says "
             f"{wrap_answer.text.strip()[:40]!r}: keep the answer to `my_question` itself, asked without instructions.",
         )
     return f"routed to {wrap_decision.target} ({wrap_decision.reasons[0]}), answered in {wrap_answer.seconds:.2f} s."
