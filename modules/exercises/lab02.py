@@ -26,7 +26,6 @@ from modules.exercises.checker import (
 )
 from modules.tiers import StreamTiming
 
-LAB_QUESTION = "What is the capital of France?"  # the lab's own example, asked just above the exercise
 MAX_TOKENS = 20  # 02.3's limit: a timing taken with another limit is not one of the exercise's
 
 

@@ -45,7 +45,7 @@ FOLLOW_UP = FOLLOW_UPS[0]
 NAMES = ("Zora", "Milan", "Ada", "Kofi", "Lena", "Ravi", "Yuki", "Omar")
 # 05.4: budgets in USD per 1,000 queries at the prices of data/pricing.csv; the lab's example was 0.10.
 BUDGETS_USD_PER_1K = (0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.12, 0.14)
-BUDGET_USD_PER_1K = 0.10
+BUDGET_USD_PER_1K = 0.10  # the lab's own example budget (the tests pin it)
 
 
 def query_challenge(token: str, namespace: Any) -> dict[str, Any]:
