@@ -2,7 +2,9 @@
 to an exercise's checker in place of each answer. Every one must be rejected, with a message, outside `ALLOWED`.
 
 It runs inside the lab's own kernel, at the point where the exercise's check cell ran (see conftest.py): right
-after the exercise's solution ran twice, so the answers of the first run are a stale set to try as well.
+after the exercise's solution ran twice, so the answers of the first run are a stale set to try as well. Mutations:
+a deep copy, case and spacing of strings, numbers off by one, the previous challenge's answer, and a stored
+conversation loaded from each of the lab's other stores.
 
     attack("04.1", globals(), stale)   # raises AssertionError naming every accepted wrong answer
 """
@@ -142,6 +144,27 @@ def mutations(answer: Any) -> Iterator[tuple[str, Any]]:
             pass
 
 
+def from_other_stores(answer: Any, namespace: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """The same conversation loaded from every other store of the namespace (a record is only right from its own)."""
+    conversation_id = getattr(answer, "conversation_id", None)
+    if not isinstance(conversation_id, str) or not hasattr(answer, "revision"):
+        return
+    for name, store in namespace_objects(namespace):
+        if not (callable(getattr(store, "load", None)) and callable(getattr(store, "save", None))):
+            continue
+        try:
+            other = store.load(conversation_id)
+        except Exception:  # noqa: BLE001 - a store without it, or that cannot read it: nothing to try
+            continue
+        same_copy = (other.revision, other.updated_at, other.session) == (
+            answer.revision,
+            answer.updated_at,
+            answer.session,
+        )
+        if not same_copy:  # the very copy the answer was loaded from is the right answer, loaded again
+            yield f"the same conversation from the lab's `{name}`", other
+
+
 def check_arguments(exercise_id: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
     """The keyword arguments the exercise's check cell passes, evaluated in the namespace."""
     call = ast.parse(definition(exercise_id).check_call.strip()).body[0].value
@@ -174,6 +197,8 @@ def attack(exercise_id: str, namespace: Mapping[str, Any], stale: Mapping[str, A
             seen.add(id(value))
             tries.append(("objects", f"the lab's `{label}`", value))
         for kind, value in mutations(answer):
+            tries.append(("mutations", kind, value))
+        for kind, value in from_other_stores(answer, namespace):
             tries.append(("mutations", kind, value))
         if stale is not None and name in stale and not _same(stale[name], answer) and stale[name] is not None:
             tries.append(("mutations", "the answer to the previous challenge", stale[name]))
