@@ -152,7 +152,10 @@ def verify_timings(short_timing: Any, long_timing: Any, challenge: Challenge) ->
             f"`{name}` timed {timing.prompt[:60]!r}, which does not hold this run's prompt {challenge.prompt!r}: time "
             "challenge.prompt (short) and a long prompt that ends with it.",
         )
-        expect(timing.first_token_s <= timing.total_s, f"`{name}`: its first token comes after its end.")
+        expect(
+            timing.first_token_s <= timing.total_s,
+            f"`{name}`: its first token comes after its end: keep what time_stream measured.",
+        )
         expect(
             timing.output_tokens <= MAX_TOKENS,
             f"`{name}` is {timing.output_tokens} tokens long: time it yourself with max_tokens={MAX_TOKENS}, "
@@ -179,7 +182,8 @@ def verify_timings(short_timing: Any, long_timing: Any, challenge: Challenge) ->
     )
     expect(
         len(long_timing.prompt) >= 5 * len(short_timing.prompt),
-        f"the long prompt is {len(long_timing.prompt)} characters, not 5x the short one ({len(short_timing.prompt)}).",
+        f"the long prompt is {len(long_timing.prompt)} characters, not 5x the short one ({len(short_timing.prompt)}): "
+        "put more text before challenge.prompt.",
     )
     ratio = long_timing.first_token_s / short_timing.first_token_s
     return (

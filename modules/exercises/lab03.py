@@ -155,7 +155,11 @@ def verify_cross_process(
     expect_type(
         memory_back, AgentSession, "memory_back", "Use AgentSession.from_dict(json.loads(memory_child.session_json))."
     )
-    expect(memory_back.session_id == memory_session.session_id, "`memory_back` is another conversation.")
+    expect(
+        memory_back.session_id == memory_session.session_id,
+        f"`memory_back` is conversation {memory_back.session_id!r}, `memory_session` {memory_session.session_id!r}: "
+        "restore memory_back from memory_child.session_json.",
+    )
     expect(
         memory_back.service_session_id is None,
         "the child stored the conversation on the service: pass store=False for an in-memory session.",
@@ -168,7 +172,8 @@ def verify_cross_process(
     )
     expect(
         len(after) == len(before) + 2 and after[: len(before)] == before,
-        f"`memory_back` holds {len(after)} messages; expected the {len(before)} you sent plus the child's two.",
+        f"`memory_back` holds {len(after)} messages; expected the {len(before)} you sent plus the child's two: "
+        "suspend memory_session as it is now and hand that JSON to the child.",
     )
     expect(
         _last_question(after) == challenge.question,

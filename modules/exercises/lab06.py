@@ -185,10 +185,14 @@ def verify_switch(last_tier: Any, switch_turn: Any, my_switches: Any, conversati
         bool(switch_turn.metadata.get("forced")) and switch_turn.tier != last_tier,
         f"your turn was answered by {switch_turn.tier!r} ({how}): force the other tier with force_tier=.",
     )
-    expect(switch_turn.metadata["switched"], "the metadata does not mark your turn as a switch.")
+    expect(
+        switch_turn.metadata["switched"],
+        "the metadata does not mark your turn as a switch: ask `conversation` right after reading `last_tier`.",
+    )
     expect(
         len(switch_turn.sent) == _whole_history(switch_turn),
-        f"the {switch_turn.tier} tier was sent {len(switch_turn.sent)} messages, not the whole conversation.",
+        f"the {switch_turn.tier} tier was sent {len(switch_turn.sent)} messages, not the whole conversation: ask "
+        "`conversation` itself, not a new manager.",
     )
     counted = _switches(metadata)
     my_switches = expect_number(
@@ -200,7 +204,10 @@ def verify_switch(last_tier: Any, switch_turn: Any, my_switches: Any, conversati
         "one before: count after your switch, over every pair of neighbours.",
     )
     summary = conversation.get_conversation_summary()["routing_stats"]["model_switches"]
-    expect(summary == counted, f"the summary reports {summary} switches but the metadata shows {counted}.")
+    expect(
+        summary == counted,
+        f"the summary reports {summary} switches but the metadata shows {counted}: ask `conversation` itself.",
+    )
     step("reading the routing metadata the lab's store holds for `conversation`")
     stored = _stored_metadata(conversation)
     if stored is not None:

@@ -148,7 +148,10 @@ def verify_stored_switches(my_sources: Any, my_switches: Any, store: Any, challe
     )
     step("counting the switches in the frame of the stored record")
     from_frame = int(exchanges_frame(stored)["switched"].sum())
-    expect(from_frame == counted, f"the frame counts {from_frame} switches, the metadata {counted}.")
+    expect(
+        from_frame == counted,
+        f"the frame counts {from_frame} switches, the metadata {counted}: run the lab from the top and load again.",
+    )
     return (
         f"{counted} switches in {len(sources)} exchanges of {conversation}, the same as the frame's `switched` "
         "column: the record alone is enough to chart and count a saved conversation."

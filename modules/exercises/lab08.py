@@ -169,11 +169,16 @@ def verify_persisted(stored: Any, resumed_hybrid: Any, session: AgentSession, st
     expect_type(stored, ConversationRecord, "stored", "Keep what store.load(session.session_id) returned.")
     expect_type(resumed_hybrid, AgentSession, "resumed_hybrid", "Use stored.to_session().")
     expect(resumed_hybrid is not session, "`resumed_hybrid` is the live session: load it from the store.")
-    expect(resumed_hybrid.session_id == session.session_id, "`resumed_hybrid` is another conversation.")
+    expect(
+        resumed_hybrid.session_id == session.session_id,
+        f"`resumed_hybrid` is conversation {resumed_hybrid.session_id!r}, not {session.session_id!r}: load "
+        "session.session_id from `store` and turn it into a session (stored.to_session()).",
+    )
     before, after = _messages(session), _messages(resumed_hybrid)
     expect(
         len(after) >= len(before) + 2 and after[: len(before)] == before,
-        f"`resumed_hybrid` holds {len(after)} messages; expected the {len(before)} stored plus one more turn.",
+        f"`resumed_hybrid` holds {len(after)} messages; expected the {len(before)} stored plus one more turn: "
+        "run one turn on it with local_agent.run(challenge.question, session=resumed_hybrid, ...).",
     )
     expect_agent_answered(after, "resumed_hybrid", "run the turn with local_agent.run(..., session=resumed_hybrid).")
     asked = _texts(after, "user")[-1]
