@@ -45,7 +45,8 @@ class Challenge:
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{key}={value!r}" for key, value in self.values.items())
-        return f"Challenge for exercise {self.exercise_id}: {shown or 'made after ' + time.strftime('%H:%M:%S')}"
+        issued = time.strftime("%H:%M:%S", time.localtime(self.issued_at))
+        return f"Challenge for exercise {self.exercise_id}, issued at {issued}: {shown or 'answers made after it'}"
 
 
 ValueMaker = Callable[[str, Mapping[str, Any]], dict[str, Any]]
