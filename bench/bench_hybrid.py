@@ -5,10 +5,10 @@
     python bench/bench_hybrid.py --quick    # fewer repeats, prints only (does not touch docs/)
 
 1. Persist one more turn at 10, 100, 1,000 and 5,000 turns: the persistence guide's approach
-   (`persist_to_storage("conv.json")` rewrites the whole file) vs the append-only path
-   (`persist_to_storage(ExchangeJournal(...))` appends the new exchange). Goal: the append is flat
+   (`save("conv.json")` rewrites the whole file) vs the append-only path
+   (`save(ExchangeJournal(...))` appends the new exchange). Goal: the append is flat
    in conversation length and at least 20x faster than the rewrite at 1,000 turns.
-2. Resume a 1,000-turn hybrid conversation (`resume_from_storage`) from each backend.
+2. Resume a 1,000-turn hybrid conversation (`resume`) from each backend.
    Goal: under 50 ms for SQLite and Redis. Each backend is also timed with the session rebuilt by the
    generic `AgentSession.from_dict` (how resume worked before `modules.hybrid.session_restore`), in the
    same run, so the two are compared under the same machine load.
@@ -35,10 +35,14 @@ from _report import PERFORMANCE_MD, figure, record_figures, write_section  # noq
 from agent_framework import AgentSession  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 
-from modules.hybrid import ExchangeJournal, HybridAgentContextManager, agent_context  # noqa: E402
+from modules.hybrid import HybridAgentContextManager, agent_context  # noqa: E402
 from modules.labkit.redis_server import RedisServer, RedisServerError  # noqa: E402
 from modules.labkit.sample import sample_messages, sample_routing  # noqa: E402
-from modules.storage import FileStore, SqliteStore  # noqa: E402
+from modules.storage import (  # noqa: E402
+    ExchangeJournal,
+    FileStore,
+    SqliteStore,
+)
 
 TURNS = (10, 100, 1000, 5000)
 RESUME_TURNS = 1000
@@ -54,7 +58,7 @@ def conversation(turns: int, conversation_id: str) -> HybridAgentContextManager:
     manager = HybridAgentContextManager(conversation_id)
     texts = [m.text for m in sample_messages(turns, seed=turns)]
     for n, routing in enumerate(sample_routing(turns, seed=turns)):
-        manager.add_exchange_generic(
+        manager.add_exchange(
             texts[2 * n],
             texts[2 * n + 1],
             routing["tier"],
@@ -70,8 +74,8 @@ def conversation(turns: int, conversation_id: str) -> HybridAgentContextManager:
 
 def one_more_turn(manager: HybridAgentContextManager, target: object) -> Callable[[], Awaitable[object]]:
     async def action() -> None:
-        manager.add_exchange_generic("One more question?", "One more answer.", "local", 0.1)
-        await manager.persist_to_storage(target)
+        manager.add_exchange("One more question?", "One more answer.", "local", 0.1)
+        await manager.save(target)
 
     return action
 
@@ -101,8 +105,8 @@ async def persist_one_more_turn(folder: Path, repeats: int) -> list[dict]:
         manager = conversation(turns, f"persist-{turns}")
         file_path = folder / f"persist-{turns}.json"
         journal = ExchangeJournal(folder / f"journal-{turns}.sqlite3")
-        await manager.persist_to_storage(file_path)
-        await manager.persist_to_storage(journal)
+        await manager.save(file_path)
+        await manager.save(journal)
 
         rewrite_ms = await median_ms(one_more_turn(manager, file_path), repeats)
         append_ms = await median_ms(one_more_turn(manager, journal), repeats)
@@ -145,11 +149,11 @@ async def resume_per_backend(folder: Path, redis_url: str | None) -> list[dict]:
         targets.insert(3, ("RedisStore", RedisStore(redis_url, namespace="bench-hybrid"), "resume-1000"))
     rows = []
     for name, target, conversation_id in tqdm(targets, desc="resume", unit="backend"):
-        await manager.persist_to_storage(target)
+        await manager.save(target)
 
         async def resume(target=target, conversation_id=conversation_id) -> HybridAgentContextManager:
             resumed = HybridAgentContextManager("resumed")
-            return await resumed.resume_from_storage(target, conversation_id=conversation_id)
+            return await resumed.resume(target, conversation_id)
 
         check = await resume()
         assert check.messages == manager.messages and len(check.routing_metadata) == RESUME_TURNS
@@ -212,9 +216,9 @@ def report(persist: list[dict], resume: list[dict]) -> str:
         "## Hybrid conversations: persisting a turn, resuming (lab 06, `bench/bench_hybrid.py`)",
         "",
         "Synthetic exchanges of realistic length (`modules.labkit.sample`), each with its full routing-metadata entry.",
-        'Rewrite = the persistence guide\'s `persist_to_storage("conv.json")`: the whole conversation, encoded',
+        'Rewrite = `save("conv.json")` (the persistence guide\'s approach): the whole conversation, encoded',
         "and written to a temporary file, fsynced and renamed over the old one. Append =",
-        "`persist_to_storage(ExchangeJournal(...))`: one SQLite transaction with the new exchange",
+        "`save(ExchangeJournal(...))`: one SQLite transaction with the new exchange",
         "(`synchronous=FULL`). Median of the repeats, each adding one turn.",
         "",
         "| turns already stored | rewrite the whole file | file size | append the new exchange | append is faster by |",
@@ -230,7 +234,7 @@ def report(persist: list[dict], resume: list[dict]) -> str:
         f" rewrite at 1,000 turns — **{at_1000['speedup']:.1f}x**"
         f" ({'met' if at_1000['speedup'] >= APPEND_GOAL_SPEEDUP else 'missed'}).",
         "",
-        f"### Resume a {RESUME_TURNS:,}-turn hybrid conversation (`resume_from_storage`, median)",
+        f"### Resume a {RESUME_TURNS:,}-turn hybrid conversation (`resume`, median)",
         "",
         "Read, decode, rebuild the `AgentSession` (2,000 messages) and normalise 1,000 metadata entries;",
         f"{RESUME_REPEATS} repeats each. The median is what a user typically waits; the best repeat is the one other",

@@ -243,10 +243,12 @@ def render() -> str:
     for r in (r for r in results if r["kind"] == "wheelhouse" and "build_ok" in r):
         text += (
             "\n## Classroom wheelhouse\n\n| step | result |\n|---|---|\n"
-            f'| instructor: `pip wheel -r requirements.txt "setuptools>=68" -w wheelhouse` | '
+            "| instructor: `pip wheel --require-hashes -r requirements.txt -w wheelhouse`, then "
+            "`python -m modules.lockfile --wheelhouse wheelhouse` | "
             f"{'ok' if r['build_ok'] else 'fails'}, {r['build_s']:.0f} s, {r['wheels']} wheels, "
             f"{r['wheelhouse_mb']} MB |\n"
-            f"| attendee: `pip install --no-index --find-links wheelhouse -r requirements.txt` | "
+            "| attendee: `pip install --no-index --find-links wheelhouse -r wheelhouse/requirements.txt`, then "
+            f"`pip install --no-deps --no-build-isolation -e .` | "
             f"{'ok' if r['install_ok'] else 'fails: ' + r['install_error']}, {r['install_s']:.0f} s |\n"
         )
         if "smoke" in r:

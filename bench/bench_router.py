@@ -149,7 +149,7 @@ def main() -> None:
     )
     rows += rows_for("rules", rules.cloud_probabilities(queries), local, cloud, decision_p50_ms(rules, queries))
     rows += rows_for(
-        "label-trained (old default)",
+        "label-trained (comparison)",
         label_trained.cloud_probabilities(queries),
         local,
         cloud,

@@ -4,7 +4,7 @@
     python bench/bench_storage_reliability.py --quick   # prints only (does not touch docs/)
 
 Each figure is a count, measured with the same harness as the regression test named beside it
-(the functions are imported from those tests), next to the value measured on the previous version:
+(the functions are imported from those tests), next to the value measured on code without the guarantee:
 
 1. 8 writers x 25 load-modify-save cycles on one record, per backend: updates lost silently.
 2. Two hybrid managers x 25 exchanges on one conversation, per target: exchanges dropped or interleaved.
@@ -12,12 +12,16 @@ Each figure is a count, measured with the same harness as the regression test na
 4. Planted plaintext in encrypted stores (3 formats x 3 backends): records accepted.
 5. History rows deleted, replayed, swapped: tampering detected; one damaged row: rows still readable.
 6. The hybrid file loader fuzzed with 200 seeded single-bit flips: untyped errors.
+7. A copy loaded before `delete()` / `delete_user_data()`, saved afterwards, per backend: erasures undone; and a
+   new conversation reusing the erased id (saved twice), then the stale copy saved: replaced or kept.
+8. Two writers saving records to one `ExchangeJournal` at one revision: refused, exchanges lost.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import tempfile
 import uuid
@@ -29,14 +33,17 @@ from _report import write_section  # noqa: E402
 from storage_support import fixed_cipher, read_raw  # noqa: E402
 from test_hybrid_loader_fuzz import FLIPS, resume_outcome  # noqa: E402
 from test_storage_authenticity import PLANTED, history_with_six_rows, plant  # noqa: E402
-from test_storage_concurrency import CYCLES, WRITERS, add_exchanges, run_writers  # noqa: E402
+from test_storage_concurrency import CYCLES, WRITERS, add_exchanges, run_writers, with_exchange  # noqa: E402
 from test_storage_erasure import kill_writers_mid_save, occurrences_under  # noqa: E402
 
-from modules.hybrid import ExchangeJournal, HybridAgentContextManager  # noqa: E402
+from modules.hybrid import HybridAgentContextManager  # noqa: E402
 from modules.labkit.redis_server import RedisServer, RedisServerError  # noqa: E402
 from modules.labkit.sample import sample_record  # noqa: E402
 from modules.storage import (  # noqa: E402
+    ConversationConflictError,
+    ConversationErasedError,
     CorruptHistoryError,
+    ExchangeJournal,
     FileStore,
     PlaintextRecordError,
     SqliteStore,
@@ -83,12 +90,60 @@ async def hybrid_managers(folder: Path, redis_url: str | None) -> list[dict]:
         await asyncio.gather(
             add_exchanges(first, target, "A", 25, retry=True), add_exchanges(second, target, "B", 25, retry=True)
         )
-        stored = await HybridAgentContextManager("reader").resume_from_storage(target, conversation_id="together")
+        stored = await HybridAgentContextManager("reader").resume(target, "together")
         questions = [m["content"] for m in stored.messages if m["role"] == "user"]
         answers = [m["content"] for m in stored.messages if m["role"] == "assistant"]
         paired = sum(a.replace("answer", "question") == q for q, a in zip(questions, answers, strict=True))
         rows.append({"target": name, "stored": len(set(questions)), "paired": paired})
     return rows
+
+
+def erased_then_saved(folder: Path, redis_url: str | None) -> list[dict]:
+    rows = []
+    for name, store in stores(folder, redis_url).items():
+        undone = refused = 0
+        for erase in ("delete", "delete_user_data"):
+            record = sample_record(2, seed=1, user_id=f"user-{erase}", conversation_id=f"erased-{erase}")
+            store.save(record)
+            store.save(record)
+            stale = store.load(record.conversation_id)
+            store.delete(stale.conversation_id) if erase == "delete" else store.delete_user_data(f"user-{erase}")
+            try:
+                store.save(stale)
+                undone += 1
+            except ConversationErasedError:
+                refused += 1
+        record = sample_record(2, seed=1, conversation_id="reused")
+        store.save(record)
+        store.save(record)
+        stale = store.load("reused")
+        store.delete("reused")
+        fresh = sample_record(1, seed=5, conversation_id="reused")
+        store.save(fresh)
+        store.save(fresh)
+        with contextlib.suppress(ConversationConflictError):
+            store.save(stale)
+        kept = store.load("reused").session == fresh.session
+        rows.append({"backend": name, "undone": undone, "refused": refused, "reused_id_kept": kept})
+        store.close()
+    return rows
+
+
+def journal_writers(folder: Path) -> dict:
+    journal = ExchangeJournal(folder / "two-writers.sqlite3")
+    first = HybridAgentContextManager("shared")
+    first.add_exchange("opening question", "ok", "local", 0.1)
+    journal.save(first.to_record())
+    writer_a, writer_b = with_exchange(journal.load("shared"), "A"), with_exchange(journal.load("shared"), "B")
+    journal.save(writer_a)
+    try:
+        journal.save(writer_b)
+        refused = False
+    except ConversationConflictError:
+        refused = True
+    questions = [m["contents"][0]["text"] for m in journal.load("shared").session["state"]["in_memory"]["messages"]]
+    journal.close()
+    return {"refused": refused, "lost": 0 if refused or "B" in questions else 1}
 
 
 def erasure(folder: Path, kills: int) -> dict:
@@ -152,10 +207,10 @@ async def fuzz(folder: Path) -> dict:
     import random
 
     manager = HybridAgentContextManager("fuzz-target")
-    manager.add_exchange_with_local("My name is Ana.", "Hello Ana!", 0.05, {"input_tokens": 20, "output_tokens": 4})
-    manager.add_exchange_generic("Plan my week.", "Monday: rest.", "cloud", 0.8, {"model": "gpt"})
-    manager.add_exchange_with_local("Thanks!", "You're welcome.", 0.04)
-    await manager.persist_to_storage(folder / "original.json")
+    manager.add_exchange("My name is Ana.", "Hello Ana!", "local", 0.05, {"input_tokens": 20, "output_tokens": 4})
+    manager.add_exchange("Plan my week.", "Monday: rest.", "cloud", 0.8, {"model": "gpt"})
+    manager.add_exchange("Thanks!", "You're welcome.", "local", 0.04)
+    await manager.save(folder / "original.json")
     original = (folder / "original.json").read_bytes()
     flips, outcomes = random.Random(20261130), {}
     for _ in range(FLIPS):
@@ -168,14 +223,24 @@ async def fuzz(folder: Path) -> dict:
     return outcomes
 
 
-def report(lost: list[dict], managers: list[dict], erased: dict, kills: int, plant: dict, tamper: dict, flips: dict):
+def report(
+    lost: list[dict],
+    managers: list[dict],
+    erased: dict,
+    kills: int,
+    plant: dict,
+    tamper: dict,
+    flips: dict,
+    stale: list[dict],
+    journal: dict,
+):
     total = WRITERS * CYCLES
     untyped = sum(n for outcome, n in flips.items() if outcome not in ("ok", "typed"))
     lines = [
         "## Storage and hybrid",
         "",
         "Written by `bench/bench_storage_reliability.py`, which runs the same harness as the tests named below.",
-        "Before = measured on the course's previous version, before these guarantees; after = this run.",
+        "Before = the same harness on code without the guarantee (what each test catches); after = this run.",
         "",
         "| guarantee | test that proves it | before | after |",
         "|---|---|---|---|",
@@ -207,7 +272,23 @@ def report(lost: list[dict], managers: list[dict], erased: dict, kills: int, pla
         f"| {kills} SIGKILLs: "
         f"{erased['kills_leaving_temp']} left a temp file ({erased['temp_mb']:.1f} MB in all), each removed by the "
         f"next start-up ({erased['after_startup']} left after it); after `delete_user_data`: "
-        f"{erased['marker_after_erasure']} occurrences of the user's text, {erased['files_after_erasure']} files |",
+        f"{erased['marker_after_erasure']} occurrences of the user's text; files left: "
+        f"{erased['files_after_erasure']}, tombstones only (id, revision, time) |",
+        "| erasure does not reset revisions: a copy loaded before `delete()` or `delete_user_data()` is refused "
+        "(`ConversationErasedError`), and a new conversation reusing the id continues the revisions "
+        "| `tests/test_storage_tombstones.py` | 2 of 2 erasures undone by the stale copy, and a new conversation "
+        "reusing the id replaced by it, on all three backends | "
+        + "; ".join(
+            f"{row['backend']} {row['undone']} of 2 undone ({row['refused']} refused, typed), new conversation "
+            f"{'kept' if row['reused_id_kept'] else 'replaced'}"
+            for row in stale
+        )
+        + " |",
+        "| two writers saving records to one journal at one revision: the second is refused, nothing lost "
+        "| `tests/test_storage_concurrency.py::test_two_writers_saving_records_to_a_journal_at_one_revision_lose"
+        "_nothing` | the second save returned 0 with no error, its exchange lost "
+        f"| second save {'refused (ConversationConflictError)' if journal['refused'] else 'accepted'}, "
+        f"{journal['lost']} exchanges lost |",
         "| hybrid file persistence leaves no temp files | `tests/test_storage_erasure.py::test_hybrid_file_persistence"
         "_leaves_no_temp_files` | `.conv.json.*.tmp` files left | 0 |",
         f"| with a key, planted plaintext is refused (plain v2, v1, the original guide's export x File, SQLite, Redis) "
@@ -258,10 +339,12 @@ async def main(quick: bool) -> None:
             plant_result = planted(folder, redis.url if redis else None)
             tamper = history_tampering(folder)
             flips = await fuzz(folder)
+            stale = erased_then_saved(folder, redis.url if redis else None)
+            journal = journal_writers(folder)
     finally:
         if redis:
             redis.stop()
-    markdown = report(lost, managers, erased, kills, plant_result, tamper, flips)
+    markdown = report(lost, managers, erased, kills, plant_result, tamper, flips, stale, journal)
     print(markdown)
     if not quick:
         write_section(SECTION, markdown, RELIABILITY_MD)

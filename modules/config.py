@@ -18,9 +18,27 @@ from dotenv import dotenv_values
 
 from modules.errors import CourseError
 
+__all__ = [
+    "CLOUD_BACKENDS",
+    "DEFAULT_ENV_FILE",
+    "LOCAL_BACKENDS",
+    "PROJECT_ROOT",
+    "TIERS",
+    "CloudTier",
+    "ConfigError",
+    "LocalTier",
+    "Secret",
+    "Settings",
+    "course_environment",
+    "load_settings",
+    "redact_url",
+    "reveal",
+]
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ENV_FILE = PROJECT_ROOT / ".env"
 
+TIERS = ("local", "cloud")  # the two tiers, in the order the course lists them
 LOCAL_BACKENDS = ("embedded", "gguf", "foundry_local", "ollama", "openai_compatible")
 CLOUD_BACKENDS = ("local_service", "openai", "azure_openai")
 

@@ -14,6 +14,8 @@ Every error the course raises derives from `CourseError`, through a base per pac
       ChatPageError               modules.chat_app: a request the chat page cannot carry out
       ExerciseError               modules.exercises: a wrong answer, a lab's exercise cells
       ExchangeDataError           modules.analytics: exchanges without the routing metadata they need
+      AnalyticsInputError         modules.analytics: an argument analytics cannot use (an export name, a trace id)
+      PricingError                modules.pricing: data/pricing.csv lacks a tier, or a tier has no price
       NetworkBlockedError         modules.labkit.network_guard: a connection inside `network_disabled()`
 
 Catch `CourseError` for all of them. Where an error is also a built-in kind (a ValueError, a LookupError, ...) it

@@ -11,10 +11,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from modules.config import PROJECT_ROOT
+from modules.config import PROJECT_ROOT, TIERS
+from modules.errors import CourseError
+
+__all__ = ["PRICING_CSV", "TIERS", "PricingError", "TierPrice", "estimate_cost", "load_pricing"]
 
 PRICING_CSV = PROJECT_ROOT / "data" / "pricing.csv"
-TIERS = ("local", "cloud")
+
+
+class PricingError(CourseError, ValueError):
+    """data/pricing.csv lacks a tier, or a cost was asked for a tier it does not price."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,7 @@ def load_pricing(path: Path | str = PRICING_CSV) -> dict[str, TierPrice]:
     }
     missing = set(TIERS) - set(prices)
     if missing:
-        raise ValueError(f"{path} needs a row for each tier; missing: {sorted(missing)}")
+        raise PricingError(f"{path} needs a row for each tier; missing: {sorted(missing)}")
     return prices
 
 
@@ -58,5 +64,5 @@ def estimate_cost(
     """Estimated USD of one call to `tier` ('local' or 'cloud') with these token counts."""
     prices = pricing if pricing is not None else _default_pricing()
     if tier not in prices:
-        raise ValueError(f"No price for tier {tier!r}; data/pricing.csv has {sorted(prices)}.")
+        raise PricingError(f"No price for tier {tier!r}; data/pricing.csv has {sorted(prices)}.")
     return prices[tier].cost(input_tokens, output_tokens)

@@ -17,14 +17,25 @@ from dotenv import dotenv_values
 
 from modules.config import DEFAULT_ENV_FILE, reveal
 
-__all__ = ["MIN_SECRET_LENGTH", "REDACTED", "redact", "redact_configured", "secret_values"]
+__all__ = [
+    "MAX_ERROR_CHARS",
+    "MIN_SECRET_LENGTH",
+    "REDACTED",
+    "redact",
+    "redact_configured",
+    "secret_values",
+    "short_error",
+]
 
 REDACTED = "[redacted]"
 _SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)$", re.IGNORECASE)
+# Shapes of credentials, whoever configured them: an OpenAI-style key, a bearer token, an "api_key=..." pair.
 _SECRET_SHAPES = (
-    re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"),
-    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"\bsk-[A-Za-z0-9_-]{6,}"),
+    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{6,}"),
+    re.compile(r"(?i)\bapi[_-]?key\s*[=:]\s*[^\s\[]\S*"),
 )
+MAX_ERROR_CHARS = 200
 MIN_SECRET_LENGTH = 6  # shorter values ("1", "true") would redact ordinary text
 
 
@@ -78,3 +89,21 @@ def redact_configured(text: str) -> str:
         The text with every secret replaced by REDACTED.
     """
     return redact(text, secret_values())
+
+
+def short_error(error: BaseException | str | None) -> str | None:
+    """A one-line error text to record or show: type and message, bounded, with credentials removed.
+
+    Args:
+        error: An exception, a text, or None.
+
+    Returns:
+        "Type: message" on one line, at most MAX_ERROR_CHARS long, configured secrets and key-shaped text
+        replaced by REDACTED (an upstream 401 may echo the key it was sent); None for None.
+    """
+    if error is None:
+        return None
+    if not isinstance(error, str):
+        error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    text = redact_configured(" ".join(error.split()))
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."

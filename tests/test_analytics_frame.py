@@ -42,7 +42,7 @@ def test_switches_fallbacks_and_forced_turns_are_counted(df):
     assert df["fell_back"].tolist() == [False, False, True, False, False, False]
     assert df.loc[2, "failed_tier"] == "cloud" and df.loc[2, "error"].startswith("TimeoutError")
     totals = conversation_totals(df, pricing=PRICES)
-    assert (totals["switches"], totals["fallbacks"], totals["forced"]) == (3, 1, 1)
+    assert (totals["model_switches"], totals["fallbacks"], totals["forced"]) == (3, 1, 1)
     assert routing_distribution(df) == {"local": 3, "cloud": 3}
 
 

@@ -7,6 +7,7 @@ provoked on purpose; the real manager, tiers and browser are exercised by test_c
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import re
 import socket
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -22,12 +24,14 @@ import pytest
 from agent_framework import AgentSession
 from fastapi.testclient import TestClient
 
-from modules.chat_app import ChatDesk, create_app, panel_numbers
+from modules.chat_app import ChatDesk, ChatManager, create_app
 from modules.chat_app.desk import Turn
 from modules.chat_app.errors import ConversationBusyError
 from modules.chat_app.examples import EXAMPLES
+from modules.chat_app.manager import ConversationView
 from modules.chat_app.server import pick_port
 from modules.config import PROJECT_ROOT
+from modules.hybrid import routing_summary
 from modules.pricing import estimate_cost
 from modules.routing import MODES, HybridRouter, RoutingContext, RoutingDecision
 from modules.storage import ConversationRecord, FileStore, SqliteStore
@@ -88,6 +92,9 @@ class ScriptedRouter:
     mode: str
 
 
+SCRIPTED_ROUTERS = {mode: ScriptedRouter(mode) for mode in MODES}  # one per mode, built once, as the page's
+
+
 class ScriptedManager:
     """Answers "cloud ..." on the cloud tier and anything else locally; "fail" raises, "slow" hangs."""
 
@@ -97,10 +104,11 @@ class ScriptedManager:
         self.router = ScriptedRouter("balanced")
         self.revision = 0
 
-    async def chat_stream(self, text: str, force_tier: str | None = None):
+    async def chat_stream(self, text: str, force_tier: str | None = None, *, router: ScriptedRouter | None = None):
+        router = router or self.router
         target = force_tier or ("cloud" if text.startswith("cloud") else "local")
-        reasons = [f"scripted: {target}", f"mode {self.router.mode}"]
-        decision = RoutingDecision(target, 0.9, reasons, "rules", 0.8, 0.5, 0.0, mode=self.router.mode)
+        reasons = [f"scripted: {target}", f"mode {router.mode}"]
+        decision = RoutingDecision(target, 0.9, reasons, "rules", 0.8, 0.5, 0.0, mode=router.mode)
         yield decision
         if text == "cloud flaky":  # the cloud tier breaks mid-answer; the local tier answers instead
             yield "partial "
@@ -121,16 +129,16 @@ class ScriptedManager:
         self.context.routing_metadata.append(entry)
         yield ScriptedTurn(answer, entry)
 
-    async def persist_session(self, store: FileStore) -> None:
+    async def save(self, store: FileStore) -> None:
         session = AgentSession(session_id=self.conversation_id)
         session.state["scripted"] = {"messages": self.context.messages}
         record = ConversationRecord.from_session(session, routing_metadata=self.context.routing_metadata)
         record.revision = self.revision  # like the real manager: the revision it last loaded or saved
-        store.save(record)
+        await asyncio.to_thread(store.save, record)  # like the real manager: never a store call on the event loop
         self.revision = record.revision
 
-    async def resume_session(self, store: FileStore, *, conversation_id: str) -> None:
-        record = store.load(conversation_id)
+    async def resume(self, store: FileStore, conversation_id: str) -> None:
+        record = await asyncio.to_thread(store.load, conversation_id)
         self.conversation_id = conversation_id
         self.context.messages = record.to_session().state["scripted"]["messages"]
         self.context.routing_metadata = record.routing_metadata
@@ -142,7 +150,7 @@ def desk(tmp_path) -> ChatDesk:
     return ChatDesk(
         ScriptedManager,
         FileStore(tmp_path / "store"),
-        router_for=ScriptedRouter,
+        routers=SCRIPTED_ROUTERS,
         max_message_chars=50,
         turn_timeout_s=1.0,
     )
@@ -176,14 +184,14 @@ def new_id(client: TestClient) -> str:
 # ---- panel numbers ---------------------------------------------------------------------------
 
 
-def test_panel_numbers_count_switches_fallbacks_and_price_the_all_cloud_baseline():
+def test_the_panel_numbers_count_switches_fallbacks_and_price_the_all_cloud_baseline():
     exchanges = [
         exchange(1, "local", None),
         exchange(2, "cloud", "local"),
         exchange(3, "local", "cloud", fell_back=True, failed_tier="cloud", error="ConnectError"),
         exchange(4, "local", "local", forced=True),
     ]
-    panel = panel_numbers(exchanges)
+    panel = routing_summary(exchanges)
     assert panel["total_exchanges"] == 4
     assert panel["routing_distribution"] == {"local": 3, "cloud": 1}
     assert panel["model_switches"] == 2
@@ -191,16 +199,16 @@ def test_panel_numbers_count_switches_fallbacks_and_price_the_all_cloud_baseline
     assert panel["cost_usd"] == pytest.approx(estimate_cost("cloud", 200, 20))
     baseline = sum(estimate_cost("cloud", 100 * t, 10 * t) for t in range(1, 5))
     assert panel["all_cloud_usd"] == pytest.approx(baseline)
-    assert panel["saved_share"] == pytest.approx(1 - estimate_cost("cloud", 200, 20) / baseline)
-    assert panel["mean_latency_s"] == {"local": 0.5, "cloud": 2.0}
+    assert panel["saving_vs_all_cloud"] == pytest.approx(1 - estimate_cost("cloud", 200, 20) / baseline)
+    assert [panel["by_source"][tier]["mean_response_time_s"] for tier in ("local", "cloud")] == [0.5, 2.0]
 
 
-def test_panel_numbers_of_a_new_conversation_are_json_safe():
-    empty = panel_numbers([])
+def test_the_panel_numbers_of_a_new_conversation_are_json_safe():
+    empty = routing_summary([])
     assert empty["total_exchanges"] == 0
     assert empty["routing_distribution"] == {"local": 0, "cloud": 0}
-    assert empty["saved_share"] is None
-    assert empty["mean_latency_s"] == {"local": None, "cloud": None}
+    assert empty["saving_vs_all_cloud"] is None
+    assert [empty["by_source"][tier]["mean_response_time_s"] for tier in ("local", "cloud")] == [None, None]
     assert json.loads(json.dumps(empty, allow_nan=False)) == empty
 
 
@@ -592,7 +600,7 @@ def page_client(app) -> httpx.AsyncClient:
 
 async def test_the_page_answers_while_a_save_waits_for_a_write_locked_store(tmp_path):
     store = SqliteStore(tmp_path / "chat.sqlite3")
-    desk = ChatDesk(ScriptedManager, store, router_for=ScriptedRouter)
+    desk = ChatDesk(ScriptedManager, store, routers=SCRIPTED_ROUTERS)
     app = create_app(desk, about=ABOUT)
     conversation_id = desk.new()["conversation_id"]
     async for _ in desk.stream_turn(conversation_id, "hello"):
@@ -626,8 +634,8 @@ class GatedManager(ScriptedManager):
     started: asyncio.Event
     release: asyncio.Event
 
-    async def chat_stream(self, text: str, force_tier: str | None = None):
-        async for item in super().chat_stream(text, force_tier):
+    async def chat_stream(self, text: str, force_tier: str | None = None, *, router: ScriptedRouter | None = None):
+        async for item in super().chat_stream(text, force_tier, router=router):
             yield item
             if isinstance(item, str) and not self.release.is_set():
                 self.started.set()
@@ -638,7 +646,7 @@ async def test_resume_while_a_turn_streams_never_drops_the_turn_the_page_was_tol
     kept = 0
     for attempt in range(5):
         GatedManager.started, GatedManager.release = asyncio.Event(), asyncio.Event()
-        desk = ChatDesk(GatedManager, FileStore(tmp_path / f"store-{attempt}"), router_for=ScriptedRouter)
+        desk = ChatDesk(GatedManager, FileStore(tmp_path / f"store-{attempt}"), routers=SCRIPTED_ROUTERS)
         app = create_app(desk, about=ABOUT)
         async with page_client(app) as http:
             conversation_id = (await http.post("/api/conversations", json={})).json()["conversation_id"]
@@ -669,8 +677,8 @@ async def test_resume_while_a_turn_streams_never_drops_the_turn_the_page_was_tol
 async def test_two_pages_on_one_store_get_a_conflict_not_a_lost_update(tmp_path):
     """Two chat pages (two processes) share a store: the page that saves second is told, and overwrites nothing."""
     store_path = tmp_path / "shared.sqlite3"
-    first = create_app(ChatDesk(ScriptedManager, SqliteStore(store_path), router_for=ScriptedRouter), about=ABOUT)
-    second = create_app(ChatDesk(ScriptedManager, SqliteStore(store_path), router_for=ScriptedRouter), about=ABOUT)
+    first = create_app(ChatDesk(ScriptedManager, SqliteStore(store_path), routers=SCRIPTED_ROUTERS), about=ABOUT)
+    second = create_app(ChatDesk(ScriptedManager, SqliteStore(store_path), routers=SCRIPTED_ROUTERS), about=ABOUT)
     async with page_client(first) as page_a, page_client(second) as page_b:
         conversation_id = (await page_a.post("/api/conversations", json={})).json()["conversation_id"]
         await page_a.post(f"/api/conversations/{conversation_id}/messages", json={"text": "hello"})
@@ -750,3 +758,99 @@ def test_every_example_goes_where_the_page_says_under_the_shipped_router(shipped
         decision = router.route(example.text, RoutingContext())
         assert (mode, decision.target) == (mode, example.tiers[mode])
         assert decision.mode == mode
+
+
+# ---- the manager the page needs: one Protocol, two implementations ----------------------------------------
+
+
+def protocol_problems(instance: object, protocol: type) -> list[str]:
+    """How `instance` falls short of `protocol`: a missing member, or a method that cannot be called as specified."""
+    problems = [f"no {name}" for name in protocol.__annotations__ if not hasattr(instance, name)]
+    for name, spec in vars(protocol).items():
+        if name.startswith("_") or not inspect.isfunction(spec):
+            continue
+        method = getattr(instance, name, None)
+        if method is None:
+            problems.append(f"no {name}()")
+            continue
+        if inspect.iscoroutinefunction(spec) != inspect.iscoroutinefunction(method):
+            problems.append(f"{name}() must {'' if inspect.iscoroutinefunction(spec) else 'not '}be a coroutine")
+        wanted = list(inspect.signature(spec).parameters.values())[1:]  # without self
+        given = inspect.signature(method).parameters.values()
+        positional = [p for p in given if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        by_keyword = {p.name for p in given if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        for index, parameter in enumerate(p for p in wanted if p.kind == p.POSITIONAL_OR_KEYWORD):
+            if index >= len(positional):
+                problems.append(f"{name}() takes no positional {parameter.name}")
+        for parameter in (p for p in wanted if p.kind == p.KEYWORD_ONLY):
+            if parameter.name not in by_keyword:
+                problems.append(f"{name}() takes no keyword {parameter.name}")
+        required = [p.name for p in given if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        passed = sum(p.kind == p.POSITIONAL_OR_KEYWORD for p in wanted)
+        satisfied = {p.name for p in positional[:passed]} | {p.name for p in wanted if p.kind == p.KEYWORD_ONLY}
+        extra = set(required) - satisfied
+        if extra:
+            problems.append(f"{name}() requires {sorted(extra)}, which the page does not pass")
+    return problems
+
+
+def test_the_protocol_check_finds_a_manager_the_page_cannot_use():
+    class OldManager:  # no router per turn, a synchronous save, no resume
+        conversation_id = "c"
+        context = ScriptedContext()
+
+        async def chat_stream(self, text, force_tier=None):
+            yield text
+
+        def save(self, store):
+            return None
+
+    assert protocol_problems(OldManager(), ChatManager) == [
+        "chat_stream() takes no keyword router",
+        "save() must be a coroutine",
+        "no resume()",
+    ]
+
+
+def test_the_real_manager_and_the_scripted_one_are_what_the_page_needs():
+    from modules.hybrid import HybridConversationManager
+
+    client = SimpleNamespace(as_agent=lambda **options: SimpleNamespace(**options))
+    settings = SimpleNamespace(local=SimpleNamespace(model="small"), cloud=SimpleNamespace(model="big"))
+    tiers = SimpleNamespace(settings=settings, local_client=client, cloud_client=client)
+    real = HybridConversationManager(ScriptedRouter("balanced"), tiers=tiers)
+    for manager in (real, ScriptedManager()):
+        assert isinstance(manager, ChatManager) and isinstance(manager.context, ConversationView)
+        assert protocol_problems(manager, ChatManager) == []
+
+
+async def test_save_and_resume_run_on_the_pages_own_event_loop(tmp_path):
+    """One hop: the page awaits the manager, whose store calls go to a worker thread; no second event loop."""
+    loops = []
+
+    class LoopRecordingManager(ScriptedManager):
+        async def save(self, store: FileStore) -> None:
+            loops.append(asyncio.get_running_loop())
+            await super().save(store)
+
+        async def resume(self, store: FileStore, conversation_id: str) -> None:
+            loops.append(asyncio.get_running_loop())
+            await super().resume(store, conversation_id)
+
+    desk = ChatDesk(LoopRecordingManager, FileStore(tmp_path / "store"), routers=SCRIPTED_ROUTERS)
+    conversation_id = desk.new()["conversation_id"]
+    async for _ in desk.stream_turn(conversation_id, "hello"):
+        pass
+    await desk.save(conversation_id)
+    await desk.resume(conversation_id)
+    assert loops == [asyncio.get_running_loop()] * 2
+
+
+def test_each_mode_routes_with_its_one_router_and_the_managers_own_is_never_swapped(client, desk):
+    conversation_id = new_id(client)
+    manager = desk._live[conversation_id].manager
+    own = manager.router
+    for mode in ("cost", "quality", "cost"):
+        assert f"mode {mode}" in events(send(client, conversation_id, "hello", mode=mode))[0]["reasons"]
+        assert manager.router is own
+    assert desk.routers is SCRIPTED_ROUTERS

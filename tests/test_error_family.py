@@ -8,15 +8,33 @@ one a package exports in `__all__`), so a freestanding `class SomethingFailed(Ru
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 import modules
 from modules.errors import CourseError
+
+MODULES = Path(modules.__file__).parent
+BARE = ("ValueError", "TypeError", "KeyError")
+# Raises still to convert where another branch of issue 24 is rewriting the file (the stores, the journal, the
+# service's store, the exercise checker); each entry is one raise. Do not add to this list: raise a course error.
+NOT_YET_CONVERTED = sorted(
+    [
+        "exercises/checker.py: KeyError",
+        "exercises/checker.py: KeyError",
+        "hybrid/journal.py: ValueError",
+        "service/store.py: ValueError",
+        "storage/cipher.py: TypeError",
+        "storage/history.py: ValueError",
+        "storage/redis_store.py: ValueError",
+    ]
+)
 
 # Entry points that run a program when imported as a module, rather than define anything.
 NOT_IMPORTED = {"modules.chat_app.__main__", "modules.exercises.__main__", "modules.service.__main__"}
@@ -94,3 +112,29 @@ def test_a_course_error_shows_as_one_line_in_a_notebook():
     rendered = error._render_traceback_()
     assert len(rendered) == 1 and "ConversationNotFoundError" in rendered[0]
     assert rendered[0].endswith("Conversation 'c1': not found. Check the id with store.list().")
+
+
+def bare_raises(root: Path = MODULES) -> list[str]:
+    """Each `raise ValueError(...)` (or TypeError, KeyError) under `root`, as "path: kind", one entry per raise."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            raised = node.exc.func if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) else None
+            raised = node.exc if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Name) else raised
+            if isinstance(raised, ast.Name) and raised.id in BARE:
+                found.append(f"{path.relative_to(root).as_posix()}: {raised.id}")
+    return sorted(found)
+
+
+def test_the_raise_finder_sees_bare_builtins_and_passes_course_errors(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "charts.py").write_text(
+        "def f(x):\n    if x:\n        raise ValueError('empty')\n    raise KeyError\n"
+        "def g():\n    raise ExchangeDataError('empty')\n"
+    )
+    assert bare_raises(tmp_path) == ["pkg/charts.py: KeyError", "pkg/charts.py: ValueError"]
+
+
+def test_library_code_raises_course_errors_not_bare_builtins():
+    """A user sees a course error (which keeps the built-in base where code catches one), never a bare built-in."""
+    assert bare_raises() == NOT_YET_CONVERTED

@@ -747,14 +747,14 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
             resumed_conversation=fresh,
             conversation=conversation,
         )  # never persisted
-        await conversation.persist_session(file_store)
+        await conversation.save(file_store)
         rejected(
             "06.2", "read from nowhere", file_store=file_store, resumed_conversation=fresh, conversation=conversation
         )  # created, never resumed
         rejected(
             "06.2", "live manager", file_store=file_store, resumed_conversation=conversation, conversation=conversation
         )
-        await fresh.resume_session()
+        await fresh.resume()
         passed("06.2", file_store=file_store, resumed_conversation=fresh, conversation=conversation)
 
         last_tier = conversation.context.routing_metadata[-1]["source"]
@@ -963,9 +963,9 @@ async def test_06_an_earlier_turn_another_store_or_a_copied_context_are_rejected
         )
         pin("06.2", directory="my-store")
         file_store = FileStore(tmp_path / "my-store")
-        await conversation.persist_session(file_store)
+        await conversation.save(file_store)
         from_lab_store = HybridConversationManager(router, tiers, store, session_id="ana", max_tokens=4)
-        await from_lab_store.resume_session()  # resumed, but from the lab's store
+        await from_lab_store.resume()  # resumed, but from the lab's store
         answers = {"file_store": file_store, "conversation": conversation}
         rejected("06.2", "not read back from `file_store`", resumed_conversation=from_lab_store, **answers)
         copied = HybridConversationManager(router, tiers, file_store, session_id="ana", max_tokens=4)

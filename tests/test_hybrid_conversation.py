@@ -30,8 +30,7 @@ from modules.hybrid.conversation import DEFAULT_INSTRUCTIONS
 from modules.hybrid.handoff import resume_hybrid_in_new_process
 from modules.hybrid_conversation import HybridConversationManager
 from modules.labkit.context_echo import ContextEchoClient
-from modules.routing import HybridRouter, RoutingDecision
-from modules.routing.router import AllTiersFailedError
+from modules.routing import AllTiersFailedError, HybridRouter, RoutingDecision
 from modules.runtime.local_service import running_local_service
 from modules.runtime.ports import free_port
 from modules.storage import SqliteStore
@@ -164,7 +163,7 @@ async def test_the_guides_scenario_3_goes_local_cloud_local_in_balanced_mode_wit
 async def test_a_failing_tier_hands_the_question_to_the_other_with_the_whole_history(recorded):
     tiers = Tiers(recorded.tiers.settings, recorded.tiers.local_client, dead_cloud_client())
     conversation = HybridConversationManager(HybridRouter(), tiers, max_tokens=12)
-    conversation.context.add_exchange_with_local("My name is Ana.", "Hello Ana!", 0.1)
+    conversation.context.add_exchange("My name is Ana.", "Hello Ana!", "local", 0.1)
     before = len(recorded.local.calls)
 
     turn = await conversation.chat(ANALYSIS)
@@ -200,7 +199,7 @@ async def test_a_failing_tier_hands_the_question_to_the_other_with_the_whole_his
         recorded.tiers.settings, EmbeddedChatClient(model_path="/nonexistent/model.gguf"), dead_cloud_client()
     )
     stranded = HybridConversationManager(HybridRouter(), broken)
-    stranded.context.add_exchange_with_local("Hi", "Hello", 0.1)
+    stranded.context.add_exchange("Hi", "Hello", "local", 0.1)
     with pytest.raises(
         AllTiersFailedError, match="local tier: ModelNotFoundError.*cloud tier|cloud tier: .*local tier"
     ):
@@ -216,10 +215,10 @@ async def test_forcing_a_tier_using_your_own_agent_and_bad_arguments(recorded):
     with pytest.raises(ServerSideHistoryError, match="store"):
         await conversation.initialize_agent_session(recorded.tiers.cloud_client.as_agent(name="stores"))
     with pytest.raises(UnsupportedTargetError, match="store=..."):
-        await conversation.persist_session()
+        await conversation.save()
     # Your own agent for the cloud tier (an echo client stands in here: it reports the context it received).
     await conversation.initialize_agent_session(ContextEchoClient().as_agent(name="echo"))
-    conversation.context.add_exchange_with_local("My name is Ana.", "Hello Ana!", 0.1)
+    conversation.context.add_exchange("My name is Ana.", "Hello Ana!", "local", 0.1)
     turn = await conversation.chat("Hi", force_tier="cloud")
     assert turn.tier == "cloud" and turn.text.startswith("I received 3 messages")
     assert turn.decision.strategy == "forced" and turn.decision.reasons[0].startswith("forced to the cloud tier")
@@ -244,7 +243,7 @@ async def test_persist_resume_in_another_process_and_continue(recorded, tmp_path
     assert child.child_pid != os.getpid() and child.conversation_id == "bees"
     assert child.sent == [("user", GREETING), ("assistant", first.text), ("user", FOLLOW_UP)]
     assert (child.tier, child.metadata["turn"], child.metadata["switched"]) == ("local", 2, True)
-    await conversation.resume_session()
+    await conversation.resume()
     assert len(conversation.context.messages) == 4
     assert conversation.context.messages[-1] == {"role": "assistant", "content": child.text}
     # Continue here: this process's next call is given the turn the other process added.
@@ -299,10 +298,10 @@ async def test_a_new_conversation_is_never_saved_over_a_stored_one_with_the_same
     second = HybridConversationManager(HybridRouter(), recorded.tiers, store, session_id="ana")
     for tier in ("local", "cloud"):
         await second.initialize_agent_session(ContextEchoClient().as_agent(name=tier), tier=tier)
-    with pytest.raises(ConversationIdTakenError, match="resume_session"):
+    with pytest.raises(ConversationIdTakenError, match=r"await resume\(\)"):
         await second.chat("Hi, I am someone else.")
     assert store.load("ana").session == stored.session and second.context.messages == []
-    await second.resume_session()
+    await second.resume()
     turn = await second.chat("Hello again!")
     assert turn.text.startswith("I received 3 messages") and store.load("ana").message_count == 4
     store.close()

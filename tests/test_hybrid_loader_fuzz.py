@@ -24,7 +24,7 @@ async def resume_outcome(path) -> str:
     """'ok', 'typed', or the name of the untyped exception resuming (and then using) the file raised."""
     manager = HybridAgentContextManager("fuzz-reader")
     try:
-        await manager.resume_from_storage(path)
+        await manager.resume(path)
         manager.messages, manager.get_routing_summary(), manager.get_conversation_flow()  # noqa: B018
     except (StorageError, HybridError):
         return "typed"
@@ -36,11 +36,11 @@ async def resume_outcome(path) -> str:
 @pytest.fixture
 async def original(tmp_path):
     manager = HybridAgentContextManager("fuzz-target")
-    manager.add_exchange_with_local("My name is Ana.", "Hello Ana!", 0.05, {"input_tokens": 20, "output_tokens": 4})
-    manager.add_exchange_generic("Plan my week.", "Monday: rest.", "cloud", 0.8, {"model": "gpt"})
-    manager.add_exchange_with_local("Thanks!", "You're welcome.", 0.04)
+    manager.add_exchange("My name is Ana.", "Hello Ana!", "local", 0.05, {"input_tokens": 20, "output_tokens": 4})
+    manager.add_exchange("Plan my week.", "Monday: rest.", "cloud", 0.8, {"model": "gpt"})
+    manager.add_exchange("Thanks!", "You're welcome.", "local", 0.04)
     path = tmp_path / "original.json"
-    await manager.persist_to_storage(path)
+    await manager.save(path)
     return path.read_bytes()
 
 

@@ -23,6 +23,7 @@ from modules.storage import (
     CorruptRecordError,
     DecryptionError,
     FileStore,
+    OneFileStore,
     SqliteStore,
     StorageUnavailableError,
 )
@@ -42,14 +43,14 @@ async def test_hybrid_persistence():
     """Test persistence and resume."""
     # Create and populate
     mgr1 = HybridAgentContextManager("test")
-    mgr1.add_exchange_with_local("Hello", "Hi", 0.1, {})
+    mgr1.add_exchange("Hello", "Hi", "local", 0.1, {})
 
     # Persist
-    await mgr1.persist_to_storage("test.json")
+    await mgr1.save("test.json")
 
     # Resume
     mgr2 = HybridAgentContextManager("test2")
-    await mgr2.resume_from_storage("test.json")
+    await mgr2.resume("test.json")
 
     # Validate
     assert len(mgr2.routing_metadata) == 1
@@ -60,9 +61,9 @@ async def test_hybrid_persistence():
 
 async def mixed_manager(session_id: str = "hybrid-1") -> HybridAgentContextManager:
     manager = HybridAgentContextManager(session_id)
-    manager.add_exchange_with_local("My name is Ana.", "Hello Ana!", 0.05, {"input_tokens": 20, "output_tokens": 4})
-    await manager.add_exchange_with_agent(ContextEchoClient().as_agent(name="cloud"), "Plan my week.", "cloud")
-    manager.add_exchange_with_local("Thanks!", "You're welcome.", 0.04)
+    manager.add_exchange("My name is Ana.", "Hello Ana!", "local", 0.05, {"input_tokens": 20, "output_tokens": 4})
+    await manager.ask("Plan my week.", ContextEchoClient().as_agent(name="cloud"), source="cloud")
+    manager.add_exchange("Thanks!", "You're welcome.", "local", 0.04)
     return manager
 
 
@@ -70,21 +71,19 @@ async def test_one_record_holds_the_session_and_the_routing_metadata_in_every_st
     for backend in ("file", "sqlite", "redis"):
         store = make_store(backend, tmp_path, request)
         manager = await mixed_manager()
-        await manager.persist_to_storage(store)
+        await manager.save(store)
         record = store.load("hybrid-1")
         assert record.session == manager.session.to_dict() and record.message_count == 6
         assert record.routing_metadata == manager.routing_metadata and "hybrid" in record.tags
         assert openai_messages(record) == manager.messages  # the OpenAI format, read from the record alone
-        resumed = await HybridAgentContextManager("someone-else").resume_from_storage(store, conversation_id="hybrid-1")
+        resumed = await HybridAgentContextManager("someone-else").resume(store, "hybrid-1")
         assert resumed.session_id == "hybrid-1" and resumed.messages == manager.messages
         assert resumed.routing_metadata == manager.routing_metadata
         assert resumed.get_routing_summary()["model_switches"] == 2
         # Continue after resuming: the agent receives every earlier message, then the record is updated in place.
-        text, _ = await resumed.add_exchange_with_agent(
-            ContextEchoClient().as_agent(name="cloud"), "And then?", "cloud"
-        )
+        text, _ = await resumed.ask("And then?", ContextEchoClient().as_agent(name="cloud"), source="cloud")
         assert text.startswith("I received 7 messages")
-        await resumed.persist_to_storage(store)
+        await resumed.save(store)
         assert store.load("hybrid-1").message_count == 8 and len(store.list()) == 1
         store.close()
 
@@ -92,73 +91,71 @@ async def test_one_record_holds_the_session_and_the_routing_metadata_in_every_st
 async def test_a_file_can_be_encrypted_and_a_wrong_key_loses_nothing(tmp_path):
     path = tmp_path / "secret.json"
     manager = await mixed_manager()
-    await manager.persist_to_storage(path, cipher=fixed_cipher(b"a"))
+    await manager.save(path, cipher=fixed_cipher(b"a"))
     stored = path.read_bytes()
     assert b"My name is Ana" not in stored
     other = await mixed_manager("other")
     for wrong in (fixed_cipher(b"b"), None):
         with pytest.raises(DecryptionError, match="CONVERSATION_ENCRYPTION_KEY"):
-            await other.resume_from_storage(path, cipher=wrong)
+            await other.resume(path, cipher=wrong)
     assert path.read_bytes() == stored and other.session_id == "other" and len(other.messages) == 6
-    resumed = await HybridAgentContextManager("r").resume_from_storage(path, cipher=fixed_cipher(b"a"))
+    resumed = await HybridAgentContextManager("r").resume(path, cipher=fixed_cipher(b"a"))
     assert resumed.messages == manager.messages
 
 
 async def test_wrong_key_in_a_store_leaves_the_record_in_place(tmp_path):
     store = SqliteStore(tmp_path / "c.sqlite3", cipher=fixed_cipher(b"a"))
-    await (await mixed_manager()).persist_to_storage(store)
+    await (await mixed_manager()).save(store)
     before = read_raw(store, "hybrid-1")
     with pytest.raises(DecryptionError, match="key id"):
-        await HybridAgentContextManager("hybrid-1").resume_from_storage(
-            SqliteStore(store.path, cipher=fixed_cipher(b"b"))
-        )
+        await HybridAgentContextManager("hybrid-1").resume(SqliteStore(store.path, cipher=fixed_cipher(b"b")))
     assert read_raw(store, "hybrid-1") == before
 
 
 async def test_unknown_file_or_id_names_what_is_missing_and_how_to_fix_it(tmp_path):
     manager = await mixed_manager()
-    with pytest.raises(ConversationNotFoundError, match=r"no file .*nowhere\.json.*persist_to_storage"):
-        await manager.resume_from_storage(tmp_path / "nowhere.json")
+    with pytest.raises(ConversationNotFoundError, match=r"no file .*nowhere\.json.*save\(path\)"):
+        await manager.resume(tmp_path / "nowhere.json")
     with pytest.raises(ConversationNotFoundError, match="store.list"):
-        await manager.resume_from_storage(FileStore(tmp_path / "empty"), conversation_id="never-saved")
+        await manager.resume(FileStore(tmp_path / "empty"), "never-saved")
     assert manager.session_id == "hybrid-1" and len(manager.routing_metadata) == 3
 
 
 async def test_a_corrupted_file_is_reported_and_left_as_it_was(tmp_path):
     path = tmp_path / "conv.json"
-    await (await mixed_manager()).persist_to_storage(path)
+    await (await mixed_manager()).save(path)
     whole = path.read_bytes()
     manager = HybridAgentContextManager("keeps-its-own")
-    manager.add_exchange_with_local("Mine", "Yours", 0.1)
+    manager.add_exchange("Mine", "Yours", "local", 0.1)
     for damaged in (whole[: len(whole) // 2], b"\x00garbage", b""):
         path.write_bytes(damaged)
         with pytest.raises(CorruptRecordError, match="Restore it from a backup"):
-            await manager.resume_from_storage(path)
+            await manager.resume(path)
         assert path.read_bytes() == damaged
     assert manager.session_id == "keeps-its-own" and manager.messages[0]["content"] == "Mine"
 
 
 async def test_a_corrupted_record_in_a_store_is_quarantined_not_deleted(tmp_path, request):
     store = make_store("sqlite", tmp_path, request)
-    await (await mixed_manager()).persist_to_storage(store)
+    await (await mixed_manager()).save(store)
     damaged = read_raw(store, "hybrid-1")[:40]
     write_raw(store, "hybrid-1", damaged)
     with pytest.raises(CorruptRecordError, match="moved aside"):
-        await HybridAgentContextManager("hybrid-1").resume_from_storage(store)
+        await HybridAgentContextManager("hybrid-1").resume(store)
     assert store.quarantined("hybrid-1") == [damaged]
 
 
 async def test_a_failed_save_keeps_the_previous_file(tmp_path):
     path = tmp_path / "conv.json"
     manager = await mixed_manager()
-    await manager.persist_to_storage(path)
+    await manager.save(path)
     before = path.read_bytes()
-    manager.add_exchange_with_local("More", "Sure", 0.1)
+    manager.add_exchange("More", "Sure", "local", 0.1)
     with pytest.raises(StorageUnavailableError, match="writable"):
-        await manager.persist_to_storage(path / "not-a-directory" / "x.json")
+        await manager.save(path / "not-a-directory" / "x.json")
     (tmp_path / "a-directory").mkdir()
-    with pytest.raises(StorageUnavailableError, match="previous file is unchanged"):
-        await manager.persist_to_storage(tmp_path / "a-directory")
+    with pytest.raises(StorageUnavailableError, match="previous version in place"):
+        await manager.save(tmp_path / "a-directory")
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-directory", "conv.json"]  # no temp files left
 
@@ -166,20 +163,20 @@ async def test_a_failed_save_keeps_the_previous_file(tmp_path):
 async def test_targets_that_are_neither_paths_nor_stores_and_service_managed_records_are_refused(tmp_path):
     manager = await mixed_manager()
     with pytest.raises(UnsupportedTargetError, match="file path .* or a store"):
-        await manager.persist_to_storage({"not": "a target"})
+        await manager.save({"not": "a target"})
     store = FileStore(tmp_path / "files")
     store.save(ConversationRecord.from_session(AgentSession(session_id="svc", service_session_id="resp_123")))
     with pytest.raises(ServerSideHistoryError, match="keeps its history on the service"):
-        await manager.resume_from_storage(store, conversation_id="svc")
+        await manager.resume(store, "svc")
     assert manager.session_id == "hybrid-1"
 
 
 async def test_older_formats_resume_with_every_metadata_key(tmp_path):
-    guide = await HybridAgentContextManager("x").resume_from_storage(DATA / "guide_export_session_123.json")
+    guide = await HybridAgentContextManager("x").resume(DATA / "guide_export_session_123.json")
     assert guide.session_id == "session_123" and len(guide.messages) == 4
     assert [e["source"] for e in guide.routing_metadata] == ["local", "cloud"]
     assert guide.get_routing_summary()["model_switches"] == 1
-    v1 = await HybridAgentContextManager("y").resume_from_storage(DATA / "v1_conv-v1.json")
+    v1 = await HybridAgentContextManager("y").resume(DATA / "v1_conv-v1.json")
     assert v1.messages == [{"role": "user", "content": "Hello!"}, {"role": "assistant", "content": "Hi there!"}]
     entry = v1.routing_metadata[0]
     assert (entry["source"], entry["response_time_s"], entry["switched"], entry["reasons"]) == (
@@ -189,26 +186,27 @@ async def test_older_formats_resume_with_every_metadata_key(tmp_path):
         [],
     )
     # Saved again, they are in the current format and continue as any hybrid conversation.
-    await guide.persist_to_storage(tmp_path / "upgraded.json")
+    await guide.save(tmp_path / "upgraded.json")
     assert (tmp_path / "upgraded.json").read_bytes().startswith(b'{"format":"hybrid-router-conversation","version":2')
 
 
 async def test_the_journal_appends_only_new_exchanges_and_resumes_the_same_conversation(tmp_path):
-    from modules.hybrid.journal import ExchangeJournal
+    from modules.storage import ExchangeJournal
 
     journal = ExchangeJournal(tmp_path / "journal.sqlite3")
     manager = await mixed_manager()
-    assert await manager.persist_to_storage(journal) == 3
-    manager.add_exchange_with_local("One more", "Sure", 0.1)
-    assert await manager.persist_to_storage(journal) == 1 and journal.turns("hybrid-1") == 4
-    resumed = await HybridAgentContextManager("x").resume_from_storage(journal, conversation_id="hybrid-1")
+    assert await manager.save(journal) == 3
+    manager.add_exchange("One more", "Sure", "local", 0.1)
+    assert await manager.save(journal) == 1 and journal.turns("hybrid-1") == 4
+    resumed = await HybridAgentContextManager("x").resume(journal, "hybrid-1")
     assert resumed.messages == manager.messages and resumed.routing_metadata == manager.routing_metadata
     # A manager that is behind the journal must not silently drop the newer exchanges.
     behind = await mixed_manager()
-    with pytest.raises(ConversationConflictError, match="holds 4 exchanges.*expected 0.*Resume it"):
-        await behind.persist_to_storage(journal)
+    taken = r"already holds a conversation with this id \(revision 4\).*Load it again"
+    with pytest.raises(ConversationConflictError, match=taken):
+        await behind.save(journal)
     with pytest.raises(ConversationNotFoundError):
-        await resumed.resume_from_storage(journal, conversation_id="never-saved")
+        await resumed.resume(journal, "never-saved")
     assert journal.turns("hybrid-1") == 4
     journal.close()
 
@@ -265,7 +263,7 @@ async def test_a_persister_killed_mid_save_never_tears_the_file_or_blocks_the_ne
         if not path.exists():  # killed before its first save finished: nothing to tear yet
             continue
         try:
-            resumed = await HybridAgentContextManager("reader").resume_from_storage(path)
+            resumed = await HybridAgentContextManager("reader").resume(path)
         except CorruptRecordError:
             torn += 1
             continue
@@ -275,6 +273,17 @@ async def test_a_persister_killed_mid_save_never_tears_the_file_or_blocks_the_ne
             ["answer", str(n)] for n in range(1, stored + 1)
         ]
     assert torn == 0
-    resumed.add_exchange_with_local("after the kills", "fine", 0.01)
-    await resumed.persist_to_storage(path)
+    resumed.add_exchange("after the kills", "fine", "local", 0.01)
+    await resumed.save(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["killed.json"]  # no temp file of a killed writer is left
+
+
+async def test_a_file_named_by_a_relative_or_an_absolute_path_is_one_place(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    manager = await mixed_manager()
+    await manager.save("conv.json")
+    await manager.resume(tmp_path / "conv.json")
+    manager.add_exchange("More?", "Sure.", "local", 0.1)
+    await manager.save("conv.json")  # the revision it resumed from the absolute path is the relative path's
+    assert len((await mixed_manager()).routing_metadata) + 1 == len(manager.routing_metadata)
+    assert OneFileStore(tmp_path / "conv.json").load().revision == 2

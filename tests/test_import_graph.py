@@ -1,7 +1,8 @@
-"""Dependencies point one way: the import graph between the packages of `modules/` has no cycle.
+"""Dependencies point one way: neither the packages of `modules/` nor its files import each other in a circle.
 
-The graph is read from the source with `ast` (every import, including those inside functions), so a cycle that
-only shows at run time in one code path still fails here. Another package is entered through its public names
+The graphs are read from the source with `ast` (every import, including those inside functions), so a cycle that
+only shows at run time in one code path still fails here; a file-level circle inside one package (a -> b -> a)
+fails as surely as one between packages. Another package is entered through its public names
 (`from modules.storage import SqliteStore`), never through its internals (`modules.storage.sqlite_db`).
 """
 
@@ -83,6 +84,19 @@ def unit_graph(root: Path = MODULES) -> dict[str, set[str]]:
     return graph
 
 
+def module_graph(root: Path = MODULES) -> dict[str, set[str]]:
+    """module -> the modules of `modules` it imports: one node per file, edges from every import statement.
+
+    Importing `modules.routing.curve` also runs the package's `__init__`, but that implicit step is no edge: only
+    what a file names in an import statement is (`from modules.routing import x` names the package's `__init__`).
+    """
+    files = {module_name(path, root): path for path in sorted(root.rglob("*.py"))}
+    return {
+        name: {target for target in imports_of(path, root) if target in files and target != name}
+        for name, path in files.items()
+    }
+
+
 def find_cycle(graph: Mapping[str, Iterable[str]]) -> list[str] | None:
     """One cycle of `graph` as a path that ends where it starts (['a', 'b', 'a']), or None."""
     state: dict[str, str] = {}  # "visiting" while on the current path, "done" once fully explored
@@ -127,6 +141,27 @@ def test_the_packages_of_modules_import_each_other_without_a_cycle():
     graph = unit_graph()
     assert {"runtime", "storage", "tiers", "service", "labkit"} <= set(graph)
     assert find_cycle(graph) is None, f"import cycle between packages of modules/: {' -> '.join(find_cycle(graph))}"
+
+
+def test_the_module_graph_sees_a_circle_between_files_of_one_package(tmp_path):
+    routing = tmp_path / "modules" / "routing"
+    routing.mkdir(parents=True)
+    (routing / "__init__.py").write_text("from modules.routing.router import route\n")
+    (routing / "router.py").write_text("from modules.routing.curve import curve\n")
+    (routing / "curve.py").write_text("def curve():\n    from .router import route\n")  # hidden in a function
+    (routing / "modes.py").write_text("from modules.routing import route\n")  # the package's __init__: no circle
+    graph = module_graph(tmp_path / "modules")
+    assert graph["modules.routing.curve"] == {"modules.routing.router"}
+    assert graph["modules.routing.modes"] == {"modules.routing"}
+    assert unit_graph(tmp_path / "modules") == {"routing": set()}  # one package: invisible to the package graph
+    assert find_cycle(graph) == ["modules.routing.router", "modules.routing.curve", "modules.routing.router"]
+
+
+def test_no_file_of_modules_imports_itself_through_a_circle():
+    graph = module_graph()
+    assert {"modules.routing.curve", "modules.storage.store"} <= set(graph)
+    cycle = find_cycle(graph)
+    assert cycle is None, f"file-level import circle in modules/: {' -> '.join(cycle)}"
 
 
 def test_runtime_sits_below_every_package_and_labkit_above_them():

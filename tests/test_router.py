@@ -17,13 +17,20 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from modules.errors import CourseError
-from modules.routing import HybridRouter, LearnedStrategy, RoutingContext, RoutingDecision, RuleStrategy
+from modules.routing import (
+    AllTiersFailedError,
+    HybridRouter,
+    LearnedStrategy,
+    RoutingContext,
+    RoutingDecision,
+    RuleStrategy,
+    route_and_answer,
+)
 from modules.routing import classifier as text_classifier
 from modules.routing.classifier import LinearTextClassifier, ModelFileError
 from modules.routing.errors import RouterInputError
 from modules.routing.evaluation import routing_metrics
 from modules.routing.features import ALTERNATIVES, analyze_query, rule_coverage
-from modules.routing.router import AllTiersFailedError, route_and_answer
 from modules.routing.strategies import MODEL_PATH, ROUTER_FORMAT, ROUTER_KIND, calibrate_threshold
 from modules.routing.training import (
     QUERIES_CSV,

@@ -136,7 +136,7 @@ def test_the_real_local_model_returns_logprobs_matching_the_cached_row():
 
 
 def test_cascade_curve_adds_latency_only_for_escalated_queries():
-    from modules.routing.curve import cascade_curve
+    from modules.routing.cascade import cascade_curve
 
     curve = cascade_curve()
     frame = load_cascade_features()

@@ -14,10 +14,10 @@ import pytest
 from agent_framework import Message
 from storage_support import PROJECT_ROOT, fixed_cipher, make_store, read_raw, reopen, write_raw
 
-from modules.hybrid.persistence import load_record
 from modules.labkit.sample import sample_record
 from modules.storage import (
     CorruptHistoryError,
+    OneFileStore,
     PlaintextRecordError,
     SqliteHistoryProvider,
     encode,
@@ -58,8 +58,9 @@ def test_a_plaintext_hybrid_file_is_refused_when_a_key_is_given(tmp_path):
     path = tmp_path / "conversation.json"
     path.write_bytes(encode(sample_record(2, seed=1, conversation_id="plain-file")))
     with pytest.raises(PlaintextRecordError, match="plain-file"):
-        load_record(path, cipher=fixed_cipher())
-    assert load_record(path, cipher=fixed_cipher(), allow_plaintext_migration=True).conversation_id == "plain-file"
+        OneFileStore(path, cipher=fixed_cipher()).load()
+    migrating = OneFileStore(path, cipher=fixed_cipher(), allow_plaintext_migration=True)
+    assert migrating.load().conversation_id == "plain-file"
 
 
 # ---- history rows: bound to their session and position ------------------------------------------------

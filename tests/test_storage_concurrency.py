@@ -13,12 +13,12 @@ import asyncio
 import threading
 
 import pytest
+from agent_framework import Message
 from storage_support import make_store, reopen
 
-from modules.hybrid.journal import ExchangeJournal
-from modules.hybrid_agent_context import HybridAgentContextManager
+from modules.hybrid_agent_context import HybridAgentContextManager, save_record
 from modules.labkit.sample import sample_record
-from modules.storage import ConversationConflictError, FileStore, SqliteStore
+from modules.storage import ConversationConflictError, ExchangeJournal, FileStore, SqliteStore
 
 WRITERS, CYCLES, MAX_ATTEMPTS = 8, 25, 2000
 
@@ -113,15 +113,15 @@ async def add_exchanges(manager, target, name: str, count: int, *, retry: bool) 
     errors: list[BaseException] = []
     for number in range(count):
         for _ in range(MAX_ATTEMPTS if retry else 1):
-            manager.add_exchange_with_local(f"{name}-question-{number}", f"{name}-answer-{number}", 0.01)
+            manager.add_exchange(f"{name}-question-{number}", f"{name}-answer-{number}", "local", 0.01)
             try:
-                await manager.persist_to_storage(target)
+                await manager.save(target)
                 break
             except ConversationConflictError as error:
                 if not retry:
                     errors.append(error)
                     break
-                await manager.resume_from_storage(target, conversation_id="together")
+                await manager.resume(target, "together")
             await asyncio.sleep(0)
     return errors
 
@@ -142,7 +142,7 @@ async def test_two_hybrid_managers_on_one_conversation_drop_and_interleave_nothi
         add_exchanges(first, target, "A", 25, retry=True), add_exchanges(second, target, "B", 25, retry=True)
     )
     assert errors == [[], []]
-    stored = await HybridAgentContextManager("reader").resume_from_storage(target, conversation_id="together")
+    stored = await HybridAgentContextManager("reader").resume(target, "together")
     questions = [m["content"] for m in stored.messages if m["role"] == "user"]
     answers = [m["content"] for m in stored.messages if m["role"] == "assistant"]
     assert sorted(questions) == sorted([f"A-question-{n}" for n in range(25)] + [f"B-question-{n}" for n in range(25)])
@@ -160,15 +160,50 @@ async def test_the_second_hybrid_manager_gets_a_conflict_error_and_the_first_kee
     assert await add_exchanges(first, target, "A", 3, retry=False) == []
     errors = await add_exchanges(second, target, "B", 3, retry=False)
     assert len(errors) == 3 and all("another writer" in str(e) or "already holds" in str(e) for e in errors)
-    stored = await HybridAgentContextManager("reader").resume_from_storage(target, conversation_id="together")
+    stored = await HybridAgentContextManager("reader").resume(target, "together")
     assert [m["content"] for m in stored.messages if m["role"] == "user"] == [f"A-question-{n}" for n in range(3)]
+
+
+def with_exchange(record, question: str):
+    """The record with one more exchange (two messages and a metadata entry), as a writer would add it."""
+    messages = record.session["state"]["in_memory"]["messages"]
+    messages += [Message("user", [question]).to_dict(), Message("assistant", ["ok"]).to_dict()]
+    record.routing_metadata.append({"turn": len(record.routing_metadata) + 1, "source": "local"})
+    return record
+
+
+@pytest.mark.parametrize("save", ["store.save", "save_record"])
+def test_two_writers_saving_records_to_a_journal_at_one_revision_lose_nothing(tmp_path, save):
+    journal = ExchangeJournal(tmp_path / "journal.sqlite3")
+    first = HybridAgentContextManager("shared")
+    first.add_exchange("opening question", "ok", "local", 0.1)
+    journal.save(first.to_record())
+    writer_a, writer_b = with_exchange(journal.load("shared"), "A"), with_exchange(journal.load("shared"), "B")
+    assert writer_a.revision == writer_b.revision == 1
+
+    saver = journal.save if save == "store.save" else lambda record: save_record(record, journal)
+    assert saver(writer_a) == 1 and writer_a.revision == 2
+    with pytest.raises(
+        ConversationConflictError, match=r"holds revision 2, this copy was loaded at revision 1"
+    ) as caught:
+        saver(writer_b)
+    assert (caught.value.expected_revision, caught.value.stored_revision) == (1, 2) and writer_b.revision == 1
+    stored = journal.load("shared")
+    assert [m["contents"][0]["text"] for m in stored.session["state"]["in_memory"]["messages"][::2]] == [
+        "opening question",
+        "A",
+    ]
+    # The refused writer reloads, adds its exchange again, and saves: nothing is lost.
+    assert saver(with_exchange(journal.load("shared"), "B")) == 1 and journal.turns("shared") == 3
+    journal.close()
 
 
 def test_two_writers_appending_to_one_journal_directly_need_the_expected_count(tmp_path):
     journal = ExchangeJournal(tmp_path / "journal.sqlite3")
-    assert journal.append("direct", [{"role": "user"}, {"role": "assistant"}], [{"turn": 1}], expected_turns=0) == 1
-    with pytest.raises(ConversationConflictError, match="holds 1 exchanges.*expected 0"):
-        journal.append("direct", [{"role": "user"}, {"role": "assistant"}], [{"turn": 1}], expected_turns=0)
+    exchange = ([{"role": "user"}, {"role": "assistant"}], [{"turn": 1}])
+    assert journal.append("direct", *exchange, expected_revision=0) == (1, 1)
+    with pytest.raises(ConversationConflictError, match="already holds a conversation with this id .revision 1"):
+        journal.append("direct", *exchange, expected_revision=0)
     assert journal.turns("direct") == 1 and journal.load("direct").revision == 1
     journal.close()
 

@@ -92,7 +92,10 @@ def test_file_store_erasure_leaves_no_byte_of_the_user_behind_after_killed_write
     assert occurrences_under(folder) > 1  # the text really is on disk, in the record and the temp files
     assert store.delete_user_data("ana") == 2  # "ana-1" and "big"
     assert occurrences_under(folder) == 0
-    assert sorted(p.name for p in folder.rglob("*")) == []
+    # Only the tombstones remain: each holds the id, the last revision and the time, nothing of the user.
+    assert sorted(p.name for p in folder.rglob("*")) == ["ana-1.erased", "big.erased"]
+    fields = {"conversation_id", "revision", "erased_at"}
+    assert all(set(json.loads(p.read_bytes())) == fields for p in folder.iterdir())
 
 
 @pytest.mark.parametrize("erase", ["delete", "delete_user_data", "cleanup_expired", "start-up"])
@@ -130,28 +133,27 @@ def test_sqlite_erasure_leaves_no_byte_in_the_database_or_its_log(tmp_path):
 async def test_hybrid_file_persistence_leaves_no_temp_files(tmp_path):
     path = tmp_path / "hybrid.conv.json"
     manager = HybridAgentContextManager("hybrid-erasure")
-    manager.add_exchange_with_local(MARKER, "noted", 0.01)
-    await manager.persist_to_storage(path)
+    manager.add_exchange(MARKER, "noted", "local", 0.01)
+    await manager.save(path)
     for _ in range(3):  # what writers killed before their rename leave behind
         path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp").write_bytes(path.read_bytes())
-    manager.add_exchange_with_local("second", "ok", 0.01)
-    await manager.persist_to_storage(path)
+    manager.add_exchange("second", "ok", "local", 0.01)
+    await manager.save(path)
     assert list(tmp_path.glob(".hybrid.conv.json.*.tmp")) == []
     assert [p.name for p in tmp_path.iterdir()] == ["hybrid.conv.json"]
     assert json.loads(path.read_bytes().partition(b"\n")[0])["revision"] == 2
 
 
 async def test_history_and_journal_erasure_leave_no_byte_in_their_files(tmp_path):
-    from modules.hybrid.journal import ExchangeJournal
-    from modules.storage import SqliteHistoryProvider
+    from modules.storage import ExchangeJournal, SqliteHistoryProvider
 
     history = SqliteHistoryProvider(tmp_path / "history" / "h.sqlite3")
     history.append("ana-1", [Message("user", [MARKER + " x" * 1000]), Message("assistant", ["noted"])])
     history.append("bob-1", [Message("user", ["hello"])])
     manager = HybridAgentContextManager("ana-hybrid")
-    manager.add_exchange_with_local(MARKER + " y" * 1000, "noted", 0.01)
+    manager.add_exchange(MARKER + " y" * 1000, "noted", "local", 0.01)
     journal = ExchangeJournal(tmp_path / "journal" / "j.sqlite3")
-    await manager.persist_to_storage(journal)
+    await manager.save(journal)
     assert occurrences_under(tmp_path / "history") > 0 and occurrences_under(tmp_path / "journal") > 0
     assert history.clear("ana-1") == 2 and journal.delete("ana-hybrid") == 1
     assert occurrences_under(tmp_path / "history") == 0 and occurrences_under(tmp_path / "journal") == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
@@ -55,13 +54,10 @@ def test_epoch_from_iso_reads_every_form_and_refuses_what_is_not_a_time(far_from
     assert epoch_from_iso(text) == expected
 
 
-def test_the_hybrid_export_writes_utc_and_reads_back_the_same_instants(far_from_utc, tmp_path):
+async def test_a_saved_hybrid_conversation_reads_back_the_same_instants(far_from_utc, tmp_path):
     context = ConversationContextManager("utc-check")
     context.add_exchange("Hello!", "Hi there!", "local", 0.1)
-    path = context.export_conversation(tmp_path / "conv.json")
-    document = json.loads(path.read_text())
-    stamps = [document["created_at"], document["last_updated"], document["routing_metadata"][0]["timestamp"]]
-    assert all(stamp.endswith("+00:00") for stamp in stamps)
-    loaded = ConversationContextManager.load_conversation(path)
+    await context.save(tmp_path / "conv.json")
+    loaded = await ConversationContextManager("other").resume(tmp_path / "conv.json")
     assert loaded.created_at == pytest.approx(context.created_at, abs=1e-6)
     assert loaded.routing_metadata[0]["at"] == pytest.approx(context.routing_metadata[0]["at"], abs=1e-6)

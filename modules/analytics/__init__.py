@@ -11,10 +11,11 @@ Modules: `frame` (DataFrame and summary tables), `findings` (sentences written f
 """
 
 from modules.analytics import charts
+from modules.analytics.errors import AnalyticsInputError, ExchangeDataError, ExchangeSourceError
+from modules.analytics.export import export_exchanges, export_spans
 from modules.analytics.findings import findings
 from modules.analytics.frame import (
     COLUMNS,
-    ExchangeDataError,
     conversation_totals,
     cost_baselines,
     exchanges_frame,
@@ -23,18 +24,29 @@ from modules.analytics.frame import (
     summary_by_tier,
 )
 from modules.analytics.redact import redact, secret_values
+from modules.analytics.telemetry import start_telemetry, trace_router, trace_store
+from modules.analytics.workload import SESSIONS, run_workload
 
 __all__ = [
     "COLUMNS",
+    "SESSIONS",
+    "AnalyticsInputError",
     "ExchangeDataError",
+    "ExchangeSourceError",
     "charts",
     "conversation_totals",
     "cost_baselines",
     "exchanges_frame",
+    "export_exchanges",
+    "export_spans",
     "findings",
     "redact",
     "routing_distribution",
     "routing_metadata_of",
+    "run_workload",
     "secret_values",
+    "start_telemetry",
     "summary_by_tier",
+    "trace_router",
+    "trace_store",
 ]

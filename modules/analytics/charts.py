@@ -27,8 +27,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from modules.analytics.frame import ExchangeDataError, _frame, cost_baselines
-from modules.pricing import TIERS
+from modules.analytics.errors import AnalyticsInputError, ExchangeDataError
+from modules.analytics.frame import _frame, cost_baselines
+from modules.config import TIERS
 
 # Readable on a white and on a black background, and apart for the common colour-vision deficiencies.
 TIER_COLORS = {"local": "#F28E2B", "cloud": "#4E8FD8"}
@@ -59,7 +60,7 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
 def _exchanges(data: Any) -> pd.DataFrame:
     df = _frame(data)
     if df.empty:
-        raise ValueError("No exchanges to chart yet: run at least one turn first.")
+        raise ExchangeDataError("No exchanges to chart yet: run at least one turn first.")
     return df
 
 
@@ -263,7 +264,7 @@ def confidence_histogram(data: Any, *, ax: Axes | None = None, bins: int = 20) -
     df = _exchanges(data)
     routed = df[df["p_cloud"].notna() & ~df["forced"]]  # a forced turn keeps a score, but the router did not decide
     if routed.empty:
-        raise ValueError("No exchange carries a router score (p_cloud): every turn was forced or not routed.")
+        raise ExchangeDataError("No exchange carries a router score (p_cloud): every turn was forced or not routed.")
     chosen = routed["failed_tier"].where(routed["fell_back"], routed["tier"])  # what the router chose
     ax = _axes(ax)
     edges = np.linspace(0, 1, bins + 1)
@@ -327,7 +328,7 @@ def grouped_bar_chart(
     values="KB per conversation"), title=..., xlabel="KB per conversation", band=(100, 180, "guide's estimate"))`.
     """
     if table.empty:
-        raise ValueError("The table is empty: nothing to chart.")
+        raise ExchangeDataError("The table is empty: nothing to chart.")
     values = table.apply(pd.to_numeric, errors="coerce")
     groups, series = list(values.index), list(values.columns)
     colors = dict(zip(series, SERIES_COLORS * (len(series) // len(SERIES_COLORS) + 1), strict=False))
@@ -367,7 +368,7 @@ def cost_chart(
     the most expensive option; `notes` adds text per option (e.g. {"learned @ 0.50": "quality 0.95"})."""
     costs = pd.Series(costs, dtype=float)
     if costs.empty:
-        raise ValueError("No costs to chart.")
+        raise ExchangeDataError("No costs to chart.")
     ax = _axes(ax, (7.0, 0.8 + 0.5 * len(costs)))
     top = costs.max()
     colors = [TIER_COLORS["cloud"] if v == top else "#59A14F" for v in costs]
@@ -399,7 +400,9 @@ def quality_curve_chart(
     from modules.routing import apgr
 
     if not 0 < cloud_prevalence <= 1:
-        raise ValueError(f"cloud_prevalence is the share of cloud-labelled queries (0..1], got {cloud_prevalence!r}")
+        raise AnalyticsInputError(
+            f"cloud_prevalence is the share of cloud-labelled queries (0..1], got {cloud_prevalence!r}"
+        )
     ax = _axes(ax, (6.5, 4.8))
     for (name, (x, y)), color in zip(curves.items(), SERIES_COLORS, strict=False):
         ax.plot(x, y, color=color, linewidth=2, label=f"{name} (APGR {apgr(x, y):.2f})")
@@ -428,7 +431,7 @@ def waterfall_chart(spans: pd.DataFrame, *, title: str = "Trace of one hybrid tu
 
     `spans` is `Telemetry.spans_frame()` (columns name, category, depth, start_ms, duration_ms)."""
     if spans.empty:
-        raise ValueError("No spans to draw: run a traced turn first (see modules.analytics.telemetry).")
+        raise ExchangeDataError("No spans to draw: run a traced turn first (see modules.analytics.telemetry).")
     spans = spans.sort_values(["start_ms", "depth"]).reset_index(drop=True)
     ax = _axes(ax, (9.0, 0.9 + 0.42 * len(spans)))
     colors = [SPAN_COLORS.get(c, SPAN_COLORS["framework"]) for c in spans["category"]]

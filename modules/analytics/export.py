@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from modules.analytics.errors import AnalyticsInputError
 from modules.analytics.frame import _frame
 from modules.analytics.redact import redact, secret_values
 from modules.config import PROJECT_ROOT
@@ -45,7 +46,7 @@ def export_table(
 ) -> dict[str, Path]:
     """`df` as `<folder>/<name>.csv` and `<name>.json` (a list of records); returns both paths."""
     if not name or Path(name).name != name or name.startswith("."):
-        raise ValueError(f"Export name {name!r} must be a plain file stem such as 'exchanges' (no folders).")
+        raise AnalyticsInputError(f"Export name {name!r} must be a plain file stem such as 'exchanges' (no folders).")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     safe = _redacted(df, secret_values(extra_secrets))
@@ -65,7 +66,14 @@ def _cell_text(value: Any) -> Any:
 def export_exchanges(
     data: Any, folder: Path | str = OUTPUT_DIR, *, name: str = "exchanges", extra_secrets: Sequence[str | None] = ()
 ) -> dict[str, Path]:
-    """A conversation's exchanges (the `exchanges_frame` table) as CSV and JSON."""
+    """A conversation's exchanges (the `exchanges_frame` table) as CSV and JSON.
+
+    Args:
+        data: Anything `exchanges_frame` accepts (a manager, a record, their lists, or the frame).
+        folder: Where the files go (git-ignored var/analytics by default).
+        name: The files' stem.
+        extra_secrets: More values to redact besides the configured keys and tokens.
+    """
     return export_table(_frame(data), name, folder, extra_secrets=extra_secrets)
 
 
@@ -76,5 +84,12 @@ def export_spans(
     name: str = "spans",
     extra_secrets: Sequence[str | None] = (),
 ) -> dict[str, Path]:
-    """A trace's spans (`Telemetry.spans_frame`) as CSV and JSON."""
+    """A trace's spans (`Telemetry.spans_frame`) as CSV and JSON.
+
+    Args:
+        spans: The spans table (`Telemetry.spans_frame`).
+        folder: Where the files go (git-ignored var/analytics by default).
+        name: The files' stem.
+        extra_secrets: More values to redact besides the configured keys and tokens.
+    """
     return export_table(spans, name, folder, extra_secrets=extra_secrets)

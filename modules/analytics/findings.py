@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from modules.analytics.errors import ExchangeDataError
 from modules.analytics.frame import _frame, conversation_totals, summary_by_tier
 
 CLOSE_CALL_CONFIDENCE = 0.6  # confidence runs from 0.5 (on the threshold) to 1.0
@@ -17,7 +18,7 @@ CLOSE_CALL_CONFIDENCE = 0.6  # confidence runs from 0.5 (on the threshold) to 1.
 
 def cost_finding(df: pd.DataFrame) -> str:
     totals = conversation_totals(df)
-    n, local = totals["exchanges"], totals["local"]
+    n, local = totals["total_exchanges"], totals["routing_distribution"]["local"]
     modes = totals["modes"]
     where = f"Routed in {' and '.join(modes)} mode, " if modes else ""
     text = f"{where}{local} of {n} exchanges ({local / n:.0%}) were answered by the local tier"
@@ -49,7 +50,7 @@ def latency_finding(df: pd.DataFrame) -> str:
 
 def switching_finding(df: pd.DataFrame) -> str:
     totals = conversation_totals(df)
-    n, switches = totals["exchanges"], totals["switches"]
+    n, switches = totals["total_exchanges"], totals["model_switches"]
     routed = df.loc[df["p_cloud"].notna() & ~df["forced"], "confidence"]  # the router's own decisions
     close = int((routed < CLOSE_CALL_CONFIDENCE).sum())
     sessions = df["conversation"].nunique()
@@ -80,5 +81,5 @@ def findings(data: Any) -> list[str]:
     """
     df = _frame(data)
     if df.empty:
-        raise ValueError("No exchanges yet: run some turns before asking for findings.")
+        raise ExchangeDataError("No exchanges yet: run some turns before asking for findings.")
     return [cost_finding(df), latency_finding(df), switching_finding(df)]

@@ -4,7 +4,7 @@
     df = exchanges_frame(manager)          # a HybridConversationManager, its .context, a ConversationRecord,
                                            # or the list of exchange metadata dicts itself
     summary_by_tier(df)                    # exchanges, latency p50/p95, tokens, cost per tier
-    conversation_totals(df)                # switches, fallbacks, cost vs the all-cloud / all-local baselines
+    conversation_totals(df)                # routing_summary's numbers: switches, cost vs the all-cloud baseline
 
 The input is the routing metadata every hybrid exchange records (one JSON-safe dict per exchange:
 `turn`, `at`, `source`, `model`, `strategy`, `mode`, `p_cloud`, `confidence`, `threshold`, `reasons`,
@@ -23,8 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from modules.errors import CourseError
-from modules.pricing import TIERS, TierPrice, estimate_cost
+from modules.analytics.errors import ExchangeDataError, ExchangeSourceError
+from modules.config import TIERS
+from modules.hybrid import routing_summary
+from modules.pricing import TierPrice, estimate_cost
 
 # DataFrame column <- exchange metadata key. Order = column order.
 COLUMNS: dict[str, str] = {
@@ -56,10 +58,6 @@ REQUIRED_KEYS = ("turn", "source", "response_time_s")
 _OLDER_NAMES = {"source": "tier", "response_time_s": "latency_s"}
 
 
-class ExchangeDataError(CourseError, ValueError):
-    """Exchange metadata that cannot be charted; the message names the exchange, the problem and the fix."""
-
-
 def routing_metadata_of(source: Any) -> list[Mapping[str, Any]]:
     """The list of exchange dicts held by a manager, its context, a stored record, or the list itself.
 
@@ -70,17 +68,19 @@ def routing_metadata_of(source: Any) -> list[Mapping[str, Any]]:
         The exchanges' routing-metadata dicts, in turn order.
 
     Raises:
-        TypeError: `source` is one dict, or holds no routing metadata.
+        ExchangeSourceError: (a TypeError) `source` is one dict, or holds no routing metadata.
     """
     if isinstance(source, Mapping):
-        raise TypeError("Pass a list of exchange metadata dicts (or a manager or ConversationRecord), not one dict.")
+        raise ExchangeSourceError(
+            "Pass a list of exchange metadata dicts (or a manager or ConversationRecord), not one dict."
+        )
     if isinstance(source, (list, tuple)):
         return list(source)
     for holder in (source, getattr(source, "context", None)):
         metadata = getattr(holder, "routing_metadata", None)
         if metadata is not None:
             return list(metadata)
-    raise TypeError(
+    raise ExchangeSourceError(
         f"Cannot read exchanges from a {type(source).__name__}: pass a HybridConversationManager, its .context, "
         "a ConversationRecord, or a list of exchange metadata dicts."
     )
@@ -260,35 +260,18 @@ def cost_baselines(data: Any, *, pricing: Mapping[str, TierPrice] | None = None)
 
 
 def conversation_totals(data: Any, *, pricing: Mapping[str, TierPrice] | None = None) -> dict[str, Any]:
-    """The headline numbers of one conversation (plain Python values, safe to print or store as JSON).
+    """The summary numbers of one conversation, or of several together: `modules.hybrid.routing_summary`'s schema.
 
     Args:
         data: An exchanges frame, or anything `exchanges_frame` accepts (a manager, a record, their lists).
         pricing: Prices per tier; None reads data/pricing.csv through `modules.pricing`.
 
     Returns:
-        Exchanges, tiers, switches, fallbacks, latency and cost against the all-cloud baseline.
+        Exchanges, tiers, switches, fallbacks, tokens and cost against the all-cloud baseline (plain values).
     """
-    df = _frame(data)
-    costs = cost_baselines(df, pricing=pricing)
-    all_cloud = float(costs["all cloud"].iloc[-1]) if len(costs) else 0.0
-    routed = float(df["cost_usd"].sum())
-    return {
-        "exchanges": len(df),
-        "local": int((df["tier"] == "local").sum()),
-        "cloud": int((df["tier"] == "cloud").sum()),
-        "switches": int(df["switched"].sum()),
-        "fallbacks": int(df["fell_back"].sum()),
-        "forced": int(df["forced"].sum()),
-        "escalated": int(df["escalated"].sum()),
-        "modes": sorted(str(m) for m in df["mode"].dropna().unique()),
-        "cost_usd": routed,
-        "all_cloud_usd": all_cloud,
-        "all_local_usd": float(costs["all local"].iloc[-1]) if len(costs) else 0.0,
-        "saving_vs_all_cloud": 1 - routed / all_cloud if all_cloud > 0 else None,
-        "input_tokens": int(df["input_tokens"].sum()),
-        "output_tokens": int(df["output_tokens"].sum()),
-    }
+    df = _frame(data)[list(COLUMNS)].astype(object)
+    rows = df.where(df.notna(), None).to_dict("records")
+    return routing_summary([{COLUMNS[column]: value for column, value in row.items()} for row in rows], pricing=pricing)
 
 
 def routing_distribution(data: Any) -> dict[str, int]:

@@ -29,6 +29,7 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from modules.analytics.errors import AnalyticsInputError
 from modules.analytics.redact import redact, safe_attributes, secret_values
 
 SERVICE_NAME = "hybrid-llm-router-workshop"
@@ -84,7 +85,12 @@ def start_telemetry(*, console: bool = False, extra_secrets: Sequence[str | None
     """Turn on Agent Framework's instrumentation (sensitive data off) and collect spans in memory.
 
     Call once per process; later calls return the same collector (adding console output if asked).
-    `extra_secrets` are values to redact besides the environment's keys and tokens."""
+    `extra_secrets` are values to redact besides the environment's keys and tokens.
+
+    Args:
+        console: Also print every span (secrets redacted) as it ends.
+        extra_secrets: Values to redact besides the environment's keys and tokens.
+    """
     global _telemetry
     secrets = [s for s in extra_secrets if s]
     if _telemetry is not None:
@@ -132,7 +138,9 @@ def spans_frame(spans: Sequence[ReadableSpan], trace_id: str | None = None, *, s
         trace_id = f"{max(spans, key=lambda s: s.end_time or 0).context.trace_id:032x}"
     chosen = [s for s in spans if f"{s.context.trace_id:032x}" == trace_id]
     if not chosen:
-        raise ValueError(f"No finished span belongs to trace {trace_id}; pass a trace id that traced_turn returned.")
+        raise AnalyticsInputError(
+            f"No finished span belongs to trace {trace_id}; pass a trace id that traced_turn returned."
+        )
     parents = {s.context.span_id: (s.parent.span_id if s.parent else None) for s in chosen}
 
     def depth(span_id: int) -> int:
@@ -166,7 +174,11 @@ def spans_frame(spans: Sequence[ReadableSpan], trace_id: str | None = None, *, s
 
 def trace_router(router: Any) -> Any:
     """Make every decision of `router` a `router.route` span (target, strategy, P(cloud), confidence); returns
-    the same router, still of its own type. The query text is not recorded: it is the user's content."""
+    the same router, still of its own type. The query text is not recorded: it is the user's content.
+
+    Args:
+        router: A `HybridRouter` (or anything with `route`).
+    """
     if getattr(router, "_traced", False):
         return router
     route = router.route
@@ -192,7 +204,11 @@ def trace_router(router: Any) -> Any:
 
 def trace_store(store: Any) -> Any:
     """Make `save` and `load` of a conversation store `storage.save` / `storage.load` spans (backend, conversation
-    id, size); returns the same store, still of its own type, so code that checks the type keeps working."""
+    id, size); returns the same store, still of its own type, so code that checks the type keeps working.
+
+    Args:
+        store: A conversation store from `modules.storage`.
+    """
     if getattr(store, "_traced", False):
         return store
     save, load = store.save, store.load

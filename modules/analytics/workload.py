@@ -29,6 +29,7 @@ from agent_framework.openai import OpenAIChatClient
 from openai import AsyncOpenAI
 from tqdm.auto import tqdm
 
+from modules.analytics.errors import AnalyticsInputError
 from modules.analytics.telemetry import traced_turn
 from modules.runtime import free_port
 
@@ -107,9 +108,15 @@ async def run_workload(
     """Run session i on managers[i], every step a traced turn (see `telemetry.traced_turn`), with one progress
     bar for all turns; returns [(HybridTurn, trace_id), ...] in the order they ran.
 
-    During `cloud_down` steps the manager's cloud agent is swapped for an unreachable one, then restored."""
+    During `cloud_down` steps the manager's cloud agent is swapped for an unreachable one, then restored.
+
+    Args:
+        managers: One hybrid conversation manager per session.
+        sessions: The steps of each session (default: the lab's four sessions).
+        progress: Show one progress bar for all turns.
+    """
     if len(managers) != len(sessions):
-        raise ValueError(
+        raise AnalyticsInputError(
             f"run_workload needs one manager per session: {len(sessions)} sessions, {len(managers)} managers."
         )
     results = []

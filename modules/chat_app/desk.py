@@ -1,6 +1,6 @@
 """The live conversations behind the chat page: one hybrid conversation manager per conversation id.
 
-    desk = ChatDesk(new_manager, store, router_for=routers.get)   # new_manager() -> HybridConversationManager
+    desk = ChatDesk(new_manager, store, routers=routers)  # new_manager() -> a ChatManager; routers: mode -> router
     state = desk.new()                             # {"conversation_id": ..., "transcript": [], "panel": {...}}
     turn = desk.check_turn(conversation_id, text, force_tier, mode)   # typed ChatPageError before anything streams
     async for event in desk.stream_turn(conversation_id, *turn): ...   # decision, delta..., done | error
@@ -10,16 +10,17 @@ One lock per conversation id serializes its turns, saves and resumes, so Resume 
 streams can never swap the conversation out from under that answer: it is refused as busy, and once the
 answer is in, refused again until the new exchange is saved. A failed turn (both tiers down, timeout) ends
 its stream with an "error" event; the manager records nothing for it, so the conversation so far stays as it
-was. Every store call runs in a worker thread: a slow or locked store never stalls the page's other requests.
+was. The manager runs every store call in a worker thread (see `ChatManager`): a slow or locked store never
+stalls the page's other requests. Each mode has one router, built once; a turn is routed by its mode's router.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from anyio import to_thread
 
@@ -33,8 +34,9 @@ from modules.chat_app.errors import (
     UnknownTierError,
     UnsavedExchangesError,
 )
-from modules.chat_app.panel import panel_numbers
-from modules.pricing import TIERS
+from modules.chat_app.manager import ChatManager
+from modules.config import TIERS
+from modules.hybrid import routing_summary
 from modules.routing import DEFAULT_MODE, RoutingDecision
 from modules.routing import MODES as ROUTER_MODES
 from modules.storage import (
@@ -50,12 +52,10 @@ FORCE_CHOICES = ("auto", *TIERS)
 MODES = tuple(ROUTER_MODES)  # the router's operating points: quality, balanced, cost
 SAVED_LISTED = 50
 
-_Result = TypeVar("_Result")
-
 
 @dataclass
 class _Live:
-    manager: Any
+    manager: ChatManager
     saved_exchanges: int = 0
 
     @property
@@ -76,10 +76,10 @@ class ChatDesk:
     """Creates, runs, saves and resumes the page's conversations.
 
     Args:
-        new_manager: Makes a fresh hybrid conversation manager (no store: the page saves when Save is pressed).
+        new_manager: Makes a fresh conversation manager (no store: the page saves when Save is pressed).
         store: Where Save writes and Resume reads.
-        router_for: The router of a mode; each turn's manager routes with the mode the page chose. None keeps
-            each manager's own router (the mode is then only checked and reported).
+        routers: The router of each mode, built once; a turn is routed by the router of the mode the page chose.
+            None keeps each manager's own router (the mode is then only checked and reported).
         modes: The modes the page offers.
         default_mode: The mode of a turn that names none (the page starts on it).
         max_message_chars: The longest question accepted.
@@ -88,10 +88,10 @@ class ChatDesk:
 
     def __init__(
         self,
-        new_manager: Callable[[], Any],
+        new_manager: Callable[[], ChatManager],
         store: ConversationStore,
         *,
-        router_for: Callable[[str], Any] | None = None,
+        routers: Mapping[str, Any] | None = None,
         modes: Sequence[str] = MODES,
         default_mode: str = DEFAULT_MODE,
         max_message_chars: int = MAX_MESSAGE_CHARS,
@@ -99,7 +99,7 @@ class ChatDesk:
     ) -> None:
         self.new_manager = new_manager
         self.store = store
-        self.router_for = router_for
+        self.routers = routers
         self.modes, self.default_mode = tuple(modes), default_mode
         self.max_message_chars = max_message_chars
         self.turn_timeout_s = turn_timeout_s
@@ -133,7 +133,7 @@ class ChatDesk:
         return {
             "conversation_id": conversation_id,
             "transcript": transcript,
-            "panel": panel_numbers(exchanges),
+            "panel": routing_summary(exchanges),
             "exchanges": len(exchanges),
             "saved_exchanges": live.saved_exchanges,
         }
@@ -148,7 +148,7 @@ class ChatDesk:
         async with self._locks[conversation_id]:
             live = self._get(conversation_id)
             try:
-                await _off_loop(lambda: live.manager.persist_session(self.store))
+                await live.manager.save(self.store)
             except ConversationConflictError:
                 unsaved = len(live.exchanges) - live.saved_exchanges
                 raise SaveConflictError(
@@ -187,7 +187,7 @@ class ChatDesk:
                     "would drop them. Press Save first, then Resume (or confirm that they may be dropped)."
                 )
             manager = self.new_manager()
-            await _off_loop(lambda: manager.resume_session(self.store, conversation_id=conversation_id))
+            await manager.resume(self.store, conversation_id)
             resumed = _Live(manager)
             resumed.saved_exchanges = len(resumed.exchanges)
             self._live[conversation_id] = resumed
@@ -235,12 +235,11 @@ class ChatDesk:
         """
         async with self._locks[conversation_id]:
             live = self._get(conversation_id)
-            if self.router_for is not None:
-                live.manager.router = self.router_for(mode or self.default_mode)
+            router = self.routers[mode or self.default_mode] if self.routers is not None else None
             before = len(live.exchanges)
             try:
                 async with asyncio.timeout(self.turn_timeout_s):
-                    async for item in live.manager.chat_stream(text, force_tier=force_tier):
+                    async for item in live.manager.chat_stream(text, force_tier=force_tier, router=router):
                         if isinstance(item, RoutingDecision):
                             yield _decision_event(item, force_tier)
                         elif isinstance(item, str):
@@ -251,7 +250,7 @@ class ChatDesk:
                                 "event": "done",
                                 "text": item.text,
                                 "exchange": item.metadata,
-                                "panel": panel_numbers(live.exchanges),
+                                "panel": routing_summary(live.exchanges),
                                 "exchanges": len(live.exchanges),
                                 "saved_exchanges": live.saved_exchanges,
                             }
@@ -276,19 +275,6 @@ class ChatDesk:
                 "by its id."
             )
         return live
-
-
-async def _off_loop(work: Callable[[], Awaitable[_Result]]) -> _Result:
-    """Run one of the manager's coroutines in a worker thread, on that thread's own event loop.
-
-    The manager's persist and resume are coroutines, but the store calls inside them are synchronous:
-    on the page's loop a write-locked store would stall every other request until it gave up.
-    """
-    return await to_thread.run_sync(lambda: asyncio.run(_awaited(work)))
-
-
-async def _awaited(work: Callable[[], Awaitable[_Result]]) -> _Result:
-    return await work()
 
 
 def _decision_event(decision: RoutingDecision, force_tier: str | None) -> dict[str, Any]:

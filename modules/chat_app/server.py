@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from modules.chat_app.app import create_app
-from modules.chat_app.desk import DEFAULT_MODE, MAX_MESSAGE_CHARS, TURN_TIMEOUT_S, ChatDesk
+from modules.chat_app.desk import DEFAULT_MODE, MAX_MESSAGE_CHARS, MODES, TURN_TIMEOUT_S, ChatDesk
 from modules.config import PROJECT_ROOT, Settings, load_settings, reveal
 from modules.runtime import free_port, port_is_free
 
@@ -67,25 +67,20 @@ def build(
     store_path = Path(store_path)
     store_path.parent.mkdir(parents=True, exist_ok=True)
     store = SqliteStore(store_path)
-    routers: dict[str, HybridRouter] = {}
-
-    def router_for(mode: str) -> HybridRouter:
-        # Built on first use: each mode's threshold is resolved against the profile once, then reused.
-        if mode not in routers:
-            routers[mode] = HybridRouter(mode=mode)
-        return routers[mode]
+    # One router per mode, built once: each mode's threshold is resolved against the profile here, then reused.
+    routers = {mode: HybridRouter(mode=mode) for mode in MODES}
 
     tiers = start_tiers(settings)
     options = {} if max_tokens is None else {"max_tokens": max_tokens}
 
     def new_manager() -> Any:
         # No store here: the manager would save after every exchange; the page saves when Save is pressed.
-        return HybridConversationManager(router_for(DEFAULT_MODE), tiers=tiers, **options)
+        return HybridConversationManager(routers[DEFAULT_MODE], tiers=tiers, **options)
 
     desk = ChatDesk(
         new_manager,
         store,
-        router_for=router_for,
+        routers=routers,
         max_message_chars=max_message_chars,
         turn_timeout_s=turn_timeout_s,
     )

@@ -293,7 +293,7 @@ EXERCISES = [
         ),
         starter=(
             "continue_store = SqliteStore(WORK / challenge.filename)  # a new file on every run\n"
-            "continue_store.save(record)  # a copy of the conversation, in a store of its own\n\n"
+            "continue_store.save(record.as_new())  # a copy of the conversation, in a store of its own\n\n"
             "my_loaded = ...\n"
             "my_session = ...\n"
             "# one turn, update my_loaded, save it\n"

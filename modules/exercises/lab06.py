@@ -118,14 +118,14 @@ def verify_resumed(
     try:
         record = file_store.load(conversation.conversation_id)
     except ConversationNotFoundError:
-        expect(False, "`file_store` does not hold the conversation: `await conversation.persist_session(file_store)`.")
+        expect(False, "`file_store` does not hold the conversation: `await conversation.save(file_store)`.")
     stored_tiers = [entry["source"] for entry in record.routing_metadata]
     live_tiers = [entry["source"] for entry in conversation.context.routing_metadata]
     expect(
         record.message_count == len(conversation.context.messages) and stored_tiers == live_tiers,
         f"`file_store` holds {record.message_count} messages and {len(stored_tiers)} exchanges, `conversation` "
         f"{len(conversation.context.messages)} and {len(live_tiers)} now: persist `conversation` as it is now "
-        "(await conversation.persist_session(file_store)), after its newest exchange.",
+        "(await conversation.save(file_store)), after its newest exchange.",
     )
     expect_type(
         resumed_conversation,
@@ -142,7 +142,7 @@ def verify_resumed(
     expect(
         len(read_from) == 1 and read_from[0].endswith(f" {file_store.location}"),
         f"`resumed_conversation` was not read back from `file_store` (it was read from {read_from or 'nowhere'}): "
-        "call `await resumed_conversation.resume_session()` on a new manager whose store is `file_store`.",
+        "call `await resumed_conversation.resume()` on a new manager whose store is `file_store`.",
     )
     resumed_tiers = [entry["source"] for entry in resumed_conversation.context.routing_metadata]
     expect(
@@ -249,10 +249,10 @@ EXERCISES = [
         task=(
             "Create `file_store = FileStore(WORK / challenge.directory)` (a new directory on every run) and save "
             "`conversation` into it with "
-            "`await conversation.persist_session(file_store)`. Then create a **new** "
+            "`await conversation.save(file_store)`. Then create a **new** "
             "`HybridConversationManager(router, tiers, file_store, session_id=conversation.conversation_id, "
             "max_tokens=24)` (`resumed_conversation`) and read the conversation back with "
-            "`await resumed_conversation.resume_session()`."
+            "`await resumed_conversation.resume()`."
         ),
         starter=(
             "from modules.storage import FileStore\n\n"

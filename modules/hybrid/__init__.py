@@ -8,10 +8,12 @@ Modules: `context` (ConversationContextManager: framework-free history), `agent_
 (HybridAgentContextManager: one AgentSession + routing metadata, persistence), `conversation`
 (HybridConversationManager: router + tiers + fallback + streaming), `exchange` (the metadata entry),
 `summary` (routing analytics), `sources` (tier names), `recorder` (what a tier was sent),
-`persistence` (file or store), `journal` (append-only persistence), `handoff` (`resume_hybrid_in_new_process`:
+`persistence` (a save target as a store), `handoff` (`resume_hybrid_in_new_process`:
 continue in another process; run as a child, so import it from `modules.hybrid.handoff`), `errors`.
-The persistence guide's import paths work too: `modules.context_manager`, `modules.hybrid_agent_context`,
-`modules.hybrid_conversation`.
+Every manager saves with `save(store)` and resumes with `resume(store, conversation_id)`; an exchange is
+recorded with `add_exchange` (or `ask`, which runs an agent first). The persistence guide's import paths work
+too: `modules.context_manager`, `modules.hybrid_agent_context`, `modules.hybrid_conversation`, and only they
+keep the guide's method names, as aliases.
 """
 
 from modules.hybrid.agent_context import HybridAgentContextManager
@@ -26,19 +28,19 @@ from modules.hybrid.errors import (
     UnsupportedTargetError,
 )
 from modules.hybrid.exchange import EXCHANGE_KEYS
-from modules.hybrid.journal import ExchangeJournal
-from modules.hybrid.persistence import openai_messages
+from modules.hybrid.handoff import resume_hybrid_in_new_process
+from modules.hybrid.persistence import as_store, openai_messages
 from modules.hybrid.recorder import SentMessagesRecorder
-from modules.hybrid.sources import SOURCE_ALIASES, SOURCES
+from modules.hybrid.sources import SOURCE_ALIASES
+from modules.hybrid.summary import SUMMARY_KEYS, routing_summary
 
 __all__ = [
     "EXCHANGE_KEYS",
-    "SOURCES",
     "SOURCE_ALIASES",
+    "SUMMARY_KEYS",
     "AgentNotInitializedError",
     "ConversationContextManager",
     "ConversationIdTakenError",
-    "ExchangeJournal",
     "HybridAgentContextManager",
     "HybridConversationManager",
     "HybridError",
@@ -47,6 +49,9 @@ __all__ = [
     "ServerSideHistoryError",
     "UnknownSourceError",
     "UnsupportedTargetError",
+    "as_store",
     "check_client_side_history",
     "openai_messages",
+    "resume_hybrid_in_new_process",
+    "routing_summary",
 ]

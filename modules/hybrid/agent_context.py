@@ -1,13 +1,13 @@
 """HybridAgentContextManager: one conversation in one Agent Framework session, with routing metadata beside it.
 
     manager = HybridAgentContextManager("session_123")
-    manager.add_exchange_with_local("Hello!", "Hi there!", 0.08, {"complexity": "low"})
+    manager.add_exchange("Hello!", "Hi there!", "local", 0.08, {"complexity": "low"})   # you ran the model
     await manager.initialize_agent_session(cloud_agent)           # an agent with store=False
-    text, seconds = await manager.add_exchange_with_agent(cloud_agent, "Analyze this", "cloud")
+    text, seconds = await manager.ask("Analyze this", cloud_agent)  # runs the agent, records the exchange
     manager.get_routing_summary()["model_switches"]             # 1
-    await manager.persist_to_storage("conversation.json")       # or any store from modules.storage
+    await manager.save("conversation.json")                     # or any store from modules.storage
     resumed = HybridAgentContextManager("resumed")
-    await resumed.resume_from_storage("conversation.json")
+    await resumed.resume("conversation.json")
 
 Why one session: the history lives client-side in `session.state["in_memory"]` (Agent Framework's
 `InMemoryHistoryProvider` format), and every agent run sends all of it. A local exchange appends to
@@ -15,31 +15,32 @@ the same list, so whichever tier answers next sees every earlier turn. The store
 versioned `ConversationRecord`: the session's `to_dict()` (the messages, from which `.messages` gives
 the OpenAI format) and the routing metadata.
 
-The manager remembers the revision it last loaded from or saved to each target, so a second manager
-persisting the same conversation to the same place gets `ConversationConflictError` instead of
-overwriting the first one's exchanges. Store and file calls run in a worker thread, off the event loop.
+The manager remembers the revision it last loaded from or saved to each store, so a second manager
+saving the same conversation to the same place gets `ConversationConflictError` instead of
+overwriting the first one's exchanges. Store calls run in a worker thread, off the event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 from agent_framework import AgentSession, Message
 
-from modules.hybrid.context import IN_MEMORY_SOURCE, ConversationContextManager, check_client_side_history
+from modules.hybrid.context import (
+    HYBRID_TAG,
+    IN_MEMORY_SOURCE,
+    ConversationContextManager,
+    check_client_side_history,
+)
 from modules.hybrid.errors import AgentNotInitializedError, ServerSideHistoryError
 from modules.hybrid.exchange import exchange_metadata, normalize_exchanges
-from modules.hybrid.journal import ExchangeJournal
-from modules.hybrid.persistence import Target, describe_target, load_record, save_record, target_key
+from modules.hybrid.persistence import Target, store_key
 from modules.hybrid.recorder import SentMessagesRecorder
 from modules.hybrid.session_restore import restore_session
 from modules.hybrid.sources import tier_of
-from modules.storage import Cipher, ConversationRecord, CorruptRecordError
-
-HYBRID_TAG = "hybrid"
+from modules.storage import Cipher, ConversationRecord, ConversationStore, CorruptRecordError
 
 
 class HybridAgentContextManager(ConversationContextManager):
@@ -58,13 +59,9 @@ class HybridAgentContextManager(ConversationContextManager):
         self.session = AgentSession(session_id=self.session_id)
         self.session.state[IN_MEMORY_SOURCE] = {"messages": []}
         self.agent: Any = None
-        self.user_id: str | None = None
-        self.tags: list[str] = [HYBRID_TAG]
         # What each agent call was given, per exchange: {"turn", "tier", "messages": [(role, text), ...]}.
         # Kept in memory for inspection; the conversation itself is in the session.
         self.sent_log: list[dict[str, Any]] = []
-        # The revision last loaded from or saved to each target (a journal: its number of exchanges).
-        self._revisions: dict[str, int] = {}
 
     # ---- history: the session's in-memory messages ---------------------------------------------------
 
@@ -92,31 +89,45 @@ class HybridAgentContextManager(ConversationContextManager):
 
     to_agent_thread = to_agent_session  # the persistence guide's name
 
-    # ---- the guide's three ways to add an exchange -----------------------------------------------------
+    # ---- exchanges: `add_exchange` records one you ran yourself, `ask` runs an agent and records it ------------
 
     async def initialize_agent_session(self, agent: Any) -> AgentSession:
-        """Use `agent` for `add_exchange_with_agent` from now on; returns the session it will continue."""
+        """Use `agent` for `ask` from now on; returns the session it will continue."""
         check_client_side_history(agent)
         self.agent = agent
         return self.session
 
-    # The persistence guide's names (its AgentThread is today's AgentSession); see docs/api-migration.md.
-    initialize_agent_thread = initialize_agent_session
-
-    async def add_exchange_with_agent(
+    async def ask(
         self,
+        prompt: str,
         agent: Any = None,
-        prompt: str = "",
+        *,
         source: str = "cloud",
         metadata: Mapping[str, Any] | None = None,
-        *,
         options: Mapping[str, Any] | None = None,
     ) -> tuple[str, float]:
-        """Run `agent` on `prompt` with the whole conversation; record the exchange; return (text, seconds)."""
+        """Run `agent` on `prompt` with the whole conversation and record the exchange.
+
+        Args:
+            prompt: the question.
+            agent: the agent to run (it must keep history client-side); by default the one given to
+                `initialize_agent_session`.
+            source: the tier it stands for ('local', 'cloud' or an alias such as 'apim' or 'foundry').
+            metadata: further fields of the exchange's metadata entry.
+            options: chat options for this run (e.g. {"max_tokens": 64}).
+
+        Returns:
+            The answer's text and the seconds it took.
+
+        Raises:
+            AgentNotInitializedError: no agent was given here or before.
+            ServerSideHistoryError: the agent would keep the history on the service.
+            UnknownSourceError: `source` names no tier. A failed run leaves the conversation as it was.
+        """
         agent = agent if agent is not None else self.agent
         if agent is None:
             raise AgentNotInitializedError(
-                "No agent to run: pass one to add_exchange_with_agent(agent, ...) or call "
+                "No agent to run: pass one to ask(prompt, agent) or call "
                 "await manager.initialize_agent_session(agent) first."
             )
         tier = tier_of(source)
@@ -134,27 +145,10 @@ class HybridAgentContextManager(ConversationContextManager):
         self._record(self._entry(source, seconds, fields, messages_sent=len(recorder.last)), tier, recorder.last)
         return response.text, seconds
 
-    def add_exchange_with_local(
-        self, prompt: str, response: str, response_time: float, metadata: Mapping[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """Record an exchange the local model answered outside any agent (you ran it yourself)."""
-        return self.add_exchange(prompt, response, "local", response_time, metadata)
-
-    def add_exchange_generic(
-        self,
-        prompt: str,
-        response: str,
-        source: str,
-        response_time: float,
-        metadata: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Record an exchange from any source ('local', 'cloud' or an alias such as 'apim' or 'foundry')."""
-        return self.add_exchange(prompt, response, source, response_time, metadata)
-
-    def record_agent_exchange(
+    def _record_run(
         self, *, source: str, response_time_s: float, sent: list[tuple[str, str]], **fields: Any
     ) -> dict[str, Any]:
-        """Record metadata for an exchange an agent already added to `self.session` (used by the router's manager).
+        """Record metadata for an exchange an agent already added to `self.session` (the router's manager does).
 
         `sent` is what the tier was given (a `SentMessagesRecorder` call); `fields` are further contract keys.
         """
@@ -174,68 +168,25 @@ class HybridAgentContextManager(ConversationContextManager):
         self.routing_metadata.append(entry)
         self.sent_log.append({"turn": entry["turn"], "tier": tier, "messages": list(sent)})
 
-    # ---- persistence: one versioned record with both formats ---------------------------------------------
+    # ---- persistence: `save` and `resume` of ConversationContextManager, on the session ------------------------
 
-    def to_record(self) -> ConversationRecord:
-        """The conversation as a `ConversationRecord` (session + routing metadata), ready for any store."""
-        now = time.time()
-        return ConversationRecord(
-            conversation_id=self.session_id,
-            session=self.session.to_dict(),
-            user_id=self.user_id,
-            routing_metadata=[dict(entry) for entry in self.routing_metadata],
-            tags=list(self.tags),
-            created_at=self.created_at,
-            updated_at=now,
-        )
-
-    async def persist_to_storage(self, target: Target, *, cipher: Cipher | None = None) -> int:
-        """Save the conversation to a file path, a store, or an `ExchangeJournal` (in a worker thread).
-
-        Args:
-            target: a file path, a store from `modules.storage`, or an `ExchangeJournal`.
-            cipher: encrypts a file; a store uses its own cipher; a journal does not encrypt.
-
-        Returns:
-            Bytes written; for a journal, the number of exchanges appended (only those it does not have yet).
-
-        Raises:
-            ConversationConflictError: another writer saved this conversation to `target` since this manager
-                last loaded or saved it there; nothing was written. Resume, add the exchange again, persist.
-            StorageError: the target failed (typed, naming the fix); the stored copy is unchanged.
-        """
-        key = target_key(target)
-        if isinstance(target, ExchangeJournal):  # given copies of the lists: only the new tail is serialized
-            messages, metadata = list(self._message_list()), list(self.routing_metadata)
-            appended = await asyncio.to_thread(
-                target.append, self.session_id, messages, metadata, expected_turns=self._revisions.get(key, 0)
-            )
-            self._revisions[key] = len(metadata)
-            return appended
-        record = self.to_record()
-        record.revision = self._revisions.get(key, 0)
-        written = await asyncio.to_thread(save_record, record, target, cipher=cipher)
-        self._revisions[key] = record.revision
-        return written
-
-    async def resume_from_storage(
+    async def resume(
         self,
-        target: Target,
-        agent: Any = None,
-        *,
+        store: Target,
         conversation_id: str | None = None,
+        *,
+        agent: Any = None,
         cipher: Cipher | None = None,
         allow_plaintext_migration: bool = False,
-    ) -> HybridAgentContextManager:
-        """Replace this manager's conversation with a stored one (from a file, or a store by id).
+    ) -> Self:
+        """Replace this manager's conversation with a stored one; on any error the manager is left as it was.
 
-        After resuming, `session_id` is the stored conversation's id, so persisting again updates the same
-        record. On any error this manager is left exactly as it was.
+        After resuming, `session_id` is the stored conversation's id, so saving again updates the same record.
 
         Args:
-            target: a file path, a store, or an `ExchangeJournal`.
+            store: a store from `modules.storage`, or a file path (or a file the persistence guide wrote).
+            conversation_id: the id to read; by default this manager's (a file path: whichever it holds).
             agent: optionally, the agent to continue with (it must keep history client-side).
-            conversation_id: the id to read from a store or journal; by default this manager's session id.
             cipher: the key of an encrypted file; with it, a plaintext file is refused.
             allow_plaintext_migration: with a `cipher`, read a plaintext file anyway (a one-off migration).
 
@@ -247,31 +198,30 @@ class HybridAgentContextManager(ConversationContextManager):
                 (`PlaintextRecordError`), newer format: each names the fix.
             ServerSideHistoryError: the stored conversation keeps its history on the service.
         """
-        record = await asyncio.to_thread(
-            load_record,
-            target,
-            conversation_id=conversation_id or self.session_id,
-            cipher=cipher,
-            allow_plaintext_migration=allow_plaintext_migration,
-        )
-        session, metadata = _hybrid_parts(record, describe_target(target))
+        if agent is not None:
+            check_client_side_history(agent)
+        await super().resume(store, conversation_id, cipher=cipher, allow_plaintext_migration=allow_plaintext_migration)
+        if agent is not None:
+            self.agent = agent
+        return self
+
+    def _adopt(self, record: ConversationRecord, store: ConversationStore) -> None:
+        session, metadata = _hybrid_parts(record, store.location)
         if session.service_session_id:
             raise ServerSideHistoryError(
-                f"Conversation {record.conversation_id!r} in {describe_target(target)} keeps its history on the "
+                f"Conversation {record.conversation_id!r} in {store.location} keeps its history on the "
                 f"service ({session.service_session_id}), so the local tier could not see it. Continue it with its "
                 "service-managed agent (lab 03), or start a hybrid conversation."
             )
-        if agent is not None:
-            check_client_side_history(agent)
         # Only now, with everything read and checked, does this manager change.
         self.session, self.session_id = session, record.conversation_id
         self.routing_metadata, self.created_at = metadata, record.created_at
         self.user_id, self.tags = record.user_id, list(record.tags) or [HYBRID_TAG]
         self.sent_log = []
-        self._revisions = {target_key(target): record.revision}
-        if agent is not None:
-            self.agent = agent
-        return self
+        self._revisions = {store_key(store): record.revision}
+
+    def _session_dict(self) -> dict[str, Any]:
+        return self.session.to_dict()
 
 
 def _hybrid_parts(record: ConversationRecord, where: str) -> tuple[AgentSession, list[dict[str, Any]]]:

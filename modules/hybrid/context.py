@@ -3,30 +3,42 @@
 context = ConversationContextManager("session_001", max_history=10)
 context.add_exchange("Hello!", "Hi there!", "local", 0.08, {"complexity": "low"})
 context.get_messages_for_local_model()        # the last 10 exchanges as [{"role", "content"}, ...]
-context.export_conversation("conv.json")      # the guide's export format
+await context.save("conv.json")               # or any store; await other.resume("conv.json") reads it back
 session = await context.to_agent_session(agent)   # continue with agent.run(..., session=session)
+
+`save(store)` and `resume(store, conversation_id)` are the one way every manager persists: one versioned
+`ConversationRecord` in any `ConversationStore` (a file path is a one-file store). `resume` also reads the
+persistence guide's export files.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import time
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Self
 
 from agent_framework import AgentSession, HistoryProvider, Message
 
 from modules.hybrid.errors import ServerSideHistoryError
-from modules.hybrid.exchange import EXCHANGE_KEYS, exchange_metadata, normalize_exchanges
+from modules.hybrid.exchange import exchange_metadata, normalize_exchanges
+from modules.hybrid.persistence import Target, as_store, openai_messages, store_key
 from modules.hybrid.sources import tier_of
 from modules.hybrid.summary import conversation_flow, routing_summary
-from modules.storage import ConversationNotFoundError, CorruptRecordError, validate_conversation_id
-from modules.timeutil import epoch_from_iso, utc_iso, utc_now_iso
+from modules.storage import (
+    Cipher,
+    ConversationRecord,
+    ConversationStore,
+    CorruptRecordError,
+    ExchangeJournal,
+    OneFileStore,
+    validate_conversation_id,
+)
 
 # Fields a caller may pass in an exchange's `metadata` that fill contract keys; anything else goes to "details".
 _CALLER_FIELDS = ("model", "input_tokens", "output_tokens", "ttft_s", "forced", "messages_sent")
 IN_MEMORY_SOURCE = "in_memory"  # where Agent Framework's InMemoryHistoryProvider keeps a session's messages
+HYBRID_TAG = "hybrid"  # every stored hybrid conversation is tagged with it
 
 
 class ConversationContextManager:
@@ -48,7 +60,11 @@ class ConversationContextManager:
         self.max_history = max_history
         self.created_at = time.time()
         self.routing_metadata: list[dict[str, Any]] = []
+        self.user_id: str | None = None  # whom the stored conversation belongs to (for per-user erasure)
+        self.tags: list[str] = [HYBRID_TAG]
         self._history: list[dict[str, str]] = []
+        # The revision last loaded from or saved to each store (a journal: its revision of the conversation).
+        self._revisions: dict[str, int] = {}
 
     # ---- history -------------------------------------------------------------------------------
 
@@ -99,61 +115,114 @@ class ConversationContextManager:
         """One row per exchange, in order: tier, switch, fallback, why, and the question's beginning."""
         return conversation_flow(self.routing_metadata, self.messages)
 
-    # ---- the persistence guide's export format ----------------------------------------------------
+    # ---- persistence: one versioned record in any store --------------------------------------------------
 
-    def export_conversation(self, path: Path | str) -> Path:
-        """Write the conversation in the persistence guide's JSON export format (readable, indented)."""
-        path = Path(path)
-        routing = [
-            {
-                "exchange_id": entry["turn"],
-                "timestamp": utc_iso(entry.get("at")),
-                "source": entry.get("source_label", entry["source"]),
-                "response_time": entry["response_time_s"],
-                "model_switch": entry["switched"],
-                "metadata": {k: v for k, v in entry.items() if k not in ("turn", "at", "source", "source_label")},
-            }
-            for entry in self.routing_metadata
-        ]
-        document = {
-            "session_id": self.session_id,
-            "created_at": utc_iso(self.created_at),
-            "last_updated": utc_now_iso(),
-            "messages": self.messages,
-            "routing_metadata": routing,
-            "routing_summary": {k: v for k, v in routing_summary(self.routing_metadata).items() if k != "by_source"},
-        }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
-        return path
+    def to_record(self) -> ConversationRecord:
+        """The conversation as a `ConversationRecord` (session + routing metadata), ready for any store."""
+        return ConversationRecord(
+            conversation_id=self.session_id,
+            session=self._session_dict(),
+            user_id=self.user_id,
+            routing_metadata=[dict(entry) for entry in self.routing_metadata],
+            tags=list(self.tags),
+            created_at=self.created_at,
+            updated_at=time.time(),
+        )
 
-    @classmethod
-    def load_conversation(cls, path: Path | str, *, max_history: int | None = None) -> ConversationContextManager:
-        """Read a file written by `export_conversation` (or by the persistence guide's export)."""
-        path = Path(path)
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConversationNotFoundError(
-                None, f"There is no file {path}.", "Check the path; export_conversation(path) writes one."
-            ) from None
-        except (ValueError, UnicodeDecodeError):
-            raise CorruptRecordError(
-                None, f"{path} is not valid JSON.", "Restore it from a backup; the file was not changed."
-            ) from None
-        if not (isinstance(document, dict) and isinstance(document.get("messages"), list)):
-            raise CorruptRecordError(
-                None,
-                f"{path} is not a conversation export (no 'messages' list).",
-                "Pass a file written by export_conversation(); the file was not changed.",
-            )
-        context = cls(str(document.get("session_id") or path.stem), max_history=max_history)
-        for message in document["messages"]:
-            context._history.append({"role": str(message.get("role", "user")), "content": _text_of(message)})
-        context.routing_metadata = normalize_exchanges([_from_export(e) for e in document.get("routing_metadata", [])])
-        created = epoch_from_iso(document.get("created_at"))
-        context.created_at = created if created is not None else context.created_at
-        return context
+    async def save(self, store: Target, *, cipher: Cipher | None = None) -> int:
+        """Save the conversation to a store (a file path: a one-file store), in a worker thread.
+
+        Args:
+            store: a store from `modules.storage` (an `ExchangeJournal` is given only the new exchanges), or a
+                file path.
+            cipher: encrypts a file; a store uses its own cipher.
+
+        Returns:
+            Bytes written; for a journal, the number of exchanges appended.
+
+        Raises:
+            ConversationConflictError: another writer saved this conversation to `store` since this manager last
+                loaded or saved it there (`ConversationErasedError`: it was erased meanwhile); nothing was
+                written. Resume, add the exchange again, save.
+            StorageError: the store failed (typed, naming the fix); the stored copy is unchanged.
+        """
+        write = self._writer(as_store(store, cipher=cipher))  # a snapshot, taken here on the caller's loop
+        return await asyncio.to_thread(write)
+
+    async def resume(
+        self,
+        store: Target,
+        conversation_id: str | None = None,
+        *,
+        cipher: Cipher | None = None,
+        allow_plaintext_migration: bool = False,
+    ) -> Self:
+        """Replace this manager's conversation with a stored one; on any error the manager is left as it was.
+
+        After resuming, `session_id` is the stored conversation's id, so saving again updates the same record.
+
+        Args:
+            store: a store from `modules.storage`, or a file path (or a file the persistence guide wrote).
+            conversation_id: the id to read; by default this manager's (a file path: whichever it holds).
+            cipher: the key of an encrypted file; with it, a plaintext file is refused.
+            allow_plaintext_migration: with a `cipher`, read a plaintext file anyway (a one-off migration).
+
+        Returns:
+            This manager.
+
+        Raises:
+            StorageError: not found, damaged (`CorruptRecordError`), wrong key, plaintext with a key
+                (`PlaintextRecordError`), newer format: each names the fix.
+        """
+        store = as_store(store, cipher=cipher, allow_plaintext_migration=allow_plaintext_migration)
+        record = await asyncio.to_thread(store.load, self._id_to_load(store, conversation_id))
+        self._adopt(record, store)
+        return self
+
+    def _id_to_load(self, store: ConversationStore, conversation_id: str | None) -> str | None:
+        if conversation_id is not None or isinstance(store, OneFileStore):
+            return conversation_id  # a one-file store holds one conversation: None reads it, whatever its id
+        return self.session_id
+
+    def _writer(self, store: ConversationStore) -> Callable[[], int]:
+        """The store call that saves a snapshot of this conversation (run it in a worker thread)."""
+        key = store_key(store)
+        expected = self._revisions.get(key, 0)
+        if isinstance(store, ExchangeJournal):  # given copies of the lists: only the new tail is serialized
+            messages, metadata = list(self._message_list()), list(self.routing_metadata)
+
+            def append() -> int:
+                appended = store.append(
+                    self.session_id, messages, metadata, expected_revision=expected, user_id=self.user_id
+                )
+                self._revisions[key] = appended.revision
+                return appended.exchanges
+
+            return append
+        record = self.to_record()
+        record.revision = expected
+
+        def save() -> int:
+            written = store.save(record)
+            self._revisions[key] = record.revision
+            return written
+
+        return save
+
+    def _adopt(self, record: ConversationRecord, store: ConversationStore) -> None:
+        """Take over a stored conversation (check everything first: a failure leaves this manager unchanged)."""
+        messages = openai_messages(record)
+        metadata = _stored_exchanges(record, store.location)
+        self._history = messages
+        self.session_id, self.routing_metadata, self.created_at = record.conversation_id, metadata, record.created_at
+        self.user_id, self.tags = record.user_id, list(record.tags) or [HYBRID_TAG]
+        self._revisions = {store_key(store): record.revision}
+
+    def _session_dict(self) -> dict[str, Any]:
+        session = AgentSession(session_id=self.session_id).to_dict()
+        messages = [Message(m["role"], [m["content"]]).to_dict() for m in self._history]
+        session["state"] = {IN_MEMORY_SOURCE: {"messages": messages}}
+        return session
 
     # ---- handing the conversation to an agent ------------------------------------------------------
 
@@ -220,30 +289,18 @@ def check_client_side_history(agent: Any) -> None:
     if others:
         raise ServerSideHistoryError(
             f"Agent {getattr(agent, 'name', None)!r} loads history from {others}, not from the session both tiers "
-            "share. Create it without a history provider; persist the conversation with persist_to_storage()."
+            "share. Create it without a history provider; save the conversation with save(store)."
         )
 
 
-def _from_export(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """A guide-format routing entry (exchange_id, timestamp, source, response_time, metadata) as contract keys."""
-    if "exchange_id" not in entry:
-        return dict(entry)
-    nested = dict(entry.get("metadata") or {})
-    known = {k: nested.pop(k) for k in list(nested) if k in EXCHANGE_KEYS or k in ("details", "source_label")}
-    result = {
-        **known,
-        "turn": entry.get("exchange_id"),
-        "at": epoch_from_iso(entry.get("timestamp")),
-        "source": entry.get("source"),
-        "response_time_s": entry.get("response_time"),
-    }
-    if nested:
-        result["details"] = {**nested, **(result.get("details") or {})}
-    return result
-
-
-def _text_of(message: Mapping[str, Any]) -> str:
-    content = message.get("content") or ""
-    if isinstance(content, list):  # content parts: [{"type": "text", "text": ...}]
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return str(content)
+def _stored_exchanges(record: ConversationRecord, where: str) -> list[dict[str, Any]]:
+    """A stored record's routing metadata, normalized; damage is a typed `CorruptRecordError`."""
+    try:
+        return normalize_exchanges(record.routing_metadata)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError, RecursionError) as error:
+        # The built-in errors' own messages may quote stored conversation text: name only their type.
+        raise CorruptRecordError(
+            record.conversation_id,
+            f"{where} holds no usable hybrid conversation (a field has the wrong shape: {type(error).__name__}).",
+            "Restore it from a backup, or start a new conversation; nothing was changed.",
+        ) from None

@@ -4,7 +4,7 @@
     turn = await conversation.chat("Hello!")                  # -> HybridTurn(text, decision, tier, metadata)
     async for item in conversation.chat_stream("Compare Kafka and RabbitMQ"):
         ...   # a RoutingDecision first, then str chunks, then the final HybridTurn
-    await conversation.persist_session("hybrid_conv.json")    # or a store; resume_session() reads it back
+    await conversation.save("hybrid_conv.json")               # or a store; resume() reads it back
 
 One turn: router (with the previous turn's tier as `RoutingContext`) -> the chosen tier's agent, run
 on the one shared session, so it is sent every earlier message whichever tier wrote it -> on failure
@@ -15,25 +15,38 @@ given). The cloud agent runs with `store=False`: the service keeps no second, di
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from modules.config import TIERS
 from modules.hybrid.agent_context import HybridAgentContextManager
 from modules.hybrid.context import check_client_side_history
 from modules.hybrid.errors import ConversationIdTakenError
-from modules.hybrid.exchange import short_error
 from modules.hybrid.persistence import Target
 from modules.hybrid.recorder import SentMessagesRecorder
-from modules.hybrid.sources import SOURCES, other_tier, tier_of
-from modules.routing import DEFAULT_MODE, AllTiersFailedError, HybridRouter, RoutingContext, RoutingDecision
+from modules.hybrid.sources import tier_of
+from modules.routing import DEFAULT_MODE, HybridRouter, RoutingContext, RoutingDecision, answer_with_fallback
 from modules.storage import Cipher, ConversationNotFoundError, ConversationStore
 
 DEFAULT_INSTRUCTIONS = "You are a helpful assistant. Answer in one or two sentences."
 DEFAULT_MAX_TOKENS = 64
 DEFAULT_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class _Answered:
+    """What one tier's successful try produced (see `_attempt`)."""
+
+    tier: str
+    text: str
+    sent: list[tuple[str, str]]
+    seconds: float
+    ttft_s: float | None
+    usage: dict[str, Any]
 
 
 @dataclass
@@ -59,7 +72,7 @@ class HybridConversationManager:
     """A routed conversation across the local and the cloud tier, with one history both see.
 
     `tiers` defaults to `start_tiers()` (closed again by `close()`); `store`, when given, receives the
-    conversation after every exchange and is the default target of `persist_session`/`resume_session`.
+    conversation after every exchange and is the default store of `save`/`resume`.
 
     Args:
         router: The router that picks a tier per question; when None, `HybridRouter(mode="balanced")`: small talk
@@ -121,91 +134,103 @@ class HybridConversationManager:
     def conversation_id(self) -> str:
         return self.context.session_id
 
-    async def chat(self, text: str, force_tier: str | None = None) -> HybridTurn:
-        """Route `text` (or send it to `force_tier`), answer it with the whole conversation, record it."""
-        async for item in self._turn(text, force_tier, stream=False):
+    async def chat(self, text: str, force_tier: str | None = None, *, router: HybridRouter | None = None) -> HybridTurn:
+        """Route `text` (or send it to `force_tier`), answer it with the whole conversation, record it.
+
+        Args:
+            text: The question.
+            force_tier: "local" or "cloud" to skip the router's choice, or None.
+            router: Routes this turn instead of `self.router` (e.g. the chat page's router for the chosen mode).
+
+        Returns:
+            The answered turn.
+        """
+        async for item in self._turn(text, force_tier, router, stream=False):
             if isinstance(item, HybridTurn):
                 return item
         raise AssertionError("a turn always ends with a HybridTurn")  # pragma: no cover
 
-    async def chat_stream(self, text: str, force_tier: str | None = None) -> AsyncIterator[Any]:
+    async def chat_stream(
+        self, text: str, force_tier: str | None = None, *, router: HybridRouter | None = None
+    ) -> AsyncIterator[Any]:
         """Yield the `RoutingDecision`, then the answer's text chunks as generated, then the `HybridTurn`.
 
         If the chosen tier fails, a second `RoutingDecision` (with `fell_back=True`) is yielded before
         the other tier's chunks: discard any text shown so far and show the new answer.
+
+        Args:
+            text: The question.
+            force_tier: "local" or "cloud" to skip the router's choice, or None.
+            router: Routes this turn instead of `self.router` (e.g. the chat page's router for the chosen mode).
         """
-        async for item in self._turn(text, force_tier, stream=True):
+        async for item in self._turn(text, force_tier, router, stream=True):
             yield item
 
-    async def _turn(self, text: str, force_tier: str | None, *, stream: bool) -> AsyncIterator[Any]:
-        decision = self._decide(text, force_tier)
+    async def _turn(
+        self, text: str, force_tier: str | None, router: HybridRouter | None, *, stream: bool
+    ) -> AsyncIterator[Any]:
+        decision = self._decide(text, force_tier, router or self.router)
         await asyncio.to_thread(self._check_store_is_free)  # a store call: never on the event loop
         yield decision
-        failure: tuple[str, BaseException] | None = None
-        for tier in (decision.target, other_tier(decision.target)):
-            recorder = SentMessagesRecorder()
-            started = time.perf_counter()
-            first_token_at: float | None = None
-            try:
-                if stream:
-                    chunks: asyncio.Queue[Any] = asyncio.Queue()
-                    # The stream is consumed in one task of its own: the framework's telemetry keeps context
-                    # variables that must be reset in the task that set them, and the timeout can cancel it.
-                    producer = asyncio.create_task(self._produce(tier, text, recorder, chunks))
-                    try:
-                        while (chunk := await asyncio.wait_for(chunks.get(), self._time_left(started))) is not None:
-                            first_token_at = first_token_at or time.perf_counter()
-                            yield chunk
-                        response = await producer
-                    finally:
-                        producer.cancel()
-                else:
-                    response = await asyncio.wait_for(
-                        self.agents[tier].run(
-                            text, session=self.context.session, middleware=[recorder], options=self._options()
-                        ),
-                        self.timeout_s,
-                    )
-            except Exception as error:  # noqa: BLE001 - any failure of a tier hands the question to the other
-                if failure is not None:
-                    raise AllTiersFailedError(
-                        f"{failure[0]} tier: {short_error(failure[1])}; {tier} tier: {short_error(error)}. "
-                        "Nothing was recorded; check that both tiers are reachable (lab 01) and ask again."
-                    ) from error
-                failure = (tier, error)
-                message = short_error(error)
-                if isinstance(error, TimeoutError):
-                    message = f"TimeoutError: no answer within {self.timeout_s:g} s"
-                decision = replace(
-                    decision,
-                    fell_back=True,
-                    failed_target=tier,
-                    error=message,
-                    reasons=[*decision.reasons, f"{tier} tier failed ({message}): {other_tier(tier)} tier answered"],
-                )
+        answered: _Answered | None = None
+        attempt = functools.partial(self._attempt, text=text, stream=stream)
+        async for item in answer_with_fallback(decision, attempt, timeout_s=self.timeout_s):
+            if isinstance(item, RoutingDecision):  # the chosen tier failed: the other one answers
+                decision = item
                 if stream:
                     yield decision
-                continue
-            seconds = time.perf_counter() - started
-            usage = response.usage_details or {}
-            entry = self.context.record_agent_exchange(
-                source=tier,
-                response_time_s=seconds,
-                sent=recorder.last,
-                model=self.models[tier],
-                decision=decision,
-                ttft_s=(first_token_at - started) if first_token_at else None,
-                input_tokens=usage.get("input_token_count"),
-                output_tokens=usage.get("output_token_count"),
-                fell_back=decision.fell_back,
-                failed_tier=decision.failed_target,
-                error=decision.error,
-                forced=decision.strategy == "forced",
+            elif isinstance(item, _Answered):
+                answered = item
+            else:
+                yield item
+        assert answered is not None  # the loop ends with an answer or raises AllTiersFailedError
+        entry = self.context._record_run(
+            source=answered.tier,
+            response_time_s=answered.seconds,
+            sent=answered.sent,
+            model=self.models[answered.tier],
+            decision=decision,
+            ttft_s=answered.ttft_s,
+            input_tokens=answered.usage.get("input_token_count"),
+            output_tokens=answered.usage.get("output_token_count"),
+            fell_back=decision.fell_back,
+            failed_tier=decision.failed_target,
+            error=decision.error,
+            forced=decision.strategy == "forced",
+        )
+        if self.store is not None:
+            await self.save(self.store)
+        yield HybridTurn(answered.text, decision, answered.tier, entry, answered.sent)
+
+    async def _attempt(self, tier: str, *, text: str, stream: bool) -> AsyncIterator[Any]:
+        """One tier's try at the question: its text chunks when streaming, then an `_Answered`."""
+        recorder = SentMessagesRecorder()
+        started = time.perf_counter()
+        first_token_at: float | None = None
+        if stream:
+            chunks: asyncio.Queue[Any] = asyncio.Queue()
+            # The stream is consumed in one task of its own: the framework's telemetry keeps context
+            # variables that must be reset in the task that set them, and the timeout can cancel it.
+            producer = asyncio.create_task(self._produce(tier, text, recorder, chunks))
+            try:
+                while (chunk := await chunks.get()) is not None:
+                    first_token_at = first_token_at or time.perf_counter()
+                    yield chunk
+                response = await producer
+            finally:
+                producer.cancel()
+        else:
+            response = await self.agents[tier].run(
+                text, session=self.context.session, middleware=[recorder], options=self._options()
             )
-            if self.store is not None:
-                await self.persist_session(self.store)
-            yield HybridTurn(response.text, decision, tier, entry, recorder.last)
-            return
+        yield _Answered(
+            tier=tier,
+            text=response.text,
+            sent=recorder.last,
+            seconds=time.perf_counter() - started,
+            ttft_s=(first_token_at - started) if first_token_at else None,
+            usage=response.usage_details or {},
+        )
 
     async def _produce(self, tier: str, text: str, recorder: SentMessagesRecorder, chunks: asyncio.Queue[Any]) -> Any:
         """Run the tier's stream, put each text chunk on `chunks`, then None; return the final response."""
@@ -231,13 +256,13 @@ class HybridConversationManager:
             return
         raise ConversationIdTakenError(
             f"{self.store.location} already holds a conversation {self.conversation_id!r}; this one would be saved "
-            "over it. Continue it with `await resume_session()`, or create the manager with another session_id. "
+            "over it. Continue it with `await resume()`, or create the manager with another session_id. "
             "Nothing was asked or saved."
         )
 
-    def _decide(self, text: str, force_tier: str | None) -> RoutingDecision:
+    def _decide(self, text: str, force_tier: str | None, router: HybridRouter) -> RoutingDecision:
         tier = None if force_tier is None else tier_of(force_tier)  # an unknown tier fails before any work
-        routed = self.router.route(text, RoutingContext(previous_target=self.context.last_source))
+        routed = router.route(text, RoutingContext(previous_target=self.context.last_source))
         if tier is None:
             return routed
         return replace(
@@ -251,35 +276,48 @@ class HybridConversationManager:
     def _options(self) -> dict[str, Any]:
         return {"max_tokens": self.max_tokens}
 
-    def _time_left(self, started: float) -> float:
-        return max(self.timeout_s - (time.perf_counter() - started), 0.001)
-
     # ---- agents, persistence, summary ------------------------------------------------------------------
 
     async def initialize_agent_session(self, agent: Any, tier: str = "cloud") -> None:
         """Answer `tier`'s turns with your own agent (e.g. other instructions); it must keep history client-side."""
-        if tier not in SOURCES:
+        if tier not in TIERS:
             tier = tier_of(tier)
         check_client_side_history(agent)
         self.agents[tier] = agent
         await self.context.initialize_agent_session(agent)
 
-    async def persist_session(self, target: Target | None = None) -> int:
-        """Save the conversation (session + routing metadata) to `target`, by default the manager's store."""
-        return await self.context.persist_to_storage(self._target(target), cipher=self.cipher)
+    async def save(self, store: Target | None = None) -> int:
+        """Save the conversation (session + routing metadata) to `store`, by default the manager's store.
 
-    async def resume_session(self, target: Target | None = None, *, conversation_id: str | None = None) -> None:
-        """Continue a stored conversation (a file, or a store by id: by default this conversation's id)."""
-        await self.context.resume_from_storage(
-            self._target(target), conversation_id=conversation_id, cipher=self.cipher
-        )
+        Args:
+            store: a store from `modules.storage`, or a file path; None for the store the manager was given.
+
+        Returns:
+            Bytes written; for an `ExchangeJournal`, the number of exchanges appended.
+
+        Raises:
+            ConversationConflictError: another writer saved it there since this manager loaded or saved it.
+            UnsupportedTargetError: no store was given, here or to the manager.
+        """
+        return await self.context.save(self._target(store), cipher=self.cipher)
+
+    async def resume(self, store: Target | None = None, conversation_id: str | None = None) -> None:
+        """Continue a stored conversation (by default this conversation's id, in the manager's store).
+
+        Args:
+            store: a store from `modules.storage`, or a file path; None for the store the manager was given.
+            conversation_id: the id to read; by default this conversation's (a file path: whichever it holds).
+
+        Raises:
+            StorageError: not found, damaged, wrong key: each names the fix; the manager is left as it was.
+            UnsupportedTargetError: no store was given, here or to the manager.
+        """
+        await self.context.resume(self._target(store), conversation_id, cipher=self.cipher)
         # Resumed from the manager's store: saving back is continuing it. From elsewhere: check again before saving.
-        self._store_checked = target is None or target is self.store
+        self._store_checked = store is None or store is self.store
 
-    # The persistence guide's names (its AgentThread is today's AgentSession); see docs/api-migration.md.
+    # The persistence guide's name (its AgentThread is today's AgentSession); see docs/api-migration.md.
     initialize_agent_thread = initialize_agent_session
-    persist_thread = persist_session
-    resume_thread = resume_session
 
     def get_conversation_summary(self) -> dict[str, Any]:
         summary = self.context.get_routing_summary()

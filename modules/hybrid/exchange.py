@@ -7,14 +7,14 @@ entry written by an older format (the persistence guide's export, lab 04's recor
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from modules.hybrid.sources import SOURCES, tier_of
+from modules.config import TIERS
+from modules.hybrid.sources import tier_of
 from modules.pricing import estimate_cost
-from modules.redaction import redact_configured
+from modules.redaction import short_error
 
 EXCHANGE_KEYS = (
     "turn",
@@ -40,23 +40,6 @@ EXCHANGE_KEYS = (
     "escalated",
     "messages_sent",
 )
-_MAX_ERROR_CHARS = 200
-# Anything that looks like a credential is cut out of error text before it is recorded.
-_SECRET_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+\S+|api[_-]?key\s*[=:]\s*\S+)", re.IGNORECASE)
-
-
-def short_error(error: BaseException | str | None) -> str | None:
-    """A one-line error text for the metadata: type and message, bounded, with credentials removed.
-
-    Configured keys and tokens go whatever their shape (an upstream 401 may echo the key it was sent).
-    """
-    if error is None:
-        return None
-    if not isinstance(error, str):
-        error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    text = error
-    text = _SECRET_PATTERN.sub("[redacted]", redact_configured(" ".join(text.split())))
-    return text if len(text) <= _MAX_ERROR_CHARS else text[: _MAX_ERROR_CHARS - 3] + "..."
 
 
 def exchange_metadata(
@@ -119,8 +102,8 @@ def normalize_exchange(entry: Mapping[str, Any], turn: int, previous_source: str
     """
     entry = dict(entry)
     source = entry.get("source")
-    tier = source if source in SOURCES else entry.get("tier")
-    if tier not in SOURCES:
+    tier = source if source in TIERS else entry.get("tier")
+    if tier not in TIERS:
         tier = tier_of(source if source is not None else tier)
     if source is not None and source != tier:
         entry.setdefault("source_label", source)

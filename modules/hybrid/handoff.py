@@ -125,9 +125,9 @@ async def _continue_here(request: dict[str, Any]) -> dict[str, Any]:
     conversation = HybridConversationManager(
         HybridRouter(), tiers, max_tokens=request["max_tokens"], cipher=None if kind != "file" else cipher
     )
-    await conversation.resume_session(target, conversation_id=request["conversation_id"])
+    await conversation.resume(target, request["conversation_id"])
     turn = await conversation.chat(request["question"], force_tier=request["force_tier"])
-    await conversation.persist_session(target)
+    await conversation.save(target)
     return {
         "text": turn.text,
         "tier": turn.tier,

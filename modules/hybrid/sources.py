@@ -7,9 +7,9 @@ and the router all speak of 'local' and 'cloud'.
 
 from __future__ import annotations
 
+from modules.config import TIERS
 from modules.hybrid.errors import UnknownSourceError
 
-SOURCES = ("local", "cloud")
 SOURCE_ALIASES = {
     "foundry": "cloud",
     "azure": "cloud",
@@ -27,7 +27,7 @@ def tier_of(source: object) -> str:
     """The tier ('local' or 'cloud') a source name stands for, or `UnknownSourceError` naming the choices."""
     if isinstance(source, str):
         name = source.strip().lower()
-        if name in SOURCES:
+        if name in TIERS:
             return name
         if name in SOURCE_ALIASES:
             return SOURCE_ALIASES[name]
@@ -35,7 +35,3 @@ def tier_of(source: object) -> str:
         f"Unknown source {source!r:.60}: an exchange comes from 'local' or 'cloud' "
         f"(aliases: {', '.join(sorted(SOURCE_ALIASES))}). Pass one of those as `source`; nothing was recorded."
     )
-
-
-def other_tier(tier: str) -> str:
-    return "local" if tier == "cloud" else "cloud"

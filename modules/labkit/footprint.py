@@ -111,8 +111,8 @@ def backend_footprints(
             from modules.storage import RedisStore
 
             with RedisStore(redis_url, namespace=f"footprint-{index}", **options) as redis_store:
-                for record in records:
-                    redis_store.save(record)
+                for record in records:  # as new: an earlier run's delete left a tombstone under the same id
+                    redis_store.save(record.as_new())
                 used = sum(redis_store.memory_usage(r.conversation_id) for r in records)
                 for record in records:
                     redis_store.delete(record.conversation_id)
@@ -142,7 +142,12 @@ def backend_footprints(
 
 
 def turn_write_sizes(turns: Sequence[int] = (1, 10, 50, 100, 200), *, seed: int = 42) -> list[dict[str, Any]]:
-    """Bytes written to save turn N: the whole session's envelope (compressed) vs the turn's two appended messages."""
+    """Bytes written to save turn N: the whole session's envelope (compressed) vs the turn's two appended messages.
+
+    Args:
+        turns: The turn numbers to measure.
+        seed: The random seed of the sample conversation.
+    """
     messages, routing = sample_messages(max(turns), seed=seed), sample_routing(max(turns), seed=seed)
     rows = []
     for n in turns:

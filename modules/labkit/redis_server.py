@@ -60,7 +60,13 @@ def redis_server_executable() -> str | None:
 
 
 class RedisServer:
-    """A `redis-server` child process with its own temporary data directory."""
+    """A `redis-server` child process with its own temporary data directory.
+
+    Args:
+        port: The port to listen on; None picks a free one.
+        host: The address to bind.
+        data_dir: Where redis keeps its files; None makes a temporary folder.
+    """
 
     def __init__(self, port: int | None = None, *, host: str = "127.0.0.1", data_dir: Path | str | None = None) -> None:
         self.host = host

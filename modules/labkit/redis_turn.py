@@ -60,7 +60,15 @@ async def run_turn(redis_url: str, session_id: str, message: str, *, model: str 
 def run_turn_in_new_process(
     redis_url: str, session_id: str, message: str, *, model: str = "local", timeout_s: float = TURN_TIMEOUT_S
 ) -> dict[str, Any]:
-    """Run one turn in a separate Python process and return what it reported."""
+    """Run one turn in a separate Python process and return what it reported.
+
+    Args:
+        redis_url: The Redis server holding the session's history.
+        session_id: The session to continue.
+        message: The user's message for this turn.
+        model: The tier whose chat client answers.
+        timeout_s: How long the child may take.
+    """
     arguments = ["--session-id", session_id, "--model", model, message]
     return run_json_child(
         "modules.labkit.redis_turn",

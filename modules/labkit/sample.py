@@ -118,7 +118,15 @@ def sample_record(
     tags: tuple[str, ...] = ("sample",),
     conversation_id: str | None = None,
 ) -> ConversationRecord:
-    """A complete record: session with `exchanges` turns plus their routing metadata."""
+    """A complete record: session with `exchanges` turns plus their routing metadata.
+
+    Args:
+        exchanges: How many user/assistant turns.
+        seed: The random seed (the same seed gives the same record).
+        user_id: The owner, for per-user erasure.
+        tags: The record's tags.
+        conversation_id: Its id; None makes one from the seed.
+    """
     session = sample_session(exchanges, seed=seed, session_id=conversation_id)
     record = ConversationRecord.from_session(
         session, user_id=user_id, routing_metadata=sample_routing(exchanges, seed=seed), tags=tags

@@ -35,7 +35,12 @@ from typing import Any
 
 import numpy as np
 
+from modules.routing.classifier import ModelFileError, read_model_json
+from modules.routing.curve import operating_curve, profile_qualities
 from modules.routing.errors import RoutingError
+from modules.routing.modes import DEFAULT_MODE, resolve, target_for
+from modules.routing.profile import load_profile
+from modules.routing.training import GRADED_FOLDS, graded_folds
 
 __all__ = [
     "FEATURES",
@@ -47,6 +52,7 @@ __all__ = [
     "EmbeddedLogprobAnswerer",
     "OpenAICompatibleLogprobAnswerer",
     "cascade_answer",
+    "cascade_curve",
     "answer_features",
     "logprob_features",
     "format_checks",
@@ -191,6 +197,10 @@ class EmbeddedLogprobAnswerer:
 
     llama.cpp returns logprobs only from a model loaded with `logits_all=True`, so this keeps its own copy
     of the weights (a few hundred MB of RAM with its context), loaded on first use.
+
+    Args:
+        model_path: A GGUF file; None is the shipped SmolLM2 weights.
+        max_tokens: The cap on each answer's length.
     """
 
     def __init__(self, model_path: Path | str | None = None, *, max_tokens: int = MAX_TOKENS) -> None:
@@ -274,6 +284,9 @@ class OpenAICompatibleLogprobAnswerer:
 def load_cascade_features(path: Path | str = CASCADE_FEATURES_CSV):
     """data/cascade_features.csv as a DataFrame (one row per graded query, in the graded set's order).
 
+    Args:
+        path: The features file (default data/cascade_features.csv).
+
     Raises:
         CascadeError: the file is missing or lacks a feature column; the message names the generator.
     """
@@ -295,7 +308,14 @@ class CascadeStrategy:
     """P(the local answer is right) from its log-probabilities and format checks: a logistic regression.
 
     `out_of_fold` holds the cross-fitted escalation scores (1 - confidence) of the graded queries, so a mode can
-    be resolved on the cascade's own operating curve (`threshold_for`)."""
+    be resolved on the cascade's own operating curve (`threshold_for`).
+
+    Attributes:
+        weights: One weight per feature (FEATURES).
+        intercept: The logistic regression's intercept.
+        out_of_fold: Cross-fitted escalation scores per graded query, or None.
+        name: The strategy's name in reasons.
+    """
 
     weights: dict[str, float]
     intercept: float
@@ -311,10 +331,6 @@ class CascadeStrategy:
         """The confidence below which the cloud takes over, for a mode name or a target (default "balanced").
 
         Resolved on the cascade's cross-fitted operating curve over the profile's graded answers."""
-        from modules.routing.curve import operating_curve, profile_qualities
-        from modules.routing.modes import DEFAULT_MODE, resolve, target_for
-        from modules.routing.profile import load_profile
-
         target = target_for(target or DEFAULT_MODE) if target is None or isinstance(target, str) else target
         queries, local, cloud = profile_qualities(profile if profile is not None else load_profile())
         if not self.out_of_fold or any(q not in self.out_of_fold for q in queries):
@@ -343,8 +359,6 @@ class CascadeStrategy:
         Raises:
             CascadeError: missing, malformed, or weights for other features than FEATURES.
         """
-        from modules.routing.classifier import ModelFileError, read_model_json
-
         path = Path(path)
         fix = "refit it: python -m modules.router cascade"
         if not path.exists():
@@ -395,8 +409,6 @@ def fit_cascade(frame) -> CascadeStrategy:
 def cross_fitted_cascade_scores(frame, folds: int | None = None) -> np.ndarray:
     """1 - confidence for every row, each from a model fitted on the other folds (the graded set's stratified
     folds, `modules.routing.training.graded_folds`): no graded answer helps score itself."""
-    from modules.routing.training import GRADED_FOLDS, graded_folds
-
     folds = folds or GRADED_FOLDS
     part = graded_folds(list(frame["category"]), folds)
     scores = np.empty(len(frame))
@@ -473,3 +485,29 @@ async def cascade_answer(
         features,
         reasons,
     )
+
+
+def cascade_curve(cascade=None, features=None, *, pricing=None):
+    """The cascade's operating curve over its own graded answers (data/cascade_features.csv), cross-fitted.
+
+    The threshold is on the escalation score, 1 - confidence: at threshold t the cloud answers every query whose
+    local answer had confidence <= 1 - t. Every query pays for a local answer first, so the curve also says how
+    much latency the local attempts on escalated queries add, averaged over all queries.
+
+    Args:
+        cascade: a `CascadeStrategy` with cross-fitted scores (default `CascadeStrategy.load()`).
+        features: the DataFrame of `load_cascade_features()` (default: read it).
+        pricing: as in `operating_curve`.
+
+    Returns:
+        The DataFrame of `operating_curve` plus `added_seconds` and `wasted_tokens` (per query, on average).
+    """
+    cascade = cascade or CascadeStrategy.load()
+    frame = load_cascade_features() if features is None else features
+    scores = np.array([cascade.out_of_fold[q] for q in frame["query"]])
+    curve = operating_curve(scores, frame["correct"].to_numpy(dtype=float), pricing=pricing)
+    seconds = frame["local_seconds"].to_numpy(dtype=float)
+    tokens = frame["answer_tokens"].to_numpy(dtype=float)
+    curve["added_seconds"] = [float(seconds[scores >= t].sum() / len(scores)) for t in curve["threshold"]]
+    curve["wasted_tokens"] = [float(tokens[scores >= t].sum() / len(scores)) for t in curve["threshold"]]
+    return curve

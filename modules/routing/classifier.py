@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from modules.routing.errors import RoutingError
+from modules.routing.errors import RouterInputError, RoutingError
 
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 4)
@@ -91,7 +91,7 @@ class LinearTextClassifier:
 
     def probability(self, text: str, extra: Sequence[float] = ()) -> float:
         if len(extra) != len(self.extra_weights):
-            raise ValueError(f"expected {len(self.extra_weights)} extra features, got {len(extra)}")
+            raise RouterInputError(f"expected {len(self.extra_weights)} extra features, got {len(extra)}")
         z = self.intercept + _tfidf_dot(word_ngrams(text), self.words) + _tfidf_dot(char_ngrams(text), self.chars)
         z += sum(w * x for w, x in zip(self.extra_weights, extra, strict=True))
         return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
@@ -167,7 +167,7 @@ def read_model_json(path: Path) -> object:
 
 
 def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number a model file may hold")
+    raise ModelFileError(f"{name} is not a number a model file may hold")
 
 
 def _is_number(value: object) -> bool:
@@ -201,7 +201,7 @@ def fit_text_classifier(
     from sklearn.linear_model import LogisticRegression
 
     if (labels is None) == (soft_targets is None):
-        raise ValueError("give either labels or soft_targets")
+        raise RouterInputError("give either labels or soft_targets")
     texts, extra = list(texts), np.asarray(extra, dtype=float).reshape(len(texts), -1)
     vectorizers = [
         TfidfVectorizer(ngram_range=WORD_NGRAMS, sublinear_tf=True, min_df=MIN_DF),

@@ -20,7 +20,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from modules.pricing import load_pricing
+from modules.routing.errors import RouterInputError
 from modules.routing.evaluation import cost_per_1000_queries, graded_quality
+from modules.routing.features import analyze_query
+from modules.routing.modes import MODES, resolve
 
 __all__ = [
     "CURVE_COLUMNS",
@@ -31,7 +35,6 @@ __all__ = [
     "random_points",
     "perfect_points",
     "point_at",
-    "cascade_curve",
 ]
 
 CURVE_COLUMNS = ["threshold", "cloud_share", "quality", "usd_per_1k"]
@@ -60,9 +63,9 @@ def operating_curve(scores: Sequence[float], local_quality, cloud_quality=None, 
     pricing = _pricing(pricing)
     s = np.asarray(scores, dtype=float)
     if s.shape != local.shape:
-        raise ValueError(f"need one score per graded query: {s.size} scores, {local.size} qualities")
+        raise RouterInputError(f"need one score per graded query: {s.size} scores, {local.size} qualities")
     if not np.all(np.isfinite(s)):
-        raise ValueError("every score must be a finite number")
+        raise RouterInputError("every score must be a finite number")
     distinct = np.unique(s)[::-1]  # high to low
     thresholds = [float(np.nextafter(distinct[0], np.inf)) if distinct.size else 1.0]
     thresholds += [float((a + b) / 2) for a, b in zip(distinct[:-1], distinct[1:], strict=True)]
@@ -124,8 +127,6 @@ def router_curve(strategy, profile: Mapping, *, pricing=None):
     Returns:
         The DataFrame of `operating_curve`.
     """
-    from modules.routing.features import analyze_query
-
     queries, local, cloud = profile_qualities(profile)
     stored = getattr(strategy, "out_of_fold", None) or {}
     scores = [stored[q] if q in stored else strategy.cloud_probability(q, analyze_query(q)) for q in queries]
@@ -144,8 +145,6 @@ def mode_points(curve, modes: Mapping | None = None):
     """
     import pandas as pd
 
-    from modules.routing.modes import MODES, resolve
-
     rows = []
     for name, target in (modes or MODES).items():
         point = point_at(curve, resolve(target, curve))
@@ -155,6 +154,12 @@ def mode_points(curve, modes: Mapping | None = None):
 
 def random_points(local_quality, cloud_quality=None, *, shares: Sequence[float] | None = None, pricing=None):
     """A random router: sending a share c of queries to the cloud recovers c of the quality gap, on average.
+
+    Args:
+        local_quality: Per query, 1 if the local answer passed its grader, else 0.
+        cloud_quality: Per query, the cloud's grade; None counts the cloud as correct.
+        shares: The cloud shares to list.
+        pricing: As in `operating_curve`.
 
     Returns:
         A DataFrame: cloud_share, quality, usd_per_1k (11 points from 0 to 1 unless `shares` is given).
@@ -174,6 +179,11 @@ def random_points(local_quality, cloud_quality=None, *, shares: Sequence[float] 
 def perfect_points(local_quality, cloud_quality=None, *, pricing=None):
     """The best any router can do: the queries the cloud improves go first, one query at a time.
 
+    Args:
+        local_quality: Per query, 1 if the local answer passed its grader, else 0.
+        cloud_quality: Per query, the cloud's grade; None counts the cloud as correct.
+        pricing: As in `operating_curve`.
+
     Returns:
         A DataFrame: cloud_share, quality, usd_per_1k, one row per number of queries sent to the cloud.
     """
@@ -192,34 +202,4 @@ def perfect_points(local_quality, cloud_quality=None, *, pricing=None):
 
 
 def _pricing(pricing):
-    from modules.pricing import load_pricing
-
     return load_pricing() if pricing is None else pricing
-
-
-def cascade_curve(cascade=None, features=None, *, pricing=None):
-    """The cascade's operating curve over its own graded answers (data/cascade_features.csv), cross-fitted.
-
-    The threshold is on the escalation score, 1 - confidence: at threshold t the cloud answers every query whose
-    local answer had confidence <= 1 - t. Every query pays for a local answer first, so the curve also says how
-    much latency the local attempts on escalated queries add, averaged over all queries.
-
-    Args:
-        cascade: a `CascadeStrategy` with cross-fitted scores (default `CascadeStrategy.load()`).
-        features: the DataFrame of `load_cascade_features()` (default: read it).
-        pricing: as in `operating_curve`.
-
-    Returns:
-        The DataFrame of `operating_curve` plus `added_seconds` and `wasted_tokens` (per query, on average).
-    """
-    from modules.routing.cascade import CascadeStrategy, load_cascade_features
-
-    cascade = cascade or CascadeStrategy.load()
-    frame = load_cascade_features() if features is None else features
-    scores = np.array([cascade.out_of_fold[q] for q in frame["query"]])
-    curve = operating_curve(scores, frame["correct"].to_numpy(dtype=float), pricing=pricing)
-    seconds = frame["local_seconds"].to_numpy(dtype=float)
-    tokens = frame["answer_tokens"].to_numpy(dtype=float)
-    curve["added_seconds"] = [float(seconds[scores >= t].sum() / len(scores)) for t in curve["threshold"]]
-    curve["wasted_tokens"] = [float(tokens[scores >= t].sum() / len(scores)) for t in curve["threshold"]]
-    return curve

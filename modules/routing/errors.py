@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from modules.errors import CourseError
 
-__all__ = ["RouterInputError", "RouterTargetError", "RoutingError"]
+__all__ = ["RouterInputError", "RouterTargetError", "RoutingError", "UnknownCategoryError"]
 
 
 class RoutingError(CourseError):
@@ -19,3 +19,10 @@ class RouterInputError(RoutingError, ValueError):
 class RouterTargetError(RoutingError, ValueError):
     """A mode or target the router cannot resolve: an unknown mode name, a share or floor out of range, or a
     target given together with a mode."""
+
+
+class UnknownCategoryError(RoutingError, KeyError):
+    """A query category the capability profile did not measure; also a KeyError, as a missing key is."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""  # the message as written, not KeyError's quoted repr

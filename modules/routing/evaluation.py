@@ -28,8 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from modules.config import TIERS
 from modules.pricing import TierPrice, estimate_cost, load_pricing  # noqa: F401 - load_pricing for lab 05
-from modules.routing.router import TARGETS
+from modules.routing.errors import RouterInputError
 
 # Token counts assumed per query for the cost estimate: a short system prompt plus the
 # user's message in, a medium-length answer out. Change them to match your traffic.
@@ -39,9 +40,9 @@ OUTPUT_TOKENS_PER_QUERY = 350
 
 def _is_cloud(labels: Sequence[str]) -> np.ndarray:
     values = np.asarray(labels, dtype=object)
-    unknown = set(values.tolist()) - set(TARGETS)
+    unknown = set(values.tolist()) - set(TIERS)
     if unknown:
-        raise ValueError(f"labels must be 'local' or 'cloud'; found {sorted(map(str, unknown))}")
+        raise RouterInputError(f"labels must be 'local' or 'cloud'; found {sorted(map(str, unknown))}")
     return values == "cloud"
 
 
@@ -49,7 +50,7 @@ def confusion_matrix(y_true: Sequence[str], y_pred: Sequence[str]) -> np.ndarray
     """2x2 counts: rows = label (local, cloud), columns = routed to (local, cloud)."""
     t, p = _is_cloud(y_true), _is_cloud(y_pred)
     if t.shape != p.shape:
-        raise ValueError(f"y_true has {t.size} labels but y_pred has {p.size}")
+        raise RouterInputError(f"y_true has {t.size} labels but y_pred has {p.size}")
     return np.array([[np.sum(~t & ~p), np.sum(~t & p)], [np.sum(t & ~p), np.sum(t & p)]])
 
 
@@ -63,6 +64,12 @@ class RoutingMetrics:
 
 
 def routing_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> RoutingMetrics:
+    """Accuracy, cloud precision and recall, and cloud share of one routing against its labels.
+
+    Args:
+        y_true: The labels, 'local' or 'cloud' per query.
+        y_pred: Where the router sent each query.
+    """
     m = confusion_matrix(y_true, y_pred)
     (tn, fp), (fn, tp) = m
     n = m.sum()
@@ -82,11 +89,16 @@ def label_quality(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def graded_quality(local_correct: Sequence[bool], cloud_correct: Sequence[bool] | None = None):
-    """(quality on local, quality on cloud) per query from graded answers; a cloud not measured counts as 1."""
+    """(quality on local, quality on cloud) per query from graded answers; a cloud not measured counts as 1.
+
+    Args:
+        local_correct: Per query, whether the local answer passed its grader.
+        cloud_correct: Per query, the cloud's grade; None counts the cloud as correct.
+    """
     local = np.asarray(local_correct, dtype=float)
     cloud = np.ones(local.size) if cloud_correct is None else np.asarray(cloud_correct, dtype=float)
     if cloud.shape != local.shape:
-        raise ValueError(f"{local.size} local grades but {cloud.size} cloud grades")
+        raise RouterInputError(f"{local.size} local grades but {cloud.size} cloud grades")
     return local, cloud
 
 
@@ -105,14 +117,16 @@ def pgr(routes: Sequence[str], local_quality, cloud_quality) -> float:
     """RouteLLM's performance gap recovered by one routing."""
     all_local, all_cloud = float(np.mean(local_quality)), float(np.mean(cloud_quality))
     if all_cloud <= all_local:
-        raise ValueError("PGR is undefined when the cloud tier is not better than the local tier on these queries")
+        raise RouterInputError(
+            "PGR is undefined when the cloud tier is not better than the local tier on these queries"
+        )
     return (routed_quality(routes, local_quality, cloud_quality) - all_local) / (all_cloud - all_local)
 
 
 def performance_gap_recovered(y_true: Sequence[str], y_pred: Sequence[str]) -> float:
     """RouteLLM's PGR of one routing, from label-based quality."""
     if not _is_cloud(y_true).any():
-        raise ValueError("PGR is undefined when no query needs the cloud")
+        raise RouterInputError("PGR is undefined when no query needs the cloud")
     return pgr(y_pred, *label_quality(y_true))
 
 
@@ -120,13 +134,19 @@ def pgr_curve(scores: Sequence[float], local_quality, cloud_quality) -> tuple[np
     """(cloud share, PGR) points from routing the highest-scored queries to the cloud first.
 
     Queries with equal scores are one step: the straight line across a step is the expected PGR when
-    ties are broken at random. Starts at (0, 0) and ends at (1, 1)."""
+    ties are broken at random. Starts at (0, 0) and ends at (1, 1).
+
+    Args:
+        scores: Per query, how likely the local answer is wrong.
+        local_quality: Per query, the local tier's quality (0..1).
+        cloud_quality: Per query, the cloud tier's quality (0..1).
+    """
     s = np.asarray(scores, dtype=float)
     gain = np.asarray(cloud_quality, float) - np.asarray(local_quality, float)
     if s.shape != gain.shape:
-        raise ValueError(f"need one score per query: {s.size} scores, {gain.size} qualities")
+        raise RouterInputError(f"need one score per query: {s.size} scores, {gain.size} qualities")
     if gain.sum() <= 0:
-        raise ValueError("the cloud tier must be better than the local tier on these queries for a PGR curve")
+        raise RouterInputError("the cloud tier must be better than the local tier on these queries for a PGR curve")
     order = np.argsort(-s, kind="stable")
     s, gain = s[order], gain[order]
     step_ends = np.r_[np.flatnonzero(np.diff(s) != 0), s.size - 1]
@@ -138,12 +158,17 @@ def pgr_curve(scores: Sequence[float], local_quality, cloud_quality) -> tuple[np
 def quality_curve(y_true: Sequence[str], scores: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
     """The PGR curve with label-based quality (y = share of cloud-labelled queries that reached the cloud)."""
     if not _is_cloud(y_true).any():
-        raise ValueError("need at least one cloud-labelled query")
+        raise RouterInputError("need at least one cloud-labelled query")
     return pgr_curve(scores, *label_quality(y_true))
 
 
 def perfect_curve(local_quality, cloud_quality) -> tuple[np.ndarray, np.ndarray]:
-    """The best any router can do: the queries the cloud improves most go first."""
+    """The best any router can do: the queries the cloud improves most go first.
+
+    Args:
+        local_quality: Per query, the local tier's quality (0..1).
+        cloud_quality: Per query, the cloud tier's quality (0..1).
+    """
     gain = np.asarray(cloud_quality, float) - np.asarray(local_quality, float)
     return pgr_curve(gain + np.arange(gain.size)[::-1] * 1e-9, local_quality, cloud_quality)
 
@@ -154,10 +179,16 @@ def random_curve() -> tuple[np.ndarray, np.ndarray]:
 
 
 def cpt(x: Sequence[float], y: Sequence[float], pgr: float) -> float:
-    """Call-performance threshold: the smallest cloud share at which the curve reaches `pgr`."""
+    """Call-performance threshold: the smallest cloud share at which the curve reaches `pgr`.
+
+    Args:
+        x: The curve's cloud shares, ascending.
+        y: The PGR at each share.
+        pgr: The PGR to reach, between 0 and 1.
+    """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if not 0.0 <= pgr <= 1.0:
-        raise ValueError(f"pgr must be between 0 and 1, got {pgr!r}")
+        raise RouterInputError(f"pgr must be between 0 and 1, got {pgr!r}")
     i = int(np.argmax(y >= pgr))  # first point at or above the target (y ends at 1)
     if i == 0:
         return float(x[0])
@@ -187,7 +218,7 @@ def cost_per_1000_queries(
 ) -> float:
     """Estimated USD for 1,000 queries when `cloud_share` of them go to the cloud tier (data/pricing.csv)."""
     if not 0.0 <= cloud_share <= 1.0:
-        raise ValueError(f"cloud_share must be between 0 and 1, got {cloud_share!r}")
+        raise RouterInputError(f"cloud_share must be between 0 and 1, got {cloud_share!r}")
     cloud = estimate_cost("cloud", input_tokens, output_tokens, pricing)
     local = estimate_cost("local", input_tokens, output_tokens, pricing)
     return 1000 * (cloud_share * cloud + (1 - cloud_share) * local)

@@ -298,7 +298,12 @@ def rule_features(a: QueryAnalysis) -> list[float]:
 
 
 def rule_coverage(queries: Iterable[str], groups: Iterable[str]) -> list[dict]:
-    """For every rule alternative: how many rows, and how many distinct groups of rows, it matches."""
+    """For every rule alternative: how many rows, and how many distinct groups of rows, it matches.
+
+    Args:
+        queries: The queries.
+        groups: Each query's group.
+    """
     rows = [(q.strip().lower(), g) for q, g in zip(queries, groups, strict=True)]
     coverage = []
     for flag, alternatives in ALTERNATIVES.items():

@@ -124,7 +124,14 @@ _GRADE: dict[str, Callable[[str, str, str], bool]] = {
 
 
 def grade(grader: str, reference: str, answer: str, query: str = "") -> bool:
-    """True when `answer` (to `query`) satisfies `reference` under `grader`."""
+    """True when `answer` (to `query`) satisfies `reference` under `grader`.
+
+    Args:
+        grader: The grader's name (data/graded_queries.csv's `grader` column).
+        reference: What a right answer holds.
+        answer: The answer to grade.
+        query: The question, for graders that need it.
+    """
     if grader not in _GRADE:
         raise GradingError(f"unknown grader {grader!r}; use one of {GRADERS}")
     return _GRADE[grader](reference, answer, query)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from modules.routing.errors import RouterInputError, UnknownCategoryError
+
 # A category goes local when at least 7 in 10 of the local model's graded answers in it are right. A product
 # decision, stated once: raise it and fewer categories go local (for SmolLM2-135M, none at 0.8).
 LOCAL_ACCURACY_BAR = 0.7
@@ -28,7 +30,7 @@ class Policy:
 
     def tier(self, category: str) -> str:
         if category not in self.tiers:
-            raise KeyError(
+            raise UnknownCategoryError(
                 f"category {category!r} is not in the capability profile ({sorted(self.tiers)}); "
                 "add graded queries for it and re-measure: python -m modules.router profile"
             )
@@ -51,9 +53,14 @@ class Policy:
 
 
 def derive_policy(profile: Mapping, bar: float = LOCAL_ACCURACY_BAR) -> Policy:
-    """Local where the measured local accuracy reaches `bar`, cloud everywhere else."""
+    """Local where the measured local accuracy reaches `bar`, cloud everywhere else.
+
+    Args:
+        profile: A capability profile (`load_profile`).
+        bar: The local accuracy a category needs to stay local.
+    """
     if not 0.0 <= bar <= 1.0:
-        raise ValueError(f"bar must be between 0 and 1, got {bar!r}")
+        raise RouterInputError(f"bar must be between 0 and 1, got {bar!r}")
     accuracy = {c: float(e["local"]) for c, e in profile["categories"].items()}
     tiers = {c: "local" if a >= bar else "cloud" for c, a in accuracy.items()}
     return Policy(tiers, accuracy, bar, str(profile["tiers"]["local"]["model"]))

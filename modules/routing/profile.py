@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from modules.config import PROJECT_ROOT
+from modules.config import PROJECT_ROOT, TIERS
 from modules.routing.errors import RoutingError
 from modules.routing.grading import grade, validate_reference
 
@@ -226,7 +226,7 @@ def build_profile(
     measured = ["local"] + (["cloud"] if settings.cloud.backend != "local_service" else [])
     kept: dict[str, dict] = {}
     if update is not None:
-        if update["settings"]["max_tokens"] != max_tokens or set(update["tiers"]) != {"local", "cloud"}:
+        if update["settings"]["max_tokens"] != max_tokens or set(update["tiers"]) != set(TIERS):
             raise ProfileError("an update must use the same max_tokens as the profile it updates")
         if update["tiers"]["local"]["model"] != str(settings.local.model):
             raise ProfileError(
@@ -313,7 +313,12 @@ def load_profile(path: Path | str = PROFILE_JSON) -> dict:
 
 
 def plot_profile(profile: dict, bar: float | None = None):
-    """Horizontal bars: measured accuracy per category and tier, with the policy's bar as a line."""
+    """Horizontal bars: measured accuracy per category and tier, with the policy's bar as a line.
+
+    Args:
+        profile: A capability profile (`load_profile`).
+        bar: The policy's accuracy bar; None is LOCAL_ACCURACY_BAR.
+    """
     import matplotlib.pyplot as plt
 
     from modules.routing.policy import LOCAL_ACCURACY_BAR
@@ -321,7 +326,7 @@ def plot_profile(profile: dict, bar: float | None = None):
     bar = LOCAL_ACCURACY_BAR if bar is None else bar
     categories = profile["categories"]
     names = sorted(categories, key=lambda c: categories[c]["local"])
-    tiers = [t for t in ("local", "cloud") if profile["tiers"][t]["measured"]]
+    tiers = [t for t in TIERS if profile["tiers"][t]["measured"]]
     fig, ax = plt.subplots(figsize=(7, 0.32 * len(names) + 1.2))
     height = 0.8 / len(tiers)
     for k, tier in enumerate(tiers):

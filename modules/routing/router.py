@@ -9,8 +9,8 @@ A strategy (modules/routing/strategies.py) scores each query: the shipped one, P
 The operating point is a stated choice: a mode (modules/routing/modes.py) or a custom target, resolved at
 construction into a threshold on the measured operating curve (modules/routing/curve.py) of the capability
 profile; `threshold=` overrides it. The router explains itself, keeps a follow-up that depends on the previous
-answer with the tier that gave it (modules/routing/followups.py), and `route_and_answer` falls back to the
-other tier when the chosen one fails or times out.
+answer with the tier that gave it (modules/routing/followups.py), and `route_and_answer`
+(modules/routing/fallback.py) falls back to the other tier when the chosen one fails or times out.
 
 When the model file was measured on another local model than the one configured (modules.config), the router
 warns once and names the commands that fix it.
@@ -18,30 +18,27 @@ warns once and names the commands that fix it.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from modules.routing.errors import RouterInputError, RouterTargetError, RoutingError
+from modules.config import TIERS
+from modules.routing.curve import router_curve
+from modules.routing.errors import RouterInputError, RouterTargetError
 from modules.routing.features import analyze_query
 from modules.routing.modes import DEFAULT_MODE, CloudBudget, QualityFloor, Target, resolve, target_for
+from modules.routing.profile import PROFILE_JSON, load_profile
 from modules.routing.strategies import LearnedStrategy, Strategy
 
 __all__ = [
-    "TARGETS",
     "HybridRouter",
     "RoutingDecision",
     "RoutingContext",
-    "RoutedAnswer",
-    "AllTiersFailedError",
-    "route_and_answer",
 ]
 
-TARGETS = ("local", "cloud")
 CUSTOM = "custom"  # the mode of a router built with a target or an explicit threshold
 
 
@@ -95,7 +92,7 @@ class RoutingContext:
     previous_target: str | None = None
 
     def __post_init__(self) -> None:
-        if self.previous_target not in (*TARGETS, None):
+        if self.previous_target not in (*TIERS, None):
             raise RouterInputError(
                 f"previous_target must be 'local', 'cloud' or None, not {self.previous_target!r}: pass the tier that "
                 "answered the previous turn (RoutedAnswer.tier), or None before the first turn."
@@ -167,9 +164,6 @@ class HybridRouter:
         self._check_local_model()
 
     def _curve(self, profile):
-        from modules.routing.curve import router_curve
-        from modules.routing.profile import PROFILE_JSON, load_profile
-
         if profile is None or not isinstance(profile, Mapping):
             profile = load_profile(PROFILE_JSON if profile is None else profile)
         return router_curve(self.strategy, profile)
@@ -296,81 +290,3 @@ def _confidence(p: float, threshold: float, target: str) -> float:
     else:
         margin = (threshold - p) / threshold if threshold > 0 else 0.0
     return round(0.5 + 0.5 * min(max(margin, 0.0), 1.0), 3)
-
-
-# --------------------------------------------------------------------------- answering with fallback
-
-Answerer = Callable[[str], Awaitable[str]]
-
-
-@dataclass(frozen=True)
-class RoutedAnswer:
-    text: str
-    decision: RoutingDecision
-    tier: str  # the tier that actually answered
-    answer_seconds: float
-
-
-class AllTiersFailedError(RoutingError, RuntimeError):
-    """Both the chosen tier and the fallback failed; the message names both errors."""
-
-
-async def route_and_answer(
-    router: HybridRouter,
-    query: str,
-    answerers: Mapping[str, Answerer],
-    *,
-    timeout_s: float,
-    context: RoutingContext | None = None,
-) -> RoutedAnswer:
-    """Route `query`, ask the chosen tier, and if it raises or exceeds `timeout_s`, ask the other tier.
-    The returned decision records the fallback: fell_back=True, the failed tier and its error.
-
-    Args:
-        router: The router that picks the tier.
-        query: The question.
-        answerers: One async callable per tier ("local", "cloud") that answers a query with text.
-        timeout_s: How long a tier may take before the other one is asked.
-        context: What the router may know about the conversation so far, or None.
-
-    Returns:
-        The answer, the decision (with any fallback), the tier that answered and how long answering took.
-
-    Raises:
-        RouterInputError: (a ValueError) `answerers` lacks a tier.
-        AllTiersFailedError: Both tiers failed; the message names both errors.
-    """
-    missing = set(TARGETS) - set(answerers)
-    if missing:
-        raise RouterInputError(
-            f"answerers needs one async callable per tier; missing: {sorted(missing)}. Pass a dict with both keys, "
-            "e.g. {'local': ask_local, 'cloud': ask_cloud}, each an async function from query to answer text."
-        )
-    decision = router.route(query, context)
-    order = [decision.target, _other(decision.target)]
-    started = time.perf_counter()
-    try:
-        text = await asyncio.wait_for(answerers[order[0]](query), timeout_s)
-        return RoutedAnswer(text, decision, order[0], time.perf_counter() - started)
-    except Exception as first:  # noqa: BLE001 - any failure of the chosen tier triggers the fallback
-        error = f"{type(first).__name__}: {first}" if str(first) else type(first).__name__
-        if isinstance(first, (TimeoutError, asyncio.TimeoutError)):  # distinct classes on Python 3.10
-            error = f"TimeoutError: no answer within {timeout_s:g} s"
-    decision = replace(
-        decision,
-        fell_back=True,
-        failed_target=order[0],
-        error=error,
-        reasons=[*decision.reasons, f"{order[0]} tier failed ({error}): {order[1]} tier answered instead"],
-    )
-    try:
-        text = await asyncio.wait_for(answerers[order[1]](query), timeout_s)
-    except Exception as second:  # noqa: BLE001
-        raise AllTiersFailedError(
-            f"{order[0]} tier: {error}; {order[1]} tier: {type(second).__name__}: {second}"
-        ) from second
-    return RoutedAnswer(text, decision, order[1], time.perf_counter() - started)
-
-
-def _other(target: str) -> str:
-    return "local" if target == "cloud" else "cloud"

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from modules.routing.classifier import KIND, LinearTextClassifier, ModelFileError, read_model_json
-from modules.routing.errors import RouterTargetError, RoutingError
+from modules.routing.errors import RouterInputError, RouterTargetError, RoutingError
 from modules.routing.features import FLAGS, QueryAnalysis, rule_features
 from modules.routing.modes import CloudBudget, QualityFloor, Target, target_for
 
@@ -191,10 +191,10 @@ def calibrate_threshold(probabilities: Sequence[float], cloud_share: float) -> f
     --strong-model-pct). Queries with probability >= threshold go to the cloud; it sits halfway
     between the last query sent and the first one kept, so ties are the only source of error."""
     if not 0.0 <= cloud_share <= 1.0:
-        raise ValueError(f"cloud_share must be between 0 and 1, got {cloud_share!r}")
+        raise RouterInputError(f"cloud_share must be between 0 and 1, got {cloud_share!r}")
     p = np.sort(np.asarray(probabilities, dtype=float))[::-1]
     if p.size == 0:
-        raise ValueError("calibrate_threshold needs at least one probability")
+        raise RouterInputError("calibrate_threshold needs at least one probability")
     k = round(cloud_share * p.size)
     if k == 0:
         return float(np.nextafter(p[0], np.inf))  # nothing reaches it

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from modules.config import TIERS
 from modules.routing.classifier import LinearTextClassifier, fit_text_classifier
+from modules.routing.errors import RouterInputError
 from modules.routing.features import analyze_query, rule_features
 from modules.routing.modes import DEFAULT_MODE, Target
 from modules.routing.policy import Policy, derive_policy
@@ -29,7 +31,6 @@ from modules.routing.strategies import MODEL_PATH, LearnedStrategy
 
 QUERIES_CSV = DATA_DIR / "routing_queries.csv"
 HOLDOUT_CSV = DATA_DIR / "routing_holdout.csv"
-TARGETS = ("local", "cloud")
 GRADED_FOLDS = 5  # cross-fitting: each graded answer is scored by a model fitted on the other four fifths
 FOLD_SEED = 17
 # A graded answer is direct evidence about its own query, a routing row only through its category's accuracy:
@@ -72,7 +73,11 @@ def shipped_policy() -> Policy:
 
 def load_routing_queries(policy: Policy | None = None):
     """data/routing_queries.csv as a DataFrame (query, label, category, group, fold), labelled by `policy`
-    (default: the shipped profile's policy, which is also what the file's label column holds)."""
+    (default: the shipped profile's policy, which is also what the file's label column holds).
+
+    Args:
+        policy: The policy that labels each query; None is the shipped profile's.
+    """
     import pandas as pd
 
     frame = pd.read_csv(QUERIES_CSV)
@@ -81,7 +86,11 @@ def load_routing_queries(policy: Policy | None = None):
 
 
 def load_holdout(policy: Policy | None = None):
-    """data/routing_holdout.csv (query, category, kind), hand-written, never trained on; labelled by `policy`."""
+    """data/routing_holdout.csv (query, category, kind), hand-written, never trained on; labelled by `policy`.
+
+    Args:
+        policy: The policy that labels each query; None is the shipped profile's.
+    """
     import pandas as pd
 
     frame = pd.read_csv(HOLDOUT_CSV)
@@ -90,19 +99,24 @@ def load_holdout(policy: Policy | None = None):
 
 
 def _label_index(label: str) -> int:
-    if label not in TARGETS:
-        raise ValueError(f"labels must be 'local' or 'cloud', got {label!r}")
-    return TARGETS.index(label)
+    if label not in TIERS:
+        raise RouterInputError(f"labels must be 'local' or 'cloud', got {label!r}")
+    return TIERS.index(label)
 
 
 def train_model(queries: Sequence[str], labels: Sequence[str]) -> LinearTextClassifier:
-    """Fit the learned router's classifier on labelled queries ('local' / 'cloud'); about a second."""
+    """Fit the learned router's classifier on labelled queries ('local' / 'cloud'); about a second.
+
+    Args:
+        queries: The training queries.
+        labels: Their labels, 'local' or 'cloud'.
+    """
     queries = list(queries)
     y = [_label_index(label) for label in labels]
     if len(set(y)) < 2:
-        raise ValueError(
+        raise RouterInputError(
             "every query has the same label, so there is nothing to learn: the policy sends every category to "
-            f"{TARGETS[y[0]] if y else 'no tier'}; route with a fixed tier instead"
+            f"{TIERS[y[0]] if y else 'no tier'}; route with a fixed tier instead"
         )
     return fit_text_classifier(queries, y, [rule_features(analyze_query(q)) for q in queries])
 
@@ -136,10 +150,10 @@ def train_failure_model(
     Rank by it to spend a cloud budget where it helps most; a mode (modules/routing/modes.py) picks the threshold."""
     queries, graded_queries = list(queries), list(graded_queries)
     if len(graded_queries) != len(graded_correct):
-        raise ValueError(f"{len(graded_queries)} graded queries but {len(graded_correct)} grades")
+        raise RouterInputError(f"{len(graded_queries)} graded queries but {len(graded_correct)} grades")
     missing = sorted(set(categories) - set(local_accuracy))
     if missing:
-        raise ValueError(f"no measured accuracy for {missing}; re-measure: python -m modules.router profile")
+        raise RouterInputError(f"no measured accuracy for {missing}; re-measure: python -m modules.router profile")
     # each graded query enters GRADED_REPEATS times (its n-grams count that often in the TF-IDF statistics too)
     texts = queries + graded_queries * GRADED_REPEATS
     failure = [
@@ -175,7 +189,13 @@ def cross_fitted_failure_probabilities(
     graded answers are split into `folds` stratified folds (`graded_folds`), and the model scoring one fold
     learns the per-category accuracies and the per-query outcomes of the other folds only (cross-fitting).
     Categories the other folds lack take the overall accuracy of those folds.
-    `graded` (optional) are the rows of data/graded_queries.csv, checked to be in the profile's order."""
+    `graded` (optional) are the rows of data/graded_queries.csv, checked to be in the profile's order.
+
+    Args:
+        profile: A capability profile (`load_profile`).
+        graded: The rows of data/graded_queries.csv, or None.
+        folds: How many stratified folds.
+    """
     queries, categories, correct = _graded_rows(profile, graded)
     routing = load_routing_queries()
     part = graded_folds(categories, folds)
@@ -195,7 +215,13 @@ def cross_fitted_failure_probabilities(
 
 def out_of_fold_probabilities(queries: Sequence[str], labels: Sequence[str], folds: Sequence[int]) -> np.ndarray:
     """P(cloud) of every query from a model trained on the other folds (group k-fold: the folds of
-    data/routing_queries.csv hold whole groups). Evaluate and calibrate on these, never on training rows."""
+    data/routing_queries.csv hold whole groups). Evaluate and calibrate on these, never on training rows.
+
+    Args:
+        queries: The queries.
+        labels: Their labels, 'local' or 'cloud'.
+        folds: Each query's fold.
+    """
     queries, labels, folds = list(queries), list(labels), np.asarray(folds)
     probabilities = np.empty(len(queries))
     for k in np.unique(folds):

@@ -44,6 +44,13 @@ async def measure_growth(
     """Hold one real conversation of max(checkpoints) turns and measure the session at each checkpoint.
 
     `progress=True` shows a progress bar (tqdm) while the turns run.
+
+    Args:
+        agent: The agent whose session grows.
+        kind: A label for the rows (e.g. 'service-managed').
+        checkpoints: The turn counts to measure at.
+        max_tokens: The cap on each answer's length.
+        progress: Show a progress bar while the turns run.
     """
     turns = range(1, max(checkpoints) + 1)
     if progress:

@@ -19,7 +19,13 @@ from typing import Any
 
 from modules.runtime import ProcessError, environment_for_child, run_json_child
 
-__all__ = ["HandoffError", "SessionHandoffResult", "resume_session_in_new_process", "result_observers"]
+__all__ = [
+    "HandoffError",
+    "HandoffInputError",
+    "SessionHandoffResult",
+    "resume_session_in_new_process",
+    "result_observers",
+]
 
 HANDOFF_TIMEOUT_S = 180.0
 
@@ -29,6 +35,10 @@ class HandoffError(ProcessError):
 
     Raised by both hand-overs: `resume_session_in_new_process` (lab 03) and `resume_hybrid_in_new_process` (lab 06).
     """
+
+
+class HandoffInputError(HandoffError, TypeError):
+    """`session_json` is not the JSON text of a session."""
 
 
 @dataclass
@@ -78,12 +88,12 @@ def resume_session_in_new_process(
         The child's answer, the session JSON after its turn, its process id and the input tokens it sent.
 
     Raises:
-        TypeError: `session_json` is not a string.
+        HandoffInputError: (a TypeError) `session_json` is not a string.
         json.JSONDecodeError: `session_json` is not JSON (checked here, before any child starts).
         HandoffError: The child failed, timed out or printed no reply; the message carries its error output.
     """
     if not isinstance(session_json, str):
-        raise TypeError(
+        raise HandoffInputError(
             f"session_json must be the JSON text of a session, not a {type(session_json).__name__}: "
             "pass json.dumps(session.to_dict())."
         )

@@ -25,7 +25,11 @@ class RecoveredRun:
 
 
 def is_unknown_service_id(error: BaseException) -> bool:
-    """True when the service answered 404 for the session's stored id."""
+    """True when the service answered 404 for the session's stored id.
+
+    Args:
+        error: The error a run raised.
+    """
     cause = error.__cause__ if isinstance(error, ChatClientException) else error
     return isinstance(cause, openai.NotFoundError)
 
@@ -33,7 +37,15 @@ def is_unknown_service_id(error: BaseException) -> bool:
 async def run_or_recover(
     agent: Any, session: AgentSession, question: str, *, transcript: Sequence[Message] = (), **run_options: Any
 ) -> RecoveredRun:
-    """Run `question`; if the service no longer knows the session's id, start again (replaying `transcript`, if any)."""
+    """Run `question`; if the service no longer knows the session's id, start again (replaying `transcript`, if any).
+
+    Args:
+        agent: The agent to run.
+        session: The session to continue.
+        question: The user's message.
+        transcript: Earlier messages to replay into a new session.
+        run_options: Passed on to `agent.run`.
+    """
     try:
         return RecoveredRun(await agent.run(question, session=session, **run_options), session, recovered=False)
     except ChatClientException as error:

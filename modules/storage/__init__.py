@@ -7,12 +7,12 @@
 
 Modules: `record` (what is stored), `envelope` (bytes: versions, migration, compression,
 encryption), `cipher` (AES-GCM key from CONVERSATION_ENCRYPTION_KEY), `store` (the common
-interface), `revision` (optimistic concurrency), `atomic_file` (locked, atomic file replacement),
-`file_store` / `sqlite_store` / `redis_store` (backends), `history` (append-only per-message history
-providers), `errors` (typed errors). See docs/storage.md.
+interface and its `StoreOptions`), `revision` (optimistic concurrency, tombstones), `atomic_file` (locked,
+atomic file replacement), `file_store` (`FileStore`, and `OneFileStore`: what a file path means) /
+`sqlite_store` / `redis_store` (backends), `journal` (`ExchangeJournal`: append-only hybrid exchanges),
+`history` (append-only per-message history providers), `errors` (typed errors). See docs/storage.md.
 """
 
-from modules.storage.atomic_file import locked, read_first_line, remove_temp_files, write_atomically
 from modules.storage.cipher import ENCRYPTION_KEY_ENV, Cipher
 from modules.storage.envelope import (
     DEFAULT_COMPRESS_ABOVE,
@@ -25,24 +25,27 @@ from modules.storage.envelope import (
 )
 from modules.storage.errors import (
     ConversationConflictError,
+    ConversationErasedError,
     ConversationNotFoundError,
     CorruptHistoryError,
     CorruptRecordError,
     DecryptionError,
     EncryptionKeyError,
+    ExchangeCountError,
     InvalidConversationIdError,
     PlaintextRecordError,
     StorageError,
     StorageUnavailableError,
     UnsupportedVersionError,
 )
-from modules.storage.file_store import FileStore
+from modules.storage.file_store import FileStore, OneFileStore
 from modules.storage.history import SqliteHistoryProvider, redis_history_provider
+from modules.storage.journal import Appended, ExchangeJournal
 from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
-from modules.storage.revision import check_revision, stored_revision
+from modules.storage.revision import DEFAULT_TOMBSTONE_TTL_S, Tombstone, check_revision, stored_revision
 from modules.storage.sqlite_db import SqliteDatabase
 from modules.storage.sqlite_store import SqliteStore
-from modules.storage.store import ConversationStore
+from modules.storage.store import ConversationStore, StoreOptions
 
 
 def __getattr__(name: str) -> object:
@@ -56,17 +59,15 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "check_revision",
-    "locked",
-    "read_first_line",
-    "remove_temp_files",
     "stored_revision",
-    "write_atomically",
     "DEFAULT_COMPRESS_ABOVE",
+    "DEFAULT_TOMBSTONE_TTL_S",
     "ENCRYPTION_KEY_ENV",
     "FORMAT_VERSION",
     "MIGRATIONS",
     "Cipher",
     "ConversationConflictError",
+    "ConversationErasedError",
     "ConversationNotFoundError",
     "ConversationRecord",
     "ConversationStore",
@@ -75,14 +76,20 @@ __all__ = [
     "CorruptRecordError",
     "DecryptionError",
     "EncryptionKeyError",
+    "ExchangeCountError",
+    "ExchangeJournal",
+    "Appended",
     "FileStore",
     "InvalidConversationIdError",
+    "OneFileStore",
     "PlaintextRecordError",
     "RedisStore",
     "SqliteDatabase",
     "SqliteHistoryProvider",
     "SqliteStore",
     "StorageError",
+    "StoreOptions",
+    "Tombstone",
     "StorageUnavailableError",
     "UnsupportedVersionError",
     "decode",

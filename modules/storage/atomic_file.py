@@ -1,4 +1,4 @@
-"""Files that are replaced whole, under a lock: what FileStore and hybrid file persistence share.
+"""Files that are replaced whole, under a lock: how FileStore (and OneFileStore, a file path) write.
 
     with locked(folder):                           # one writer at a time in the folder, across processes
         remove_temp_files(folder)                  # anything a killed writer left behind

@@ -94,6 +94,18 @@ class ConversationConflictError(StorageError):
         super().__init__(conversation_id, cause, remedy)
 
 
+class ConversationErasedError(ConversationConflictError):
+    """The conversation was erased (deleted) after this copy was loaded: saving it would undo the erasure.
+
+    `stored_revision` is the erased conversation's last revision (its tombstone's). Nothing was written: discard
+    the copy, or save a new record (revision 0) to start a conversation under the id on purpose.
+    """
+
+
+class ExchangeCountError(StorageError, ValueError):
+    """A journal was given a conversation that is not two messages per exchange, or shorter than what it holds."""
+
+
 class PlaintextRecordError(StorageError):
     """A key is configured, but the stored record or history row is not encrypted, so it cannot be authenticated.
 

@@ -10,9 +10,10 @@ The session part is exactly `AgentSession.to_dict()`; this module adds no second
 
 from __future__ import annotations
 
+import copy
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from agent_framework import AgentSession
@@ -125,6 +126,17 @@ class ConversationRecord:
         entry = {"turn": len(self.routing_metadata) + 1, "at": time.time(), **metadata}
         self.routing_metadata.append(entry)
         return entry
+
+    def as_new(self) -> ConversationRecord:
+        """A copy to save as a new conversation (revision 0), e.g. again after deleting it from a store.
+
+        A store saves it only where nothing is stored under its id; where the id was erased, its revisions
+        continue after the erased conversation's (`modules.storage.revision`).
+
+        Returns:
+            A deep copy with `revision` 0; this record is unchanged.
+        """
+        return replace(copy.deepcopy(self), revision=0)
 
     def expire_in(self, ttl_s: float | None) -> ConversationRecord:
         """Set (or with None, clear) the expiry relative to now."""

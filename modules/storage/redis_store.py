@@ -6,10 +6,13 @@ Keys (all under `namespace`, default "conversations"):
     {ns}:user:{user_id}    set of ids (erasure without a scan)
     {ns}:tag:{tag}         set of ids
     {ns}:quarantine:{id}   list of corrupt originals (no TTL)
+    {ns}:erased:{id}       an erased conversation's tombstone: id, last revision, time (TTL: tombstone_ttl_s)
 Ids, user ids and tags are validated first, so none can inject into another key.
 
 A save WATCHes the record's key, reads the stored revision from its header, and writes in MULTI/EXEC
 only if that is the revision the record was loaded at; otherwise `ConversationConflictError`.
+Erasure leaves `{ns}:erased:{id}` (id, last revision, time; no content), which Redis drops after
+`tombstone_ttl_s`.
 
 Redis deletes an expired conversation itself (its TTL is the authority on expiry here);
 `cleanup_expired()` then prunes the index entries that point at nothing.
@@ -20,33 +23,38 @@ With `sliding_ttl_s`, every save and load pushes the expiry that far into the fu
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Any
 
 import redis
 
-from modules.storage.cipher import Cipher
-from modules.storage.envelope import DEFAULT_COMPRESS_ABOVE, read_summary
+from modules.storage.envelope import read_summary
 from modules.storage.errors import ConversationNotFoundError, StorageError
 from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
-from modules.storage.revision import check_revision, stored_revision
+from modules.storage.revision import Tombstone, stored_revision
 from modules.storage.store import ConversationStore, reports_backend_failures
 
 _TIMEOUT_S = 5.0  # every Redis call has a timeout: a lab never hangs on an unreachable server
 _HEADER_READ = 8192  # bytes read to find a record's header line (its revision) without fetching the body
 
-# Right to erasure, atomically: KEYS[1] is the user's set of ids (quarantined ones included), ARGV[1] the namespace.
-# Returns how many conversations were erased.
+# Right to erasure, atomically: KEYS[1] is the user's set of ids (quarantined ones included), ARGV[1] the namespace,
+# ARGV[2] the time of the erasure, ARGV[3] how long a tombstone lasts (ms). Returns how many conversations were erased.
 _ERASE_USER = """
 local ns, erased = ARGV[1], 0
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local header = redis.call('HGET', ns .. ':index', id)
   if header then
-    local tags = cjson.decode(header)['tags']
+    local fields = cjson.decode(header)
+    local tags = fields['tags']
     if type(tags) == 'table' then
       for _, tag in ipairs(tags) do redis.call('SREM', ns .. ':tag:' .. tag, id) end
     end
+    local revision = fields['revision']
+    if type(revision) ~= 'number' or revision < 1 then revision = 1 end
+    local tombstone = '{"conversation_id":' .. cjson.encode(id) .. ',"revision":' .. string.format('%d', revision)
+      .. ',"erased_at":' .. ARGV[2] .. '}'
+    redis.call('SET', ns .. ':erased:' .. id, tombstone, 'PX', ARGV[3])
   end
   local removed = redis.call('HDEL', ns .. ':index', id)
   removed = removed + redis.call('DEL', ns .. ':conv:' .. id, ns .. ':quarantine:' .. id)
@@ -64,10 +72,8 @@ class RedisStore(ConversationStore):
         url_or_client: A `redis://` URL (the store owns that connection) or a `redis.Redis` client you close.
         namespace: The key prefix that keeps this store's keys apart from others.
         sliding_ttl_s: When set, every load pushes a conversation's expiry this many seconds ahead.
-        cipher: Encrypts every record (AES-256-GCM); with one, only authenticated records are accepted.
-        compress_above: Records larger than this many bytes are zlib-compressed; None never compresses.
-        clock: Epoch seconds for `updated_at` and expiry (tests pass a clock they can move).
-        allow_plaintext_migration: With a cipher, read plaintext records anyway (a one-off migration to encryption).
+        **options: The options of every store (`StoreOptions`): cipher, compress_above, clock,
+            allow_plaintext_migration, tombstone_ttl_s. Redis's own clock enforces TTLs; `clock` must agree with it.
 
     Raises:
         InvalidConversationIdError: `namespace` could inject into a key.
@@ -83,18 +89,10 @@ class RedisStore(ConversationStore):
         *,
         namespace: str = "conversations",
         sliding_ttl_s: float | None = None,
-        cipher: Cipher | None = None,
-        compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
-        clock: Callable[[], float] = time.time,
-        allow_plaintext_migration: bool = False,
+        **options: Any,
     ) -> None:
         # Redis's own clock enforces TTLs; `clock` must agree with it (tests move both together).
-        super().__init__(
-            cipher=cipher,
-            compress_above=compress_above,
-            clock=clock,
-            allow_plaintext_migration=allow_plaintext_migration,
-        )
+        super().__init__(**options)
         self.namespace = validate_conversation_id(namespace, "namespace")
         self.sliding_ttl_s = sliding_ttl_s
         if isinstance(url_or_client, str):
@@ -140,6 +138,9 @@ class RedisStore(ConversationStore):
     def _quarantine_key(self, conversation_id: str) -> str:
         return f"{self.namespace}:quarantine:{conversation_id}"
 
+    def _tombstone_key(self, conversation_id: str) -> str:
+        return f"{self.namespace}:erased:{conversation_id}"
+
     # ---- backend operations -----------------------------------------------------------------------
 
     @reports_backend_failures
@@ -162,17 +163,20 @@ class RedisStore(ConversationStore):
             self._redis.pexpire(key, int(self.sliding_ttl_s * 1000))
         return record
 
-    def _put(self, record: ConversationRecord, data: bytes, expected_revision: int) -> None:
+    def _put(self, record: ConversationRecord, seal: Callable[[int | None, Tombstone | None], bytes]) -> bytes:
         conversation_id, key = record.conversation_id, self.key_of(record.conversation_id)
-        header = data.partition(b"\n")[0]
+        erased = self._tombstone_key(conversation_id)
+        sealed: list[bytes] = []
 
         def update(pipe: redis.client.Pipeline) -> None:
-            head = pipe.getrange(key, 0, _HEADER_READ - 1)
-            if len(head) == _HEADER_READ and b"\n" not in head:
-                head = pipe.get(key)  # an unusually long header (many tags)
-            check_revision(conversation_id, expected_revision, stored_revision(head), self.location)
+            head = self._stored_head(pipe, key)
+            tombstone = Tombstone.from_bytes(conversation_id, pipe.get(erased))
+            data = seal(stored_revision(head), tombstone)
+            sealed[:] = [data]
+            header = data.partition(b"\n")[0]
             previous = pipe.hget(self._index, conversation_id)
             pipe.multi()
+            pipe.delete(erased)
             if previous:
                 self._unindex(pipe, conversation_id, json.loads(previous))
             expiry = {}
@@ -186,8 +190,17 @@ class RedisStore(ConversationStore):
             for tag in record.tags:
                 pipe.sadd(self._tag_key(tag), conversation_id)
 
-        # WATCH the record's key: if another client rewrites it between the check and EXEC, redo the check.
-        self._redis.transaction(update, key)
+        # WATCH the record's and tombstone's keys: if another client changes them before EXEC, redo the check.
+        self._redis.transaction(update, key, erased)
+        return sealed[0]
+
+    @staticmethod
+    def _stored_head(pipe: redis.client.Pipeline, key: str) -> bytes | None:
+        """The stored record's first bytes, enough to hold its header line (its revision)."""
+        head = pipe.getrange(key, 0, _HEADER_READ - 1)
+        if len(head) == _HEADER_READ and b"\n" not in head:
+            head = pipe.get(key)  # an unusually long header (many tags)
+        return head
 
     def _unindex(self, pipe: redis.client.Pipeline, conversation_id: str, header: dict) -> None:
         if header.get("user_id"):
@@ -226,20 +239,33 @@ class RedisStore(ConversationStore):
             summaries.append(replace(summary, expires_at=expires_at, size_bytes=size))
         return summaries
 
-    def _delete(self, conversation_id: str) -> bool:
+    def _delete(self, conversation_id: str, *, erased_at: float | None) -> bool:
         key, quarantine = self.key_of(conversation_id), self._quarantine_key(conversation_id)
+        erased = self._tombstone_key(conversation_id)
 
         def remove(pipe: redis.client.Pipeline) -> bool:
             previous = pipe.hget(self._index, conversation_id)
             existed = previous is not None or pipe.exists(key, quarantine) > 0
+            revision = stored_revision(self._stored_head(pipe, key))
+            earlier = Tombstone.from_bytes(conversation_id, pipe.get(erased))
             pipe.multi()
             if previous:
                 self._unindex(pipe, conversation_id, json.loads(previous))
             pipe.hdel(self._index, conversation_id)
             pipe.delete(key, quarantine)
+            if erased_at is not None and revision is not None:
+                revision = max(revision, earlier.revision if earlier else 0)
+                tombstone = Tombstone(conversation_id, revision, erased_at)
+                pipe.set(erased, tombstone.to_bytes(), px=self._tombstone_ms())
             return existed
 
-        return self._redis.transaction(remove, key, value_from_callable=True)
+        return self._redis.transaction(remove, key, erased, value_from_callable=True)
+
+    def _tombstone_ms(self) -> int:
+        return max(int(self.tombstone_ttl_s * 1000), 1)
+
+    def _purge_tombstones(self, erased_before: float) -> None:
+        """Nothing to do: each tombstone's own TTL (`tombstone_ttl_s`) removes it."""
 
     @reports_backend_failures
     def delete_user_data(self, user_id: str) -> int:
@@ -247,7 +273,8 @@ class RedisStore(ConversationStore):
         # (and is indexed under its user again, for the next erasure). Reading the index first, then deleting,
         # would let such a save survive outside the user index.
         user_key = self._user_key(validate_conversation_id(user_id, "user id"))
-        return int(self._erase_user(keys=[user_key], args=[self.namespace]))
+        erased_at = repr(float(self.clock()))
+        return int(self._erase_user(keys=[user_key], args=[self.namespace, erased_at, self._tombstone_ms()]))
 
     def _quarantine(self, conversation_id: str, data: bytes) -> str | None:
         key, target = self.key_of(conversation_id), self._quarantine_key(conversation_id)

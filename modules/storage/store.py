@@ -12,7 +12,8 @@ version handling, so a backend only moves bytes and keeps an index. A record tha
 decode as corrupt is moved to the backend's quarantine, never deleted; a record that is
 merely unreadable *here* (newer version, wrong key, plaintext where a key is configured) is left exactly
 where it is. Every record carries a revision: a save that would replace a newer revision than the one
-it was loaded at raises `ConversationConflictError` (`modules.storage.revision`), in every backend.
+it was loaded at raises `ConversationConflictError` (`modules.storage.revision`), in every backend. A delete
+leaves a tombstone (id, revision, time; no content) so a copy loaded before it is refused too.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ import functools
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from modules.storage.cipher import Cipher
 from modules.storage.envelope import DEFAULT_COMPRESS_ABOVE, decode, encode
 from modules.storage.errors import ConversationNotFoundError, CorruptRecordError, StorageUnavailableError
 from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
+from modules.storage.revision import DEFAULT_TOMBSTONE_TTL_S, Tombstone, check_revision
 from modules.timeutil import utc_iso
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -56,33 +59,51 @@ def reports_backend_failures(method: _Method) -> _Method:
     return wrapper  # type: ignore[return-value]
 
 
-class ConversationStore(ABC):
-    """Base class: validation, envelope, expiry and quarantine policy. Subclasses implement the `_`-methods.
+@dataclass(frozen=True)
+class StoreOptions:
+    """The options every store takes as keywords, after its own (`FileStore(directory, cipher=...)`).
 
-    Args:
+    Attributes:
         cipher: Encrypts every record (AES-256-GCM); with one, only authenticated records are accepted.
         compress_above: Records larger than this many bytes are zlib-compressed; None never compresses.
-        clock: Epoch seconds for `updated_at` and expiry (tests pass a clock they can move).
+        clock: Epoch seconds for `updated_at`, expiry and tombstones (tests pass a clock they can move).
         allow_plaintext_migration: With a cipher, read plaintext records anyway (a one-off migration to encryption).
+        tombstone_ttl_s: How long an erased conversation's tombstone (its id and last revision) refuses copies
+            loaded before the erasure; `cleanup_expired()` removes older ones (`modules.storage.revision`).
+    """
+
+    cipher: Cipher | None = None
+    compress_above: int | None = DEFAULT_COMPRESS_ABOVE
+    clock: Callable[[], float] = time.time
+    allow_plaintext_migration: bool = False
+    tombstone_ttl_s: float = DEFAULT_TOMBSTONE_TTL_S
+
+
+class ConversationStore(ABC):
+    """Base class: validation, envelope, expiry, tombstone and quarantine policy. Subclasses implement the `_`-methods.
+
+    Args:
+        **options: The `StoreOptions` fields, as keywords: cipher, compress_above, clock, allow_plaintext_migration,
+            tombstone_ttl_s.
+
+    Raises:
+        TypeError: An option that `StoreOptions` does not have.
     """
 
     backend: str = "abstract"
     # Exceptions of the backend's own library that mean "the store failed", reported as StorageUnavailableError.
     unavailable_errors: tuple[type[Exception], ...] = ()
+    # Stores that keep one conversation compressed by default; a one-file store keeps its file readable.
+    default_options: dict[str, Any] = {}
 
-    def __init__(
-        self,
-        *,
-        cipher: Cipher | None = None,
-        compress_above: int | None = DEFAULT_COMPRESS_ABOVE,
-        clock: Callable[[], float] = time.time,
-        allow_plaintext_migration: bool = False,
-    ) -> None:
-        self.cipher = cipher
+    def __init__(self, **options: Any) -> None:
+        self.options = StoreOptions(**{**self.default_options, **options})
+        self.cipher = self.options.cipher
         # With a cipher: read plaintext records anyway (a one-off migration to encryption; see docs/storage.md).
-        self.allow_plaintext_migration = allow_plaintext_migration
-        self.compress_above = compress_above
-        self.clock = clock  # epoch seconds; expiry and updated_at use it (tests pass a clock they can move)
+        self.allow_plaintext_migration = self.options.allow_plaintext_migration
+        self.compress_above = self.options.compress_above
+        self.clock = self.options.clock  # epoch seconds; expiry and updated_at use it (tests pass a clock they move)
+        self.tombstone_ttl_s = self.options.tombstone_ttl_s
 
     # ---- public interface -------------------------------------------------------------------
 
@@ -92,7 +113,8 @@ class ConversationStore(ABC):
 
         Args:
             record: a record from `load()` (its `revision` says which stored copy it continues), or a new one
-                (revision 0), which may only be saved where nothing is stored under its id.
+                (revision 0), which may only be saved where nothing is stored under its id (after an erasure it
+                continues the erased conversation's revisions).
 
         Returns:
             The number of bytes stored. The record's `updated_at` and `revision` are updated.
@@ -100,14 +122,23 @@ class ConversationStore(ABC):
         Raises:
             ConversationConflictError: another writer saved the conversation since `record` was loaded; nothing
                 was written. Load it again, apply the change, save.
+            ConversationErasedError: the conversation was erased after `record` was loaded; nothing was written.
             InvalidConversationIdError, StorageUnavailableError: as every store call.
         """
         _validate_index_fields(record)
         expected, previous_update = record.revision, record.updated_at
-        record.updated_at, record.revision = self.clock(), expected + 1
+        record.updated_at = self.clock()
+
+        def seal(stored: int | None, erased: Tombstone | None) -> bytes:
+            # Called by the backend inside its atomic step, with what is stored under the id right then.
+            record.revision = (
+                check_revision(record.conversation_id, expected, stored, self.location, erased=self._unexpired(erased))
+                + 1
+            )
+            return encode(record, compress_above=self.compress_above, cipher=self.cipher)
+
         try:
-            data = encode(record, compress_above=self.compress_above, cipher=self.cipher)
-            self._put(record, data, expected)
+            data = self._put(record, seal)
         except BaseException:
             record.updated_at, record.revision = previous_update, expected  # a failed save changes nothing
             raise
@@ -156,21 +187,36 @@ class ConversationStore(ABC):
 
     @reports_backend_failures
     def delete(self, conversation_id: str) -> bool:
-        """Delete the conversation and any quarantined copies of it; False if there was nothing."""
-        return self._delete(validate_conversation_id(conversation_id))
+        """Delete the conversation and any quarantined copies of it, leaving a tombstone; False if there was nothing.
+
+        Args:
+            conversation_id: The conversation to delete.
+
+        Returns:
+            True if something was deleted. The tombstone keeps only the id, the last revision and the time, so a
+            copy loaded before the delete cannot be saved back (`ConversationErasedError`).
+        """
+        return self._delete(validate_conversation_id(conversation_id), erased_at=self.clock())
 
     @reports_backend_failures
     def delete_user_data(self, user_id: str) -> int:
-        """Right to erasure: delete every conversation of `user_id` (expired and quarantined ones too)."""
+        """Right to erasure: delete every conversation of `user_id` (expired and quarantined ones too), as `delete`."""
         validate_conversation_id(user_id, "user id")
-        return sum(self._delete(conversation_id) for conversation_id in self._conversation_ids_of(user_id))
+        now = self.clock()
+        return sum(self._delete(each, erased_at=now) for each in self._conversation_ids_of(user_id))
 
     @reports_backend_failures
     def cleanup_expired(self) -> int:
-        """Delete conversations whose expiry has passed; returns how many."""
+        """Delete conversations whose expiry has passed (no tombstone), and tombstones older than `tombstone_ttl_s`.
+
+        Returns:
+            How many conversations were deleted.
+        """
         summaries = list(self._summaries(user_id=None, tag=None))
         now = self.clock()
-        return sum(self._delete(s.conversation_id) for s in summaries if s.is_expired(now))
+        removed = sum(self._delete(s.conversation_id, erased_at=None) for s in summaries if s.is_expired(now))
+        self._purge_tombstones(now - self.tombstone_ttl_s)
+        return removed
 
     @reports_backend_failures
     def quarantined(self, conversation_id: str) -> list[bytes]:
@@ -210,6 +256,12 @@ class ConversationStore(ABC):
                 return self._decode(conversation_id, newer)  # rewritten since we read it: the new version counts
             raise CorruptRecordError(conversation_id, error.cause, error.remedy, quarantined_to=location) from None
 
+    def _unexpired(self, tombstone: Tombstone | None) -> Tombstone | None:
+        """The tombstone while it lasts (`tombstone_ttl_s` from the erasure), else None."""
+        if tombstone is None or tombstone.is_expired(self.clock(), self.tombstone_ttl_s):
+            return None
+        return tombstone
+
     def _conversation_ids_of(self, user_id: str) -> Iterable[str]:
         return [s.conversation_id for s in self.list(user_id=user_id, include_expired=True)]
 
@@ -221,11 +273,12 @@ class ConversationStore(ABC):
         """Where the data lives, for messages (never includes credentials)."""
 
     @abstractmethod
-    def _put(self, record: ConversationRecord, data: bytes, expected_revision: int) -> None:
-        """Atomically store `data` (the envelope of `record`) and index the record's header fields.
+    def _put(self, record: ConversationRecord, seal: Callable[[int | None, Tombstone | None], bytes]) -> bytes:
+        """Atomically store the envelope of `record` and index its header fields; return the bytes stored.
 
-        In the same atomic step, compare the stored revision with `expected_revision` (`check_revision`):
-        on a mismatch raise `ConversationConflictError` and write nothing.
+        In one atomic step: read the stored revision (None: nothing stored) and the id's tombstone, call
+        `seal(stored, tombstone)` for the bytes (it applies `check_revision` and raises on a conflict: then write
+        nothing), store them and remove the tombstone.
         """
 
     @abstractmethod
@@ -236,7 +289,18 @@ class ConversationStore(ABC):
         """Summaries of stored records, expired included; may pre-filter on user_id/tag, need not."""
 
     @abstractmethod
-    def _delete(self, conversation_id: str) -> bool: ...
+    def _delete(self, conversation_id: str, *, erased_at: float | None) -> bool:
+        """Delete the record and its quarantined copies; True if anything was there.
+
+        With `erased_at`, in the same atomic step leave a `Tombstone(conversation_id, revision, erased_at)`, the
+        revision being the deleted record's (or an existing tombstone's, whichever is higher); without a stored
+        record, leave any tombstone as it is.
+        """
+
+    @abstractmethod
+    def _purge_tombstones(self, erased_before: float) -> None:
+        """Remove tombstones of erasures before `erased_before` (a backend whose tombstones expire by themselves
+        may do nothing)."""
 
     @abstractmethod
     def _quarantine(self, conversation_id: str, data: bytes) -> str | None:

@@ -20,7 +20,7 @@ from agent_framework import ChatContext, Message, chat_middleware
 from agent_framework.openai import OpenAIChatClient, OpenAIChatCompletionClient
 from openai import AsyncAzureOpenAI, AsyncOpenAI, Timeout
 
-from modules.config import Settings, load_settings, reveal
+from modules.config import TIERS, Settings, load_settings, reveal
 from modules.runtime import LocalService
 from modules.tiers.errors import TierError, TierUsageError, explain_failure
 from modules.tiers.local_model import EmbeddedChatClient
@@ -31,7 +31,6 @@ CONNECT_TIMEOUT_S = 10.0
 # The openai SDK's own Timeout type: it documents a number or this, and its HTTP library refuses any other.
 TIMEOUT = Timeout(REQUEST_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
 LOCAL_SERVICE_MODEL = "local-service"
-TIERS = ("local", "cloud")
 
 
 def local_chat_client(settings: Settings) -> Any:

@@ -149,10 +149,11 @@ function drawPanel(panel) {
   document.querySelector("#distribution-bar .cloud").style.width = total ? (100 * cloud) / total + "%" : "0";
   $("cost").textContent = money(panel.cost_usd);
   $("all-cloud-cost").textContent = money(panel.all_cloud_usd);
-  $("saved").textContent = panel.saved_share === null ? "–" : money(panel.saved_usd);
-  $("saved-share").textContent = panel.saved_share === null ? "–" : Math.round(100 * panel.saved_share) + "%";
-  $("local-latency").textContent = seconds(panel.mean_latency_s.local);
-  $("cloud-latency").textContent = seconds(panel.mean_latency_s.cloud);
+  const saving = panel.saving_vs_all_cloud;
+  $("saved").textContent = saving === null ? "–" : money(panel.all_cloud_usd - panel.cost_usd);
+  $("saved-share").textContent = saving === null ? "–" : Math.round(100 * saving) + "%";
+  $("local-latency").textContent = seconds(panel.by_source.local.mean_response_time_s);
+  $("cloud-latency").textContent = seconds(panel.by_source.cloud.mean_response_time_s);
 }
 
 function drawSaveState(exchanges, saved) {
