@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from modules.errors import CourseError
-from modules.exercises import challenge as challenges
-from modules.exercises.challenge import Challenge, ValueMaker
+from modules.exercises.challenge import Challenge, ValueMaker, issue, issued, made_before
 
 STRICT_ENV = "COURSE_EXERCISES_STRICT"
 LABS = ("01", "02", "03", "04", "05", "06", "07", "08")
@@ -166,7 +165,7 @@ def exercise(exercise_id: str) -> Challenge:
     """
     ex = definition(exercise_id)
     caller = sys._getframe(1).f_globals  # the cell's namespace: what exists before the attendee's work
-    return challenges.issue(ex.id, ex.challenge, caller)
+    return issue(ex.id, ex.challenge, caller)
 
 
 def is_placeholder(value: Any) -> bool:
@@ -199,8 +198,8 @@ def evaluate(exercise_id: str, **answers: Any) -> Feedback:
     if earlier:
         names = ", ".join(f"`{n}`" for n in earlier)
         return Feedback(ex.id, NOT_DONE, f"{names} comes from an earlier exercise of this lab: finish that one first.")
-    issued = challenges.issued(ex.id)
-    if issued is None:
+    current = issued(ex.id)
+    if current is None:
         return Feedback(
             ex.id,
             NOT_DONE,
@@ -208,7 +207,7 @@ def evaluate(exercise_id: str, **answers: Any) -> Feedback:
             f'`challenge = exercise("{ex.id}")`, then this check.',
         )
     for name in ex.answers:
-        before = challenges.made_before(ex.id, answers[name])
+        before = made_before(ex.id, answers[name])
         if before is not None:
             was = "it" if before == name else f"`{before}`"
             return Feedback(
@@ -222,7 +221,7 @@ def evaluate(exercise_id: str, **answers: Any) -> Feedback:
     _step = "reading your answers"
     takes_challenge = "challenge" in inspect.signature(ex.verify).parameters
     try:
-        return Feedback(ex.id, PASSED, ex.verify(**answers, **({"challenge": issued} if takes_challenge else {})))
+        return Feedback(ex.id, PASSED, ex.verify(**answers, **({"challenge": current} if takes_challenge else {})))
     except Wrong as wrong:
         return Feedback(ex.id, WRONG, str(wrong))
     except Exception as error:  # noqa: BLE001 - a checker never shows a traceback: it says what it was doing
