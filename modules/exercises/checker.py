@@ -387,3 +387,24 @@ def answer_start(llm: Any, instructions: str | None, question: str, tokens: int 
 
     reply = tier_completion(llm, _chat(instructions, question), tokens)
     return (reply["choices"][0]["message"].get("content") or "").strip()
+
+
+def starts_like(llm: Any, instructions: str | None, question: str, tokens: int, text: str) -> tuple[bool, str]:
+    """Whether `text` starts the way the model answers `question`, and the start it expected.
+
+    llama.cpp reuses the evaluated prefix of the previous prompt, which can tip a close call between two tokens; a
+    text that matches neither the answer generated now nor the one from a cleared cache is an answer to something
+    else.
+
+    Returns:
+        (whether it matches, the start generated first).
+    """
+    text = text.strip()
+    first = answer_start(llm, instructions, question, tokens)
+    if text.startswith(first):
+        return True, first
+    if callable(getattr(llm, "reset", None)):
+        llm.reset()  # forget the cached prefix: the answer from a clean evaluation of the whole prompt
+        if text.startswith(answer_start(llm, instructions, question, tokens)):
+            return True, first
+    return False, first

@@ -16,12 +16,12 @@ from agent_framework import AgentResponse, AgentResponseUpdate, ResponseStream
 from modules.exercises.challenge import Challenge
 from modules.exercises.checker import (
     Exercise,
-    answer_start,
     expect,
     expect_awaited,
     expect_type,
     local_model,
     prompt_tokens,
+    starts_like,
     step,
 )
 from modules.tiers import StreamTiming
@@ -75,9 +75,9 @@ def verify_reply(my_question: Any, my_reply: Any, challenge: Challenge, instruct
         f"are {expected}: `my_reply` answers another question, or came from an agent with other instructions. Ask "
         "`agent` (the lab's agent, with INSTRUCTIONS) `my_question` itself: agent.run(my_question, ...).",
     )
-    start = answer_start(llm, instructions, my_question, min(8, output_tokens))
+    same, start = starts_like(llm, instructions, my_question, min(8, output_tokens), my_reply.text)
     expect(
-        my_reply.text.strip().startswith(start),
+        same,
         f"with INSTRUCTIONS, the model answers `my_question` with {start!r}…, but `my_reply` says "
         f"{my_reply.text.strip()[:40]!r}: `my_reply` answers another question or comes from an agent with other "
         "instructions. Ask `agent` `my_question` itself and keep that reply.",
@@ -128,9 +128,9 @@ def verify_stream(
             f"({challenge.question!r}) are {expected}: stream agent.run(challenge.question, stream=True, ...).",
         )
         produced = (my_final.usage_details or {}).get("output_token_count") or 1
-        start = answer_start(llm, instructions, challenge.question, min(8, produced))
+        same, start = starts_like(llm, instructions, challenge.question, min(8, produced), my_final.text)
         expect(
-            my_final.text.strip().startswith(start),
+            same,
             f"the model answers {challenge.question!r} with {start!r}…, but the stream said "
             f"{my_final.text.strip()[:40]!r}: stream agent.run(challenge.question, stream=True, ...) itself.",
         )
@@ -169,9 +169,9 @@ def verify_timings(short_timing: Any, long_timing: Any, challenge: Challenge) ->
                 f"`{name}` says {timing.output_tokens} tokens, but its text is {counted}: keep what time_stream "
                 "measured instead of writing the numbers in.",
             )
-            start = answer_start(llm, None, timing.prompt, min(8, timing.output_tokens))
+            same, start = starts_like(llm, None, timing.prompt, min(8, timing.output_tokens), timing.text)
             expect(
-                timing.text.strip().startswith(start),
+                same,
                 f"`{name}` says the model answered {timing.prompt!r} with {timing.text.strip()[:40]!r}, but it "
                 f"answers {start!r}…: keep what time_stream measured instead of writing it in.",
             )
