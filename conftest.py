@@ -12,6 +12,10 @@ cell, two more cells run in the same kernel: that exercise's solution (with ever
 first) and its check in strict mode; exercises that follow one another are run once more in reverse order after the
 last of them. So one run of a lab proves that it runs in its attendee state and that each exercise's solution
 passes on its own, before and after the others.
+
+After an exercise's first strict check, the generic adversary (tests/exercise_adversary.py) runs in the same kernel:
+the solution runs once more (so the first run's answers answer a stale challenge), then every compatible object of
+the lab's namespace and mechanical mutations of the answers go to the checker, and each must be rejected.
 """
 
 import gc
@@ -54,6 +58,28 @@ def pytest_collection_modifyitems(session, config, items):
     from modules.exercises import notebook_cells as cells
 
     runs_by_notebook, extended, cluster = {}, [], []
+    adversary = str(Path(__file__).resolve().parent / "tests" / "exercise_adversary.py")
+
+    def adversary_items(check_item, exercise_id):
+        path = Path(str(check_item.fspath))
+        answers = next(ex.answers for ex in cells.exercises(cells.lab_of(path)) if ex.id == exercise_id)
+        keep = f"_adversary_stale = {{_n: globals().get(_n) for _n in {answers!r}}}"
+        attack = (
+            "import importlib.util as _adversary_util\n"
+            f"_adversary_spec = _adversary_util.spec_from_file_location('exercise_adversary', {adversary!r})\n"
+            "_adversary = _adversary_util.module_from_spec(_adversary_spec)\n"
+            "_adversary_spec.loader.exec_module(_adversary)\n"
+            f"_adversary.attack({exercise_id!r}, globals(), _adversary_stale)"
+        )
+        solution = runs_by_notebook[path][exercise_id][0]
+        for what, source in (("answers kept", keep), ("solution run again", solution), ("attack", attack)):
+            yield type(check_item).from_parent(
+                check_item.parent,
+                name=f"{check_item.name} adversary ({what}) for {exercise_id}",
+                cell_num=check_item.cell_num,
+                cell=nbformat.v4.new_code_cell(source),
+                options=defaultdict(bool, check=False),
+            )
 
     def solution_items(check_item, exercise_id, label=""):
         path = Path(str(check_item.fspath))
@@ -83,6 +109,7 @@ def pytest_collection_modifyitems(session, config, items):
         if role == "exercise-check":
             exercise_id = cells.exercise_tag(cell)
             extended.extend(solution_items(item, exercise_id))
+            extended.extend(adversary_items(item, exercise_id))
             cluster.append((item, exercise_id))
     end_of_cluster()
     items[:] = extended

@@ -19,7 +19,7 @@ import pytest
 from agent_framework import AgentSession, Message
 
 from modules.config import ConfigError, load_settings
-from modules.exercises import STRICT_ENV, ExerciseNotPassedError, check, evaluate, exercises
+from modules.exercises import STRICT_ENV, ExerciseNotPassedError, check, evaluate, exercise, exercises
 from modules.exercises import notebook_cells as cells
 from modules.exercises.__main__ import main as cli
 from modules.exercises.checker import WRONG
@@ -35,6 +35,19 @@ SHIPPED_WITH_EXERCISES = [
     "08_wrap_up",
 ]
 INSERTED_LATER = ["01_environment_setup", "05_query_router"]
+
+
+@pytest.fixture(autouse=True)
+def challenges_issued():
+    """Every exercise's challenge, issued as the first line of its cell would (a test reads the values it needs)."""
+    return {ex.id: exercise(ex.id) for ex in exercises()}
+
+
+def pin(exercise_id: str, **values):
+    """Issue a challenge with known values (the random ones are tried by the adversary in each lab's run)."""
+    from modules.exercises.challenge import issue
+
+    return issue(exercise_id, lambda token, namespace: dict(values), {})
 
 
 def service_session(service_id: str = "resp_abc") -> AgentSession:
@@ -94,9 +107,9 @@ def agent_reply(text: str) -> Message:
 
 def as_if_handed_back(result):
     """Register a result as one a child process handed back (what resume_session_in_new_process does)."""
-    from modules.sessions import handoff
+    from modules.exercises import handoffs
 
-    handoff._handed_back[id(result)] = result
+    handoffs.remember(result)
     return result
 
 
@@ -115,7 +128,31 @@ def test_a_missing_await_is_named_under_the_cell_that_made_it(capsys):
     assert "`my_reply` holds a coroutine that never ran: put `await`" in capsys.readouterr().out
     assert report_unawaited(namespace) == [], "reported once, then closed"
     namespace["_private"].close()
+    pin("02.1", question="Why?")
     rejected("02.1", "put `await`", my_question="Why?", my_reply=namespace["my_reply"], instructions="x")
+
+
+def test_an_object_made_before_the_challenge_is_named_and_rejected():
+    lab_settings = load_settings()  # the lab's object, in the namespace when the challenge is issued
+    namespace = {"settings": lab_settings, "exercise": exercise}
+    exec('challenge = exercise("01.1")', namespace)  # noqa: S102 - the first line of the cell, as a kernel runs it
+    message = rejected("01.1", "already existed", my_settings=lab_settings, my_mode=lab_settings.mode)
+    assert "`settings`" in message and "after that line" in message
+    passed("01.1", my_settings=load_settings(), my_mode=lab_settings.mode)  # made after the challenge
+
+
+def test_without_a_challenge_the_exercise_is_not_done_yet():
+    from modules.exercises import challenge as challenges
+
+    challenges.forget("01.1")
+    feedback = evaluate("01.1", my_settings=load_settings(), my_mode="offline")
+    assert feedback.status == "not done yet" and 'challenge = exercise("01.1")' in feedback.message
+
+
+def test_an_error_inside_a_checker_becomes_a_message_naming_the_step(challenges_issued):
+    message = rejected("07.3", "the checker stopped while loading", my_sources=["local"], my_switches=0, store=object())
+    assert challenges_issued["07.3"].conversation_id in message and "AttributeError" in message
+    assert "Traceback" not in message
 
 
 # --------------------------------------------------------------------------- lab 01: re-run load_settings()
@@ -129,8 +166,8 @@ def test_01_1_mode_must_come_from_the_settings_of_this_machine():
     rejected("01.1", "not a Settings", my_settings=settings.describe(), my_mode=settings.mode)
 
 
-def test_01_2_the_error_must_be_raised_by_load_settings_for_the_half_configured_environment():
-    half = {"AZURE_OPENAI_ENDPOINT": "https://example.openai.azure.com"}
+def test_01_2_the_error_must_be_raised_by_load_settings_for_the_half_configured_environment(challenges_issued):
+    half = {"AZURE_OPENAI_ENDPOINT": challenges_issued["01.2"].endpoint}
     passed("01.2", my_error=raised(lambda: load_settings(environ=half, env_file=None)))
     rejected("01.2", "built by hand", my_error=ConfigError("AZURE_OPENAI_API_KEY is missing"))
 
@@ -139,11 +176,15 @@ def test_01_2_the_error_must_be_raised_by_load_settings_for_the_half_configured_
 
     rejected("01.2", "raised by your own code", my_error=raised(raise_it_yourself))
     typo = raised(lambda: load_settings(environ={"LOCAL_BACKEND": "olama"}, env_file=None))
-    rejected("01.2", "another environment", my_error=typo)
+    rejected("01.2", "this challenge's endpoint", my_error=typo)
+    lab_example = {"AZURE_OPENAI_ENDPOINT": "https://example.openai.azure.com"}
+    rejected(
+        "01.2", "this challenge's endpoint", my_error=raised(lambda: load_settings(environ=lab_example, env_file=None))
+    )
 
 
-def test_01_3_described_must_be_what_describe_returns_for_the_key():
-    key = "sk-test-abcdefghijkl"
+def test_01_3_described_must_be_what_describe_returns_for_the_key(challenges_issued):
+    key = challenges_issued["01.3"].key
     described = load_settings(environ={"OPENAI_API_KEY": key}, env_file=None).describe()
     passed("01.3", described=described, fake_key=key)
     rejected("01.3", "must never show it", described={**described, "cloud key": key}, fake_key=key)
@@ -151,7 +192,7 @@ def test_01_3_described_must_be_what_describe_returns_for_the_key():
     rejected("01.3", "differs from what describe() returns", described=hand_written, fake_key=key)
     without_key = load_settings(environ={}, env_file=None).describe()
     rejected("01.3", "'cloud key'", described=without_key, fake_key=key)
-    rejected("01.3", "at least 12", described=described, fake_key="sk-1")
+    rejected("01.3", "challenge key", described=described, fake_key="sk-test-abcdefghijkl")  # a key of its own
 
 
 # --------------------------------------------------------------------------- lab 02: re-count, compare identities
@@ -162,11 +203,17 @@ def test_01_3_described_must_be_what_describe_returns_for_the_key():
 
 def test_03_1_my_saved_must_be_json_of_restored_as_it_is_now():
     restored = service_session("resp_now")
+    pin("03.1", marker="suspended-1")
+    unmarked = json.dumps(restored.to_dict())
+    restored.state["note"] = "suspended-1"
     passed("03.1", my_saved=json.dumps(restored.to_dict()), session=restored)
+    rejected("03.1", "challenge marker is 'suspended-1'", my_saved=unmarked, session=restored)
     rejected("03.1", "json.dumps", my_saved=str(restored.to_dict()), session=restored)
     rejected("03.1", "json.dumps", my_saved=restored.to_dict(), session=restored)
-    earlier = json.dumps(service_session("resp_first").to_dict())  # the lab's `saved`, from before restored ran
-    rejected("03.1", "as it is now", my_saved=earlier, session=restored)
+    earlier = service_session("resp_first")  # the lab's `saved`, from before restored ran (marked by hand)
+    earlier.state["note"] = "suspended-1"
+    message = rejected("03.1", "as it is now", my_saved=json.dumps(earlier.to_dict()), session=restored)
+    assert "yours 'resp_first', restored's 'resp_now'" in message  # what differs, once each
 
 
 def test_03_3_the_session_must_come_back_from_the_child_process():
@@ -174,6 +221,7 @@ def test_03_3_the_session_must_come_back_from_the_child_process():
 
     memory_session = in_memory_session("I keep bees.", "Nice!")
     memory_saved = json.dumps(memory_session.to_dict())
+    pin("03.3", question="What do I keep?")
     grown = in_memory_session("I keep bees.", "Nice!", "What do I keep?", "Bees.", session_id=memory_session.session_id)
     child = as_if_handed_back(
         SessionHandoffResult(text="Bees.", session_json=json.dumps(grown.to_dict()), child_pid=os.getpid() + 1)
@@ -191,9 +239,14 @@ def test_03_3_the_session_must_come_back_from_the_child_process():
         SessionHandoffResult(text="Bees.", session_json=stored_json, child_pid=os.getpid() + 1)
     )
     rejected("03.3", "store=False", memory_child=child_stored, memory_back=stored, **answers)
+    pin("03.3", question="What is my name?")  # another run's question: the child was asked the old one
+    rejected("03.3", "this run's challenge asks", memory_child=child, memory_back=memory_back, **answers)
 
 
 def test_03_4_sizes_are_measured_again():
+    import numpy as np
+
+    pin("03.4", question="Thanks!")
     memory_session = in_memory_session("I keep bees.", "Nice!")
     my_copy = AgentSession.from_dict(json.loads(json.dumps(memory_session.to_dict())))
     size_before = len(json.dumps(my_copy.to_dict()).encode())
@@ -201,11 +254,25 @@ def test_03_4_sizes_are_measured_again():
     size_after = len(json.dumps(my_copy.to_dict()).encode())
     answers = {"my_copy": my_copy, "memory_session": memory_session, "size_after": size_after}
     passed("03.4", size_before=size_before, **answers)
+    passed("03.4", size_before=np.int64(size_before), **answers)  # numpy's int is a whole number too
     rejected("03.4", "measure it before the turn", size_before=0, **answers)  # the measurement skipped
+    longer = AgentSession.from_dict(my_copy.to_dict())  # two turns on the copy: 03.3's memory_back, say
+    longer.state["in_memory"]["messages"] += [Message("user", ["And?"]), agent_reply("More.")]
+    longer_size = len(json.dumps(longer.to_dict()).encode())
+    rejected(
+        "03.4", "exactly one more turn", **{**answers, "my_copy": longer, "size_after": longer_size}, size_before=1
+    )
+    pin("03.4", question="What else?")
+    rejected("03.4", "this run's challenge asks", size_before=size_before, **answers)
     untouched = AgentSession.from_dict(json.loads(json.dumps(memory_session.to_dict())))
     same = len(json.dumps(untouched.to_dict()).encode())
     rejected(
-        "03.4", "run one more turn", my_copy=untouched, size_before=same, size_after=same, memory_session=memory_session
+        "03.4",
+        "exactly one more turn",
+        my_copy=untouched,
+        size_before=same,
+        size_after=same,
+        memory_session=memory_session,
     )
     rejected("03.4", "itself", my_copy=memory_session, size_before=same, size_after=same, memory_session=memory_session)
 
@@ -221,6 +288,7 @@ def sample(conversation_id: str = "c1") -> ConversationRecord:
 
 def test_04_1_the_record_must_come_back_from_the_attendees_store(tmp_path):
     record = sample()
+    pin("04.1", filename="mine.sqlite3")
     with SqliteStore(tmp_path / "mine.sqlite3") as my_store:
         rejected("04.1", "holds no conversation", my_store=my_store, my_loaded=copy.deepcopy(record), record=record)
         my_store.save(record)
@@ -232,31 +300,40 @@ def test_04_1_the_record_must_come_back_from_the_attendees_store(tmp_path):
             other.save(older)
             rejected(
                 "04.1",
-                "is not what `my_store` holds",
+                "not loaded from my_store",
                 my_store=my_store,
                 my_loaded=other.load(older.conversation_id),
                 record=record,
+            )
+            rejected(
+                "04.1", "challenge names 'mine.sqlite3'", my_store=other, my_loaded=my_store.load("c1"), record=record
             )
 
 
 def test_04_2_the_continued_conversation_must_be_saved_and_loaded_again(tmp_path):
     record = sample()
+    pin("04.2", filename="continue.sqlite3", question="q")
     with SqliteStore(tmp_path / "continue.sqlite3") as store:
         store.save(record)
         my_loaded = store.load(record.conversation_id)
         grown = in_memory_session(*(["q", "a"] * 2), session_id="c1")
         grown.state["in_memory"]["messages"] += [Message("user", ["q"]), agent_reply("a")]
+        answers = {"my_loaded": my_loaded, "continue_store": store, "record": record}
         rejected(
-            "04.2", "save my_loaded in continue_store", my_reloaded=my_loaded, continue_store=store, record=record
+            "04.2", "save my_loaded in continue_store", **{**answers, "my_reloaded": store.load("c1")}
         )  # the turn ran, but the record was never updated and saved
         stale = store.load(record.conversation_id)
         my_loaded.session["state"]["in_memory"]["messages"] += grown.to_dict()["state"]["in_memory"]["messages"][4:]
         store.save(my_loaded)
-        passed("04.2", my_reloaded=store.load(record.conversation_id), continue_store=store, record=record)
-        rejected("04.2", "load it again", my_reloaded=stale, continue_store=store, record=record)
+        passed("04.2", **answers, my_reloaded=store.load(record.conversation_id))
+        rejected("04.2", "load it again", **answers, my_reloaded=stale)
+        rejected("04.2", "`my_reloaded` is `my_loaded`", **answers, my_reloaded=my_loaded)
+        pin("04.2", filename="continue.sqlite3", question="Give me one sailing tip.")  # the lab's own question
+        rejected("04.2", "this run's challenge asks", **answers, my_reloaded=store.load("c1"))
 
 
 def test_04_3_the_error_must_be_raised_by_the_store_and_the_record_still_there(tmp_path):
+    pin("04.3", missing_id="never-saved")
     with SqliteStore(tmp_path / "s.sqlite3") as store:
         record = sample()
         store.save(record)
@@ -265,12 +342,21 @@ def test_04_3_the_error_must_be_raised_by_the_store_and_the_record_still_there(t
         rejected("04.3", "built by hand", my_error=ConversationNotFoundError("never-saved", "not found"), **answers)
         rejected("04.3", "refused that id", my_error=raised(lambda: store.load("../etc/passwd")), **answers)
         rejected("04.3", "not a ConversationNotFoundError", my_error=KeyError("never-saved"), **answers)
+        rejected(
+            "04.3", "this run's challenge names", my_error=raised(lambda: store.load("never-saved-here")), **answers
+        )
+        store.delete("c1")  # deleted to provoke the error: a message, not a traceback
+        message = rejected(
+            "04.3", "no longer holds 'c1'", my_error=raised(lambda: store.load("never-saved")), **answers
+        )
+        assert "Traceback" not in message
 
 
 def test_04_4_the_file_must_be_encrypted_and_the_error_real(tmp_path):
     from modules.storage import Cipher, DecryptionError
 
     record, cipher = sample(), Cipher.from_text(Cipher.generate_key())
+    pin("04.4", filename="locked.sqlite3")
     with SqliteStore(tmp_path / "locked.sqlite3", cipher=cipher) as locked:
         locked.save(record)
         error = raised(lambda: SqliteStore(locked.path).load("c1"))
@@ -283,6 +369,16 @@ def test_04_4_the_file_must_be_encrypted_and_the_error_real(tmp_path):
     with SqliteStore(tmp_path / "plain.sqlite3") as plain:  # saved without the cipher
         plain.save(record)
         plain_path = plain.path
+    rejected(
+        "04.4",
+        "challenge names 'locked.sqlite3'",
+        no_key_error=error,
+        unlocked=record,
+        locked_path=plain_path,
+        record=record,
+        cipher=cipher,
+    )
+    pin("04.4", filename="plain.sqlite3")
     rejected(
         "04.4",
         "pass cipher=",
@@ -310,17 +406,25 @@ def test_07_1_the_share_and_counts_are_recounted_from_the_managers():
 
     from modules.analytics import exchanges_frame, routing_distribution
 
-    record = hand_made_record()
-    managers = [SimpleNamespace(context=SimpleNamespace(routing_metadata=record.routing_metadata))]
-    df = exchanges_frame(record)
-    share, counts = (df["tier"] == "local").mean(), routing_distribution(df)
+    record, other = hand_made_record(), hand_made_record("attendee-8")
+    other.routing_metadata = other.routing_metadata[:1]
+    managers = [
+        SimpleNamespace(conversation_id=r.conversation_id, context=SimpleNamespace(routing_metadata=r.routing_metadata))
+        for r in (record, other)
+    ]
+    df = exchanges_frame([record, other])
+    pin("07.1", conversation_id=record.conversation_id)
+    rows = df[df["conversation"] == record.conversation_id]
+    share, counts = (rows["tier"] == "local").mean(), routing_distribution(rows)
+    assert type(share).__name__ == "float64"  # numpy's float: a number like any other
     answers = {"df": df, "managers": managers}
     passed("07.1", local_share=share, distribution=counts, **answers)
     rejected("07.1", "between 0 and 1", local_share=share * 100, distribution=counts, **answers)
-    rejected("07.1", "share the rows", local_share=share / 2, distribution=counts, **answers)  # divided by 2x rows
-    rejected(
-        "07.1", "instead of writing the counts", local_share=share, distribution={"local": 4, "cloud": 2}, **answers
-    )
+    rejected("07.1", "(= 0.5000)", local_share=share / 2, distribution=counts, **answers)  # divided by 2x rows
+    everyone = (df["tier"] == "local").mean()  # the whole frame, not the challenge's conversation
+    assert everyone != share
+    rejected("07.1", "challenge.conversation_id", local_share=everyone, distribution=counts, **answers)
+    rejected("07.1", "on the manager whose", local_share=share, distribution={"local": 4, "cloud": 2}, **answers)
     message = rejected(
         "07.1", "between 0 and 1", local_share=(df["tier"] == "local").sum(), distribution=counts, **answers
     )
@@ -331,13 +435,18 @@ def test_07_2_the_chart_must_draw_a_record_loaded_from_the_store(tmp_path):
     from modules.analytics import charts, exchanges_frame
 
     record = hand_made_record()
+    pin("07.2", conversation_id=record.conversation_id)
     with SqliteStore(tmp_path / "s.sqlite3") as store:
         store.save(record)
         loaded = store.load(record.conversation_id)
         passed("07.2", my_record=loaded, my_chart=charts.routing_distribution_chart(loaded), store=store)
         other = ConversationRecord.from_session(AgentSession(session_id="x"), routing_metadata=record.routing_metadata)
         rejected(
-            "07.2", "store.list()", my_record=other, my_chart=charts.routing_distribution_chart(loaded), store=store
+            "07.2",
+            "challenge.conversation_id",
+            my_record=other,
+            my_chart=charts.routing_distribution_chart(loaded),
+            store=store,
         )
         rejected(
             "07.2",
@@ -353,15 +462,27 @@ def test_07_2_the_chart_must_draw_a_record_loaded_from_the_store(tmp_path):
 
 
 def test_07_3_sources_and_switches_are_read_again_from_the_store(tmp_path):
+    import numpy as np
+
     record = hand_made_record()
+    pin("07.3", conversation_id=record.conversation_id)
     with SqliteStore(tmp_path / "s.sqlite3") as store:
         store.save(record)
         sources = [entry["source"] for entry in record.routing_metadata]
         assert sources == ["local", "cloud", "local", "local", "cloud", "cloud"]
-        answers = {"record": record, "store": store}
+        answers = {"store": store}
         passed("07.3", my_sources=sources, my_switches=3, **answers)
+        passed(
+            "07.3",
+            my_sources=sources,
+            my_switches=np.sum([a != b for a, b in zip(sources, sources[1:], strict=False)]),
+            **answers,
+        )
         rejected("07.3", "count the pairs", my_sources=sources, my_switches=len(set(sources)), **answers)
-        rejected("07.3", "not from `df`", my_sources=sources + ["local", "cloud"], my_switches=3, **answers)
+        rejected(
+            "07.3", "load challenge.conversation_id", my_sources=sources + ["local", "cloud"], my_switches=3, **answers
+        )
+        rejected("07.3", "not a whole number", my_sources=sources, my_switches=3.0, **answers)
 
 
 # --------------------------------------------------------------------------- lab 08: route again
@@ -375,6 +496,7 @@ def test_03_3_a_result_built_by_hand_is_not_one_a_child_handed_back():
     from modules.sessions.handoff import SessionHandoffResult
 
     memory_session = in_memory_session("I keep bees.", "Nice!")
+    pin("03.3", question="What do I keep?")
     grown = in_memory_session("I keep bees.", "Nice!", "What do I keep?", "Bees.", session_id=memory_session.session_id)
     made_here = SessionHandoffResult(text="Bees.", session_json=json.dumps(grown.to_dict()), child_pid=12345)
     rejected(
@@ -388,6 +510,7 @@ def test_03_3_a_result_built_by_hand_is_not_one_a_child_handed_back():
 
 
 def test_03_4_and_04_2_a_turn_typed_into_the_history_is_not_a_turn():
+    pin("03.4", question="Thanks!")
     memory_session = in_memory_session("I keep bees.", "Nice!")
     my_copy = AgentSession.from_dict(json.loads(json.dumps(memory_session.to_dict())))
     size_before = len(json.dumps(my_copy.to_dict()).encode())
@@ -405,6 +528,7 @@ def test_03_4_and_04_2_a_turn_typed_into_the_history_is_not_a_turn():
 
 def test_04_2_a_turn_typed_into_the_stored_record_is_not_a_turn(tmp_path):
     record = sample()
+    pin("04.2", filename="continue.sqlite3", question="Give me one sailing tip.")
     with SqliteStore(tmp_path / "continue.sqlite3") as store:
         store.save(record)
         my_loaded = store.load(record.conversation_id)
@@ -414,18 +538,29 @@ def test_04_2_a_turn_typed_into_the_stored_record_is_not_a_turn(tmp_path):
         ]
         store.save(my_loaded)
         reloaded = store.load(record.conversation_id)
-        rejected("04.2", "not written by an agent", my_reloaded=reloaded, continue_store=store, record=record)
+        rejected(
+            "04.2",
+            "not written by an agent",
+            my_loaded=my_loaded,
+            my_reloaded=reloaded,
+            continue_store=store,
+            record=record,
+        )
 
 
 def test_04_1_a_copy_taken_before_saving_is_not_loaded(tmp_path):
     record = sample()
+    pin("04.1", filename="mine.sqlite3")
     with SqliteStore(tmp_path / "mine.sqlite3") as my_store:
         copied = copy.deepcopy(record)
         my_store.save(record)
-        rejected("04.1", "copy made before the save", my_store=my_store, my_loaded=copied, record=record)
+        rejected(
+            "04.1", "not loaded from my_store after the last save", my_store=my_store, my_loaded=copied, record=record
+        )
 
 
 def test_04_3_an_error_from_another_store_is_not_sqlite_stores(tmp_path):
+    pin("04.3", missing_id="never-saved")
     with SqliteStore(tmp_path / "s.sqlite3") as store, SqliteStore(tmp_path / "empty.sqlite3") as empty:
         store.save(sample())
         answers = {"still_there": store.load("c1"), "store": store, "conversation_id": "c1"}
@@ -436,6 +571,7 @@ def test_04_4_an_error_about_another_key_is_not_about_locked_path(tmp_path):
     from modules.storage import Cipher
 
     record, cipher = sample(), Cipher.from_text(Cipher.generate_key())
+    pin("04.4", filename="locked.sqlite3")
     with (
         SqliteStore(tmp_path / "locked.sqlite3", cipher=cipher) as locked,
         SqliteStore(tmp_path / "other.sqlite3", cipher=Cipher.from_text(Cipher.generate_key())) as other,
@@ -460,13 +596,14 @@ def test_07_2_a_record_built_here_or_bars_drawn_by_hand_are_rejected(tmp_path):
     from modules.analytics import charts
 
     record = hand_made_record("attendee-2")
+    pin("07.2", conversation_id="attendee-2")
     with SqliteStore(tmp_path / "s.sqlite3") as store:
         store.save(record)
         rebuilt = ConversationRecord.from_session(
             AgentSession(session_id="attendee-2"), routing_metadata=record.routing_metadata
         )  # same id and metadata, never loaded
         chart = charts.routing_distribution_chart(rebuilt)
-        rejected("07.2", "not loaded", my_record=rebuilt, my_chart=chart, store=store)
+        rejected("07.2", "built or changed here", my_record=rebuilt, my_chart=chart, store=store)
         figure, axes = plt.subplots()
         axes.barh(["local", "cloud"], [3, 3])  # the right bar lengths, drawn by hand
         rejected(
@@ -501,6 +638,7 @@ INSTRUCTIONS = "Answer in one short sentence."
 async def test_02_1_the_reply_must_answer_the_question_asked(tiers):
     agent = tiers.local_client.as_agent(name="local", instructions=INSTRUCTIONS)
     question = "What is the largest planet?"
+    pin("02.1", question=question)
     reply = await agent.run(question, options=TINY)
     answers = {"my_question": question, "instructions": INSTRUCTIONS}
     passed("02.1", my_reply=reply, **answers)
@@ -509,7 +647,7 @@ async def test_02_1_the_reply_must_answer_the_question_asked(tiers):
     rejected("02.1", "answers another question", my_reply=lab_reply, **answers)
     rejected(
         "02.1",
-        "lab's own question",
+        "this run's challenge asks",
         my_question="What is the capital of France?",
         my_reply=lab_reply,
         instructions=INSTRUCTIONS,
@@ -522,10 +660,11 @@ async def test_02_2_updates_must_be_the_ones_one_stream_produced(tiers):
     from agent_framework import AgentResponseUpdate, Content
 
     agent = tiers.local_client.as_agent(name="local", instructions=INSTRUCTIONS)
+    pin("02.2", question="Name three colours.")
     stream = agent.run("Name three colours.", stream=True, options=TINY)
     updates = [update async for update in stream]
     final = await stream.get_final_response()
-    passed("02.2", my_stream=stream, my_updates=updates, my_final=final)
+    passed("02.2", my_stream=stream, my_updates=updates, my_final=final, instructions=INSTRUCTIONS)
     pieces = [update.text for update in updates if update.text]
     rejected("02.2", "not their text", my_stream=stream, my_updates=pieces, my_final=final)
     whole = await agent.run("Name three colours.", options=TINY)  # not streamed, cut into "updates"
@@ -534,6 +673,16 @@ async def test_02_2_updates_must_be_the_ones_one_stream_produced(tiers):
     other = agent.run("Name three fruits.", stream=True, options=TINY)
     other_updates = [update async for update in other]
     rejected("02.2", "and not these", my_stream=stream, my_updates=other_updates, my_final=final)
+    other_final = await other.get_final_response()  # a whole stream of the lab's question, not the challenge's
+    message = rejected(
+        "02.2",
+        "stream agent.run(challenge.question",
+        my_stream=other,
+        my_updates=other_updates,
+        my_final=other_final,
+        instructions=INSTRUCTIONS,
+    )
+    assert "Name three colours." in message
 
 
 @live
@@ -543,6 +692,7 @@ async def test_03_2_the_service_must_hold_the_resumed_turn(tiers):
     await agent.run("My name is Sam.", session=session, options=TINY)
     saved = json.dumps(session.to_dict())
     answers = {"saved": saved, "service": tiers.service}
+    pin("03.2", question="What is my name?")
     my_session = AgentSession.from_dict(json.loads(saved))
     my_reply = await agent.run("What is my name?", session=my_session, options=TINY)
     passed("03.2", my_session=my_session, my_reply=my_reply, **answers)
@@ -550,9 +700,11 @@ async def test_03_2_the_service_must_hold_the_resumed_turn(tiers):
     fresh_reply = await agent.run("What is my name?", session=fresh, options=TINY)
     rejected("03.2", "agent.create_session()", my_session=fresh, my_reply=fresh_reply, **answers)
     not_run = AgentSession.from_dict(json.loads(saved))
-    rejected("03.2", "no turn ran", my_session=not_run, my_reply=my_reply, **answers)
+    rejected("03.2", "a turn on another session", my_session=not_run, my_reply=my_reply, **answers)
     rejected("03.2", "not the answer the service stored", my_session=my_session, my_reply=fresh_reply, **answers)
     rejected("03.2", "put `await`", my_session=my_session, my_reply=a_coroutine(), **answers)
+    pin("03.2", question="Where do bees live?")  # the turn asked another run's question
+    rejected("03.2", "this run's challenge asks", my_session=my_session, my_reply=my_reply, **answers)
 
 
 @live
@@ -565,8 +717,12 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
     with SqliteStore(tmp_path / "c.sqlite3") as store:
         conversation = HybridConversationManager(router, tiers, store, session_id="ana", max_tokens=4)
         await conversation.chat("Hello! My name is Ana.")
+        pin("06.1", question="Can you give me one tip for keeping bees in winter?")
         turn = await conversation.chat("Can you give me one tip for keeping bees in winter?")
         passed("06.1", my_turn=turn, my_tier=turn.tier, my_sent=len(turn.sent), conversation=conversation)
+        import numpy as np
+
+        passed("06.1", my_turn=turn, my_tier=turn.tier, my_sent=np.int64(len(turn.sent)), conversation=conversation)
         other_tier = "cloud" if turn.tier == "local" else "local"
         rejected("06.1", "my_turn.tier", my_turn=turn, my_tier=other_tier, my_sent=3, conversation=conversation)
         rejected("06.1", "len(my_turn.sent)", my_turn=turn, my_tier=turn.tier, my_sent=1, conversation=conversation)
@@ -581,6 +737,7 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
             conversation=conversation,
         )
 
+        pin("06.2", directory="my-store")
         file_store = FileStore(tmp_path / "my-store")
         fresh = HybridConversationManager(router, tiers, file_store, session_id="ana", max_tokens=4)
         rejected(
@@ -592,7 +749,7 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
         )  # never persisted
         await conversation.save(file_store)
         rejected(
-            "06.2", "holds no exchanges", file_store=file_store, resumed_conversation=fresh, conversation=conversation
+            "06.2", "read from nowhere", file_store=file_store, resumed_conversation=fresh, conversation=conversation
         )  # created, never resumed
         rejected(
             "06.2", "live manager", file_store=file_store, resumed_conversation=conversation, conversation=conversation
@@ -601,6 +758,7 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
         passed("06.2", file_store=file_store, resumed_conversation=fresh, conversation=conversation)
 
         last_tier = conversation.context.routing_metadata[-1]["source"]
+        pin("06.3", question="And one more tip?")
         same = await conversation.chat("And one more tip?", force_tier=last_tier)  # forced onto the same tier
         rejected(
             "06.3",
@@ -611,6 +769,10 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
             conversation=conversation,
         )
         other = "cloud" if last_tier == "local" else "local"
+        rejected(
+            "06.2", "as it is now", file_store=file_store, resumed_conversation=fresh, conversation=conversation
+        )  # persisted before the newest exchange
+        pin("06.3", question="Summarise in one line.")
         switch = await conversation.chat("Summarise in one line.", force_tier=other)
         sources = [entry["source"] for entry in conversation.context.routing_metadata]
         switches = sum(a != b for a, b in zip(sources, sources[1:], strict=False))
@@ -631,6 +793,15 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
             my_switches=switches - 1,
             conversation=conversation,
         )
+        pin("06.3", question="Another run's question?")
+        rejected(
+            "06.3",
+            "this run's challenge asks",
+            last_tier=last_tier,
+            switch_turn=switch,
+            my_switches=switches,
+            conversation=conversation,
+        )
 
 
 @live
@@ -640,9 +811,15 @@ async def test_08_2_and_08_3_read_which_api_answered_and_the_store(tiers, tmp_pa
         name="assistant", instructions=INSTRUCTIONS, default_options={"store": False}
     )
     session = local_agent.create_session()
+    pin("08.2", fact="My favourite fruit is the mango.", question="Which fruit do I like?")
     local_reply = await local_agent.run("My favourite fruit is the mango.", session=session, options=TINY)
     cloud_reply = await cloud_agent.run("Which fruit do I like?", session=session, options=TINY)
     passed("08.2", hybrid_session=session, local_reply=local_reply, cloud_reply=cloud_reply)
+    pin("08.2", fact="My favourite fruit is the fig.", question="Which fruit do I like?")  # another run's fact
+    rejected(
+        "08.2", "this run's challenge asks", hybrid_session=session, local_reply=local_reply, cloud_reply=cloud_reply
+    )
+    pin("08.2", fact="My favourite fruit is the mango.", question="Which fruit do I like?")
 
     twice_local = local_agent.create_session()
     first = await local_agent.run("My favourite fruit is the mango.", session=twice_local, options=TINY)
@@ -659,19 +836,34 @@ async def test_08_2_and_08_3_read_which_api_answered_and_the_store(tiers, tmp_pa
     )
 
     with SqliteStore(tmp_path / "s.sqlite3") as store:
+        pin("08.3", question="Thanks!")
         store.save(ConversationRecord.from_session(session))
         stored = store.load(session.session_id)
         resumed = stored.to_session()
         await local_agent.run("Thanks!", session=resumed, options=TINY)
         rejected("08.3", "save it in `store`", stored=stored, resumed_hybrid=resumed, session=session, store=store)
+        never_loaded = ConversationRecord.from_session(resumed)  # the live session, copied: never loaded
         store.save(stored.update_session(resumed))
         passed("08.3", stored=stored, resumed_hybrid=resumed, session=session, store=store)
         rejected("08.3", "live session", stored=stored, resumed_hybrid=session, session=session, store=store)
+        rejected(
+            "08.3",
+            "was not the record you loaded",
+            stored=never_loaded,
+            resumed_hybrid=resumed,
+            session=session,
+            store=store,
+        )
+        pin("08.3", question="And another tip?")
+        rejected(
+            "08.3", "this run's challenge asks", stored=stored, resumed_hybrid=resumed, session=session, store=store
+        )
 
 
 @live
 async def test_02_1_a_cloud_reply_or_the_reply_to_a_question_of_the_same_length_is_rejected(tiers):
     question = "What is the largest planet?"
+    pin("02.1", question=question)
     answers = {"my_question": question, "instructions": INSTRUCTIONS}
     cloud_agent = tiers.cloud_client.as_agent(name="local", instructions=INSTRUCTIONS, default_options={"store": False})
     rejected("02.1", "Responses API", my_reply=await cloud_agent.run(question, options=TINY), **answers)
@@ -696,18 +888,21 @@ async def test_02_2_a_final_response_from_another_run_is_rejected(tiers):
 async def test_02_3_timings_are_re_counted_re_generated_and_must_use_the_exercise_limit(tiers):
     from modules.tiers.timing import StreamTiming, time_stream
 
+    pin("02.3", prompt="Hi!")
     short = await time_stream(tiers.local_client, "Hi!", max_tokens=20)
-    long = await time_stream(tiers.local_client, "Please read this carefully. " * 12 + "Now say hi.", max_tokens=20)
+    long = await time_stream(tiers.local_client, "Please read this carefully. " * 12 + "Hi!", max_tokens=20)
     passed("02.3", short_timing=short, long_timing=long)
     made_up = StreamTiming("Hi!", "Hello", 0.05, 0.2, 15)  # numbers written in, not measured
     rejected("02.3", "instead of writing the numbers in", short_timing=made_up, long_timing=long)
     typed = StreamTiming("Hi!", "Hello! How can I help?", 0.05, 0.2, 7)  # consistent numbers, a text typed in
     rejected("02.3", "keep what time_stream measured", short_timing=typed, long_timing=long)
-    lab_timing = StreamTiming("List five animals that live in the ocean.", "Whales " * 40, 0.1, 1.0, 41)
+    lab_timing = StreamTiming("Please read this carefully. " * 12 + "Hi!", "Whales " * 40, 0.1, 1.0, 41)
     rejected("02.3", "max_tokens=20", short_timing=short, long_timing=lab_timing)
-    barely_longer = await time_stream(tiers.local_client, "Hi there!", max_tokens=20)
+    barely_longer = await time_stream(tiers.local_client, "Hi! Hi!", max_tokens=20)
     rejected("02.3", "not 5x", short_timing=short, long_timing=barely_longer)
     rejected("02.3", "put `await`", short_timing=a_coroutine(), long_timing=long)
+    pin("02.3", prompt="Say the word apple.")  # another run's prompt: these timings answer the old one
+    rejected("02.3", "this run's prompt", short_timing=short, long_timing=long)
 
 
 @live
@@ -717,6 +912,7 @@ async def test_08_1_the_decision_and_the_answer_must_be_for_the_question_asked(t
 
     router = HybridRouter()
     question = "What is the capital of Italy?"
+    pin("08.1", question=question)
     decision = router.route(question)
     answer = await tiers.answer(decision.target, question, max_tokens=4)
     answers = {"my_question": question, "router": router}
@@ -732,6 +928,17 @@ async def test_08_1_the_decision_and_the_answer_must_be_for_the_question_asked(t
     rejected("08.1", "written by hand", wrap_decision=decision, wrap_answer=typed, **answers)
     greeting = await tiers.answer(decision.target, "Hello!", max_tokens=4)  # the right tier, another question
     rejected("08.1", "answers another question", wrap_decision=decision, wrap_answer=greeting, **answers)
+    cost = HybridRouter(mode="cost").route(question)  # the same question, routed at another operating point
+    rejected("08.1", "in mode 'cost'", wrap_decision=cost, wrap_answer=answer, **answers)
+    pin("08.1", question="What is 17 times 23?")
+    rejected("08.1", "this run's challenge asks", wrap_decision=decision, wrap_answer=answer, **answers)
+    cloud_question = "What is 17 times 23?"  # the cloud's answer to a question of the same length is not its answer
+    cloud_decision = router.route(cloud_question)
+    assert cloud_decision.target == "cloud"
+    cloud_answers = {"my_question": cloud_question, "router": router, "wrap_decision": cloud_decision}
+    passed("08.1", wrap_answer=await tiers.answer("cloud", cloud_question, max_tokens=8), **cloud_answers)
+    same_length = await tiers.answer("cloud", "What is 19 times 29?", max_tokens=8)
+    rejected("08.1", "answers `my_question` (without instructions) with", wrap_answer=same_length, **cloud_answers)
 
 
 @live
@@ -745,6 +952,7 @@ async def test_06_an_earlier_turn_another_store_or_a_copied_context_are_rejected
         conversation = HybridConversationManager(router, tiers, store, session_id="ana", max_tokens=4)
         earlier = await conversation.chat("Hello! My name is Ana.")  # the lab's turn, not the attendee's
         await conversation.chat("Can you give me one tip for keeping bees in winter?")
+        pin("06.1", question="Hello! My name is Ana.")  # even asked the challenge's question, it is not the newest
         rejected(
             "06.1",
             "an earlier one",
@@ -753,6 +961,7 @@ async def test_06_an_earlier_turn_another_store_or_a_copied_context_are_rejected
             my_sent=len(earlier.sent),
             conversation=conversation,
         )
+        pin("06.2", directory="my-store")
         file_store = FileStore(tmp_path / "my-store")
         await conversation.save(file_store)
         from_lab_store = HybridConversationManager(router, tiers, store, session_id="ana", max_tokens=4)
@@ -769,6 +978,7 @@ async def test_08_3_a_turn_typed_into_the_resumed_session_is_rejected(tiers, tmp
     local_agent = tiers.local_client.as_agent(name="assistant", instructions=INSTRUCTIONS)
     session = local_agent.create_session()
     await local_agent.run("My favourite fruit is the mango.", session=session, options=TINY)
+    pin("08.3", question="Thanks!")
     with SqliteStore(tmp_path / "s.sqlite3") as store:
         store.save(ConversationRecord.from_session(session))
         stored = store.load(session.session_id)

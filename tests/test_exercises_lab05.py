@@ -7,10 +7,29 @@ from dataclasses import replace
 
 import pytest
 
-from modules.exercises import evaluate
+from modules.exercises import evaluate as judge
+from modules.exercises import exercise
 from modules.exercises import lab05 as ex
+from modules.exercises.challenge import issue
 from modules.exercises.checker import PASSED, WRONG
 from modules.routing import MODES, CloudBudget, HybridRouter, RoutingContext, point_at
+
+NAME = "Zora"
+
+
+@pytest.fixture(autouse=True)
+def pinned_challenges():
+    """Challenges with known values, so each test names the inputs it judges (the random ones are tested below)."""
+    for exercise_id, values in (("05.2", {"name": NAME}), ("05.3", {"follow_up": ex.FOLLOW_UP})):
+        issue(exercise_id, lambda token, namespace, values=values: values, {})
+    issue("05.4", lambda token, namespace: {"budget": ex.BUDGET_USD_PER_1K}, {})
+
+
+def evaluate(exercise_id: str, **answers):
+    """Judge the answers; 05.1's challenge hands out the query the test routes."""
+    if exercise_id == "05.1" and isinstance(answers.get("my_query"), str):
+        issue("05.1", lambda token, namespace: {"query": answers["my_query"]}, {})
+    return judge(exercise_id, **answers)
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +69,30 @@ def test_05_1_rejects_a_decision_from_another_mode():
     assert "quality" in message or "P(cloud)" in message
 
 
+def test_05_1_rejects_a_question_other_than_the_challenges(router):
+    challenge = exercise("05.1")
+    lab_question = "What is the capital of Italy?"
+    message = judge("05.1", my_query=lab_question, my_decision=router.route(lab_question)).message
+    assert challenge.query in message and "challenge.query" in message
+    assert judge("05.1", my_query=challenge.query, my_decision=router.route(challenge.query)).passed
+
+
 def test_05_1_rejects_the_query_in_place_of_the_decision():
     message = rejected("05.1", my_query="Hi!", my_decision="local")
     assert "`my_decision` is a str" in message
 
 
 # --------------------------------------------------------------------------- 05.2 one query for each tier
+
+
+def test_05_2_both_queries_must_mention_the_challenges_name():
+    local, cloud = f"Good evening, {NAME}, nice to meet you!", f"Plan a move of {NAME}'s shop to Postgres, with steps."
+    assert judge("05.2", local_query=local, cloud_query=cloud).passed
+    message = rejected("05.2", local_query="Good evening, nice to meet you!", cloud_query=cloud)
+    assert "`local_query`" in message and NAME in message
+    for name in ex.NAMES:  # every name the challenge hands out keeps a greeting local and a plan on the cloud
+        issue("05.2", lambda token, namespace, name=name: {"name": name}, {})
+        assert judge("05.2", local_query=local.replace(NAME, name), cloud_query=cloud.replace(NAME, name)).passed
 
 
 def test_05_2_hints_name_queries_that_really_go_where_they_say(router):
@@ -99,10 +136,11 @@ def test_05_2_rejects_decisions_in_place_of_queries(router):
 # --------------------------------------------------------------------------- 05.3 a follow-up and its context
 
 
-def test_05_3_the_follow_up_truly_depends_on_the_context(router):
-    alone = router.route(ex.FOLLOW_UP)
-    after_cloud = router.route(ex.FOLLOW_UP, RoutingContext(previous_target="cloud"))
-    assert (alone.target, after_cloud.target) == ("local", "cloud")
+def test_05_3_every_follow_up_the_challenge_hands_out_truly_depends_on_the_context(router):
+    for follow_up in ex.FOLLOW_UPS:
+        alone = router.route(follow_up)
+        after_cloud = router.route(follow_up, RoutingContext(previous_target="cloud"))
+        assert (alone.target, after_cloud.target) == ("local", "cloud"), follow_up
 
 
 def test_05_3_accepts_the_two_real_decisions(router):
@@ -119,13 +157,13 @@ def test_05_3_accepts_the_two_real_decisions(router):
 def test_05_3_rejects_a_follow_up_routed_without_its_context(router):
     alone = router.route(ex.FOLLOW_UP)
     message = rejected("05.3", without_context=alone, after_cloud=alone)
-    assert "`after_cloud` went local" in message and "RoutingContext" in message
+    assert "`after_cloud` went local" in message and "was not told" in message and "RoutingContext" in message
 
 
 def test_05_3_rejects_a_context_that_names_the_wrong_tier(router):
     after_local = router.route(ex.FOLLOW_UP, RoutingContext(previous_target="local"))
     message = rejected("05.3", without_context=router.route(ex.FOLLOW_UP), after_cloud=after_local)
-    assert "`after_cloud` went local" in message
+    assert "`after_cloud` went local" in message and "another context" in message
 
 
 def test_05_3_rejects_decisions_for_another_query(router):
@@ -154,6 +192,17 @@ def answer_for(router, curve):
     return {"my_router": router, "my_quality": point["quality"], "my_usd": point["usd_per_1k"]}
 
 
+def test_05_4_every_budget_the_challenge_hands_out_has_a_best_point_and_numpy_numbers_pass(curve):
+    for budget in ex.BUDGETS_USD_PER_1K:
+        issue("05.4", lambda token, namespace, budget=budget: {"budget": budget}, {})
+        affordable = curve[curve["usd_per_1k"] <= budget]
+        best = affordable.sort_values(["quality", "cloud_share"], ascending=[False, True]).iloc[0]
+        router = HybridRouter(target=CloudBudget(float(best["cloud_share"])))
+        point = curve.loc[curve["threshold"] == point_at(curve, router.threshold)["threshold"]].iloc[0]
+        answer = {"my_router": router, "my_quality": point["quality"], "my_usd": point["usd_per_1k"]}  # numpy floats
+        assert judge("05.4", **answer).passed, budget
+
+
 def test_05_4_the_budget_makes_the_choice_matter(curve):
     best = best_within_budget(curve)
     all_cloud = curve.sort_values("cloud_share").iloc[-1]
@@ -171,7 +220,7 @@ def test_05_4_accepts_the_largest_cloud_budget_the_money_pays_for(curve):
 def test_05_4_rejects_a_mode_over_the_budget(curve):
     mode = max(MODES, key=lambda m: point_at(curve, HybridRouter(mode=m).threshold)["usd_per_1k"])
     message = rejected("05.4", **answer_for(HybridRouter(mode=mode), curve))
-    assert "over the budget" in message and "USD" in message
+    assert "over this run's budget" in message and "USD" in message
 
 
 def test_05_4_rejects_a_cheap_choice_that_leaves_quality_unbought(curve):
@@ -185,7 +234,7 @@ def test_05_4_rejects_numbers_typed_by_hand(curve):
     message = rejected("05.4", **{**answer, "my_quality": 0.99})
     assert "not the curve's values" in message
     message = rejected("05.4", **{**answer, "my_usd": "cheap"})
-    assert "`my_usd` is 'cheap'" in message
+    assert "`my_usd` is a str ('cheap')" in message
 
 
 def test_05_4_rejects_a_target_in_place_of_a_router(curve):

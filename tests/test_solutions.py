@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from modules.exercises import STRICT_ENV, ExerciseNotPassedError, check, exercises
+from modules.exercises import STRICT_ENV, ExerciseNotPassedError, check, exercise, exercises
 from modules.exercises import notebook_cells as cells
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -67,7 +67,7 @@ def test_lab_01_solutions_pass_one_at_a_time_in_any_order(monkeypatch):
     monkeypatch.delenv(STRICT_ENV, raising=False)
     runs = cells.solution_runs(cells.read(LAB_NOTEBOOKS["01"]), "01")
     for order in (list(runs), list(reversed(runs))):
-        namespace = {"check": check}
+        namespace = {"check": check, "exercise": exercise}
         for exercise_id in order:
             prepare, strict_check = runs[exercise_id]
             run(prepare, namespace)
@@ -77,7 +77,7 @@ def test_lab_01_solutions_pass_one_at_a_time_in_any_order(monkeypatch):
 def test_a_solution_that_needs_another_exercises_answer_fails(monkeypatch):
     monkeypatch.delenv(STRICT_ENV, raising=False)
     runs = cells.solution_runs(cells.read(LAB_NOTEBOOKS["01"]), "01")
-    namespace = {"check": check}
+    namespace = {"check": check, "exercise": exercise}
     run(runs["01.3"][0], namespace)
     leaning_on_01_3 = runs["01.2"][0].split("\n", 2)[:2]  # the removal lines of 01.2's cell, then a borrowed answer
     with pytest.raises(NameError):

@@ -1,5 +1,6 @@
-"""Exercises with checked answers (every lab): `from modules.exercises import check`.
+"""Exercises with checked answers (every lab): `from modules.exercises import check, exercise`.
 
+    challenge = exercise("03.1")                          # this run's inputs (an id, a question, a file name)
     check("03.1", my_saved=my_saved, session=restored)   # prints passed / not done yet / not right yet, and why
 
 Instructors: `python -m modules.exercises reset notebooks/03_sessions_suspend_resume.ipynb` puts a notebook
@@ -7,6 +8,7 @@ back to its exercise state. Definitions: `labNN.py`; cells: `notebook_cells.py`;
 """
 
 from modules.exercises.awaits import watch_for_missing_await
+from modules.exercises.challenge import Challenge
 from modules.exercises.checker import (
     STRICT_ENV,
     Exercise,
@@ -15,6 +17,7 @@ from modules.exercises.checker import (
     Feedback,
     WrongAnswerError,
     check,
+    definition,
     evaluate,
     exercise,
     exercises,
@@ -25,12 +28,14 @@ watch_for_missing_await()  # in a notebook: a missing `await` is reported under 
 
 __all__ = [
     "STRICT_ENV",
+    "Challenge",
     "Exercise",
     "ExerciseError",
     "ExerciseNotPassedError",
     "Feedback",
     "WrongAnswerError",
     "check",
+    "definition",
     "evaluate",
     "exercise",
     "exercises",

@@ -14,13 +14,16 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
+import numbers
 import os
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from modules.errors import CourseError
+from modules.exercises.challenge import Challenge, ValueMaker, issue, issued, made_before
 
 STRICT_ENV = "COURSE_EXERCISES_STRICT"
 LABS = ("01", "02", "03", "04", "05", "06", "07", "08")
@@ -55,6 +58,8 @@ class Exercise:
         check_call: The cell that runs the checker.
         verify: Checks the answers; returns what was right, raises WrongAnswerError naming what is wrong.
         answers: The names the attendee fills in (placeholders are looked for here).
+        challenge: Builds the values `exercise(id)` hands out (a random token and the cell's namespace in, a dict
+            out); the verifier receives the challenge as `challenge=` when it takes that argument.
     """
 
     id: str  # "03.1": lab 03, first exercise
@@ -65,10 +70,16 @@ class Exercise:
     check_call: str  # the cell that runs the checker
     verify: Callable[..., str] = field(repr=False)  # returns what was right; raises Wrong
     answers: tuple[str, ...] = ()  # the names the attendee fills in (placeholders are looked for here)
+    challenge: ValueMaker | None = field(default=None, repr=False)  # the values `exercise(id)` hands out
 
     @property
     def lab(self) -> str:
         return self.id.split(".")[0]
+
+    @property
+    def starter_cell(self) -> str:
+        """The attendee's cell as shipped: the line that asks for a challenge, then the starter."""
+        return f'challenge = exercise("{self.id}")  # this run\'s inputs: print(challenge) to see them\n{self.starter}'
 
     def task_markdown(self) -> str:
         return f"### Exercise {self.id} ({self.level}) — {self.title}\n\n{self.task.strip()}"
@@ -113,8 +124,8 @@ def exercises(lab: str | None = None) -> list[Exercise]:
     return found
 
 
-def exercise(exercise_id: str) -> Exercise:
-    """The definition of one exercise.
+def definition(exercise_id: str) -> Exercise:
+    """The definition of one exercise (the task, the cells, the verifier).
 
     Args:
         exercise_id: e.g. "03.1".
@@ -137,6 +148,26 @@ def exercise(exercise_id: str) -> Exercise:
     raise KeyError(f"No exercise {exercise_id!r}; lab {lab} has {known}.")
 
 
+def exercise(exercise_id: str) -> Challenge:
+    """Issue this run's challenge for one exercise: the first line of the exercise's cell.
+
+    The checker judges the answers against the latest challenge issued (the id to store under, the question to ask,
+    the file to write), so an object the lab made earlier, or one from an earlier run of the cell, does not pass.
+
+    Args:
+        exercise_id: e.g. "04.1".
+
+    Returns:
+        The `Challenge`: its values are attributes (`challenge.question`); `print(challenge)` shows them.
+
+    Raises:
+        KeyError: no such exercise.
+    """
+    ex = definition(exercise_id)
+    caller = sys._getframe(1).f_globals  # the cell's namespace: what exists before the attendee's work
+    return issue(ex.id, ex.challenge, caller)
+
+
 def is_placeholder(value: Any) -> bool:
     return value is ... or value is None
 
@@ -154,7 +185,7 @@ def evaluate(exercise_id: str, **answers: Any) -> Feedback:
     Raises:
         KeyError: no such exercise.
     """
-    ex = exercise(exercise_id)
+    ex = definition(exercise_id)
     missing = [name for name in ex.answers if name not in answers]
     if missing:
         return Feedback(ex.id, WRONG, f"The check cell must pass {', '.join(missing)}; run the cell as it was shipped.")
@@ -167,10 +198,49 @@ def evaluate(exercise_id: str, **answers: Any) -> Feedback:
     if earlier:
         names = ", ".join(f"`{n}`" for n in earlier)
         return Feedback(ex.id, NOT_DONE, f"{names} comes from an earlier exercise of this lab: finish that one first.")
+    current = issued(ex.id)
+    if current is None:
+        return Feedback(
+            ex.id,
+            NOT_DONE,
+            f"no challenge was issued for {ex.id} in this kernel: run your cell from its first line, "
+            f'`challenge = exercise("{ex.id}")`, then this check.',
+        )
+    for name in ex.answers:
+        before = made_before(ex.id, answers[name])
+        if before is not None:
+            was = "it" if before == name else f"`{before}`"
+            return Feedback(
+                ex.id,
+                WRONG,
+                f'`{name}` is an object that already existed when `challenge = exercise("{ex.id}")` ran ({was}, made '
+                "by the lab or by an earlier run of your cell), so it cannot answer this challenge: make it in your "
+                "cell, after that line, and run the cell again from the top.",
+            )
+    global _step
+    _step = "reading your answers"
+    takes_challenge = "challenge" in inspect.signature(ex.verify).parameters
     try:
-        return Feedback(ex.id, PASSED, ex.verify(**answers))
+        return Feedback(ex.id, PASSED, ex.verify(**answers, **({"challenge": current} if takes_challenge else {})))
     except Wrong as wrong:
         return Feedback(ex.id, WRONG, str(wrong))
+    except Exception as error:  # noqa: BLE001 - a checker never shows a traceback: it says what it was doing
+        return Feedback(
+            ex.id,
+            WRONG,
+            f"the checker stopped while {_step}: {type(error).__name__}: {str(error)[:300]}. Your answers do not "
+            "have what that step needs: compare your cell with the task, run it again from its first line, "
+            "then this check.",
+        )
+
+
+_step = "reading your answers"
+
+
+def step(what: str) -> None:
+    """Name what the verifier does next ("reloading `my_store`"), for the message if that step fails unexpectedly."""
+    global _step
+    _step = what
 
 
 def strict() -> bool:
@@ -230,6 +300,15 @@ def expect_type(value: Any, kind: type | tuple[type, ...], name: str, hint: str)
         kinds = kind if isinstance(kind, tuple) else (kind,)
         wanted = " or ".join(f"{'an' if k.__name__[:1].lower() in 'aeiou' else 'a'} {k.__name__}" for k in kinds)
         raise Wrong(f"`{name}` is {kind_of(value)}, not {wanted}. {hint}")
+
+
+def expect_number(value: Any, name: str, hint: str, *, whole: bool = False) -> float | int:
+    """A number of any kind (int, float, numpy's int64 and float64), never a bool; returns it as int or float."""
+    kind = numbers.Integral if whole else numbers.Real
+    if isinstance(value, bool) or type(value).__name__ == "bool_" or not isinstance(value, kind):
+        wanted = "a whole number" if whole else "a number"
+        raise Wrong(f"`{name}` is {kind_of(value)} ({str(value)[:60]!r}), not {wanted}. {hint}")
+    return int(value) if whole else float(value)
 
 
 def expect(condition: bool, message: str) -> None:
@@ -308,3 +387,24 @@ def answer_start(llm: Any, instructions: str | None, question: str, tokens: int 
 
     reply = tier_completion(llm, _chat(instructions, question), tokens)
     return (reply["choices"][0]["message"].get("content") or "").strip()
+
+
+def starts_like(llm: Any, instructions: str | None, question: str, tokens: int, text: str) -> tuple[bool, str]:
+    """Whether `text` starts the way the model answers `question`, and the start it expected.
+
+    llama.cpp reuses the evaluated prefix of the previous prompt, which can tip a close call between two tokens; a
+    text that matches neither the answer generated now nor the one from a cleared cache is an answer to something
+    else.
+
+    Returns:
+        (whether it matches, the start generated first).
+    """
+    text = text.strip()
+    first = answer_start(llm, instructions, question, tokens)
+    if text.startswith(first):
+        return True, first
+    if callable(getattr(llm, "reset", None)):
+        llm.reset()  # forget the cached prefix: the answer from a clean evaluation of the whole prompt
+        if text.startswith(answer_start(llm, instructions, question, tokens)):
+            return True, first
+    return False, first

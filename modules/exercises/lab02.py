@@ -1,40 +1,58 @@
 """Lab 02 exercises: ask the local model, stream it, and time it — checked on the mechanism, never the wording.
 
 02.1 re-counts the tokens the model was given for the attendee's question; 02.2 compares the updates with the ones
-the stream itself recorded, object for object; 02.3 re-counts the tokens of each timed answer.
+the stream itself recorded, object for object; 02.3 re-counts the tokens of each timed answer. Each challenge hands
+out the question or prompt to use, new on every run, so the lab's own replies, streams and timings do not pass.
 """
 
 from __future__ import annotations
 
+import random
 from numbers import Real
 from typing import Any
 
 from agent_framework import AgentResponse, AgentResponseUpdate, ResponseStream
 
+from modules.exercises.challenge import Challenge
 from modules.exercises.checker import (
     Exercise,
-    answer_start,
     expect,
     expect_awaited,
     expect_type,
     local_model,
     prompt_tokens,
+    starts_like,
+    step,
 )
 from modules.tiers import StreamTiming
 
-LAB_QUESTION = "What is the capital of France?"  # the lab's own example, asked just above the exercise
 MAX_TOKENS = 20  # 02.3's limit: a timing taken with another limit is not one of the exercise's
+
+
+THINGS = ("rivers", "planets", "metals", "birds", "trees", "languages", "instruments", "spices", "bridges", "islands")
+WORDS = ("apple", "harbour", "violet", "meadow", "copper", "lantern", "pebble", "thunder", "willow", "saffron")
+
+
+def question_challenge(token: str, namespace: Any) -> dict[str, Any]:
+    pick = random.Random(token)
+    return {"question": f"Name {pick.randint(2, 4)} famous {pick.choice(THINGS)}."}
+
+
+def prompt_challenge(token: str, namespace: Any) -> dict[str, Any]:
+    return {"prompt": f"Say the word {random.Random(token).choice(WORDS)}."}
 
 
 def _output_tokens(llm: Any, text: str) -> int:
     return len(llm.tokenize(text.encode(), add_bos=False))
 
 
-def verify_reply(my_question: Any, my_reply: Any, instructions: Any = None) -> str:
-    expect_type(my_question, str, "my_question", "Write your question as a string.")
+def verify_reply(my_question: Any, my_reply: Any, challenge: Challenge, instructions: Any = None) -> str:
+    expect_awaited(my_reply, "my_reply", "agent.run(...)")
+    expect_type(my_question, str, "my_question", "Use the challenge's question: my_question = challenge.question.")
     expect(
-        my_question.strip() != LAB_QUESTION,
-        "that is the lab's own question: ask one of your own, and keep it in `my_question`.",
+        my_question == challenge.question,
+        f"`my_question` is {my_question[:60]!r}, but this run's challenge asks {challenge.question!r}: set "
+        "my_question = challenge.question (run your cell from its first line) and ask `agent` that.",
     )
     expect_awaited(my_reply, "my_reply", "agent.run(...)")
     expect_type(my_reply, AgentResponse, "my_reply", "Keep the whole response of `await agent.run(...)`, not its text.")
@@ -46,27 +64,32 @@ def verify_reply(my_question: Any, my_reply: Any, instructions: Any = None) -> s
         not str(my_reply.response_id or "").startswith("resp_"),
         f"`my_reply` came from the cloud tier's Responses API ({my_reply.response_id}): ask `agent`, the local one.",
     )
+    step("re-counting the tokens of the agent's instructions and your question with the local model")
     llm = local_model()
     if llm is None:
         return f"{output_tokens} tokens came back (the local tier is a server here, so its prompt is not re-counted)."
     expected = prompt_tokens(llm, instructions, my_question)
     expect(
         given == expected,
-        f"the model was given {given} input tokens, but your question with the agent's instructions is {expected}: "
-        "`my_reply` answers another question. Ask `my_question` itself: agent.run(my_question, ...).",
+        f"the model was given {given} input tokens, but the agent's instructions (INSTRUCTIONS) plus `my_question` "
+        f"are {expected}: `my_reply` answers another question, or came from an agent with other instructions. Ask "
+        "`agent` (the lab's agent, with INSTRUCTIONS) `my_question` itself: agent.run(my_question, ...).",
     )
-    start = answer_start(llm, instructions, my_question, min(8, output_tokens))
+    same, start = starts_like(llm, instructions, my_question, min(8, output_tokens), my_reply.text)
     expect(
-        my_reply.text.strip().startswith(start),
-        f"the model answers `my_question` with {start!r}…, but `my_reply` says {my_reply.text.strip()[:40]!r}: "
-        "`my_reply` answers another question. Ask `my_question` itself and keep that reply.",
+        same,
+        f"with INSTRUCTIONS, the model answers `my_question` with {start!r}…, but `my_reply` says "
+        f"{my_reply.text.strip()[:40]!r}: `my_reply` answers another question or comes from an agent with other "
+        "instructions. Ask `agent` `my_question` itself and keep that reply.",
     )
     return (
         f"your question became {given} input tokens; {output_tokens} tokens came back: {my_reply.text.strip()[:80]!r}"
     )
 
 
-def verify_stream(my_stream: Any, my_updates: Any, my_final: Any) -> str:
+def verify_stream(
+    my_stream: Any, my_updates: Any, my_final: Any, challenge: Challenge, instructions: Any = None
+) -> str:
     expect_type(
         my_stream, ResponseStream, "my_stream", 'Keep what agent.run("…", stream=True, ...) returns (no `await`).'
     )
@@ -94,11 +117,28 @@ def verify_stream(my_stream: Any, my_updates: Any, my_final: Any) -> str:
         my_final.text.strip() == "".join(update.text for update in my_updates).strip(),
         "the updates do not add up to `my_final`: ask the same stream for its final response.",
     )
+    step("re-counting the tokens the streamed run was given for the challenge's question")
+    llm = local_model()
+    given = (my_final.usage_details or {}).get("input_token_count")
+    if llm is not None and given:
+        expected = prompt_tokens(llm, instructions, challenge.question)
+        expect(
+            given == expected,
+            f"the streamed run was given {given} input tokens, but INSTRUCTIONS plus this run's challenge question "
+            f"({challenge.question!r}) are {expected}: stream agent.run(challenge.question, stream=True, ...).",
+        )
+        produced = (my_final.usage_details or {}).get("output_token_count") or 1
+        same, start = starts_like(llm, instructions, challenge.question, min(8, produced), my_final.text)
+        expect(
+            same,
+            f"the model answers {challenge.question!r} with {start!r}…, but the stream said "
+            f"{my_final.text.strip()[:40]!r}: stream agent.run(challenge.question, stream=True, ...) itself.",
+        )
     pieces = sum(bool(update.text) for update in my_updates)
     return f"{len(my_updates)} updates ({pieces} with text) arrived one by one from one run and add up to the answer."
 
 
-def verify_timings(short_timing: Any, long_timing: Any) -> str:
+def verify_timings(short_timing: Any, long_timing: Any, challenge: Challenge) -> str:
     llm = local_model()
     for name, timing in (("short_timing", short_timing), ("long_timing", long_timing)):
         expect_awaited(timing, name, "time_stream(...)")
@@ -107,28 +147,43 @@ def verify_timings(short_timing: Any, long_timing: Any) -> str:
             isinstance(timing.first_token_s, Real) and timing.output_tokens > 0 and timing.first_token_s > 0,
             f"`{name}` measured no tokens: time a prompt that gets an answer.",
         )
-        expect(timing.first_token_s <= timing.total_s, f"`{name}`: its first token comes after its end.")
+        expect(
+            challenge.prompt in timing.prompt,
+            f"`{name}` timed {timing.prompt[:60]!r}, which does not hold this run's prompt {challenge.prompt!r}: time "
+            "challenge.prompt (short) and a long prompt that ends with it.",
+        )
+        expect(
+            timing.first_token_s <= timing.total_s,
+            f"`{name}`: its first token comes after its end: keep what time_stream measured.",
+        )
         expect(
             timing.output_tokens <= MAX_TOKENS,
             f"`{name}` is {timing.output_tokens} tokens long: time it yourself with max_tokens={MAX_TOKENS}, "
             "not with the lab's timings.",
         )
         if llm is not None:
+            step(f"re-counting and re-generating the answer `{name}` timed")
             counted = _output_tokens(llm, timing.text)
             expect(
                 abs(counted - timing.output_tokens) <= max(2, counted // 4),  # re-tokenizing text can merge a few
                 f"`{name}` says {timing.output_tokens} tokens, but its text is {counted}: keep what time_stream "
                 "measured instead of writing the numbers in.",
             )
-            start = answer_start(llm, None, timing.prompt, min(8, timing.output_tokens))
+            same, start = starts_like(llm, None, timing.prompt, min(8, timing.output_tokens), timing.text)
             expect(
-                timing.text.strip().startswith(start),
+                same,
                 f"`{name}` says the model answered {timing.prompt!r} with {timing.text.strip()[:40]!r}, but it "
                 f"answers {start!r}…: keep what time_stream measured instead of writing it in.",
             )
     expect(
+        short_timing.prompt == challenge.prompt,
+        f"`short_timing` timed {short_timing.prompt!r}, not this run's prompt {challenge.prompt!r}: time "
+        "challenge.prompt itself as the short one.",
+    )
+    expect(
         len(long_timing.prompt) >= 5 * len(short_timing.prompt),
-        f"the long prompt is {len(long_timing.prompt)} characters, not 5x the short one ({len(short_timing.prompt)}).",
+        f"the long prompt is {len(long_timing.prompt)} characters, not 5x the short one ({len(short_timing.prompt)}): "
+        "put more text before challenge.prompt.",
     )
     ratio = long_timing.first_token_s / short_timing.first_token_s
     return (
@@ -140,20 +195,21 @@ def verify_timings(short_timing: Any, long_timing: Any) -> str:
 EXERCISES = [
     Exercise(
         id="02.1",
-        title="Ask your own question",
+        title="Ask the challenge's question",
         level="easy",
         task=(
-            "Write a question of your own in `my_question`, ask `agent` with "
+            "Take the question the challenge hands out (`my_question = challenge.question`), ask `agent` with "
             '`await agent.run(my_question, options={"max_tokens": 40})` and keep the whole response in `my_reply`. '
             "Then look at `my_reply.usage_details`: the check re-counts the tokens your question became."
         ),
         starter=(
-            "my_question = ...  # a question of your own\n"
+            "my_question = ...  # challenge.question\n"
             'my_reply = ...  # await agent.run(my_question, options={"max_tokens": 40})'
         ),
         check_call='check("02.1", my_question=my_question, my_reply=my_reply, instructions=INSTRUCTIONS)',
         verify=verify_reply,
         answers=("my_question", "my_reply"),
+        challenge=question_challenge,
     ),
     Exercise(
         id="02.2",
@@ -165,27 +221,32 @@ EXERCISES = [
             "then `my_final = await my_stream.get_final_response()`."
         ),
         starter=(
-            "my_stream = ...  # a streamed run of agent\n"
+            "my_stream = ...  # a streamed run of agent on challenge.question\n"
             "my_updates = ...  # every update the stream yields, in order\n"
             "my_final = ...  # the stream's final response"
         ),
-        check_call='check("02.2", my_stream=my_stream, my_updates=my_updates, my_final=my_final)',
+        check_call=(
+            'check("02.2", my_stream=my_stream, my_updates=my_updates, my_final=my_final, instructions=INSTRUCTIONS)'
+        ),
         verify=verify_stream,
         answers=("my_stream", "my_updates", "my_final"),
+        challenge=question_challenge,
     ),
     Exercise(
         id="02.3",
         title="Does a longer prompt delay the first token?",
         level="stretch",
         task=(
-            "Time a short prompt and one at least five times longer with "
+            "Time the short prompt the challenge hands out (`challenge.prompt`) and one at least five times longer "
+            "that ends with it, with "
             f"`await time_stream(local, prompt, max_tokens={MAX_TOKENS})`; keep them as `short_timing` and "
             "`long_timing`. Compare their time to first token and their decoding speed: which one does the prompt "
             "length move?"
         ),
-        starter="short_timing = ...\nlong_timing = ...",
+        starter="short_timing = ...  # challenge.prompt, timed\nlong_timing = ...  # a 5x longer prompt ending with it",
         check_call='check("02.3", short_timing=short_timing, long_timing=long_timing)',
         verify=verify_timings,
         answers=("short_timing", "long_timing"),
+        challenge=prompt_challenge,
     ),
 ]

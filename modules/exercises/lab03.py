@@ -1,27 +1,48 @@
 """Lab 03 exercises: suspend and resume a session yourself, in-process and in another process.
 
 The checks ask the service what it stored under each id, compare with the session as it is now, and re-measure
-sizes, so a hand-made value or a copy that skipped a step is told apart from a real round trip.
+sizes, so a hand-made value or a copy that skipped a step is told apart from a real round trip. Each challenge hands
+out a marker or a question new on every run, so a session, reply or child result the lab made earlier does not pass.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 from typing import Any
 
 from agent_framework import AgentSession
 
+from modules.exercises.challenge import Challenge
 from modules.exercises.checker import (
     Exercise,
     Wrong,
     expect,
     expect_agent_answered,
     expect_awaited,
+    expect_number,
     expect_type,
     kind_of,
+    step,
 )
-from modules.sessions import handed_back_by_a_child
+from modules.exercises.handoffs import handed_back_by_a_child
+
+TOPICS = ("honey", "wax", "queens", "drones", "pollen", "swarms", "hives", "smoke")
+
+
+def marker_challenge(token: str, namespace: Any) -> dict[str, Any]:
+    return {"marker": f"suspended-{token}"}
+
+
+def question_challenge(token: str, namespace: Any) -> dict[str, Any]:
+    topic = random.Random(token).choice(TOPICS)
+    return {"question": f"In one sentence, what about {topic}? (ref {token})"}
+
+
+def _last_question(messages: list[dict[str, Any]]) -> str:
+    asked = [m for m in messages if m.get("role") == "user"]
+    return (asked[-1].get("contents") or [{}])[0].get("text", "") if asked else ""
 
 
 def _messages(session: AgentSession) -> list[dict[str, Any]]:
@@ -48,25 +69,34 @@ def _history(service: Any, service_id: str | None) -> list[tuple[str, str]] | No
         return []
 
 
-def verify_suspend(my_saved: Any, session: AgentSession, service: Any = None) -> str:
+def verify_suspend(my_saved: Any, session: AgentSession, challenge: Challenge, service: Any = None) -> str:
     data = _json(my_saved, "my_saved", "json.dumps(restored.to_dict())")
+    note = data.get("state", {}).get("note") if isinstance(data.get("state"), dict) else None
     expect(
-        data == session.to_dict(),
-        "`my_saved` does not hold `restored` as it is now (it points at "
-        f"{data.get('service_session_id')!r}, `restored` at {session.service_session_id!r}): serialize `restored` "
-        "itself, after its last run — not the `saved` text from before it.",
+        note == challenge.marker,
+        f"`my_saved` carries the note {note!r}, but this run's challenge marker is {challenge.marker!r}: set "
+        'restored.state["note"] = challenge.marker first, then serialize `restored` (the state travels in the JSON).',
     )
+    now = session.to_dict()
+    if data != now:
+        differing = sorted(key for key in data.keys() | now.keys() if data.get(key) != now.get(key))
+        shown = "; ".join(f"{key}: yours {data.get(key)!r}, restored's {now.get(key)!r}" for key in differing)
+        raise Wrong(
+            f"`my_saved` does not hold `restored` as it is now ({shown[:300]}): serialize `restored` itself, after "
+            "setting the note and after its last run — not the `saved` text from before it."
+        )
+    step("asking the service what it holds under the id in `my_saved`")
     stored = _history(service, data.get("service_session_id"))
     if stored is not None:
         expect(bool(stored), "the service has nothing under the id in `my_saved`: serialize `restored`.")
     told = f"; the service holds {len(stored)} messages under it" if stored else ""
     return (
-        f"{len(my_saved.encode())} bytes: the session id and service id {data['service_session_id']!r}, "
+        f"{len(my_saved.encode())} bytes: the session id, service id {data['service_session_id']!r} and your note, "
         f"no message text{told}."
     )
 
 
-def verify_resume(my_session: Any, my_reply: Any, saved: str, service: Any = None) -> str:
+def verify_resume(my_session: Any, my_reply: Any, saved: str, challenge: Challenge, service: Any = None) -> str:
     expect_type(my_session, AgentSession, "my_session", "Rebuild it with AgentSession.from_dict(json.loads(saved)).")
     expect_awaited(my_reply, "my_reply", "agent.run(...)")
     expect(hasattr(my_reply, "text"), f"`my_reply` is {kind_of(my_reply)}; keep what `await agent.run(...)` returns.")
@@ -79,8 +109,11 @@ def verify_resume(my_session: Any, my_reply: Any, saved: str, service: Any = Non
     )
     expect(
         my_session.service_session_id not in (None, before["service_session_id"]),
-        "`my_session` still points at the saved response: no turn ran on it. Pass `session=my_session` to agent.run.",
+        f"`my_session` still points at the saved response ({my_session.service_session_id!r}); a turn run with "
+        "session=my_session moves it to the new response's id. Run the turn with agent.run(challenge.question, "
+        "session=my_session, ...) — a turn on another session leaves `my_session` where it was.",
     )
+    step("asking the service what it stored under the saved id and under my_session's new id")
     earlier, now = _history(service, before["service_session_id"]), _history(service, my_session.service_session_id)
     if earlier is None or now is None:
         return "the resumed session moved one turn on (a real cloud's stored history is not readable from here)."
@@ -90,13 +123,20 @@ def verify_resume(my_session: Any, my_reply: Any, saved: str, service: Any = Non
         "your question and its answer: run exactly one turn on `my_session`.",
     )
     expect(
+        now[-2] == ("user", challenge.question) or list(now[-2]) == ["user", challenge.question],
+        f"the service stored the question {now[-2][1][:60]!r} under `my_session`, but this run's challenge asks "
+        f"{challenge.question!r}: run the turn with agent.run(challenge.question, session=my_session, ...).",
+    )
+    expect(
         now[-1][0] == "assistant" and now[-1][1].strip() == my_reply.text.strip(),
         "`my_reply` is not the answer the service stored for `my_session`'s last turn: keep the reply of that run.",
     )
     return f"you sent one question and an id; the service now holds all {len(now)} messages under the new id."
 
 
-def verify_cross_process(memory_saved: Any, memory_child: Any, memory_back: Any, memory_session: AgentSession) -> str:
+def verify_cross_process(
+    memory_saved: Any, memory_child: Any, memory_back: Any, memory_session: AgentSession, challenge: Challenge
+) -> str:
     data = _json(memory_saved, "memory_saved", "json.dumps(memory_session.to_dict())")
     expect(
         data == memory_session.to_dict(),
@@ -115,7 +155,11 @@ def verify_cross_process(memory_saved: Any, memory_child: Any, memory_back: Any,
     expect_type(
         memory_back, AgentSession, "memory_back", "Use AgentSession.from_dict(json.loads(memory_child.session_json))."
     )
-    expect(memory_back.session_id == memory_session.session_id, "`memory_back` is another conversation.")
+    expect(
+        memory_back.session_id == memory_session.session_id,
+        f"`memory_back` is conversation {memory_back.session_id!r}, `memory_session` {memory_session.session_id!r}: "
+        "restore memory_back from memory_child.session_json.",
+    )
     expect(
         memory_back.service_session_id is None,
         "the child stored the conversation on the service: pass store=False for an in-memory session.",
@@ -128,7 +172,13 @@ def verify_cross_process(memory_saved: Any, memory_child: Any, memory_back: Any,
     )
     expect(
         len(after) == len(before) + 2 and after[: len(before)] == before,
-        f"`memory_back` holds {len(after)} messages; expected the {len(before)} you sent plus the child's two.",
+        f"`memory_back` holds {len(after)} messages; expected the {len(before)} you sent plus the child's two: "
+        "suspend memory_session as it is now and hand that JSON to the child.",
+    )
+    expect(
+        _last_question(after) == challenge.question,
+        f"the child was asked {_last_question(after)[:60]!r}, but this run's challenge asks {challenge.question!r}: "
+        "pass challenge.question to resume_session_in_new_process.",
     )
     return (
         f"process {memory_child.child_pid} got {len(before)} messages inside the JSON, added 2, "
@@ -140,24 +190,37 @@ def _size(state: dict[str, Any]) -> int:
     return len(json.dumps(state).encode())
 
 
-def verify_growth(my_copy: Any, size_before: Any, size_after: Any, memory_session: AgentSession) -> str:
+def verify_growth(
+    my_copy: Any, size_before: Any, size_after: Any, memory_session: AgentSession, challenge: Challenge
+) -> str:
     expect_type(my_copy, AgentSession, "my_copy", "Restore it with AgentSession.from_dict(json.loads(...)).")
     expect(
         my_copy is not memory_session,
         "`my_copy` is `memory_session` itself: restore a copy from its JSON (the lab goes on with the original).",
     )
-    for name, value in (("size_before", size_before), ("size_after", size_after)):
-        expect_type(value, int, name, "Measure with len(json.dumps(my_copy.to_dict()).encode()).")
+    hint = "Measure with len(json.dumps(my_copy.to_dict()).encode())."
+    size_before = expect_number(size_before, "size_before", hint, whole=True)
+    size_after = expect_number(size_after, "size_after", hint, whole=True)
+    step("measuring `my_copy` again")
     state = my_copy.to_dict()
     now = _size(state)
-    expect(size_after == now, f"`size_after` is {size_after}, but `my_copy` serializes to {now} bytes now.")
+    expect(
+        size_after == now,
+        f"`size_after` is {size_after}, but `my_copy` serializes to {now} bytes now: measure it right after the "
+        "turn, with len(json.dumps(my_copy.to_dict()).encode()).",
+    )
     messages, original = _messages(my_copy), _messages(memory_session)
     expect(
-        messages[: len(original)] == original and len(messages) >= len(original) + 2,
+        messages[: len(original)] == original and len(messages) == len(original) + 2,
         f"`my_copy` holds {len(messages)} messages, `memory_session` {len(original)}: restore `my_copy` from "
-        "memory_session's JSON, then run one more turn on it with memory_agent (session=my_copy).",
+        "memory_session's JSON, then run exactly one more turn on it with memory_agent (session=my_copy).",
     )
     expect_agent_answered(messages, "my_copy", "run the turn with memory_agent (session=my_copy).")
+    expect(
+        _last_question(messages) == challenge.question,
+        f"the turn on `my_copy` asked {_last_question(messages)[:60]!r}, but this run's challenge asks "
+        f"{challenge.question!r}: run memory_agent.run(challenge.question, session=my_copy, ...).",
+    )
     state["state"]["in_memory"]["messages"] = messages[:-2]  # the copy as it was before its last turn
     expected_before = _size(state)
     expect(
@@ -174,13 +237,20 @@ EXERCISES = [
         title="Suspend a session to JSON",
         level="easy",
         task=(
-            "`restored` is the conversation you resumed above. Suspend it yourself: turn it into a plain dict with "
-            "`to_dict()`, then into a JSON string with `json.dumps`. Put the string in `my_saved`."
+            "`restored` is the conversation you resumed above. Note the challenge's marker in its state "
+            '(`restored.state["note"] = challenge.marker`: a session\'s state travels with it), then suspend it '
+            "yourself: turn it into a plain dict with `to_dict()`, then into a JSON string with `json.dumps`. Put "
+            "the string in `my_saved`."
         ),
-        starter="my_state = ...  # restored as a plain dict\nmy_saved = ...  # that dict as a JSON string",
+        starter=(
+            'restored.state["note"] = challenge.marker\n'
+            "my_state = ...  # restored as a plain dict\n"
+            "my_saved = ...  # that dict as a JSON string"
+        ),
         check_call='check("03.1", my_saved=my_saved, session=restored, service=service)',
         verify=verify_suspend,
         answers=("my_saved",),
+        challenge=marker_challenge,
     ),
     Exercise(
         id="03.2",
@@ -188,17 +258,18 @@ EXERCISES = [
         level="easy",
         task=(
             "`saved` is the JSON text the lab suspended after the first turn. Rebuild a session from it with "
-            "`AgentSession.from_dict(json.loads(saved))` and call it `my_session`. Ask it one more question with "
-            '`await agent.run(..., session=my_session, options={"max_tokens": 30})` and keep the reply in '
-            "`my_reply`. The check asks the service what it stored under your session's new id."
+            "`AgentSession.from_dict(json.loads(saved))` and call it `my_session`. Ask it the challenge's question "
+            'with `await agent.run(challenge.question, session=my_session, options={"max_tokens": 30})` and keep '
+            "the reply in `my_reply`. The check asks the service what it stored under your session's new id."
         ),
         starter=(
             "my_session = ...  # a session rebuilt from saved\n"
-            'my_reply = ...  # await agent.run("…", session=my_session, options={"max_tokens": 30})'
+            'my_reply = ...  # await agent.run(challenge.question, session=my_session, options={"max_tokens": 30})'
         ),
         check_call='check("03.2", my_session=my_session, my_reply=my_reply, saved=saved, service=service)',
         verify=verify_resume,
         answers=("my_session", "my_reply"),
+        challenge=question_challenge,
     ),
     Exercise(
         id="03.3",
@@ -206,7 +277,7 @@ EXERCISES = [
         level="medium",
         task=(
             "Continue the **in-memory** conversation in a new process. Suspend `memory_session` to JSON "
-            '(`memory_saved`), hand it to `resume_session_in_new_process(memory_saved, "<a question>", '
+            "(`memory_saved`), hand it to `resume_session_in_new_process(memory_saved, challenge.question, "
             "service=service, store=False, instructions=INSTRUCTIONS)` (`memory_child`), then restore the child's "
             "session in this kernel with `AgentSession.from_dict` (`memory_back`)."
         ),
@@ -221,6 +292,7 @@ EXERCISES = [
         ),
         verify=verify_cross_process,
         answers=("memory_saved", "memory_child", "memory_back"),
+        challenge=question_challenge,
     ),
     Exercise(
         id="03.4",
@@ -229,12 +301,13 @@ EXERCISES = [
         task=(
             "Restore a copy of `memory_session` from its JSON (`my_copy`). Measure it in bytes "
             "(`len(json.dumps(my_copy.to_dict()).encode())`) as `size_before`, run one more turn on it with "
-            "`memory_agent` (`session=my_copy`), and measure again as `size_after`. The check measures again."
+            "`memory_agent` and the challenge's question (`challenge.question`, `session=my_copy`), and measure "
+            "again as `size_after`. The check measures again."
         ),
         starter=(
             "my_copy = ...  # memory_session, restored from its JSON\n"
             "size_before = ...\n"
-            "# one more turn on my_copy\n"
+            "# one more turn on my_copy: challenge.question\n"
             "size_after = ..."
         ),
         check_call=(
@@ -243,5 +316,6 @@ EXERCISES = [
         ),
         verify=verify_growth,
         answers=("my_copy", "size_before", "size_after"),
+        challenge=question_challenge,
     ),
 ]

@@ -7,10 +7,11 @@ the decision field by field, and it recomputes the cost-quality curve to judge a
 
 from __future__ import annotations
 
-import math
+import random
 from typing import Any
 
-from modules.exercises.checker import Exercise, Wrong, expect, expect_type
+from modules.exercises.challenge import Challenge
+from modules.exercises.checker import Exercise, Wrong, expect, expect_number, expect_type, step
 from modules.routing import HybridRouter, RoutingContext, RoutingDecision
 
 # 05.2's hint names one example of each tier; tests/test_exercises_lab05.py checks the shipped router agrees.
@@ -37,10 +38,34 @@ LAB_EXAMPLES = frozenset(
         "Write a Python function that validates an email address, with tests.",
     )
 )
-# 05.3: a follow-up that goes local on its own and stays on the cloud after a cloud answer (tests check both).
-FOLLOW_UP = "What do you mean?"
-# 05.4: the budget, in USD per 1,000 queries at the prices of data/pricing.csv.
-BUDGET_USD_PER_1K = 0.10
+# 05.3: follow-ups that go local on their own and stay on the cloud after a cloud answer (tests check each).
+FOLLOW_UPS = ("What do you mean?", "What does that mean?", "What do you mean by that?")
+FOLLOW_UP = FOLLOW_UPS[0]
+# 05.2: a name both queries must mention, so neither can be one the lab or a neighbour already wrote.
+NAMES = ("Zora", "Milan", "Ada", "Kofi", "Lena", "Ravi", "Yuki", "Omar")
+# 05.4: budgets in USD per 1,000 queries at the prices of data/pricing.csv; the lab's example was 0.10.
+BUDGETS_USD_PER_1K = (0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.12, 0.14)
+BUDGET_USD_PER_1K = 0.10  # the lab's own example budget (the tests pin it)
+
+
+def query_challenge(token: str, namespace: Any) -> dict[str, Any]:
+    pick = random.Random(token)
+    hours = pick.randint(3, 97)
+    return {"query": f"How many minutes are in {hours} hours?"}
+
+
+def name_challenge(token: str, namespace: Any) -> dict[str, Any]:
+    return {"name": random.Random(token).choice(NAMES)}
+
+
+def follow_up_challenge(token: str, namespace: Any) -> dict[str, Any]:
+    return {"follow_up": random.Random(token).choice(FOLLOW_UPS)}
+
+
+def budget_challenge(token: str, namespace: Any) -> dict[str, Any]:
+    return {"budget": random.Random(token).choice(BUDGETS_USD_PER_1K)}
+
+
 QUALITY_SLACK = 0.005  # a choice within half a point of the best quality the budget allows is as good as the best
 
 _router: HybridRouter | None = None
@@ -85,10 +110,15 @@ def _routed_by_you(decision: RoutingDecision, query: str, context: RoutingContex
     )
 
 
-def verify_route(my_query: Any, my_decision: Any) -> str:
-    expect_type(my_query, str, "my_query", "Write your question as a string.")
-    expect(bool(my_query.strip()), "`my_query` is empty: write a question.")
+def verify_route(my_query: Any, my_decision: Any, challenge: Challenge) -> str:
+    expect_type(my_query, str, "my_query", "Use the challenge's question: my_query = challenge.query.")
+    expect(
+        my_query == challenge.query,
+        f"`my_query` is {my_query[:80]!r}, but this run's challenge asks you to route {challenge.query!r}: set "
+        "my_query = challenge.query (run your cell from its first line) and route it.",
+    )
     expect_type(my_decision, RoutingDecision, "my_decision", "Keep what HybridRouter().route(my_query) returns.")
+    step("routing the challenge's question again with the shipped router")
     _routed_by_you(my_decision, my_query, None, "my_decision", "HybridRouter().route(my_query)")
     mode = getattr(my_decision, "mode", None)
     return (
@@ -97,14 +127,19 @@ def verify_route(my_query: Any, my_decision: Any) -> str:
     )
 
 
-def verify_one_each(local_query: Any, cloud_query: Any) -> str:
+def verify_one_each(local_query: Any, cloud_query: Any, challenge: Challenge) -> str:
     for name, query in (("local_query", local_query), ("cloud_query", cloud_query)):
         expect_type(query, str, name, "Write a question as a string.")
         expect(bool(query.strip()), f"`{name}` is empty: write a question.")
         expect(
             _plain(query) not in LAB_EXAMPLES,
-            f"`{name}` is one of the lab's own examples; write one in your own words.",
+            f"`{name}` is one of the lab's own examples ({query[:60]!r}); write one in your own words.",
         )
+    expect(
+        _plain(local_query) != _plain(cloud_query),
+        "`local_query` and `cloud_query` are the same question: write one of each kind.",
+    )
+    step("routing both questions with the shipped router")
     router = _shipped_router()
     local, cloud = router.route(local_query), router.route(cloud_query)
     expect(
@@ -117,32 +152,50 @@ def verify_one_each(local_query: Any, cloud_query: Any) -> str:
         f"`cloud_query` stays local (P(cloud) {cloud.cloud_probability:.2f} < threshold {cloud.threshold:.2f}; "
         f"first reason: {cloud.reasons[0]}). Try {CLOUD_HINT}.",
     )
+    for name, query in (("local_query", local_query), ("cloud_query", cloud_query)):
+        words = "".join(ch if ch.isalnum() else " " for ch in query).split()
+        expect(
+            challenge.name in words,
+            f"`{name}` ({query[:60]!r}) does not mention {challenge.name!r}, the name this run's challenge hands "
+            "out: write both questions about or to that person, in your own words.",
+        )
     return (
         f"P(cloud) {local.cloud_probability:.2f} vs {cloud.cloud_probability:.2f}; the line is at "
         f"{cloud.threshold:.2f}."
     )
 
 
-def verify_follow_up(without_context: Any, after_cloud: Any) -> str:
+def verify_follow_up(without_context: Any, after_cloud: Any, challenge: Challenge) -> str:
+    follow_up = challenge.follow_up
     for name, decision in (("without_context", without_context), ("after_cloud", after_cloud)):
-        expect_type(decision, RoutingDecision, name, f'Keep what router.route("{FOLLOW_UP}", ...) returns.')
-    _routed_by_you(without_context, FOLLOW_UP, None, "without_context", f'router.route("{FOLLOW_UP}")')
-    followed = _shipped_router().route(FOLLOW_UP, RoutingContext(previous_target="cloud"))
+        expect_type(decision, RoutingDecision, name, "Keep what router.route(challenge.follow_up, ...) returns.")
+    step("routing the challenge's follow-up again, alone and after a cloud answer")
+    _routed_by_you(without_context, follow_up, None, "without_context", "router.route(challenge.follow_up)")
+    context = RoutingContext(previous_target="cloud")
+    followed = _shipped_router().route(follow_up, context)
     if _fingerprint(after_cloud) != _fingerprint(followed):
         if after_cloud.target != followed.target:
+            alone = _shipped_router().route(follow_up)
+            told = (
+                "it matches the decision without a context: the router was not told that the cloud gave the "
+                'previous answer. Pass RoutingContext(previous_target="cloud") as the second argument'
+                if _fingerprint(after_cloud) == _fingerprint(alone)
+                else "the router was given another context or another question. Route challenge.follow_up with "
+                'RoutingContext(previous_target="cloud")'
+            )
             raise Wrong(
-                f"`after_cloud` went {after_cloud.target}: the router did not know that the cloud gave the previous "
-                f'answer (first reason: {after_cloud.reasons[0]}). Pass RoutingContext(previous_target="cloud").'
+                f"`after_cloud` went {after_cloud.target} (first reason: {after_cloud.reasons[0]}), but "
+                f"{follow_up!r} after a cloud answer goes {followed.target}: {told}."
             )
         _routed_by_you(
             after_cloud,
-            FOLLOW_UP,
-            RoutingContext(previous_target="cloud"),
+            follow_up,
+            context,
             "after_cloud",
-            f'router.route("{FOLLOW_UP}", RoutingContext(previous_target="cloud"))',
+            'router.route(challenge.follow_up, RoutingContext(previous_target="cloud"))',
         )
     return (
-        f'alone, "{FOLLOW_UP}" goes {without_context.target}; after a cloud answer it goes {after_cloud.target} '
+        f"alone, {follow_up!r} goes {without_context.target}; after a cloud answer it goes {after_cloud.target} "
         f"({after_cloud.reasons[0]})."
     )
 
@@ -164,18 +217,17 @@ def _point(curve, threshold: float) -> dict[str, float]:
     return {k: float(row[k]) for k in ("threshold", "cloud_share", "quality", "usd_per_1k")}
 
 
-def verify_budget_choice(my_router: Any, my_quality: Any, my_usd: Any) -> str:
+def verify_budget_choice(my_router: Any, my_quality: Any, my_usd: Any, challenge: Challenge) -> str:
+    budget = challenge.budget
     expect_type(
         my_router,
         HybridRouter,
         "my_router",
         'Build it with HybridRouter(mode="...") or HybridRouter(target=CloudBudget(...)).',
     )
-    for name, value in (("my_quality", my_quality), ("my_usd", my_usd)):
-        expect(
-            isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
-            f"`{name}` is {value!r}; read it from the curve as a number: point_at(curve, my_router.threshold).",
-        )
+    hint = "Read it from the curve: point_at(curve, my_router.threshold)."
+    my_quality = expect_number(my_quality, "my_quality", hint)
+    my_usd = expect_number(my_usd, "my_usd", hint)
     shipped = type(_shipped_router().strategy).__name__
     expect(
         type(my_router.strategy).__name__ == shipped,
@@ -183,15 +235,16 @@ def verify_budget_choice(my_router: Any, my_quality: Any, my_usd: Any) -> str:
         f"{shipped}'s: a threshold read from the curve means another operating point under another scorer. "
         "Build the router without a strategy.",
     )
+    step("recomputing the cost-quality curve and reading your router's point on it")
     curve = shipped_curve()
     mine = _point(curve, my_router.threshold)
-    affordable = curve[curve["usd_per_1k"] <= BUDGET_USD_PER_1K + 1e-12]
+    affordable = curve[curve["usd_per_1k"] <= budget + 1e-12]
     best = affordable.sort_values(["quality", "cloud_share"], ascending=[False, True]).iloc[0]
     chosen = f"{getattr(my_router, 'mode', None) or my_router.target}"
     expect(
-        mine["usd_per_1k"] <= BUDGET_USD_PER_1K + 1e-12,
+        mine["usd_per_1k"] <= budget + 1e-12,
         f"`my_router` ({chosen}) sends {mine['cloud_share']:.0%} of queries to the cloud: USD "
-        f"{mine['usd_per_1k']:.3f} per 1,000, over the budget of {BUDGET_USD_PER_1K:.2f}. "
+        f"{mine['usd_per_1k']:.3f} per 1,000, over this run's budget of {budget:.2f}. "
         "Find on the curve the largest cloud share the budget pays for, and ask for it.",
     )
     expect(
@@ -202,32 +255,35 @@ def verify_budget_choice(my_router: Any, my_quality: Any, my_usd: Any) -> str:
     )
     expect(
         abs(my_quality - mine["quality"]) <= 1e-3 and abs(my_usd - mine["usd_per_1k"]) <= 1e-4,
-        f"`my_quality` {my_quality:.3f} and `my_usd` {my_usd:.3f} are not the curve's values at your router's "
-        "threshold: read them with point_at(curve, my_router.threshold), so the numbers justify the choice.",
+        f"`my_quality` {my_quality:.4f} and `my_usd` {my_usd:.4f} are not the curve's values at your router's "
+        f"threshold ({mine['quality']:.4f} and {mine['usd_per_1k']:.4f}): read them with "
+        "point_at(curve, my_router.threshold), so the numbers justify the choice.",
     )
     return (
         f"{chosen}: {mine['cloud_share']:.0%} of queries to the cloud, graded quality {mine['quality']:.3f}, "
-        f"USD {mine['usd_per_1k']:.3f} per 1,000 — the best quality the budget of {BUDGET_USD_PER_1K:.2f} buys."
+        f"USD {mine['usd_per_1k']:.3f} per 1,000 — the best quality the budget of {budget:.2f} buys."
     )
 
 
 EXERCISES = [
     Exercise(
         id="05.1",
-        title="Route a question of your own",
+        title="Route the challenge's question",
         level="easy",
         task=(
-            "Write a question in `my_query`, route it with `HybridRouter().route(my_query)` and keep the decision "
-            "in `my_decision`. Print its `target`, `mode`, `cloud_probability` and `reasons`."
+            "Take the question the challenge hands out (`my_query = challenge.query`), route it with "
+            "`HybridRouter().route(my_query)` and keep the decision in `my_decision`. Print its `target`, `mode`, "
+            "`cloud_probability` and `reasons`."
         ),
         starter=(
             "from modules.routing import HybridRouter\n\n"
-            "my_query = ...  # any question\n"
+            "my_query = ...  # challenge.query\n"
             "my_decision = ...  # HybridRouter().route(my_query)"
         ),
         check_call='check("05.1", my_query=my_query, my_decision=my_decision)',
         verify=verify_route,
         answers=("my_query", "my_decision"),
+        challenge=query_challenge,
     ),
     Exercise(
         id="05.2",
@@ -235,21 +291,23 @@ EXERCISES = [
         level="medium",
         task=(
             "Write `local_query`, a question the shipped router (balanced mode) keeps local, and `cloud_query`, one "
-            "it sends to the cloud — your own wording, not the lab's examples. Route each once to see why."
+            "it sends to the cloud — your own wording, not the lab's examples, and both mentioning the name the "
+            "challenge hands out (`challenge.name`). Route each once to see why."
         ),
         starter="local_query = ...\ncloud_query = ...",
         check_call='check("05.2", local_query=local_query, cloud_query=cloud_query)',
         verify=verify_one_each,
         answers=("local_query", "cloud_query"),
+        challenge=name_challenge,
     ),
     Exercise(
         id="05.3",
         title="A follow-up stays with its conversation",
         level="medium",
         task=(
-            f'Route the follow-up `"{FOLLOW_UP}"` twice with the shipped router: alone (`without_context`), and '
-            'after a cloud answer, passing `RoutingContext(previous_target="cloud")` (`after_cloud`). Compare the '
-            "targets and read the first reason of each."
+            "Route the follow-up the challenge hands out (`challenge.follow_up`) twice with the shipped router: "
+            'alone (`without_context`), and after a cloud answer, passing `RoutingContext(previous_target="cloud")` '
+            "(`after_cloud`). Compare the targets and read the first reason of each."
         ),
         starter=(
             "from modules.routing import HybridRouter, RoutingContext\n\nwithout_context = ...\nafter_cloud = ..."
@@ -257,15 +315,17 @@ EXERCISES = [
         check_call='check("05.3", without_context=without_context, after_cloud=after_cloud)',
         verify=verify_follow_up,
         answers=("without_context", "after_cloud"),
+        challenge=follow_up_challenge,
     ),
     Exercise(
         id="05.4",
         title="Pick an operating point for a budget",
         level="stretch",
         task=(
-            f"Your team may spend at most **USD {BUDGET_USD_PER_1K:.2f} per 1,000 queries** (the prices of "
-            "`data/pricing.csv`). Using the measured curve (`curve`: threshold, cloud share, quality, USD), "
-            "choose the operating point with the best graded quality within that budget: build `my_router` with "
+            "Your team may spend at most the budget the challenge hands out (`challenge.budget`, in **USD per "
+            "1,000 queries** at the prices of `data/pricing.csv`). Using the measured curve (`curve`: threshold, "
+            "cloud share, quality, USD), choose the operating point with the best graded quality within that budget: "
+            "build `my_router` with "
             'a mode (`HybridRouter(mode="...")`) or a custom target (`HybridRouter(target=CloudBudget(...))`). '
             "Justify it with the curve's numbers at your router's threshold: `my_quality` and `my_usd` "
             "(`point_at(curve, my_router.threshold)`)."
@@ -280,5 +340,6 @@ EXERCISES = [
         check_call='check("05.4", my_router=my_router, my_quality=my_quality, my_usd=my_usd)',
         verify=verify_budget_choice,
         answers=("my_router", "my_quality", "my_usd"),
+        challenge=budget_challenge,
     ),
 ]

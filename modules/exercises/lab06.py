@@ -1,16 +1,39 @@
 """Lab 06 exercises: a routed turn of your own, persist and resume a hybrid conversation, force a switch and count it.
 
 Every check reads the mechanism (the tier that answered, the messages it was sent, the stored routing metadata),
-never the small model's wording.
+never the small model's wording. Each challenge hands out a question (or a directory) new on every run, so a turn or
+a store the lab made earlier does not pass.
 """
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
 from typing import Any
 
-from modules.exercises.checker import Exercise, expect, expect_awaited, expect_type
+from modules.exercises.challenge import Challenge
+from modules.exercises.checker import Exercise, expect, expect_awaited, expect_number, expect_type, step
 from modules.hybrid import HybridConversationManager, HybridTurn
 from modules.storage import ConversationNotFoundError, FileStore
+
+TOPICS = ("winter", "swarming", "honey", "wax moths", "queens", "varroa mites", "spring", "hive tools")
+
+
+def question_challenge(token: str, namespace: Any) -> dict[str, Any]:
+    topic = random.Random(token).choice(TOPICS)
+    return {"question": f"One tip about {topic} for my bees, please ({token})."}
+
+
+def directory_challenge(token: str, namespace: Any) -> dict[str, Any]:
+    return {"directory": f"my-store-{token}"}
+
+
+def _asked(turn: HybridTurn, question: str, name: str, call: str) -> None:
+    sent = turn.sent[-1] if turn.sent else ("", "")
+    expect(
+        tuple(sent) == ("user", question),
+        f"`{name}` answered {str(sent[1])[:60]!r}, but this run's challenge asks {question!r}: {call}.",
+    )
 
 
 def _a_turn(value: Any, name: str, call: str) -> None:
@@ -38,8 +61,9 @@ def _stored_metadata(manager: Any) -> list[dict[str, Any]] | None:
         return []
 
 
-def verify_own_turn(my_turn: Any, my_tier: Any, my_sent: Any, conversation: Any) -> str:
-    _a_turn(my_turn, "my_turn", 'conversation.chat("…")')
+def verify_own_turn(my_turn: Any, my_tier: Any, my_sent: Any, conversation: Any, challenge: Challenge) -> str:
+    _a_turn(my_turn, "my_turn", "conversation.chat(challenge.question)")
+    _asked(my_turn, challenge.question, "my_turn", "ask `conversation`: await conversation.chat(challenge.question)")
     expect(
         my_turn.metadata in conversation.context.routing_metadata,
         "`my_turn` is not an exchange of `conversation`: ask the manager from Scenario 3, not a new one.",
@@ -48,14 +72,14 @@ def verify_own_turn(my_turn: Any, my_tier: Any, my_sent: Any, conversation: Any)
     expect(
         my_turn.metadata is newest or my_turn.metadata == newest,
         f"`my_turn` is exchange {my_turn.metadata['turn']} of `conversation`, an earlier one; the newest is "
-        f"{newest['turn']}: ask it a question of your own and check right after.",
+        f"{newest['turn']}: ask it challenge.question and check right after.",
     )
     expect(
         my_tier == my_turn.tier,
         f"`my_tier` is {my_tier!r}, but {my_turn.tier!r} answered: read `my_turn.tier` (the router's choice, "
         "`my_turn.decision.target`, differs when a tier failed and the other one answered).",
     )
-    expect_type(my_sent, int, "my_sent", "Count the messages: `len(my_turn.sent)`.")
+    my_sent = expect_number(my_sent, "my_sent", "Count the messages: `len(my_turn.sent)`.", whole=True)
     expect(
         my_sent == len(my_turn.sent) == my_turn.metadata["messages_sent"],
         f"`my_sent` is {my_sent}, but the {my_turn.tier} tier was sent {len(my_turn.sent)} messages "
@@ -67,6 +91,7 @@ def verify_own_turn(my_turn: Any, my_tier: Any, my_sent: Any, conversation: Any)
         f"exchange {my_turn.metadata['turn']} should be sent {expected} messages (every earlier one plus your "
         f"question), not {my_sent}: ask `conversation`, the manager from Scenario 3, not a new one.",
     )
+    step("reading the routing metadata the lab's store holds for `conversation`")
     stored = _stored_metadata(conversation)
     if stored is not None:
         expect(
@@ -80,12 +105,28 @@ def verify_own_turn(my_turn: Any, my_tier: Any, my_sent: Any, conversation: Any)
     )
 
 
-def verify_resumed(file_store: Any, resumed_conversation: Any, conversation: HybridConversationManager) -> str:
-    expect_type(file_store, FileStore, "file_store", 'Create it with FileStore(WORK / "my-store").')
+def verify_resumed(
+    file_store: Any, resumed_conversation: Any, conversation: HybridConversationManager, challenge: Challenge
+) -> str:
+    expect_type(file_store, FileStore, "file_store", "Create it with FileStore(WORK / challenge.directory).")
+    expect(
+        Path(file_store.directory).name == challenge.directory,
+        f"`file_store` is the directory {Path(file_store.directory).name!r}, but this run's challenge names "
+        f"{challenge.directory!r}: create it with FileStore(WORK / challenge.directory).",
+    )
+    step("loading the conversation from `file_store`")
     try:
         record = file_store.load(conversation.conversation_id)
     except ConversationNotFoundError:
         expect(False, "`file_store` does not hold the conversation: `await conversation.save(file_store)`.")
+    stored_tiers = [entry["source"] for entry in record.routing_metadata]
+    live_tiers = [entry["source"] for entry in conversation.context.routing_metadata]
+    expect(
+        record.message_count == len(conversation.context.messages) and stored_tiers == live_tiers,
+        f"`file_store` holds {record.message_count} messages and {len(stored_tiers)} exchanges, `conversation` "
+        f"{len(conversation.context.messages)} and {len(live_tiers)} now: persist `conversation` as it is now "
+        "(await conversation.save(file_store)), after its newest exchange.",
+    )
     expect_type(
         resumed_conversation,
         HybridConversationManager,
@@ -99,28 +140,21 @@ def verify_resumed(file_store: Any, resumed_conversation: Any, conversation: Hyb
     # The places this manager's context was read from or saved to, each named with the store's location.
     read_from = list(getattr(resumed_conversation.context, "_revisions", {}))
     expect(
-        not read_from or (len(read_from) == 1 and read_from[0].endswith(f" {file_store.location}")),
-        "`resumed_conversation` was not read back from `file_store` (it was resumed from another store, or its "
-        "context was copied from the live manager): call `await resumed_conversation.resume()` on a new "
-        "manager whose store is `file_store`.",
+        len(read_from) == 1 and read_from[0].endswith(f" {file_store.location}"),
+        f"`resumed_conversation` was not read back from `file_store` (it was read from {read_from or 'nowhere'}): "
+        "call `await resumed_conversation.resume()` on a new manager whose store is `file_store`.",
     )
-    stored_tiers = [entry["source"] for entry in record.routing_metadata]
     resumed_tiers = [entry["source"] for entry in resumed_conversation.context.routing_metadata]
-    expect(
-        bool(resumed_tiers),
-        "the new manager holds no exchanges: `await resumed_conversation.resume()` reads them back.",
-    )
     expect(
         resumed_conversation.conversation_id == conversation.conversation_id,
         f"the new manager is conversation {resumed_conversation.conversation_id!r}: pass "
         "session_id=conversation.conversation_id.",
     )
     expect(
-        resumed_conversation.context.messages[: record.message_count]
-        == conversation.context.messages[: record.message_count]
-        and resumed_tiers[: len(stored_tiers)] == stored_tiers,
-        f"the new manager holds {len(resumed_tiers)} exchanges that differ from the {len(stored_tiers)} in "
-        "`file_store`: persist `conversation` as it is now, then resume the new manager from the file store.",
+        resumed_conversation.context.messages == conversation.context.messages and resumed_tiers == stored_tiers,
+        f"the new manager holds {len(resumed_conversation.context.messages)} messages and {len(resumed_tiers)} "
+        f"exchanges, `file_store` {record.message_count} and {len(stored_tiers)}: resume the new manager from the "
+        "file store after persisting `conversation`.",
     )
     return (
         f"the file store holds {record.message_count} messages and the routing metadata of {len(stored_tiers)} "
@@ -128,9 +162,13 @@ def verify_resumed(file_store: Any, resumed_conversation: Any, conversation: Hyb
     )
 
 
-def verify_switch(last_tier: Any, switch_turn: Any, my_switches: Any, conversation: Any) -> str:
-    expect(last_tier in ("local", "cloud"), f"`last_tier` is {last_tier!r}; it is 'local' or 'cloud'.")
-    _a_turn(switch_turn, "switch_turn", 'conversation.chat("…", force_tier=...)')
+def verify_switch(last_tier: Any, switch_turn: Any, my_switches: Any, conversation: Any, challenge: Challenge) -> str:
+    expect(
+        isinstance(last_tier, str) and last_tier in ("local", "cloud"),
+        f"`last_tier` is {last_tier!r}; it is 'local' or 'cloud': read the \"source\" of the last entry.",
+    )
+    _a_turn(switch_turn, "switch_turn", "conversation.chat(challenge.question, force_tier=...)")
+    _asked(switch_turn, challenge.question, "switch_turn", "ask conversation.chat(challenge.question, force_tier=...)")
     metadata = conversation.context.routing_metadata
     expect(
         bool(metadata) and switch_turn.metadata == metadata[-1],
@@ -147,20 +185,30 @@ def verify_switch(last_tier: Any, switch_turn: Any, my_switches: Any, conversati
         bool(switch_turn.metadata.get("forced")) and switch_turn.tier != last_tier,
         f"your turn was answered by {switch_turn.tier!r} ({how}): force the other tier with force_tier=.",
     )
-    expect(switch_turn.metadata["switched"], "the metadata does not mark your turn as a switch.")
+    expect(
+        switch_turn.metadata["switched"],
+        "the metadata does not mark your turn as a switch: ask `conversation` right after reading `last_tier`.",
+    )
     expect(
         len(switch_turn.sent) == _whole_history(switch_turn),
-        f"the {switch_turn.tier} tier was sent {len(switch_turn.sent)} messages, not the whole conversation.",
+        f"the {switch_turn.tier} tier was sent {len(switch_turn.sent)} messages, not the whole conversation: ask "
+        "`conversation` itself, not a new manager.",
     )
     counted = _switches(metadata)
-    expect_type(my_switches, int, "my_switches", "Count with sum(...) over consecutive pairs of sources.")
+    my_switches = expect_number(
+        my_switches, "my_switches", "Count with sum(...) over consecutive pairs of sources.", whole=True
+    )
     expect(
         my_switches == counted,
         f"`my_switches` is {my_switches}, but the metadata has {counted} exchanges whose source differs from the "
         "one before: count after your switch, over every pair of neighbours.",
     )
     summary = conversation.get_conversation_summary()["routing_stats"]["model_switches"]
-    expect(summary == counted, f"the summary reports {summary} switches but the metadata shows {counted}.")
+    expect(
+        summary == counted,
+        f"the summary reports {summary} switches but the metadata shows {counted}: ask `conversation` itself.",
+    )
+    step("reading the routing metadata the lab's store holds for `conversation`")
     stored = _stored_metadata(conversation)
     if stored is not None:
         expect(
@@ -179,26 +227,28 @@ EXERCISES = [
         title="Which tier answered, and what was it sent?",
         level="easy",
         task=(
-            "Ask `conversation` (the manager from Scenario 3) a question of your own with "
-            '`await conversation.chat("…")` and keep the turn in `my_turn`. From it, read which tier answered '
-            "(`my_tier`) and how many messages that tier was sent (`my_sent`). Compare `my_sent` with the number "
-            "of messages already in the conversation."
+            "Ask `conversation` (the manager from Scenario 3) the challenge's question with "
+            "`await conversation.chat(challenge.question)` and keep the turn in `my_turn`. From it, read which tier "
+            "answered (`my_tier`) and how many messages that tier was sent (`my_sent`). Compare `my_sent` with the "
+            "number of messages already in the conversation."
         ),
         starter=(
-            'my_turn = ...  # await conversation.chat("<your question>")\n'
+            "my_turn = ...  # await conversation.chat(challenge.question)\n"
             "my_tier = ...  # the tier that answered\n"
             "my_sent = ...  # how many messages that tier was sent"
         ),
         check_call='check("06.1", my_turn=my_turn, my_tier=my_tier, my_sent=my_sent, conversation=conversation)',
         verify=verify_own_turn,
         answers=("my_turn", "my_tier", "my_sent"),
+        challenge=question_challenge,
     ),
     Exercise(
         id="06.2",
         title="Persist to a file store, resume in a new manager",
         level="medium",
         task=(
-            'Create `file_store = FileStore(WORK / "my-store")` and save `conversation` into it with '
+            "Create `file_store = FileStore(WORK / challenge.directory)` (a new directory on every run) and save "
+            "`conversation` into it with "
             "`await conversation.save(file_store)`. Then create a **new** "
             "`HybridConversationManager(router, tiers, file_store, session_id=conversation.conversation_id, "
             "max_tokens=24)` (`resumed_conversation`) and read the conversation back with "
@@ -206,7 +256,7 @@ EXERCISES = [
         ),
         starter=(
             "from modules.storage import FileStore\n\n"
-            'file_store = ...  # a FileStore in WORK / "my-store", holding `conversation`\n'
+            "file_store = ...  # a FileStore in WORK / challenge.directory, holding `conversation`\n"
             "resumed_conversation = ...  # a new manager on file_store, resumed"
         ),
         check_call=(
@@ -214,6 +264,7 @@ EXERCISES = [
         ),
         verify=verify_resumed,
         answers=("file_store", "resumed_conversation"),
+        challenge=directory_challenge,
     ),
     Exercise(
         id="06.3",
@@ -221,14 +272,15 @@ EXERCISES = [
         level="stretch",
         task=(
             "Read the tier of the last exchange in `conversation.context.routing_metadata` (`last_tier`, each "
-            'entry\'s `"source"`). Ask `conversation` one question forced onto the **other** tier (`switch_turn`, '
-            "`force_tier=...`). Then count the switches yourself from the routing metadata: the exchanges whose "
-            "source differs from the one before (`my_switches`). The check compares your count with the summary "
+            "entry's `\"source\"`). Ask `conversation` the challenge's question (`challenge.question`) forced onto "
+            "the **other** tier (`switch_turn`, `force_tier=...`). Then count the switches yourself from the routing "
+            "metadata: the exchanges whose source differs from the one before (`my_switches`). The check compares "
+            "your count with the summary "
             "and with the record in the lab's store."
         ),
         starter=(
             "last_tier = ...  # the source of the last exchange, before your question\n"
-            'switch_turn = ...  # await conversation.chat("<question>", force_tier=<the other tier>)\n'
+            "switch_turn = ...  # await conversation.chat(challenge.question, force_tier=<the other tier>)\n"
             "my_switches = ...  # switches in conversation.context.routing_metadata, after your turn"
         ),
         check_call=(
@@ -237,5 +289,6 @@ EXERCISES = [
         ),
         verify=verify_switch,
         answers=("last_tier", "switch_turn", "my_switches"),
+        challenge=question_challenge,
     ),
 ]

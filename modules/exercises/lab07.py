@@ -1,11 +1,14 @@
 """Lab 07 exercises: the local share two ways, a chart from a stored conversation, switches from stored metadata.
 
-Every check recomputes the number from the exchanges or reads the drawn bars, never the small model's wording.
+Every check recomputes the number from the exchanges or reads the drawn bars, never the small model's wording. Each
+challenge names a conversation of the lab's store (not the one the lab charts), so the lab's own numbers, record or
+chart answer another conversation.
 """
 
 from __future__ import annotations
 
-from numbers import Real
+import random
+from fractions import Fraction
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -14,38 +17,56 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from modules.analytics import charts, exchanges_frame
-from modules.exercises.checker import Exercise, expect, expect_type
+from modules.exercises.challenge import Challenge
+from modules.exercises.checker import Exercise, expect, expect_number, expect_type, step
 from modules.pricing import TIERS
 from modules.storage import ConversationNotFoundError, ConversationRecord
 
-
-def _metadata_tiers(managers: Any) -> list[str]:
-    """The tier of every exchange, read from each manager's routing metadata (not from the frame)."""
-    return [entry["source"] for manager in managers for entry in manager.context.routing_metadata]
+LAB_CONVERSATION = "attendee-3"  # the one the lab loads and charts itself
 
 
-def verify_local_share(local_share: Any, distribution: Any, df: pd.DataFrame, managers: Any) -> str:
-    expect_type(local_share, Real, "local_share", 'Compute it from the frame: (df["tier"] == "local").mean().')
-    expect(
-        0 <= local_share <= 1,
-        f"`local_share` is {local_share}: a share is between 0 and 1 (divide by the number of exchanges, no x100).",
+def conversation_challenge(token: str, namespace: Any) -> dict[str, Any]:
+    """A conversation of the lab's store other than the lab's own example (its store is in the namespace)."""
+    store = namespace.get("store")
+    ids = [summary.conversation_id for summary in store.list()] if hasattr(store, "list") else []
+    ids = sorted(i for i in ids if i != LAB_CONVERSATION) or ["attendee-2"]
+    return {"conversation_id": random.Random(token).choice(ids)}
+
+
+def _manager_of(managers: Any, conversation_id: str) -> Any:
+    found = [manager for manager in managers if manager.conversation_id == conversation_id]
+    expect(bool(found), f"no manager in `managers` holds {conversation_id!r}: run the lab's workload cells first.")
+    return found[0]
+
+
+def verify_local_share(
+    local_share: Any, distribution: Any, df: pd.DataFrame, managers: Any, challenge: Challenge
+) -> str:
+    conversation = challenge.conversation_id
+    share = expect_number(
+        local_share, "local_share", f'Compute it from the frame: (rows["tier"] == "local").mean() for {conversation!r}.'
     )
-    tiers = _metadata_tiers(managers)
-    actual = tiers.count("local") / len(tiers)
     expect(
-        abs(float(local_share) - actual) < 1e-9,
-        f"`local_share` is {float(local_share):.3f}, but {tiers.count('local')} of the {len(tiers)} exchanges the "
-        f"managers recorded ({actual:.3f}) were answered by the local tier: share the rows of `df` whose tier is "
-        "'local'.",
+        0 <= share <= 1,
+        f"`local_share` is {share}: a share is between 0 and 1 (divide by the number of exchanges, no x100).",
     )
-    expect_type(distribution, dict, "distribution", "Use routing_distribution(managers): a dict per tier.")
+    step(f"counting the tiers of {conversation!r} in its manager's routing metadata")
+    tiers = [entry["source"] for entry in _manager_of(managers, conversation).context.routing_metadata]
+    actual = Fraction(tiers.count("local"), len(tiers))
+    expect(
+        abs(share - float(actual)) < 1e-9,
+        f"`local_share` is {share:.4f}, but {tiers.count('local')} of the {len(tiers)} exchanges of "
+        f"{conversation!r} (= {float(actual):.4f}) were answered by the local tier: keep the rows of `df` whose "
+        f'conversation is challenge.conversation_id, and share those whose tier is "local".',
+    )
+    expect_type(distribution, dict, "distribution", "Use routing_distribution(...) on that conversation's manager.")
     expected = {tier: tiers.count(tier) for tier in TIERS}
     expect(
         distribution == expected,
-        f"`distribution` is {distribution}, but the managers' exchanges give {expected}: "
-        "call routing_distribution(managers) instead of writing the counts.",
+        f"`distribution` is {distribution}, but the exchanges of {conversation!r} give {expected}: call "
+        "routing_distribution(...) on the manager whose conversation_id is challenge.conversation_id.",
     )
-    return f"{float(local_share):.0%} local both ways: {distribution['local']} of {len(tiers)} exchanges."
+    return f"{share:.0%} of {conversation} local both ways: {distribution['local']} of {len(tiers)} exchanges."
 
 
 def _bar_widths(chart: Figure) -> list[float]:
@@ -53,22 +74,32 @@ def _bar_widths(chart: Figure) -> list[float]:
     return [] if axes is None else [bar.get_width() for bar in axes.patches if isinstance(bar, Rectangle)]
 
 
-def verify_stored_chart(my_record: Any, my_chart: Any, store: Any) -> str:
-    expect_type(my_record, ConversationRecord, "my_record", 'Load it back: store.load("attendee-2").')
+def _loaded_from(record: Any, store: Any, name: str, conversation_id: str) -> ConversationRecord:
+    expect_type(record, ConversationRecord, name, f"Load it back: store.load({conversation_id!r}).")
+    expect(
+        record.conversation_id == conversation_id,
+        f"`{name}` is conversation {record.conversation_id!r}, but this run's challenge names {conversation_id!r}: "
+        "load challenge.conversation_id from `store`.",
+    )
+    step(f"loading {conversation_id!r} from the store again")
     try:
-        stored = store.load(my_record.conversation_id)
+        stored = store.load(conversation_id)
     except ConversationNotFoundError:
-        expect(False, f"the store holds no conversation {my_record.conversation_id!r}: load one of store.list().")
+        expect(False, f"the store holds no conversation {conversation_id!r}: run the lab from the top first.")
     expect(
-        my_record.routing_metadata == stored.routing_metadata,
-        "`my_record` differs from what the store holds: keep what store.load(...) returned.",
+        (record.revision, record.updated_at, record.routing_metadata)
+        == (stored.revision, stored.updated_at, stored.routing_metadata),
+        f"`{name}` (revision {record.revision}) is not the copy the store holds (revision {stored.revision}, "
+        "saved at another time or with other exchanges): it was built or changed here. Keep what "
+        "store.load(challenge.conversation_id) returns.",
     )
-    expect(
-        my_record.revision == stored.revision,
-        f"`my_record` is at revision {my_record.revision}, the stored copy at {stored.revision}: it was built here, "
-        "not loaded. Keep what store.load(...) returned.",
-    )
+    return stored
+
+
+def verify_stored_chart(my_record: Any, my_chart: Any, store: Any, challenge: Challenge) -> str:
+    stored = _loaded_from(my_record, store, "my_record", challenge.conversation_id)
     expect_type(my_chart, Figure, "my_chart", "Use charts.routing_distribution_chart(my_record): it returns a Figure.")
+    step("reading the bars of your chart")
     widths = _bar_widths(my_chart)
     counts = {tier: sum(entry["source"] == tier for entry in stored.routing_metadata) for tier in TIERS}
     expect(
@@ -79,6 +110,7 @@ def verify_stored_chart(my_record: Any, my_chart: Any, store: Any) -> str:
         widths == [counts[tier] for tier in TIERS],
         f"the bars show {widths}, but {my_record.conversation_id!r} has {counts}: chart `my_record`, not `df`.",
     )
+    step("drawing the stored record's chart to compare titles")
     reference = charts.routing_distribution_chart(stored)  # the lab's chart of the stored record, to compare with
     expected_title = reference.axes[0].get_title()
     plt.close(reference)
@@ -93,27 +125,36 @@ def verify_stored_chart(my_record: Any, my_chart: Any, store: Any) -> str:
     )
 
 
-def verify_stored_switches(my_sources: Any, my_switches: Any, record: Any, store: Any) -> str:
-    expect_type(record, ConversationRecord, "record", "Run the lab's section 7 first: it loads `record`.")
-    stored = store.load(record.conversation_id).routing_metadata
-    sources = [entry["source"] for entry in stored]
-    expect_type(my_sources, list, "my_sources", 'Build it as [entry["source"] for entry in record.routing_metadata].')
+def verify_stored_switches(my_sources: Any, my_switches: Any, store: Any, challenge: Challenge) -> str:
+    conversation = challenge.conversation_id
+    step(f"loading {conversation!r} from the store again")
+    stored = store.load(conversation)
+    sources = [entry["source"] for entry in stored.routing_metadata]
+    expect_type(my_sources, list, "my_sources", 'Build it as [entry["source"] for entry in stored.routing_metadata].')
     expect(
         my_sources == sources,
-        f"`my_sources` has {len(my_sources)} entries; the stored metadata of {record.conversation_id!r} has "
-        f'{len(sources)}, in order: read each entry\'s "source" from record.routing_metadata, not from `df`.',
+        f"`my_sources` has {len(my_sources)} entries starting {my_sources[:3]}; the stored metadata of "
+        f"{conversation!r} has {len(sources)}, starting {sources[:3]}: load challenge.conversation_id from `store` "
+        'and read each entry\'s "source" from its routing_metadata, in order.',
     )
-    expect_type(my_switches, int, "my_switches", "Count with sum(...) over consecutive pairs of `my_sources`.")
+    switches = expect_number(
+        my_switches, "my_switches", "Count with sum(...) over consecutive pairs of `my_sources`.", whole=True
+    )
     counted = sum(before != after for before, after in zip(sources, sources[1:], strict=False))
     expect(
-        my_switches == counted,
-        f"`my_switches` is {my_switches}; count the pairs of neighbours that differ: zip(my_sources, my_sources[1:]).",
+        switches == counted,
+        f"`my_switches` is {switches}, but {counted} neighbours in `my_sources` differ: count the pairs of "
+        "neighbours that differ, zip(my_sources, my_sources[1:]).",
     )
-    from_frame = int(exchanges_frame(record)["switched"].sum())
-    expect(from_frame == counted, f"the frame counts {from_frame} switches, the metadata {counted}.")
+    step("counting the switches in the frame of the stored record")
+    from_frame = int(exchanges_frame(stored)["switched"].sum())
+    expect(
+        from_frame == counted,
+        f"the frame counts {from_frame} switches, the metadata {counted}: run the lab from the top and load again.",
+    )
     return (
-        f"{counted} switches in {len(sources)} exchanges, the same as the frame's `switched` column: the record "
-        "alone is enough to chart and count a saved conversation."
+        f"{counted} switches in {len(sources)} exchanges of {conversation}, the same as the frame's `switched` "
+        "column: the record alone is enough to chart and count a saved conversation."
     )
 
 
@@ -123,49 +164,57 @@ EXERCISES = [
         title="The local share, two ways",
         level="easy",
         task=(
-            "From `df`, compute the share of exchanges the local tier answered (`local_share`, between 0 and 1). "
-            "Then ask `routing_distribution(managers)` for the counts per tier (`distribution`) and check that "
-            "both give the same share."
+            "The challenge names one conversation (`challenge.conversation_id`). From the rows of `df` whose "
+            '`"conversation"` it is, compute the share the local tier answered (`local_share`, between 0 and 1). '
+            "Then ask `routing_distribution(...)` for the counts per tier of that conversation's manager (the one in "
+            "`managers` with that `conversation_id`: `distribution`) and check that both give the same share."
         ),
         starter=(
             "from modules.analytics import routing_distribution\n\n"
-            "local_share = ...  # from df: the share of rows whose tier is 'local'\n"
-            "distribution = ...  # routing_distribution(managers)"
+            "local_share = ...  # from df: the share of that conversation's rows whose tier is 'local'\n"
+            "distribution = ...  # routing_distribution(<that conversation's manager>)"
         ),
         check_call='check("07.1", local_share=local_share, distribution=distribution, df=df, managers=managers)',
         verify=verify_local_share,
         answers=("local_share", "distribution"),
+        challenge=conversation_challenge,
     ),
     Exercise(
         id="07.2",
         title="Chart a conversation loaded from the store",
         level="medium",
         task=(
-            'Load another attendee\'s conversation back from `store` (`my_record`, e.g. `"attendee-2"`; '
-            "`store.list()` names them) and draw its routing distribution with "
+            "Load the conversation the challenge names back from `store` (`my_record`, "
+            "`store.load(challenge.conversation_id)`) and draw its routing distribution with "
             "`charts.routing_distribution_chart(my_record)` (`my_chart`). The check reads the bars."
         ),
         starter=(
-            "my_record = ...  # a conversation loaded back from store\n"
+            "my_record = ...  # challenge.conversation_id, loaded back from store\n"
             "my_chart = ...  # its routing distribution chart (end the cell with my_chart to see it)"
         ),
         check_call='check("07.2", my_record=my_record, my_chart=my_chart, store=store)',
         verify=verify_stored_chart,
         answers=("my_record", "my_chart"),
+        challenge=conversation_challenge,
     ),
     Exercise(
         id="07.3",
         title="Count the switches from the stored metadata",
         level="stretch",
         task=(
-            "Without the frame: list the tier of each exchange of `record` (the conversation section 7 loaded from "
-            'the store) from `record.routing_metadata` (each entry\'s `"source"`, in order: `my_sources`) and count '
-            "the exchanges whose tier differs from the one before (`my_switches`). The check reads the store again "
-            "and compares your count with the frame's `switched` column."
+            "Without the frame: load the conversation the challenge names (`store.load(challenge.conversation_id)`), "
+            'list the tier of each of its exchanges from its `routing_metadata` (each entry\'s `"source"`, in order: '
+            "`my_sources`) and count the exchanges whose tier differs from the one before (`my_switches`). The "
+            "check reads the store again and compares your count with the frame's `switched` column."
         ),
-        starter="my_sources = ...  # the tier of each stored exchange, in order\nmy_switches = ...",
-        check_call='check("07.3", my_sources=my_sources, my_switches=my_switches, record=record, store=store)',
+        starter=(
+            "stored = ...  # challenge.conversation_id, loaded from store\n"
+            "my_sources = ...  # the tier of each stored exchange, in order\n"
+            "my_switches = ..."
+        ),
+        check_call='check("07.3", my_sources=my_sources, my_switches=my_switches, store=store)',
         verify=verify_stored_switches,
         answers=("my_sources", "my_switches"),
+        challenge=conversation_challenge,
     ),
 ]

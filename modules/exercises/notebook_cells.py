@@ -20,6 +20,7 @@ from modules.exercises.checker import Exercise, ExerciseError, exercises
 SOLUTIONS_DIR = PROJECT_ROOT / "solutions"
 ROLES = ("exercise-task", "exercise", "exercise-check")
 SETUP_ROLE = "exercise-setup"
+SETUP_IMPORT = "from modules.exercises import check, exercise"
 _SOLUTION_BLOCK = re.compile(r"^## (\d\d\.\d+)\b[^\n]*\n.*?^```python\n(.*?)^```", re.S | re.M)
 
 
@@ -49,7 +50,9 @@ def role_of(cell: nbformat.NotebookNode) -> str | None:
 
 
 def cell_source(ex: Exercise, role: str) -> str:
-    return {"exercise-task": ex.task_markdown(), "exercise": ex.starter, "exercise-check": ex.check_call}[role].strip()
+    return {"exercise-task": ex.task_markdown(), "exercise": ex.starter_cell, "exercise-check": ex.check_call}[
+        role
+    ].strip()
 
 
 def new_cells(ex: Exercise) -> list[nbformat.NotebookNode]:
@@ -137,7 +140,7 @@ def insert(nb: nbformat.NotebookNode, lab: str) -> int:
         metadata={"tags": [SETUP_ROLE]},
     )
     heading.id = "exercises-heading"
-    setup = nbformat.v4.new_code_cell("from modules.exercises import check", metadata={"tags": [SETUP_ROLE]})
+    setup = nbformat.v4.new_code_cell(SETUP_IMPORT, metadata={"tags": [SETUP_ROLE]})
     setup.id = "exercises-import"
     block = ([heading, setup] if not any(role_of(c) == SETUP_ROLE for c in nb.cells) else []) + [
         cell for ex in missing for cell in new_cells(ex)

@@ -8,7 +8,7 @@ from modules.sessions.growth import measure_growth
 from modules.sessions.handoff import (
     HandoffError,
     SessionHandoffResult,
-    handed_back_by_a_child,
+    result_observers,
     resume_session_in_new_process,
 )
 from modules.sessions.recovery import is_unknown_service_id, run_or_recover
@@ -17,9 +17,9 @@ from modules.sessions.resumed_turn import run_resumed_turn
 __all__ = [
     "HandoffError",
     "SessionHandoffResult",
-    "handed_back_by_a_child",
     "is_unknown_service_id",
     "measure_growth",
+    "result_observers",
     "resume_session_in_new_process",
     "run_or_recover",
     "run_resumed_turn",

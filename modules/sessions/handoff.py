@@ -13,7 +13,7 @@ through the conversation.
 from __future__ import annotations
 
 import json
-import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +23,8 @@ __all__ = [
     "HandoffError",
     "HandoffInputError",
     "SessionHandoffResult",
-    "handed_back_by_a_child",
     "resume_session_in_new_process",
+    "result_observers",
 ]
 
 HANDOFF_TIMEOUT_S = 180.0
@@ -58,21 +58,9 @@ class SessionHandoffResult:
     input_tokens: int | None = None  # what the child's turn sent the model, as the backend reported it
 
 
-# Every result a child handed back, by identity, so an exercise check can tell it from one built by hand.
-_handed_back: weakref.WeakValueDictionary[int, SessionHandoffResult] = weakref.WeakValueDictionary()
-
-
-def handed_back_by_a_child(result: object) -> bool:
-    """Whether `result` is a result `resume_session_in_new_process` returned, not a `SessionHandoffResult(...)` built
-    by hand.
-
-    Args:
-        result: Any object.
-
-    Returns:
-        True for the very object a child process's turn produced in this interpreter.
-    """
-    return _handed_back.get(id(result)) is result
+# Called with every result a child hands back. The exercises register one to tell such a result from one built by
+# hand; the registry itself lives with them (`modules.exercises.handoffs`).
+result_observers: list[Callable[[SessionHandoffResult], None]] = []
 
 
 def resume_session_in_new_process(
@@ -125,5 +113,6 @@ def resume_session_in_new_process(
         error=HandoffError,
     )
     result = SessionHandoffResult(reply["text"], reply["session_json"], reply["pid"], reply.get("input_tokens"))
-    _handed_back[id(result)] = result
+    for observe in result_observers:
+        observe(result)
     return result
