@@ -16,6 +16,7 @@ from agent_framework_hosting_responses import responses_session_id, responses_to
 from fastapi import Request
 
 from modules.service.errors import ApiError
+from modules.tiers import TRUNCATION_MODES
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_INPUT_CHARS = 16_000
@@ -44,6 +45,7 @@ class ResponseRequest:
     store: bool
     previous_id: str | None  # a resp_... or conv_... id, or None for a new chain
     in_conversation: bool
+    truncation: str = "disabled"  # "auto" drops the oldest stored turns that do not fit, and says so
 
 
 async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
@@ -133,6 +135,7 @@ def response_request(body: dict[str, Any]) -> ResponseRequest:
                 code="invalid_type",
             )
     check_instructions(body.get("instructions"))
+    truncation = check_truncation(body.get("truncation"))
     try:
         previous_id, in_conversation = responses_session_id(body)
         run = responses_to_run(body)
@@ -142,7 +145,23 @@ def response_request(body: dict[str, Any]) -> ResponseRequest:
     options = {key: run["options"][key] for key in PASSED_OPTIONS if run["options"].get(key) is not None}
     options["max_tokens"] = min(int(options.get("max_tokens", MAX_OUTPUT_TOKENS)), MAX_OUTPUT_TOKENS)
     store = body.get("store", True)
-    return ResponseRequest(run["messages"], options, run["stream"], store, previous_id, bool(in_conversation))
+    return ResponseRequest(
+        run["messages"], options, run["stream"], store, previous_id, bool(in_conversation), truncation
+    )
+
+
+def check_truncation(truncation: Any) -> str:
+    """`truncation` is "disabled" (the default, as in OpenAI's API) or "auto"; anything else is a 400."""
+    if truncation is None:
+        return "disabled"
+    if truncation not in TRUNCATION_MODES:
+        raise ApiError(
+            400,
+            f'`truncation` must be "auto" or "disabled"; got {_shown(json.dumps(truncation))}.',
+            param="truncation",
+            code="invalid_value",
+        )
+    return truncation
 
 
 def check_instructions(instructions: Any) -> None:

@@ -6,9 +6,11 @@ print(await tiers.ask("local", "What is 2 + 2?"))
 """
 
 from modules.tiers.clients import Answer, Tiers, cloud_chat_client, local_chat_client, start_tiers
+from modules.tiers.context_fit import TRUNCATION_MODES, ContextWindowExceededError, FittedPrompt, fit_prompt
 from modules.tiers.errors import TierError, TierUsageError
 from modules.tiers.local_model import (
     CONTEXT_TOKENS,
+    MODEL_INPUT_KEY,
     MODEL_NAME,
     EmbeddedChatClient,
     ModelNotFoundError,
@@ -21,16 +23,21 @@ from modules.tiers.timing import StreamTiming, time_stream
 
 __all__ = [
     "CONTEXT_TOKENS",
+    "MODEL_INPUT_KEY",
     "MODEL_NAME",
     "Answer",
+    "ContextWindowExceededError",
     "EmbeddedChatClient",
+    "FittedPrompt",
     "ModelNotFoundError",
+    "TRUNCATION_MODES",
     "StreamTiming",
     "TierError",
     "TierUsageError",
     "Tiers",
     "cloud_chat_client",
     "default_model_path",
+    "fit_prompt",
     "load_model",
     "local_chat_client",
     "prompt_token_count",

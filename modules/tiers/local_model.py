@@ -27,12 +27,15 @@ from agent_framework import (
 from agent_framework._types import prepend_instructions_to_messages
 from agent_framework.observability import ChatTelemetryLayer
 
+from modules.tiers.context_fit import FittedPrompt, fit_prompt
 from modules.tiers.errors import TierError
 
 MODEL_NAME = "SmolLM2-135M-Instruct"
 _WEIGHTS_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MAX_TOKENS = 256
 CONTEXT_TOKENS = 2048
+# Where a response says what the model was given: `response.additional_properties[MODEL_INPUT_KEY]`.
+MODEL_INPUT_KEY = "model_input"
 
 # Greedy decoding keeps answers reproducible for tests; the repeat penalty stops the
 # 135M model looping on the same phrase, which it otherwise does within ~60 tokens.
@@ -127,16 +130,19 @@ class _RawEmbeddedChatClient(BaseChatClient):
                 sampling[key] = options[key]
         max_tokens = min(int(options.get("max_tokens") or self.max_tokens), CONTEXT_TOKENS // 2)
         llm = load_model(self.model_path)
+        # Never cut in silence: a prompt that does not fit is refused, naming the tier, the window and its size.
+        fitted = fit_prompt(llm, _chat_messages(messages), window=CONTEXT_TOKENS, max_tokens=max_tokens)
         return {
             "llm": llm,
-            "messages": _fit_to_context(llm, _chat_messages(messages), CONTEXT_TOKENS - max_tokens),
+            "fitted": fitted,
+            "messages": fitted.messages,
             "max_tokens": max_tokens,
             "stop": options.get("stop"),
             **sampling,
         }
 
     async def _complete(self, request: dict[str, Any]) -> ChatResponse:
-        llm = request.pop("llm")
+        llm, fitted = request.pop("llm"), request.pop("fitted")
 
         def generate() -> dict[str, Any]:
             with _generation_lock:
@@ -150,10 +156,11 @@ class _RawEmbeddedChatClient(BaseChatClient):
             model=self.model,
             finish_reason=choice.get("finish_reason") or "stop",
             usage_details=_usage(usage.get("prompt_tokens"), usage.get("completion_tokens")),
+            additional_properties={MODEL_INPUT_KEY: model_input(fitted, usage.get("prompt_tokens"))},
         )
 
     async def _stream(self, request: dict[str, Any]) -> AsyncIterator[ChatResponseUpdate]:
-        llm = request.pop("llm")
+        llm, fitted = request.pop("llm"), request.pop("fitted")
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         cancelled = threading.Event()
@@ -172,17 +179,22 @@ class _RawEmbeddedChatClient(BaseChatClient):
                     break
                 if kind == "error":
                     raise value
-                yield self._update(kind, value)
+                yield self._update(kind, value, fitted)
         finally:
             cancelled.set()
 
-    def _update(self, kind: str, value: Any) -> ChatResponseUpdate:
+    def _update(self, kind: str, value: Any, fitted: FittedPrompt) -> ChatResponseUpdate:
         """The stream update for one item the generating thread produced: text, finish reason or usage."""
         if kind == "text":
             return ChatResponseUpdate(role="assistant", contents=[Content.from_text(text=value)], model=self.model)
         if kind == "finish":
             return ChatResponseUpdate(role="assistant", contents=[], finish_reason=value, model=self.model)
-        return ChatResponseUpdate(role="assistant", contents=[Content.from_usage(_usage(*value))], model=self.model)
+        return ChatResponseUpdate(
+            role="assistant",
+            contents=[Content.from_usage(_usage(*value))],
+            model=self.model,
+            additional_properties={MODEL_INPUT_KEY: model_input(fitted, value[0])},
+        )
 
 
 def _generate_into(llm: Any, request: dict[str, Any], put: Callable[[str, Any], None], cancelled: threading.Event):
@@ -220,6 +232,22 @@ class EmbeddedChatClient(FunctionInvocationLayer, ChatMiddlewareLayer, ChatTelem
         middleware: Agent Framework chat or function middleware, as for any chat client.
         function_invocation_configuration: Agent Framework's tool-calling settings, as for any chat client.
     """
+
+
+def model_input(fitted: FittedPrompt, tokenised: int | None) -> dict[str, Any]:
+    """What the model was given, as a response reports it: the messages after fitting and llama.cpp's token count.
+
+    Args:
+        fitted: The prompt as fitted to the window.
+        tokenised: The prompt tokens llama.cpp reported (None: the count of the fitted prompt).
+
+    Returns:
+        `{"messages": [(role, text), ...], "prompt_tokens": n, "dropped_messages": 0, "context_window": 2048, ...}`.
+    """
+    record = fitted.as_record()
+    record["messages"] = [(m["role"], m["content"]) for m in fitted.messages]
+    record["prompt_tokens"] = tokenised if tokenised is not None else fitted.prompt_tokens
+    return record
 
 
 def _usage(prompt_tokens: int | None, completion_tokens: int | None) -> dict[str, int]:
@@ -290,12 +318,3 @@ def _chat_formatter(template: str, eos_token: str, bos_token: str) -> Any:
 
 def _special_token(llm: Any, token: int) -> str:
     return llm.detokenize([token], special=True).decode(errors="ignore") if token != -1 else ""
-
-
-def _fit_to_context(llm: Any, messages: list[dict[str, str]], budget: int) -> list[dict[str, str]]:
-    """Drop the oldest turns (never the system prompt or the newest message) until the prompt fits."""
-    system = [m for m in messages if m["role"] == "system"][:1]
-    turns = [m for m in messages if m["role"] != "system"]
-    while len(turns) > 1 and prompt_token_count(llm, system + turns) > budget:
-        turns.pop(0)
-    return system + turns
