@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from modules.hybrid.agent_context import HybridAgentContextManager
+from modules.hybrid.compaction import TierCompaction, check_state, tier_compactions
 from modules.hybrid.context import check_client_side_history
 from modules.hybrid.errors import ConversationIdTakenError
 from modules.hybrid.exchange import short_error
@@ -72,6 +73,10 @@ class HybridConversationManager:
         max_tokens: The cap on each answer's length.
         timeout_s: How long a tier may take before the other tier answers instead.
         cipher: Encrypts the conversation when it is persisted to a file, or None.
+        compaction: How the shared history is cut down to the answering tier's window: "summarize" (the default),
+            "sliding_window" or "truncate" (see `modules.hybrid.compaction`).
+        max_history: The persistence guide's knob: give the tiers only the newest `max_history` exchanges (the
+            "sliding_window" strategy); None for no such limit.
 
     Raises:
         InvalidConversationIdError: `session_id` could escape a folder or a key.
@@ -90,6 +95,8 @@ class HybridConversationManager:
         max_tokens: int = DEFAULT_MAX_TOKENS,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         cipher: Cipher | None = None,
+        compaction: str | None = None,
+        max_history: int | None = None,
     ) -> None:
         if tiers is None:
             from modules.tiers import start_tiers
@@ -101,17 +108,28 @@ class HybridConversationManager:
         self.tiers = tiers
         self.store = store
         self.cipher = cipher
+        self.compaction_report: str | None = None  # set by resume_session when a stored summary was unusable
         self.max_tokens = max_tokens
         self.timeout_s = timeout_s
         self.context = HybridAgentContextManager(session_id or str(uuid.uuid4()))
         self._store_checked = False  # set once the store is known not to hold another conversation under this id
         self.context.user_id = user_id
         self.models = {"local": tiers.settings.local.model, "cloud": tiers.settings.cloud.model}
+        self.instructions = instructions
+        # Each tier is given the shared history compacted to its own window (Agent Framework's CompactionProvider).
+        self.compactions: dict[str, TierCompaction] = tier_compactions(
+            tiers, answer_tokens=max_tokens, strategy=compaction, max_history=max_history
+        )
         self.agents = {
-            "local": tiers.local_client.as_agent(name="local", instructions=instructions),
+            "local": tiers.local_client.as_agent(
+                name="local", instructions=instructions, context_providers=self.compactions["local"].providers
+            ),
             # store=False: the Responses service must not keep its own copy of the conversation.
             "cloud": tiers.cloud_client.as_agent(
-                name="cloud", instructions=instructions, default_options={"store": False}
+                name="cloud",
+                instructions=instructions,
+                default_options={"store": False},
+                context_providers=self.compactions["cloud"].providers,
             ),
         }
 
@@ -147,6 +165,7 @@ class HybridConversationManager:
             started = time.perf_counter()
             first_token_at: float | None = None
             try:
+                self.compactions[tier].prepare(self.context.session, text, self.instructions)
                 if stream:
                     chunks: asyncio.Queue[Any] = asyncio.Queue()
                     # The stream is consumed in one task of its own: the framework's telemetry keeps context
@@ -188,6 +207,7 @@ class HybridConversationManager:
                 continue
             seconds = time.perf_counter() - started
             usage = response.usage_details or {}
+            received = self.compactions[tier].received(self.context.session, recorder, response)
             entry = self.context.record_agent_exchange(
                 source=tier,
                 response_time_s=seconds,
@@ -201,6 +221,7 @@ class HybridConversationManager:
                 failed_tier=decision.failed_target,
                 error=decision.error,
                 forced=decision.strategy == "forced",
+                received=received,
             )
             if self.store is not None:
                 await self.persist_session(self.store)
@@ -273,6 +294,8 @@ class HybridConversationManager:
         await self.context.resume_from_storage(
             self._target(target), conversation_id=conversation_id, cipher=self.cipher
         )
+        # A damaged or missing summary is reported (with the conversation id) and the full stored history used.
+        self.compaction_report = check_state(self.context.session, self.conversation_id)
         # Resumed from the manager's store: saving back is continuing it. From elsewhere: check again before saving.
         self._store_checked = target is None or target is self.store
 

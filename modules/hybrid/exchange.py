@@ -39,6 +39,7 @@ EXCHANGE_KEYS = (
     "forced",
     "escalated",
     "messages_sent",
+    "received",
 )
 _MAX_ERROR_CHARS = 200
 # Anything that looks like a credential is cut out of error text before it is recorded.
@@ -75,6 +76,7 @@ def exchange_metadata(
     error: BaseException | str | None = None,
     forced: bool = False,
     messages_sent: int = 0,
+    received: Mapping[str, Any] | None = None,
     details: Mapping[str, Any] | None = None,
     label: str | None = None,
 ) -> dict[str, Any]:
@@ -103,6 +105,9 @@ def exchange_metadata(
         "forced": forced,
         "escalated": bool(getattr(decision, "escalated", False)),
         "messages_sent": messages_sent,
+        # What the tier was given after compaction: messages, tokens, how many stored messages were summarised or
+        # left out, the summary's id (see modules.hybrid.compaction). None: not measured (older records).
+        "received": dict(received) if received is not None else None,
     }
     if label is not None and label != tier:
         entry["source_label"] = label  # what the caller called it, e.g. "foundry"
@@ -144,6 +149,7 @@ def normalize_exchange(entry: Mapping[str, Any], turn: int, previous_source: str
         "mode": None,
         "escalated": False,
         "messages_sent": 2 * turn - 1,
+        "received": None,
     }
     for key, value in defaults.items():
         if entry.get(key) is None:
