@@ -212,7 +212,9 @@ class TierCompaction:
             if strategy == "sliding_window" and max_history
             else []
         )
-        self.providers = [SharedHistoryView(self), *window, CompactionProvider(before_strategy=self.composed)]
+        observed = _Observed(self.composed)
+        self.providers = [SharedHistoryView(self), *window, CompactionProvider(before_strategy=observed)]
+        self._observed = observed
         self._view: list[Message] = []
         self._shared_count = 0
         self._summary_in_view: dict[str, Any] | None = None
@@ -264,6 +266,7 @@ class TierCompaction:
             self.truncation.max_n = self.truncation.compact_to = self.composed.token_budget
         self._view, self._shared_count, self._summary_in_view, self._summary_message = [], 0, None, None
         self._used = False
+        self._observed.messages = []
 
     def view(self, shared: list[Message], summary: dict[str, Any] | None) -> list[Message]:
         """Copies of the shared messages for this tier, from the stored summary on when the whole history is over
@@ -292,14 +295,17 @@ class TierCompaction:
             "summary_id", "summary_new"}`: counts of the shared history's messages.
         """
         received_ids = {m.message_id for m in received}
-        originals = [m for m in self._view if _index(m) is not None]
+        # The list compaction worked on (Agent Framework's copies of the view), with its exclusions and summaries.
+        working = self._observed.messages or self._view
+        originals = [m for m in working if _index(m) is not None]
         included = sum(1 for m in originals if m.message_id in received_ids)
         summary = next((m for m in received if _is_summary(m)), None)
         summarised, summary_id, new = 0, None, False
         if summary is not None:
             folded = [_index(m) for m in originals if _reason(m) == "summarized"]
             stored = self._summary_in_view
-            stored_kept = stored is not None and _reason(self._summary_message) in (None, "summarized")
+            stored_message = next((m for m in working if stored and m.message_id == stored["id"]), None)
+            stored_kept = stored_message is not None and _reason(stored_message) in (None, "summarized")
             summarised = len(folded) + (stored["covers"] if stored_kept else 0)
             if stored is not None and summary.message_id == stored["id"]:
                 summary_id = summary.message_id
@@ -420,6 +426,19 @@ def _service_report(response: Any) -> Mapping[str, Any] | None:
             return extra["input_truncation"]
         raw = getattr(raw, "raw_representation", None)
     return None
+
+
+class _Observed:
+    """The compaction strategy, keeping the list it last compacted (what `outcome()` reads the exclusions from)."""
+
+    def __init__(self, strategy: TokenBudgetComposedStrategy) -> None:
+        self.strategy = strategy
+        self.tokenizer = strategy.tokenizer  # read by Agent Framework's compaction runner
+        self.messages: list[Message] = []
+
+    async def __call__(self, messages: list[Message]) -> bool:
+        self.messages = messages
+        return await self.strategy(messages)
 
 
 class _Summarizer:

@@ -7,7 +7,8 @@
     await conversation.persist_session("hybrid_conv.json")    # or a store; resume_session() reads it back
 
 One turn: router (with the previous turn's tier as `RoutingContext`) -> the chosen tier's agent, run
-on the one shared session, so it is sent every earlier message whichever tier wrote it -> on failure
+on the one shared session, so it is sent every earlier message whichever tier wrote it (compacted for that tier's
+window once the conversation outgrows it: `modules.hybrid.compaction`) -> on failure
 or timeout the other tier answers -> the exchange's metadata is recorded (and saved, if a store was
 given). The cloud agent runs with `store=False`: the service keeps no second, diverging copy.
 """
@@ -46,7 +47,8 @@ class HybridTurn:
         decision: The router's decision, with any fallback (`fell_back`, `failed_target`, `error`).
         tier: The tier that answered: "local" or "cloud".
         metadata: The exchange's routing-metadata entry, as recorded.
-        sent: The (role, text) messages that tier was given: the whole conversation.
+        sent: The (role, text) messages that tier was given: the conversation compacted for its window (all of it
+            while it fits; `metadata["received"]` says how many messages were summarised or left out).
     """
 
     text: str
