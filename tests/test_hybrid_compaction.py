@@ -137,8 +137,8 @@ async def test_summarise_keeps_turn_2_in_what_the_tier_received_stored_and_resum
     assert describe_received(received).startswith(f"{received['history_messages']} recent messages + summary of")
 
     # Resumed elsewhere, the conversation sends each tier the same thing as the uninterrupted one.
-    resumed = manager_for(tiers, store=store, session_id=manager.conversation_id)
-    await resumed.resume_session()
+    resumed = manager_for(tiers, session_id=manager.conversation_id)
+    await resumed.resume_session(store)  # resumed, not saved back: the uninterrupted one keeps saving
     assert resumed.compaction_report is None
     ahead = await manager.chat("Tell me more.", force_tier="local")
     again = await resumed.chat("Tell me more.", force_tier="local")
