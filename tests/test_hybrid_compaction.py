@@ -160,6 +160,9 @@ def test_a_damaged_or_missing_summary_on_resume_is_reported_and_the_full_history
     session.state["compaction"] = {"summary": {"id": "summary-x", "text": "ok", "covers": 9}}
     with pytest.warns(DamagedSummaryWarning, match="covers 9 messages but only 4"):
         check_state(session, "conv-7")
+    del session.state["compaction"]  # a store that keeps no summary (a journal), though an exchange was given one
+    with pytest.warns(DamagedSummaryWarning, match="missing"):
+        check_state(session, "conv-7", [{"received": {"summary_id": "summary-x"}}])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         session.state["compaction"] = {"summary": {"id": "summary-x", "text": "ok", "covers": 2}}

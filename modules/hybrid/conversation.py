@@ -297,7 +297,7 @@ class HybridConversationManager:
             self._target(target), conversation_id=conversation_id, cipher=self.cipher
         )
         # A damaged or missing summary is reported (with the conversation id) and the full stored history used.
-        self.compaction_report = check_state(self.context.session, self.conversation_id)
+        self.compaction_report = check_state(self.context.session, self.conversation_id, self.context.routing_metadata)
         # Resumed from the manager's store: saving back is continuing it. From elsewhere: check again before saving.
         self._store_checked = target is None or target is self.store
 
