@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import figure, record_figures, write_section  # noqa: E402
 from agent_framework import ChatResponse, Message  # noqa: E402
-from agent_framework._compaction import project_included_messages  # noqa: E402
+from agent_framework._compaction import apply_compaction  # noqa: E402
 
 from modules.hybrid import HybridAgentContextManager  # noqa: E402
 from modules.hybrid.compaction import (  # noqa: E402
@@ -74,10 +74,10 @@ async def tokens_per_turn(compaction: TierCompaction | None, history: list[Messa
             sent.append(sum(tokenizer.count_tokens(_serial(m)) for m in [*past, history[2 * turn]]))
             continue
         compaction.prepare(session, question, None)
-        view = compaction.view(past, session.state.get(STATE_KEY, {}).get("summary"))
-        if view:
-            await compaction.composed(view)
-        given = project_included_messages(view) if view else []
+        given = compaction.view(past, session.state.get(STATE_KEY, {}).get("summary"))
+        for provider in compaction.providers[1:]:  # each CompactionProvider's strategy, in the agent's order
+            if given:
+                given = await apply_compaction(given, strategy=provider.before_strategy, tokenizer=tokenizer)
         compaction.outcome(session, given)
         sent.append(sum(tokenizer.count_tokens(_serial(m)) for m in [*given, history[2 * turn]]))
     return sent
