@@ -485,7 +485,7 @@ def check_state(session: Any, conversation_id: str, exchanges: Sequence[Mapping[
     state = session.state.get(STATE_KEY)
     messages = session.state.get("in_memory", {}).get("messages", [])
     problem = None
-    given = [e["received"]["summary_id"] for e in exchanges if isinstance(e.get("received"), dict)]
+    given = [e["received"].get("summary_id") for e in exchanges if isinstance(e.get("received"), dict)]
     if state is None and any(given):
         state = {"summaries_written": 1}
     if state is None:
