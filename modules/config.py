@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -48,6 +48,16 @@ OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
 AZURE_DEFAULT_API_VERSION = "preview"
 # What local servers get as a key when none is set: they ignore it, and it is no secret.
 PLACEHOLDER_KEYS = ("ollama", "not-needed")
+# Each tier's context window in tokens, when .env does not say (LOCAL_CONTEXT_TOKENS, CLOUD_CONTEXT_TOKENS): the
+# embedded SmolLM2 and the course's service (which runs it) have 2,048; a served local model is assumed to have
+# 4,096; OpenAI's and Azure's current chat models have 128,000.
+DEFAULT_CONTEXT_TOKENS = {
+    ("local", "embedded"): 2048,
+    ("local", "gguf"): 2048,
+    ("local", "other"): 4096,
+    ("cloud", "local_service"): 2048,
+    ("cloud", "other"): 128_000,
+}
 LOCAL_SERVICE_ENDPOINT = "the course's own service on 127.0.0.1 (start_tiers() starts it)"
 URL_EXAMPLES = {
     "AZURE_OPENAI_ENDPOINT": "https://<resource>.openai.azure.com",
@@ -108,6 +118,13 @@ class LocalTier:
     api_key: Secret | None = field(default=None, repr=False)
     gguf_path: Path | None = None
     chosen_by: str = "the default"  # the setting that selected this backend, for "why this mode"
+    context_tokens: int | None = None  # the model's window; None: DEFAULT_CONTEXT_TOKENS for the backend
+
+    @property
+    def window(self) -> int:
+        """The model's context window in tokens (LOCAL_CONTEXT_TOKENS, else the backend's default)."""
+        default = DEFAULT_CONTEXT_TOKENS.get(("local", self.backend), DEFAULT_CONTEXT_TOKENS[("local", "other")])
+        return self.context_tokens or default
 
 
 @dataclass(frozen=True)
@@ -119,6 +136,13 @@ class CloudTier:
     azure_endpoint: str | None = None
     api_version: str | None = None
     chosen_by: str = "the default"
+    context_tokens: int | None = None  # the model's window; None: DEFAULT_CONTEXT_TOKENS for the backend
+
+    @property
+    def window(self) -> int:
+        """The model's context window in tokens (CLOUD_CONTEXT_TOKENS, else the backend's default)."""
+        default = DEFAULT_CONTEXT_TOKENS.get(("cloud", self.backend), DEFAULT_CONTEXT_TOKENS[("cloud", "other")])
+        return self.context_tokens or default
 
     @property
     def endpoint(self) -> str:
@@ -191,7 +215,19 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | str
     token = _secret(env, "LOCAL_SERVICE_TOKEN")
     if _truthy(env.get("COURSE_OFFLINE")):
         return Settings(LocalTier(), CloudTier(), token, forced_offline=True, redis_url=redis_url)
-    return Settings(_local_tier(env), _cloud_tier(env), token, redis_url=redis_url)
+    local = replace(_local_tier(env), context_tokens=_tokens(env, "LOCAL_CONTEXT_TOKENS"))
+    cloud = replace(_cloud_tier(env), context_tokens=_tokens(env, "CLOUD_CONTEXT_TOKENS"))
+    return Settings(local, cloud, token, redis_url=redis_url)
+
+
+def _tokens(env: Mapping[str, str], name: str) -> int | None:
+    """A context window size from .env: a whole number of tokens of at least 256, or None when not set."""
+    if name not in env:
+        return None
+    value = env[name].replace("_", "").replace(",", "")
+    if not value.isdigit() or int(value) < 256:
+        raise ConfigError(f"{name}={env[name]!r} is not a context window: give a number of tokens, e.g. 128000.")
+    return int(value)
 
 
 def redact_url(url: str) -> str:

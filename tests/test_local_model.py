@@ -2,7 +2,14 @@ import pytest
 from agent_framework import Message
 
 from modules.tiers import local_model
-from modules.tiers.local_model import EmbeddedChatClient, ModelNotFoundError, default_model_path, load_model
+from modules.tiers.context_fit import ContextWindowExceededError, fit_prompt
+from modules.tiers.local_model import (
+    MODEL_INPUT_KEY,
+    EmbeddedChatClient,
+    ModelNotFoundError,
+    default_model_path,
+    load_model,
+)
 
 
 def test_weights_ship_inside_the_package():
@@ -59,14 +66,55 @@ async def test_agent_sends_the_whole_history_to_the_model():
     assert [m.role for m in session.state["in_memory"]["messages"]] == ["user", "assistant", "user", "assistant"]
 
 
-def test_long_history_is_trimmed_to_fit_the_context():
+def _long_history(turns: int = 60, words: int = 80) -> list[Message]:
+    return [Message("user" if i % 2 == 0 else "assistant", [f"message {i} " + "word " * words]) for i in range(turns)]
+
+
+async def test_a_history_too_long_for_the_window_is_refused_naming_tier_window_and_size_never_cut():
+    with pytest.raises(ContextWindowExceededError) as refused:
+        await EmbeddedChatClient().get_response(_long_history(), options={"max_tokens": 64})
+    error = refused.value
+    assert (error.tier, error.kind, error.window, error.budget) == ("local", "context_length_exceeded", 2048, 1984)
+    assert error.needed > error.budget
+    assert f"{error.needed:,} tokens" in str(error) and "2,048" in str(error) and "local tier" in str(error)
+
+
+async def test_a_single_message_larger_than_the_whole_budget_is_refused_as_such():
+    with pytest.raises(ContextWindowExceededError, match="newest message with the instructions alone") as refused:
+        await EmbeddedChatClient().get_response([Message("user", ["word " * 2500])], options={"max_tokens": 64})
+    assert refused.value.needed > 1984
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_the_response_says_what_the_model_was_given_as_llama_cpp_tokenised_it(stream):
+    history = _long_history(turns=5, words=10)
+    client = EmbeddedChatClient()
+    if stream:
+        run = client.get_response(history, stream=True, options={"max_tokens": 8, "instructions": "Be brief."})
+        [update async for update in run]
+        response = await run.get_final_response()
+    else:
+        response = await client.get_response(history, options={"max_tokens": 8, "instructions": "Be brief."})
+    given = response.additional_properties[MODEL_INPUT_KEY]
+    sent = [("system", "Be brief.")] + [(m.role, m.text) for m in history]
+    assert given["messages"] == sent and given["dropped_messages"] == 0
+    assert given["prompt_tokens"] == response.usage_details["input_token_count"]
+    chat = [{"role": role, "content": text} for role, text in sent]
+    expected = load_model().create_chat_completion(messages=chat, max_tokens=1)["usage"]["prompt_tokens"]
+    assert given["prompt_tokens"] == expected
+
+
+def test_auto_truncation_drops_whole_oldest_turns_and_says_how_many():
     llm = load_model()
     turns = [{"role": "system", "content": "Be brief."}] + [
-        {"role": "user" if i % 2 == 0 else "assistant", "content": f"message {i} " + "word " * 80} for i in range(60)
+        {"role": m.role, "content": m.text} for m in _long_history()
     ]
-    fitted = local_model._fit_to_context(llm, turns, budget=1500)
-    assert fitted[0] == turns[0] and fitted[-1] == turns[-1]
-    assert 2 < len(fitted) < len(turns)
+    fitted = fit_prompt(llm, turns, window=2048, max_tokens=548, truncation="auto")
+    assert fitted.messages[0] == turns[0] and fitted.messages[-1] == turns[-1]
+    assert fitted.messages[1]["role"] == "user" and fitted.dropped % 2 == 0
+    assert fitted.messages == [turns[0], *turns[1 + fitted.dropped :]]
+    assert fitted.prompt_tokens == local_model.prompt_token_count(llm, fitted.messages) <= 1500
+    assert local_model.prompt_token_count(llm, [turns[0], *turns[fitted.dropped - 1 :]]) > 1500
 
 
 def test_bad_gguf_path_is_a_clear_error(tmp_path):
@@ -120,13 +168,13 @@ class _Llama3StyleModel:
         return list(range(len(text.split())))
 
 
-def test_trimming_sizes_the_prompt_with_the_models_own_chat_template():
+def test_fitting_sizes_the_prompt_with_the_models_own_chat_template():
     model = _Llama3StyleModel()
     turns = [{"role": "system", "content": "Be brief."}] + [
         {"role": "user" if i % 2 == 0 else "assistant", "content": f"message {i} " + "word " * 20} for i in range(10)
     ]
-    fitted = local_model._fit_to_context(model, turns, budget=100)
-    assert model.tokenized and all("<|start_header_id|>user<|end_header_id|>" in t for t in model.tokenized)
+    fitted = fit_prompt(model, turns, window=200, max_tokens=100, truncation="auto")
+    assert model.tokenized and all("<|start_header_id|>system<|end_header_id|>" in t for t in model.tokenized)
     assert not any("<|im_start|>" in t for t in model.tokenized)  # not ChatML: this model was never trained on it
     assert model.tokenized[-1].startswith("<|begin_of_text|>")
-    assert fitted[0] == turns[0] and fitted[-1] == turns[-1] and len(fitted) < len(turns)
+    assert fitted.messages[0] == turns[0] and fitted.messages[-1] == turns[-1] and len(fitted.messages) < len(turns)

@@ -7,7 +7,8 @@
 Modules: `context` (ConversationContextManager: framework-free history), `agent_context`
 (HybridAgentContextManager: one AgentSession + routing metadata, persistence), `conversation`
 (HybridConversationManager: router + tiers + fallback + streaming), `exchange` (the metadata entry),
-`summary` (routing analytics), `sources` (tier names), `recorder` (what a tier was sent),
+`summary` (routing analytics), `sources` (tier names), `recorder` (what a tier was sent), `compaction` (the
+shared history compacted per tier's window, with Agent Framework's CompactionProvider),
 `persistence` (a save target as a store), `handoff` (`resume_hybrid_in_new_process`:
 continue in another process; run as a child, so import it from `modules.hybrid.handoff`), `tool_calls` (what each
 tool call did), `approvals` (tool approvals that survive a suspend, another process and a crash), `errors`.

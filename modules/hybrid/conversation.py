@@ -7,7 +7,8 @@
     await conversation.save("hybrid_conv.json")               # or a store; resume() reads it back
 
 One turn: router (with the previous turn's tier as `RoutingContext`) -> the chosen tier's agent, run
-on the one shared session, so it is sent every earlier message whichever tier wrote it -> on failure
+on the one shared session, so it is sent every earlier message whichever tier wrote it (compacted for that tier's
+window once the conversation outgrows it: `modules.hybrid.compaction`) -> on failure
 or timeout the other tier answers -> the exchange's metadata is recorded (and saved, if a store was
 given). The cloud agent runs with `store=False`: the service keeps no second, diverging copy.
 """
@@ -24,6 +25,7 @@ from typing import Any
 
 from modules.config import TIERS
 from modules.hybrid.agent_context import HybridAgentContextManager
+from modules.hybrid.compaction import TierCompaction, check_state, tier_compactions
 from modules.hybrid.context import check_client_side_history
 from modules.hybrid.errors import ConversationIdTakenError
 from modules.hybrid.persistence import Target
@@ -49,6 +51,7 @@ class _Answered:
     ttft_s: float | None
     usage: dict[str, Any]
     tool_calls: list[dict[str, Any]]
+    received: dict[str, Any] | None  # what the tier was given after compaction (modules.hybrid.compaction)
 
 
 @dataclass
@@ -60,7 +63,8 @@ class HybridTurn:
         decision: The router's decision, with any fallback (`fell_back`, `failed_target`, `error`).
         tier: The tier that answered: "local" or "cloud".
         metadata: The exchange's routing-metadata entry, as recorded.
-        sent: The (role, text) messages that tier was given: the whole conversation.
+        sent: The (role, text) messages that tier was given: the conversation compacted for its window (all of it
+            while it fits; `metadata["received"]` says how many messages were summarised or left out).
     """
 
     text: str
@@ -90,6 +94,10 @@ class HybridConversationManager:
         tools: Function tools (`@tool`) both tiers' agents may call; each call is recorded in the exchange.
         tool_choice: "auto" (None), "none", "required" or `{"mode": "required", "required_function_name": ...}`;
             a change of `manager.tool_choice` applies from the next turn.
+        compaction: How the shared history is cut down to the answering tier's window: "summarize" (the default),
+            "sliding_window" or "truncate" (see `modules.hybrid.compaction`).
+        max_history: The persistence guide's knob: give the tiers only the newest `max_history` exchanges (the
+            "sliding_window" strategy); None for no such limit.
 
     Raises:
         InvalidConversationIdError: `session_id` could escape a folder or a key.
@@ -110,6 +118,8 @@ class HybridConversationManager:
         cipher: Cipher | None = None,
         tools: Sequence[Any] = (),
         tool_choice: Any = None,
+        compaction: str | None = None,
+        max_history: int | None = None,
     ) -> None:
         if tiers is None:
             from modules.tiers import start_tiers
@@ -121,6 +131,7 @@ class HybridConversationManager:
         self.tiers = tiers
         self.store = store
         self.cipher = cipher
+        self.compaction_report: str | None = None  # set by resume_session when a stored summary was unusable
         self.max_tokens = max_tokens
         self.tool_choice = tool_choice
         self.timeout_s = timeout_s
@@ -128,11 +139,25 @@ class HybridConversationManager:
         self._store_checked = False  # set once the store is known not to hold another conversation under this id
         self.context.user_id = user_id
         self.models = {"local": tiers.settings.local.model, "cloud": tiers.settings.cloud.model}
+        self.instructions = instructions
+        # Each tier is given the shared history compacted to its own window (Agent Framework's CompactionProvider).
+        self.compactions: dict[str, TierCompaction] = tier_compactions(
+            tiers, answer_tokens=max_tokens, strategy=compaction, max_history=max_history
+        )
         self.agents = {
-            "local": tiers.local_client.as_agent(name="local", instructions=instructions, tools=list(tools)),
+            "local": tiers.local_client.as_agent(
+                name="local",
+                instructions=instructions,
+                tools=list(tools),
+                context_providers=self.compactions["local"].providers,
+            ),
             # store=False: the Responses service must not keep its own copy of the conversation.
             "cloud": tiers.cloud_client.as_agent(
-                name="cloud", instructions=instructions, tools=list(tools), default_options={"store": False}
+                name="cloud",
+                instructions=instructions,
+                tools=list(tools),
+                default_options={"store": False},
+                context_providers=self.compactions["cloud"].providers,
             ),
         }
 
@@ -206,6 +231,7 @@ class HybridConversationManager:
             error=decision.error,
             forced=decision.strategy == "forced",
             tool_calls=answered.tool_calls,
+            received=answered.received,
         )
         if self.store is not None:
             await self.save(self.store)
@@ -216,6 +242,7 @@ class HybridConversationManager:
         recorder, tool_calls = SentMessagesRecorder(), ToolCallRecorder(tier)
         started = time.perf_counter()
         first_token_at: float | None = None
+        self.compactions[tier].prepare(self.context.session, text, self.instructions)
         if stream:
             chunks: asyncio.Queue[Any] = asyncio.Queue()
             # The stream is consumed in one task of its own: the framework's telemetry keeps context
@@ -240,6 +267,7 @@ class HybridConversationManager:
             ttft_s=(first_token_at - started) if first_token_at else None,
             usage=response.usage_details or {},
             tool_calls=tool_calls.calls,
+            received=self.compactions[tier].received(self.context.session, recorder, response),
         )
 
     async def _produce(self, tier: str, text: str, middleware: list[Any], chunks: asyncio.Queue[Any]) -> Any:
@@ -326,6 +354,8 @@ class HybridConversationManager:
             UnsupportedTargetError: no store was given, here or to the manager.
         """
         await self.context.resume(self._target(store), conversation_id, cipher=self.cipher)
+        # A damaged or missing summary is reported (with the conversation id) and the full stored history used.
+        self.compaction_report = check_state(self.context.session, self.conversation_id, self.context.routing_metadata)
         # Resumed from the manager's store: saving back is continuing it. From elsewhere: check again before saving.
         self._store_checked = store is None or store is self.store
 

@@ -40,6 +40,7 @@ EXCHANGE_KEYS = (
     "escalated",
     "messages_sent",
     "tool_calls",
+    "received",
 )
 
 
@@ -59,6 +60,7 @@ def exchange_metadata(
     error: BaseException | str | None = None,
     forced: bool = False,
     messages_sent: int = 0,
+    received: Mapping[str, Any] | None = None,
     details: Mapping[str, Any] | None = None,
     label: str | None = None,
     tool_calls: Sequence[Mapping[str, Any]] = (),
@@ -89,6 +91,9 @@ def exchange_metadata(
         "escalated": bool(getattr(decision, "escalated", False)),
         "messages_sent": messages_sent,
         "tool_calls": [dict(call) for call in tool_calls],  # modules.hybrid.tool_calls: tool, arguments, result, ...
+        # What the tier was given after compaction: messages, tokens, how many stored messages were summarised or
+        # left out, the summary's id (see modules.hybrid.compaction). None: not measured (older records).
+        "received": dict(received) if received is not None else None,
     }
     if label is not None and label != tier:
         entry["source_label"] = label  # what the caller called it, e.g. "foundry"
@@ -131,6 +136,7 @@ def normalize_exchange(entry: Mapping[str, Any], turn: int, previous_source: str
         "escalated": False,
         "messages_sent": 2 * turn - 1,
         "tool_calls": [],
+        "received": None,
     }
     for key, value in defaults.items():
         if entry.get(key) is None:

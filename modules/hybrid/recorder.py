@@ -4,8 +4,9 @@
     await agent.run("Hi", session=session, middleware=[recorder])
     recorder.calls[-1]          # [("user", "..."), ("assistant", "..."), ..., ("user", "Hi")]
 
-It is a chat middleware, so it sees the message list after the session's history was added and
-before the client turns it into a request: the evidence that a tier received the whole conversation.
+It is a chat middleware, so it sees the message list after the session's history was added and compacted for the
+tier (`modules.hybrid.compaction`), and before the client turns it into a request: what the tier was given. The
+client may not fit it any further: the embedded model refuses a prompt that does not fit instead of cutting it.
 (Instructions travel as an option, not as a message, and are not counted.)
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from agent_framework import ChatContext, ChatMiddleware
+from agent_framework import ChatContext, ChatMiddleware, Message
 
 
 class SentMessagesRecorder(ChatMiddleware):
@@ -21,9 +22,11 @@ class SentMessagesRecorder(ChatMiddleware):
 
     def __init__(self) -> None:
         self.calls: list[list[tuple[str, str]]] = []
+        self.messages: list[list[Message]] = []  # the same calls as the messages themselves (ids, annotations)
 
     async def process(self, context: ChatContext, call_next: Callable[[], Awaitable[None]]) -> None:
         self.calls.append([(str(m.role), m.text or "") for m in context.messages])
+        self.messages.append(list(context.messages))
         await call_next()
 
     @property

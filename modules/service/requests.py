@@ -17,6 +17,7 @@ from fastapi import Request
 
 from modules.service.errors import ApiError
 from modules.service.tools import tool_aware_run, tool_options
+from modules.tiers import TRUNCATION_MODES
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_INPUT_CHARS = 16_000
@@ -47,6 +48,7 @@ class ResponseRequest:
     previous_id: str | None  # a resp_... or conv_... id, or None for a new chain
     in_conversation: bool
     tool_fields: dict[str, Any] = field(default_factory=dict)  # tools, tool_choice, ... as the response reports them
+    truncation: str = "disabled"  # "auto" drops the oldest stored turns that do not fit, and says so
 
 
 async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
@@ -136,6 +138,7 @@ def response_request(body: dict[str, Any]) -> ResponseRequest:
                 code="invalid_type",
             )
     check_instructions(body.get("instructions"))
+    truncation = check_truncation(body.get("truncation"))
     try:
         previous_id, in_conversation = responses_session_id(body)
         run = tool_aware_run(body)
@@ -147,8 +150,29 @@ def response_request(body: dict[str, Any]) -> ResponseRequest:
     tools, tool_fields = tool_options(body)
     store = body.get("store", True)
     return ResponseRequest(
-        run["messages"], options | tools, run["stream"], store, previous_id, bool(in_conversation), tool_fields
+        run["messages"],
+        options | tools,
+        run["stream"],
+        store,
+        previous_id,
+        bool(in_conversation),
+        tool_fields=tool_fields,
+        truncation=truncation,
     )
+
+
+def check_truncation(truncation: Any) -> str:
+    """`truncation` is "disabled" (the default, as in OpenAI's API) or "auto"; anything else is a 400."""
+    if truncation is None:
+        return "disabled"
+    if truncation not in TRUNCATION_MODES:
+        raise ApiError(
+            400,
+            f'`truncation` must be "auto" or "disabled"; got {_shown(json.dumps(truncation))}.',
+            param="truncation",
+            code="invalid_value",
+        )
+    return truncation
 
 
 def check_instructions(instructions: Any) -> None:

@@ -5,16 +5,18 @@ tiers = start_tiers()                 # offline: starts the local Responses serv
 print(await tiers.ask("local", "What is 2 + 2?"))
 """
 
+from modules.tiers.chat_template import prompt_token_count
 from modules.tiers.clients import Answer, Tiers, cloud_chat_client, local_chat_client, start_tiers
+from modules.tiers.context_fit import TRUNCATION_MODES, ContextWindowExceededError, FittedPrompt, fit_prompt
 from modules.tiers.errors import TierError, TierUsageError
 from modules.tiers.local_model import (
     CONTEXT_TOKENS,
+    MODEL_INPUT_KEY,
     MODEL_NAME,
     EmbeddedChatClient,
     ModelNotFoundError,
     default_model_path,
     load_model,
-    prompt_token_count,
     tier_completion,
 )
 from modules.tiers.local_tools import ToolSpec, call_schema, result_text
@@ -22,10 +24,14 @@ from modules.tiers.timing import StreamTiming, time_stream
 
 __all__ = [
     "CONTEXT_TOKENS",
+    "MODEL_INPUT_KEY",
     "MODEL_NAME",
     "Answer",
+    "ContextWindowExceededError",
     "EmbeddedChatClient",
+    "FittedPrompt",
     "ModelNotFoundError",
+    "TRUNCATION_MODES",
     "StreamTiming",
     "TierError",
     "TierUsageError",
@@ -34,6 +40,7 @@ __all__ = [
     "call_schema",
     "cloud_chat_client",
     "default_model_path",
+    "fit_prompt",
     "load_model",
     "local_chat_client",
     "prompt_token_count",

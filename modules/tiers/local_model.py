@@ -26,16 +26,15 @@ from agent_framework import (
 from agent_framework._types import prepend_instructions_to_messages
 from agent_framework.observability import ChatTelemetryLayer
 
+from modules.tiers.chat_template import prompt_text, prompt_token_count
+from modules.tiers.context_fit import FittedPrompt, fit_prompt
 from modules.tiers.errors import TierError
 from modules.tiers.local_tools import (
     ToolCall,
     as_text,
     calls_due,
-    chat_formatter,
     chosen_tools,
     generate_call,
-    prompt_text,
-    special_token,
     tool_mode,
     tool_specs,
     tools_prompt,
@@ -46,6 +45,8 @@ MODEL_NAME = "SmolLM2-135M-Instruct"
 _WEIGHTS_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MAX_TOKENS = 256
 CONTEXT_TOKENS = 2048
+# Where a response says what the model was given: `response.additional_properties[MODEL_INPUT_KEY]`.
+MODEL_INPUT_KEY = "model_input"
 
 # Greedy decoding keeps answers reproducible for tests; the repeat penalty stops the
 # 135M model looping on the same phrase, which it otherwise does within ~60 tokens.
@@ -142,16 +143,19 @@ class _RawEmbeddedChatClient(BaseChatClient):
                 sampling[key] = options[key]
         max_tokens = min(int(options.get("max_tokens") or self.max_tokens), CONTEXT_TOKENS // 2)
         llm = load_model(self.model_path)
+        # Never cut in silence: a prompt that does not fit is refused, naming the tier, the window and its size.
+        fitted = fit_prompt(llm, _chat_messages(messages), window=CONTEXT_TOKENS, max_tokens=max_tokens)
         return {
             "llm": llm,
-            "messages": _fit_to_context(llm, _chat_messages(messages), CONTEXT_TOKENS - max_tokens),
+            "fitted": fitted,
+            "messages": fitted.messages,
             "max_tokens": max_tokens,
             "stop": options.get("stop"),
             **sampling,
         }
 
     async def _complete(self, request: dict[str, Any]) -> ChatResponse:
-        llm = request.pop("llm")
+        llm, fitted = request.pop("llm"), request.pop("fitted")
 
         def generate() -> dict[str, Any]:
             with _generation_lock:
@@ -165,10 +169,11 @@ class _RawEmbeddedChatClient(BaseChatClient):
             model=self.model,
             finish_reason=choice.get("finish_reason") or "stop",
             usage_details=_usage(usage.get("prompt_tokens"), usage.get("completion_tokens")),
+            additional_properties={MODEL_INPUT_KEY: model_input(fitted, usage.get("prompt_tokens"))},
         )
 
     async def _stream(self, request: dict[str, Any]) -> AsyncIterator[ChatResponseUpdate]:
-        llm = request.pop("llm")
+        llm, fitted = request.pop("llm"), request.pop("fitted")
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         cancelled = threading.Event()
@@ -187,17 +192,22 @@ class _RawEmbeddedChatClient(BaseChatClient):
                     break
                 if kind == "error":
                     raise value
-                yield self._update(kind, value)
+                yield self._update(kind, value, fitted)
         finally:
             cancelled.set()
 
-    def _update(self, kind: str, value: Any) -> ChatResponseUpdate:
+    def _update(self, kind: str, value: Any, fitted: FittedPrompt) -> ChatResponseUpdate:
         """The stream update for one item the generating thread produced: text, finish reason or usage."""
         if kind == "text":
             return ChatResponseUpdate(role="assistant", contents=[Content.from_text(text=value)], model=self.model)
         if kind == "finish":
             return ChatResponseUpdate(role="assistant", contents=[], finish_reason=value, model=self.model)
-        return ChatResponseUpdate(role="assistant", contents=[Content.from_usage(_usage(*value))], model=self.model)
+        return ChatResponseUpdate(
+            role="assistant",
+            contents=[Content.from_usage(_usage(*value))],
+            model=self.model,
+            additional_properties={MODEL_INPUT_KEY: model_input(fitted, value[0])},
+        )
 
 
 def _generate_into(llm: Any, request: dict[str, Any], put: Callable[[str, Any], None], cancelled: threading.Event):
@@ -237,6 +247,22 @@ class EmbeddedChatClient(FunctionInvocationLayer, ChatMiddlewareLayer, ChatTelem
     """
 
 
+def model_input(fitted: FittedPrompt, tokenised: int | None) -> dict[str, Any]:
+    """What the model was given, as a response reports it: the messages after fitting and llama.cpp's token count.
+
+    Args:
+        fitted: The prompt as fitted to the window.
+        tokenised: The prompt tokens llama.cpp reported (None: the count of the fitted prompt).
+
+    Returns:
+        `{"messages": [(role, text), ...], "prompt_tokens": n, "dropped_messages": 0, "context_window": 2048, ...}`.
+    """
+    record = fitted.as_record()
+    record["messages"] = [(m["role"], m["content"]) for m in fitted.messages]
+    record["prompt_tokens"] = tokenised if tokenised is not None else fitted.prompt_tokens
+    return record
+
+
 def _usage(prompt_tokens: int | None, completion_tokens: int | None) -> dict[str, int]:
     prompt_tokens, completion_tokens = prompt_tokens or 0, completion_tokens or 0
     return {
@@ -260,26 +286,6 @@ def _chat_messages(messages: Sequence[Message]) -> list[dict[str, str]]:
     return chat
 
 
-def prompt_token_count(llm: Any, messages: Sequence[Mapping[str, str]]) -> int:
-    """How many tokens the model is given for `messages`: rendered with the model's own chat template, as llama.cpp
-    renders it (ChatML for SmolLM2, another format for another GGUF).
-
-    Args:
-        llm: A model from `load_model()`.
-        messages: Chat messages as `{"role": ..., "content": ...}` dicts.
-
-    Returns:
-        The prompt's length in tokens, as the model will count it.
-    """
-    template = llm.metadata.get("tokenizer.chat_template")
-    if template is None:  # an old GGUF without a template: llama.cpp uses a generic format; count the text itself
-        text = "\n".join(f"{m['role']}: {m['content']}" for m in messages)
-        return len(llm.tokenize(text.encode(), add_bos=True))
-    formatter = chat_formatter(template, special_token(llm, llm.token_eos()), special_token(llm, llm.token_bos()))
-    prompt = formatter(messages=list(messages)).prompt
-    return len(llm.tokenize(prompt.encode(), add_bos=False, special=True))  # the template writes the BOS itself
-
-
 def tier_completion(llm: Any, messages: Sequence[Mapping[str, str]], max_tokens: int) -> dict[str, Any]:
     """One completion of `messages` with the local tier's own sampling (temperature 0: the same answer every time),
     one generation at a time: what the tier would answer, for a check to compare with.
@@ -294,15 +300,6 @@ def tier_completion(llm: Any, messages: Sequence[Mapping[str, str]], max_tokens:
     """
     with _generation_lock:
         return llm.create_chat_completion(messages=list(messages), max_tokens=max_tokens, **_DEFAULT_SAMPLING)
-
-
-def _fit_to_context(llm: Any, messages: list[dict[str, str]], budget: int) -> list[dict[str, str]]:
-    """Drop the oldest turns (never the system prompt or the newest message) until the prompt fits."""
-    system = [m for m in messages if m["role"] == "system"][:1]
-    turns = [m for m in messages if m["role"] != "system"]
-    while len(turns) > 1 and prompt_token_count(llm, system + turns) > budget:
-        turns.pop(0)
-    return system + turns
 
 
 def call_turn(client: Any, messages: Sequence[Message], options: Mapping[str, Any], stream: bool) -> Any:
@@ -329,7 +326,7 @@ def call_turn(client: Any, messages: Sequence[Message], options: Mapping[str, An
         """The call, None (no room for a complete call), or False (auto: the model answers in text)."""
         llm = load_model(client.model_path)
         chat = _chat_messages([Message("system", [Content.from_text(text=instructions)]), *text_messages])
-        prompt = prompt_text(llm, _fit_to_context(llm, chat, CONTEXT_TOKENS - max_tokens))
+        prompt = prompt_text(llm, fit_prompt(llm, chat, window=CONTEXT_TOKENS, max_tokens=max_tokens).messages)
         with _generation_lock:
             if mode == "auto" and required_name is None and not wants_call(llm, prompt):
                 return False

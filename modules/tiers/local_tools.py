@@ -239,15 +239,6 @@ def _grammar(schema_json: str) -> Any:
     return LlamaGrammar.from_json_schema(schema_json, verbose=False)
 
 
-def prompt_text(llm: Any, chat: Sequence[Mapping[str, str]]) -> str:
-    """`chat` rendered with the model's chat template, ready for the assistant's answer."""
-    template = llm.metadata.get("tokenizer.chat_template")
-    if template is None:
-        return "".join(f"{m['role']}: {m['content']}\n" for m in chat) + "assistant: "
-    formatter = chat_formatter(template, special_token(llm, llm.token_eos()), special_token(llm, llm.token_bos()))
-    return formatter(messages=list(chat)).prompt
-
-
 def wants_call(llm: Any, prompt: str) -> bool:
     """tool_choice "auto": the model's own first token says whether it calls a function."""
     first = llm.create_completion(prompt=prompt, max_tokens=1, temperature=0.0)["choices"][0]["text"]
@@ -288,14 +279,3 @@ def _json_or_text(text: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         return text
-
-
-@functools.lru_cache(maxsize=4)
-def chat_formatter(template: str, eos_token: str, bos_token: str) -> Any:
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-    return Jinja2ChatFormatter(template=template, eos_token=eos_token, bos_token=bos_token)
-
-
-def special_token(llm: Any, token: int) -> str:
-    return llm.detokenize([token], special=True).decode(errors="ignore") if token != -1 else ""

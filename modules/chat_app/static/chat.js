@@ -119,9 +119,9 @@ function drawExchange(node, x) {
   const tokensOut = x.output_tokens ?? "?";
   badge.append(el("span", "tokens", tokensIn + " → " + tokensOut + " tokens"));
   if (x.messages_sent) {
-    // How much of the conversation this tier was given: the whole history plus the new question.
+    // How much of the conversation this tier was given, after compaction for its window (the exchange's record).
     const sent = el("span", "sent", x.messages_sent + " message" + (x.messages_sent === 1 ? "" : "s") + " sent");
-    sent.title = "the tier received the whole conversation so far plus this question";
+    sent.title = received(x.received);
     badge.append(sent);
   }
   if (x.switched) badge.append(el("span", "mark switch", "⇄ switched to " + x.source));
@@ -412,3 +412,14 @@ async function start() {
 }
 
 start().catch((error) => showNotice(error.message));
+
+// What the tier was given, in words (as modules.hybrid.compaction.describe_received says it).
+function received(r) {
+  if (!r) return "the tier received the whole conversation so far plus this question";
+  const kept = r.history_messages || 0, summarised = r.messages_summarised || 0, left = r.messages_excluded || 0;
+  if (!summarised && !left) return "the whole conversation (" + kept + " earlier messages) plus this question";
+  let text = kept + " recent messages";
+  if (summarised) text += " + summary of " + summarised;
+  if (left) text += "; " + left + " left out";
+  return text + ", plus this question";
+}

@@ -1,7 +1,9 @@
 """`/v1/responses`: answer (streamed or not), retrieve, delete, and list a response's input items.
 
 A turn continues a stored response (`previous_response_id`), a conversation (`conversation`), or
-nothing. The model is given the whole stored history; the store keeps only what the turn added.
+nothing. The model is given the whole stored history, or, with `truncation: "auto"`, its newest turns that fit
+(`context_window`); every response says what it was given in its `input_truncation` object, and a history that
+does not fit with `truncation: "disabled"` (the default) is a 400. The store keeps only what the turn added.
 
 Durable before acknowledged: a turn is committed, with its place in the chain or conversation, before the
 client gets the non-streamed 200 or the terminal `response.completed` / `response.incomplete` event. If the
@@ -21,7 +23,7 @@ from agent_framework_hosting_responses import create_response_id, responses_from
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from modules.service.context_window import check_fits_context
+from modules.service.context_window import INPUT_TRUNCATION_FIELD, FittedHistory, fit_history
 from modules.service.dependencies import Service, ServiceState, require_token
 from modules.service.errors import ApiError, or_not_found
 from modules.service.items import item_list
@@ -46,19 +48,18 @@ async def create_response(request: Request, service: Service):
         "store": ask.store,
         "previous_response_id": None if ask.in_conversation else ask.previous_id,
         **ask.tool_fields,
+        "truncation": ask.truncation,
     }
 
-    # Client mistakes are a 4xx now, before the model runs: an unknown id, an input too long for the model.
-    await asyncio.to_thread(
-        check_fits_context, service.model_path, ask.messages, ask.options.get("instructions"), ask.options["max_tokens"]
-    )
     if not ask.stream:
         async with service.lock(conversation_id):
             parent, history = await _context(service, ask)
-            session = _session(service, history)
-            result = await service.agent.run(ask.messages, session=session, options=ask.options)
+            fitted = await _fitted(service, ask, history)  # a 400 before the model runs if it cannot fit
+            session = _session(service, fitted.history)
+            result = await service.agent.run(fitted.input, session=session, options=ask.options)
             payload = responses_from_run(result, response_id=response_id, conversation_id=conversation_id)
             payload = with_item_ids(payload) | fields
+            payload[INPUT_TRUNCATION_FIELD] = fitted.report(ask.truncation)
             if payload.get("status") == "failed":
                 raise ApiError(500, "The model failed to answer; nothing was stored. Retry.", type_="server_error")
             try:
@@ -67,17 +68,26 @@ async def create_response(request: Request, service: Service):
                 raise _not_stored(response_id, error) from None
         return payload
 
-    await _context(service, ask)  # an unknown id is a 404 now, not a broken stream later
+    # Client mistakes are a 4xx now, not a broken stream later: an unknown id, an input too long for the model.
+    _, history = await _context(service, ask)
+    await _fitted(service, ask, history)
 
     async def events():
         async with service.lock(conversation_id):
             parent, history = await _context(service, ask)
-            session = _session(service, history)
-            stream = service.agent.run(ask.messages, session=session, options=ask.options, stream=True)
+            try:  # the conversation may have grown since the check above
+                fitted = await _fitted(service, ask, history)
+            except ApiError as error:
+                yield _event("error", {"type": "error", "code": error.code, "message": error.message}, fields)
+                return
+            session = _session(service, fitted.history)
+            stream = service.agent.run(fitted.input, session=session, options=ask.options, stream=True)
             async for event in with_function_call_events(
                 responses_from_streaming_run(stream, response_id=response_id, conversation_id=conversation_id)
             ):
                 kind, payload = _parsed(event)
+                if isinstance(payload.get("response"), dict):
+                    payload["response"][INPUT_TRUNCATION_FIELD] = fitted.report(ask.truncation)
                 if kind in ACKNOWLEDGING_EVENTS:
                     answer = (await stream.get_final_response()).messages
                     response = payload["response"] | fields
@@ -130,6 +140,19 @@ async def _context(service: ServiceState, ask: ResponseRequest) -> tuple[str | N
             code="not_found",
         )
     return parent, await asyncio.to_thread(service.store.history, parent)
+
+
+async def _fitted(service: ServiceState, ask: ResponseRequest, history: list[Message]) -> FittedHistory:
+    """The stored turns the model is given under the request's `truncation`; a 400 when they cannot fit."""
+    return await asyncio.to_thread(
+        fit_history,
+        service.model_path,
+        history,
+        ask.messages,
+        ask.options.get("instructions"),
+        ask.options["max_tokens"],
+        ask.truncation,
+    )
 
 
 def _session(service: ServiceState, history: list[Message]) -> AgentSession:
