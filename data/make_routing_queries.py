@@ -1506,10 +1506,23 @@ def build_rows(seed: int = SEED) -> list[dict]:
 
     for row in rows:
         row["query"] = vary(row["query"], rng)
-    unique = _unique_queries(rows)
+    unique = [row for row in _unique_queries(rows) if not _stated(row["query"])]
     _name_groups(unique)
     _assign_folds(unique, rng)
     return unique
+
+
+def _stated(query: str) -> bool:
+    """A lab, test, demo script or chat page example states a tier for it (modules/routing/stated.py): not trained on."""
+    from modules.routing.stated import normal, stated_queries
+
+    global _STATED
+    if _STATED is None:
+        _STATED = stated_queries()
+    return normal(query) in _STATED
+
+
+_STATED: set[str] | None = None
 
 
 def _unique_queries(rows: list[dict]) -> list[dict]:

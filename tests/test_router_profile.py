@@ -93,12 +93,15 @@ def test_graded_set_is_generated_byte_for_byte_and_large_enough():
     out = io.StringIO()
     import csv
 
-    writer = csv.DictWriter(out, fieldnames=["query", "category", "grader", "reference"], lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=generator.FIELDS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(generator.build_rows())
     assert out.getvalue() == GRADED_CSV.read_text(encoding="utf-8")
     rows = load_graded_queries()  # every reference is checked on load
-    assert len(rows) >= 300
+    assert len(rows) >= 1000
+    per_subtype = {s: [r for r in rows if r.subtype == s] for s in {r.subtype for r in rows}}
+    assert {s: len(m) for s, m in per_subtype.items() if len(m) < 40} == {}
+    assert {s for s, m in per_subtype.items() if not any(r.split == "holdout" for r in m)} == set()
 
 
 def test_graded_set_covers_every_policy_category_and_no_training_row():
