@@ -674,10 +674,15 @@ def _number(value: float) -> str:
 # tasks (spell backwards, count letters, next in a sequence) and capitals. Every row carries its sub-type, and a
 # seeded 20% of every sub-type is the hold-out split that nothing is tuned on.
 
-POLITE_REPLY = (
-    r"(?i)\b(welcome|glad|pleasure|happy|anytime|no problem|de nada|de rien|bitte|gern|prego|hello|hi|hey|hola"
-    r"|bonjour|hallo|ciao|help|assist|great|nice|bye|goodbye|see you|take care|thank|thanks|you too|awesome"
-    r"|good (morning|night|day|evening)|how are you|how can i)\b"
+POLITE_REPLY = (  # a friendly reply in kind: English, or a greeting, thanks or goodbye in any of the languages
+    r"(?i)\b(welcome|glad|pleasure|happy|anytime|no problem|hello|hi|hey|help|assist|great|nice|bye|goodbye"
+    r"|see you|take care|thank|thanks|you too|awesome|good (morning|night|day|evening)|how are you|how can i"
+    r"|hola|buen[oa]s?|noches|tardes|d[ií]as|de nada|gracias|adi[oó]s|bonjour|bonsoir|bonne|merci|de rien"
+    r"|au revoir|salut|danke|bitte|guten?|tsch[uü]ss|nacht|hallo|grazie|prego|buon\w*|arrivederci|ciao"
+    r"|obrigad[oa]|bom dia|boa noite|ol[aá]|tchau|dank|graag gedaan|hoi|goedemorgen|tot ziens|tack|varsågod|hej"
+    r"|god (morgon|natt)|dzi[eę]k\w*|prosz[eę]|cze[sś][cć]|dzie[nń] dobry|dobranoc|do widzenia|arigat\w*"
+    r"|d[oō]itashimashite|konnichiwa|ohay[oō]\w*|sayonara|oyasumi|te[sş]ekk[uü]r\w*|rica ederim|merhaba"
+    r"|g[uü]nayd[iı]n|iyi geceler|ho[sş][cç]a kal)\b"
 )
 SMALL_TALK_PHRASES = {  # (language, phrases): none of them is a line of docs/router.md's sanity list
     "es": ["muchas gracias", "hola, ¿qué tal?", "buenas noches", "adiós", "buenas tardes", "gracias amigo"],

@@ -325,6 +325,52 @@ def build_profile(
     }
 
 
+def regrade_profile(profile: dict, graded_csv: Path | str = GRADED_CSV) -> dict:
+    """The profile with every stored answer graded again by the current references, asking no model.
+
+    Answers are stored whole, so a corrected reference (a grader that missed a right answer) needs no new run.
+    The graded queries must be the ones the profile measured, in the same order.
+
+    Args:
+        profile: a profile from `load_profile` (or `build_profile`).
+        graded_csv: the graded queries whose references to grade by.
+
+    Returns:
+        A new profile: grades, per-category and per-sub-type accuracy, splits and the file's SHA-256 updated.
+
+    Raises:
+        ProfileError: the profile measured other graded queries.
+    """
+    graded_csv = Path(graded_csv)
+    rows = load_graded_queries(graded_csv)
+    if [a["query"] for a in profile["answers"]] != [row.query for row in rows]:
+        raise ProfileError(
+            f"the profile measured other graded queries than {graded_csv.name}; "
+            "re-measure: python -m modules.router profile"
+        )
+    tiers = [t for t in ("local", "cloud") if all(t in a for a in profile["answers"])]
+    results = {
+        tier: [
+            {
+                **a[tier],
+                "correct": bool(a[tier]["answer"]) and grade(row.grader, row.reference, a[tier]["answer"], row.query),
+            }
+            for a, row in zip(profile["answers"], rows, strict=True)
+        ]
+        for tier in tiers
+    }
+    return {
+        **profile,
+        "graded_queries": {**profile["graded_queries"], "sha256": _sha256(graded_csv)},
+        "categories": summarise(rows, results),
+        "subtypes": summarise([replace(row, category=row.subtype) for row in rows], results),
+        "answers": [
+            {**a, "subtype": row.subtype, "split": row.split, **{tier: results[tier][i] for tier in tiers}}
+            for i, (a, row) in enumerate(zip(profile["answers"], rows, strict=True))
+        ],
+    }
+
+
 def write_profile(profile: dict, path: Path | str = PROFILE_JSON) -> tuple[Path, Path]:
     """Write the profile JSON (stable key order, so an unchanged profile rewrites the same bytes) and its chart."""
     path = Path(path)
