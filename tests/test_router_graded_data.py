@@ -7,7 +7,7 @@ import pytest
 
 from modules.routing.code_grading import extract_code, grade_code_tests
 from modules.routing.grading import grade
-from modules.routing.profile import SUBTYPE_MAX_TOKENS, load_graded_queries, load_profile
+from modules.routing.profile import SUBTYPE_MAX_TOKENS, ProfileError, load_graded_queries, load_profile, regrade_profile
 from modules.routing.stated import normal, stated_queries
 from modules.routing.training import is_training_answer, load_routing_queries
 
@@ -89,3 +89,23 @@ def test_no_query_whose_tier_the_course_states_is_training_data(profile):
     trained = [a["query"] for a in profile["answers"] if is_training_answer(a)]
     trained += list(load_routing_queries()["query"])
     assert [q for q in trained if normal(q) in stated] == []
+
+
+def test_regrading_uses_the_stored_answers_and_the_current_references(tmp_path):
+    csv_path = tmp_path / "graded.csv"
+    csv_path.write_text(
+        "query,category,grader,reference,subtype,split\n"
+        "Buenas noches,smalltalk,regex,(?i)\\bnoches\\b,small_talk,train\n",
+        encoding="utf-8",
+    )
+    answer = {"answer": "Buenas noches!", "correct": False, "seconds": 0.1, "error": None}
+    profile = {
+        "graded_queries": {"sha256": "old"},
+        "answers": [{"query": "Buenas noches", "category": "smalltalk", "local": answer}],
+    }
+    regraded = regrade_profile(profile, csv_path)
+    assert regraded["answers"][0]["local"]["correct"] is True and regraded["answers"][0]["split"] == "train"
+    assert regraded["categories"]["smalltalk"]["local"] == 1.0 and regraded["graded_queries"]["sha256"] != "old"
+    profile["answers"][0]["query"] = "Buenas tardes"
+    with pytest.raises(ProfileError, match="other graded queries"):
+        regrade_profile(profile, csv_path)
