@@ -1506,7 +1506,7 @@ def build_rows(seed: int = SEED) -> list[dict]:
 
     for row in rows:
         row["query"] = vary(row["query"], rng)
-    unique = [row for row in _unique_queries(rows) if not _stated(row["query"])]
+    unique = [row for row in _unique_queries(rows) if not _stated(row["query"]) and not _graded(row["query"])]
     _name_groups(unique)
     _assign_folds(unique, rng)
     return unique
@@ -1523,6 +1523,18 @@ def _stated(query: str) -> bool:
 
 
 _STATED: set[str] | None = None
+
+
+def _graded(query: str) -> bool:
+    """A graded query: it is scored cross-fitted, so a routing row with its text would leak its own outcome."""
+    global _GRADED
+    if _GRADED is None:
+        with Path(__file__).with_name("graded_queries.csv").open(newline="", encoding="utf-8") as f:
+            _GRADED = {row["query"].strip().lower() for row in csv.DictReader(f)}
+    return query.strip().lower() in _GRADED
+
+
+_GRADED: set[str] | None = None
 
 
 def _unique_queries(rows: list[dict]) -> list[dict]:
