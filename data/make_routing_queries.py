@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -1530,8 +1531,12 @@ def _graded(query: str) -> bool:
     global _GRADED
     if _GRADED is None:
         with Path(__file__).with_name("graded_queries.csv").open(newline="", encoding="utf-8") as f:
-            _GRADED = {row["query"].strip().lower() for row in csv.DictReader(f)}
-    return query.strip().lower() in _GRADED
+            _GRADED = {_words(row["query"]) for row in csv.DictReader(f)}
+    return _words(query) in _GRADED
+
+
+def _words(query: str) -> str:
+    return re.sub(r"\W+", " ", query.lower()).strip()
 
 
 _GRADED: set[str] | None = None
