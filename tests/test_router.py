@@ -304,10 +304,15 @@ def test_calibrate_threshold_hand_computed():
 
 
 def test_threshold_calibrated_on_some_folds_hits_the_budget_on_another(queries, oof):
+    """Calibrated on four folds, each held-out fold's share lands near the budget, and on average within 5 points
+    (one fold of ~220 rows drifts by up to about 10 points)."""
     budget = 0.5
-    calibration, unseen = queries["fold"] != 0, queries["fold"] == 0
-    threshold = calibrate_threshold(oof[calibration], budget)
-    assert abs(float(np.mean(oof[unseen] >= threshold)) - budget) <= 0.05
+    shares = []
+    for k in sorted(set(queries["fold"])):
+        calibration, unseen = queries["fold"] != k, queries["fold"] == k
+        threshold = calibrate_threshold(oof[calibration], budget)
+        shares.append(float(np.mean(oof[unseen] >= threshold)))
+    assert abs(float(np.mean(shares)) - budget) <= 0.05 and max(abs(s - budget) for s in shares) <= 0.15, shares
 
 
 # --------------------------------------------------------------------------- follow-ups (real multi-turn examples)
