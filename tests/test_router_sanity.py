@@ -17,7 +17,7 @@ LINE = re.compile(r"^\| `(?P<query>[^`]+)` \| (?P<tier>local|cloud) \|$")
 def sanity_list() -> list[tuple[str, str]]:
     """(query, tier) for every line between the sanity-list markers of docs/router.md."""
     text = ROUTER_MD.read_text(encoding="utf-8")
-    section = text.split("<!-- BEGIN sanity-list -->", 1)[1].split("<!-- END sanity-list -->", 1)[0]
+    section = text.split("<!-- sanity list: start -->", 1)[1].split("<!-- sanity list: end -->", 1)[0]
     return [(m["query"], m["tier"]) for m in map(LINE.match, section.splitlines()) if m]
 
 
