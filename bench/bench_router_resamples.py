@@ -5,10 +5,10 @@
 
 Each resample keeps a seeded 80% of every sub-type's training answers (the hold-out split is never used), retrains
 the router exactly as `python -m modules.router train` does (cross-fitted scores, modes resolved on them) and routes
-every query whose tier the course states: the sanity list of docs/router.md, the chat page examples (per mode) and
-the instructor demo's queries that are not follow-ups. The margin of a stated tier is how far the score sits on the
-right side of the mode's threshold (negative: the tier breaks). Writes bench/results/router_resamples.json and the
-"router-resamples" section of docs/router.md.
+every query whose tier the course states: the sanity list of docs/router.md, the chat page examples (per mode),
+the persistence guide's scenario 3 and the instructor demo's queries that are not follow-ups. The margin of a stated
+tier is how far the score sits on the right side of the mode's threshold (negative: the tier breaks). Writes
+bench/results/router_resamples.json and the "router-resamples" section of docs/router.md.
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ def stated_tiers() -> list[tuple[str, str, str]]:
     sanity = _test_module("test_router_sanity")
     stated = [(q, "balanced", tier) for q, tier in sanity.sanity_list() if q not in sanity.KNOWN_MISSES]
     stated += [(e.text, mode, tier) for e in EXAMPLES for mode, tier in e.tiers.items()]
+    scenario = _test_module("test_hybrid_conversation")  # the persistence guide's scenario 3, in balanced mode
+    stated += [(scenario.GREETING, "balanced", "local"), (scenario.ANALYSIS, "balanced", "cloud")]
+    stated += [(scenario.THANKS, "balanced", "local")]
     for step in _test_module("test_instructor_demo").demo_script():
         if not step["forced"] and not analyze_query(step["query"]).follow_up:
             stated.append((step["query"], "balanced", step["tier"]))
@@ -112,8 +115,8 @@ def main() -> None:
 
 {args.resamples} routers, each retrained on a seeded {KEEP:.0%} of every sub-type's training answers (the hold-out split
 is never used), routed the {len(stated)} tiers the course states (the sanity list, the chat page examples per mode,
-the instructor demo's queries that are not follow-ups). Smallest margin (score on the right side of the mode's
-threshold): {smallest["margin"]:+.3f}, `{smallest["query"]}` in mode {smallest["mode"]}. {broken_text} The sanity
+scenario 3, the instructor demo's queries that are not follow-ups). Smallest margin (score on the right side of the
+mode's threshold): {smallest["margin"]:+.3f}, `{smallest["query"]}` in mode {smallest["mode"]}. {broken_text} The sanity
 list's two known misses are left out: the shipped router already gets them wrong.
 
 | mode | threshold mean | threshold sd |
