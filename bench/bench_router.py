@@ -116,6 +116,53 @@ def record_profile_sample(n: int) -> None:
     )
 
 
+SMALL_TALK_SUBTYPES = ("small_talk", "short_ack")
+HARD_CATEGORIES = ("code", "analysis", "planning")
+
+
+def goal_figures(profile: dict, shipped: HybridRouter) -> dict[str, float]:
+    """Issue 26's goals, cross-fitted on the training split and on the hold-out split (never trained or tuned on):
+    APGR and the share of the gap between random (0.5) and perfect it recovers; in balanced mode, the share of
+    small talk and acknowledgements that stays local and of code, analysis and planning that goes to the cloud."""
+    balanced = HybridRouter(shipped.strategy, mode="balanced").threshold
+    figures: dict[str, float] = {}
+    for split, holdout in (("train", False), ("holdout", True)):
+        answers = [a for a in profile["answers"] if (a.get("split", "train") == "holdout") == holdout]
+        queries, local, cloud = profile_qualities(profile, holdout=holdout)
+        stored = shipped.strategy.out_of_fold or {}
+        scores = np.array(
+            [stored.get(q, p) for q, p in zip(queries, shipped.cloud_probabilities(queries), strict=True)]
+        )
+        perfect = apgr(*perfect_curve(local, cloud))
+        figures[f"apgr_{split}"] = summary(scores, local, cloud)["apgr"]
+        figures[f"apgr_perfect_{split}"] = perfect
+        figures[f"gap_recovered_{split}"] = (figures[f"apgr_{split}"] - 0.5) / (perfect - 0.5)
+        small = [i for i, a in enumerate(answers) if a.get("subtype") in SMALL_TALK_SUBTYPES]
+        hard = [i for i, a in enumerate(answers) if a["category"] in HARD_CATEGORIES]
+        figures[f"share_small_talk_local_{split}"] = float(np.mean(scores[small] < balanced)) if small else float("nan")
+        figures[f"share_hard_cloud_{split}"] = float(np.mean(scores[hard] >= balanced)) if hard else float("nan")
+    return figures
+
+
+def goals_markdown(goals: dict[str, float]) -> str:
+    """The goals' table: each figure on the training split (cross-fitted) and on the hold-out split."""
+    lines = [
+        "#### Goals (issue 26): training split cross-fitted, and the hold-out split",
+        "",
+        "| figure | goal | training split (cross-fitted) | hold-out split |",
+        "|---|---|---|---|",
+        f"| APGR (perfect) | | {goals['apgr_train']:.3f} ({goals['apgr_perfect_train']:.3f}) | "
+        f"{goals['apgr_holdout']:.3f} ({goals['apgr_perfect_holdout']:.3f}) |",
+        f"| share of the random-to-perfect gap recovered | at least 75% | {goals['gap_recovered_train']:.0%} | "
+        f"{goals['gap_recovered_holdout']:.0%} |",
+        f"| balanced: small talk and acknowledgements local | at least 95% | "
+        f"{goals['share_small_talk_local_train']:.0%} | {goals['share_small_talk_local_holdout']:.0%} |",
+        f"| balanced: code, analysis and planning to the cloud | at least 95% | "
+        f"{goals['share_hard_cloud_train']:.0%} | {goals['share_hard_cloud_holdout']:.0%} |",
+    ]
+    return "\n".join(lines)
+
+
 def fmt_row(r: dict) -> str:
     added = f"{r['cascade_added_s'] * 1000:.0f} ms" if "cascade_added_s" in r else "0"
     return (
@@ -190,6 +237,7 @@ def main() -> None:
         }
 
     perfect = apgr(*perfect_curve(local, cloud))
+    goals = goal_figures(profile, shipped)
     table = "\n".join(fmt_row(r) for r in rows)
     default = {r["mode"]: r for r in rows if r["strategy"].endswith("(default)")}
     load = os.getloadavg()
@@ -209,6 +257,8 @@ All local: quality {local.mean():.3f}, USD 0; all cloud: quality {cloud.mean():.
 {cost_per_1000_queries(1.0):.3f} per 1,000 queries.
 Model file `{MODEL_PATH.name}`: {MODEL_PATH.stat().st_size / 1024:.0f} KiB (JSON, checked field by field on load).
 Load average during the run: {load[0]:.1f} (2 cores shared with other work), so times are upper bounds.
+
+{goals_markdown(goals)}
 """
     print(markdown)
     results_file = RESULTS_DIR / "router.json"
@@ -226,6 +276,8 @@ Load average during the run: {load[0]:.1f} (2 cores shared with other work), so 
         **{f"{m}_usd_per_1k": figure(round(default[m]["usd_per_1k"], 3), "USD", "{:.3f}") for m in default},
         **{f"{m}_threshold": figure(round(default[m]["threshold"], 3), "", "{:.3f}") for m in default},
         **cascade_figures,
+        **{k: figure(round(v, 3), "", "{:.3f}") for k, v in goals.items() if k.startswith(("apgr", "gap"))},
+        **{k: figure(round(v * 100), "%", "{:.0f}%") for k, v in goals.items() if k.startswith("share")},
     }
     results_file.parent.mkdir(parents=True, exist_ok=True)
     results_file.write_text(json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n")

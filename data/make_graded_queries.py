@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 from pathlib import Path
 
 SEED = 11
@@ -667,26 +668,748 @@ def _number(value: float) -> str:
     return f"{value:.4g}" if value != int(value) else str(int(value))
 
 
+# ====================================================================== generated sub-types (issue 26)
+# What attendees type, generated from templates: small talk in ten languages and short acknowledgements, code
+# tasks graded by running the answer against unit tests, checkable rewrites and translations, short-looking hard
+# tasks (spell backwards, count letters, next in a sequence) and capitals. Every row carries its sub-type, and a
+# seeded 20% of every sub-type is the hold-out split that nothing is tuned on.
+
+POLITE_REPLY = (  # a friendly reply in kind: English, or a greeting, thanks or goodbye in any of the languages
+    r"(?i)\b(welcome|glad|pleasure|happy|anytime|no problem|hello|hi|hey|help|assist|great|nice|bye|goodbye"
+    r"|see you|take care|thank|thanks|you too|awesome|good (morning|night|day|evening)|how are you|how can i"
+    r"|hola|buen[oa]s?|noches|tardes|d[ií]as|de nada|gracias|adi[oó]s|bonjour|bonsoir|bonne|merci|de rien"
+    r"|au revoir|salut|danke|bitte|guten?|tsch[uü]ss|nacht|hallo|grazie|prego|buon\w*|arrivederci|ciao"
+    r"|obrigad[oa]|bom dia|boa noite|ol[aá]|tchau|dank|graag gedaan|hoi|goedemorgen|tot ziens|tack|varsågod|hej"
+    r"|god (morgon|natt)|dzi[eę]k\w*|prosz[eę]|cze[sś][cć]|dzie[nń] dobry|dobranoc|do widzenia|arigat\w*"
+    r"|d[oō]itashimashite|konnichiwa|ohay[oō]\w*|sayonara|oyasumi|te[sş]ekk[uü]r\w*|rica ederim|merhaba"
+    r"|g[uü]nayd[iı]n|iyi geceler|ho[sş][cç]a kal)\b"
+)
+SMALL_TALK_PHRASES = {  # (language, phrases): none of them is a line of docs/router.md's sanity list
+    "es": ["muchas gracias", "hola, ¿qué tal?", "buenas noches", "adiós", "buenas tardes", "gracias amigo"],
+    "fr": ["merci", "bonsoir", "au revoir", "bonne nuit", "salut, ça va ?", "merci bien"],
+    "de": ["danke", "vielen dank", "guten morgen", "tschüss", "gute nacht", "hallo zusammen"],
+    "it": ["grazie", "buongiorno", "buonanotte", "arrivederci", "ciao a tutti", "grazie tante"],
+    "pt": ["obrigada", "bom dia", "olá", "tchau", "muito obrigado", "boa noite"],
+    "nl": ["dank je", "bedankt", "hoi", "goedemorgen", "tot ziens", "dank je wel"],
+    "sv": ["tack så mycket", "hej", "god morgon", "hej då", "tack ska du ha", "god natt"],
+    "pl": ["dzięki", "cześć", "dzień dobry", "do widzenia", "dziękuję bardzo", "dobranoc"],
+    "ja": ["arigatou gozaimasu", "konnichiwa", "ohayou", "sayonara", "domo arigato", "oyasumi"],
+    "tr": ["teşekkürler", "merhaba", "günaydın", "hoşça kal", "çok teşekkür ederim", "iyi geceler"],
+}
+SMALL_TALK_STYLES = ["{p}", "{P}!", "{p} :)", "{P}", "{p}!!", "{P} 🙂"]
+SHORT_ACKS = [
+    "cool",
+    "k",
+    "kk",
+    "okay!",
+    "okie",
+    "alright",
+    "got it",
+    "noted",
+    "sure",
+    "sounds good",
+    "perfect",
+    "awesome",
+    "nice one",
+    "great stuff",
+    "yep",
+    "yup",
+    "np",
+    "ty",
+    "tysm",
+    "thanks man",
+    "cheers mate",
+    "haha",
+    "😂",
+    "❤️",
+    "👌",
+    "🙂",
+    "brb",
+    "gtg",
+    "ttyl",
+    "cya",
+    "nvm",
+    "ok ok",
+    "cool cool",
+    "roger that",
+    "will do",
+    "fair enough",
+    "makes sense",
+    "understood",
+    "wow",
+    "neat",
+    "nice!",
+    "ok thank you",
+    "great, thanks",
+    "thanks!!",
+    "ok 👍",
+    "all good",
+    "no worries",
+    "thank u",
+    "much appreciated",
+    "lovely, thanks",
+    "super",
+    "yay",
+    "🎉",
+    "😊",
+    "ok, got it",
+    "right",
+    "okay cool",
+    "ta",
+    "good to know",
+    "that helps",
+]
+TRANSLATIONS = {  # English: {language: accepted words}
+    "thank you": {
+        "French": "merci",
+        "Spanish": "gracias",
+        "German": "danke",
+        "Italian": "grazie",
+        "Portuguese": "obrigad",
+    },
+    "cat": {"French": "chat", "Spanish": "gato", "German": "katze", "Italian": "gatto", "Portuguese": "gato"},
+    "dog": {"French": "chien", "Spanish": "perro", "German": "hund", "Italian": "cane", "Portuguese": "cachorro|cão"},
+    "water": {"French": "eau", "Spanish": "agua", "German": "wasser", "Italian": "acqua", "Portuguese": "água|agua"},
+    "house": {"French": "maison", "Spanish": "casa", "German": "haus", "Italian": "casa", "Portuguese": "casa"},
+    "book": {"French": "livre", "Spanish": "libro", "German": "buch", "Italian": "libro", "Portuguese": "livro"},
+    "good night": {
+        "French": "bonne nuit",
+        "Spanish": "buenas noches",
+        "German": "gute nacht",
+        "Italian": "buona notte|buonanotte",
+        "Portuguese": "boa noite",
+    },
+    "apple": {"French": "pomme", "Spanish": "manzana", "German": "apfel", "Italian": "mela", "Portuguese": "maçã|maca"},
+    "bread": {"French": "pain", "Spanish": "pan", "German": "brot", "Italian": "pane", "Portuguese": "pão|pao"},
+    "red": {
+        "French": "rouge",
+        "Spanish": "rojo|roja",
+        "German": "rot",
+        "Italian": "rosso|rossa",
+        "Portuguese": "vermelho",
+    },
+    "cheese": {
+        "French": "fromage",
+        "Spanish": "queso",
+        "German": "käse|kase",
+        "Italian": "formaggio",
+        "Portuguese": "queijo",
+    },
+    "sun": {"French": "soleil", "Spanish": "sol", "German": "sonne", "Italian": "sole", "Portuguese": "sol"},
+    "friend": {
+        "French": "ami|amie",
+        "Spanish": "amigo|amiga",
+        "German": "freund|freundin",
+        "Italian": "amico|amica",
+        "Portuguese": "amigo|amiga",
+    },
+    "school": {
+        "French": "école|ecole",
+        "Spanish": "escuela",
+        "German": "schule",
+        "Italian": "scuola",
+        "Portuguese": "escola",
+    },
+    "milk": {"French": "lait", "Spanish": "leche", "German": "milch", "Italian": "latte", "Portuguese": "leite"},
+    "goodbye": {
+        "French": "au revoir",
+        "Spanish": "adiós|adios",
+        "German": "auf wiedersehen|tschüss",
+        "Italian": "arrivederci",
+        "Portuguese": "adeus|tchau",
+    },
+}
+TRANSLATION_PHRASINGS = [
+    "Translate '{w}' to {l}",
+    "How do you say '{w}' in {l}?",
+    "What is '{w}' in {l}?",
+    "'{w}' in {l}, please",
+]
+REWRITE_SENTENCES = [
+    "the meeting moved to friday",
+    "please send the report today",
+    "our office opens at nine",
+    "the train was late again",
+    "bring snacks for the team",
+    "the server restarts at midnight",
+    "we shipped the new release",
+    "lunch is on the third floor",
+    "the invoice is overdue",
+    "call me after five",
+    "the garden needs water",
+    "my laptop battery died",
+    "the museum is closed on monday",
+    "pack a warm jacket",
+    "the bakery sells fresh bread",
+    "read the manual first",
+    "the budget was approved",
+]
+SORT_WORDS = [
+    ["pear", "apple", "fig"],
+    ["zebra", "otter", "lion", "bear"],
+    ["tokyo", "berlin", "cairo"],
+    ["violet", "amber", "cyan", "teal"],
+    ["rust", "go", "java", "python"],
+    ["mango", "kiwi", "banana"],
+    ["oak", "birch", "maple", "ash"],
+    ["delta", "alpha", "charlie", "bravo"],
+    ["piano", "drum", "flute"],
+    ["march", "june", "april", "may"],
+    ["salt", "pepper", "basil", "cumin"],
+    ["north", "east", "south", "west"],
+    ["red", "blue", "green"],
+    ["cello", "harp", "oboe"],
+    ["moon", "comet", "star", "asteroid"],
+    ["wolf", "deer", "fox"],
+    ["gold", "iron", "copper", "tin"],
+]
+SPELL_WORDS = [
+    "rhythm",
+    "banana",
+    "strength",
+    "giraffe",
+    "library",
+    "elephant",
+    "pyramid",
+    "whisper",
+    "calendar",
+    "mountain",
+    "keyboard",
+    "umbrella",
+    "harmony",
+    "lantern",
+    "orchestra",
+    "penguin",
+    "quantum",
+    "sandwich",
+    "thunder",
+    "volcano",
+    "window",
+    "yellow",
+    "zeppelin",
+    "avocado",
+    "blanket",
+    "cactus",
+    "dolphin",
+    "eclipse",
+    "festival",
+    "galaxy",
+    "horizon",
+    "igloo",
+    "jasmine",
+    "kangaroo",
+    "lemonade",
+    "magnet",
+    "notebook",
+    "octopus",
+    "parrot",
+    "question",
+    "rocket",
+    "skeleton",
+    "tornado",
+    "unicorn",
+    "velvet",
+    "walrus",
+    "xylophone",
+    "yogurt",
+    "zipper",
+    "algorithm",
+    "broccoli",
+    "chocolate",
+    "dinosaur",
+    "encyclopedia",
+    "February",
+    "Wednesday",
+    "Mississippi",
+    "embarrass",
+    "accommodate",
+    "rhinoceros",
+    "beautiful",
+    "restaurant",
+    "definitely",
+    "separate",
+    "tomorrow",
+    "privilege",
+    "occurrence",
+    "conscience",
+    "parliament",
+    "license",
+    "weird",
+]
+SPELL_PHRASINGS = ["Spell '{w}' backwards", "Write the word '{w}' in reverse", "What is '{w}' spelled backwards?"]
+COUNT_PHRASINGS = [
+    "How many letters are in the word '{w}'?",
+    "Count the letters in '{w}'",
+    "How many times does the letter '{c}' appear in '{w}'?",
+    "How many '{c}'s are in '{w}'?",
+]
+CAPITALS = [
+    ("France", "paris"),
+    ("Italy", "rome"),
+    ("Portugal", "lisbon"),
+    ("Norway", "oslo"),
+    ("Finland", "helsinki"),
+    ("Poland", "warsaw"),
+    ("Ireland", "dublin"),
+    ("Netherlands", "amsterdam"),
+    ("Switzerland", "bern"),
+    ("Czechia", "prague"),
+    ("Romania", "bucharest"),
+    ("Bulgaria", "sofia"),
+    ("Croatia", "zagreb"),
+    ("Serbia", "belgrade"),
+    ("Ukraine", "kyiv|kiev"),
+    ("Turkey", "ankara"),
+    ("Egypt", "cairo"),
+    ("Kenya", "nairobi"),
+    ("Nigeria", "abuja"),
+    ("Ghana", "accra"),
+    ("Morocco", "rabat"),
+    ("Ethiopia", "addis ababa"),
+    ("Japan", "tokyo"),
+    ("China", "beijing"),
+    ("India", "new delhi|delhi"),
+    ("Thailand", "bangkok"),
+    ("Vietnam", "hanoi"),
+    ("Philippines", "manila"),
+    ("Malaysia", "kuala lumpur"),
+    ("Pakistan", "islamabad"),
+    ("Iran", "tehran"),
+    ("Iraq", "baghdad"),
+    ("Saudi Arabia", "riyadh"),
+    ("Israel", "jerusalem"),
+    ("Canada", "ottawa"),
+    ("Mexico", "mexico city"),
+    ("Brazil", "brasília|brasilia"),
+    ("Argentina", "buenos aires"),
+    ("Chile", "santiago"),
+    ("Peru", "lima"),
+    ("Colombia", "bogotá|bogota"),
+    ("Venezuela", "caracas"),
+    ("Cuba", "havana"),
+    ("Australia", "canberra"),
+    ("New Zealand", "wellington"),
+    ("Iceland", "reykjavik|reykjavík"),
+    ("Estonia", "tallinn"),
+    ("Latvia", "riga"),
+    ("Lithuania", "vilnius"),
+    ("Slovakia", "bratislava"),
+    ("Slovenia", "ljubljana"),
+    ("Russia", "moscow"),
+    ("Mongolia", "ulaanbaatar|ulan bator"),
+    ("Nepal", "kathmandu"),
+    ("Bangladesh", "dhaka"),
+    ("Sri Lanka", "colombo|sri jayawardenepura kotte"),
+    ("Jordan", "amman"),
+    ("Lebanon", "beirut"),
+    ("Tunisia", "tunis"),
+    ("Senegal", "dakar"),
+]
+CAPITAL_PHRASINGS = ["What is the capital of {c}?", "capital of {c}?", "Which city is the capital of {c}?"]
+# Code tasks: (function, what it does, unit tests). The query names the function so the tests can call it.
+CODE_TASKS = [
+    (
+        "reverse_list",
+        "reverses a singly linked list whose nodes have .val and .next, and returns the new head",
+        "class Node:\n    def __init__(self, val, next=None):\n        self.val, self.next = val, next\n"
+        "def to_list(h):\n    out = []\n    while h:\n        out.append(h.val)\n        h = h.next\n    return out\n"
+        "assert to_list(reverse_list(Node(1, Node(2, Node(3))))) == [3, 2, 1]\nassert reverse_list(None) is None\n"
+        "assert to_list(reverse_list(Node(7))) == [7]",
+    ),
+    (
+        "is_palindrome",
+        "returns True if a string reads the same forwards and backwards",
+        "assert is_palindrome('racecar')\nassert is_palindrome('')\nassert not is_palindrome('python')",
+    ),
+    (
+        "factorial",
+        "returns n! for a non-negative integer n",
+        "assert factorial(0) == 1\nassert factorial(5) == 120\nassert factorial(10) == 3628800",
+    ),
+    (
+        "fibonacci",
+        "returns the n-th Fibonacci number, with fibonacci(0) == 0 and fibonacci(1) == 1",
+        "assert fibonacci(0) == 0\nassert fibonacci(1) == 1\nassert fibonacci(10) == 55\nassert fibonacci(20) == 6765",
+    ),
+    (
+        "reverse_string",
+        "returns the string reversed",
+        "assert reverse_string('abc') == 'cba'\nassert reverse_string('') == ''\n"
+        "assert reverse_string('ab c') == 'c ba'",
+    ),
+    (
+        "count_vowels",
+        "returns how many vowels (a, e, i, o, u, either case) a string contains",
+        "assert count_vowels('hello') == 2\nassert count_vowels('xyz') == 0\nassert count_vowels('AEIOU') == 5",
+    ),
+    (
+        "is_prime",
+        "returns True if an integer is a prime number",
+        "assert is_prime(2) and is_prime(13) and is_prime(97)\nassert not is_prime(1) and not is_prime(0)\n"
+        "assert not is_prime(91) and not is_prime(100)",
+    ),
+    (
+        "gcd",
+        "returns the greatest common divisor of two positive integers",
+        "assert gcd(12, 18) == 6\nassert gcd(17, 5) == 1\nassert gcd(100, 75) == 25",
+    ),
+    (
+        "fizzbuzz",
+        "returns 'Fizz' for multiples of 3, 'Buzz' for multiples of 5, 'FizzBuzz' for both, else the "
+        "number as a string",
+        "assert fizzbuzz(3) == 'Fizz'\nassert fizzbuzz(10) == 'Buzz'\nassert fizzbuzz(30) == 'FizzBuzz'\n"
+        "assert fizzbuzz(7) == '7'",
+    ),
+    (
+        "flatten",
+        "flattens a list of lists one level deep into a single list",
+        "assert flatten([[1, 2], [3], []]) == [1, 2, 3]\nassert flatten([]) == []",
+    ),
+    (
+        "dedupe",
+        "removes duplicates from a list and keeps the first occurrence's order",
+        "assert dedupe([3, 1, 3, 2, 1]) == [3, 1, 2]\nassert dedupe([]) == []",
+    ),
+    (
+        "second_largest",
+        "returns the second largest distinct number in a list",
+        "assert second_largest([4, 1, 9, 7]) == 7\nassert second_largest([5, 5, 3]) == 3",
+    ),
+    (
+        "binary_search",
+        "returns the index of a target in a sorted list, or -1 if it is absent",
+        "assert binary_search([1, 3, 5, 7, 9], 7) == 3\nassert binary_search([1, 3, 5], 4) == -1\n"
+        "assert binary_search([], 1) == -1",
+    ),
+    (
+        "merge_sorted",
+        "merges two sorted lists into one sorted list",
+        "assert merge_sorted([1, 4, 6], [2, 3, 7]) == [1, 2, 3, 4, 6, 7]\nassert merge_sorted([], [1]) == [1]",
+    ),
+    (
+        "is_anagram",
+        "returns True if two strings are anagrams of each other (ignoring case)",
+        "assert is_anagram('listen', 'silent')\nassert is_anagram('Night', 'thing')\n"
+        "assert not is_anagram('abc', 'abd')",
+    ),
+    (
+        "digit_sum",
+        "returns the sum of the decimal digits of a non-negative integer",
+        "assert digit_sum(0) == 0\nassert digit_sum(1234) == 10\nassert digit_sum(999) == 27",
+    ),
+    (
+        "char_frequency",
+        "returns a dict mapping each character of a string to how often it occurs",
+        "assert char_frequency('abca') == {'a': 2, 'b': 1, 'c': 1}\nassert char_frequency('') == {}",
+    ),
+    (
+        "running_sum",
+        "returns the list of running totals of a list of numbers",
+        "assert running_sum([1, 2, 3, 4]) == [1, 3, 6, 10]\nassert running_sum([]) == []",
+    ),
+    (
+        "chunk",
+        "splits a list into consecutive chunks of size n (the last may be shorter)",
+        "assert chunk([1, 2, 3, 4, 5], 2) == [[1, 2], [3, 4], [5]]\nassert chunk([], 3) == []",
+    ),
+    (
+        "transpose",
+        "transposes a matrix given as a list of equal-length lists",
+        "assert transpose([[1, 2, 3], [4, 5, 6]]) == [[1, 4], [2, 5], [3, 6]]",
+    ),
+    (
+        "celsius_to_fahrenheit",
+        "converts a temperature from Celsius to Fahrenheit",
+        "assert celsius_to_fahrenheit(0) == 32\nassert celsius_to_fahrenheit(100) == 212\n"
+        "assert abs(celsius_to_fahrenheit(37) - 98.6) < 1e-6",
+    ),
+    (
+        "word_count",
+        "returns how many words (separated by whitespace) a string has",
+        "assert word_count('the quick brown fox') == 4\nassert word_count('') == 0\nassert word_count('  a  b ') == 2",
+    ),
+    (
+        "capitalize_words",
+        "capitalizes the first letter of every word in a sentence",
+        "assert capitalize_words('hello big world') == 'Hello Big World'",
+    ),
+    (
+        "rotate_left",
+        "rotates a list left by k positions",
+        "assert rotate_left([1, 2, 3, 4, 5], 2) == [3, 4, 5, 1, 2]\nassert rotate_left([1, 2, 3], 0) == [1, 2, 3]",
+    ),
+    (
+        "max_subarray_sum",
+        "returns the largest sum of a contiguous non-empty sub-list",
+        "assert max_subarray_sum([-2, 1, -3, 4, -1, 2, 1, -5, 4]) == 6\nassert max_subarray_sum([-3, -1]) == -1",
+    ),
+    (
+        "is_balanced",
+        "returns True if the brackets ()[]{} in a string are balanced",
+        "assert is_balanced('([]{})')\nassert not is_balanced('(]')\nassert not is_balanced('((')\n"
+        "assert is_balanced('')",
+    ),
+    (
+        "to_binary",
+        "returns the binary representation of a non-negative integer as a string without a prefix",
+        "assert to_binary(0) == '0'\nassert to_binary(5) == '101'\nassert to_binary(255) == '11111111'",
+    ),
+    (
+        "count_words",
+        "returns a dict of how often each lower-cased word occurs in a text",
+        "assert count_words('a b a') == {'a': 2, 'b': 1}\nassert count_words('Hi hi') == {'hi': 2}",
+    ),
+    (
+        "median",
+        "returns the median of a non-empty list of numbers",
+        "assert median([3, 1, 2]) == 2\nassert median([4, 1, 3, 2]) == 2.5",
+    ),
+    (
+        "remove_vowels",
+        "returns a string with all vowels (a, e, i, o, u, either case) removed",
+        "assert remove_vowels('education') == 'dctn'\nassert remove_vowels('AEIxyz') == 'xyz'",
+    ),
+    (
+        "sum_of_squares",
+        "returns the sum of the squares of a list of numbers",
+        "assert sum_of_squares([1, 2, 3]) == 14\nassert sum_of_squares([]) == 0",
+    ),
+    (
+        "lcm",
+        "returns the least common multiple of two positive integers",
+        "assert lcm(4, 6) == 12\nassert lcm(7, 3) == 21\nassert lcm(5, 5) == 5",
+    ),
+    (
+        "pairs_with_sum",
+        "returns True if any two different elements of a list add up to a target",
+        "assert pairs_with_sum([1, 4, 6, 9], 10)\nassert not pairs_with_sum([1, 2, 3], 7)\n"
+        "assert not pairs_with_sum([5], 10)",
+    ),
+    (
+        "caesar",
+        "shifts every lower-case letter of a string forward by k places in the alphabet, wrapping around, "
+        "and leaves other characters unchanged",
+        "assert caesar('abc', 1) == 'bcd'\nassert caesar('xyz', 3) == 'abc'\nassert caesar('a b!', 1) == 'b c!'",
+    ),
+    (
+        "matrix_sum",
+        "returns the sum of all numbers in a list of lists",
+        "assert matrix_sum([[1, 2], [3, 4]]) == 10\nassert matrix_sum([]) == 0",
+    ),
+]
+CODE_PHRASINGS = [
+    "Write a Python function {f} that {d}.",
+    "Implement {f}(...) in Python: it {d}.",
+]
+SEQUENCE_PHRASINGS = [
+    "What is the next number in the sequence {s}?",
+    "Continue the sequence: {s}, ...",
+    "{s}, what comes next?",
+    "Next number: {s}?",
+]
+HOLDOUT_SHARE = 0.2
+
+
+def _styled(phrase: str, style: str) -> str:
+    return style.format(p=phrase, P=phrase[:1].upper() + phrase[1:])
+
+
+def _small_talk(rng: random.Random) -> list[tuple[str, str, str, str, str]]:
+    rows = []
+    for phrases in SMALL_TALK_PHRASES.values():
+        for phrase in phrases:
+            for style in rng.sample(SMALL_TALK_STYLES, 2):
+                rows.append((_styled(phrase, style), "smalltalk", "regex", POLITE_REPLY, "small_talk"))
+    return rows
+
+
+def _acks() -> list[tuple[str, str, str, str, str]]:
+    return [(a, "smalltalk", "regex", POLITE_REPLY, "short_ack") for a in SHORT_ACKS]
+
+
+def _translations(rng: random.Random) -> list[tuple[str, str, str, str, str]]:
+    rows = []
+    for word, languages in TRANSLATIONS.items():
+        for language, accepted in languages.items():
+            phrasing = rng.choice(TRANSLATION_PHRASINGS)
+            rows.append((phrasing.format(w=word, l=language), "rewrite", "keywords", accepted, "translation"))
+    return rows
+
+
+def _flexible(words: list[str]) -> str:
+    return r"(?i)" + r"\W+".join(re.escape(w) for w in words)
+
+
+def _rewrites(rng: random.Random) -> list[tuple[str, str, str, str, str]]:
+    rows = []
+    for sentence in REWRITE_SENTENCES:
+        rows.append(
+            (f"Write this in capital letters: {sentence}", "rewrite", "regex", re.escape(sentence.upper()), "rewrite")
+        )
+        words = sentence.split()
+        rows.append(
+            (f"Reverse the order of the words in: {sentence}", "rewrite", "regex", _flexible(words[::-1]), "rewrite")
+        )
+    for words in SORT_WORDS:
+        rows.append(
+            (
+                f"Sort these words alphabetically: {', '.join(words)}",
+                "rewrite",
+                "regex",
+                _flexible(sorted(words)),
+                "rewrite",
+            )
+        )
+    rng.shuffle(rows)
+    return rows
+
+
+def _spellings(rng: random.Random) -> list[tuple[str, str, str, str, str]]:
+    rows = []
+    for word in SPELL_WORDS:
+        backwards = word[::-1].lower()
+        pattern = r"(?i)(?<![a-z])" + r"[\s-]*".join(re.escape(c) for c in backwards) + r"(?![a-z])"
+        rows.append((rng.choice(SPELL_PHRASINGS).format(w=word), "rewrite", "regex", pattern, "spell_backwards"))
+    return rows
+
+
+def _letter_counts(rng: random.Random) -> list[tuple[str, str, str, str, str]]:
+    rows = []
+    for word in SPELL_WORDS:
+        phrasing = rng.choice(COUNT_PHRASINGS)
+        letter = rng.choice(sorted(set(word.lower())))
+        value = word.lower().count(letter) if "{c}" in phrasing else len(word)
+        rows.append((phrasing.format(w=word, c=letter), "rewrite", "number", str(value), "count_letters"))
+    return rows
+
+
+def _sequences(rng: random.Random, count: int) -> list[tuple[str, str, str, str, str]]:
+    rows = []
+    for i in range(count):
+        kind = i % 4
+        if kind == 0:
+            a, d = rng.randint(1, 30), rng.randint(2, 15)
+            terms = [a + d * k for k in range(5)]
+        elif kind == 1:
+            a, r = rng.randint(1, 6), rng.choice([2, 3, 4, 5])
+            terms = [a * r**k for k in range(5)]
+        elif kind == 2:
+            s = rng.randint(1, 9)
+            terms = [(s + k) ** 2 for k in range(5)]
+        else:
+            a, b = rng.randint(1, 5), rng.randint(2, 8)
+            terms = [a, b]
+            while len(terms) < 6:
+                terms.append(terms[-1] + terms[-2])
+        shown = ", ".join(str(t) for t in terms[:-1])
+        query = rng.choice(SEQUENCE_PHRASINGS).format(s=shown)
+        rows.append((query, "arithmetic", "number", str(terms[-1]), "next_in_sequence"))
+    return rows
+
+
+def _capitals(rng: random.Random) -> list[tuple[str, str, str, str, str]]:
+    return [
+        (rng.choice(CAPITAL_PHRASINGS).format(c=country), "factual", "keywords", capital, "capital")
+        for country, capital in CAPITALS
+    ]
+
+
+def _code_tasks() -> list[tuple[str, str, str, str, str]]:
+    rows = []
+    for function, does, tests in CODE_TASKS:
+        for phrasing in CODE_PHRASINGS:
+            rows.append((phrasing.format(f=function, d=does), "code", "tests", tests, "code_task"))
+    return rows
+
+
+QUICK_CODE_EXTRA = [
+    ("How do I get the last element of a list in Python?", r"\[-1\]"),
+    ("How do I sort a list in Python?", r"sorted\(|\.sort\("),
+    ("How do I join a list of strings with commas in Python?", r"\.join\("),
+    ("How do I read a file line by line in Python?", r"open\("),
+    ("How do I get the current date in Python?", r"datetime|date\.today"),
+    ("How do I remove whitespace from both ends of a string in Python?", r"\.strip\("),
+    ("How do I check the type of a variable in Python?", r"type\(|isinstance\("),
+    ("How do I get the keys of a dictionary in Python?", r"\.keys\("),
+    ("How do I round a number to two decimals in Python?", r"round\(|:\.2f"),
+    ("How do I turn a list into a set in Python?", r"set\("),
+    ("How do I get the maximum of a list in Python?", r"max\("),
+]
+LEGACY_SUBTYPES = {  # the hand-written rows, grouped into sub-types of at least 40
+    "greeting": "small_talk",
+    "smalltalk": "small_talk",
+    "definition": "fact",
+    "factual": "fact",
+    "arithmetic": "calculation",
+    "conversion": "calculation",
+    "quick_code": "code_probe",
+    "code": "code_probe",
+    "rewrite": "rewrite",
+    "summarise": "rewrite",
+    "comparison": "long_form_probe",
+    "security_compliance": "long_form_probe",
+    "architecture": "long_form_probe",
+    "creative": "long_form_probe",
+    "planning": "long_form_probe",
+    "analysis": "long_form_probe",
+    "multi_constraint": "long_form_probe",
+}
+
+
+def generated_rows(rng: random.Random) -> list[tuple[str, str, str, str, str]]:
+    """Every generated row (query, category, grader, reference, sub-type)."""
+    rows = _small_talk(rng) + _acks() + _translations(rng) + _rewrites(rng) + _spellings(rng)
+    rows += _letter_counts(rng) + _sequences(rng, 100) + _capitals(rng) + _code_tasks()
+    rows += [(q, "quick_code", "regex", r, "code_probe") for q, r in QUICK_CODE_EXTRA]
+    rows += [(*row, "calculation") for row in _arithmetic(rng, 30)]
+    return rows
+
+
 def build_rows(seed: int = SEED) -> list[dict]:
+    """Every graded query: the hand-written rows, then the generated sub-types, each with its sub-type and split."""
     rng = random.Random(seed)
     rows = list(ROWS)
     rows += _arithmetic(rng, 30)
     rows += _conversions(rng, 2)
     for i, (text, keywords) in enumerate(SUMMARIES):
         rows.append((SUMMARY_PROMPTS[i % len(SUMMARY_PROMPTS)].format(t=text), "summarise", "summary", keywords))
+    tagged = [(*row, LEGACY_SUBTYPES[row[1]]) for row in rows] + generated_rows(random.Random(seed + 26))
     seen, unique = set(), []
-    for query, category, grader, reference in rows:
+    for query, category, grader, reference, subtype in tagged:
         key = query.strip().lower()
         if key not in seen:
             seen.add(key)
-            unique.append({"query": query, "category": category, "grader": grader, "reference": reference})
+            unique.append(
+                {"query": query, "category": category, "grader": grader, "reference": reference, "subtype": subtype}
+            )
+    _split(unique, random.Random(seed + 1))
     return unique
+
+
+def _split(rows: list[dict], rng: random.Random) -> None:
+    """A seeded HOLDOUT_SHARE of every sub-type goes to the hold-out split, and so does every query that a lab, test,
+    demo script or chat page example states a tier for (modules/routing/stated.py): nothing is tuned on those."""
+    from modules.routing.stated import normal, stated_queries
+
+    stated = stated_queries()
+    by_subtype: dict[str, list[dict]] = {}
+    for row in rows:
+        by_subtype.setdefault(row["subtype"], []).append(row)
+    for _, members in sorted(by_subtype.items()):
+        order = list(range(len(members)))
+        rng.shuffle(order)
+        held = set(order[: round(HOLDOUT_SHARE * len(members))])
+        for i, row in enumerate(members):
+            row["split"] = "holdout" if i in held or normal(row["query"]) in stated else "train"
+
+
+FIELDS = ["query", "category", "grader", "reference", "subtype", "split"]
 
 
 def main() -> None:
     rows = build_rows()
     with OUT.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=["query", "category", "grader", "reference"], lineterminator="\n")
+        writer = csv.DictWriter(f, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     print(f"wrote {len(rows)} graded queries to {OUT}")

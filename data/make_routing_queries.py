@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -1506,10 +1507,39 @@ def build_rows(seed: int = SEED) -> list[dict]:
 
     for row in rows:
         row["query"] = vary(row["query"], rng)
-    unique = _unique_queries(rows)
+    unique = [row for row in _unique_queries(rows) if not _stated(row["query"]) and not _graded(row["query"])]
     _name_groups(unique)
     _assign_folds(unique, rng)
     return unique
+
+
+def _stated(query: str) -> bool:
+    """A lab, test, demo script or chat page example states a tier for it (modules/routing/stated.py): not trained on."""
+    from modules.routing.stated import normal, stated_queries
+
+    global _STATED
+    if _STATED is None:
+        _STATED = stated_queries()
+    return normal(query) in _STATED
+
+
+_STATED: set[str] | None = None
+
+
+def _graded(query: str) -> bool:
+    """A graded query: it is scored cross-fitted, so a routing row with its text would leak its own outcome."""
+    global _GRADED
+    if _GRADED is None:
+        with Path(__file__).with_name("graded_queries.csv").open(newline="", encoding="utf-8") as f:
+            _GRADED = {_words(row["query"]) for row in csv.DictReader(f)}
+    return _words(query) in _GRADED
+
+
+def _words(query: str) -> str:
+    return re.sub(r"\W+", " ", query.lower()).strip()
+
+
+_GRADED: set[str] | None = None
 
 
 def _unique_queries(rows: list[dict]) -> list[dict]:

@@ -28,6 +28,8 @@ class HybridConversationManager(_HybridConversationManager):
         cipher: As above.
         tools: As above.
         tool_choice: As above.
+        compaction: As above.
+        max_history: As above.
     """
 
     async def persist_session(self, target: ConversationStore | str | PathLike | None = None) -> int:

@@ -17,7 +17,7 @@ QUOTED = {
     "What does API stand for?": "local",
     "What's 15% of 80?": "cloud",
     "Convert 30 degrees Celsius to Fahrenheit.": "cloud",
-    "Bye!": "cloud",
+    "Bye!": "local",
 }
 # ... and the workload's steps behind the kinds it names without quoting them (definitions, planning, code, writing).
 BY_KIND = {

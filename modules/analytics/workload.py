@@ -6,12 +6,12 @@
 What goes where with the shipped router in its default "balanced" mode (it sends a query to the cloud when the
 offline local model, SmolLM2-135M, is likely to answer it wrongly; tests/test_analytics_workload.py checks it):
 
-- **local**: greetings ("Hello!", "Good morning!", "Hey there."), short look-ups the small model mostly gets right
-  ("What is the capital of Portugal?", "Who wrote Hamlet?", "What does API stand for?"), one-line definitions;
+- **local**: greetings and goodbyes ("Hello!", "Good morning!", "Hey there.", "Bye!"), short look-ups the small model
+  mostly gets right ("What is the capital of Portugal?", "Who wrote Hamlet?", "What does API stand for?"), one-line
+  definitions;
 - **cloud**: arithmetic and unit conversions ("What's 15% of 80?", "Convert 30 degrees Celsius to Fahrenheit."),
   planning, code, creative writing and most requests to explain or design — the categories it gets wrong most;
-- in between, the measured profile decides and it can surprise: a goodbye ("Bye!") goes to the cloud because the
-  small model answered half of its small-talk probes wrongly; a short comparison can stay local;
+- in between, the measured profile decides and it can surprise: a short comparison can stay local;
 - follow-ups ("Why?", "And the second one?", "Go on.") stay with the tier that answered the turn before.
 
 Two turns are forced onto a tier by the user, and a short cloud outage makes the cloud tier's endpoint refuse

@@ -30,7 +30,7 @@ class ExampleQuestion:
 # moves one mode further, so turning the dial shows one more question leaving the local tier.
 EXAMPLES: tuple[ExampleQuestion, ...] = (
     ExampleQuestion("good night!", {"quality": "local", "balanced": "local", "cost": "local"}),
-    ExampleQuestion("What is the capital of France?", {"quality": "cloud", "balanced": "local", "cost": "local"}),
-    ExampleQuestion("Tell me a joke.", {"quality": "cloud", "balanced": "cloud", "cost": "local"}),
+    ExampleQuestion("Tell me a joke.", {"quality": "cloud", "balanced": "local", "cost": "local"}),
+    ExampleQuestion("Explain recursion to a child.", {"quality": "cloud", "balanced": "cloud", "cost": "local"}),
     ExampleQuestion("Convert 5 km to miles.", {"quality": "cloud", "balanced": "cloud", "cost": "cloud"}),
 )

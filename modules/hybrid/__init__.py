@@ -33,6 +33,7 @@ from modules.hybrid.approvals import (
     pending_approvals,
     run_until_approval,
 )
+from modules.hybrid.compaction import CompactionError, DamagedSummaryWarning, describe_received
 from modules.hybrid.context import ConversationContextManager, check_client_side_history
 from modules.hybrid.conversation import HybridConversationManager, HybridTurn
 from modules.hybrid.errors import (
@@ -56,6 +57,8 @@ __all__ = [
     "SOURCE_ALIASES",
     "SUMMARY_KEYS",
     "AgentNotInitializedError",
+    "CompactionError",
+    "DamagedSummaryWarning",
     "ApprovalAlreadyDecidedError",
     "ApprovalError",
     "ApprovalFromAnotherConversationError",
@@ -78,6 +81,7 @@ __all__ = [
     "check_client_side_history",
     "complete_decided",
     "decide",
+    "describe_received",
     "mark_tool_result",
     "openai_messages",
     "pending_approvals",

@@ -333,9 +333,11 @@ class CascadeStrategy:
         Resolved on the cascade's cross-fitted operating curve over the profile's graded answers."""
         target = target_for(target or DEFAULT_MODE) if target is None or isinstance(target, str) else target
         queries, local, cloud = profile_qualities(profile if profile is not None else load_profile())
-        if not self.out_of_fold or any(q not in self.out_of_fold for q in queries):
+        # the graded queries the cascade's features were measured on (data/cascade_features.csv)
+        scored = [i for i, q in enumerate(queries) if q in (self.out_of_fold or {})]
+        if not scored:
             raise CascadeError("the cascade model has no cross-fitted scores for these graded queries; refit it")
-        curve = operating_curve([self.out_of_fold[q] for q in queries], local, cloud)
+        curve = operating_curve([self.out_of_fold[queries[i]] for i in scored], local[scored], cloud[scored])
         return 1.0 - resolve(target, curve)  # escalate when 1 - confidence >= resolved, i.e. confidence <= 1 - it
 
     def to_dict(self) -> dict:

@@ -16,8 +16,13 @@ from pathlib import Path
 
 
 def _profile(args: argparse.Namespace) -> None:
-    from modules.routing.profile import build_profile, load_profile, write_profile
+    from modules.routing.profile import build_profile, load_profile, regrade_profile, write_profile
     from modules.tiers import start_tiers
+
+    if args.regrade:
+        path, chart = write_profile(regrade_profile(load_profile(args.out)), args.out)
+        print(f"re-graded the stored answers of {path} by the current references (no model asked); wrote {chart}")
+        return
 
     categories = [c for c in (args.categories or "").split(",") if c]
     earlier = load_profile(args.out) if categories else None
@@ -134,6 +139,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         type=int,
         default=None,
         help="ask a stratified, seeded subset of about N graded queries (e.g. 80 fits class time)",
+    )
+    p.add_argument(
+        "--regrade",
+        action="store_true",
+        help="grade the --out profile's stored answers again by the current references, without asking the model",
     )
     p.set_defaults(run=_profile)
     t = commands.add_parser("train", help="retrain the router on a profile's graded answers")

@@ -94,17 +94,19 @@ def point_at(curve, threshold: float) -> dict:
     return {k: float(row[k]) for k in CURVE_COLUMNS}
 
 
-def profile_qualities(profile: Mapping) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(queries, local quality, cloud quality) of a capability profile's graded answers.
+def profile_qualities(profile: Mapping, *, holdout: bool = False) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(queries, local quality, cloud quality) of a capability profile's graded answers: the training split, on
+    which modes are resolved, or (`holdout=True`) the hold-out split, which is only reported.
 
     Args:
         profile: a profile from `modules.routing.profile.load_profile`.
+        holdout: the hold-out answers instead of the training ones.
 
     Returns:
         The graded queries in the profile's order, 1/0 per local answer, and the cloud's grades when a real
         cloud endpoint was measured (else all 1: the offline cloud is counted correct).
     """
-    answers = profile["answers"]
+    answers = [a for a in profile["answers"] if (a.get("split", "train") == "holdout") == holdout]
     local = [a["local"]["correct"] for a in answers]
     measured = profile.get("tiers", {}).get("cloud", {}).get("measured") and all("cloud" in a for a in answers)
     cloud = [a["cloud"]["correct"] for a in answers] if measured else None
@@ -112,7 +114,7 @@ def profile_qualities(profile: Mapping) -> tuple[list[str], np.ndarray, np.ndarr
     return [a["query"] for a in answers], local_q, cloud_q
 
 
-def router_curve(strategy, profile: Mapping, *, pricing=None):
+def router_curve(strategy, profile: Mapping, *, pricing=None, holdout: bool = False):
     """The operating curve of a strategy on a profile's graded answers.
 
     A strategy that carries cross-fitted scores for these queries (the shipped model's `out_of_fold`) is
@@ -123,11 +125,12 @@ def router_curve(strategy, profile: Mapping, *, pricing=None):
         strategy: a `Strategy` (rules, learned, or your own).
         profile: a capability profile (`load_profile`).
         pricing: as in `operating_curve`.
+        holdout: the curve of the hold-out answers (never trained or tuned on), scored by the strategy itself.
 
     Returns:
         The DataFrame of `operating_curve`.
     """
-    queries, local, cloud = profile_qualities(profile)
+    queries, local, cloud = profile_qualities(profile, holdout=holdout)
     stored = getattr(strategy, "out_of_fold", None) or {}
     scores = [stored[q] if q in stored else strategy.cloud_probability(q, analyze_query(q)) for q in queries]
     return operating_curve(scores, local, cloud, pricing=pricing)

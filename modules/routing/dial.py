@@ -44,7 +44,8 @@ MOVERS_SHOWN = 4  # categories named per stop: the ones that moved most
 
 
 def graded_frame(profile: Mapping, scores: Sequence[float]):
-    """The profile's graded answers with one routing score each, as a DataFrame.
+    """The profile's graded answers that the operating curve is drawn from (the training split; the hold-out split
+    is only reported) with one routing score each, as a DataFrame.
 
     Args:
         profile: a capability profile (`load_profile()`); its answers are in the graded queries' order.
@@ -59,7 +60,7 @@ def graded_frame(profile: Mapping, scores: Sequence[float]):
     """
     import pandas as pd
 
-    answers = profile["answers"]
+    answers = _curve_answers(profile)
     scores = np.asarray(scores, dtype=float)
     if scores.shape != (len(answers),):
         raise DialError(
@@ -281,10 +282,15 @@ def graded_scores(strategy: Any, profile: Mapping) -> np.ndarray:
         profile: the capability profile whose answers are scored.
 
     Returns:
-        One score per graded answer, in the profile's order.
+        One score per graded answer of the training split, in the profile's order.
     """
     from modules.routing.features import analyze_query
 
     stored = getattr(strategy, "out_of_fold", None) or {}
-    queries = [a["query"] for a in profile["answers"]]
+    queries = [a["query"] for a in _curve_answers(profile)]
     return np.array([stored[q] if q in stored else strategy.cloud_probability(q, analyze_query(q)) for q in queries])
+
+
+def _curve_answers(profile: Mapping) -> list:
+    """The answers the operating curve is drawn from: every answer outside the hold-out split."""
+    return [a for a in profile["answers"] if a.get("split", "train") != "holdout"]

@@ -5,6 +5,7 @@
     grade("regex", r"def add\\(", ...)                  # case-sensitive unless the pattern starts with (?i)
     grade("check", "lines:3", ...)                     # lines:N, items:N, words:N, sentences:N
     grade("summary", "certificate", answer, query)     # keywords, and shorter than the text after ':'
+    grade("tests", "assert add(2, 3) == 5", answer)    # runs the answer's code, then the tests (code_grading.py)
 
 Graders look at what a user would check: the number given, the words that must be there, the shape of
 the answer. They never look at style, so a correct answer from any model passes.
@@ -15,9 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from modules.routing.code_grading import grade_code_tests, validate_tests
 from modules.routing.errors import RoutingError
 
-GRADERS = ("number", "keywords", "regex", "check", "summary")
+GRADERS = ("number", "keywords", "regex", "check", "summary", "tests")
 SUMMARY_MAX_SHARE = 0.6  # a summary keeps at most 60% of the words of the text it summarises
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?")
@@ -120,6 +122,7 @@ _GRADE: dict[str, Callable[[str, str, str], bool]] = {
     "regex": grade_regex,
     "check": grade_check,
     "summary": grade_summary,
+    "tests": grade_code_tests,
 }
 
 
@@ -139,4 +142,10 @@ def grade(grader: str, reference: str, answer: str, query: str = "") -> bool:
 
 def validate_reference(grader: str, reference: str) -> None:
     """Raise GradingError when a reference cannot be graded (run on every row when the set is loaded)."""
+    if grader == "tests":
+        try:
+            validate_tests(reference)
+        except SyntaxError as error:
+            raise GradingError(f"tests reference does not compile: {error}") from error
+        return
     grade(grader, reference, "", "")

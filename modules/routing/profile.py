@@ -4,6 +4,11 @@
     python -m modules.router profile --out data/capability_profile_ollama.json
     python -m modules.router profile --sample 80        # a stratified, seeded subset that fits class time
 
+Every answer is graded by its query's grader (modules/routing/grading.py); a code task's answer is run against
+its unit tests in a sandboxed subprocess (modules/routing/code_grading.py). Answers are stored whole, so every
+stored grade can be re-derived from the stored text. Each sub-type gets the answer length it needs
+(`SUBTYPE_MAX_TOKENS`: a function with tests does not fit in 48 tokens).
+
 The profile is plain JSON (`data/capability_profile.json` for the offline default) plus a bar chart next to it.
 The cloud tier is measured too when `.env` names a real endpoint; the offline "cloud" runs the same small model,
 so measuring it would say nothing about a cloud model.
@@ -18,7 +23,7 @@ import json
 import random
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from modules.config import PROJECT_ROOT, TIERS
@@ -30,8 +35,9 @@ GRADED_CSV = DATA_DIR / "graded_queries.csv"
 PROFILE_JSON = DATA_DIR / "capability_profile.json"
 PROFILE_FORMAT = 1
 MAX_TOKENS = 48
+# Answer lengths that fit a sub-type's task; every other sub-type gets MAX_TOKENS (or --max-tokens).
+SUBTYPE_MAX_TOKENS = {"code_task": 256, "rewrite": 96}
 INSTRUCTIONS = "Answer briefly and directly."
-ANSWER_CHARS_KEPT = 400  # answers of 48 tokens fit: they can be re-graded later
 SAMPLE_SEED = 5  # `profile --sample N` always picks the same subset
 
 
@@ -41,10 +47,27 @@ class ProfileError(RoutingError, ValueError):
 
 @dataclass(frozen=True)
 class GradedQuery:
+    """One graded query: its text, routing category, grader and reference, sub-type and split.
+
+    Attributes:
+        query: The question.
+        category: Its routing category (the categories of data/routing_queries.csv).
+        grader: The grader's name (modules/routing/grading.py).
+        reference: What the grader checks against.
+        subtype: What kind of query it is ("code_task", "small_talk", ...); the category for older files.
+        split: "train" or "holdout" (never trained or tuned on); "train" for older files.
+    """
+
     query: str
     category: str
     grader: str
     reference: str
+    subtype: str = ""
+    split: str = "train"
+
+    def max_tokens(self, default: int = MAX_TOKENS) -> int:
+        """The answer length this query is asked with: its sub-type's, else `default`."""
+        return SUBTYPE_MAX_TOKENS.get(self.subtype, default)
 
 
 def load_graded_queries(path: Path | str = GRADED_CSV) -> list[GradedQuery]:
@@ -63,7 +86,17 @@ def load_graded_queries(path: Path | str = GRADED_CSV) -> list[GradedQuery]:
     if not path.exists():
         raise ProfileError(f"No graded queries at {path}. Generate them: python data/make_graded_queries.py")
     with path.open(newline="", encoding="utf-8") as f:
-        rows = [GradedQuery(r["query"], r["category"], r["grader"], r["reference"]) for r in csv.DictReader(f)]
+        rows = [
+            GradedQuery(
+                r["query"],
+                r["category"],
+                r["grader"],
+                r["reference"],
+                r.get("subtype") or r["category"],
+                r.get("split") or "train",
+            )
+            for r in csv.DictReader(f)
+        ]
     for i, row in enumerate(rows, start=2):
         try:
             validate_reference(row.grader, row.reference)
@@ -164,19 +197,22 @@ def model_identity(profile: Mapping) -> dict:
 
 
 async def answer_all(tiers, tier: str, rows: Sequence[GradedQuery], *, max_tokens: int, progress: bool) -> list[dict]:
-    """Ask `tier` every graded query (one at a time), grade each answer."""
+    """Ask `tier` every graded query (one at a time, each with its sub-type's answer length), grade each answer
+    (a code task by running it against its tests) and keep the whole answer."""
     results = []
     started = time.perf_counter()
     for i, row in enumerate(rows, start=1):
         try:
-            answer = await tiers.answer(tier, row.query, max_tokens=max_tokens, instructions=INSTRUCTIONS)
+            answer = await tiers.answer(
+                tier, row.query, max_tokens=row.max_tokens(max_tokens), instructions=INSTRUCTIONS
+            )
             text, error, seconds = answer.text, None, answer.seconds
         except Exception as failure:  # noqa: BLE001 - a failed call is graded wrong and recorded, the run goes on
             text, error, seconds = "", f"{type(failure).__name__}: {failure}"[:200], 0.0
         results.append(
             {
                 "correct": bool(text) and grade(row.grader, row.reference, text, row.query),
-                "answer": text.strip()[:ANSWER_CHARS_KEPT],
+                "answer": text.strip(),
                 "seconds": round(seconds, 3),
                 "error": error,
             }
@@ -235,6 +271,11 @@ def build_profile(
             )
         kept = {a["query"]: a for a in update["answers"] if a["category"] not in set(categories or ())}
     ask = [row for row in rows if row.query not in kept]
+    if progress and any(row.grader == "tests" for row in ask):
+        print(
+            "  code tasks are graded by running each answer's code against unit tests in a sandboxed subprocess "
+            "(temporary folder, CPU and memory limits, no network)"
+        )
     asked = {
         tier: asyncio.run(answer_all(tiers, tier, ask, max_tokens=max_tokens, progress=progress)) for tier in measured
     }
@@ -248,7 +289,14 @@ def build_profile(
             "sha256": _sha256(graded_csv),
             **({"sample": sample, "sample_seed": SAMPLE_SEED} if sample is not None else {}),
         },
-        "settings": {"max_tokens": max_tokens, "instructions": INSTRUCTIONS},
+        "settings": {
+            "max_tokens": max_tokens,
+            "max_tokens_by_subtype": {
+                s: SUBTYPE_MAX_TOKENS[s] for s in sorted({r.subtype for r in rows}) if s in SUBTYPE_MAX_TOKENS
+            },
+            "instructions": INSTRUCTIONS,
+            "code_graded_by_running": any(r.grader == "tests" for r in rows),
+        },
         "tiers": {
             "local": {
                 "backend": settings.local.backend,
@@ -263,9 +311,62 @@ def build_profile(
             },
         },
         "categories": summarise(rows, results),
+        "subtypes": summarise([replace(row, category=row.subtype) for row in rows], results),
         "answers": [
-            {"query": row.query, "category": row.category, **{tier: results[tier][i] for tier in results}}
+            {
+                "query": row.query,
+                "category": row.category,
+                "subtype": row.subtype,
+                "split": row.split,
+                **{tier: results[tier][i] for tier in results},
+            }
             for i, row in enumerate(rows)
+        ],
+    }
+
+
+def regrade_profile(profile: dict, graded_csv: Path | str = GRADED_CSV) -> dict:
+    """The profile with every stored answer graded again by the current references, asking no model.
+
+    Answers are stored whole, so a corrected reference (a grader that missed a right answer) needs no new run.
+    The graded queries must be the ones the profile measured, in the same order.
+
+    Args:
+        profile: a profile from `load_profile` (or `build_profile`).
+        graded_csv: the graded queries whose references to grade by.
+
+    Returns:
+        A new profile: grades, per-category and per-sub-type accuracy, splits and the file's SHA-256 updated.
+
+    Raises:
+        ProfileError: the profile measured other graded queries.
+    """
+    graded_csv = Path(graded_csv)
+    rows = load_graded_queries(graded_csv)
+    if [a["query"] for a in profile["answers"]] != [row.query for row in rows]:
+        raise ProfileError(
+            f"the profile measured other graded queries than {graded_csv.name}; "
+            "re-measure: python -m modules.router profile"
+        )
+    tiers = [t for t in ("local", "cloud") if all(t in a for a in profile["answers"])]
+    results = {
+        tier: [
+            {
+                **a[tier],
+                "correct": bool(a[tier]["answer"]) and grade(row.grader, row.reference, a[tier]["answer"], row.query),
+            }
+            for a, row in zip(profile["answers"], rows, strict=True)
+        ]
+        for tier in tiers
+    }
+    return {
+        **profile,
+        "graded_queries": {**profile["graded_queries"], "sha256": _sha256(graded_csv)},
+        "categories": summarise(rows, results),
+        "subtypes": summarise([replace(row, category=row.subtype) for row in rows], results),
+        "answers": [
+            {**a, "subtype": row.subtype, "split": row.split, **{tier: results[tier][i] for tier in tiers}}
+            for i, (a, row) in enumerate(zip(profile["answers"], rows, strict=True))
         ],
     }
 

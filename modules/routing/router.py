@@ -29,6 +29,7 @@ from modules.config import TIERS
 from modules.routing.curve import router_curve
 from modules.routing.errors import RouterInputError, RouterTargetError
 from modules.routing.features import analyze_query
+from modules.routing.followups import detect_follow_up
 from modules.routing.modes import DEFAULT_MODE, CloudBudget, QualityFloor, Target, resolve, target_for
 from modules.routing.profile import PROFILE_JSON, load_profile
 from modules.routing.strategies import LearnedStrategy, Strategy
@@ -220,10 +221,13 @@ class HybridRouter:
         p = self.strategy.cloud_probability(query, analysis)
         target = "cloud" if p >= self.threshold else "local"
         previous = context.previous_target if context else None
+        # Only a confident cue ("why?", "the second one", "make it shorter") overrides the score; a pronoun
+        # ("what does that do?") is reported, and the query is decided on its own score.
+        cue = detect_follow_up(query) if analysis.follow_up or previous is not None else None
         follow_up = self.sticky_follow_ups and analysis.follow_up
         lead: str | None = None
         if follow_up and previous == "cloud":
-            lead = "depends on the previous answer, which the cloud gave: stays " + (
+            lead = f"depends on the previous answer (confident: {cue.cue}), which the cloud gave: stays " + (
                 "there" if target == "cloud" else "on the cloud"
             )
             target = "cloud"
@@ -232,12 +236,20 @@ class HybridRouter:
             # intent ("now write the full implementation with tests") is, and escalates.
             if analysis.intents:
                 target = "cloud"
-                lead = "depends on a local answer, but asks for more than the local tier: escalates"
+                lead = (
+                    f"depends on a local answer (confident: {cue.cue}), but asks for more than the local tier: "
+                    "escalates"
+                )
             else:
                 target = "local"
-                lead = "depends on the previous answer, which the local tier gave: stays there"
+                lead = f"depends on the previous answer (confident: {cue.cue}), which the local tier gave: stays there"
         elif follow_up:
             lead = "looks like a follow-up, but no previous turn is known: decided on its own"
+        elif previous is not None and cue is not None:
+            lead = (
+                f"a new, self-contained question as far as the detector can tell ({cue.cue}, not confident): "
+                "decided on its own score"
+            )
         elif previous is not None:
             lead = "a new, self-contained question: decided on its own, whoever answered before"
         reasons = ([lead] if lead else []) + _findings(analysis, target)

@@ -172,7 +172,20 @@ def _graded_rows(profile: Mapping, graded: Sequence | None) -> tuple[list[str], 
         raise ProfileError(
             "the profile was measured on other graded queries; re-measure: python -m modules.router profile"
         )
+    answers = [a for a in answers if is_training_answer(a)]
     return [a["query"] for a in answers], [a["category"] for a in answers], [a["local"]["correct"] for a in answers]
+
+
+def is_training_answer(answer: Mapping) -> bool:
+    """A graded answer the router may learn from and tune on: not in the hold-out split (older profiles have none).
+
+    Args:
+        answer: One of a profile's "answers".
+
+    Returns:
+        False for a hold-out answer, which is only ever used to report figures.
+    """
+    return answer.get("split", "train") != "holdout"
 
 
 def _category_accuracy(categories: Sequence[str], correct: Sequence[bool]) -> dict[str, float]:
@@ -233,7 +246,8 @@ def out_of_fold_probabilities(queries: Sequence[str], labels: Sequence[str], fol
 
 
 def train_router(profile: Mapping, target: Target | str | None = None) -> LearnedStrategy:
-    """The default router for a capability profile: the failure model fitted on all its graded answers, carrying
+    """The default router for a capability profile: the failure model fitted on its training answers (never the
+    hold-out split), carrying
     the cross-fitted scores of those answers (for its operating curve) and the model it was measured on.
 
     Args:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from modules.tiers.chat_template import prompt_token_count
-from modules.tiers.errors import TierError
+from modules.tiers.errors import TierError, TierUsageError
 
 Truncation = Literal["auto", "disabled"]
 TRUNCATION_MODES: tuple[str, ...] = ("disabled", "auto")
@@ -100,11 +100,13 @@ def fit_prompt(
 
     Raises:
         ContextWindowExceededError: the prompt does not fit ("disabled"), or its undroppable part alone does not.
-        ValueError: `truncation` is neither "auto" nor "disabled".
+        TierUsageError: (a ValueError) `truncation` is neither "auto" nor "disabled".
     """
 
     if truncation not in TRUNCATION_MODES:
-        raise ValueError(f"truncation must be 'auto' or 'disabled', not {truncation!r}.")
+        raise TierUsageError(
+            tier, "invalid_truncation", f"truncation must be 'auto' or 'disabled', not {truncation!r}."
+        )
     chat = [{"role": m["role"], "content": m["content"]} for m in messages]
     budget = window - max_tokens
     needed = prompt_token_count(llm, chat)
