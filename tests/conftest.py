@@ -1,3 +1,4 @@
-"""Fixtures shared by the storage tests (a real redis-server, one store per backend) live in storage_support."""
+"""Shared fixtures: a real redis-server and one store per backend (storage_support), the course's Responses service
+as a real process with an openai client for it (service_support)."""
 
-pytest_plugins = ["storage_support"]
+pytest_plugins = ["service_support", "storage_support"]

@@ -816,7 +816,9 @@ def test_the_real_manager_and_the_scripted_one_are_what_the_page_needs():
     from modules.hybrid import HybridConversationManager
 
     client = SimpleNamespace(as_agent=lambda **options: SimpleNamespace(**options))
-    settings = SimpleNamespace(local=SimpleNamespace(model="small"), cloud=SimpleNamespace(model="big"))
+    from modules.config import load_settings
+
+    settings = load_settings(environ={"COURSE_OFFLINE": "1"}, env_file=None)
     tiers = SimpleNamespace(settings=settings, local_client=client, cloud_client=client)
     real = HybridConversationManager(ScriptedRouter("balanced"), tiers=tiers)
     for manager in (real, ScriptedManager()):

@@ -11,22 +11,12 @@ import openai
 import pytest
 from agent_framework import AgentSession
 from agent_framework.openai import OpenAIChatClient
+from service_support import SERVICE_TOKEN
 
 from modules.runtime.local_service import LocalService, ServiceStartError, running_local_service
 from modules.service.app import MAX_BODY_BYTES, MAX_INPUT_CHARS
 
-TOKEN = "test-token-7f3a"
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    with running_local_service(tmp_path_factory.mktemp("svc") / "service.sqlite3", token=TOKEN) as running:
-        yield running
-
-
-@pytest.fixture
-def client(service):
-    return openai.OpenAI(base_url=service.base_url, api_key=TOKEN, timeout=60, max_retries=0)
+TOKEN = SERVICE_TOKEN
 
 
 def history(client, response_id):

@@ -11,10 +11,9 @@ import openai
 import pytest
 from agent_framework import tool
 from agent_framework.openai import OpenAIChatClient
+from service_support import SERVICE_TOKEN
 
-from modules.runtime.local_service import running_local_service
-
-TOKEN = "tools-token-5d1e"
+TOKEN = SERVICE_TOKEN
 MULTIPLY = {
     "type": "function",
     "name": "multiply",
@@ -63,17 +62,6 @@ SCHEMAS = {
     },
     "no_parameters": {"type": "object", "properties": {}},
 }
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    with running_local_service(tmp_path_factory.mktemp("svc") / "service.sqlite3", token=TOKEN) as running:
-        yield running
-
-
-@pytest.fixture
-def client(service):
-    return openai.OpenAI(base_url=service.base_url, api_key=TOKEN, timeout=120, max_retries=0)
 
 
 def only_call(response):

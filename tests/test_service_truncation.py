@@ -4,23 +4,12 @@ from stored items, so no long answers are generated."""
 
 import openai
 import pytest
+from service_support import SERVICE_TOKEN
 
-from modules.runtime.local_service import running_local_service
 from modules.tiers import CONTEXT_TOKENS, load_model, prompt_token_count
 
-TOKEN = "trunc-token-4c1d"
+TOKEN = SERVICE_TOKEN
 ANSWER_TOKENS = 8
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    with running_local_service(tmp_path_factory.mktemp("svc") / "service.sqlite3", token=TOKEN) as running:
-        yield running
-
-
-@pytest.fixture
-def client(service):
-    return openai.OpenAI(base_url=service.base_url, api_key=TOKEN, timeout=120, max_retries=0)
 
 
 def long_items(turns: int = 16) -> list[dict]:

@@ -408,3 +408,13 @@ def test_file_store_quarantine_never_moves_a_good_write_that_lands_meanwhile(tmp
     assert saving[1] is True  # the save really overlapped the move
     assert store.load("busy").tags == ["good"]  # the good write is in place, not in quarantine
     assert store.quarantined("busy") == [b"\x00 corrupt"]
+
+
+def test_a_closed_sqlite_store_says_run_the_lab_from_the_top_not_check_the_backend(tmp_path):
+    from modules.storage import SqliteStore, StorageUnavailableError
+
+    store = SqliteStore(tmp_path / "closed.sqlite3")
+    store.close()  # what a lab's clean-up cell does before an attendee runs an exercise again
+    with pytest.raises(StorageUnavailableError, match="Run the lab from the top") as caught:
+        store.list()
+    assert "backend is running" not in str(caught.value)

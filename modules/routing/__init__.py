@@ -47,6 +47,7 @@ from modules.routing.router import HybridRouter, RoutingContext, RoutingDecision
 from modules.routing.strategies import LearnedStrategy, RuleStrategy
 from modules.routing.training import (
     cross_fitted_failure_probabilities,
+    is_training_answer,
     load_holdout,
     load_routing_queries,
     out_of_fold_probabilities,
@@ -89,6 +90,7 @@ __all__ = [
     "graded_scores",
     "load_cascade_features",
     "load_graded_queries",
+    "is_training_answer",
     "load_holdout",
     "load_profile",
     "load_routing_queries",

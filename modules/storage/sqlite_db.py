@@ -34,6 +34,8 @@ class SqliteDatabase:
         StorageUnavailableError: The file cannot be opened, or is not a SQLite database.
     """
 
+    closed = False  # set by close(): later calls fail with "run the lab from the top", not "is the backend running"
+
     def __init__(self, path: Path | str, schema: str = "") -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -91,6 +93,7 @@ class SqliteDatabase:
         """Close the connection (idempotent)."""
         with self._lock:
             self._connection.close()
+            self.closed = True
 
     def __repr__(self) -> str:
         return f"SqliteDatabase({self.path})"

@@ -49,6 +49,12 @@ def reports_backend_failures(method: _Method) -> _Method:
                 "conversation_id",
                 target if isinstance(target, str) and method.__name__ != "delete_user_data" else None,
             )
+            if getattr(getattr(self, "_db", None), "closed", False):  # the caller closed it (a lab's clean-up cell)
+                raise StorageUnavailableError(
+                    conversation_id,
+                    f"{self.location} was closed (store.close(), as a lab's clean-up cell does)",
+                    "Run the lab from the top (Run All) to open the store again, or make a new store object.",
+                ) from None
             raise StorageUnavailableError(
                 conversation_id,
                 f"{self.location} failed: {type(error).__name__}: {error}",
