@@ -60,6 +60,16 @@ def pytest_collection_modifyitems(session, config, items):
     runs_by_notebook, extended, cluster = {}, [], []
     adversary = str(Path(__file__).resolve().parent / "tests" / "exercise_adversary.py")
 
+    def cell_item(check_item, name, source):
+        """A cell run right after `check_item`, in the same kernel, reported under `name`."""
+        return type(check_item).from_parent(
+            check_item.parent,
+            name=name,
+            cell_num=check_item.cell_num,
+            cell=nbformat.v4.new_code_cell(source),
+            options=defaultdict(bool, check=False),
+        )
+
     def adversary_items(check_item, exercise_id):
         path = Path(str(check_item.fspath))
         answers = next(ex.answers for ex in cells.exercises(cells.lab_of(path)) if ex.id == exercise_id)
@@ -73,26 +83,14 @@ def pytest_collection_modifyitems(session, config, items):
         )
         solution = runs_by_notebook[path][exercise_id][0]
         for what, source in (("answers kept", keep), ("solution run again", solution), ("attack", attack)):
-            yield type(check_item).from_parent(
-                check_item.parent,
-                name=f"{check_item.name} adversary ({what}) for {exercise_id}",
-                cell_num=check_item.cell_num,
-                cell=nbformat.v4.new_code_cell(source),
-                options=defaultdict(bool, check=False),
-            )
+            yield cell_item(check_item, f"{check_item.name} adversary ({what}) for {exercise_id}", source)
 
     def solution_items(check_item, exercise_id, label=""):
         path = Path(str(check_item.fspath))
         if path not in runs_by_notebook:
             runs_by_notebook[path] = cells.solution_runs(check_item.parent.nb, cells.lab_of(path))
         for what, source in zip(("solution", "strict check"), runs_by_notebook[path][exercise_id], strict=True):
-            yield type(check_item).from_parent(
-                check_item.parent,
-                name=f"{check_item.name} {what} of {exercise_id}{label}",
-                cell_num=check_item.cell_num,
-                cell=nbformat.v4.new_code_cell(source),
-                options=defaultdict(bool, check=False),
-            )
+            yield cell_item(check_item, f"{check_item.name} {what} of {exercise_id}{label}", source)
 
     def end_of_cluster():
         last = cluster[-1][0] if cluster else None
