@@ -151,7 +151,8 @@ class LearnedStrategy:
         ):
             raise bad("'trained_for' must name the local model as text")
         floor = data.get("long_form_floor")
-        if floor is not None and not (isinstance(floor, (int, float)) and not isinstance(floor, bool) and 0 <= floor <= 1):
+        number = isinstance(floor, (int, float)) and not isinstance(floor, bool)
+        if floor is not None and not (number and 0 <= floor <= 1):
             raise bad("'long_form_floor' must be a number between 0 and 1")
         try:
             target = _target_from_data(data.get("default_target"))
