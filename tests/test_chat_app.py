@@ -30,7 +30,7 @@ from modules.chat_app import ChatDesk, ChatManager, create_app
 from modules.chat_app.desk import Turn
 from modules.chat_app.errors import ConversationBusyError
 from modules.chat_app.examples import EXAMPLES
-from modules.chat_app.manager import ConversationView
+from modules.chat_app.manager import ConversationView, ToolCallingManager
 from modules.chat_app.server import pick_port
 from modules.config import PROJECT_ROOT
 from modules.hybrid import routing_summary
@@ -826,6 +826,7 @@ def test_the_real_manager_and_the_scripted_one_are_what_the_page_needs():
     for manager in (real, ScriptedManager()):
         assert isinstance(manager, ChatManager) and isinstance(manager.context, ConversationView)
         assert protocol_problems(manager, ChatManager) == []
+    assert isinstance(real, ToolCallingManager) and not isinstance(ScriptedManager(), ToolCallingManager)
 
 
 async def test_save_and_resume_run_on_the_pages_own_event_loop(tmp_path):

@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 from modules.chat_app.errors import ApprovalConflictError, UnknownApprovalError
+from modules.chat_app.manager import ToolCallingManager
 from modules.hybrid import (
     ApprovalError,
     ToolInterruptedError,
@@ -116,7 +117,9 @@ def with_tool_calls(
     return drawn
 
 
-async def decide_in_store(manager: Any, store: ConversationStore, request_id: str, *, approve: bool) -> None:
+async def decide_in_store(
+    manager: ToolCallingManager, store: ConversationStore, request_id: str, *, approve: bool
+) -> None:
     """Approve or reject one pending call of the manager's conversation, run it (at most once), store the result.
 
     The conversation is saved as it is, its pending requests are booked, and `decide` completes the run on the
