@@ -1000,3 +1000,14 @@ def test_a_rejected_call_never_runs_and_a_decision_the_page_did_not_finish_is_fi
         assert len(outbox_rows(outbox_path(store_path), conversation_id)) == 1
         assert page.post(path, json={"approve": True}).status_code == 409
         assert len(outbox_rows(outbox_path(store_path), conversation_id)) == 1
+
+
+def test_a_tier_failing_after_the_decision_is_a_502_that_says_to_press_again_without_the_key(client, monkeypatch):
+    async def tier_fails(manager, store, request_id, *, approve):  # the decision is saved, then the answer fails
+        raise RuntimeError(f"cloud said: invalid api key {SECRET}")
+
+    monkeypatch.setattr("modules.chat_app.desk.decide_in_store", tier_fails)
+    conversation_id = new_id(client)
+    response = client.post(f"/api/conversations/{conversation_id}/approvals/af-call-1", json={"approve": False})
+    assert response.status_code == 502 and response.json()["code"] == "approval_not_finished"
+    assert "Press Reject again" in response.json()["error"] and SECRET not in response.text

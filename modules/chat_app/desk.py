@@ -27,8 +27,10 @@ from anyio import to_thread
 
 from modules.chat_app.approvals import decide_in_store, pending_in, with_tool_calls
 from modules.chat_app.errors import (
+    ApprovalNotFinishedError,
     ApprovalPendingError,
     BadRequestError,
+    ChatPageError,
     ConversationBusyError,
     EmptyMessageError,
     MessageTooLongError,
@@ -312,7 +314,16 @@ class ChatDesk:
                 f"Conversation {conversation_id} is busy (answering, saving or resuming). Wait for it, then decide."
             )
         async with lock:
-            await decide_in_store(self._get(conversation_id).manager, self.store, request_id, approve=approve)
+            try:
+                await decide_in_store(self._get(conversation_id).manager, self.store, request_id, approve=approve)
+            except ChatPageError:
+                raise
+            except Exception as error:  # noqa: BLE001 - a tier failed after the decision was saved
+                button = "Approve" if approve else "Reject"
+                raise ApprovalNotFinishedError(
+                    f"The decision is saved, but the run after it failed: {type(error).__name__}: {error} "
+                    f"Press {button} again to finish it; the tool runs at most once."
+                ) from None
             manager = self.new_manager()
             await manager.resume(self.store, conversation_id)
             resumed = _Live(manager)

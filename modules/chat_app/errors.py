@@ -119,3 +119,10 @@ class ApprovalPendingError(ChatPageError):
 
     status = 409
     code = "approval_pending"
+
+
+class ApprovalNotFinishedError(ChatPageError):
+    """The decision was saved but the run after it failed (a tier failed); the same decision again finishes it."""
+
+    status = 502
+    code = "approval_not_finished"
