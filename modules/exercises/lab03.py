@@ -426,7 +426,7 @@ EXERCISES = [
     Exercise(
         id="03.5",
         title="Approve in another process, exactly once",
-        level="medium",
+        level="stretch",
         task=(
             "Run an approval's whole life yourself, for this run's conversation (`challenge.conversation_id`), in the "
             'same store and ledger as above. A new process asks (`teller_step("ask", ...)`); this kernel lists '
