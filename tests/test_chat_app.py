@@ -959,6 +959,9 @@ def test_a_pending_approval_survives_save_and_a_restart_and_the_tool_runs_once(t
         assert sent == [(pending["arguments"]["to"], pending["arguments"]["text"], os.getpid())]  # exactly once
         again = page.post(path, json={"approve": True})
         assert again.status_code == 409 and "already approved" in again.json()["error"]
+        other = new_id(page)  # the same request, decided from another conversation
+        elsewhere = page.post(f"/api/conversations/{other}/approvals/{pending['request_id']}", json={"approve": True})
+        assert elsewhere.status_code == 404 and f"in conversation {other}" in elsewhere.json()["error"]
         refused = page.post(path, json={"approve": False})
         assert refused.status_code == 409 and "decided once" in refused.json()["error"]
         assert len(outbox_rows(outbox_path(store_path))) == 1

@@ -8,6 +8,9 @@
     [pending] = pending_approvals(store, conversation_id)      # tool, arguments, who asked, when
     result = await decide(agent, store, pending, approve=True, decided_by="bob")   # the tool runs, the run completes
 
+    # a conversation saved its own way (a HybridConversationManager's save, the chat page): book, then decide
+    book_pending(store, conversation_id, session)
+
 Where the state lives. Agent Framework 1.23 keeps the pending request in the session
 (`session.state["tool_approval"]`), and `session.to_dict()` carries it, so the conversation record of any store
 (`modules.storage`: file, SQLite, Redis) holds it for both session kinds. What the session does not hold is the

@@ -481,7 +481,14 @@ function drawToolCall(entry) {
 
 async function decideCall(entry, approve) {
   const path = "/api/conversations/" + encodeURIComponent(conversationId) + "/approvals/" + encodeURIComponent(entry.request_id);
-  const state = await (await api("POST", path, { approve })).json();
+  let state;
+  try {
+    state = await (await api("POST", path, { approve })).json();
+  } catch (error) {
+    // Decided already (another page, or twice) or moved on: show the conversation as the server holds it.
+    if (error.code === "approval_conflict") await reload();
+    throw error;
+  }
   drawConversation(state);
   const what = approve ? "Approved: " + entry.tool + " ran once" : "Rejected: " + entry.tool + " did not run";
   showNotice(what + "; the decision and the answer are saved in " + conversationId + ".", "info");
