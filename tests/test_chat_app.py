@@ -7,8 +7,10 @@ provoked on purpose; the real manager, tiers and browser are exercised by test_c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
+import os
 import re
 import socket
 import sqlite3
@@ -28,7 +30,7 @@ from modules.chat_app import ChatDesk, ChatManager, create_app
 from modules.chat_app.desk import Turn
 from modules.chat_app.errors import ConversationBusyError
 from modules.chat_app.examples import EXAMPLES
-from modules.chat_app.manager import ConversationView
+from modules.chat_app.manager import ConversationView, ToolCallingManager
 from modules.chat_app.server import pick_port
 from modules.config import PROJECT_ROOT
 from modules.hybrid import routing_summary
@@ -824,6 +826,7 @@ def test_the_real_manager_and_the_scripted_one_are_what_the_page_needs():
     for manager in (real, ScriptedManager()):
         assert isinstance(manager, ChatManager) and isinstance(manager.context, ConversationView)
         assert protocol_problems(manager, ChatManager) == []
+    assert isinstance(real, ToolCallingManager) and not isinstance(ScriptedManager(), ToolCallingManager)
 
 
 async def test_save_and_resume_run_on_the_pages_own_event_loop(tmp_path):
@@ -856,3 +859,158 @@ def test_each_mode_routes_with_its_one_router_and_the_managers_own_is_never_swap
         assert f"mode {mode}" in events(send(client, conversation_id, "hello", mode=mode))[0]["reasons"]
         assert manager.router is own
     assert desk.routers is SCRIPTED_ROUTERS
+
+
+# ---- tool calls and approvals ---------------------------------------------------------------------------------
+
+
+def test_an_unknown_tool_is_refused_with_the_choices(client):
+    conversation_id = new_id(client)
+    response = send(client, conversation_id, "hello", tool="rm_rf")
+    assert response.status_code == 422 and "is not one of none, auto" in response.json()["error"]
+    assert client.get(f"/api/conversations/{conversation_id}").json()["exchanges"] == 0
+
+
+@pytest.mark.parametrize(
+    ("request_id", "body", "status", "words"),
+    [
+        ("af-call-none", {"approve": True}, 404, "waits for a decision in conversation"),
+        ("af-call-none", {"approve": "yes"}, 400, "must be true or false"),
+    ],
+)
+def test_deciding_a_call_that_is_not_waiting_says_what_to_do(client, request_id, body, status, words):
+    conversation_id = new_id(client)
+    response = client.post(f"/api/conversations/{conversation_id}/approvals/{request_id}", json=body)
+    assert response.status_code == status and words in response.json()["error"]
+    unknown = client.post("/api/conversations/nobody/approvals/af-call-none", json={"approve": True})
+    assert unknown.status_code == 404 and "Start a new one" in unknown.json()["error"]
+
+
+async def test_the_saved_list_leaves_out_approval_books(desk):
+    from modules.hybrid import BOOK_SUFFIX
+
+    conversation_id = desk.new()["conversation_id"]
+    async for _ in desk.stream_turn(conversation_id, "hello"):
+        pass
+    await desk.save(conversation_id)
+    book = ConversationRecord.from_session(AgentSession(session_id=conversation_id + BOOK_SUFFIX))
+    desk.store.save(book)
+    assert [s.conversation_id for s in await desk.saved()] == [conversation_id]
+
+
+# The real manager, tiers and store: a turn that calls `send_note` stops on a pending approval; the page saves,
+# restarts (a second app over the same store), resumes, approves; the note is sent exactly once.
+
+NOTE = {"text": "Send Ana a note: lunch at noon.", "force_tier": "local", "tool": "send_note"}
+
+
+@contextlib.contextmanager
+def tool_page(store_path):
+    from modules.chat_app.server import build
+
+    app, tiers = build(store_path=store_path, max_tokens=48)
+    try:
+        with TestClient(app, base_url=PAGE_URL) as test_client:
+            yield test_client
+    finally:
+        tiers.close()
+
+
+def ask_for_a_note(page) -> tuple[str, dict[str, Any]]:
+    conversation_id = new_id(page)
+    done = events(send(page, conversation_id, **NOTE))[-1]
+    assert done["event"] == "done", done
+    [pending] = done["pending"]
+    assert pending["tool"] == "send_note" and pending["arguments"]["to"] in ("Ana", "Bob", "Chen")
+    return conversation_id, pending
+
+
+def test_a_pending_approval_survives_save_and_a_restart_and_the_tool_runs_once(tmp_path):
+    from modules.chat_app.server import outbox_path
+    from modules.chat_app.tools import outbox_rows
+    from modules.hybrid import pending_approvals
+
+    store_path = tmp_path / "conversations.sqlite3"
+    with tool_page(store_path) as page:
+        assert {t["name"]: t["needs_approval"] for t in page.get("/api/about").json()["tools"]} == {
+            "multiply": False,
+            "send_note": True,
+        }
+        conversation_id, pending = ask_for_a_note(page)
+        state = page.get(f"/api/conversations/{conversation_id}").json()
+        [call] = [entry for entry in state["transcript"] if entry["role"] == "tool"]
+        assert (call["status"], call["request_id"]) == ("pending", pending["request_id"])
+        moved_on = send(page, conversation_id, "Never mind.")
+        assert moved_on.status_code == 409 and "Approve or Reject" in moved_on.json()["error"]
+        assert page.post(f"/api/conversations/{conversation_id}/save", json={}).status_code == 200
+    assert outbox_rows(outbox_path(store_path)) == []  # nothing was sent while it waited
+
+    with tool_page(store_path) as page:  # the page restarted: nothing is open until Resume
+        resumed = page.post("/api/resume", json={"conversation_id": conversation_id}).json()
+        assert resumed["pending"] == [pending]
+        path = f"/api/conversations/{conversation_id}/approvals/{pending['request_id']}"
+        approved = page.post(path, json={"approve": True})
+        assert approved.status_code == 200, approved.text
+        state = approved.json()
+        assert state["pending"] == []
+        [call] = [entry for entry in state["transcript"] if entry["role"] == "tool"]
+        assert call["status"] == "done" and call["result"] == f"note sent to {pending['arguments']['to']}"
+        sent = outbox_rows(outbox_path(store_path), conversation_id)
+        assert sent == [(pending["arguments"]["to"], pending["arguments"]["text"], os.getpid())]  # exactly once
+        again = page.post(path, json={"approve": True})
+        assert again.status_code == 409 and "already approved" in again.json()["error"]
+        other = new_id(page)  # the same request, decided from another conversation
+        elsewhere = page.post(f"/api/conversations/{other}/approvals/{pending['request_id']}", json={"approve": True})
+        assert elsewhere.status_code == 404 and f"in conversation {other}" in elsewhere.json()["error"]
+        refused = page.post(path, json={"approve": False})
+        assert refused.status_code == 409 and "decided once" in refused.json()["error"]
+        assert len(outbox_rows(outbox_path(store_path))) == 1
+        [decided] = pending_approvals(SqliteStore(store_path), conversation_id, include_decided=True)
+        assert (decided.status, decided.decision, decided.decided_by) == ("completed", "approved", "the chat page")
+        assert [s["conversation_id"] for s in page.get("/api/saved").json()] == [conversation_id]
+        # The stored conversation holds the call, its result and the answer: a fresh resume shows the same.
+        assert page.post("/api/resume", json={"conversation_id": conversation_id}).json()["transcript"] == [
+            entry for entry in state["transcript"]
+        ]
+
+
+def test_a_rejected_call_never_runs_and_a_decision_the_page_did_not_finish_is_finished_once(tmp_path):
+    from modules.chat_app.server import outbox_path
+    from modules.chat_app.tools import outbox_rows
+    from modules.hybrid import BOOK_SUFFIX, book_pending
+
+    store_path = tmp_path / "conversations.sqlite3"
+    store = SqliteStore(store_path)
+    with tool_page(store_path) as page:
+        conversation_id, pending = ask_for_a_note(page)
+        path = f"/api/conversations/{conversation_id}/approvals/{pending['request_id']}"
+        state = page.post(path, json={"approve": False}).json()
+        [call] = [entry for entry in state["transcript"] if entry["role"] == "tool"]
+        assert call["status"] == "rejected" and outbox_rows(outbox_path(store_path)) == []
+
+        # The page stopped after saving an approval, before the tool ran: Approve again finishes it, once.
+        conversation_id, pending = ask_for_a_note(page)
+        assert page.post(f"/api/conversations/{conversation_id}/save", json={}).status_code == 200
+        live = page.app.state.page.desk._live[conversation_id].manager
+        book_pending(store, conversation_id, live.context.session, asked_by="local")
+        book = store.load(conversation_id + BOOK_SUFFIX)
+        book.session["state"]["approvals"][pending["request_id"]]["status"] = "approved"  # decided, then stopped
+        book.session["state"]["approvals"][pending["request_id"]]["decision"] = "approved"
+        store.save(book)
+        path = f"/api/conversations/{conversation_id}/approvals/{pending['request_id']}"
+        assert page.post(path, json={"approve": False}).status_code == 409  # the other decision: refused
+        assert page.post(path, json={"approve": True}).status_code == 200
+        assert len(outbox_rows(outbox_path(store_path), conversation_id)) == 1
+        assert page.post(path, json={"approve": True}).status_code == 409
+        assert len(outbox_rows(outbox_path(store_path), conversation_id)) == 1
+
+
+def test_a_tier_failing_after_the_decision_is_a_502_that_says_to_press_again_without_the_key(client, monkeypatch):
+    async def tier_fails(manager, store, request_id, *, approve):  # the decision is saved, then the answer fails
+        raise RuntimeError(f"cloud said: invalid api key {SECRET}")
+
+    monkeypatch.setattr("modules.chat_app.desk.decide_in_store", tier_fails)
+    conversation_id = new_id(client)
+    response = client.post(f"/api/conversations/{conversation_id}/approvals/af-call-1", json={"approve": False})
+    assert response.status_code == 502 and response.json()["code"] == "approval_not_finished"
+    assert "Press Reject again" in response.json()["error"] and SECRET not in response.text

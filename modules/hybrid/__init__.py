@@ -20,6 +20,7 @@ keep the guide's method names, as aliases.
 
 from modules.hybrid.agent_context import HybridAgentContextManager
 from modules.hybrid.approvals import (
+    BOOK_SUFFIX,
     ApprovalAlreadyDecidedError,
     ApprovalError,
     ApprovalFromAnotherConversationError,
@@ -27,6 +28,7 @@ from modules.hybrid.approvals import (
     NothingToCompleteError,
     PendingApproval,
     ToolInterruptedError,
+    book_pending,
     complete_decided,
     decide,
     mark_tool_result,
@@ -53,6 +55,7 @@ from modules.hybrid.summary import SUMMARY_KEYS, routing_summary
 from modules.hybrid.tool_calls import ToolCallRecorder
 
 __all__ = [
+    "BOOK_SUFFIX",
     "EXCHANGE_KEYS",
     "SOURCE_ALIASES",
     "SUMMARY_KEYS",
@@ -78,6 +81,7 @@ __all__ = [
     "UnknownSourceError",
     "UnsupportedTargetError",
     "as_store",
+    "book_pending",
     "check_client_side_history",
     "complete_decided",
     "decide",
