@@ -45,13 +45,19 @@ def _profile(args: argparse.Namespace) -> None:
     print(f"wrote {path} and {chart}; now retrain the router: python -m modules.router train --profile {path}")
 
 
+CLASS_TOOL_SAMPLE = 20  # tool queries asked by `profile --sample N` (5 per kind) unless --tool-sample says otherwise
+
+
 def _tool_section(tiers, args: argparse.Namespace) -> dict:
     """The graded tool set asked of the measured tiers (modules/routing/tool_grading.py)."""
     import asyncio
 
     from modules.routing.tool_grading import tool_profile
 
-    return asyncio.run(tool_profile(tiers, sample=args.tool_sample))
+    sample = args.tool_sample
+    if sample is None and args.sample is not None:
+        sample = CLASS_TOOL_SAMPLE  # a sampled profile fits class time: so does its tool set
+    return asyncio.run(tool_profile(tiers, sample=sample))
 
 
 def _profile_tools(args: argparse.Namespace) -> None:
@@ -181,7 +187,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--tool-sample",
         type=int,
         default=None,
-        help="ask a stratified, seeded subset of about N tool queries (default: all 100)",
+        help=(
+            "ask a stratified, seeded subset of about N tool queries "
+            f"(default: all 100; {CLASS_TOOL_SAMPLE} with --sample)"
+        ),
     )
     p.set_defaults(run=_profile)
     t = commands.add_parser("train", help="retrain the router on a profile's graded answers")
