@@ -100,9 +100,9 @@ DEFAULT_MODE = "balanced"
 
 # The tool floor of each mode: the least share of the graded tool set (data/tool_queries.csv: the right tool, with
 # schema-valid arguments, or no tool for small talk) the local tier must get right before a turn whose agent has tools
-# may stay local (modules/routing/tool_floor.py). A wrong tool call is an action, not a weak sentence, so the floors
-# sit above the answer targets: `quality` wants the local tier right 9 times in 10, `balanced` 3 in 4, `cost` more
-# often right than wrong. A router built with a custom target or threshold uses the default mode's floor.
+# may stay local (modules/routing/tool_floor.py). A wrong tool call is an action, not a weak sentence: `quality` wants
+# the local tier right 9 times in 10, `balanced` 3 in 4, `cost` more often right than wrong. A router built with a
+# custom target or threshold uses the default mode's floor.
 TOOL_ACCURACY_FLOORS: dict[str, float] = {"quality": 0.9, "balanced": 0.75, "cost": 0.5}
 
 
