@@ -126,13 +126,19 @@ async def main(sample: int) -> None:
     both = (local, cloud)
     valid = " | ".join(rate(g["required"]["schema_valid"], g["required"]["calls"]) for g in both)
     right = " | ".join(rate(g["auto"]["right"], g["auto"]["n"]) for g in both)
+    forced = " | ".join(rate(g["required"]["right"], g["required"]["n"]) for g in both)
     small_talk = " | ".join(
         rate(g["auto"]["by_tool"][NO_TOOL]["right"], g["auto"]["by_tool"][NO_TOOL]["n"]) for g in both
     )
     floors = ", ".join(f"`{mode}` {floor:.0%}" for mode, floor in TOOL_ACCURACY_FLOORS.items())
     whole = f"{profile_pct}%" if profile_pct is not None else "not measured"
     below = [m for m, floor in TOOL_ACCURACY_FLOORS.items() if profile_pct is not None and profile_pct < 100 * floor]
-    sent = f"in mode {', '.join(below)} a turn with tools goes to the cloud" if below else "no mode's floor applies"
+    if len(below) == len(TOOL_ACCURACY_FLOORS):
+        sent = "in every mode a turn with tools goes to the cloud"
+    elif below:
+        sent = f"in mode {', '.join(below)} a turn with tools goes to the cloud"
+    else:
+        sent = "no mode's floor sends a turn with tools to the cloud"
     markdown = f"""## Function tools (issue 28)
 
 The graded tool set (`data/tool_queries.csv`: 100 queries, 25 per kind: `multiply`, `convert_units`,
@@ -146,15 +152,15 @@ course's Responses service over HTTP.
 | schema-valid calls (`tool_choice` required, the {local["required"]["n"]} tool queries) | {valid} |
 | right tool with valid arguments (`tool_choice` auto: the tier's own choice) | {right} |
 | ... small talk only, where calling no tool is right | {small_talk} |
+| right tool when a call is forced (`required`, the tier picks which) | {forced} |
 | time to a call (`required`), median | {local["call_s"]:.1f} s | {cloud["call_s"]:.1f} s |
 | a whole tool turn (call, tool, answer), median of {TURNS} | {turns["local"]:.1f} s | {turns["cloud"]:.1f} s |
 
-The capability profile grades the whole set on the local tier: {whole} right, against the tool floors ({floors}):
-{sent} (docs/router.md). Every call fits its schema because its arguments
-are sampled under a grammar built from it; the *choice* of tool under `auto` is the small model's own. Loading a
-stored conversation with a pending approval and listing it: {resume_ms:.2f} ms (SQLite, mean of 50). Load average
-while measuring: {load_before:.1f} at the start, {load_after:.1f} at the end, on {os.cpu_count()} cores (other work
-shared them: the times are upper bounds).
+The capability profile grades the whole set on the local tier: {whole} right, against the tool floors
+({floors}): {sent} (docs/router.md). Every call fits its schema because its arguments are sampled under a grammar
+built from it; the *choice* of tool is the small model's own. Loading a stored conversation with a pending approval
+and listing it: {resume_ms:.2f} ms (SQLite, mean of 50). Load average while measuring: {load_before:.1f} at the
+start, {load_after:.1f} at the end, on {os.cpu_count()} cores shared with other work: the times are upper bounds.
 """
     print(markdown)
     write_section("tools", markdown)
@@ -164,6 +170,9 @@ shared them: the times are upper bounds).
             pct(g["required"]["schema_valid"], g["required"]["calls"]), "%", "{:.0f}"
         )
         figures[f"right_tool_pct.{tier}"] = figure(pct(g["auto"]["right"], g["auto"]["n"]), "%", "{:.0f}")
+        figures[f"forced_right_tool_pct.{tier}"] = figure(
+            pct(g["required"]["right"], g["required"]["n"]), "%", "{:.0f}"
+        )
         figures[f"call_s.{tier}"] = figure(round(g["call_s"], 2), "s", "{:.1f}")
         figures[f"turn_s.{tier}"] = figure(round(turns[tier], 2), "s", "{:.1f}")
     if profile_pct is not None:
