@@ -38,6 +38,7 @@ from modules.routing.tool_grading import (
     grade_tool_queries,
     load_tool_queries,
     summarise_tool_results,
+    tool_profile,
 )
 from modules.tiers.clients import LOCAL_SERVICE_MODEL
 
@@ -194,6 +195,25 @@ async def test_the_cloud_tier_is_graded_by_the_same_code_and_every_call_fits_its
     results = await grade_tool_queries(cloud, rows, cloud=True, tool_choice="required")
     check_results(rows, results)
     assert all(r["called"] in GRADED_TOOLS and r["schema_valid"] for r in results)  # required: a call, valid
+
+
+async def test_with_a_real_cloud_endpoint_configured_both_tiers_are_graded_by_the_same_code(service):
+    """Settings that name a real cloud endpoint; its client here talks to the course's service (this machine reaches
+    no cloud), so the cloud tier's section comes from real Responses-API calls through `OpenAIChatClient`."""
+    from modules.config import CloudTier, LocalTier, Settings
+    from modules.tiers import EmbeddedChatClient, Tiers
+
+    http = AsyncOpenAI(base_url=service.base_url, api_key=service.api_key, timeout=300, max_retries=0)
+    settings = Settings(LocalTier(), CloudTier(backend="openai", model="gpt-test"))
+    tiers = Tiers(settings, EmbeddedChatClient(), OpenAIChatClient(model=LOCAL_SERVICE_MODEL, async_client=http))
+    section = await tool_profile(tiers, sample=4, progress=False)
+    assert set(section["tiers"]) == {"local", "cloud"} and section["tiers"]["cloud"]["model"] == "gpt-test"
+    by_id = {row.id: row for row in load_tool_queries()}
+    for tier in ("local", "cloud"):
+        results = section["tiers"][tier]["results"]
+        check_results([by_id[r["id"]] for r in results], results)
+    profile = {"tools": section}
+    assert tool_accuracy(profile, "cloud") == section["tiers"]["cloud"]["right_rate"]
 
 
 def test_the_shipped_profile_holds_the_tool_accuracy_of_the_whole_tool_set(shipped):
