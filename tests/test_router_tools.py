@@ -25,6 +25,7 @@ from modules.routing import (
     RouterInputError,
     RouterTargetError,
     RoutingContext,
+    ToolFloor,
     load_profile,
     tool_accuracy,
 )
@@ -103,11 +104,11 @@ def test_a_profile_without_tool_accuracy_leaves_the_score_to_decide_and_names_th
     assert "python -m modules.router profile --tools-only" in decision.reasons[0]
 
 
-def test_a_bad_tool_accuracy_in_the_profile_is_a_profile_error(shipped):
-    router = HybridRouter(profile=with_tool_accuracy(shipped, 0.5))
-    router.tool_floor._profile = {"tools": {"tiers": {"local": {"right_rate": 7}}}}
+@pytest.mark.parametrize("rate", [7, -0.1, "0.5", True, None])
+def test_a_bad_tool_accuracy_in_the_profile_is_a_profile_error(rate):
+    floor = ToolFloor("balanced", {"tools": {"tiers": {"local": {"right_rate": rate}}}})
     with pytest.raises(ProfileError, match="--tools-only"):
-        router.route(SMALL_TALK, TOOLS)
+        _ = floor.accuracy
 
 
 def test_the_floors_are_defined_once_next_to_the_modes():
