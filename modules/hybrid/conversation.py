@@ -93,7 +93,8 @@ class HybridConversationManager:
         cipher: Encrypts the conversation when it is persisted to a file, or None.
         tools: Function tools (`@tool`) both tiers' agents may call; each call is recorded in the exchange.
         tool_choice: "auto" (None), "none", "required" or `{"mode": "required", "required_function_name": ...}`;
-            a change of `manager.tool_choice` applies from the next turn.
+            a change of `manager.tool_choice` applies from the next turn. While tools are on offer (not "none"),
+            the router's tool floor applies: below it, the turn goes to the cloud (modules/routing/tool_floor.py).
         compaction: How the shared history is cut down to the answering tier's window: "summarize" (the default),
             "sliding_window" or "truncate" (see `modules.hybrid.compaction`).
         max_history: The persistence guide's knob: give the tiers only the newest `max_history` exchanges (the
@@ -134,6 +135,7 @@ class HybridConversationManager:
         self.compaction_report: str | None = None  # set by resume_session when a stored summary was unusable
         self.max_tokens = max_tokens
         self.tool_choice = tool_choice
+        self.tools = list(tools)
         self.timeout_s = timeout_s
         self.context = HybridAgentContextManager(session_id or str(uuid.uuid4()))
         self._store_checked = False  # set once the store is known not to hold another conversation under this id
@@ -300,7 +302,9 @@ class HybridConversationManager:
 
     def _decide(self, text: str, force_tier: str | None, router: HybridRouter) -> RoutingDecision:
         tier = None if force_tier is None else tier_of(force_tier)  # an unknown tier fails before any work
-        routed = router.route(text, RoutingContext(previous_target=self.context.last_source))
+        # With tools on offer, the router's tool floor applies (modules/routing/tool_floor.py).
+        has_tools = bool(self.tools) and self.tool_choice != "none"
+        routed = router.route(text, RoutingContext(previous_target=self.context.last_source, has_tools=has_tools))
         if tier is None:
             return routed
         return replace(
