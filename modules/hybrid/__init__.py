@@ -35,13 +35,14 @@ from modules.hybrid.approvals import (
 )
 from modules.hybrid.compaction import CompactionError, DamagedSummaryWarning, describe_received
 from modules.hybrid.context import ConversationContextManager, check_client_side_history
-from modules.hybrid.conversation import HybridConversationManager, HybridTurn
+from modules.hybrid.conversation import STRATEGIES, HybridConversationManager, HybridTurn
 from modules.hybrid.errors import (
     AgentNotInitializedError,
     ConversationIdTakenError,
     HybridError,
     ServerSideHistoryError,
     UnknownSourceError,
+    UnknownStrategyError,
     UnsupportedTargetError,
 )
 from modules.hybrid.exchange import EXCHANGE_KEYS
@@ -55,6 +56,7 @@ from modules.hybrid.tool_calls import ToolCallRecorder
 __all__ = [
     "EXCHANGE_KEYS",
     "SOURCE_ALIASES",
+    "STRATEGIES",
     "SUMMARY_KEYS",
     "AgentNotInitializedError",
     "CompactionError",
@@ -76,6 +78,7 @@ __all__ = [
     "ToolCallRecorder",
     "ToolInterruptedError",
     "UnknownSourceError",
+    "UnknownStrategyError",
     "UnsupportedTargetError",
     "as_store",
     "check_client_side_history",

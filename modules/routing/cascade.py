@@ -40,6 +40,7 @@ from modules.routing.curve import operating_curve, profile_qualities
 from modules.routing.errors import RoutingError
 from modules.routing.modes import DEFAULT_MODE, resolve, target_for
 from modules.routing.profile import load_profile
+from modules.routing.router import RoutingDecision, _confidence
 from modules.routing.training import GRADED_FOLDS, graded_folds
 
 __all__ = [
@@ -51,8 +52,12 @@ __all__ = [
     "CascadeStrategy",
     "EmbeddedLogprobAnswerer",
     "OpenAICompatibleLogprobAnswerer",
+    "LOGPROB_OPTIONS",
     "cascade_answer",
     "cascade_curve",
+    "cascade_decision",
+    "judge_local_answer",
+    "local_answer_of",
     "answer_features",
     "logprob_features",
     "format_checks",
@@ -68,6 +73,8 @@ INSTRUCTIONS = "Answer briefly and directly."  # the capability profile's instru
 MAX_TOKENS = 48  # the profile's answer length
 CONTEXT_TOKENS = 1024  # logprobs need every position's logits: n_ctx x vocabulary floats (about 200 MB here)
 _SAMPLING = {"temperature": 0.0, "top_p": 1.0, "repeat_penalty": 1.15}  # the embedded tier's greedy decoding
+# Chat options that make a local tier's agent answer with log-probabilities: each token's and its runner-up's.
+LOGPROB_OPTIONS = {"logprobs": True, "top_logprobs": 2}
 
 LOGPROB_FEATURES = ("mean_logprob", "min_logprob", "first_logprob", "mean_margin", "log_tokens")
 CHECK_FEATURES = ("number_expected_and_missing", "cut_off", "echoes_question")
@@ -189,6 +196,42 @@ def _local_answer(choice: Mapping[str, Any], started: float) -> LocalAnswer:
         margins=margins,
         finish_reason=choice.get("finish_reason") or "stop",
         seconds=time.perf_counter() - started,
+    )
+
+
+def local_answer_of(response: Any, seconds: float) -> LocalAnswer:
+    """The local answer in an Agent Framework response asked with `LOGPROB_OPTIONS`, with its log-probabilities.
+
+    The embedded tier and `OpenAIChatCompletionClient` both put them in `response.additional_properties["logprobs"]`
+    (OpenAI's `{"content": [{"token", "logprob", "top_logprobs"}, ...]}`).
+
+    Args:
+        response: The agent's (or chat client's) response.
+        seconds: How long the answer took.
+
+    Returns:
+        A `LocalAnswer` the cascade can judge.
+
+    Raises:
+        CascadeError: The response carries no log-probabilities (a server that does not return them).
+    """
+    logprobs = (getattr(response, "additional_properties", None) or {}).get("logprobs")
+    if logprobs is None:
+        raise CascadeError(
+            "The local tier answered without log-probabilities, so the cascade cannot judge its answer. Use the "
+            "embedded model or a server that returns `logprobs` (recent Ollama, llama.cpp server, vLLM), or route "
+            "with the pre-router instead."
+        )
+    content = logprobs.get("content") if isinstance(logprobs, Mapping) else getattr(logprobs, "content", None)
+    tokens = [t.model_dump() if hasattr(t, "model_dump") else t for t in content or []]  # openai's objects, or dicts
+    token_logprobs, margins = _from_openai_logprobs(tokens)
+    reason = getattr(response, "finish_reason", None)
+    return LocalAnswer(
+        text=(response.text or "").strip(),
+        token_logprobs=token_logprobs,
+        margins=margins,
+        finish_reason=str(getattr(reason, "value", reason) or "stop"),
+        seconds=seconds,
     )
 
 
@@ -441,6 +484,68 @@ LocalAnswerer = Callable[[str], Awaitable[LocalAnswer]]
 CloudAnswerer = Callable[[str], Awaitable[str]]
 
 
+def judge_local_answer(
+    query: str, answer: LocalAnswer, cascade: CascadeStrategy, threshold: float
+) -> tuple[float, dict[str, float], list[str]]:
+    """The cascade's judgement of one local answer: the cloud takes over when `confidence <= threshold`.
+
+    Args:
+        query: The question the local model answered.
+        answer: Its answer, with log-probabilities.
+        cascade: The confidence model.
+        threshold: The confidence bar.
+
+    Returns:
+        (confidence, the features it came from, the reasons in words).
+    """
+    features = answer_features(query, answer)
+    confidence = cascade.confidence(features)
+    reasons = [f"local answer confidence {confidence:.3f} {'>' if confidence > threshold else '<='} {threshold:.3f}"]
+    reasons += [f"format check failed: {k.replace('_', ' ')}" for k in CHECK_FEATURES if features[k]]
+    return confidence, features, reasons
+
+
+def cascade_decision(
+    query: str, answer: LocalAnswer, *, cascade: CascadeStrategy, threshold: float, mode: str = DEFAULT_MODE
+) -> tuple[RoutingDecision, dict[str, float]]:
+    """The cascade's judgement of a local answer as a routing decision: "local" keeps it, "cloud" escalates.
+
+    The score is the escalation score, 1 - confidence, against 1 - threshold (as on `cascade_curve`), so a cascade's
+    exchange reads like a routed one: P(cloud), threshold, confidence (how far from the line).
+
+    Args:
+        query: The question the local model answered.
+        answer: Its answer, with log-probabilities.
+        cascade: The confidence model.
+        threshold: The confidence bar: at or below it the cloud answers.
+        mode: The operating point's name the bar was resolved for.
+
+    Returns:
+        The decision (`escalated` when the cloud takes over) and the answer's features.
+    """
+    confidence, features, judged = judge_local_answer(query, answer, cascade, threshold)
+    score, line = 1.0 - confidence, 1.0 - threshold
+    target = "local" if confidence > threshold else "cloud"
+    reasons = [
+        "cascade: the local model answered first; its log-probabilities and format checks judge the answer",
+        f"mode {mode}: the cloud answers at local confidence <= {threshold:.3f}",
+        *judged,
+        "escalated: the cloud answers instead" if target == "cloud" else "confident enough: the local answer is served",
+    ]
+    decision = RoutingDecision(
+        target=target,
+        confidence=_confidence(score, line, target),
+        reasons=reasons,
+        strategy=cascade.name,
+        cloud_probability=score,
+        threshold=line,
+        decision_seconds=answer.seconds,
+        mode=mode,
+        escalated=target == "cloud",
+    )
+    return decision, features
+
+
 async def cascade_answer(
     query: str,
     *,
@@ -464,10 +569,7 @@ async def cascade_answer(
     cascade = cascade or CascadeStrategy.load()
     threshold = cascade.threshold_for() if threshold is None else threshold
     answer = await local(query)
-    features = answer_features(query, answer)
-    confidence = cascade.confidence(features)
-    reasons = [f"local answer confidence {confidence:.3f} {'>=' if confidence > threshold else '<='} {threshold:.3f}"]
-    reasons += [f"format check failed: {k.replace('_', ' ')}" for k in CHECK_FEATURES if features[k]]
+    confidence, features, reasons = judge_local_answer(query, answer, cascade, threshold)
     if confidence > threshold:
         return CascadeResult(
             query, "local", answer.text, answer.text, None, confidence, threshold, 0, 0.0, features, reasons
