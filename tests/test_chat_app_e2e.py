@@ -311,3 +311,19 @@ def test_when_both_tiers_fail_the_page_says_so_and_keeps_the_question(browser, t
         # What a notebook cell does: serve until interrupted, here bounded by CHAT_PAGE_WAIT_S; then it is stopped.
         page.wait()
         assert not page.running
+
+
+def test_the_cascade_chosen_next_to_the_mode_runs_the_turn_and_the_badge_says_what_happened(browser, chat_page):
+    browser.get(chat_page.url)
+    wait_ready(browser)
+    Select(browser.find_element(By.ID, "route-strategy")).select_by_value("cascade")
+    ask(browser, "How many minutes are in 7 hours?")
+    assert notice(browser) == ""
+    exchange = server_state(chat_page, text_of(browser, "conversation-id"))["transcript"][-1]["exchange"]
+    assert exchange["strategy"] == "cascade" and exchange["cascade"]["local_answer"]
+    # Whichever way the cascade judged, the page shows what the record says.
+    answer = answers(browser)[-1]
+    assert answer.get_attribute("data-tier") == exchange["source"] == ("cloud" if exchange["escalated"] else "local")
+    marks = [mark.text for mark in answer.find_elements(By.CSS_SELECTOR, ".mark.escalated")]
+    wasted = exchange["cascade"]["wasted_local_tokens"]
+    assert marks == ([f"⤴ escalated: {wasted} local tokens wasted"] if exchange["escalated"] else [])
