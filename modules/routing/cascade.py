@@ -71,8 +71,6 @@ CASCADE_FEATURES_CSV = DATA_DIR / "cascade_features.csv"
 CASCADE_MODEL_PATH = Path(__file__).resolve().parent / "cascade_model.json"
 INSTRUCTIONS = "Answer briefly and directly."  # the capability profile's instruction, so the answers match it
 MAX_TOKENS = 48  # the profile's answer length
-CONTEXT_TOKENS = 1024  # logprobs need every position's logits: n_ctx x vocabulary floats (about 200 MB here)
-_SAMPLING = {"temperature": 0.0, "top_p": 1.0, "repeat_penalty": 1.15}  # the embedded tier's greedy decoding
 # Chat options that make a local tier's agent answer with log-probabilities: each token's and its runner-up's.
 LOGPROB_OPTIONS = {"logprobs": True, "top_logprobs": 2}
 
@@ -236,10 +234,10 @@ def local_answer_of(response: Any, seconds: float) -> LocalAnswer:
 
 
 class EmbeddedLogprobAnswerer:
-    """The embedded local model (SmolLM2, or any GGUF file) answering with token log-probabilities.
+    """The embedded local model (SmolLM2, or any GGUF file) answering one query alone, with token log-probabilities.
 
-    llama.cpp returns logprobs only from a model loaded with `logits_all=True`, so this keeps its own copy
-    of the weights (a few hundred MB of RAM with its context), loaded on first use.
+    It asks the embedded tier's own chat client with `LOGPROB_OPTIONS`, as a conversation's cascade turn does (llama.cpp
+    returns logprobs only from the process's `logits_all` copy of the model, loaded on first use).
 
     Args:
         model_path: A GGUF file; None is the shipped SmolLM2 weights.
@@ -249,33 +247,24 @@ class EmbeddedLogprobAnswerer:
     def __init__(self, model_path: Path | str | None = None, *, max_tokens: int = MAX_TOKENS) -> None:
         self.model_path = model_path
         self.max_tokens = max_tokens
-        self._llm = None
+        self._client = None
 
-    def _model(self):
-        if self._llm is None:
-            from llama_cpp import Llama
+    async def _answer(self, query: str, instructions: str) -> LocalAnswer:
+        if self._client is None:
+            from modules.tiers import EmbeddedChatClient
 
-            from modules.tiers import default_model_path
-
-            path = Path(self.model_path) if self.model_path else default_model_path()
-            self._llm = Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, logits_all=True, seed=0, verbose=False)
-        return self._llm
+            self._client = EmbeddedChatClient(model_path=self.model_path, max_tokens=self.max_tokens)
+        started = time.perf_counter()
+        options = {"instructions": instructions, "max_tokens": self.max_tokens, **LOGPROB_OPTIONS}
+        response = await self._client.get_response(query, options=options)
+        return local_answer_of(response, time.perf_counter() - started)
 
     def answer(self, query: str, instructions: str = INSTRUCTIONS) -> LocalAnswer:
         """Answer one query (blocking), greedy like the embedded tier, with log-probabilities."""
-        llm = self._model()
-        started = time.perf_counter()
-        result = llm.create_chat_completion(
-            messages=[{"role": "system", "content": instructions}, {"role": "user", "content": query}],
-            max_tokens=self.max_tokens,
-            logprobs=True,
-            top_logprobs=2,
-            **_SAMPLING,
-        )
-        return _local_answer(result["choices"][0], started)
+        return asyncio.run(self._answer(query, instructions))
 
     async def __call__(self, query: str) -> LocalAnswer:
-        return await asyncio.to_thread(self.answer, query)
+        return await self._answer(query, INSTRUCTIONS)
 
 
 class OpenAICompatibleLogprobAnswerer:
