@@ -132,14 +132,15 @@ class HybridConversationManager:
             "sliding_window" strategy); None for no such limit.
         strategy: "route" (the router decides before answering) or "cascade" (the local tier answers first and
             the cascade judges its answer); `chat(..., strategy=...)` overrides it for one turn.
-        cascade: The cascade's confidence model; None loads the shipped one (`CascadeStrategy.load()`) when needed.
+        cascade: The cascade's confidence model; None for the shipped one (`CascadeStrategy.load()`).
         cascade_threshold: The cascade's confidence bar (the cloud answers at or below it); None resolves the router's
             mode or target on the cascade's own measured curve. 1.0 escalates every turn, 0.0 none.
 
     Raises:
         InvalidConversationIdError: `session_id` could escape a folder or a key.
         UnknownStrategyError: `strategy` is neither "route" nor "cascade".
-        CascadeError: `cascade_threshold` is not a number between 0 and 1.
+        CascadeError: `cascade_threshold` is not a number between 0 and 1, or the cascade's weights file is missing
+            or damaged.
         ServiceStartError: `tiers` was None and the offline cloud tier's service did not start.
     """
 
@@ -168,7 +169,8 @@ class HybridConversationManager:
             isinstance(cascade_threshold, (int, float)) and 0.0 <= float(cascade_threshold) <= 1.0
         ):
             raise CascadeError(f"cascade_threshold must be a number between 0 and 1, not {cascade_threshold!r}.")
-        self.cascade = cascade
+        # Loaded here when the cascade is the strategy, so a missing weights file fails before any conversation.
+        self.cascade = CascadeStrategy.load() if cascade is None and self.strategy == "cascade" else cascade
         self.cascade_threshold = cascade_threshold
         self._cascade_bars: dict[Any, float] = {}  # per router target: its bar on the cascade's curve
         if tiers is None:
