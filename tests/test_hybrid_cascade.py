@@ -103,6 +103,9 @@ async def test_an_escalated_turn_keeps_both_answers_and_only_the_clouds_enters_t
     assert entry["output_tokens"] == cloud_call["usage"]["output_token_count"]  # the served answer's tokens
     # The escalation follows from the recorded confidence and bar: P(right) <= 1.0.
     assert record["threshold"] == ALWAYS and 0 < record["confidence"] <= ALWAYS
+    assert (
+        entry["mode"] == "custom" and "mode custom: the cloud answers at local confidence <= 1.000" in entry["reasons"]
+    )
     assert entry["p_cloud"] == pytest.approx(1 - record["confidence"], abs=1e-3) and entry["threshold"] == 0.0
     # What each tier received: the two earlier messages and the question, each in its own record.
     assert record["local_received"]["history_messages"] == entry["received"]["history_messages"] == 2

@@ -335,7 +335,7 @@ class HybridConversationManager:
 
     async def _cascade(self, text: str, router: HybridRouter, *, stream: bool) -> AsyncIterator[Any]:
         """The local tier answers first on a copy of the session; the cascade keeps its answer or asks the cloud."""
-        cascade, bar = self._cascade_bar(router)
+        cascade, bar, mode = self._cascade_bar(router)
         await asyncio.to_thread(self._check_store_is_free)
         trial = AgentSession.from_dict(self.context.session.to_dict())  # the local attempt's copy of the conversation
         first = RoutingDecision(
@@ -346,7 +346,7 @@ class HybridConversationManager:
             cloud_probability=None,
             threshold=1.0 - bar,
             decision_seconds=0.0,
-            mode=str(router.mode),
+            mode=mode,
         )
 
         def local_first(tier: str) -> AsyncIterator[Any]:  # a failed local attempt: the cloud answers, unjudged
@@ -401,12 +401,13 @@ class HybridConversationManager:
 
         return self._answer(decision, cloud_then_local, stream)
 
-    def _cascade_bar(self, router: HybridRouter) -> tuple[CascadeStrategy, float]:
-        """The cascade's model and its confidence bar for `router`'s operating point (resolved once per target)."""
+    def _cascade_bar(self, router: HybridRouter) -> tuple[CascadeStrategy, float, str]:
+        """The cascade's model, its confidence bar and the operating point's name: the manager's `cascade_threshold`
+        ("custom", as a router's explicit threshold), else `router`'s mode or target (resolved once per target)."""
         if self.cascade is None:
             self.cascade = CascadeStrategy.load()
         if self.cascade_threshold is not None:
-            return self.cascade, float(self.cascade_threshold)
+            return self.cascade, float(self.cascade_threshold), "custom"  # the mode HybridRouter(threshold=...) names
         target = getattr(router, "target", None)
         if target is None:
             raise CascadeError(
@@ -416,7 +417,7 @@ class HybridConversationManager:
             )
         if target not in self._cascade_bars:
             self._cascade_bars[target] = self.cascade.threshold_for(target)
-        return self.cascade, self._cascade_bars[target]
+        return self.cascade, self._cascade_bars[target], str(router.mode)
 
     async def _attempt(
         self, tier: str, *, text: str, stream: bool, session: AgentSession | None = None, logprobs: bool = False
