@@ -604,8 +604,9 @@ def _cascade_record(
         tokens = local.usage.get("output_token_count")
         tokens = len(local.local_answer.token_logprobs) if tokens is None else int(tokens)
     return {
-        "threshold": round(bar, 4),  # the confidence bar: at or below it the cloud answers
-        "confidence": None if confidence is None else round(confidence, 4),  # None: nothing was judged
+        # Unrounded, so the record shows why: escalated exactly when confidence <= threshold.
+        "threshold": bar,  # the confidence bar: at or below it the cloud answers
+        "confidence": confidence,  # P(the local answer is right); None: nothing was judged
         "local_answer": None if local is None else local.text,
         "local_tokens": tokens,
         "local_seconds": None if local is None else round(local.seconds, 4),
