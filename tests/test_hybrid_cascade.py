@@ -157,6 +157,7 @@ async def test_a_streamed_escalation_announces_itself_before_the_clouds_text(rec
     assert isinstance(decision, RoutingDecision) and decision.escalated and decision.target == "cloud"
     assert isinstance(turn, HybridTurn) and turn.tier == "cloud" and chunks
     assert all(isinstance(chunk, str) for chunk in chunks)
+    assert "".join(chunks).strip() == turn.text.strip()  # the cloud's text once, as it arrived
     assert not any(isinstance(item, RoutingDecision) for item in chunks)  # no fallback: one decision
     assert turn.metadata["ttft_s"] > turn.metadata["cascade"]["wasted_local_s"]
 

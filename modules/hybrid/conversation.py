@@ -471,8 +471,10 @@ class HybridConversationManager:
                 text, session=session, stream=True, middleware=middleware, options=self._options()
             )
             async for update in run:
-                if update.text:
-                    chunks.put_nowait(update.text)
+                # New text only: a Responses stream ends with the whole text again ("replace"), not a new chunk.
+                text = "".join(c.text or "" for c in update.contents if c.type == "text" and c.merge_mode != "replace")
+                if text:
+                    chunks.put_nowait(text)
             return await run.get_final_response()
         finally:
             chunks.put_nowait(None)
