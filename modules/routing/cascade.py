@@ -260,7 +260,8 @@ class EmbeddedLogprobAnswerer:
         return local_answer_of(response, time.perf_counter() - started)
 
     def answer(self, query: str, instructions: str = INSTRUCTIONS) -> LocalAnswer:
-        """Answer one query (blocking), greedy like the embedded tier, with log-probabilities."""
+        """Answer one query (blocking, outside an event loop; inside one, await the answerer), greedy like the
+        embedded tier, with log-probabilities."""
         return asyncio.run(self._answer(query, instructions))
 
     async def __call__(self, query: str) -> LocalAnswer:
