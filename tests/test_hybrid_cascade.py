@@ -27,6 +27,7 @@ from modules.routing import (
     local_answer_of,
 )
 from modules.runtime.local_service import running_local_service
+from modules.runtime.ports import free_port
 from modules.storage import SqliteStore
 from modules.tiers import EmbeddedChatClient, Tiers, TierUsageError
 from modules.tiers.clients import LOCAL_SERVICE_MODEL
@@ -239,3 +240,22 @@ async def test_a_router_with_a_fixed_threshold_gives_the_cascade_no_bar(recorded
     with pytest.raises(UnknownStrategyError):
         await conversation.chat(QUESTION, strategy="both")
     assert conversation.context.routing_metadata == []
+
+
+async def test_a_cloud_that_fails_after_an_escalation_serves_the_local_answer_in_hand(recorded):
+    dead = AsyncOpenAI(base_url=f"http://127.0.0.1:{free_port()}/v1", api_key="sk-test-dead-0123456789", max_retries=0)
+    tiers = Tiers(
+        recorded.tiers.settings, recorded.tiers.local_client, OpenAIChatClient(model="gpt", async_client=dead)
+    )
+    conversation = HybridConversationManager(tiers=tiers, strategy="cascade", cascade_threshold=ALWAYS, max_tokens=8)
+    local_calls = len(recorded.local.calls)
+
+    turn = await conversation.chat(QUESTION)
+
+    entry, record = turn.metadata, turn.metadata["cascade"]
+    assert (turn.tier, entry["escalated"], entry["fell_back"], entry["failed_tier"]) == ("local", True, True, "cloud")
+    assert len(recorded.local.calls) == local_calls + 1  # the local answer is served, not asked for again
+    assert turn.text == record["local_answer"] == recorded.local.calls[-1]["answer"]
+    assert record["cloud_answer"] is None and record["wasted_local_tokens"] == 0
+    assert "sk-test-dead" not in str(entry) and "cloud tier failed" in turn.decision.reasons[-1]
+    assert authors(conversation) == [("user", None), ("assistant", "local")]
