@@ -105,9 +105,18 @@ class ScriptedManager:
         self.context = ScriptedContext()
         self.router = ScriptedRouter("balanced")
         self.revision = 0
+        self.strategies: list[str | None] = []  # the strategy each turn was asked with
 
-    async def chat_stream(self, text: str, force_tier: str | None = None, *, router: ScriptedRouter | None = None):
+    async def chat_stream(
+        self,
+        text: str,
+        force_tier: str | None = None,
+        *,
+        router: ScriptedRouter | None = None,
+        strategy: str | None = None,
+    ):
         router = router or self.router
+        self.strategies.append(strategy)
         target = force_tier or ("cloud" if text.startswith("cloud") else "local")
         reasons = [f"scripted: {target}", f"mode {router.mode}"]
         decision = RoutingDecision(target, 0.9, reasons, "rules", 0.8, 0.5, 0.0, mode=router.mode)
@@ -636,8 +645,8 @@ class GatedManager(ScriptedManager):
     started: asyncio.Event
     release: asyncio.Event
 
-    async def chat_stream(self, text: str, force_tier: str | None = None, *, router: ScriptedRouter | None = None):
-        async for item in super().chat_stream(text, force_tier, router=router):
+    async def chat_stream(self, text: str, force_tier: str | None = None, **choices: Any):
+        async for item in super().chat_stream(text, force_tier, **choices):
             yield item
             if isinstance(item, str) and not self.release.is_set():
                 self.started.set()
@@ -809,6 +818,7 @@ def test_the_protocol_check_finds_a_manager_the_page_cannot_use():
 
     assert protocol_problems(OldManager(), ChatManager) == [
         "chat_stream() takes no keyword router",
+        "chat_stream() takes no keyword strategy",
         "save() must be a coroutine",
         "no resume()",
     ]
@@ -1014,3 +1024,87 @@ def test_a_tier_failing_after_the_decision_is_a_502_that_says_to_press_again_wit
     response = client.post(f"/api/conversations/{conversation_id}/approvals/af-call-1", json={"approve": False})
     assert response.status_code == 502 and response.json()["code"] == "approval_not_finished"
     assert "Press Reject again" in response.json()["error"] and SECRET not in response.text
+
+
+# ---- the strategy selector: route first, or the cascade ---------------------------------------------------
+
+
+def test_the_strategy_chosen_in_the_page_is_the_one_the_turn_runs_with(client, desk):
+    about = client.get("/api/about").json()
+    assert (about["strategies"], about["default_strategy"]) == (["route", "cascade"], "route")
+    conversation_id = new_id(client)
+    events(send(client, conversation_id, "hello"))
+    events(send(client, conversation_id, "hello", strategy="cascade"))
+    events(send(client, conversation_id, "hello", strategy="route"))
+    assert desk._live[conversation_id].manager.strategies == ["route", "cascade", "route"]
+
+
+def test_an_unknown_strategy_is_refused_with_the_choices(client):
+    conversation_id = new_id(client)
+    reply = send(client, conversation_id, "hello", strategy="both")
+    assert reply.status_code == 422
+    assert "'both' is not one of route, cascade" in reply.json()["error"]
+    assert client.get(f"/api/conversations/{conversation_id}").json()["exchanges"] == 0
+
+
+def test_the_page_offers_the_strategy_next_to_the_mode_and_sends_it(client):
+    page = client.get("/").text
+    assert page.index('id="route-mode"') < page.index('id="route-strategy"') < page.index('id="force-tier"')
+    assert re.findall(r'<option value="(route|cascade)"', page) == ["route", "cascade"]
+    script = client.get("/static/chat.js").text
+    assert 'strategy: $("route-strategy").value' in script
+
+
+@pytest.fixture(scope="module")
+def cascade_service(tmp_path_factory):
+    from modules.runtime.local_service import running_local_service
+
+    with running_local_service(tmp_path_factory.mktemp("svc") / "service.sqlite3") as running:
+        yield running
+
+
+def test_a_cascade_turn_in_the_page_escalates_with_the_real_manager_and_records_both_answers(cascade_service, tmp_path):
+    """The real manager and tiers behind the page; a confidence bar of 1.0 escalates whatever the model says."""
+    from agent_framework.openai import OpenAIChatClient
+    from openai import AsyncOpenAI
+
+    from modules.config import load_settings
+    from modules.hybrid import HybridConversationManager
+    from modules.tiers import EmbeddedChatClient, Tiers
+    from modules.tiers.clients import LOCAL_SERVICE_MODEL
+
+    http = AsyncOpenAI(base_url=cascade_service.base_url, api_key=cascade_service.api_key, max_retries=0, timeout=180)
+    tiers = Tiers(load_settings(), EmbeddedChatClient(), OpenAIChatClient(model=LOCAL_SERVICE_MODEL, async_client=http))
+    routers = {mode: HybridRouter(mode=mode) for mode in MODES}
+
+    def new_manager() -> HybridConversationManager:
+        return HybridConversationManager(routers["balanced"], tiers, cascade_threshold=1.0, max_tokens=8)
+
+    desk = ChatDesk(new_manager, SqliteStore(tmp_path / "chat.sqlite3"), routers=routers, turn_timeout_s=240)
+    with TestClient(create_app(desk, about=ABOUT), base_url=PAGE_URL) as client:
+        conversation_id = new_id(client)
+        streamed = events(send(client, conversation_id, "What is 12 times 12?", strategy="cascade"))
+        routed = events(send(client, conversation_id, "Hello!", force_tier="local"))
+        state = client.get(f"/api/conversations/{conversation_id}").json()
+
+    decision, done = streamed[0], streamed[-1]
+    assert (decision["event"], decision["escalated"], decision["target"], decision["strategy"]) == (
+        "decision",
+        True,
+        "cloud",
+        "cascade",
+    )
+    assert [e["event"] for e in streamed[1:-1]] and {e["event"] for e in streamed[1:-1]} == {"delta"}
+    exchange = done["exchange"]
+    assert (exchange["source"], exchange["escalated"], exchange["strategy"]) == ("cloud", True, "cascade")
+    cascade = exchange["cascade"]
+    assert cascade["local_answer"] is not None and cascade["cloud_answer"] == done["text"]
+    assert cascade["wasted_local_tokens"] > 0 and cascade["local_received"]["messages"] == 1
+    assert done["panel"]["escalated"] == 1
+    assert routed[0]["escalated"] is False and routed[-1]["exchange"]["cascade"] is None
+    # The transcript holds the served answers only: two questions, two answers, the first one the cloud's.
+    assert [(m["role"], m["content"]) for m in state["transcript"]][:2] == [
+        ("user", "What is 12 times 12?"),
+        ("assistant", done["text"]),
+    ]
+    assert len(state["transcript"]) == 4

@@ -350,3 +350,19 @@ def test_a_pending_approval_is_approved_in_the_page_after_save_and_a_restart_and
         result = browser.find_element(By.CSS_SELECTOR, "#conversation .msg.tool .result").text
         [(to, _, pid)] = outbox_rows(outbox_path(store), conversation_id)
         assert result == f"→ note sent to {to}" and pid == page.pid  # sent once, by the page process
+
+
+def test_the_cascade_chosen_next_to_the_mode_runs_the_turn_and_the_badge_says_what_happened(browser, chat_page):
+    browser.get(chat_page.url)
+    wait_ready(browser)
+    Select(browser.find_element(By.ID, "route-strategy")).select_by_value("cascade")
+    ask(browser, "How many minutes are in 7 hours?")
+    assert notice(browser) == ""
+    exchange = server_state(chat_page, text_of(browser, "conversation-id"))["transcript"][-1]["exchange"]
+    assert exchange["strategy"] == "cascade" and exchange["cascade"]["local_answer"]
+    # Whichever way the cascade judged, the page shows what the record says.
+    answer = answers(browser)[-1]
+    assert answer.get_attribute("data-tier") == exchange["source"] == ("cloud" if exchange["escalated"] else "local")
+    marks = [mark.text for mark in answer.find_elements(By.CSS_SELECTOR, ".mark.escalated")]
+    wasted = exchange["cascade"]["wasted_local_tokens"]
+    assert marks == ([f"⤴ escalated: {wasted} local tokens wasted"] if exchange["escalated"] else [])

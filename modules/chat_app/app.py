@@ -3,12 +3,13 @@
     app = create_app(desk, about={"mode": "offline", ...}, secrets=[...])
 
     GET  /                                   the page (static HTML/JS/CSS, nothing fetched from the internet)
-    GET  /api/about                          mode, tier models, limits, router modes, examples (never a key)
+    GET  /api/about                          mode, tier models, limits, router modes, strategies, examples
     GET  /api/saved                          saved conversations, newest first
     POST /api/conversations                  start a new conversation
     GET  /api/conversations/{id}             its transcript and side-panel numbers
     POST /api/conversations/{id}/messages    {"text": ..., "force_tier": "auto"|"local"|"cloud", "mode": ...,
-                                              "tool": "none"|"auto"|<a tool's name>}
+                                              "tool": "none"|"auto"|<a tool's name>,
+                                              "strategy": "route"|"cascade"}
                                              -> newline-delimited JSON events, streamed as generated
     POST /api/conversations/{id}/save        persist through modules.storage
     POST /api/resume                         {"conversation_id": ..., "discard_unsaved": false}: load the saved copy

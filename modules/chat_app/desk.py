@@ -2,7 +2,7 @@
 
     desk = ChatDesk(new_manager, store, routers=routers)  # new_manager() -> a ChatManager; routers: mode -> router
     state = desk.new()                             # {"conversation_id": ..., "transcript": [], "panel": {...}}
-    turn = desk.check_turn(conversation_id, text, force_tier, mode)   # typed ChatPageError before anything streams
+    turn = desk.check_turn(conversation_id, text, force_tier, mode, strategy)  # a typed ChatPageError before streaming
     async for event in desk.stream_turn(conversation_id, *turn): ...   # decision, delta..., done | error
     await desk.save(conversation_id); await desk.resume(conversation_id)         # through modules.storage
     await desk.decide(conversation_id, request_id, approve=True)   # a pending tool call (modules.chat_app.approvals)
@@ -13,6 +13,8 @@ answer is in, refused again until the new exchange is saved. A failed turn (both
 its stream with an "error" event; the manager records nothing for it, so the conversation so far stays as it
 was. The manager runs every store call in a worker thread (see `ChatManager`): a slow or locked store never
 stalls the page's other requests. Each mode has one router, built once; a turn is routed by its mode's router.
+The strategy chosen next to the mode is the turn's: "route" (the router decides first) or "cascade" (the local
+tier answers first and the cloud takes over when its answer looks unsure; the mode sets the cascade's bar).
 """
 
 from __future__ import annotations
@@ -38,13 +40,14 @@ from modules.chat_app.errors import (
     UnknownApprovalError,
     UnknownConversationError,
     UnknownModeError,
+    UnknownStrategyError,
     UnknownTierError,
     UnsavedExchangesError,
 )
 from modules.chat_app.manager import ChatManager
 from modules.chat_app.tools import NO_TOOL, tool_choice_for
 from modules.config import TIERS
-from modules.hybrid import BOOK_SUFFIX, routing_summary
+from modules.hybrid import BOOK_SUFFIX, STRATEGIES, routing_summary
 from modules.routing import DEFAULT_MODE, RoutingDecision
 from modules.routing import MODES as ROUTER_MODES
 from modules.storage import (
@@ -73,11 +76,13 @@ class _Live:
 
 @dataclass(frozen=True)
 class Turn:
-    """A checked question, ready to stream: the text, the tier forced (None: the router decides), the mode."""
+    """A checked question, ready to stream: the text, the tier forced (None: the router decides), the mode, the
+    strategy ("route" or "cascade")."""
 
     text: str
     force_tier: str | None
     mode: str
+    strategy: str = STRATEGIES[0]
 
 
 class ChatDesk:
@@ -90,6 +95,8 @@ class ChatDesk:
             None keeps each manager's own router (the mode is then only checked and reported).
         modes: The modes the page offers.
         default_mode: The mode of a turn that names none (the page starts on it).
+        strategies: The strategies the page offers ("route", "cascade").
+        default_strategy: The strategy of a turn that names none.
         max_message_chars: The longest question accepted.
         turn_timeout_s: Seconds before a turn is given up.
         tool_names: The tools the managers' agents hold (the page's Tool choice names one per turn); none: no tools.
@@ -103,6 +110,8 @@ class ChatDesk:
         routers: Mapping[str, Any] | None = None,
         modes: Sequence[str] = MODES,
         default_mode: str = DEFAULT_MODE,
+        strategies: Sequence[str] = STRATEGIES,
+        default_strategy: str = STRATEGIES[0],
         max_message_chars: int = MAX_MESSAGE_CHARS,
         turn_timeout_s: float = TURN_TIMEOUT_S,
         tool_names: Sequence[str] = (),
@@ -111,6 +120,7 @@ class ChatDesk:
         self.store = store
         self.routers = routers
         self.modes, self.default_mode = tuple(modes), default_mode
+        self.strategies, self.default_strategy = tuple(strategies), default_strategy
         self.max_message_chars = max_message_chars
         self.turn_timeout_s = turn_timeout_s
         self.tool_names = tuple(tool_names)
@@ -214,7 +224,14 @@ class ChatDesk:
 
     # ---- one turn ---------------------------------------------------------------------------
 
-    def check_turn(self, conversation_id: str, text: object, force_tier: object = None, mode: object = None) -> Turn:
+    def check_turn(
+        self,
+        conversation_id: str,
+        text: object,
+        force_tier: object = None,
+        mode: object = None,
+        strategy: object = None,
+    ) -> Turn:
         """Validate before streaming starts, so the page gets a plain error with the right HTTP status."""
         self._get(conversation_id)
         if not isinstance(text, str) or not text.strip():
@@ -233,13 +250,19 @@ class ChatDesk:
             mode = self.default_mode
         elif mode not in self.modes:
             raise UnknownModeError(f"Mode {mode!r} is not one of {', '.join(self.modes)}. Pick one in the list.")
+        if strategy in (None, ""):
+            strategy = self.default_strategy
+        elif strategy not in self.strategies:
+            raise UnknownStrategyError(
+                f"Strategy {strategy!r} is not one of {', '.join(self.strategies)}. Pick one in the list."
+            )
         if self.busy(conversation_id):
             raise ConversationBusyError(
                 "This conversation is still answering the previous question (or being saved or resumed). Wait for it, "
                 "then send again."
             )
         self._check_nothing_pending(conversation_id)
-        return Turn(text, force_tier, mode)
+        return Turn(text, force_tier, mode, strategy)
 
     async def stream_turn(
         self,
@@ -247,11 +270,13 @@ class ChatDesk:
         text: str,
         force_tier: str | None = None,
         mode: str | None = None,
+        strategy: str | None = None,
         tool_choice: Any = NO_TOOL,
     ) -> AsyncIterator[dict[str, Any]]:
         """Events: "decision", "delta" text chunks, then "done" (badge and panel) or "error".
 
-        When the routed tier fails, a second "decision" (fell_back true) comes before the other tier's text.
+        When the routed tier fails, a second "decision" (fell_back true) comes before the other tier's text. With
+        the cascade the decision comes once the local answer is judged ("escalated" true: the cloud's text follows).
         "done" is sent only once the exchange is part of the open conversation.
         """
         async with self._locks[conversation_id]:
@@ -262,7 +287,10 @@ class ChatDesk:
                 live.manager.tool_choice = tool_choice  # for this turn only: none unless the page named one
             try:
                 async with asyncio.timeout(self.turn_timeout_s):
-                    async for item in live.manager.chat_stream(text, force_tier=force_tier, router=router):
+                    turn = live.manager.chat_stream(
+                        text, force_tier=force_tier, router=router, strategy=strategy or self.default_strategy
+                    )
+                    async for item in turn:
                         if isinstance(item, RoutingDecision):
                             yield _decision_event(item, force_tier)
                         elif isinstance(item, str):
@@ -364,6 +392,7 @@ def _decision_event(decision: RoutingDecision, force_tier: str | None) -> dict[s
         "threshold": decision.threshold,
         "forced": force_tier is not None,
         "mode": decision.mode,
+        "escalated": decision.escalated,  # the cascade judged the local answer unsure: the cloud's answer follows
         # A second decision with fell_back=True means the routed tier failed: the other tier's answer follows.
         "fell_back": decision.fell_back,
         "failed_tier": decision.failed_target,

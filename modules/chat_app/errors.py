@@ -66,6 +66,12 @@ class UnknownModeError(ChatPageError):
     status = 422
 
 
+class UnknownStrategyError(ChatPageError):
+    """The page asked for a strategy other than the router deciding first ("route") or the cascade ("cascade")."""
+
+    status = 422
+
+
 class UnknownConversationError(ChatPageError):
     """No open conversation has that id."""
 

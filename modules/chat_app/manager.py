@@ -40,13 +40,16 @@ class ChatManager(Protocol):
     conversation_id: str
     context: ConversationView
 
-    def chat_stream(self, text: str, force_tier: str | None = None, *, router: Any = None) -> AsyncIterator[Any]:
+    def chat_stream(
+        self, text: str, force_tier: str | None = None, *, router: Any = None, strategy: str | None = None
+    ) -> AsyncIterator[Any]:
         """Yield a `RoutingDecision`, text chunks, any fallback decision, then the recorded turn.
 
         Args:
             text: The question.
             force_tier: "local" or "cloud" to skip the router's choice, or None.
             router: The router for this turn (the page's mode), or None for the manager's own.
+            strategy: "route" or "cascade" for this turn (the page's choice), or None for the manager's own.
         """
         ...
 

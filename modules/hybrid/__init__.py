@@ -37,13 +37,14 @@ from modules.hybrid.approvals import (
 )
 from modules.hybrid.compaction import CompactionError, DamagedSummaryWarning, describe_received
 from modules.hybrid.context import ConversationContextManager, check_client_side_history
-from modules.hybrid.conversation import HybridConversationManager, HybridTurn
+from modules.hybrid.conversation import STRATEGIES, HybridConversationManager, HybridTurn
 from modules.hybrid.errors import (
     AgentNotInitializedError,
     ConversationIdTakenError,
     HybridError,
     ServerSideHistoryError,
     UnknownSourceError,
+    UnknownStrategyError,
     UnsupportedTargetError,
 )
 from modules.hybrid.exchange import EXCHANGE_KEYS
@@ -58,6 +59,7 @@ __all__ = [
     "BOOK_SUFFIX",
     "EXCHANGE_KEYS",
     "SOURCE_ALIASES",
+    "STRATEGIES",
     "SUMMARY_KEYS",
     "AgentNotInitializedError",
     "CompactionError",
@@ -79,6 +81,7 @@ __all__ = [
     "ToolCallRecorder",
     "ToolInterruptedError",
     "UnknownSourceError",
+    "UnknownStrategyError",
     "UnsupportedTargetError",
     "as_store",
     "book_pending",

@@ -19,11 +19,16 @@ AllTiersFailedError).
 
 from modules.routing.capability_table import capability_table
 from modules.routing.cascade import (
+    LOGPROB_OPTIONS,
+    CascadeError,
     CascadeStrategy,
     EmbeddedLogprobAnswerer,
     cascade_answer,
     cascade_curve,
+    cascade_decision,
+    judge_local_answer,
     load_cascade_features,
+    local_answer_of,
 )
 from modules.routing.classifier import ModelFileError
 from modules.routing.curve import mode_points, operating_curve, perfect_points, point_at, random_points, router_curve
@@ -61,9 +66,11 @@ __all__ = [
     "DEFAULT_MODE",
     "INSTRUCTIONS",
     "LOCAL_ACCURACY_BAR",
+    "LOGPROB_OPTIONS",
     "MODES",
     "TOOL_ACCURACY_FLOORS",
     "AllTiersFailedError",
+    "CascadeError",
     "CascadeStrategy",
     "CloudBudget",
     "EmbeddedLogprobAnswerer",
@@ -86,6 +93,7 @@ __all__ = [
     "capability_table",
     "cascade_answer",
     "cascade_curve",
+    "cascade_decision",
     "cpt",
     "cross_fitted_failure_probabilities",
     "derive_policy",
@@ -96,9 +104,11 @@ __all__ = [
     "load_cascade_features",
     "load_graded_queries",
     "is_training_answer",
+    "judge_local_answer",
     "load_holdout",
     "load_profile",
     "load_routing_queries",
+    "local_answer_of",
     "mode_points",
     "operating_curve",
     "other_tier",

@@ -52,10 +52,11 @@ class RoutingDecision:
 
     Attributes:
         target: "local" or "cloud".
-        confidence: How far the score sits from the threshold, 0.5 to 1.0.
+        confidence: How far the score sits from the threshold, 0.5 to 1.0 (None when nothing was scored).
         reasons: Why, in words (the mode and its target among them).
         strategy: The strategy that scored the query ("rules", "learned", ...).
-        cloud_probability: The score: how likely the local answer is to be wrong.
+        cloud_probability: The score: how likely the local answer is to be wrong (None: nothing was scored, as when
+            the cascade's local tier failed before it answered).
         threshold: Scores at or above it go to the cloud.
         decision_seconds: How long routing took.
         fell_back: The chosen tier failed and the other one answered.
@@ -63,13 +64,14 @@ class RoutingDecision:
         error: Its error, when `fell_back`.
         follow_up: The query depends on the previous answer, so it stayed with that answer's tier.
         mode: The operating point's name.
+        escalated: The cascade's local answer was judged unsure and the cloud was asked instead.
     """
 
     target: str
-    confidence: float
+    confidence: float | None
     reasons: list[str]
     strategy: str
-    cloud_probability: float
+    cloud_probability: float | None
     threshold: float
     decision_seconds: float
     fell_back: bool = False
@@ -77,6 +79,7 @@ class RoutingDecision:
     error: str | None = None
     follow_up: bool = False  # the query depends on the previous answer (see modules/routing/followups.py)
     mode: str = DEFAULT_MODE
+    escalated: bool = False  # the cascade (modules/routing/cascade.py) handed the question to the cloud
 
 
 @dataclass(frozen=True)

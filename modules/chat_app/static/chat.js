@@ -90,9 +90,10 @@ function drawDecision(node, decision) {
   const badge = el("div", "badge");
   const tier = decision.answering_tier;
   badge.append(el("span", "tier " + tier, tier.toUpperCase()));
-  badge.append(el("span", "confidence", "confidence " + decision.confidence.toFixed(2)));
+  if (decision.confidence !== null) badge.append(el("span", "confidence", "confidence " + decision.confidence.toFixed(2)));
   if (decision.mode) badge.append(el("span", "mode-used", decision.mode + " mode"));
   if (decision.forced) badge.append(el("span", "mark forced", "forced"));
+  if (decision.escalated) badge.append(el("span", "mark escalated", "⤴ local answer unsure: escalated"));
   if (decision.fell_back) badge.append(el("span", "mark fallback", "↯ " + decision.failed_tier + " failed: falling back"));
   badge.append(el("span", "muted progress", "answering…"));
   node.querySelector(".badge")?.remove();
@@ -126,6 +127,12 @@ function drawExchange(node, x) {
     badge.append(sent);
   }
   if (x.switched) badge.append(el("span", "mark switch", "⇄ switched to " + x.source));
+  if (x.escalated && x.cascade) {
+    // The cascade's local answer was judged unsure: the cloud answered; the local tokens were spent for nothing.
+    const mark = el("span", "mark escalated", "⤴ escalated: " + x.cascade.wasted_local_tokens + " local tokens wasted");
+    mark.title = "local answer (not served): " + x.cascade.local_answer;
+    badge.append(mark);
+  }
   if (x.fell_back) {
     const mark = el("span", "mark fallback", "↯ fell back: " + (x.failed_tier || "the routed tier") + " failed");
     if (x.error) mark.title = x.error;
@@ -267,6 +274,7 @@ async function send(text, forceTier, toolChoice) {
       force_tier: forceTier,
       mode: $("route-mode").value,
       tool: toolChoice,
+      strategy: $("route-strategy").value,
     });
   } catch (error) {
     userNode.remove();
