@@ -30,6 +30,9 @@ class HybridConversationManager(_HybridConversationManager):
         tool_choice: As above.
         compaction: As above.
         max_history: As above.
+        strategy: As above.
+        cascade: As above.
+        cascade_threshold: As above.
     """
 
     async def persist_session(self, target: ConversationStore | str | PathLike | None = None) -> int:

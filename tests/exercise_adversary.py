@@ -3,8 +3,8 @@ to an exercise's checker in place of each answer. Every one must be rejected, wi
 
 It runs inside the lab's own kernel, at the point where the exercise's check cell ran (see conftest.py): right
 after the exercise's solution ran twice, so the answers of the first run are a stale set to try as well. Mutations:
-a deep copy, case and spacing of strings, numbers off by one, the previous challenge's answer, and a stored
-conversation loaded from each of the lab's other stores.
+a deep copy, case and spacing of strings, numbers off by one, the previous challenge's answer, a stored
+conversation loaded from each of the lab's other stores, and a pending approval as listed after its decision.
 
     attack("04.1", globals(), stale)   # raises AssertionError naming every accepted wrong answer
 """
@@ -144,6 +144,19 @@ def mutations(answer: Any) -> Iterator[tuple[str, Any]]:
             pass
 
 
+def decided_later(answer: Any) -> Iterator[tuple[str, Any]]:
+    """A pending request (a PendingApproval) as a listing made after its decision shows it: not what was decided on."""
+    if (
+        dataclasses.is_dataclass(answer)
+        and getattr(answer, "status", None) == "pending"
+        and hasattr(answer, "decision")
+    ):
+        yield (
+            "the same request, listed after it was decided",
+            dataclasses.replace(answer, status="completed", decision="approved"),
+        )
+
+
 def from_other_stores(answer: Any, namespace: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
     """The same conversation loaded from every other store of the namespace (a record is only right from its own)."""
     conversation_id = getattr(answer, "conversation_id", None)
@@ -198,7 +211,7 @@ def attack(exercise_id: str, namespace: Mapping[str, Any], stale: Mapping[str, A
             tries.append(("objects", f"the lab's `{label}`", value))
         for kind, value in mutations(answer):
             tries.append(("mutations", kind, value))
-        for kind, value in from_other_stores(answer, namespace):
+        for kind, value in [*from_other_stores(answer, namespace), *decided_later(answer)]:
             tries.append(("mutations", kind, value))
         if stale is not None and name in stale and not _same(stale[name], answer) and stale[name] is not None:
             tries.append(("mutations", "the answer to the previous challenge", stale[name]))

@@ -135,8 +135,15 @@ def test_the_cost_finding_names_the_mode_and_the_escalations():
     entries = known_conversation()
     for entry in entries:
         entry["mode"] = "balanced"
-    entries[1]["escalated"] = True
-    cost = findings(exchanges_frame(entries, pricing=PRICES))[0]
+    entries[1].update(escalated=True, cascade={"wasted_local_tokens": 9, "cloud_answer": "..."})
+    entries[2]["cascade"] = {"wasted_local_tokens": 0, "cloud_answer": None}  # a cascade turn served locally
+    df = exchanges_frame(entries, pricing=PRICES)
+    # Empty where the cascade did not run; 0 where it served the local answer
+    assert df["wasted_local_tokens"].isna().tolist()[:4] == [True, False, False, True]
+    assert df["wasted_local_tokens"].tolist()[1:3] == [9, 0]
+    cost = findings(df)[0]
     assert cost.startswith("Routed in balanced mode, 3 of 6 exchanges (50%)")
-    assert "(1 escalated to the cloud by the cascade)" in cost
+    assert (
+        "(1 judged unsure by the cascade and escalated to the cloud, after 9 local tokens that were not served)" in cost
+    )
     assert findings(exchanges_frame(known_conversation(), pricing=PRICES))[0].startswith("3 of 6 exchanges")

@@ -7,8 +7,10 @@ provoked on purpose; the real manager, tiers and browser are exercised by test_c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
+import os
 import re
 import socket
 import sqlite3
@@ -28,7 +30,7 @@ from modules.chat_app import ChatDesk, ChatManager, create_app
 from modules.chat_app.desk import Turn
 from modules.chat_app.errors import ConversationBusyError
 from modules.chat_app.examples import EXAMPLES
-from modules.chat_app.manager import ConversationView
+from modules.chat_app.manager import ConversationView, ToolCallingManager
 from modules.chat_app.server import pick_port
 from modules.config import PROJECT_ROOT
 from modules.hybrid import routing_summary
@@ -103,9 +105,18 @@ class ScriptedManager:
         self.context = ScriptedContext()
         self.router = ScriptedRouter("balanced")
         self.revision = 0
+        self.strategies: list[str | None] = []  # the strategy each turn was asked with
 
-    async def chat_stream(self, text: str, force_tier: str | None = None, *, router: ScriptedRouter | None = None):
+    async def chat_stream(
+        self,
+        text: str,
+        force_tier: str | None = None,
+        *,
+        router: ScriptedRouter | None = None,
+        strategy: str | None = None,
+    ):
         router = router or self.router
+        self.strategies.append(strategy)
         target = force_tier or ("cloud" if text.startswith("cloud") else "local")
         reasons = [f"scripted: {target}", f"mode {router.mode}"]
         decision = RoutingDecision(target, 0.9, reasons, "rules", 0.8, 0.5, 0.0, mode=router.mode)
@@ -634,8 +645,8 @@ class GatedManager(ScriptedManager):
     started: asyncio.Event
     release: asyncio.Event
 
-    async def chat_stream(self, text: str, force_tier: str | None = None, *, router: ScriptedRouter | None = None):
-        async for item in super().chat_stream(text, force_tier, router=router):
+    async def chat_stream(self, text: str, force_tier: str | None = None, **choices: Any):
+        async for item in super().chat_stream(text, force_tier, **choices):
             yield item
             if isinstance(item, str) and not self.release.is_set():
                 self.started.set()
@@ -807,6 +818,7 @@ def test_the_protocol_check_finds_a_manager_the_page_cannot_use():
 
     assert protocol_problems(OldManager(), ChatManager) == [
         "chat_stream() takes no keyword router",
+        "chat_stream() takes no keyword strategy",
         "save() must be a coroutine",
         "no resume()",
     ]
@@ -824,6 +836,7 @@ def test_the_real_manager_and_the_scripted_one_are_what_the_page_needs():
     for manager in (real, ScriptedManager()):
         assert isinstance(manager, ChatManager) and isinstance(manager.context, ConversationView)
         assert protocol_problems(manager, ChatManager) == []
+    assert isinstance(real, ToolCallingManager) and not isinstance(ScriptedManager(), ToolCallingManager)
 
 
 async def test_save_and_resume_run_on_the_pages_own_event_loop(tmp_path):
@@ -856,3 +869,242 @@ def test_each_mode_routes_with_its_one_router_and_the_managers_own_is_never_swap
         assert f"mode {mode}" in events(send(client, conversation_id, "hello", mode=mode))[0]["reasons"]
         assert manager.router is own
     assert desk.routers is SCRIPTED_ROUTERS
+
+
+# ---- tool calls and approvals ---------------------------------------------------------------------------------
+
+
+def test_an_unknown_tool_is_refused_with_the_choices(client):
+    conversation_id = new_id(client)
+    response = send(client, conversation_id, "hello", tool="rm_rf")
+    assert response.status_code == 422 and "is not one of none, auto" in response.json()["error"]
+    assert client.get(f"/api/conversations/{conversation_id}").json()["exchanges"] == 0
+
+
+@pytest.mark.parametrize(
+    ("request_id", "body", "status", "words"),
+    [
+        ("af-call-none", {"approve": True}, 404, "waits for a decision in conversation"),
+        ("af-call-none", {"approve": "yes"}, 400, "must be true or false"),
+    ],
+)
+def test_deciding_a_call_that_is_not_waiting_says_what_to_do(client, request_id, body, status, words):
+    conversation_id = new_id(client)
+    response = client.post(f"/api/conversations/{conversation_id}/approvals/{request_id}", json=body)
+    assert response.status_code == status and words in response.json()["error"]
+    unknown = client.post("/api/conversations/nobody/approvals/af-call-none", json={"approve": True})
+    assert unknown.status_code == 404 and "Start a new one" in unknown.json()["error"]
+
+
+async def test_the_saved_list_leaves_out_approval_books(desk):
+    from modules.hybrid import BOOK_SUFFIX
+
+    conversation_id = desk.new()["conversation_id"]
+    async for _ in desk.stream_turn(conversation_id, "hello"):
+        pass
+    await desk.save(conversation_id)
+    book = ConversationRecord.from_session(AgentSession(session_id=conversation_id + BOOK_SUFFIX))
+    desk.store.save(book)
+    assert [s.conversation_id for s in await desk.saved()] == [conversation_id]
+
+
+# The real manager, tiers and store: a turn that calls `send_note` stops on a pending approval; the page saves,
+# restarts (a second app over the same store), resumes, approves; the note is sent exactly once.
+
+NOTE = {"text": "Send Ana a note: lunch at noon.", "force_tier": "local", "tool": "send_note"}
+
+
+@contextlib.contextmanager
+def tool_page(store_path):
+    from modules.chat_app.server import build
+
+    app, tiers = build(store_path=store_path, max_tokens=48)
+    try:
+        with TestClient(app, base_url=PAGE_URL) as test_client:
+            yield test_client
+    finally:
+        tiers.close()
+
+
+def ask_for_a_note(page) -> tuple[str, dict[str, Any]]:
+    conversation_id = new_id(page)
+    done = events(send(page, conversation_id, **NOTE))[-1]
+    assert done["event"] == "done", done
+    [pending] = done["pending"]
+    assert pending["tool"] == "send_note" and pending["arguments"]["to"] in ("Ana", "Bob", "Chen")
+    return conversation_id, pending
+
+
+def test_a_pending_approval_survives_save_and_a_restart_and_the_tool_runs_once(tmp_path):
+    from modules.chat_app.server import outbox_path
+    from modules.chat_app.tools import outbox_rows
+    from modules.hybrid import pending_approvals
+
+    store_path = tmp_path / "conversations.sqlite3"
+    with tool_page(store_path) as page:
+        assert {t["name"]: t["needs_approval"] for t in page.get("/api/about").json()["tools"]} == {
+            "multiply": False,
+            "send_note": True,
+        }
+        conversation_id, pending = ask_for_a_note(page)
+        state = page.get(f"/api/conversations/{conversation_id}").json()
+        [call] = [entry for entry in state["transcript"] if entry["role"] == "tool"]
+        assert (call["status"], call["request_id"]) == ("pending", pending["request_id"])
+        moved_on = send(page, conversation_id, "Never mind.")
+        assert moved_on.status_code == 409 and "Approve or Reject" in moved_on.json()["error"]
+        assert page.post(f"/api/conversations/{conversation_id}/save", json={}).status_code == 200
+    assert outbox_rows(outbox_path(store_path)) == []  # nothing was sent while it waited
+
+    with tool_page(store_path) as page:  # the page restarted: nothing is open until Resume
+        resumed = page.post("/api/resume", json={"conversation_id": conversation_id}).json()
+        assert resumed["pending"] == [pending]
+        path = f"/api/conversations/{conversation_id}/approvals/{pending['request_id']}"
+        approved = page.post(path, json={"approve": True})
+        assert approved.status_code == 200, approved.text
+        state = approved.json()
+        assert state["pending"] == []
+        [call] = [entry for entry in state["transcript"] if entry["role"] == "tool"]
+        assert call["status"] == "done" and call["result"] == f"note sent to {pending['arguments']['to']}"
+        sent = outbox_rows(outbox_path(store_path), conversation_id)
+        assert sent == [(pending["arguments"]["to"], pending["arguments"]["text"], os.getpid())]  # exactly once
+        again = page.post(path, json={"approve": True})
+        assert again.status_code == 409 and "already approved" in again.json()["error"]
+        other = new_id(page)  # the same request, decided from another conversation
+        elsewhere = page.post(f"/api/conversations/{other}/approvals/{pending['request_id']}", json={"approve": True})
+        assert elsewhere.status_code == 404 and f"in conversation {other}" in elsewhere.json()["error"]
+        refused = page.post(path, json={"approve": False})
+        assert refused.status_code == 409 and "decided once" in refused.json()["error"]
+        assert len(outbox_rows(outbox_path(store_path))) == 1
+        [decided] = pending_approvals(SqliteStore(store_path), conversation_id, include_decided=True)
+        assert (decided.status, decided.decision, decided.decided_by) == ("completed", "approved", "the chat page")
+        assert [s["conversation_id"] for s in page.get("/api/saved").json()] == [conversation_id]
+        # The stored conversation holds the call, its result and the answer: a fresh resume shows the same.
+        assert page.post("/api/resume", json={"conversation_id": conversation_id}).json()["transcript"] == [
+            entry for entry in state["transcript"]
+        ]
+
+
+def test_a_rejected_call_never_runs_and_a_decision_the_page_did_not_finish_is_finished_once(tmp_path):
+    from modules.chat_app.server import outbox_path
+    from modules.chat_app.tools import outbox_rows
+    from modules.hybrid import BOOK_SUFFIX, book_pending
+
+    store_path = tmp_path / "conversations.sqlite3"
+    store = SqliteStore(store_path)
+    with tool_page(store_path) as page:
+        conversation_id, pending = ask_for_a_note(page)
+        path = f"/api/conversations/{conversation_id}/approvals/{pending['request_id']}"
+        state = page.post(path, json={"approve": False}).json()
+        [call] = [entry for entry in state["transcript"] if entry["role"] == "tool"]
+        assert call["status"] == "rejected" and outbox_rows(outbox_path(store_path)) == []
+
+        # The page stopped after saving an approval, before the tool ran: Approve again finishes it, once.
+        conversation_id, pending = ask_for_a_note(page)
+        assert page.post(f"/api/conversations/{conversation_id}/save", json={}).status_code == 200
+        live = page.app.state.page.desk._live[conversation_id].manager
+        book_pending(store, conversation_id, live.context.session, asked_by="local")
+        book = store.load(conversation_id + BOOK_SUFFIX)
+        book.session["state"]["approvals"][pending["request_id"]]["status"] = "approved"  # decided, then stopped
+        book.session["state"]["approvals"][pending["request_id"]]["decision"] = "approved"
+        store.save(book)
+        path = f"/api/conversations/{conversation_id}/approvals/{pending['request_id']}"
+        assert page.post(path, json={"approve": False}).status_code == 409  # the other decision: refused
+        assert page.post(path, json={"approve": True}).status_code == 200
+        assert len(outbox_rows(outbox_path(store_path), conversation_id)) == 1
+        assert page.post(path, json={"approve": True}).status_code == 409
+        assert len(outbox_rows(outbox_path(store_path), conversation_id)) == 1
+
+
+def test_a_tier_failing_after_the_decision_is_a_502_that_says_to_press_again_without_the_key(client, monkeypatch):
+    async def tier_fails(manager, store, request_id, *, approve):  # the decision is saved, then the answer fails
+        raise RuntimeError(f"cloud said: invalid api key {SECRET}")
+
+    monkeypatch.setattr("modules.chat_app.desk.decide_in_store", tier_fails)
+    conversation_id = new_id(client)
+    response = client.post(f"/api/conversations/{conversation_id}/approvals/af-call-1", json={"approve": False})
+    assert response.status_code == 502 and response.json()["code"] == "approval_not_finished"
+    assert "Press Reject again" in response.json()["error"] and SECRET not in response.text
+
+
+# ---- the strategy selector: route first, or the cascade ---------------------------------------------------
+
+
+def test_the_strategy_chosen_in_the_page_is_the_one_the_turn_runs_with(client, desk):
+    about = client.get("/api/about").json()
+    assert (about["strategies"], about["default_strategy"]) == (["route", "cascade"], "route")
+    conversation_id = new_id(client)
+    events(send(client, conversation_id, "hello"))
+    events(send(client, conversation_id, "hello", strategy="cascade"))
+    events(send(client, conversation_id, "hello", strategy="route"))
+    assert desk._live[conversation_id].manager.strategies == ["route", "cascade", "route"]
+
+
+def test_an_unknown_strategy_is_refused_with_the_choices(client):
+    conversation_id = new_id(client)
+    reply = send(client, conversation_id, "hello", strategy="both")
+    assert reply.status_code == 422
+    assert "'both' is not one of route, cascade" in reply.json()["error"]
+    assert client.get(f"/api/conversations/{conversation_id}").json()["exchanges"] == 0
+
+
+def test_the_page_offers_the_strategy_next_to_the_mode_and_sends_it(client):
+    page = client.get("/").text
+    assert page.index('id="route-mode"') < page.index('id="route-strategy"') < page.index('id="force-tier"')
+    assert re.findall(r'<option value="(route|cascade)"', page) == ["route", "cascade"]
+    script = client.get("/static/chat.js").text
+    assert 'strategy: $("route-strategy").value' in script
+
+
+@pytest.fixture(scope="module")
+def cascade_service(tmp_path_factory):
+    from modules.runtime.local_service import running_local_service
+
+    with running_local_service(tmp_path_factory.mktemp("svc") / "service.sqlite3") as running:
+        yield running
+
+
+def test_a_cascade_turn_in_the_page_escalates_with_the_real_manager_and_records_both_answers(cascade_service, tmp_path):
+    """The real manager and tiers behind the page; a confidence bar of 1.0 escalates whatever the model says."""
+    from agent_framework.openai import OpenAIChatClient
+    from openai import AsyncOpenAI
+
+    from modules.config import load_settings
+    from modules.hybrid import HybridConversationManager
+    from modules.tiers import EmbeddedChatClient, Tiers
+    from modules.tiers.clients import LOCAL_SERVICE_MODEL
+
+    http = AsyncOpenAI(base_url=cascade_service.base_url, api_key=cascade_service.api_key, max_retries=0, timeout=180)
+    tiers = Tiers(load_settings(), EmbeddedChatClient(), OpenAIChatClient(model=LOCAL_SERVICE_MODEL, async_client=http))
+    routers = {mode: HybridRouter(mode=mode) for mode in MODES}
+
+    def new_manager() -> HybridConversationManager:
+        return HybridConversationManager(routers["balanced"], tiers, cascade_threshold=1.0, max_tokens=8)
+
+    desk = ChatDesk(new_manager, SqliteStore(tmp_path / "chat.sqlite3"), routers=routers, turn_timeout_s=240)
+    with TestClient(create_app(desk, about=ABOUT), base_url=PAGE_URL) as client:
+        conversation_id = new_id(client)
+        streamed = events(send(client, conversation_id, "What is 12 times 12?", strategy="cascade"))
+        routed = events(send(client, conversation_id, "Hello!", force_tier="local"))
+        state = client.get(f"/api/conversations/{conversation_id}").json()
+
+    decision, done = streamed[0], streamed[-1]
+    assert (decision["event"], decision["escalated"], decision["target"], decision["strategy"]) == (
+        "decision",
+        True,
+        "cloud",
+        "cascade",
+    )
+    assert [e["event"] for e in streamed[1:-1]] and {e["event"] for e in streamed[1:-1]} == {"delta"}
+    exchange = done["exchange"]
+    assert (exchange["source"], exchange["escalated"], exchange["strategy"]) == ("cloud", True, "cascade")
+    cascade = exchange["cascade"]
+    assert cascade["local_answer"] is not None and cascade["cloud_answer"] == done["text"]
+    assert cascade["wasted_local_tokens"] > 0 and cascade["local_received"]["messages"] == 1
+    assert done["panel"]["escalated"] == 1
+    assert routed[0]["escalated"] is False and routed[-1]["exchange"]["cascade"] is None
+    # The transcript holds the served answers only: two questions, two answers, the first one the cloud's.
+    assert [(m["role"], m["content"]) for m in state["transcript"]][:2] == [
+        ("user", "What is 12 times 12?"),
+        ("assistant", done["text"]),
+    ]
+    assert len(state["transcript"]) == 4

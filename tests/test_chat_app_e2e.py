@@ -311,3 +311,58 @@ def test_when_both_tiers_fail_the_page_says_so_and_keeps_the_question(browser, t
         # What a notebook cell does: serve until interrupted, here bounded by CHAT_PAGE_WAIT_S; then it is stopped.
         page.wait()
         assert not page.running
+
+
+def test_a_pending_approval_is_approved_in_the_page_after_save_and_a_restart_and_runs_once(browser, tmp_path):
+    """Tool `send_note` waits for approval; Save; the page process restarts; Resume; Approve: one note is sent."""
+    from modules.chat_app.server import outbox_path
+    from modules.chat_app.tools import outbox_rows
+
+    store = tmp_path / "conversations.sqlite3"
+    env = page_env(CLOUD_BACKEND="local_service")
+    with ChatPage(store_path=store, args=["--max-tokens", "48"], env=env) as page:
+        browser.get(page.url)
+        wait_ready(browser)
+        Select(browser.find_element(By.ID, "tool-choice")).select_by_value("send_note")
+        ask(browser, "Send Ana a note: lunch at noon.", force="local")
+        [call] = browser.find_elements(By.CSS_SELECTOR, "#conversation .msg.tool")
+        assert call.get_attribute("data-status") == "pending" and call.get_attribute("data-tool") == "send_note"
+        assert [b.text for b in call.find_elements(By.CSS_SELECTOR, "button.decide")] == ["Approve", "Reject"]
+        # The tool choice applied to that question only.
+        assert Select(browser.find_element(By.ID, "tool-choice")).first_selected_option.get_attribute("value") == "none"
+        conversation_id = text_of(browser, "conversation-id")
+        click(browser, "save-conversation")
+    assert outbox_rows(outbox_path(store)) == []  # nothing was sent while it waited
+
+    with ChatPage(store_path=store, args=["--max-tokens", "48"], env=env) as page:  # a new page process
+        browser.get(page.url)
+        wait_ready(browser)
+        browser.find_element(By.ID, "resume-id").send_keys(conversation_id)
+        click(browser, "resume-conversation")
+        [call] = browser.find_elements(By.CSS_SELECTOR, "#conversation .msg.tool")
+        assert call.get_attribute("data-status") == "pending"
+        call.find_element(By.CSS_SELECTOR, "button.approve").click()
+        WebDriverWait(browser, TURN_WAIT_S, ignored_exceptions=[StaleElementReferenceException]).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, "#conversation .msg.tool").get_attribute("data-status") == "done"
+        )
+        assert "Approved: send_note ran once" in notice(browser)
+        assert browser.find_elements(By.CSS_SELECTOR, "button.decide") == []
+        result = browser.find_element(By.CSS_SELECTOR, "#conversation .msg.tool .result").text
+        [(to, _, pid)] = outbox_rows(outbox_path(store), conversation_id)
+        assert result == f"→ note sent to {to}" and pid == page.pid  # sent once, by the page process
+
+
+def test_the_cascade_chosen_next_to_the_mode_runs_the_turn_and_the_badge_says_what_happened(browser, chat_page):
+    browser.get(chat_page.url)
+    wait_ready(browser)
+    Select(browser.find_element(By.ID, "route-strategy")).select_by_value("cascade")
+    ask(browser, "How many minutes are in 7 hours?")
+    assert notice(browser) == ""
+    exchange = server_state(chat_page, text_of(browser, "conversation-id"))["transcript"][-1]["exchange"]
+    assert exchange["strategy"] == "cascade" and exchange["cascade"]["local_answer"]
+    # Whichever way the cascade judged, the page shows what the record says.
+    answer = answers(browser)[-1]
+    assert answer.get_attribute("data-tier") == exchange["source"] == ("cloud" if exchange["escalated"] else "local")
+    marks = [mark.text for mark in answer.find_elements(By.CSS_SELECTOR, ".mark.escalated")]
+    wasted = exchange["cascade"]["wasted_local_tokens"]
+    assert marks == ([f"⤴ escalated: {wasted} local tokens wasted"] if exchange["escalated"] else [])

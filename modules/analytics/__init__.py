@@ -25,9 +25,10 @@ from modules.analytics.frame import (
 )
 from modules.analytics.redact import redact, secret_values
 from modules.analytics.telemetry import start_telemetry, trace_router, trace_store
-from modules.analytics.workload import SESSIONS, run_workload
+from modules.analytics.workload import CASCADE_TURNS, SESSIONS, run_workload
 
 __all__ = [
+    "CASCADE_TURNS",
     "COLUMNS",
     "SESSIONS",
     "AnalyticsInputError",

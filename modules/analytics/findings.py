@@ -22,8 +22,12 @@ def cost_finding(df: pd.DataFrame) -> str:
     modes = totals["modes"]
     where = f"Routed in {' and '.join(modes)} mode, " if modes else ""
     text = f"{where}{local} of {n} exchanges ({local / n:.0%}) were answered by the local tier"
-    if totals["escalated"]:
-        text += f" ({totals['escalated']} escalated to the cloud by the cascade)"
+    if totals["escalated"]:  # recorded by HybridConversationManager(..., strategy="cascade")
+        wasted = int(df["wasted_local_tokens"].fillna(0).sum()) if "wasted_local_tokens" in df else 0
+        text += (
+            f" ({totals['escalated']} judged unsure by the cascade and escalated to the cloud, after {wasted} local "
+            "tokens that were not served)"
+        )
     if totals["saving_vs_all_cloud"] is None:
         return text + "; at the configured prices no exchange had a cost, so routing saved nothing measurable."
     return (

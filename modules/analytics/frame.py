@@ -10,7 +10,9 @@ The input is the routing metadata every hybrid exchange records (one JSON-safe d
 `turn`, `at`, `source`, `model`, `strategy`, `mode`, `p_cloud`, `confidence`, `threshold`, `reasons`,
 `response_time_s`, `ttft_s`, `input_tokens`, `output_tokens`, `cost_usd`, `switched`, `fell_back`, `escalated`,
 ...). `mode` is the router's operating point (quality, balanced, cost, or a custom target); `escalated` marks an
-exchange the cascade first answered locally and then handed to the cloud.
+exchange whose local answer the cascade judged unsure and handed to the cloud (`HybridConversationManager(...,
+strategy="cascade")`), and `wasted_local_tokens` the tokens of that local answer (0 when the cascade served the
+local answer, empty when the cascade did not run).
 Conversations stored by lab 04's sample writer use `tier` and `latency_s` for `source` and
 `response_time_s`; those are read too, so any saved conversation can be charted.
 """
@@ -52,6 +54,7 @@ COLUMNS: dict[str, str] = {
     "forced": "forced",
     "escalated": "escalated",
     "messages_sent": "messages_sent",
+    "wasted_local_tokens": "cascade.wasted_local_tokens",  # tokens of a cascade's local answer that was not served
 }
 REQUIRED_KEYS = ("turn", "source", "response_time_s")
 # Older stored metadata (lab 04's samples) named two keys differently.
@@ -87,6 +90,10 @@ def routing_metadata_of(source: Any) -> list[Mapping[str, Any]]:
 
 
 def _value(entry: Mapping[str, Any], key: str) -> Any:
+    if "." in key:  # a field of a nested entry, e.g. the cascade's record (None when the entry has none)
+        outer, inner = key.split(".", 1)
+        nested = entry.get(outer)
+        return nested.get(inner) if isinstance(nested, Mapping) else None
     if key in entry:
         return entry[key]
     return entry.get(_OLDER_NAMES.get(key, key))
@@ -164,7 +171,7 @@ def _one_conversation(
     df["turn"] = df["turn"].astype(int)
     for column in ("p_cloud", "confidence", "threshold", "latency_s", "ttft_s"):
         df[column] = pd.to_numeric(df[column]).astype(float)
-    for column in ("input_tokens", "output_tokens", "messages_sent"):
+    for column in ("input_tokens", "output_tokens", "messages_sent", "wasted_local_tokens"):
         df[column] = pd.to_numeric(df[column]).astype("Int64")
     df["reasons"] = [_joined(r) for r in df["reasons"]]
     missing_cost = df["cost_usd"].isna()

@@ -33,6 +33,18 @@ from modules.analytics.errors import AnalyticsInputError
 from modules.analytics.telemetry import traced_turn
 from modules.runtime import free_port
 
+# Lab 07's cascade conversation: (category, question). The local tier answers each first and the cascade judges the
+# answer from its log-probabilities; offline, SmolLM2 is unsure of its arithmetic and sure of the others, so both
+# outcomes show. Which one a turn gets is the cascade's judgement, recorded per exchange; the lab checks the
+# mechanism, not the outcome.
+CASCADE_TURNS: tuple[tuple[str, str], ...] = (
+    ("small talk", "Hi! I'm Sam."),
+    ("arithmetic", "How many minutes are in 7 hours?"),
+    ("fact", "Which planet is known as the red planet?"),
+    ("arithmetic", "What is 36 times 24?"),
+    ("small talk", "Nice, thank you!"),
+)
+
 
 @dataclass(frozen=True)
 class Step:

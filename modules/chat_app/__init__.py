@@ -6,7 +6,9 @@
 Modules: `desk` (the live conversations, one turn as events, save/resume; the side panel shows
 `modules.hybrid.routing_summary`), `manager` (`ChatManager`: what the page needs from a manager), `app` (the
 FastAPI app: `routes/` and `dependencies`, built like the course service, and the static page in `static/`),
-`guard` (loopback Host check, safety headers), `examples` (example questions and their tiers), `errors`,
+`guard` (loopback Host check, safety headers), `examples` (example questions and their tiers), `tools` (the demo
+tools: `multiply`, and `send_note`, which waits for approval), `approvals` (tool calls in the transcript, Approve /
+Reject through `modules.hybrid.approvals`), `errors`,
 `server` (wiring to the tiers, router and store; uvicorn), `launcher` (ChatPage, the process wrapper).
 """
 

@@ -3,14 +3,17 @@
     app = create_app(desk, about={"mode": "offline", ...}, secrets=[...])
 
     GET  /                                   the page (static HTML/JS/CSS, nothing fetched from the internet)
-    GET  /api/about                          mode, tier models, limits, router modes, examples (never a key)
+    GET  /api/about                          mode, tier models, limits, router modes, strategies, examples
     GET  /api/saved                          saved conversations, newest first
     POST /api/conversations                  start a new conversation
     GET  /api/conversations/{id}             its transcript and side-panel numbers
-    POST /api/conversations/{id}/messages    {"text": ..., "force_tier": "auto"|"local"|"cloud", "mode": ...}
+    POST /api/conversations/{id}/messages    {"text": ..., "force_tier": "auto"|"local"|"cloud", "mode": ...,
+                                              "tool": "none"|"auto"|<a tool's name>,
+                                              "strategy": "route"|"cascade"}
                                              -> newline-delimited JSON events, streamed as generated
     POST /api/conversations/{id}/save        persist through modules.storage
     POST /api/resume                         {"conversation_id": ..., "discard_unsaved": false}: load the saved copy
+    POST /api/conversations/{id}/approvals/{request_id}   {"approve": true|false}: decide a pending tool call
 
 Routes live in `routes/`, what they share in `dependencies`, the Host check and safety headers in `guard`.
 Errors are JSON {"error": message} with a 4xx/5xx status; during a streamed answer they arrive as an "error"
@@ -32,7 +35,7 @@ from modules.chat_app.dependencies import PageState
 from modules.chat_app.desk import ChatDesk
 from modules.chat_app.errors import ChatPageError
 from modules.chat_app.guard import PageGuard
-from modules.chat_app.routes import conversations, page
+from modules.chat_app.routes import approvals, conversations, page
 from modules.storage import ConversationNotFoundError, InvalidConversationIdError, StorageError
 
 __all__ = ["create_app"]
@@ -62,7 +65,7 @@ def create_app(
     app.add_exception_handler(ChatPageError, _page_error)
     app.add_exception_handler(StorageError, _storage_error)
     app.mount("/static", StaticFiles(directory=page.STATIC_DIR), name="static")
-    for router in (page.router, conversations.router):
+    for router in (page.router, conversations.router, approvals.router):
         app.include_router(router)
     app.add_middleware(PageGuard, extra_hosts=extra_hosts)
     return app

@@ -66,6 +66,12 @@ class UnknownModeError(ChatPageError):
     status = 422
 
 
+class UnknownStrategyError(ChatPageError):
+    """The page asked for a strategy other than the router deciding first ("route") or the cascade ("cascade")."""
+
+    status = 422
+
+
 class UnknownConversationError(ChatPageError):
     """No open conversation has that id."""
 
@@ -90,3 +96,39 @@ class UnsavedExchangesError(ChatPageError):
 
     status = 409
     code = "unsaved_exchanges"
+
+
+# ---- tool calls and approvals -------------------------------------------------------------------------------
+
+
+class UnknownToolError(ChatPageError):
+    """The turn's `tool` is not none, auto or one of the page's tools."""
+
+    status = 422
+
+
+class UnknownApprovalError(ChatPageError):
+    """No tool call with that request id waits for a decision in this conversation."""
+
+    status = 404
+
+
+class ApprovalConflictError(ChatPageError):
+    """The tool call was decided already, or the conversation moved on: the decision cannot be made (again)."""
+
+    status = 409
+    code = "approval_conflict"
+
+
+class ApprovalPendingError(ChatPageError):
+    """A tool call waits for a decision; the conversation goes on only after Approve or Reject."""
+
+    status = 409
+    code = "approval_pending"
+
+
+class ApprovalNotFinishedError(ChatPageError):
+    """The decision was saved but the run after it failed (a tier failed); the same decision again finishes it."""
+
+    status = 502
+    code = "approval_not_finished"

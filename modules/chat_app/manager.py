@@ -9,7 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from modules.storage import ConversationStore
 
-__all__ = ["ChatManager", "ConversationView"]
+__all__ = ["ChatManager", "ConversationView", "ToolCallingManager"]
 
 
 @runtime_checkable
@@ -40,13 +40,16 @@ class ChatManager(Protocol):
     conversation_id: str
     context: ConversationView
 
-    def chat_stream(self, text: str, force_tier: str | None = None, *, router: Any = None) -> AsyncIterator[Any]:
+    def chat_stream(
+        self, text: str, force_tier: str | None = None, *, router: Any = None, strategy: str | None = None
+    ) -> AsyncIterator[Any]:
         """Yield a `RoutingDecision`, text chunks, any fallback decision, then the recorded turn.
 
         Args:
             text: The question.
             force_tier: "local" or "cloud" to skip the router's choice, or None.
             router: The router for this turn (the page's mode), or None for the manager's own.
+            strategy: "route" or "cascade" for this turn (the page's choice), or None for the manager's own.
         """
         ...
 
@@ -66,3 +69,21 @@ class ChatManager(Protocol):
             conversation_id: The conversation to continue.
         """
         ...
+
+
+@runtime_checkable
+class ToolCallingManager(ChatManager, Protocol):
+    """What the page's tool calls and approvals need besides `ChatManager` (`HybridConversationManager` has it).
+
+    The page names the turn's tool in `tool_choice`; a pending call is decided on the agent of the tier that asked
+    (`agents[tier]`), with answers of at most `max_tokens`. The tests' stand-in has no tools and needs none of this.
+
+    Attributes:
+        tool_choice: The next turn's tool choice ("none", "auto" or a named function).
+        agents: The agent of each tier, holding the tools.
+        max_tokens: The cap on each answer's length.
+    """
+
+    tool_choice: Any
+    agents: dict[str, Any]
+    max_tokens: int

@@ -22,6 +22,11 @@ DEFAULT_STORE = PROJECT_ROOT / "var" / "chat" / "conversations.sqlite3"
 URL_LINE_PREFIX = "Chat page: "  # the launcher reads the URL from this line
 
 
+def outbox_path(store_path: Path | str) -> Path:
+    """Where the page's `send_note` tool writes the notes it sends: `outbox.sqlite3` beside the store."""
+    return Path(store_path).with_name("outbox.sqlite3")
+
+
 def pick_port(host: str, port: int) -> tuple[int, str | None]:
     """The port to bind and, when the wanted one was taken, a note saying so (port 0 = any free one)."""
     if port == 0:
@@ -58,6 +63,7 @@ def build(
     extra_hosts: Iterable[str] = (),
 ) -> tuple[Any, Any]:
     """The FastAPI app and the started tiers (call `tiers.close()` when done)."""
+    from modules.chat_app.tools import describe, page_tools
     from modules.hybrid import HybridConversationManager
     from modules.routing import HybridRouter
     from modules.storage import SqliteStore
@@ -72,10 +78,13 @@ def build(
 
     tiers = start_tiers(settings)
     options = {} if max_tokens is None else {"max_tokens": max_tokens}
+    # The demo tools; a sent note lands in the outbox next to the store (the side effect a person approves).
+    tools = page_tools(outbox_path(store_path))
 
     def new_manager() -> Any:
         # No store here: the manager would save after every exchange; the page saves when Save is pressed.
-        return HybridConversationManager(routers[DEFAULT_MODE], tiers=tiers, **options)
+        # No tool is used unless the page names one for a turn (tool_choice "none").
+        return HybridConversationManager(routers[DEFAULT_MODE], tiers=tiers, tools=tools, tool_choice="none", **options)
 
     desk = ChatDesk(
         new_manager,
@@ -83,10 +92,10 @@ def build(
         routers=routers,
         max_message_chars=max_message_chars,
         turn_timeout_s=turn_timeout_s,
+        tool_names=[t.name for t in tools],
     )
-    app = create_app(
-        desk, about=about(settings, store.location), secrets=secret_values(settings), extra_hosts=extra_hosts
-    )
+    shown = {**about(settings, store.location), "tools": describe(tools)}
+    app = create_app(desk, about=shown, secrets=secret_values(settings), extra_hosts=extra_hosts)
     return app, tiers
 
 

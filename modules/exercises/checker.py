@@ -45,6 +45,13 @@ class ExerciseNotPassedError(ExerciseError, AssertionError):
     """Strict mode only: an exercise was left unsolved or its answer is wrong."""
 
 
+class UnknownExerciseError(ExerciseError, KeyError):
+    """No lab or exercise has this id; the message lists the ones there are."""
+
+    def __str__(self) -> str:  # KeyError would show the message quoted
+        return str(self.args[0])
+
+
 @dataclass(frozen=True)
 class Exercise:
     """One exercise: the task the attendee reads, the cell they start from, and how their answer is checked.
@@ -134,18 +141,18 @@ def definition(exercise_id: str) -> Exercise:
         Its `Exercise`.
 
     Raises:
-        KeyError: no such lab or exercise; the message lists the ones there are.
+        UnknownExerciseError: no such lab or exercise (a KeyError); the message lists the ones there are.
     """
     lab = exercise_id.split(".")[0]
     if lab not in LABS:
-        raise KeyError(
+        raise UnknownExerciseError(
             f"No exercises for lab {lab!r} (exercise {exercise_id!r}); labs with exercises: {', '.join(LABS)}."
         )
     for candidate in exercises(lab):
         if candidate.id == exercise_id:
             return candidate
     known = ", ".join(e.id for e in exercises(lab))
-    raise KeyError(f"No exercise {exercise_id!r}; lab {lab} has {known}.")
+    raise UnknownExerciseError(f"No exercise {exercise_id!r}; lab {lab} has {known}.")
 
 
 def exercise(exercise_id: str) -> Challenge:

@@ -3,13 +3,16 @@
 The checks ask the service what it stored under each id, compare with the session as it is now, and re-measure
 sizes, so a hand-made value or a copy that skipped a step is told apart from a real round trip. Each challenge hands
 out a marker or a question new on every run, so a session, reply or child result the lab made earlier does not pass.
+The approval exercise (03.5) reads the tool's side-effect ledger and the store's approval book, not the model's words.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
+import sqlite3
 from typing import Any
 
 from agent_framework import AgentSession
@@ -27,6 +30,8 @@ from modules.exercises.checker import (
     step,
 )
 from modules.exercises.handoffs import handed_back_by_a_child
+from modules.hybrid import PendingApproval, pending_approvals
+from modules.storage import SqliteStore
 
 TOPICS = ("honey", "wax", "queens", "drones", "pollen", "swarms", "hives", "smoke")
 
@@ -231,6 +236,106 @@ def verify_growth(
     return f"one exchange added {size_after - size_before} bytes: the in-memory form carries every message."
 
 
+def _transfers(ledger: Any, conversation_id: str) -> list[tuple[float, str, int]]:
+    """The teller's ledger rows of one conversation, read here (labkit, which writes them, sits above exercises)."""
+    if not os.path.exists(ledger):
+        return []
+    with contextlib.closing(sqlite3.connect(ledger)) as db:
+        if not db.execute("SELECT name FROM sqlite_master WHERE name = 'ledger'").fetchall():
+            return []  # the tool never ran with this ledger
+        query = "SELECT amount, recipient, pid FROM ledger WHERE conversation = ?"
+        return db.execute(query, (conversation_id,)).fetchall()
+
+
+def approval_challenge(token: str, namespace: Any) -> dict[str, Any]:
+    return {"conversation_id": f"lab03-approval-{token}", "approver": f"approver-{token}"}
+
+
+def verify_approval(my_pending: Any, my_done: Any, approval_db: Any, ledger: Any, challenge: Challenge) -> str:
+    conversation_id = challenge.conversation_id
+    expect_type(
+        my_pending,
+        PendingApproval,
+        "my_pending",
+        f"List it in this kernel: [my_pending] = pending_approvals(approval_store, {conversation_id!r}).",
+    )
+    expect(
+        my_pending.conversation_id == conversation_id,
+        f"`my_pending` is a request of conversation {my_pending.conversation_id!r}, but this run's challenge is "
+        f"{conversation_id!r}: ask and list in challenge.conversation_id.",
+    )
+    expect(
+        my_pending.status == "pending",
+        f"`my_pending` was listed when the request was already {my_pending.status}: list what is pending after the "
+        "ask step and before the approve step (the listing is what a person decides from).",
+    )
+    step("reading the approval book in the store")
+    with SqliteStore(approval_db) as store:
+        book = {p.request_id: p for p in pending_approvals(store, conversation_id, include_decided=True)}
+    expect(
+        my_pending.request_id in book,
+        f"the store has no request {my_pending.request_id!r} in conversation {conversation_id!r}: list it from "
+        "approval_db, where the ask step saved it.",
+    )
+    decided = book[my_pending.request_id]
+    expect(
+        decided.status != "pending",
+        'the request is still pending in the store: approve it in a new process with teller_step("approve", ...).',
+    )
+    expect(
+        decided.decision == "approved",
+        f"the request was {decided.decision} (status {decided.status}), so the tool never ran: ask again in a "
+        "new challenge, and approve it (no --reject).",
+    )
+    expect(
+        decided.decided_by == challenge.approver,
+        f"the store says {decided.decided_by!r} approved it, but this run's approver is {challenge.approver!r}: "
+        f'pass f"--by={{challenge.approver}}" to the approve step.',
+    )
+    expect(
+        decided.status == "completed",
+        f"the approval is {decided.status}, not completed: the approving process stopped before the answer was "
+        'saved. Run teller_step("complete", ...) for the conversation.',
+    )
+    expect(
+        isinstance(my_done, dict) and {"kinds", "pid", "request_id"} <= my_done.keys(),
+        f"`my_done` is {kind_of(my_done)} without the approve step's kinds, pid and request_id: keep what "
+        'teller_step("approve", ...) returns.',
+    )
+    expect(
+        my_done["request_id"] == my_pending.request_id,
+        f"`my_done` reports on request {my_done['request_id']!r}, not on `my_pending` ({my_pending.request_id!r}): "
+        "keep what the approve step of this run's conversation returned.",
+    )
+    expect(
+        my_done["pid"] != os.getpid(),
+        '`my_done` was made in this kernel: approve in a new process with teller_step("approve", ...).',
+    )
+    step("reading the tool's ledger")
+    rows = _transfers(ledger, conversation_id)
+    expect(
+        len(rows) == 1,
+        f"the ledger holds {len(rows)} transfers for conversation {conversation_id!r}; an approved call runs "
+        "exactly once.",
+    )
+    [(amount, to, pid)] = rows
+    expect(
+        pid == my_done["pid"] != os.getpid(),
+        f"the transfer was made by process {pid}, not by the approving process {my_done['pid']}: let the approve "
+        "step run the tool.",
+    )
+    arguments = json.loads(my_pending.arguments)
+    expect(
+        (amount, to) == (float(arguments.get("amount", "nan")), arguments.get("to")),
+        f"the ledger says {amount} to {to!r}, but the request asked {my_pending.arguments}: approve the request you "
+        "listed.",
+    )
+    return (
+        f"process {pid} ran transfer({amount}, {to!r}) once, after {challenge.approver} approved request "
+        f"{my_pending.request_id[:18]}…; the approval book says completed."
+    )
+
+
 EXERCISES = [
     Exercise(
         id="03.1",
@@ -317,5 +422,26 @@ EXERCISES = [
         verify=verify_growth,
         answers=("my_copy", "size_before", "size_after"),
         challenge=question_challenge,
+    ),
+    Exercise(
+        id="03.5",
+        title="Approve in another process, exactly once",
+        level="stretch",
+        task=(
+            "Run an approval's whole life yourself, for this run's conversation (`challenge.conversation_id`), in the "
+            'same store and ledger as above. A new process asks (`teller_step("ask", ...)`); this kernel lists '
+            "what is pending with `pending_approvals` (keep the one request as `my_pending`); another new process "
+            'approves it as this run\'s approver (`teller_step("approve", ..., None, f"--by={challenge.approver}")`, '
+            "kept as `my_done`). The check reads the ledger and the approval book, not the model's words."
+        ),
+        starter=(
+            "# 1. a new process asks, in challenge.conversation_id\n"
+            "my_pending = ...  # 2. the one request pending_approvals lists for it, in this kernel\n"
+            "my_done = ...  # 3. what the approving process returned (approved as challenge.approver)"
+        ),
+        check_call='check("03.5", my_pending=my_pending, my_done=my_done, approval_db=approval_db, ledger=ledger)',
+        verify=verify_approval,
+        answers=("my_pending", "my_done"),
+        challenge=approval_challenge,
     ),
 ]

@@ -1,8 +1,9 @@
-"""Lab 06 exercises: a routed turn of your own, persist and resume a hybrid conversation, force a switch and count it.
+"""Lab 06 exercises: a routed turn of your own, persist and resume a hybrid conversation, force a switch and count it,
+a tool turn sent to the tier that can do it.
 
-Every check reads the mechanism (the tier that answered, the messages it was sent, the stored routing metadata),
-never the small model's wording. Each challenge hands out a question (or a directory) new on every run, so a turn or
-a store the lab made earlier does not pass.
+Every check reads the mechanism (the tier that answered, the messages it was sent, the stored routing metadata, the
+tool's ledger), never the small model's wording. Each challenge hands out a question (or a directory) new on every
+run, so a turn or a store the lab made earlier does not pass.
 """
 
 from __future__ import annotations
@@ -17,11 +18,17 @@ from modules.hybrid import HybridConversationManager, HybridTurn
 from modules.storage import ConversationNotFoundError, FileStore
 
 TOPICS = ("winter", "swarming", "honey", "wax moths", "queens", "varroa mites", "spring", "hive tools")
+CITIES = ("Lisbon", "Oslo", "Lima", "Cairo", "Osaka", "Quito", "Dakar", "Perth", "Tunis", "Riga")
 
 
 def question_challenge(token: str, namespace: Any) -> dict[str, Any]:
     topic = random.Random(token).choice(TOPICS)
     return {"question": f"One tip about {topic} for my bees, please ({token})."}
+
+
+def weather_challenge(token: str, namespace: Any) -> dict[str, Any]:
+    city = random.Random(token).choice(CITIES)
+    return {"question": f"What is the weather in {city}? ({token})"}
 
 
 def directory_challenge(token: str, namespace: Any) -> dict[str, Any]:
@@ -221,6 +228,84 @@ def verify_switch(last_tier: Any, switch_turn: Any, my_switches: Any, conversati
     )
 
 
+def _last_question(turn: HybridTurn) -> str | None:
+    """The newest user message the answering tier was sent: the turn's question (tool results come after it)."""
+    return next((text for role, text in reversed(turn.sent) if role == "user"), None)
+
+
+def verify_tool_turn(
+    my_tool_turn: Any,
+    my_tool_tier: Any,
+    my_tool_result: Any,
+    tool_conversation: Any,
+    tool_ledger: Any,
+    challenge: Challenge,
+) -> str:
+    call = "tool_conversation.chat(challenge.question)"
+    _a_turn(my_tool_turn, "my_tool_turn", call)
+    asked = _last_question(my_tool_turn)
+    expect(
+        asked == challenge.question,
+        f"`my_tool_turn` asked {str(asked)[:60]!r}, but this run's challenge asks {challenge.question!r}: "
+        f"await {call}.",
+    )
+    metadata = tool_conversation.context.routing_metadata
+    expect(
+        bool(metadata) and my_tool_turn.metadata == metadata[-1],
+        "`my_tool_turn` is not the newest exchange of `tool_conversation`: ask that manager, and check right after.",
+    )
+    floor = tool_conversation.router.tool_floor
+    recorded = my_tool_turn.metadata.get("tool_calls") or []
+    expect(
+        len(recorded) == 1 and recorded[0]["tool"] == "get_weather",
+        f"your turn recorded {len(recorded)} tool call(s) ({', '.join(c['tool'] for c in recorded) or 'none'}): "
+        'name the tool for the turn first, tool_conversation.tool_choice = {"mode": "required", '
+        '"required_function_name": "get_weather"}, then ask.',
+    )
+    [entry] = recorded
+    if floor.accuracy is not None and floor.accuracy < floor.floor:
+        expect(
+            my_tool_turn.tier == "cloud" and not my_tool_turn.metadata.get("forced"),
+            f"the local tool accuracy ({floor.accuracy:.0%}) is below the tool floor ({floor.floor:.0%}), yet the "
+            f"{my_tool_turn.tier} tier answered: ask without force_tier=, so the router decides.",
+        )
+    expect(
+        my_tool_tier == entry["tier"],
+        f"`my_tool_tier` is {my_tool_tier!r}, but the record says {entry['tier']!r} asked for the call: read "
+        '`my_tool_turn.metadata["tool_calls"][0]["tier"]`.',
+    )
+    expect(
+        my_tool_result == entry["result"],
+        f"`my_tool_result` is {str(my_tool_result)[:60]!r}, but the record holds the result "
+        f'{entry["result"]!r}: read `my_tool_turn.metadata["tool_calls"][0]["result"]`.',
+    )
+    step("reading the tool's ledger: one entry per run of the tool")
+    runs = sum(len(e.get("tool_calls") or []) for e in metadata)
+    expect(
+        isinstance(tool_ledger, list) and len(tool_ledger) == runs,
+        f"the ledger holds {len(tool_ledger) if isinstance(tool_ledger, list) else tool_ledger!r} runs, the "
+        f"conversation records {runs} tool calls: each call must run the tool exactly once; pass the lab's "
+        "`tool_ledger`, which the tool appends to.",
+    )
+    expect(
+        tool_ledger[-1] == entry["arguments"].get("city"),
+        f"the tool's last run was for {tool_ledger[-1]!r}, but your turn recorded the arguments "
+        f"{entry['arguments']!r}: ask `tool_conversation` and check right after.",
+    )
+    step("reading the routing metadata the lab's store holds for `tool_conversation`")
+    stored = _stored_metadata(tool_conversation)
+    expect(
+        stored is not None and bool(stored) and stored[-1].get("tool_calls") == recorded,
+        "the store's newest exchange of `tool_conversation` does not hold your tool call: ask the lab's "
+        "`tool_conversation` (created with the lab's store), which saves after every exchange.",
+    )
+    return (
+        f"the {my_tool_turn.tier} tier asked for get_weather({entry['arguments'].get('city')!r}); the tool ran once "
+        f"(the ledger has {runs} runs for {runs} recorded calls) and the call, its arguments and result "
+        f"{entry['result']!r} are in the stored exchange."
+    )
+
+
 EXERCISES = [
     Exercise(
         id="06.1",
@@ -290,5 +375,30 @@ EXERCISES = [
         verify=verify_switch,
         answers=("last_tier", "switch_turn", "my_switches"),
         challenge=question_challenge,
+    ),
+    Exercise(
+        id="06.4",
+        title="A tool turn: who asked, what ran, what was stored",
+        level="stretch",
+        task=(
+            'Name the tool for the next turn: `tool_conversation.tool_choice = {"mode": "required", '
+            '"required_function_name": "get_weather"}` (SmolLM2\'s own choice of tool is weak, see above). Ask '
+            "`tool_conversation` the challenge's question (`my_tool_turn`, without `force_tier`: the router decides). "
+            "From the exchange's record, read the tier that asked for the call (`my_tool_tier`) and the result the "
+            "tool returned (`my_tool_result`). The check compares them with the tool's ledger and with the record in "
+            "the lab's store."
+        ),
+        starter=(
+            "my_tool_turn = ...  # await tool_conversation.chat(challenge.question), with get_weather named\n"
+            'my_tool_tier = ...  # the tier that asked for the call, from my_tool_turn.metadata["tool_calls"]\n'
+            "my_tool_result = ...  # what the tool returned, from the same record"
+        ),
+        check_call=(
+            'check("06.4", my_tool_turn=my_tool_turn, my_tool_tier=my_tool_tier, my_tool_result=my_tool_result,\n'
+            "      tool_conversation=tool_conversation, tool_ledger=tool_ledger)"
+        ),
+        verify=verify_tool_turn,
+        answers=("my_tool_turn", "my_tool_tier", "my_tool_result"),
+        challenge=weather_challenge,
     ),
 ]

@@ -20,6 +20,7 @@ keep the guide's method names, as aliases.
 
 from modules.hybrid.agent_context import HybridAgentContextManager
 from modules.hybrid.approvals import (
+    BOOK_SUFFIX,
     ApprovalAlreadyDecidedError,
     ApprovalError,
     ApprovalFromAnotherConversationError,
@@ -27,6 +28,7 @@ from modules.hybrid.approvals import (
     NothingToCompleteError,
     PendingApproval,
     ToolInterruptedError,
+    book_pending,
     complete_decided,
     decide,
     mark_tool_result,
@@ -35,13 +37,14 @@ from modules.hybrid.approvals import (
 )
 from modules.hybrid.compaction import CompactionError, DamagedSummaryWarning, describe_received
 from modules.hybrid.context import ConversationContextManager, check_client_side_history
-from modules.hybrid.conversation import HybridConversationManager, HybridTurn
+from modules.hybrid.conversation import STRATEGIES, HybridConversationManager, HybridTurn
 from modules.hybrid.errors import (
     AgentNotInitializedError,
     ConversationIdTakenError,
     HybridError,
     ServerSideHistoryError,
     UnknownSourceError,
+    UnknownStrategyError,
     UnsupportedTargetError,
 )
 from modules.hybrid.exchange import EXCHANGE_KEYS
@@ -53,8 +56,10 @@ from modules.hybrid.summary import SUMMARY_KEYS, routing_summary
 from modules.hybrid.tool_calls import ToolCallRecorder
 
 __all__ = [
+    "BOOK_SUFFIX",
     "EXCHANGE_KEYS",
     "SOURCE_ALIASES",
+    "STRATEGIES",
     "SUMMARY_KEYS",
     "AgentNotInitializedError",
     "CompactionError",
@@ -76,8 +81,10 @@ __all__ = [
     "ToolCallRecorder",
     "ToolInterruptedError",
     "UnknownSourceError",
+    "UnknownStrategyError",
     "UnsupportedTargetError",
     "as_store",
+    "book_pending",
     "check_client_side_history",
     "complete_decided",
     "decide",

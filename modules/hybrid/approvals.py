@@ -8,6 +8,9 @@
     [pending] = pending_approvals(store, conversation_id)      # tool, arguments, who asked, when
     result = await decide(agent, store, pending, approve=True, decided_by="bob")   # the tool runs, the run completes
 
+    # a conversation saved its own way (a HybridConversationManager's save, the chat page): book, then decide
+    book_pending(store, conversation_id, session)
+
 Where the state lives. Agent Framework 1.23 keeps the pending request in the session
 (`session.state["tool_approval"]`), and `session.to_dict()` carries it, so the conversation record of any store
 (`modules.storage`: file, SQLite, Redis) holds it for both session kinds. What the session does not hold is the
@@ -125,12 +128,50 @@ async def run_until_approval(
     conversation_id = conversation_id or session.session_id
     result = await agent.run(query, session=session, options=dict(options or {}))
     await asyncio.to_thread(_save_conversation, store, conversation_id, session, user_id)
-    book = await asyncio.to_thread(_load_book, store, conversation_id, user_id)
-    for request in result.user_input_requests:
-        if request.type != "function_approval_request" or request.function_call is None:
+    await asyncio.to_thread(_book, store, conversation_id, session, result.user_input_requests, asked_by, user_id)
+    return result
+
+
+def book_pending(
+    store: ConversationStore, conversation_id: str, session: AgentSession, *, asked_by: str | None = None
+) -> list[PendingApproval]:
+    """Enter the approvals `session` waits on into the store's approval book (those not entered yet).
+
+    For a conversation saved its own way (the chat page's hybrid conversations) rather than by
+    `run_until_approval`: save the conversation first, then book its pending requests, then `decide`.
+
+    Args:
+        store: The store the conversation was saved to, as `session` holds it now.
+        conversation_id: The conversation.
+        session: Its session; Agent Framework keeps the pending requests in its state.
+        asked_by: Who (or which agent) made the requests.
+
+    Returns:
+        The approvals now pending in the book, oldest first.
+
+    Raises:
+        ConversationConflictError: Someone else changed the book at the same moment; call it again.
+    """
+    _book(store, conversation_id, session, _requests_in(session), asked_by, None)
+    return pending_approvals(store, conversation_id)
+
+
+def _book(
+    store: ConversationStore,
+    conversation_id: str,
+    session: AgentSession,
+    requests: Sequence[Content],
+    asked_by: str | None,
+    user_id: str | None,
+) -> None:
+    """Add a pending entry per new approval request, marked with where the conversation stands now."""
+    book = _load_book(store, conversation_id, user_id)
+    entries = _entries(book)
+    for request in requests:
+        if request.type != "function_approval_request" or request.function_call is None or request.id in entries:
             continue
         call = request.function_call
-        _entries(book)[request.id] = {
+        entries[request.id] = {
             "tool": call.name,
             "arguments": call.arguments if isinstance(call.arguments, str) else _json(call.arguments),
             "call_id": call.call_id,
@@ -139,8 +180,7 @@ async def run_until_approval(
             "status": "pending",
             "marker": _marker(session),
         }
-    await asyncio.to_thread(store.save, book)
-    return result
+    store.save(book)
 
 
 def pending_approvals(
@@ -352,12 +392,13 @@ async def _complete(
 
 
 def _request_in(session: AgentSession, request_id: str) -> Content | None:
+    return next((request for request in _requests_in(session) if request.id == request_id), None)
+
+
+def _requests_in(session: AgentSession) -> list[Content]:
+    """The approval requests Agent Framework keeps pending in the session's state."""
     state = session.state.get(_STATE_KEY) or {}
-    for raw in state.get(_PENDING_KEY) or []:
-        request = Content.from_dict(raw) if isinstance(raw, dict) else raw
-        if request.id == request_id:
-            return request
-    return None
+    return [Content.from_dict(raw) if isinstance(raw, dict) else raw for raw in state.get(_PENDING_KEY) or []]
 
 
 def _marker(session: AgentSession) -> dict[str, Any]:

@@ -32,3 +32,7 @@ class UnsupportedTargetError(HybridError, TypeError):
 
 class ConversationIdTakenError(HybridError, ValueError):
     """A new conversation would be saved over a stored one with the same id."""
+
+
+class UnknownStrategyError(HybridError, ValueError):
+    """A conversation strategy other than "route" (the router decides first) or "cascade" (the local tier first)."""

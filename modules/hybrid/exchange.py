@@ -41,6 +41,7 @@ EXCHANGE_KEYS = (
     "messages_sent",
     "tool_calls",
     "received",
+    "cascade",
 )
 
 
@@ -64,8 +65,11 @@ def exchange_metadata(
     details: Mapping[str, Any] | None = None,
     label: str | None = None,
     tool_calls: Sequence[Mapping[str, Any]] = (),
+    cascade: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A complete metadata entry. `decision` is a `modules.routing.RoutingDecision` (None when not routed)."""
+    """A complete metadata entry. `decision` is a `modules.routing.RoutingDecision` (None when not routed);
+    `cascade` is what the cascade did on this exchange (`HybridConversationManager` with `strategy="cascade"`), None
+    when it did not run."""
     tier = tier_of(source)
     entry: dict[str, Any] = {
         "turn": turn,
@@ -94,6 +98,8 @@ def exchange_metadata(
         # What the tier was given after compaction: messages, tokens, how many stored messages were summarised or
         # left out, the summary's id (see modules.hybrid.compaction). None: not measured (older records).
         "received": dict(received) if received is not None else None,
+        # The cascade's attempt: both answers, the local tokens and seconds not served, what the local tier received.
+        "cascade": dict(cascade) if cascade is not None else None,
     }
     if label is not None and label != tier:
         entry["source_label"] = label  # what the caller called it, e.g. "foundry"
@@ -137,6 +143,7 @@ def normalize_exchange(entry: Mapping[str, Any], turn: int, previous_source: str
         "messages_sent": 2 * turn - 1,
         "tool_calls": [],
         "received": None,
+        "cascade": None,
     }
     for key, value in defaults.items():
         if entry.get(key) is None:

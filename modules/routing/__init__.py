@@ -9,7 +9,8 @@
 Modules: grading + profile (measure the local model), policy (which categories it may answer),
 features + followups (what a query looks like), classifier + strategies + training (the learned router:
 P(the local answer is wrong), trained on graded answers), modes (quality / balanced / cost and custom targets),
-curve (the cost-quality curve a mode is resolved on), router (decisions, follow-ups), fallback (the other tier
+curve (the cost-quality curve a mode is resolved on), tool_grading + tool_floor (the graded tool set in the profile;
+below a mode's tool floor a turn with tools goes to the cloud), router (decisions, follow-ups), fallback (the other tier
 answers when the chosen one fails), cascade (the local model answers first; its log-probabilities decide whether
 the cloud takes over), evaluation (RouteLLM metrics), cli (`python -m modules.router`), errors (RoutingError,
 the base of GradingError, ProfileError, ModelFileError, RouterTargetError, RouterInputError, CascadeError and
@@ -18,11 +19,16 @@ AllTiersFailedError).
 
 from modules.routing.capability_table import capability_table
 from modules.routing.cascade import (
+    LOGPROB_OPTIONS,
+    CascadeError,
     CascadeStrategy,
     EmbeddedLogprobAnswerer,
     cascade_answer,
     cascade_curve,
+    cascade_decision,
+    judge_local_answer,
     load_cascade_features,
+    local_answer_of,
 )
 from modules.routing.classifier import ModelFileError
 from modules.routing.curve import mode_points, operating_curve, perfect_points, point_at, random_points, router_curve
@@ -41,11 +47,13 @@ from modules.routing.evaluation import (
 from modules.routing.fallback import AllTiersFailedError, answer_with_fallback, other_tier, route_and_answer
 from modules.routing.features import analyze_query, rule_coverage
 from modules.routing.grading import GradingError, grade
-from modules.routing.modes import DEFAULT_MODE, MODES, CloudBudget, QualityFloor, resolve
+from modules.routing.modes import DEFAULT_MODE, MODES, TOOL_ACCURACY_FLOORS, CloudBudget, QualityFloor, resolve
 from modules.routing.policy import LOCAL_ACCURACY_BAR, derive_policy
 from modules.routing.profile import INSTRUCTIONS, ProfileError, load_graded_queries, load_profile, plot_profile
 from modules.routing.router import HybridRouter, RoutingContext, RoutingDecision
 from modules.routing.strategies import LearnedStrategy, RuleStrategy
+from modules.routing.tool_floor import ToolFloor
+from modules.routing.tool_grading import tool_accuracy
 from modules.routing.training import (
     cross_fitted_failure_probabilities,
     is_training_answer,
@@ -62,8 +70,11 @@ __all__ = [
     "DEFAULT_MODE",
     "INSTRUCTIONS",
     "LOCAL_ACCURACY_BAR",
+    "LOGPROB_OPTIONS",
     "MODES",
+    "TOOL_ACCURACY_FLOORS",
     "AllTiersFailedError",
+    "CascadeError",
     "CascadeStrategy",
     "CloudBudget",
     "EmbeddedLogprobAnswerer",
@@ -79,12 +90,14 @@ __all__ = [
     "RoutingDecision",
     "RoutingError",
     "RuleStrategy",
+    "ToolFloor",
     "analyze_query",
     "answer_with_fallback",
     "apgr",
     "capability_table",
     "cascade_answer",
     "cascade_curve",
+    "cascade_decision",
     "cpt",
     "cross_fitted_failure_probabilities",
     "derive_policy",
@@ -95,9 +108,11 @@ __all__ = [
     "load_cascade_features",
     "load_graded_queries",
     "is_training_answer",
+    "judge_local_answer",
     "load_holdout",
     "load_profile",
     "load_routing_queries",
+    "local_answer_of",
     "mode_points",
     "operating_curve",
     "other_tier",
@@ -115,6 +130,7 @@ __all__ = [
     "routing_metrics",
     "rule_coverage",
     "show_dial",
+    "tool_accuracy",
     "train_model",
     "what_moves",
 ]

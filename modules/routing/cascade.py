@@ -40,6 +40,7 @@ from modules.routing.curve import operating_curve, profile_qualities
 from modules.routing.errors import RoutingError
 from modules.routing.modes import DEFAULT_MODE, resolve, target_for
 from modules.routing.profile import load_profile
+from modules.routing.router import RoutingDecision, _confidence
 from modules.routing.training import GRADED_FOLDS, graded_folds
 
 __all__ = [
@@ -51,8 +52,12 @@ __all__ = [
     "CascadeStrategy",
     "EmbeddedLogprobAnswerer",
     "OpenAICompatibleLogprobAnswerer",
+    "LOGPROB_OPTIONS",
     "cascade_answer",
     "cascade_curve",
+    "cascade_decision",
+    "judge_local_answer",
+    "local_answer_of",
     "answer_features",
     "logprob_features",
     "format_checks",
@@ -66,8 +71,8 @@ CASCADE_FEATURES_CSV = DATA_DIR / "cascade_features.csv"
 CASCADE_MODEL_PATH = Path(__file__).resolve().parent / "cascade_model.json"
 INSTRUCTIONS = "Answer briefly and directly."  # the capability profile's instruction, so the answers match it
 MAX_TOKENS = 48  # the profile's answer length
-CONTEXT_TOKENS = 1024  # logprobs need every position's logits: n_ctx x vocabulary floats (about 200 MB here)
-_SAMPLING = {"temperature": 0.0, "top_p": 1.0, "repeat_penalty": 1.15}  # the embedded tier's greedy decoding
+# Chat options that make a local tier's agent answer with log-probabilities: each token's and its runner-up's.
+LOGPROB_OPTIONS = {"logprobs": True, "top_logprobs": 2}
 
 LOGPROB_FEATURES = ("mean_logprob", "min_logprob", "first_logprob", "mean_margin", "log_tokens")
 CHECK_FEATURES = ("number_expected_and_missing", "cut_off", "echoes_question")
@@ -192,11 +197,47 @@ def _local_answer(choice: Mapping[str, Any], started: float) -> LocalAnswer:
     )
 
 
-class EmbeddedLogprobAnswerer:
-    """The embedded local model (SmolLM2, or any GGUF file) answering with token log-probabilities.
+def local_answer_of(response: Any, seconds: float) -> LocalAnswer:
+    """The local answer in an Agent Framework response asked with `LOGPROB_OPTIONS`, with its log-probabilities.
 
-    llama.cpp returns logprobs only from a model loaded with `logits_all=True`, so this keeps its own copy
-    of the weights (a few hundred MB of RAM with its context), loaded on first use.
+    The embedded tier and `OpenAIChatCompletionClient` both put them in `response.additional_properties["logprobs"]`
+    (OpenAI's `{"content": [{"token", "logprob", "top_logprobs"}, ...]}`).
+
+    Args:
+        response: The agent's (or chat client's) response.
+        seconds: How long the answer took.
+
+    Returns:
+        A `LocalAnswer` the cascade can judge.
+
+    Raises:
+        CascadeError: The response carries no log-probabilities (a server that does not return them).
+    """
+    logprobs = (getattr(response, "additional_properties", None) or {}).get("logprobs")
+    if logprobs is None:
+        raise CascadeError(
+            "The local tier answered without log-probabilities, so the cascade cannot judge its answer. Use the "
+            "embedded model or a server that returns `logprobs` (recent Ollama, llama.cpp server, vLLM), or route "
+            "with the pre-router instead."
+        )
+    content = logprobs.get("content") if isinstance(logprobs, Mapping) else getattr(logprobs, "content", None)
+    tokens = [t.model_dump() if hasattr(t, "model_dump") else t for t in content or []]  # openai's objects, or dicts
+    token_logprobs, margins = _from_openai_logprobs(tokens)
+    reason = getattr(response, "finish_reason", None)
+    return LocalAnswer(
+        text=(response.text or "").strip(),
+        token_logprobs=token_logprobs,
+        margins=margins,
+        finish_reason=str(getattr(reason, "value", reason) or "stop"),
+        seconds=seconds,
+    )
+
+
+class EmbeddedLogprobAnswerer:
+    """The embedded local model (SmolLM2, or any GGUF file) answering one query alone, with token log-probabilities.
+
+    It asks the embedded tier's own chat client with `LOGPROB_OPTIONS`, as a conversation's cascade turn does (llama.cpp
+    returns logprobs only from the process's `logits_all` copy of the model, loaded on first use).
 
     Args:
         model_path: A GGUF file; None is the shipped SmolLM2 weights.
@@ -206,33 +247,25 @@ class EmbeddedLogprobAnswerer:
     def __init__(self, model_path: Path | str | None = None, *, max_tokens: int = MAX_TOKENS) -> None:
         self.model_path = model_path
         self.max_tokens = max_tokens
-        self._llm = None
+        self._client = None
 
-    def _model(self):
-        if self._llm is None:
-            from llama_cpp import Llama
+    async def _answer(self, query: str, instructions: str) -> LocalAnswer:
+        if self._client is None:
+            from modules.tiers import EmbeddedChatClient
 
-            from modules.tiers import default_model_path
-
-            path = Path(self.model_path) if self.model_path else default_model_path()
-            self._llm = Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, logits_all=True, seed=0, verbose=False)
-        return self._llm
+            self._client = EmbeddedChatClient(model_path=self.model_path, max_tokens=self.max_tokens)
+        started = time.perf_counter()
+        options = {"instructions": instructions, "max_tokens": self.max_tokens, **LOGPROB_OPTIONS}
+        response = await self._client.get_response(query, options=options)
+        return local_answer_of(response, time.perf_counter() - started)
 
     def answer(self, query: str, instructions: str = INSTRUCTIONS) -> LocalAnswer:
-        """Answer one query (blocking), greedy like the embedded tier, with log-probabilities."""
-        llm = self._model()
-        started = time.perf_counter()
-        result = llm.create_chat_completion(
-            messages=[{"role": "system", "content": instructions}, {"role": "user", "content": query}],
-            max_tokens=self.max_tokens,
-            logprobs=True,
-            top_logprobs=2,
-            **_SAMPLING,
-        )
-        return _local_answer(result["choices"][0], started)
+        """Answer one query (blocking, outside an event loop; inside one, await the answerer), greedy like the
+        embedded tier, with log-probabilities."""
+        return asyncio.run(self._answer(query, instructions))
 
     async def __call__(self, query: str) -> LocalAnswer:
-        return await asyncio.to_thread(self.answer, query)
+        return await self._answer(query, INSTRUCTIONS)
 
 
 class OpenAICompatibleLogprobAnswerer:
@@ -441,6 +474,68 @@ LocalAnswerer = Callable[[str], Awaitable[LocalAnswer]]
 CloudAnswerer = Callable[[str], Awaitable[str]]
 
 
+def judge_local_answer(
+    query: str, answer: LocalAnswer, cascade: CascadeStrategy, threshold: float
+) -> tuple[float, dict[str, float], list[str]]:
+    """The cascade's judgement of one local answer: the cloud takes over when `confidence <= threshold`.
+
+    Args:
+        query: The question the local model answered.
+        answer: Its answer, with log-probabilities.
+        cascade: The confidence model.
+        threshold: The confidence bar.
+
+    Returns:
+        (confidence, the features it came from, the reasons in words).
+    """
+    features = answer_features(query, answer)
+    confidence = cascade.confidence(features)
+    reasons = [f"local answer confidence {confidence:.3f} {'>' if confidence > threshold else '<='} {threshold:.3f}"]
+    reasons += [f"format check failed: {k.replace('_', ' ')}" for k in CHECK_FEATURES if features[k]]
+    return confidence, features, reasons
+
+
+def cascade_decision(
+    query: str, answer: LocalAnswer, *, cascade: CascadeStrategy, threshold: float, mode: str = DEFAULT_MODE
+) -> tuple[RoutingDecision, dict[str, float]]:
+    """The cascade's judgement of a local answer as a routing decision: "local" keeps it, "cloud" escalates.
+
+    The score is the escalation score, 1 - confidence, against 1 - threshold (as on `cascade_curve`), so a cascade's
+    exchange reads like a routed one: P(cloud), threshold, confidence (how far from the line).
+
+    Args:
+        query: The question the local model answered.
+        answer: Its answer, with log-probabilities.
+        cascade: The confidence model.
+        threshold: The confidence bar: at or below it the cloud answers.
+        mode: The operating point's name the bar was resolved for.
+
+    Returns:
+        The decision (`escalated` when the cloud takes over) and the answer's features.
+    """
+    confidence, features, judged = judge_local_answer(query, answer, cascade, threshold)
+    score, line = 1.0 - confidence, 1.0 - threshold
+    target = "local" if confidence > threshold else "cloud"
+    reasons = [
+        "cascade: the local model answered first; its log-probabilities and format checks judge the answer",
+        f"mode {mode}: the cloud answers at local confidence <= {threshold:.3f}",
+        *judged,
+        "escalated: the cloud answers instead" if target == "cloud" else "confident enough: the local answer is served",
+    ]
+    decision = RoutingDecision(
+        target=target,
+        confidence=_confidence(score, line, target),
+        reasons=reasons,
+        strategy=cascade.name,
+        cloud_probability=score,
+        threshold=line,
+        decision_seconds=answer.seconds,
+        mode=mode,
+        escalated=target == "cloud",
+    )
+    return decision, features
+
+
 async def cascade_answer(
     query: str,
     *,
@@ -464,10 +559,7 @@ async def cascade_answer(
     cascade = cascade or CascadeStrategy.load()
     threshold = cascade.threshold_for() if threshold is None else threshold
     answer = await local(query)
-    features = answer_features(query, answer)
-    confidence = cascade.confidence(features)
-    reasons = [f"local answer confidence {confidence:.3f} {'>=' if confidence > threshold else '<='} {threshold:.3f}"]
-    reasons += [f"format check failed: {k.replace('_', ' ')}" for k in CHECK_FEATURES if features[k]]
+    confidence, features, reasons = judge_local_answer(query, answer, cascade, threshold)
     if confidence > threshold:
         return CascadeResult(
             query, "local", answer.text, answer.text, None, confidence, threshold, 0, 0.0, features, reasons

@@ -1,6 +1,7 @@
 """`python -m modules.router`: measure the local model, retrain the router, route queries.
 
 python -m modules.router profile --sample 80  # grade the configured local tier -> data/capability_profile.json
+python -m modules.router profile --tools-only # grade only the tool set (data/tool_queries.csv) into the profile
 python -m modules.router train                # graded answers -> modules/routing/router_model.json
 python -m modules.router train --mode cost    # ... with "cost" as the model's default operating point
 python -m modules.router route "Plan my wedding" "hi" --mode quality
@@ -19,6 +20,9 @@ def _profile(args: argparse.Namespace) -> None:
     from modules.routing.profile import build_profile, load_profile, regrade_profile, write_profile
     from modules.tiers import start_tiers
 
+    if args.tools_only:
+        _profile_tools(args)
+        return
     if args.regrade:
         path, chart = write_profile(regrade_profile(load_profile(args.out)), args.out)
         print(f"re-graded the stored answers of {path} by the current references (no model asked); wrote {chart}")
@@ -32,12 +36,41 @@ def _profile(args: argparse.Namespace) -> None:
         profile = build_profile(
             tiers, max_tokens=args.max_tokens, update=earlier, categories=categories, sample=args.sample
         )
+        profile["tools"] = _tool_section(tiers, args)
         seconds = time.perf_counter() - started
     path, chart = write_profile(profile, args.out)
     for category, entry in profile["categories"].items():
         print(f"  {category:20} n={entry['n']:3}  local {entry['local']:.0%}")
     print(f"measured {profile['graded_queries']['rows']} graded queries in {seconds:.0f} s")
     print(f"wrote {path} and {chart}; now retrain the router: python -m modules.router train --profile {path}")
+
+
+CLASS_TOOL_SAMPLE = 20  # tool queries asked by `profile --sample N` (5 per kind) unless --tool-sample says otherwise
+
+
+def _tool_section(tiers, args: argparse.Namespace) -> dict:
+    """The graded tool set asked of the measured tiers (modules/routing/tool_grading.py)."""
+    import asyncio
+
+    from modules.routing.tool_grading import tool_profile
+
+    sample = args.tool_sample
+    if sample is None and args.sample is not None:
+        sample = CLASS_TOOL_SAMPLE  # a sampled profile fits class time: so does its tool set
+    return asyncio.run(tool_profile(tiers, sample=sample))
+
+
+def _profile_tools(args: argparse.Namespace) -> None:
+    """Grade only the tool set and store it in the --out profile, keeping its graded answers."""
+    from modules.routing.profile import load_profile, write_profile
+    from modules.tiers import start_tiers
+
+    profile = load_profile(args.out)
+    with start_tiers() as tiers:
+        print(f"grading the tool set on {tiers.settings.local.model} ({tiers.settings.local.backend}) ...")
+        profile["tools"] = _tool_section(tiers, args)
+    path, _ = write_profile(profile, args.out)
+    print(f"wrote the tool accuracy into {path}")
 
 
 def _train(args: argparse.Namespace) -> None:
@@ -144,6 +177,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--regrade",
         action="store_true",
         help="grade the --out profile's stored answers again by the current references, without asking the model",
+    )
+    p.add_argument(
+        "--tools-only",
+        action="store_true",
+        help="grade only the tool set (data/tool_queries.csv) and store it in the --out profile",
+    )
+    p.add_argument(
+        "--tool-sample",
+        type=int,
+        default=None,
+        help=(
+            "ask a stratified, seeded subset of about N tool queries "
+            f"(default: all 100; {CLASS_TOOL_SAMPLE} with --sample)"
+        ),
     )
     p.set_defaults(run=_profile)
     t = commands.add_parser("train", help="retrain the router on a profile's graded answers")

@@ -19,7 +19,18 @@ from dataclasses import dataclass
 
 from modules.routing.errors import RouterTargetError
 
-__all__ = ["MODES", "DEFAULT_MODE", "CloudBudget", "QualityFloor", "Target", "resolve", "target_for", "parse_target"]
+__all__ = [
+    "MODES",
+    "DEFAULT_MODE",
+    "TOOL_ACCURACY_FLOORS",
+    "CloudBudget",
+    "QualityFloor",
+    "Target",
+    "resolve",
+    "target_for",
+    "parse_target",
+    "tool_floor_for",
+]
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,31 @@ MODES: dict[str, Target] = {
     "cost": QualityFloor(30),
 }
 DEFAULT_MODE = "balanced"
+
+# The tool floor of each mode: the least share of the graded tool set (data/tool_queries.csv: the right tool, with
+# schema-valid arguments, or no tool for small talk) the local tier must get right before a turn whose agent has tools
+# may stay local (modules/routing/tool_floor.py). A wrong tool call is an action, not a weak sentence: `quality` wants
+# the local tier right 9 times in 10, `balanced` 3 in 4, `cost` more often right than wrong. A router built with a
+# custom target or threshold uses the default mode's floor.
+TOOL_ACCURACY_FLOORS: dict[str, float] = {"quality": 0.9, "balanced": 0.75, "cost": 0.5}
+
+
+def tool_floor_for(mode: str) -> float:
+    """The tool floor of a router's mode (the default mode's for "custom").
+
+    Args:
+        mode: "quality", "balanced", "cost", or "custom" (a router built with a target or a threshold).
+
+    Returns:
+        The least measured local tool accuracy, 0 to 1, at which a turn with tools may stay local.
+
+    Raises:
+        RouterTargetError: the mode is neither one of MODES nor "custom".
+    """
+    if mode == "custom":
+        return TOOL_ACCURACY_FLOORS[DEFAULT_MODE]
+    target_for(mode)  # names the modes when it is not one
+    return TOOL_ACCURACY_FLOORS[mode]
 
 
 def target_for(mode: str) -> Target:

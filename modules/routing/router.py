@@ -33,6 +33,7 @@ from modules.routing.followups import detect_follow_up
 from modules.routing.modes import DEFAULT_MODE, CloudBudget, QualityFloor, Target, resolve, target_for
 from modules.routing.profile import PROFILE_JSON, load_profile
 from modules.routing.strategies import LearnedStrategy, Strategy
+from modules.routing.tool_floor import ToolFloor
 
 __all__ = [
     "HybridRouter",
@@ -51,10 +52,11 @@ class RoutingDecision:
 
     Attributes:
         target: "local" or "cloud".
-        confidence: How far the score sits from the threshold, 0.5 to 1.0.
+        confidence: How far the score sits from the threshold, 0.5 to 1.0 (None when nothing was scored).
         reasons: Why, in words (the mode and its target among them).
         strategy: The strategy that scored the query ("rules", "learned", ...).
-        cloud_probability: The score: how likely the local answer is to be wrong.
+        cloud_probability: The score: how likely the local answer is to be wrong (None: nothing was scored, as when
+            the cascade's local tier failed before it answered).
         threshold: Scores at or above it go to the cloud.
         decision_seconds: How long routing took.
         fell_back: The chosen tier failed and the other one answered.
@@ -62,13 +64,14 @@ class RoutingDecision:
         error: Its error, when `fell_back`.
         follow_up: The query depends on the previous answer, so it stayed with that answer's tier.
         mode: The operating point's name.
+        escalated: The cascade's local answer was judged unsure and the cloud was asked instead.
     """
 
     target: str
-    confidence: float
+    confidence: float | None
     reasons: list[str]
     strategy: str
-    cloud_probability: float
+    cloud_probability: float | None
     threshold: float
     decision_seconds: float
     fell_back: bool = False
@@ -76,23 +79,31 @@ class RoutingDecision:
     error: str | None = None
     follow_up: bool = False  # the query depends on the previous answer (see modules/routing/followups.py)
     mode: str = DEFAULT_MODE
+    escalated: bool = False  # the cascade (modules/routing/cascade.py) handed the question to the cloud
 
 
 @dataclass(frozen=True)
 class RoutingContext:
     """What the router may know about the conversation so far: the tier that actually answered
-    the previous turn (after any fallback), so that a follow-up depending on that answer can stay with it.
+    the previous turn (after any fallback), so that a follow-up depending on that answer can stay with it; and
+    whether this turn's agent has tools, so that the tool floor applies (modules/routing/tool_floor.py).
 
     Args:
         previous_target: "local", "cloud", or None before the first turn.
+        has_tools: The turn's agent may call tools (tools offered, `tool_choice` not "none").
 
     Raises:
-        RouterInputError: (a ValueError) `previous_target` is none of those.
+        RouterInputError: (a ValueError) `previous_target` is none of those, or `has_tools` is not a bool.
     """
 
     previous_target: str | None = None
+    has_tools: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.has_tools, bool):
+            raise RouterInputError(
+                f"has_tools must be True or False, not {self.has_tools!r}: True when the turn's agent may call tools."
+            )
         if self.previous_target not in (*TIERS, None):
             raise RouterInputError(
                 f"previous_target must be 'local', 'cloud' or None, not {self.previous_target!r}: pass the tier that "
@@ -162,6 +173,7 @@ class HybridRouter:
             self.target = target
             self.curve = self._curve(profile)
             self.threshold = resolve(target, self.curve)
+        self.tool_floor = ToolFloor(self.mode, profile)  # for turns whose agent has tools
         self._check_local_model()
 
     def _curve(self, profile):
@@ -258,7 +270,7 @@ class HybridRouter:
             f"{self.name} score P(cloud) = {p:.3f} {'>=' if p >= self.threshold else '<'} threshold "
             f"{self.threshold:.3f}",
         ]
-        return RoutingDecision(
+        decision = RoutingDecision(
             target=target,
             confidence=_confidence(p, self.threshold, target),
             reasons=reasons,
@@ -269,6 +281,7 @@ class HybridRouter:
             follow_up=analysis.follow_up,
             mode=self.mode,
         )
+        return self.tool_floor.apply(decision) if context is not None and context.has_tools else decision
 
 
 _LOCAL_LEANING = ("greeting or small talk", "a calculation", "a one-line", "a short direct question", "short query")

@@ -63,6 +63,10 @@ class ConversationMovedError(ServiceError):
     """A turn continued a conversation whose newest turn had changed meanwhile; it was not stored."""
 
 
+class MalformedIdError(ServiceError, ValueError):
+    """An id handed to the store is not a well-formed id of its kind; nothing was read or written."""
+
+
 def valid_id(value: str, kind: str) -> bool:
     """True if `value` is a well-formed id of this kind ("resp" or "conv")."""
     return bool(_ID.fullmatch(value)) and value.startswith(f"{kind}_")
@@ -70,7 +74,7 @@ def valid_id(value: str, kind: str) -> bool:
 
 def _checked(value: str, kind: str) -> str:
     if not valid_id(value, kind):
-        raise ValueError(f"not a {kind}_ id: {value[:80]!r}")
+        raise MalformedIdError(f"not a {kind}_ id: {value[:80]!r}; ids come from the service's own answers.")
     return value
 
 

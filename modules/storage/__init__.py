@@ -36,6 +36,7 @@ from modules.storage.errors import (
     PlaintextRecordError,
     StorageError,
     StorageUnavailableError,
+    StoreOptionError,
     UnsupportedVersionError,
 )
 from modules.storage.file_store import FileStore, OneFileStore
@@ -89,6 +90,7 @@ __all__ = [
     "SqliteStore",
     "StorageError",
     "StoreOptions",
+    "StoreOptionError",
     "Tombstone",
     "StorageUnavailableError",
     "UnsupportedVersionError",

@@ -21,11 +21,15 @@ from collections.abc import Mapping
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from modules.storage.errors import EncryptionKeyError
+from modules.storage.errors import EncryptionKeyError, StorageError
 
 ENCRYPTION_KEY_ENV = "CONVERSATION_ENCRYPTION_KEY"
 _KEY_BYTES = 32
 _NONCE_BYTES = 12  # GCM's standard nonce; random per record
+
+
+class CipherNotPicklableError(StorageError, TypeError):
+    """A `Cipher` was pickled (sent to another process); it holds a secret key, so each process builds its own."""
 
 
 class Cipher:
@@ -92,6 +96,8 @@ class Cipher:
         return f"Cipher({self.name}, key_id={self.key_id})"
 
     def __reduce__(self) -> object:
-        raise TypeError(
-            "A Cipher holds a secret key and is not picklable; build it from the environment in each process."
+        raise CipherNotPicklableError(
+            None,
+            "a Cipher holds a secret key and is not picklable.",
+            "Build it from the environment in each process.",
         )

@@ -120,3 +120,7 @@ class StorageUnavailableError(StorageError):
 
 class EncryptionKeyError(StorageError, ValueError):
     """The encryption key is malformed (conversation_id is None; the message never repeats the key)."""
+
+
+class StoreOptionError(StorageError, ValueError):
+    """A store was given something it cannot work with (conversation_id is None); the message names the fix."""

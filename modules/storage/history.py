@@ -257,10 +257,7 @@ class SqliteHistoryProvider(HistoryProvider):
                 blob = self.cipher.decrypt(blob, associated_data=self._associated_data(session_id, position))
             except InvalidTag:
                 raise _DamagedRow("failed authentication: altered, swapped or replayed") from None
-        try:
-            return Message.from_dict(_json_loads(blob))
-        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
-            raise _DamagedRow(f"not a readable message: {type(error).__name__}") from None
+        return _decoded_message(blob)
 
     def _legacy_message(self, session_id: str, seq: int, key_id: str | None, blob: bytes) -> Message:
         """A row written before rows had positions: not bound to its place, so only read when allowed."""
@@ -274,11 +271,11 @@ class SqliteHistoryProvider(HistoryProvider):
                     session_id, f"history row {seq} failed authentication.", _REMEDY_DAMAGED, positions=[], readable=[]
                 ) from None
         try:
-            return Message.from_dict(_json_loads(blob))
-        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
+            return _decoded_message(blob)
+        except _DamagedRow as damage:
             raise CorruptHistoryError(
                 session_id,
-                f"history row {seq} is not a readable message ({type(error).__name__}).",
+                f"history row {seq} is {damage}.",
                 _REMEDY_DAMAGED,
                 positions=[],
                 readable=[],
@@ -313,11 +310,16 @@ def _message_json(message: Message) -> bytes:
     return json.dumps(message.to_dict(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _json_loads(blob: bytes) -> dict[str, Any]:
-    value = json.loads(blob)
-    if not isinstance(value, dict):
-        raise ValueError("not an object")
-    return value
+def _decoded_message(blob: bytes) -> Message:
+    """The message a row holds, or `_DamagedRow` saying why it holds none."""
+    try:
+        value = json.loads(blob)
+        if isinstance(value, dict):
+            return Message.from_dict(value)
+        reason = "not a JSON object"
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
+        reason = type(error).__name__
+    raise _DamagedRow(f"not a readable message ({reason})")
 
 
 def redis_history_provider(redis: str | Any, *, application_id: str = COURSE_APPLICATION_ID, **options: Any) -> Any:

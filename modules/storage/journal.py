@@ -231,16 +231,16 @@ class ExchangeJournal(ConversationStore):
         for turn, _, message_json, metadata_json, _ in rows:
             try:
                 stored_messages, entry = json.loads(message_json), json.loads(metadata_json)
-                if not (isinstance(stored_messages, list) and isinstance(entry, dict)):
-                    raise ValueError("wrong shape")
-                messages += stored_messages
-                metadata.append(entry)
             except (ValueError, RecursionError):
+                stored_messages = entry = None
+            if not (isinstance(stored_messages, list) and isinstance(entry, dict)):
                 raise CorruptRecordError(
                     conversation_id,
                     f"exchange {turn} in {self.location} is not valid JSON.",
                     "Delete that row or restore the file from a backup; nothing else was changed.",
-                ) from None
+                )
+            messages += stored_messages
+            metadata.append(entry)
         session = AgentSession(session_id=conversation_id).to_dict()
         session["state"] = {"in_memory": {"messages": messages}}
         return ConversationRecord(

@@ -30,7 +30,7 @@ from typing import Any
 import redis
 
 from modules.storage.envelope import read_summary
-from modules.storage.errors import ConversationNotFoundError, StorageError
+from modules.storage.errors import ConversationNotFoundError, StorageError, StoreOptionError
 from modules.storage.record import ConversationRecord, ConversationSummary, validate_conversation_id
 from modules.storage.revision import Tombstone, stored_revision
 from modules.storage.store import ConversationStore, reports_backend_failures
@@ -102,9 +102,10 @@ class RedisStore(ConversationStore):
             self._owns_client = True
         else:
             if url_or_client.connection_pool.connection_kwargs.get("decode_responses"):
-                raise ValueError(
-                    "RedisStore stores bytes: pass a redis.Redis client created with decode_responses=False (the "
-                    "default)."
+                raise StoreOptionError(
+                    None,
+                    "RedisStore stores bytes, but the client given decodes responses to text.",
+                    "Pass a redis.Redis client created with decode_responses=False (the default), or a URL.",
                 )
             self._redis, self._owns_client = url_or_client, False
         pool = self._redis.connection_pool.connection_kwargs

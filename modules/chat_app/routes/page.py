@@ -22,7 +22,7 @@ async def page() -> FileResponse:
 
 @router.get("/api/about")
 async def about(page: Page) -> JSONResponse:
-    """Mode, tier models, limits, the router's modes and the example questions (never a key)."""
+    """Mode, tier models, limits, the router's modes, the strategies and the example questions (never a key)."""
     desk = page.desk
     return page.reply(
         {
@@ -30,6 +30,8 @@ async def about(page: Page) -> JSONResponse:
             "max_message_chars": desk.max_message_chars,
             "modes": list(desk.modes),
             "default_mode": desk.default_mode,
+            "strategies": list(desk.strategies),
+            "default_strategy": desk.default_strategy,
             "examples": [example.as_json() for example in EXAMPLES],
         }
     )

@@ -63,6 +63,7 @@ async function api(method, path, body) {
 function setBusy(value) {
   busy = value;
   for (const id of ["send", "new-conversation", "save-conversation", "resume-conversation"]) $(id).disabled = value;
+  document.querySelectorAll(".decide").forEach((button) => (button.disabled = value));
 }
 
 // ---- drawing ------------------------------------------------------------------------------------
@@ -89,9 +90,10 @@ function drawDecision(node, decision) {
   const badge = el("div", "badge");
   const tier = decision.answering_tier;
   badge.append(el("span", "tier " + tier, tier.toUpperCase()));
-  badge.append(el("span", "confidence", "confidence " + decision.confidence.toFixed(2)));
+  if (decision.confidence !== null) badge.append(el("span", "confidence", "confidence " + decision.confidence.toFixed(2)));
   if (decision.mode) badge.append(el("span", "mode-used", decision.mode + " mode"));
   if (decision.forced) badge.append(el("span", "mark forced", "forced"));
+  if (decision.escalated) badge.append(el("span", "mark escalated", "⤴ local answer unsure: escalated"));
   if (decision.fell_back) badge.append(el("span", "mark fallback", "↯ " + decision.failed_tier + " failed: falling back"));
   badge.append(el("span", "muted progress", "answering…"));
   node.querySelector(".badge")?.remove();
@@ -125,6 +127,12 @@ function drawExchange(node, x) {
     badge.append(sent);
   }
   if (x.switched) badge.append(el("span", "mark switch", "⇄ switched to " + x.source));
+  if (x.escalated && x.cascade) {
+    // The cascade's local answer was judged unsure: the cloud answered; the local tokens were spent for nothing.
+    const mark = el("span", "mark escalated", "⤴ escalated: " + x.cascade.wasted_local_tokens + " local tokens wasted");
+    mark.title = "local answer (not served): " + x.cascade.local_answer;
+    badge.append(mark);
+  }
   if (x.fell_back) {
     const mark = el("span", "mark fallback", "↯ fell back: " + (x.failed_tier || "the routed tier") + " failed");
     if (x.error) mark.title = x.error;
@@ -170,6 +178,10 @@ function drawConversation(state) {
   const box = $("conversation");
   box.replaceChildren();
   for (const entry of state.transcript) {
+    if (entry.role === "tool") {
+      drawToolCall(entry);
+      continue;
+    }
     const node = addMessage(entry.role, entry.content);
     if (entry.role === "assistant" && entry.exchange) drawExchange(node, entry.exchange);
   }
@@ -241,7 +253,7 @@ async function refreshSavedIds() {
   }
 }
 
-async function send(text, forceTier) {
+async function send(text, forceTier, toolChoice) {
   const userNode = addMessage("user", text);
   const answer = addMessage("assistant", "");
   const content = answer.querySelector(".content");
@@ -261,6 +273,8 @@ async function send(text, forceTier) {
       text,
       force_tier: forceTier,
       mode: $("route-mode").value,
+      tool: toolChoice,
+      strategy: $("route-strategy").value,
     });
   } catch (error) {
     userNode.remove();
@@ -292,6 +306,8 @@ async function send(text, forceTier) {
           drawPanel(event.panel);
           drawSaveState(event.exchanges, event.saved_exchanges);
           finished = true;
+          // The turn called a tool (or waits for an approval): draw the calls between question and answer.
+          if ((event.pending || []).length || (event.exchange.tool_calls || []).length) await reload();
         } else if (event.event === "error") {
           fail(event.message);
           finished = true;
@@ -330,10 +346,12 @@ const submit = guarded(async () => {
     throw new Error("The message has " + text.trim().length + " characters; the limit is " + maxChars + ". Shorten it.");
   }
   const forceTier = $("force-tier").value;
+  const toolChoice = $("tool-choice").value;
   $("message").value = "";
   $("force-tier").value = "auto"; // forcing applies to one question only
+  $("tool-choice").value = "none"; // and so does naming a tool
   updateCharCount();
-  await send(text, forceTier);
+  await send(text, forceTier, toolChoice);
 });
 
 // Example questions, each labelled with the tier the router sends it to in the chosen mode (a new conversation).
@@ -393,6 +411,7 @@ async function start() {
   examples = about.examples || [];
   drawModes(about.modes, about.default_mode);
   drawExamples();
+  drawToolChoices(about.tools || []);
 
   // A reload keeps the open conversation (the server holds it); otherwise start a new one.
   const wanted = decodeURIComponent(location.hash.slice(1));
@@ -422,4 +441,63 @@ function received(r) {
   if (summarised) text += " + summary of " + summarised;
   if (left) text += "; " + left + " left out";
   return text + ", plus this question";
+}
+
+// ---- tool calls and approvals -------------------------------------------------------------------
+
+// The Tool choice: none by default (no tool is offered to the model), the model's own choice, or one tool by name.
+function drawToolChoices(tools) {
+  const options = [Object.assign(el("option", null, "no tool"), { value: "none" })];
+  if (tools.length) options.push(Object.assign(el("option", null, "model decides"), { value: "auto" }));
+  for (const tool of tools) {
+    const label = tool.name + (tool.needs_approval ? " (needs approval)" : "");
+    options.push(Object.assign(el("option", null, label), { value: tool.name, title: tool.description }));
+  }
+  $("tool-choice").replaceChildren(...options);
+  $("tool-choice").disabled = !tools.length;
+}
+
+function argumentsText(args) {
+  if (args === null || typeof args !== "object") return String(args ?? "");
+  return Object.entries(args).map(([name, value]) => name + ": " + JSON.stringify(value)).join(", ");
+}
+
+// One tool call between the question and the answer: what was called, and its result or its approval.
+function drawToolCall(entry) {
+  const node = el("article", "msg tool " + entry.status);
+  node.dataset.tool = entry.tool;
+  node.dataset.status = entry.status;
+  node.append(el("div", "call", "🔧 " + entry.tool + "(" + argumentsText(entry.arguments) + ")"));
+  if (entry.status === "done") node.append(el("div", "result", "→ " + entry.result));
+  if (entry.status === "rejected") node.append(el("div", "result", "rejected: the tool did not run"));
+  if (entry.status === "pending") {
+    node.dataset.requestId = entry.request_id;
+    const row = el("div", "decision");
+    row.append(el("span", "muted", "waits for your approval "));
+    for (const [label, approve] of [["Approve", true], ["Reject", false]]) {
+      const button = el("button", "decide " + label.toLowerCase(), label);
+      button.type = "button";
+      button.addEventListener("click", guarded(() => decideCall(entry, approve)));
+      row.append(button);
+    }
+    node.append(row);
+  }
+  $("conversation").append(node);
+  node.scrollIntoView({ block: "end" });
+  return node;
+}
+
+async function decideCall(entry, approve) {
+  const path = "/api/conversations/" + encodeURIComponent(conversationId) + "/approvals/" + encodeURIComponent(entry.request_id);
+  let state;
+  try {
+    state = await (await api("POST", path, { approve })).json();
+  } catch (error) {
+    // Decided already (another page, or twice) or moved on: show the conversation as the server holds it.
+    if (error.code === "approval_conflict") await reload();
+    throw error;
+  }
+  drawConversation(state);
+  const what = approve ? "Approved: " + entry.tool + " ran once" : "Rejected: " + entry.tool + " did not run";
+  showNotice(what + "; the decision and the answer are saved in " + conversationId + ".", "info");
 }
