@@ -60,6 +60,9 @@ class QueryEmbedder:
                 n_ctx=EMBED_TOKENS,
                 n_batch=EMBED_TOKENS,
                 n_ubatch=EMBED_TOKENS,
+                # one thread: on 2 shared cores a second one mostly waits for the first (measured slower under load)
+                n_threads=1,
+                n_threads_batch=1,
                 verbose=False,
             )
         return self._llm
