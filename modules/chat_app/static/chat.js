@@ -122,7 +122,7 @@ function drawExchange(node, x) {
     // What this tier was given, after compaction for its window (the exchange's record), in words on the badge.
     const count = x.messages_sent + " message" + (x.messages_sent === 1 ? "" : "s") + " sent";
     const measured = x.received && x.received.history_messages !== undefined;
-    const sent = el("span", "sent", measured ? received(x.received) : count);
+    const sent = el("span", "sent", measured ? "received " + received(x.received) : count);
     sent.title = count + (x.received?.tokens ? " (" + x.received.tokens + " tokens)" : "") + ": the new question and "
       + (measured ? received(x.received) : "the whole conversation so far");
     badge.append(sent);
