@@ -283,7 +283,7 @@ class ExchangeJournal(ConversationStore):
             return []
         query = (
             "SELECT conversation_id, max(user_id), min(written_at), max(written_at), "
-            "sum(length(messages) + length(metadata)) FROM exchanges"
+            "sum(length(messages) + length(metadata) + coalesce(length(state), 0)) FROM exchanges"
         )
         parameters: list[object] = []
         if user_id is not None:
