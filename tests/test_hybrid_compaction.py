@@ -162,6 +162,14 @@ async def test_summarise_keeps_turn_2_in_what_the_tier_received_stored_and_resum
     assert not again.metadata["received"]["summary_new"]  # reused, not written again
     assert child.child_pid != os.getpid()
     assert copy.load(manager.conversation_id).session["state"]["compaction"]["summary"] == stored  # saved back too
+    # The cloud tier, next, is given the same too (its window holds the whole history: no summary for it).
+    ahead = await manager.chat("And the rivers?", force_tier="cloud")
+    again = await resumed.chat("And the rivers?", force_tier="cloud")
+    answer = -2  # the local answer just before: each conversation's own generation, compared by its role only
+    assert again.sent[:answer] == ahead.sent[:answer] and again.sent[-1] == ahead.sent[-1]
+    assert again.sent[answer][0] == ahead.sent[answer][0] == "assistant"
+    assert again.metadata["received"]["messages"] == ahead.metadata["received"]["messages"] == 2 * 26 + 1
+    assert again.metadata["received"]["summary_id"] is None and again.metadata["received"]["messages_excluded"] == 0
 
 
 def test_a_damaged_or_missing_summary_on_resume_is_reported_and_the_full_history_used():
