@@ -174,3 +174,4 @@ async def test_300_turns_through_both_tiers_each_record_matches_what_the_model_w
     # turns left out by the sliding window.
     assert seen["whole"] >= 2 and seen["summaries"] >= 5 and seen["summarised"] > TURNS // 2, seen
     assert seen["excluded"] >= TURNS - SWITCH_AT, seen
+    store.close()
