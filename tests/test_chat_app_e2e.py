@@ -25,6 +25,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from modules.chat_app import ChatPage
 from modules.config import PROJECT_ROOT
+from modules.hybrid import describe_received
 from modules.runtime.ports import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -182,15 +183,18 @@ def test_mixed_conversation_badges_switches_save_reload_resume(browser, chat_pag
         assert badge.find_element(By.CSS_SELECTOR, ".latency").text.endswith(" s")
         tokens = f"{exchange['input_tokens']} → {exchange['output_tokens']} tokens"
         assert badge.find_element(By.CSS_SELECTOR, ".tokens").text == tokens
-        assert badge.find_element(By.CSS_SELECTOR, ".sent").text.startswith(f"{exchange['messages_sent']} message")
+        # The badge says what the tier received, in the words of describe_received; the count is in its tooltip.
+        sent = badge.find_element(By.CSS_SELECTOR, ".sent")
+        assert sent.text == "received " + describe_received(exchange["received"])
+        assert sent.get_attribute("title").startswith(f"{exchange['messages_sent']} message")
         assert len(answer.find_elements(By.CSS_SELECTOR, ".reasons li")) == len(exchange["reasons"]) > 0
     assert [len(a.find_elements(By.CSS_SELECTOR, ".mark.switch")) for a in drawn] == [0, 1, 1]
     # Each tier was given the whole conversation so far, whichever tier answered before.
     assert [e["messages_sent"] for e in exchanges] == [1, 3, 5]
     assert [a.find_element(By.CSS_SELECTOR, ".sent").text for a in drawn] == [
-        "1 message sent",
-        "3 messages sent",
-        "5 messages sent",
+        "received no earlier messages",
+        "received the whole conversation (2 earlier messages)",
+        "received the whole conversation (4 earlier messages)",
     ]
 
     # Side panel: distribution and switches, the same numbers the manager reports.

@@ -7,6 +7,7 @@ CLOUD_CONTEXT_TOKENS) so a short history outgrows them and each model call stays
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import replace
 from types import SimpleNamespace
@@ -17,6 +18,7 @@ from agent_framework.openai import OpenAIChatClient
 from openai import AsyncOpenAI
 
 from modules.config import load_settings
+from modules.hybrid import resume_hybrid_in_new_process
 from modules.hybrid.compaction import (
     SUMMARY_LABEL,
     DamagedSummaryWarning,
@@ -27,7 +29,7 @@ from modules.hybrid.compaction import (
 from modules.hybrid.conversation import DEFAULT_INSTRUCTIONS
 from modules.hybrid_conversation import HybridConversationManager
 from modules.runtime.local_service import running_local_service
-from modules.storage import SqliteStore
+from modules.storage import FileStore, SqliteStore
 from modules.tiers import ContextWindowExceededError, EmbeddedChatClient, Tiers, load_model, prompt_token_count
 from modules.tiers.clients import LOCAL_SERVICE_MODEL
 
@@ -136,15 +138,38 @@ async def test_summarise_keeps_turn_2_in_what_the_tier_received_stored_and_resum
     assert stored["id"] == received["summary_id"] and stored["covers"] == received["messages_summarised"]
     assert describe_received(received).startswith(f"{received['history_messages']} recent messages + summary of")
 
-    # Resumed elsewhere, the conversation sends each tier the same thing as the uninterrupted one.
+    # Resumed elsewhere, the conversation sends each tier the same thing as the uninterrupted one: in this process,
     resumed = manager_for(tiers, session_id=manager.conversation_id)
     await resumed.resume_session(store)  # resumed, not saved back: the uninterrupted one keeps saving
     assert resumed.compaction_report is None
+    # ... and in a new Python process (given a copy, which it saves its turn to), with the same windows.
+    copy = FileStore(tmp_path / "copy")
+    await resumed.save(copy)
+    child = resume_hybrid_in_new_process(
+        copy,
+        "Tell me more.",
+        conversation_id=manager.conversation_id,
+        service=service,
+        force_tier="local",
+        max_tokens=ANSWER,
+        context_tokens={"local": LOCAL_WINDOW, "cloud": 2048},
+    )
     ahead = await manager.chat("Tell me more.", force_tier="local")
     again = await resumed.chat("Tell me more.", force_tier="local")
-    assert again.sent == ahead.sent and again.sent[0] == ("assistant", SUMMARY_LABEL + stored["text"])
+    assert again.sent == ahead.sent == child.sent and again.sent[0] == ("assistant", SUMMARY_LABEL + stored["text"])
+    assert again.metadata["received"] == ahead.metadata["received"] == child.metadata["received"]
     assert again.metadata["received"]["summary_id"] == ahead.metadata["received"]["summary_id"] == stored["id"]
     assert not again.metadata["received"]["summary_new"]  # reused, not written again
+    assert child.child_pid != os.getpid()
+    assert copy.load(manager.conversation_id).session["state"]["compaction"]["summary"] == stored  # saved back too
+    # The cloud tier, next, is given the same too (its window holds the whole history: no summary for it).
+    ahead = await manager.chat("And the rivers?", force_tier="cloud")
+    again = await resumed.chat("And the rivers?", force_tier="cloud")
+    answer = -2  # the local answer just before: each conversation's own generation, compared by its role only
+    assert again.sent[:answer] == ahead.sent[:answer] and again.sent[-1] == ahead.sent[-1]
+    assert again.sent[answer][0] == ahead.sent[answer][0] == "assistant"
+    assert again.metadata["received"]["messages"] == ahead.metadata["received"]["messages"] == 2 * 26 + 1
+    assert again.metadata["received"]["summary_id"] is None and again.metadata["received"]["messages_excluded"] == 0
 
 
 def test_a_damaged_or_missing_summary_on_resume_is_reported_and_the_full_history_used():
@@ -184,3 +209,17 @@ def test_max_history_chooses_the_sliding_window(tiers, options, strategy):
     assert {c.strategy_name for c in manager.compactions.values()} == {strategy}
     assert manager.compactions["local"].budget.window == LOCAL_WINDOW
     assert manager.compactions["cloud"].budget.window == CLOUD_WINDOW
+
+
+async def test_a_message_too_large_for_both_tiers_records_nothing_and_the_error_names_each_tier(tiers):
+    from modules.routing import AllTiersFailedError
+
+    manager = manager_for(tiers)
+    stored_turns(manager, 3)
+    with pytest.raises(AllTiersFailedError) as refused:
+        await manager.chat("word " * 2000, force_tier="local")
+    message = str(refused.value)
+    assert f"local tier's context window is {LOCAL_WINDOW:,} tokens" in message
+    assert f"cloud tier's context window is {CLOUD_WINDOW:,} tokens" in message
+    assert manager.context.routing_metadata == [] and len(manager.context.messages) == 6  # nothing cut or added
+    assert tiers.local.calls == tiers.cloud.calls == []  # refused before either model was asked

@@ -287,3 +287,56 @@ async def test_a_file_named_by_a_relative_or_an_absolute_path_is_one_place(tmp_p
     await manager.save("conv.json")  # the revision it resumed from the absolute path is the relative path's
     assert len((await mixed_manager()).routing_metadata) + 1 == len(manager.routing_metadata)
     assert OneFileStore(tmp_path / "conv.json").load().revision == 2
+
+
+async def test_the_compaction_summary_is_persisted_and_restored_by_every_store_the_journal_too(
+    request, tmp_path, redis_server
+):
+    from modules.hybrid.compaction import check_state
+    from modules.storage import ExchangeJournal
+
+    def summary(covers: int, extends: str | None) -> dict:
+        return {
+            "id": f"summary-{covers}",
+            "text": f"Ana planned {covers} things.",
+            "covers": covers,
+            "extends": extends,
+        }
+
+    stores = [make_store(backend, tmp_path, request) for backend in ("file", "sqlite", "redis")]
+    stores += [ExchangeJournal(tmp_path / "journal.sqlite3"), OneFileStore(tmp_path / "one.json")]
+    for store in stores:
+        manager = await mixed_manager()
+        manager.session.state["compaction"] = {"summary": summary(2, None), "summaries_written": 1}
+        await manager.save(store)
+        resumed = await HybridAgentContextManager("elsewhere").resume(store, "hybrid-1")
+        assert resumed.session.state["compaction"] == manager.session.state["compaction"], store
+        assert check_state(resumed.session, "hybrid-1", resumed.routing_metadata) is None
+        # The summary is extended on a later turn: the store holds the newest one (the journal appends it).
+        resumed.add_exchange("And Friday?", "Free.", "local", 0.1)
+        resumed.session.state["compaction"] = {"summary": summary(6, "summary-2"), "summaries_written": 2}
+        await resumed.save(store)
+        again = await HybridAgentContextManager("third").resume(store, "hybrid-1")
+        assert again.session.state["compaction"]["summary"] == summary(6, "summary-2"), store
+        assert again.messages == resumed.messages and len(again.routing_metadata) == 4
+        store.close()
+
+
+async def test_a_journal_written_before_it_kept_the_summary_resumes_with_the_full_history_and_says_so(tmp_path):
+    import sqlite3
+
+    from modules.hybrid.compaction import DamagedSummaryWarning, check_state
+    from modules.storage import ExchangeJournal
+
+    journal = ExchangeJournal(tmp_path / "journal.sqlite3")
+    manager = await mixed_manager()
+    manager.routing_metadata[-1]["received"] = {"summary_id": "summary-2", "messages_summarised": 2}
+    manager.session.state["compaction"] = {"summary": {"id": "summary-2", "text": "Ana.", "covers": 2}}
+    await manager.save(journal)
+    journal.close()
+    with sqlite3.connect(tmp_path / "journal.sqlite3") as db:  # as an older version wrote it: no state column value
+        db.execute("UPDATE exchanges SET state = NULL")
+    resumed = await HybridAgentContextManager("x").resume(ExchangeJournal(tmp_path / "journal.sqlite3"), "hybrid-1")
+    assert "compaction" not in resumed.session.state and resumed.messages == manager.messages
+    with pytest.warns(DamagedSummaryWarning, match="'hybrid-1'.*missing.*full stored history"):
+        check_state(resumed.session, "hybrid-1", resumed.routing_metadata)

@@ -223,6 +223,13 @@ class HybridAgentContextManager(ConversationContextManager):
     def _session_dict(self) -> dict[str, Any]:
         return self.session.to_dict()
 
+    def _state_besides_messages(self) -> dict[str, Any]:
+        """The session's state other than its messages (e.g. the compaction summary), serialized as `to_dict()`
+        serializes it: a snapshot, without serializing the messages."""
+        rest = AgentSession(session_id=self.session_id)
+        rest.state = {key: value for key, value in self.session.state.items() if key != IN_MEMORY_SOURCE}
+        return rest.to_dict()["state"]
+
 
 def _hybrid_parts(record: ConversationRecord, where: str) -> tuple[AgentSession, list[dict[str, Any]]]:
     """The session and normalized metadata of a stored record; any damage is a typed `CorruptRecordError`."""

@@ -477,7 +477,7 @@ def check_state(session: Any, conversation_id: str, exchanges: Sequence[Mapping[
         session: The resumed session.
         conversation_id: The conversation's id, for the report.
         exchanges: Its routing metadata: an exchange that was given a summary the session no longer holds (a
-            journal, for one, keeps no summary) means the summary is missing.
+            journal written by an older version, for one, kept no summary) means the summary is missing.
 
     Returns:
         The report, or None when the compaction state is sound.
@@ -511,7 +511,8 @@ def check_state(session: Any, conversation_id: str, exchanges: Sequence[Mapping[
 
 
 def describe_received(received: Mapping[str, Any] | None) -> str:
-    """A record's `received` entry in words: "8 recent messages + summary of 31", or "the whole conversation".
+    """A record's `received` entry in words: "8 recent messages + summary of 31", "the whole conversation (12
+    earlier messages)". The chat page's badge says the same (`modules/chat_app/static/chat.js`, `received`).
 
     Args:
         received: An exchange record's `received` entry (None for records written before it existed).
@@ -521,13 +522,15 @@ def describe_received(received: Mapping[str, Any] | None) -> str:
     """
     if not received:
         return "the whole conversation (recorded before compaction was measured)"
+    if "history_messages" not in received:  # answered by an agent of the caller's own, which compacts nothing
+        return f"the whole conversation, not compacted ({received.get('messages', '?')} messages sent)"
     kept, summarised, excluded = (
         received.get("history_messages", 0),
         received.get("messages_summarised", 0),
         received.get("messages_excluded", 0),
     )
     if not summarised and not excluded:
-        return f"the whole conversation ({kept} earlier messages)"
+        return f"the whole conversation ({kept} earlier messages)" if kept else "no earlier messages"
     parts = [f"{kept} recent messages"]
     if summarised:
         parts.append(f"summary of {summarised}")

@@ -190,10 +190,11 @@ class ConversationContextManager:
         expected = self._revisions.get(key, 0)
         if isinstance(store, ExchangeJournal):  # given copies of the lists: only the new tail is serialized
             messages, metadata = list(self._message_list()), list(self.routing_metadata)
+            state = self._state_besides_messages()  # small (the compaction summary): stored with the newest row
 
             def append() -> int:
                 appended = store.append(
-                    self.session_id, messages, metadata, expected_revision=expected, user_id=self.user_id
+                    self.session_id, messages, metadata, expected_revision=expected, user_id=self.user_id, state=state
                 )
                 self._revisions[key] = appended.revision
                 return appended.exchanges
@@ -217,6 +218,10 @@ class ConversationContextManager:
         self.session_id, self.routing_metadata, self.created_at = record.conversation_id, metadata, record.created_at
         self.user_id, self.tags = record.user_id, list(record.tags) or [HYBRID_TAG]
         self._revisions = {store_key(store): record.revision}
+
+    def _state_besides_messages(self) -> dict[str, Any]:
+        """The session's state other than its messages, serialized (this manager keeps none)."""
+        return {}
 
     def _session_dict(self) -> dict[str, Any]:
         session = AgentSession(session_id=self.session_id).to_dict()

@@ -17,7 +17,8 @@ import asyncio
 import json
 import os
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ def resume_hybrid_in_new_process(
     service: Any = None,
     force_tier: str | None = None,
     max_tokens: int = 32,
+    context_tokens: Mapping[str, int] | None = None,
     timeout_s: float = HANDOFF_TIMEOUT_S,
 ) -> HybridHandoffResult:
     """Run one more routed turn of the stored conversation in a fresh interpreter; return what happened.
@@ -62,6 +64,8 @@ def resume_hybrid_in_new_process(
         service: The running LocalService of the offline default (None for real endpoints).
         force_tier: "local" or "cloud" to bypass the router, or None to let it decide.
         max_tokens: The cap on the answer's length.
+        context_tokens: The tiers' context windows in the child, e.g. `{"local": 512}` (what the conversation is
+            compacted to: give the parent's, so the child sends what the parent would); None: the child's settings.
         timeout_s: How long the child may take, in seconds.
 
     Returns:
@@ -77,6 +81,7 @@ def resume_hybrid_in_new_process(
         "question": question,
         "force_tier": force_tier,
         "max_tokens": max_tokens,
+        "context_tokens": dict(context_tokens or {}),
     }
     reply = run_json_child(
         "modules.hybrid.handoff",
@@ -111,6 +116,12 @@ async def _continue_here(request: dict[str, Any]) -> dict[str, Any]:
     from modules.tiers import Tiers, cloud_chat_client, local_chat_client
 
     settings = load_settings()
+    windows = request.get("context_tokens") or {}
+    settings = replace(
+        settings,
+        local=replace(settings.local, context_tokens=windows.get("local", settings.local.context_tokens)),
+        cloud=replace(settings.cloud, context_tokens=windows.get("cloud", settings.cloud.context_tokens)),
+    )
     service = parent_service() if settings.cloud.backend == "local_service" else None
     tiers = Tiers(settings, local_chat_client(settings), cloud_chat_client(settings, service))
     cipher = Cipher.from_env(course_environment())

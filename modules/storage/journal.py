@@ -8,6 +8,8 @@ Saving a whole record rewrites every message on every turn, so turn N costs N. T
 given only what is new — each exchange's two messages and its metadata entry, in one transaction —
 so turn 5,000 costs what turn 1 costs (bench/bench_hybrid.py measures both). It holds messages as
 the session's own `Message.to_dict()` and does not encrypt: use a store with a cipher for that.
+The rest of the session's state (the compaction summary of `modules.hybrid.compaction`, for one) is small and
+changes only with an exchange: each append stores it with its newest exchange, and `load` restores the newest.
 
 It is a `ConversationStore` like the others: `save(record)` appends the record's new exchanges,
 `load`, `list`, `delete`, `delete_user_data` and `cleanup_expired` work as everywhere, and so does the
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -43,12 +45,14 @@ CREATE TABLE IF NOT EXISTS exchanges (
     written_at      REAL NOT NULL,
     messages        TEXT NOT NULL,      -- JSON list of Message.to_dict(): the exchange's question and answer
     metadata        TEXT NOT NULL,      -- JSON: the exchange's routing metadata entry
+    state           TEXT,               -- JSON: the session's state besides its messages, on an append's last row
     PRIMARY KEY (conversation_id, turn)
 );
 """
     + TOMBSTONES_SCHEMA
 )
 _TAGS = ("hybrid",)
+_HISTORY = "in_memory"  # where the session's state holds its messages (Agent Framework's InMemoryHistoryProvider)
 
 
 class Appended(NamedTuple):
@@ -90,6 +94,7 @@ class ExchangeJournal(ConversationStore):
         self.path = Path(path)
         self._db = SqliteDatabase(self.path, _SCHEMA)  # WAL, synchronous=FULL, busy timeout: as SqliteStore
         self._db.add_column("exchanges", "user_id", "TEXT")  # files of older versions
+        self._db.add_column("exchanges", "state", "TEXT")
         with self._db.transaction() as db:
             db.execute("CREATE INDEX IF NOT EXISTS exchanges_by_user ON exchanges(user_id)")
 
@@ -121,6 +126,7 @@ class ExchangeJournal(ConversationStore):
         *,
         expected_revision: int,
         user_id: str | None = None,
+        state: Mapping[str, Any] | None = None,
     ) -> Appended:
         """Append the exchanges the journal does not have yet, if it still holds `expected_revision`.
 
@@ -131,6 +137,9 @@ class ExchangeJournal(ConversationStore):
             routing_metadata: the whole conversation's metadata, one entry per exchange.
             expected_revision: the revision the writer last loaded or appended (0: it never did).
             user_id: whom the conversation belongs to (for `delete_user_data`), or None.
+            state: the session's state besides its messages, as `AgentSession.to_dict()` gives it (e.g. the
+                compaction summary), stored with the newest appended exchange; `load` restores the newest. None:
+                the state stored before is kept.
 
         Returns:
             How many exchanges were appended, and the revision the journal holds now.
@@ -170,6 +179,7 @@ class ExchangeJournal(ConversationStore):
                     "being saved.",
                     "Resume it from the journal before continuing; nothing was written.",
                 )
+            new = range(have, len(routing_metadata))
             rows = [
                 (
                     conversation_id,
@@ -178,12 +188,13 @@ class ExchangeJournal(ConversationStore):
                     json.dumps([_as_dict(m) for m in messages[2 * index : 2 * index + 2]], separators=(",", ":")),
                     json.dumps(routing_metadata[index], separators=(",", ":")),
                     user_id,
+                    _state_json(state) if index == new[-1] else None,
                 )
-                for offset, index in enumerate(range(have, len(routing_metadata)), start=1)
+                for offset, index in enumerate(new, start=1)
             ]
             db.executemany(
-                "INSERT INTO exchanges (conversation_id, turn, written_at, messages, metadata, user_id) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO exchanges (conversation_id, turn, written_at, messages, metadata, user_id, state) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             if rows:
@@ -203,13 +214,14 @@ class ExchangeJournal(ConversationStore):
         Raises:
             ConversationConflictError, ConversationErasedError, ExchangeCountError: as `append`; nothing was written.
         """
-        messages = record.session.get("state", {}).get("in_memory", {}).get("messages", [])
+        state = record.session.get("state", {})
         appended = self.append(
             record.conversation_id,
-            messages,
+            state.get(_HISTORY, {}).get("messages", []),
             record.routing_metadata,
             expected_revision=record.revision,
             user_id=record.user_id,
+            state={key: value for key, value in state.items() if key != _HISTORY},
         )
         record.revision, record.updated_at = appended.revision, self.clock()
         return appended.exchanges
@@ -220,20 +232,23 @@ class ExchangeJournal(ConversationStore):
         conversation_id = validate_conversation_id(conversation_id)
         with self._db.reading() as db:
             rows = db.execute(
-                "SELECT turn, written_at, messages, metadata, user_id FROM exchanges WHERE conversation_id = ? "
-                "ORDER BY turn",
+                "SELECT turn, written_at, messages, metadata, user_id, state FROM exchanges "
+                "WHERE conversation_id = ? ORDER BY turn",
                 (conversation_id,),
             ).fetchall()
         if not rows:
             raise self._not_stored(conversation_id)
         messages: list[dict[str, Any]] = []
         metadata: list[dict[str, Any]] = []
-        for turn, _, message_json, metadata_json, _ in rows:
+        state: dict[str, Any] = {}
+        for turn, _, message_json, metadata_json, _, state_json in rows:
             try:
                 stored_messages, entry = json.loads(message_json), json.loads(metadata_json)
+                stored_state = json.loads(state_json) if state_json is not None else state
             except (ValueError, RecursionError):
-                stored_messages = entry = None
-            if not (isinstance(stored_messages, list) and isinstance(entry, dict)):
+                stored_messages = entry = stored_state = None
+            shapes = ((stored_messages, list), (entry, dict), (stored_state, dict))
+            if not all(isinstance(value, kind) for value, kind in shapes):
                 raise CorruptRecordError(
                     conversation_id,
                     f"exchange {turn} in {self.location} is not valid JSON.",
@@ -241,8 +256,9 @@ class ExchangeJournal(ConversationStore):
                 )
             messages += stored_messages
             metadata.append(entry)
+            state = stored_state  # the newest append's state wins
         session = AgentSession(session_id=conversation_id).to_dict()
-        session["state"] = {"in_memory": {"messages": messages}}
+        session["state"] = {**state, _HISTORY: {"messages": messages}}
         return ConversationRecord(
             conversation_id=conversation_id,
             session=session,
@@ -267,7 +283,7 @@ class ExchangeJournal(ConversationStore):
             return []
         query = (
             "SELECT conversation_id, max(user_id), min(written_at), max(written_at), "
-            "sum(length(messages) + length(metadata)) FROM exchanges"
+            "sum(length(messages) + length(metadata) + coalesce(length(state), 0)) FROM exchanges"
         )
         parameters: list[object] = []
         if user_id is not None:
@@ -303,6 +319,13 @@ class ExchangeJournal(ConversationStore):
 
     def _quarantined(self, conversation_id: str) -> list[bytes]:
         return []
+
+
+def _state_json(state: Mapping[str, Any] | None) -> str | None:
+    """The state to store with an append's newest exchange (never the messages, which have rows of their own)."""
+    if state is None:
+        return None
+    return json.dumps({key: value for key, value in state.items() if key != _HISTORY}, separators=(",", ":"))
 
 
 def _as_dict(message: Any) -> dict[str, Any]:

@@ -121,9 +121,12 @@ function drawExchange(node, x) {
   const tokensOut = x.output_tokens ?? "?";
   badge.append(el("span", "tokens", tokensIn + " → " + tokensOut + " tokens"));
   if (x.messages_sent) {
-    // How much of the conversation this tier was given, after compaction for its window (the exchange's record).
-    const sent = el("span", "sent", x.messages_sent + " message" + (x.messages_sent === 1 ? "" : "s") + " sent");
-    sent.title = received(x.received);
+    // What this tier was given, after compaction for its window (the exchange's record), in words on the badge.
+    const count = x.messages_sent + " message" + (x.messages_sent === 1 ? "" : "s") + " sent";
+    const measured = x.received && x.received.history_messages !== undefined;
+    const sent = el("span", "sent", measured ? "received " + received(x.received) : count);
+    sent.title = count + (x.received?.tokens ? " (" + x.received.tokens + " tokens)" : "") + ": the new question and "
+      + (measured ? received(x.received) : "the whole conversation so far");
     badge.append(sent);
   }
   if (x.switched) badge.append(el("span", "mark switch", "⇄ switched to " + x.source));
@@ -432,15 +435,13 @@ async function start() {
 
 start().catch((error) => showNotice(error.message));
 
-// What the tier was given, in words (as modules.hybrid.compaction.describe_received says it).
+// What the tier was given, in words: the phrase of modules.hybrid.compaction.describe_received.
 function received(r) {
-  if (!r) return "the tier received the whole conversation so far plus this question";
   const kept = r.history_messages || 0, summarised = r.messages_summarised || 0, left = r.messages_excluded || 0;
-  if (!summarised && !left) return "the whole conversation (" + kept + " earlier messages) plus this question";
+  if (!summarised && !left) return kept ? "the whole conversation (" + kept + " earlier messages)" : "no earlier messages";
   let text = kept + " recent messages";
   if (summarised) text += " + summary of " + summarised;
-  if (left) text += "; " + left + " left out";
-  return text + ", plus this question";
+  return left ? text + "; " + left + " left out" : text;
 }
 
 // ---- tool calls and approvals -------------------------------------------------------------------
