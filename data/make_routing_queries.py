@@ -1485,6 +1485,19 @@ class _Groups:
         return roots[0]
 
 
+# Plans asked for as steps or milestones: a plan all the same, however short the request looks.
+STEP_PLANS = [
+    "List the steps to set up a home office that is good for my back, in order of cost.",
+    "Give me the steps to apply for a mortgage in Ireland, from first viewing to getting the keys.",
+    "What are the steps to open a small online shop, and how long does each take?",
+    "Give me a checklist of milestones for renovating a bathroom in six weeks.",
+    "Break my thesis into milestones for the next five months, with what to hand in at each one.",
+    "list numbered steps to move a wordpress site to a new host without losing emails",
+    "Give me seven steps to train a puppy to walk on a lead, one week each.",
+    "Set milestones for learning to play the guitar well enough to join a band in a year.",
+]
+
+
 def build_rows(seed: int = SEED) -> list[dict]:
     """Every row with its category and group; labels and folds are added by `label_and_fold`."""
     rng = random.Random(seed)
@@ -1504,6 +1517,8 @@ def build_rows(seed: int = SEED) -> list[dict]:
             rows.append({"query": phrasings[k].format(**slots), "category": category, "keys": keys})
     for q, group in _summaries(rng, 24):
         rows.append({"query": q, "category": "summarise", "keys": [group]})
+    for i, q in enumerate(STEP_PLANS):  # last, so the rows above keep the variations they always had
+        rows.append({"query": q, "category": "planning", "keys": [f"steps-{i}"]})
 
     for row in rows:
         row["query"] = vary(row["query"], rng)

@@ -37,8 +37,6 @@ def test_the_list_is_long_and_states_both_tiers():
 KNOWN_MISSES = {
     "Summarize the plot of Hamlet in one sentence": "no graded query summarises a known work from memory; "
     "'Who wrote Hamlet?' (answered right) and 'in one sentence' pull the score down",
-    "Draft a data retention policy for a small clinic under GDPR": "compliance probes are short and SmolLM2 "
-    "passes 57% of them; long-form drafting is not graded",
 }
 
 

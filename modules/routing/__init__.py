@@ -33,6 +33,7 @@ from modules.routing.cascade import (
 from modules.routing.classifier import ModelFileError
 from modules.routing.curve import mode_points, operating_curve, perfect_points, point_at, random_points, router_curve
 from modules.routing.dial import graded_frame, graded_scores, show_dial, what_moves
+from modules.routing.embedding import EmbeddingStrategy, QueryEmbedder, train_embedding_strategy
 from modules.routing.errors import RouterInputError, RouterTargetError, RoutingError
 from modules.routing.evaluation import (
     apgr,
@@ -63,6 +64,9 @@ from modules.routing.training import (
 )
 
 __all__ = [
+    "EmbeddingStrategy",
+    "QueryEmbedder",
+    "train_embedding_strategy",
     "DEFAULT_MODE",
     "INSTRUCTIONS",
     "LOCAL_ACCURACY_BAR",

@@ -111,6 +111,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\broadmap\b",
         r"\bschedule\b",
         r"\bstep[- ]by[- ]step\b",
+        r"\b(steps|milestones)\b",
         r"\bprepare for\b",
         r"\boutline\b",
         r"\bbudget\b",
@@ -180,6 +181,9 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"exactly|\d+ (words|minutes|hours|days|weeks|people|guests))\b",
     ],
 }
+# The graded probes are short answers; a long-form request (a threat model, a plan, a program with tests) is not
+# what they measure. From this many words, a request with a cloud-leaning intent counts as long-form.
+LONG_FORM_MIN_WORDS = 8
 INTENTS = ("analysis", "planning", "creative", "code", "enterprise", "summarise")
 FLAGS = ("greeting", "calculation", "short_task", "simple_question", *INTENTS)
 
@@ -228,6 +232,12 @@ class QueryAnalysis:
     def intents(self) -> list[str]:
         """The cloud-leaning intents found, e.g. ['analysis', 'code']."""
         return [name for name in INTENTS if getattr(self, name)]
+
+    @property
+    def long_form(self) -> bool:
+        """A request for long-form work: a cloud-leaning intent (analysis, planning, writing, code, architecture
+        or security, summarising), not a one-line task, in a query of at least LONG_FORM_MIN_WORDS words."""
+        return bool(self.intents) and not self.short_task and self.words >= LONG_FORM_MIN_WORDS
 
     def reasons(self) -> list[str]:
         """Readable findings, cloud-leaning ones first."""

@@ -21,6 +21,10 @@ MODEL_PATH = Path(__file__).resolve().parent / "router_model.json"
 ROUTER_FORMAT = 3  # 2 was a bare classifier (label-trained); 3 adds the router's data around it
 ROUTER_KIND = "hybrid-router"
 RULE_FEATURES = 3 + len(FLAGS)  # the length of `rule_features(...)`
+# The graded probes are short answers, so they cannot show the local model failing at long-form work (a program
+# with tests, a plan, a threat model). The shipped router counts such a request (`QueryAnalysis.long_form`) as
+# failing at least this often: its training rows carry this floor as their target, and its score is floored at it.
+LONG_FORM_FAILURE = 0.85
 
 
 class Strategy(Protocol):
@@ -51,13 +55,16 @@ class LearnedStrategy:
     answer is wrong), learned from graded answers (modules/routing/training.py). Its file also carries the
     cross-fitted scores of the graded queries (`out_of_fold`, for the operating curve), the local model it was
     measured on (`trained_for`) and its default operating point (`default_target`: a mode name or a target).
-    A model trained in a notebook (`LearnedStrategy(train_model(...))`) carries none of these.
+    The shipped model also floors the score of a long-form request at `long_form_floor` (LONG_FORM_FAILURE),
+    since no short graded probe measures long-form work. A model trained in a notebook
+    (`LearnedStrategy(train_model(...))`) carries none of these.
 
     Args:
         model: The trained text classifier.
         out_of_fold: Cross-fitted scores of the graded queries, by query, or None.
         trained_for: The local model the graded answers came from, or None.
         default_target: The operating point to use by default: a mode name or a target, or None.
+        long_form_floor: The least score of a long-form request (0..1), or None for no floor.
 
     Raises:
         ModelFileError: The model's rule-feature weights do not match the router's features; retrain it.
@@ -72,8 +79,10 @@ class LearnedStrategy:
         out_of_fold: Mapping[str, float] | None = None,
         trained_for: Mapping[str, Any] | None = None,
         default_target: Target | str | None = None,
+        long_form_floor: float | None = None,
     ) -> None:
         self.model = model
+        self.long_form_floor = long_form_floor
         self.out_of_fold = dict(out_of_fold) if out_of_fold else None
         self.trained_for = dict(trained_for) if trained_for else None
         self.default_target = default_target
@@ -109,6 +118,7 @@ class LearnedStrategy:
             "score": "P(local answer wrong)",
             "trained_for": self.trained_for,
             "default_target": _target_to_data(self.default_target),
+            "long_form_floor": self.long_form_floor,
             "out_of_fold": dict(sorted(self.out_of_fold.items())) if self.out_of_fold else None,
             "classifier": self.model.to_dict(),
         }
@@ -140,12 +150,18 @@ class LearnedStrategy:
             and all(v is None or isinstance(v, str) for v in trained_for.values())
         ):
             raise bad("'trained_for' must name the local model as text")
+        floor = data.get("long_form_floor")
+        number = isinstance(floor, (int, float)) and not isinstance(floor, bool)
+        if floor is not None and not (number and 0 <= floor <= 1):
+            raise bad("'long_form_floor' must be a number between 0 and 1")
         try:
             target = _target_from_data(data.get("default_target"))
         except RoutingError as error:
             raise bad(f"'default_target': {error}") from None
         try:
-            return cls(model, out_of_fold=out_of_fold, trained_for=trained_for, default_target=target)
+            return cls(
+                model, out_of_fold=out_of_fold, trained_for=trained_for, default_target=target, long_form_floor=floor
+            )
         except ModelFileError as error:
             raise ModelFileError(f"{source}: {error}") from None
 
@@ -156,7 +172,10 @@ class LearnedStrategy:
         return path
 
     def cloud_probability(self, query: str, analysis: QueryAnalysis) -> float:
-        return self.model.probability(query, rule_features(analysis))
+        p = self.model.probability(query, rule_features(analysis))
+        if self.long_form_floor is not None and analysis.long_form:
+            return max(p, self.long_form_floor)
+        return p
 
 
 def _target_to_data(target: Target | str | None) -> dict | None:

@@ -27,7 +27,7 @@ from modules.routing.features import analyze_query, rule_features
 from modules.routing.modes import DEFAULT_MODE, Target
 from modules.routing.policy import Policy, derive_policy
 from modules.routing.profile import DATA_DIR, PROFILE_JSON, ProfileError, load_profile, model_identity
-from modules.routing.strategies import MODEL_PATH, LearnedStrategy
+from modules.routing.strategies import LONG_FORM_FAILURE, MODEL_PATH, LearnedStrategy
 
 QUERIES_CSV = DATA_DIR / "routing_queries.csv"
 HOLDOUT_CSV = DATA_DIR / "routing_holdout.csv"
@@ -37,18 +37,12 @@ FOLD_SEED = 17
 # each graded query counts as much as three routing rows. The failure model is regularised more than the
 # label-trained one (C = 1 instead of 4): its targets are noisy 0/1 outcomes. Both chosen on cross-fitted APGR.
 GRADED_REPEATS = 3
-# The graded probes are short (48 tokens); a long-form request (a threat model, a plan, a program with tests) is not
-# what they measure, and the label policy counts all of it as cloud work. Such a routing row counts as failing at
-# least 85% of the time, whatever its category's short probes scored; below 1, so the text can still rank them.
-LONG_FORM_FAILURE = 0.85
-LONG_FORM_MIN_WORDS = 8
 
 
 def is_long_form(query: str) -> bool:
-    """A request for long-form work: a cloud-leaning intent (analysis, planning, writing, code, architecture or
-    security, summarising), not a one-line task, in a query of at least LONG_FORM_MIN_WORDS words."""
-    analysis = analyze_query(query)
-    return bool(analysis.intents) and not analysis.short_task and analysis.words >= LONG_FORM_MIN_WORDS
+    """A request for long-form work (`QueryAnalysis.long_form`): a cloud-leaning intent, not a one-line task, in a
+    query of at least LONG_FORM_MIN_WORDS words."""
+    return analyze_query(query).long_form
 
 
 FAILURE_C = 1.0
@@ -221,8 +215,9 @@ def cross_fitted_failure_probabilities(
         model = train_failure_model(
             routing["query"], routing["category"], accuracy, [queries[i] for i in fit], [correct[i] for i in fit]
         )
+        strategy = LearnedStrategy(model, long_form_floor=LONG_FORM_FAILURE)
         for i in np.flatnonzero(part == k):
-            probabilities[i] = model.probability(queries[i], rule_features(analyze_query(queries[i])))
+            probabilities[i] = strategy.cloud_probability(queries[i], analyze_query(queries[i]))
     return probabilities
 
 
@@ -272,6 +267,7 @@ def train_router(profile: Mapping, target: Target | str | None = None) -> Learne
         out_of_fold={q: round(float(p), 9) for q, p in zip(queries, oof, strict=True)},
         trained_for=model_identity(profile),
         default_target=target if target is not None else DEFAULT_MODE,
+        long_form_floor=LONG_FORM_FAILURE,
     )
 
 
