@@ -23,12 +23,16 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     started = time.perf_counter()
-    finished = subprocess.run(["pytest"], cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    # This interpreter's pytest: a bare "pytest" would be whatever PATH finds, or nothing outside the venv.
+    finished = subprocess.run([sys.executable, "-m", "pytest"], cwd=ROOT, capture_output=True, text=True, timeout=3600)
     seconds = time.perf_counter() - started
     load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     summary = next((line for line in reversed(finished.stdout.splitlines()) if line.startswith("=")), "").strip("= ")
     print(finished.stdout[-3000:])
     print(f"pytest: {seconds / 60:.1f} min ({summary})")
+    if " in " not in summary:  # pytest did not run the suite (not installed, bad arguments): nothing to record
+        print(finished.stderr[-3000:], file=sys.stderr)
+        return finished.returncode or 1
     write_section(
         "pytest",
         "## pytest\n\n"

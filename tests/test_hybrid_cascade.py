@@ -259,3 +259,22 @@ async def test_a_cloud_that_fails_after_an_escalation_serves_the_local_answer_in
     assert record["cloud_answer"] is None and record["wasted_local_tokens"] == 0
     assert "sk-test-dead" not in str(entry) and "cloud tier failed" in turn.decision.reasons[-1]
     assert authors(conversation) == [("user", None), ("assistant", "local")]
+
+
+async def test_a_turn_with_tools_on_offer_is_routed_not_cascaded_and_the_reasons_say_so(recorded):
+    from agent_framework import tool
+
+    @tool
+    def multiply(a: float, b: float) -> float:
+        """Multiply two numbers."""
+        return a * b
+
+    conversation = manager(recorded, NEVER, tools=[multiply], tool_choice="none")
+    cascaded = await conversation.chat(QUESTION)  # no tools on offer this turn: the cascade runs
+    assert cascaded.metadata["cascade"] is not None and cascaded.tier == "local"
+
+    conversation.tool_choice = None  # tools on offer ("auto"): the cascade cannot judge a tool call
+    routed = await conversation.chat(QUESTION)
+    assert routed.metadata["cascade"] is None and routed.metadata["escalated"] is False
+    assert routed.decision.reasons[0].startswith("routed first, not cascaded: tools are on offer")
+    assert any("tool" in reason and "floor" in reason for reason in routed.decision.reasons[1:])

@@ -276,10 +276,10 @@ class HybridConversationManager:
         router = router or self.router
         cascade = force_tier is None and _strategy(strategy or self.strategy) == "cascade"
         outcome: _Outcome | None = None
-        if cascade:
+        if cascade and not self._tools_on_offer():
             answering = self._cascade(text, router, stream=stream)
-        else:
-            answering = self._route(text, force_tier, router, stream)
+        else:  # the cascade judges text answers, not tool calls: a turn with tools is routed (the tool floor applies)
+            answering = self._route(text, force_tier, router, stream, cascade_declined=cascade)
         async for item in answering:
             if isinstance(item, _Outcome):
                 outcome = item
@@ -308,9 +308,14 @@ class HybridConversationManager:
             await self.save(self.store)
         yield HybridTurn(answered.text, decision, answered.tier, entry, answered.sent)
 
-    async def _route(self, text: str, force_tier: str | None, router: HybridRouter, stream: bool) -> AsyncIterator[Any]:
+    async def _route(
+        self, text: str, force_tier: str | None, router: HybridRouter, stream: bool, *, cascade_declined: bool = False
+    ) -> AsyncIterator[Any]:
         """The router decides, then the chosen tier answers (the other one if it fails)."""
         decision = self._decide(text, force_tier, router)
+        if cascade_declined:
+            reason = "routed first, not cascaded: tools are on offer, and the cascade judges text, not tool calls"
+            decision = replace(decision, reasons=[reason, *decision.reasons])
         await asyncio.to_thread(self._check_store_is_free)  # a store call: never on the event loop
         yield decision
         async for item in self._answer(decision, functools.partial(self._attempt, text=text, stream=stream), stream):
@@ -499,7 +504,7 @@ class HybridConversationManager:
     def _decide(self, text: str, force_tier: str | None, router: HybridRouter) -> RoutingDecision:
         tier = None if force_tier is None else tier_of(force_tier)  # an unknown tier fails before any work
         # With tools on offer, the router's tool floor applies (modules/routing/tool_floor.py).
-        has_tools = bool(self.tools) and self.tool_choice != "none"
+        has_tools = self._tools_on_offer()
         routed = router.route(text, RoutingContext(previous_target=self.context.last_source, has_tools=has_tools))
         if tier is None:
             return routed
@@ -510,6 +515,9 @@ class HybridConversationManager:
             strategy="forced",
             reasons=[f"forced to the {tier} tier by the user (the router chose {routed.target})", *routed.reasons],
         )
+
+    def _tools_on_offer(self) -> bool:
+        return bool(self.tools) and self.tool_choice != "none"
 
     def _options(self) -> dict[str, Any]:
         options: dict[str, Any] = {"max_tokens": self.max_tokens}
