@@ -8,14 +8,11 @@ the test's own middleware below the manager; answers are never checked for wordi
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
-from agent_framework import ChatContext, ChatMiddleware
 from agent_framework.openai import OpenAIChatClient
 from openai import AsyncOpenAI
+from tier_recording import recorded_tiers
 
-from modules.config import load_settings
 from modules.hybrid import EXCHANGE_KEYS, HybridConversationManager, HybridTurn, UnknownStrategyError
 from modules.routing import (
     LOGPROB_OPTIONS,
@@ -37,20 +34,6 @@ QUESTION = "How many legs does a bee have?"
 ALWAYS, NEVER = 1.0, 0.0  # confidence bars: every local answer is unsure / none is
 
 
-class ClientRecorder(ChatMiddleware):
-    """The test's own record of what a chat client was given and what it answered."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict] = []
-
-    async def process(self, context: ChatContext, call_next) -> None:
-        call = {"messages": [(str(m.role), m.text) for m in context.messages], "answer": None, "usage": None}
-        self.calls.append(call)
-        await call_next()
-        call["answer"] = getattr(context.result, "text", None)
-        call["usage"] = getattr(context.result, "usage_details", None)
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     with running_local_service(tmp_path_factory.mktemp("svc") / "service.sqlite3") as running:
@@ -59,12 +42,7 @@ def service(tmp_path_factory):
 
 @pytest.fixture
 def recorded(service):
-    settings = load_settings()
-    local_log, cloud_log = ClientRecorder(), ClientRecorder()
-    http = AsyncOpenAI(base_url=service.base_url, api_key=service.api_key, timeout=180, max_retries=0)
-    cloud = OpenAIChatClient(model=LOCAL_SERVICE_MODEL, async_client=http, middleware=[cloud_log])
-    tiers = Tiers(settings, EmbeddedChatClient(middleware=[local_log]), cloud)
-    return SimpleNamespace(tiers=tiers, local=local_log, cloud=cloud_log, http=http)
+    return recorded_tiers(service)
 
 
 def manager(recorded, bar: float | None, **options) -> HybridConversationManager:

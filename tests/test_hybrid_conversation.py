@@ -10,15 +10,13 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from types import SimpleNamespace
 
 import httpx
 import pytest
-from agent_framework import ChatContext, ChatMiddleware
 from agent_framework.openai import OpenAIChatClient
 from openai import AsyncOpenAI
+from tier_recording import recorded_tiers
 
-from modules.config import load_settings
 from modules.hybrid import (
     ConversationIdTakenError,
     HybridTurn,
@@ -35,24 +33,10 @@ from modules.runtime.local_service import running_local_service
 from modules.runtime.ports import free_port
 from modules.storage import SqliteStore
 from modules.tiers import EmbeddedChatClient, Tiers, load_model
-from modules.tiers.clients import LOCAL_SERVICE_MODEL
 
 GREETING = "Hello! My name is Ana and I keep bees."  # the router sends these to the local tier
 FOLLOW_UP = "Hi again! What is my name?"
 ANALYSIS = "Compare Kafka and RabbitMQ for order events, with the trade-offs."  # and this to the cloud tier
-
-
-class ClientRecorder(ChatMiddleware):
-    """The test's own record of what a chat client was given (and which response id came back)."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict] = []
-
-    async def process(self, context: ChatContext, call_next) -> None:
-        call = {"messages": [(str(m.role), m.text) for m in context.messages], "response_id": None}
-        self.calls.append(call)
-        await call_next()
-        call["response_id"] = getattr(context.result, "response_id", None)
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +47,7 @@ def service(tmp_path_factory):
 
 @pytest.fixture
 def recorded(service):
-    # Per test: an async HTTP client belongs to the event loop it was first used in, and each test has its own.
-    settings = load_settings()
-    local_log, cloud_log = ClientRecorder(), ClientRecorder()
-    http = AsyncOpenAI(base_url=service.base_url, api_key=service.api_key, timeout=180, max_retries=0)
-    cloud = OpenAIChatClient(model=LOCAL_SERVICE_MODEL, async_client=http, middleware=[cloud_log])
-    tiers = Tiers(settings, EmbeddedChatClient(middleware=[local_log]), cloud)  # no service: the fixture owns it
-    return SimpleNamespace(tiers=tiers, local=local_log, cloud=cloud_log, service=service)
+    return recorded_tiers(service)
 
 
 def dead_cloud_client() -> OpenAIChatClient:

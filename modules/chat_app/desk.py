@@ -211,12 +211,16 @@ class ChatDesk:
                     f"Conversation {conversation_id} has {unsaved} exchange(s) that are not saved yet; resuming "
                     "would drop them. Press Save first, then Resume (or confirm that they may be dropped)."
                 )
-            manager = self.new_manager()
-            await manager.resume(self.store, conversation_id)
-            resumed = _Live(manager)
-            resumed.saved_exchanges = len(resumed.exchanges)
-            self._live[conversation_id] = resumed
+            await self._load_saved(conversation_id)
         return self.state(conversation_id)
+
+    async def _load_saved(self, conversation_id: str) -> None:
+        """Replace the live conversation with its saved copy (the caller holds its lock)."""
+        manager = self.new_manager()
+        await manager.resume(self.store, conversation_id)
+        resumed = _Live(manager)
+        resumed.saved_exchanges = len(resumed.exchanges)
+        self._live[conversation_id] = resumed
 
     def busy(self, conversation_id: str) -> bool:
         """Whether a turn, save or resume of this conversation is under way."""
@@ -352,11 +356,7 @@ class ChatDesk:
                     f"The decision is saved, but the run after it failed: {type(error).__name__}: {error} "
                     f"Press {button} again to finish it; the tool runs at most once."
                 ) from None
-            manager = self.new_manager()
-            await manager.resume(self.store, conversation_id)
-            resumed = _Live(manager)
-            resumed.saved_exchanges = len(resumed.exchanges)
-            self._live[conversation_id] = resumed
+            await self._load_saved(conversation_id)
         return self.state(conversation_id)
 
     def _check_nothing_pending(self, conversation_id: str) -> None:
