@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import figure, record_figures, write_section  # noqa: E402
-from agent_framework import ChatResponse, Message  # noqa: E402
+from agent_framework import CharacterEstimatorTokenizer, ChatResponse, Message  # noqa: E402
 from agent_framework._compaction import apply_compaction  # noqa: E402
 
 from modules.hybrid import HybridAgentContextManager  # noqa: E402
@@ -197,10 +197,7 @@ def resume_section(times: dict[str, dict[str, list[float]]], load_before: float,
 
 async def measure(turns: int) -> dict[str, list[int]]:
     history = conversation(turns)
-    local_tokens, cloud_tokens = _llama_tokenizer(None), None
-    from agent_framework import CharacterEstimatorTokenizer
-
-    cloud_tokens = CharacterEstimatorTokenizer()
+    local_tokens, cloud_tokens = _llama_tokenizer(None), CharacterEstimatorTokenizer()
 
     def local(strategy: str) -> TierCompaction:
         return TierCompaction(
