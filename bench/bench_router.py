@@ -289,6 +289,11 @@ Load average during the run: {load[0]:.1f} (2 cores shared with other work), so 
         **{f"{m}_usd_per_1k": figure(round(default[m]["usd_per_1k"], 3), "USD", "{:.3f}") for m in default},
         **{f"{m}_threshold": figure(round(default[m]["threshold"], 3), "", "{:.3f}") for m in default},
         **cascade_figures,
+        **{
+            f"floor_{kind}": figure(round(f * 100), "%", "{:.0f}%")
+            for kind, f in (shipped.strategy.floors or {}).items()
+            if kind != "long_form"
+        },
         **{k: figure(round(v, 3), "", "{:.3f}") for k, v in goals.items() if k.startswith(("apgr", "gap"))},
         **{k: figure(round(v * 100), "%", "{:.0f}%") for k, v in goals.items() if k.startswith("share")},
     }

@@ -1497,6 +1497,69 @@ STEP_PLANS = [
     "Set milestones for learning to play the guitar well enough to join a band in a year.",
 ]
 
+# Proofs and derivations: short to ask, a chain of reasoning to answer (SmolLM2 writes a confident non-proof).
+PROOFS = [
+    "Prove that the square root of 2 is irrational.",
+    "Prove that there are infinitely many primes.",
+    "prove that the product of two odd numbers is odd",
+    "Show that the sum of the first n odd numbers is n squared.",
+    "Show that every integer greater than 1 has a prime factor.",
+    "Derive the quadratic formula.",
+    "Derive the formula for the area of a circle from the circumference.",
+    "Give a proof that 0.999... equals 1.",
+    "Write a proof by induction that 1 + 2 + ... + n = n(n+1)/2.",
+    "Prove the Pythagorean theorem.",
+    "Can you prove that log2(3) is irrational?",
+    "Show that a graph with n vertices and more than n-1 edges has a cycle.",
+    "Prove that the angles in a triangle add up to 180 degrees.",
+    "derive the derivative of x^2 from first principles",
+    "Is there a short proof that e is irrational? Give it.",
+    "Prove that if n^2 is even then n is even.",
+    "Show that the halting problem is undecidable.",
+    "Prove that any two consecutive integers are coprime.",
+    "Derive Bayes' theorem from the definition of conditional probability.",
+    "Prove that a binary tree with n nodes has n-1 edges.",
+]
+
+# Proofs, letter games and arithmetic asked in words the graded templates do not use, and bare acknowledgements.
+PLAIN_KINDS = {
+    "analysis": PROOFS,
+    "rewrite": [
+        "Spell 'strength' backwards, letter by letter.",
+        "What is 'pineapple' written backwards?",
+        "How many vowels are in the word 'queue'?",
+        "Count the vowels in 'encyclopedia'.",
+        "what is 'racecar' spelled in reverse",
+        "Is 'stressed' spelled backwards a real word?",
+        "Reverse the letters of 'planet'.",
+        "Which vowels appear in 'rhythm'?",
+    ],
+    "arithmetic": [
+        "Solve 3x + 4 = 19 for x.",
+        "solve: 12 - 2y = 4",
+        "What comes next: 5, 10, 20, 40?",
+        "What comes next in 1, 4, 9, 16?",
+        "What is the remainder when 100 is divided by 7?",
+        "remainder of 53 divided by 6?",
+        "What is 15 percent of 240?",
+        "Increase 80 by 25 percent.",
+        "Find the next term of the sequence 3, 6, 12, 24.",
+        "Is the sequence 2, 5, 8, 11 arithmetic? What is its 10th term?",
+    ],
+    "smalltalk": [
+        "yeah",
+        "yup",
+        "k",
+        "kk thanks",
+        "awesome",
+        "perfect thanks",
+        "noted",
+        "got it thanks",
+        "nope",
+        "great",
+    ],
+}
+
 
 def build_rows(seed: int = SEED) -> list[dict]:
     """Every row with its category and group; labels and folds are added by `label_and_fold`."""
@@ -1519,6 +1582,9 @@ def build_rows(seed: int = SEED) -> list[dict]:
         rows.append({"query": q, "category": "summarise", "keys": [group]})
     for i, q in enumerate(STEP_PLANS):  # last, so the rows above keep the variations they always had
         rows.append({"query": q, "category": "planning", "keys": [f"steps-{i}"]})
+    for category, queries in PLAIN_KINDS.items():
+        for i, q in enumerate(queries):
+            rows.append({"query": q, "category": category, "keys": [f"plain-{category}-{i}"]})
 
     for row in rows:
         row["query"] = vary(row["query"], rng)

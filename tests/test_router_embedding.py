@@ -8,7 +8,7 @@ import pytest
 from modules.routing import EmbeddingStrategy, LearnedStrategy, QueryEmbedder, RouterInputError, analyze_query
 from modules.routing.embedding import cross_fitted_embedding_scores
 from modules.routing.features import rule_features
-from modules.routing.strategies import LONG_FORM_FAILURE
+from modules.routing.strategies import floored
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ class _Fixed:
         return np.asarray(self.vectors[text], dtype=float)
 
 
-def test_the_score_is_the_mean_of_both_models_floored_for_long_form():
+def test_the_score_is_the_mean_of_both_models_floored_like_the_text_model():
     text = LearnedStrategy.load()
     weights = np.zeros(576)
     weights[0] = 3.0
@@ -45,7 +45,7 @@ def test_the_score_is_the_mean_of_both_models_floored_for_long_form():
         analysis = analyze_query(q)
         embedded = 1 / (1 + np.exp(-(3.0 * (i - 1) - 0.5)))
         mean = (text.model.probability(q, rule_features(analysis)) + embedded) / 2
-        expected = max(mean, LONG_FORM_FAILURE) if analysis.long_form else mean
+        expected = floored(mean, analysis, text.floors)
         assert strategy.cloud_probability(q, analysis) == pytest.approx(expected)
     with pytest.raises(RouterInputError, match="dimensions"):
         EmbeddingStrategy(text, weights[:10], 0.0, _Fixed(vectors)).embedding_probability("ok")

@@ -1,7 +1,8 @@
-"""The long-form floor and the everyday classes it is for, on generated queries nobody listed.
+"""The floors and the everyday classes they are for, on generated queries nobody listed.
 
-Code, planning and analysis requests go to the cloud in balanced mode, and acknowledgements and greetings stay local,
-whatever the exact words: each class is generated from parts, none of which is a training row.
+Code, planning, analysis, proofs, letter games and calculations go to the cloud in balanced mode, and
+acknowledgements and greetings stay local, whatever the exact words: each class is generated from parts, none of
+which is a training row.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import pytest
 from modules.routing import HybridRouter, LearnedStrategy, ModelFileError, analyze_query, load_routing_queries
 from modules.routing.profile import load_profile
 from modules.routing.stated import normal
-from modules.routing.strategies import LONG_FORM_FAILURE, MODEL_PATH
+from modules.routing.strategies import LONG_FORM_FAILURE, MODEL_PATH, floored
+from modules.routing.training import FLOOR_MIN_ANSWERS, measured_floors
 
 CODE = [
     f"{verb} a {language} {kind} that {task}"
@@ -51,6 +53,44 @@ ANALYSES = [
         ["a small team", "the next five years", "a tight budget"],
     )
 ]
+# Short requests to produce work: a whole program, proof, plan or summary in a few words.
+SHORT_TASKS = (
+    [
+        f"{verb} {thing}{tail}"
+        for verb, thing, tail in itertools.product(
+            ["Implement", "Code up"],
+            ["a binary heap", "merge sort", "a bloom filter", "an LRU cache"],
+            [" in Rust", " in Java", ""],
+        )
+    ]
+    + [
+        f"{verb} that {claim}"
+        for verb, claim in itertools.product(
+            ["Prove", "Show"],
+            ["the product of two negative numbers is positive", "7 divides 2^6 - 1", "every tree has a leaf"],
+        )
+    ]
+    + [
+        f"Summarize {work} in {n} sentences"
+        for work, n in itertools.product(["the plot of Othello", "Darwin's theory", "the Cold War"], ["two", "four"])
+    ]
+    + [f"Plan {what}" for what in ["a weekend in Lisbon", "my wedding budget", "a garden makeover", "a team offsite"]]
+)
+# What a 135M model measurably fails, however it is phrased: it sees tokens, not letters, and it cannot calculate.
+LETTER_GAMES = [
+    f"{ask.format(w=word)}"
+    for ask, word in itertools.product(
+        ["Reverse the word '{w}'", "Spell '{w}' backwards", "How many vowels does '{w}' have?", "'{w}' backwards?"],
+        ["horizon", "cabbage", "velvet", "tornado"],
+    )
+]
+CALCULATIONS = [
+    ask.format(a=a, b=b)
+    for ask, (a, b) in itertools.product(
+        ["What is {a} squared plus {b}?", "Solve {a}x = {b}", "What is {a} percent of {b}?", "Multiply {a} by {b}"],
+        [(14, 392), (27, 81), (33, 660)],
+    )
+]
 SMALL_TALK = [
     f"{word} {addressee}{ending}"
     for word, addressee, ending in itertools.product(
@@ -71,7 +111,8 @@ def test_generated_queries_are_not_training_rows():
     profile = load_profile()
     training = {normal(q) for q in load_routing_queries()["query"]}
     training |= {normal(a["query"]) for a in profile["answers"] if a.get("split", "train") != "holdout"}
-    assert not [q for q in CODE + PLANS + ANALYSES + SMALL_TALK if normal(q) in training]
+    generated = CODE + PLANS + ANALYSES + SHORT_TASKS + LETTER_GAMES + CALCULATIONS + SMALL_TALK
+    assert not [q for q in generated if normal(q) in training]
 
 
 @pytest.mark.parametrize(("name", "queries"), [("code", CODE), ("planning", PLANS), ("analysis", ANALYSES)])
@@ -82,27 +123,68 @@ def test_generated_long_form_requests_go_to_the_cloud(balanced, name, queries):
     assert all(d.cloud_probability >= LONG_FORM_FAILURE for d in decisions.values())
 
 
+def test_generated_short_requests_for_work_go_to_the_cloud(balanced):
+    assert all(analyze_query(q).long_form for q in SHORT_TASKS)
+    assert [q for q in SHORT_TASKS if balanced.route(q).target != "cloud"] == []
+
+
+@pytest.mark.parametrize(("flag", "queries"), [("letters", LETTER_GAMES), ("calculation", CALCULATIONS)])
+def test_what_the_local_model_measurably_fails_goes_to_the_cloud_and_says_why(balanced, flag, queries):
+    floor = LearnedStrategy.load().floors[flag]
+    for query in queries:
+        decision = balanced.route(query)
+        assert (decision.target, decision.cloud_probability >= floor) == ("cloud", True), query
+        assert any(f"({flag}) wrong" in reason for reason in decision.reasons), decision.reasons
+
+
+def test_a_question_about_a_programming_language_is_not_floored_as_a_letter_game():
+    shipped = LearnedStrategy.load()
+    for query in ["How do I reverse a string in Python?", "How do I convert a string to an integer in Python?"]:
+        analysis = analyze_query(query)
+        assert analysis.letters or analysis.calculation
+        assert shipped.cloud_probability(query, analysis) == LearnedStrategy(shipped.model).cloud_probability(
+            query, analysis
+        )
+        assert shipped.floor_reason(analysis) is None
+
+
+def test_a_flag_earns_a_floor_only_when_measured_failing_often_enough():
+    letters = [f"Write 'word{i}' in reverse" for i in range(FLOOR_MIN_ANSWERS)]
+    sums = [f"What is {i} plus {i}?" for i in range(FLOOR_MIN_ANSWERS)]
+    floors = measured_floors(letters + sums, [False] * FLOOR_MIN_ANSWERS + [i % 2 == 0 for i in range(len(sums))])
+    assert floors == {"long_form": LONG_FORM_FAILURE, "letters": 1.0}  # sums fail half the time: no floor
+    assert "letters" not in measured_floors(letters[:-1], [False] * (FLOOR_MIN_ANSWERS - 1))  # too few to tell
+    python = [f"How do I reverse string {i} in Python?" for i in range(FLOOR_MIN_ANSWERS)]
+    assert "letters" not in measured_floors(python, [False] * FLOOR_MIN_ANSWERS)  # about code, not a letter game
+
+
 def test_generated_small_talk_stays_local(balanced):
     assert [q for q in SMALL_TALK if balanced.route(q).target != "local"] == []
 
 
-def test_the_floor_raises_only_long_form_scores():
+def test_the_floors_raise_only_the_scores_of_their_kinds():
     shipped = LearnedStrategy.load()
     unfloored = LearnedStrategy(shipped.model)
-    assert shipped.long_form_floor == LONG_FORM_FAILURE
-    for query in [CODE[0], PLANS[0], ANALYSES[0], "ok", "What is the capital of Peru?", "Write a haiku"]:
+    assert shipped.floors["long_form"] == LONG_FORM_FAILURE
+    samples = [CODE[0], PLANS[0], ANALYSES[0], LETTER_GAMES[0], CALCULATIONS[0], "ok", "What is the capital of Peru?"]
+    for query in samples:
         analysis = analyze_query(query)
         raw = unfloored.cloud_probability(query, analysis)
-        expected = max(raw, LONG_FORM_FAILURE) if analysis.long_form else raw
-        assert shipped.cloud_probability(query, analysis) == expected
-    # a short request is not long-form, however cloud-leaning its intent
-    assert analyze_query("Write a haiku").intents and not analyze_query("Write a haiku").long_form
+        kinds = [
+            f
+            for k, f in shipped.floors.items()
+            if getattr(analysis, k) and (k == "long_form" or not analysis.programming)
+        ]
+        assert shipped.cloud_probability(query, analysis) == max([raw, *kinds])
+        assert shipped.cloud_probability(query, analysis) == floored(raw, analysis, shipped.floors)
+    # two words are not a request for work, however cloud-leaning the intent
+    assert analyze_query("Write haiku").intents and not analyze_query("Write haiku").long_form
 
 
-def test_the_floor_is_in_the_model_file_and_checked(tmp_path):
+def test_the_floors_are_in_the_model_file_and_checked(tmp_path):
     data = json.loads(MODEL_PATH.read_text())
-    assert data["long_form_floor"] == LONG_FORM_FAILURE
-    assert LearnedStrategy.from_dict(data).long_form_floor == LONG_FORM_FAILURE
-    for bad in [1.5, -0.1, "high", True]:
-        with pytest.raises(ModelFileError, match="long_form_floor"):
-            LearnedStrategy.from_dict({**data, "long_form_floor": bad})
+    assert data["floors"]["long_form"] == LONG_FORM_FAILURE
+    assert LearnedStrategy.from_dict(data).floors == data["floors"]
+    for bad in [{"long_form": 1.5}, {"long_form": -0.1}, {"long_form": "high"}, {"long_form": True}, {"spam": 0.9}, []]:
+        with pytest.raises(ModelFileError, match="floors"):
+            LearnedStrategy.from_dict({**data, "floors": bad})

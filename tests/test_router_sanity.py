@@ -32,24 +32,7 @@ def test_the_list_is_long_and_states_both_tiers():
     assert {tier for _, tier in rows} == {"local", "cloud"}
 
 
-# Lines the shipped router still gets wrong, each with why (docs/router.md says so next to the list). Strict: a line
-# that starts passing fails here until it is removed, so the list of misses cannot go stale.
-KNOWN_MISSES = {
-    "Summarize the plot of Hamlet in one sentence": "no graded query summarises a known work from memory; "
-    "'Who wrote Hamlet?' (answered right) and 'in one sentence' pull the score down",
-}
-
-
-def _cases():
-    return [
-        pytest.param(q, t, marks=pytest.mark.xfail(reason=KNOWN_MISSES[q], strict=True))
-        if q in KNOWN_MISSES
-        else (q, t)
-        for q, t in sanity_list()
-    ]
-
-
-@pytest.mark.parametrize(("query", "tier"), _cases())
+@pytest.mark.parametrize(("query", "tier"), sanity_list())
 def test_each_line_goes_to_its_stated_tier(router, query, tier):
     d = router.route(query)
     assert d.target == tier, (d.cloud_probability, d.threshold, d.reasons)

@@ -29,8 +29,8 @@ class ExampleQuestion:
 # From the tier that stays local in every mode to the one that goes to the cloud in every mode: each example
 # moves one mode further, so turning the dial shows one more question leaving the local tier.
 EXAMPLES: tuple[ExampleQuestion, ...] = (
-    ExampleQuestion("good night!", {"quality": "local", "balanced": "local", "cost": "local"}),
+    ExampleQuestion("thanks!", {"quality": "local", "balanced": "local", "cost": "local"}),
     ExampleQuestion("Tell me a joke.", {"quality": "cloud", "balanced": "local", "cost": "local"}),
-    ExampleQuestion("Explain recursion to a child.", {"quality": "cloud", "balanced": "cloud", "cost": "local"}),
+    ExampleQuestion("Summarize the story of Cinderella.", {"quality": "cloud", "balanced": "cloud", "cost": "local"}),
     ExampleQuestion("Convert 5 km to miles.", {"quality": "cloud", "balanced": "cloud", "cost": "cloud"}),
 )

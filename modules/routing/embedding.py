@@ -7,8 +7,8 @@
 The embedding is the last token's hidden state (llama.cpp `pooling_type=LAST`, L2-normalised) of the same weights the
 local tier answers with. A logistic regression on it learns, from the graded answers of the training split, how
 likely the local answer is wrong; the strategy's score is the mean of that probability and the shipped text model's,
-floored for long-form requests like the text model's. `cross_fitted_embedding_scores` gives the graded queries'
-scores from models fitted without them, so its curve and APGR compare fairly with the default's
+floored like the text model's (long-form requests, measured failures). `cross_fitted_embedding_scores` gives the
+graded queries' scores from models fitted without them, so its curve and APGR compare fairly with the default's
 (`bench/bench_router_embedding.py` measures both, and the decision time). It is offered, not the default: it must
 beat the default's cross-fitted APGR by at least 0.02 (bootstrap interval above 0) and decide in at most 150 ms
 (docs/router.md, "SmolLM2's own view").
@@ -25,7 +25,7 @@ import numpy as np
 
 from modules.routing.errors import RouterInputError
 from modules.routing.features import QueryAnalysis, analyze_query, rule_features
-from modules.routing.strategies import LONG_FORM_FAILURE, LearnedStrategy
+from modules.routing.strategies import LearnedStrategy, floored
 from modules.routing.training import GRADED_FOLDS, graded_folds, is_training_answer
 
 __all__ = ["QueryEmbedder", "EmbeddingStrategy", "train_embedding_strategy", "cross_fitted_embedding_scores"]
@@ -126,8 +126,7 @@ class EmbeddingStrategy:
 
     def cloud_probability(self, query: str, analysis: QueryAnalysis) -> float:
         p = (self.text.model.probability(query, rule_features(analysis)) + self.embedding_probability(query)) / 2
-        floor = self.text.long_form_floor
-        return max(p, floor) if floor is not None and analysis.long_form else p
+        return floored(p, analysis, self.text.floors)
 
 
 def _sigmoid(z: float) -> float:
@@ -146,7 +145,11 @@ def _training_answers(profile: Mapping) -> list[Mapping]:
 
 
 def cross_fitted_embedding_scores(
-    profile: Mapping, text_scores: Sequence[float], vectors: np.ndarray, folds: int = GRADED_FOLDS
+    profile: Mapping,
+    text_scores: Sequence[float],
+    vectors: np.ndarray,
+    folds: int = GRADED_FOLDS,
+    floors: Mapping[str, float] | None = None,
 ) -> np.ndarray:
     """The strategy's score for every training answer of `profile`, each from an embedding model fitted on the other
     folds (the default's folds, `graded_folds`), combined with that answer's cross-fitted text score.
@@ -156,6 +159,7 @@ def cross_fitted_embedding_scores(
         text_scores: The text model's cross-fitted scores of the same answers (the shipped model's `out_of_fold`).
         vectors: `QueryEmbedder.embed_many` of the same answers' queries.
         folds: How many stratified folds.
+        floors: The text model's floors (`LearnedStrategy.floors`), applied to the combined score too.
 
     Returns:
         One score per training answer, in the profile's order.
@@ -172,8 +176,7 @@ def cross_fitted_embedding_scores(
         embedded = 1 / (1 + np.exp(-(vectors[held] @ weights + intercept)))
         scores[held] = (np.asarray(text_scores, dtype=float)[held] + embedded) / 2
     for i, a in enumerate(answers):  # the text scores are floored already; their mean with the embedding's too
-        if analyze_query(a["query"]).long_form:
-            scores[i] = max(scores[i], LONG_FORM_FAILURE)
+        scores[i] = floored(scores[i], analyze_query(a["query"]), floors)
     return scores
 
 
@@ -198,7 +201,7 @@ def train_embedding_strategy(
     vectors = embedder.embed_many(queries) if vectors is None else vectors
     stored = text.out_of_fold or {}
     text_scores = [stored[q] if q in stored else text.cloud_probability(q, analyze_query(q)) for q in queries]
-    oof = cross_fitted_embedding_scores(profile, text_scores, vectors)
+    oof = cross_fitted_embedding_scores(profile, text_scores, vectors, floors=text.floors)
     weights, intercept = _fit(vectors, [not a["local"]["correct"] for a in answers])
     return EmbeddingStrategy(
         text, weights, intercept, embedder, out_of_fold={q: float(s) for q, s in zip(queries, oof, strict=True)}

@@ -34,11 +34,20 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\blol\b",
         r"\bnice to meet you\b",
         r"\bare you (a )?(robot|bot|human|there|still there)\b",
+        r"^\W*(ok(ay)?|k+|yes|yep|yup|yeah|nope|sure|cool|wow|nice|great|awesome|perfect|got it|noted)"
+        r"( please| thanks| cool| then)?\W*$",
     ],
     "calculation": [
         r"\d\s*[-+*/x×^]\s*\d",
         r"\d\s*%",
         r"\bsquare root\b",
+        r"\bsquared\b",
+        r"\bsolve\b",
+        r"\bsequence\b",
+        r"\bwhat comes next\b",
+        r"\b(add|subtract|multiply|divide)\b.{0,12}\d",
+        r"\bpercent\b",
+        r"\bremainder\b",
         r"\btimes\b",
         r"\bminus\b",
         r"\bdivided by\b",
@@ -69,6 +78,16 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bone-?liner\b",
         r"\bone line\b",
         r"\bin simple (words|terms)\b",
+    ],
+    "letters": [
+        r"\bletters?\b",
+        r"\bbackwards?\b",
+        r"\breverse\b",
+        r"\bspelled\b",
+        r"\bvowels?\b",
+    ],
+    "programming": [
+        r"\b(python|javascript|typescript|java|c\+\+|c#|golang|rust|kotlin|ruby|php|sql|bash|node\.js|pandas)\b",
     ],
     "simple_question": [
         r"^\W*(what|what's|whats|who|who's|when|where|which|how (many|much|long|far|tall|old|big|do i|do you)|is|"
@@ -105,6 +124,12 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bhelp me decide\b",
         r"\bhow (would|will|does|do|did|could|might) .{3,60}\b(affect|change|influence)",
     ],
+    "proof": [
+        r"\bprove\b",
+        r"\bproofs?\b",
+        r"\bshow that\b",
+        r"\bderive\b",
+    ],
     "planning": [
         r"\bplan\b",
         r"\bstrategy\b",
@@ -118,19 +143,23 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bhow (should|can|do) (we|i) (grow|reduce|launch|prepare|structure|scale|roll)\b",
     ],
     "creative": [
-        r"\b(write|compose|draft|create|tell me|give me|invent|brainstorm|make up)\b.{0,40}\b(story|stories|poem|"
+        r"\b(write|rewrite|rephrase|reword|paraphrase|proofread|compose|draft|create|tell me|give me|invent|brainstorm|"
+        r"make up)\b.{0,40}\b(story|stories|poem|"
         r"poems|poetry|song|lyrics|limerick|haiku|sonnet|essay|blog|post|article|speech|toast|letter|newsletter|"
         r"screenplay|scene|dialogue|novel|chapter|fairy tale|monologue|rap|verse|press release|description|"
-        r"slogans?|names|backstory|page|thread|bio|ad|ads|copy|doc|document|email|lesson|ideas)\b",
+        r"slogans?|names|backstory|page|thread|bio|ad|ads|copy|doc|document|email|lesson|ideas|notes|report|proposal|"
+        r"announcement|message|summary)\b",
         r"\bshort story\b",
         r"\bbedtime story\b",
         r"\b\d+[- ]words?\b",
     ],
     "code": [
-        r"\b(write|implement|build|code|create|make|refactor|debug|optimi[sz]e|port|migrate|set up|"
+        r"\b(write|implement|build|code|create|make|refactor|debug|fix|optimi[sz]e|port|migrate|set up|"
         r"generate)\b.{0,60}\b(function|script|program|class|module|api|endpoint|server|cli|app|query|parser|"
         r"crawler|scraper|algorithm|tests?|workflow|pipeline|dockerfile|game|component|middleware|code|regex|bot|"
-        r"tool|backend|website|schema|hook)\b",
+        r"tool|backend|website|schema|hook|heap|cache|stack|queue|linked list|hash ?map|trie|binary tree|"
+        r"data structure)\b",
+        r"\b(implement|code up)\b",
         rf"\b{_LANGS} (code|script|program|function|class)\b",
         rf"\b(write|implement|build|code|refactor|debug|port)\b.{{0,40}}\b{_LANGS}\b",
         r"\bdef \w+\(",
@@ -182,10 +211,14 @@ ALTERNATIVES: dict[str, list[str]] = {
     ],
 }
 # The graded probes are short answers; a long-form request (a threat model, a plan, a program with tests) is not
-# what they measure. From this many words, a request with a cloud-leaning intent counts as long-form.
+# what they measure. From this many words, a request with a cloud-leaning intent counts as long-form ...
 LONG_FORM_MIN_WORDS = 8
-INTENTS = ("analysis", "planning", "creative", "code", "enterprise", "summarise")
-FLAGS = ("greeting", "calculation", "short_task", "simple_question", *INTENTS)
+# ... and a request to produce work (code, a proof, a plan, a summary, a piece of writing) does from this many:
+# "Implement quicksort in Python" is four words and a whole program.
+TASK_MIN_WORDS = 3
+INTENTS = ("analysis", "proof", "planning", "creative", "code", "enterprise", "summarise")
+TASK_INTENTS = ("proof", "planning", "creative", "code", "summarise")
+FLAGS = ("greeting", "calculation", "short_task", "letters", "programming", "simple_question", *INTENTS)
 
 
 def _compile(alternatives: Sequence[str]) -> re.Pattern[str]:
@@ -198,8 +231,11 @@ _REASON_TEXT = {
     "greeting": "greeting or small talk",
     "calculation": "a calculation or unit conversion",
     "short_task": "a one-line definition, translation or short rewrite",
+    "letters": "works on letters, which the model sees only as tokens",
+    "programming": "about a programming language",
     "simple_question": "a short direct question",
     "analysis": "asks for analysis, comparison or evaluation",
+    "proof": "asks for a proof or derivation",
     "planning": "asks for planning or strategy",
     "creative": "asks for creative or long-form writing",
     "code": "asks for code or debugging beyond a one-liner",
@@ -217,8 +253,11 @@ class QueryAnalysis:
     greeting: bool
     calculation: bool
     short_task: bool
+    letters: bool
+    programming: bool
     simple_question: bool
     analysis: bool
+    proof: bool
     planning: bool
     creative: bool
     code: bool
@@ -235,8 +274,12 @@ class QueryAnalysis:
 
     @property
     def long_form(self) -> bool:
-        """A request for long-form work: a cloud-leaning intent (analysis, planning, writing, code, architecture
-        or security, summarising), not a one-line task, in a query of at least LONG_FORM_MIN_WORDS words."""
+        """A request for long-form work: a cloud-leaning intent (analysis, a proof, planning, writing, code,
+        architecture or security, summarising), not a one-line task, in a query of at least LONG_FORM_MIN_WORDS
+        words; or, from TASK_MIN_WORDS words, a request to produce a proof, a plan, a piece of writing, code or a
+        summary, however short it is asked ("Implement quicksort in Python")."""
+        if self.words >= TASK_MIN_WORDS and any(getattr(self, name) for name in TASK_INTENTS):
+            return True
         return bool(self.intents) and not self.short_task and self.words >= LONG_FORM_MIN_WORDS
 
     def reasons(self) -> list[str]:
@@ -249,7 +292,7 @@ class QueryAnalysis:
         if not self.intents:
             found += [
                 _REASON_TEXT[n]
-                for n in ("greeting", "calculation", "short_task", "simple_question")
+                for n in ("greeting", "calculation", "short_task", "letters", "simple_question")
                 if getattr(self, n)
             ]
             if self.words <= 12:

@@ -25,6 +25,27 @@ RULE_FEATURES = 3 + len(FLAGS)  # the length of `rule_features(...)`
 # with tests, a plan, a threat model). The shipped router counts such a request (`QueryAnalysis.long_form`) as
 # failing at least this often: its training rows carry this floor as their target, and its score is floored at it.
 LONG_FORM_FAILURE = 0.85
+FLOOR_KINDS = ("long_form", *FLAGS)  # what a floor can be for: long-form work, or a flag of `analyze_query`
+
+
+def floored(p: float, analysis: QueryAnalysis, floors: Mapping[str, float] | None) -> float:
+    """`p` raised to the highest floor among the kinds the query is (`floors`: kind -> least score).
+
+    Args:
+        p: The model's score.
+        analysis: The query's `analyze_query` result.
+        floors: The least score per kind ("long_form" or a flag name), or None.
+
+    Returns:
+        The score the router compares with its threshold.
+    """
+    return max([p, *(f for kind, f in (floors or {}).items() if floor_applies(kind, analysis))])
+
+
+def floor_applies(kind: str, analysis: QueryAnalysis) -> bool:
+    """Whether a floor of `kind` holds for the query. A measured flag's floor is about the task itself, so it skips
+    questions about a programming language: "How do I reverse a string in Python?" is not a letter game."""
+    return bool(getattr(analysis, kind)) and (kind == "long_form" or not analysis.programming)
 
 
 class Strategy(Protocol):
@@ -55,8 +76,9 @@ class LearnedStrategy:
     answer is wrong), learned from graded answers (modules/routing/training.py). Its file also carries the
     cross-fitted scores of the graded queries (`out_of_fold`, for the operating curve), the local model it was
     measured on (`trained_for`) and its default operating point (`default_target`: a mode name or a target).
-    The shipped model also floors the score of a long-form request at `long_form_floor` (LONG_FORM_FAILURE),
-    since no short graded probe measures long-form work. A model trained in a notebook
+    The shipped model also carries `floors`, the least score of a kind of query: a long-form request at
+    LONG_FORM_FAILURE, since no short graded probe measures long-form work, and every flag the local model
+    measurably fails (`training.measured_floors`: letter games, calculations). A model trained in a notebook
     (`LearnedStrategy(train_model(...))`) carries none of these.
 
     Args:
@@ -64,7 +86,7 @@ class LearnedStrategy:
         out_of_fold: Cross-fitted scores of the graded queries, by query, or None.
         trained_for: The local model the graded answers came from, or None.
         default_target: The operating point to use by default: a mode name or a target, or None.
-        long_form_floor: The least score of a long-form request (0..1), or None for no floor.
+        floors: The least score per kind of query ("long_form" or a flag of `analyze_query`), or None.
 
     Raises:
         ModelFileError: The model's rule-feature weights do not match the router's features; retrain it.
@@ -79,10 +101,10 @@ class LearnedStrategy:
         out_of_fold: Mapping[str, float] | None = None,
         trained_for: Mapping[str, Any] | None = None,
         default_target: Target | str | None = None,
-        long_form_floor: float | None = None,
+        floors: Mapping[str, float] | None = None,
     ) -> None:
         self.model = model
-        self.long_form_floor = long_form_floor
+        self.floors = dict(floors) if floors else None
         self.out_of_fold = dict(out_of_fold) if out_of_fold else None
         self.trained_for = dict(trained_for) if trained_for else None
         self.default_target = default_target
@@ -118,7 +140,7 @@ class LearnedStrategy:
             "score": "P(local answer wrong)",
             "trained_for": self.trained_for,
             "default_target": _target_to_data(self.default_target),
-            "long_form_floor": self.long_form_floor,
+            "floors": dict(sorted(self.floors.items())) if self.floors else None,
             "out_of_fold": dict(sorted(self.out_of_fold.items())) if self.out_of_fold else None,
             "classifier": self.model.to_dict(),
         }
@@ -150,18 +172,21 @@ class LearnedStrategy:
             and all(v is None or isinstance(v, str) for v in trained_for.values())
         ):
             raise bad("'trained_for' must name the local model as text")
-        floor = data.get("long_form_floor")
-        number = isinstance(floor, (int, float)) and not isinstance(floor, bool)
-        if floor is not None and not (number and 0 <= floor <= 1):
-            raise bad("'long_form_floor' must be a number between 0 and 1")
+        floors = data.get("floors")
+        if floors is not None and not (
+            isinstance(floors, dict)
+            and all(
+                kind in FLOOR_KINDS and isinstance(f, (int, float)) and not isinstance(f, bool) and 0 <= f <= 1
+                for kind, f in floors.items()
+            )
+        ):
+            raise bad(f"'floors' must map kinds of query ({', '.join(FLOOR_KINDS)}) to numbers between 0 and 1")
         try:
             target = _target_from_data(data.get("default_target"))
         except RoutingError as error:
             raise bad(f"'default_target': {error}") from None
         try:
-            return cls(
-                model, out_of_fold=out_of_fold, trained_for=trained_for, default_target=target, long_form_floor=floor
-            )
+            return cls(model, out_of_fold=out_of_fold, trained_for=trained_for, default_target=target, floors=floors)
         except ModelFileError as error:
             raise ModelFileError(f"{source}: {error}") from None
 
@@ -172,10 +197,17 @@ class LearnedStrategy:
         return path
 
     def cloud_probability(self, query: str, analysis: QueryAnalysis) -> float:
-        p = self.model.probability(query, rule_features(analysis))
-        if self.long_form_floor is not None and analysis.long_form:
-            return max(p, self.long_form_floor)
-        return p
+        return floored(self.model.probability(query, rule_features(analysis)), analysis, self.floors)
+
+    def floor_reason(self, analysis: QueryAnalysis) -> str | None:
+        """Why the score was floored, in words, or None when no floor applies to this query."""
+        kinds = [(f, kind) for kind, f in (self.floors or {}).items() if floor_applies(kind, analysis)]
+        if not kinds:
+            return None
+        f, kind = max(kinds)
+        if kind == "long_form":
+            return f"long-form work, which no short graded probe measures: scored at least {f:.2f}"
+        return f"the local model got {f:.0%} of such graded queries ({kind}) wrong: scored at least {f:.2f}"
 
 
 def _target_to_data(target: Target | str | None) -> dict | None:

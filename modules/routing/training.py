@@ -23,11 +23,11 @@ import numpy as np
 from modules.config import TIERS
 from modules.routing.classifier import LinearTextClassifier, fit_text_classifier
 from modules.routing.errors import RouterInputError
-from modules.routing.features import analyze_query, rule_features
+from modules.routing.features import FLAGS, analyze_query, rule_features
 from modules.routing.modes import DEFAULT_MODE, Target
 from modules.routing.policy import Policy, derive_policy
 from modules.routing.profile import DATA_DIR, PROFILE_JSON, ProfileError, load_profile, model_identity
-from modules.routing.strategies import LONG_FORM_FAILURE, MODEL_PATH, LearnedStrategy
+from modules.routing.strategies import LONG_FORM_FAILURE, MODEL_PATH, LearnedStrategy, floor_applies, floored
 
 QUERIES_CSV = DATA_DIR / "routing_queries.csv"
 HOLDOUT_CSV = DATA_DIR / "routing_holdout.csv"
@@ -39,13 +39,33 @@ FOLD_SEED = 17
 GRADED_REPEATS = 3
 
 
-def is_long_form(query: str) -> bool:
-    """A request for long-form work (`QueryAnalysis.long_form`): a cloud-leaning intent, not a one-line task, in a
-    query of at least LONG_FORM_MIN_WORDS words."""
-    return analyze_query(query).long_form
-
-
 FAILURE_C = 1.0
+# A flag earns a floor when the local model got at least this share of at least this many graded training answers
+# with that flag wrong: the floor then holds for every query with the flag, however it is phrased.
+FLOOR_MIN_FAILURE = 0.85
+FLOOR_MIN_ANSWERS = 30
+
+
+def measured_floors(queries: Sequence[str], correct: Sequence[bool]) -> dict[str, float]:
+    """The least score per kind of query: long-form work at LONG_FORM_FAILURE, and every flag of `analyze_query`
+    that the local model measurably fails (FLOOR_MIN_FAILURE of at least FLOOR_MIN_ANSWERS graded answers) at its
+    measured failure rate. A model that passes a kind earns it no floor, so a stronger local model keeps more.
+
+    Args:
+        queries: Graded queries.
+        correct: Whether the local model answered each correctly.
+
+    Returns:
+        Kind ("long_form" or a flag name) -> least score.
+    """
+    analyses = [analyze_query(q) for q in queries]
+    floors = {"long_form": LONG_FORM_FAILURE}
+    for flag in FLAGS:
+        outcomes = [ok for a, ok in zip(analyses, correct, strict=True) if floor_applies(flag, a)]
+        if len(outcomes) >= FLOOR_MIN_ANSWERS and 1 - np.mean(outcomes) >= FLOOR_MIN_FAILURE:
+            floors[flag] = round(1 - float(np.mean(outcomes)), 3)
+    return floors
+
 
 __all__ = [
     "MODEL_PATH",
@@ -57,6 +77,7 @@ __all__ = [
     "train_and_save",
     "graded_folds",
     "cross_fitted_failure_probabilities",
+    "measured_floors",
 ]
 
 
@@ -134,13 +155,14 @@ def train_failure_model(
     local_accuracy: Mapping[str, float],
     graded_queries: Sequence[str] = (),
     graded_correct: Sequence[bool] = (),
+    floors: Mapping[str, float] | None = None,
 ) -> LinearTextClassifier:
     """P(the local model answers this query wrongly), the default router's score.
 
     Two kinds of evidence, both from graded answers: every routing row counts as "fails" with weight
     1 - its category's measured accuracy (soft targets, so arithmetic at 3% right ranks above factual questions
-    at 62%; a long-form request at least LONG_FORM_FAILURE, since the short probes do not measure it), and every
-    graded query counts with its own outcome (so the ranking also moves within a category).
+    at 62%; a row of a kind with a floor at least that floor: `measured_floors`), and every graded query counts
+    with its own outcome (so the ranking also moves within a category).
     Rank by it to spend a cloud budget where it helps most; a mode (modules/routing/modes.py) picks the threshold."""
     queries, graded_queries = list(queries), list(graded_queries)
     if len(graded_queries) != len(graded_correct):
@@ -151,8 +173,7 @@ def train_failure_model(
     # each graded query enters GRADED_REPEATS times (its n-grams count that often in the TF-IDF statistics too)
     texts = queries + graded_queries * GRADED_REPEATS
     failure = [
-        max(1.0 - local_accuracy[c], LONG_FORM_FAILURE) if is_long_form(q) else 1.0 - local_accuracy[c]
-        for q, c in zip(queries, categories, strict=True)
+        floored(1.0 - local_accuracy[c], analyze_query(q), floors) for q, c in zip(queries, categories, strict=True)
     ]
     failure += [0.0 if ok else 1.0 for ok in graded_correct] * GRADED_REPEATS
     return fit_text_classifier(
@@ -212,10 +233,10 @@ def cross_fitted_failure_probabilities(
         accuracy = _category_accuracy([categories[i] for i in fit], [correct[i] for i in fit])
         overall = float(np.mean([correct[i] for i in fit]))
         accuracy = {c: accuracy.get(c, overall) for c in set(routing["category"]) | set(categories)}
-        model = train_failure_model(
-            routing["query"], routing["category"], accuracy, [queries[i] for i in fit], [correct[i] for i in fit]
-        )
-        strategy = LearnedStrategy(model, long_form_floor=LONG_FORM_FAILURE)
+        fit_queries, fit_correct = [queries[i] for i in fit], [correct[i] for i in fit]
+        floors = measured_floors(fit_queries, fit_correct)
+        model = train_failure_model(routing["query"], routing["category"], accuracy, fit_queries, fit_correct, floors)
+        strategy = LearnedStrategy(model, floors=floors)
         for i in np.flatnonzero(part == k):
             probabilities[i] = strategy.cloud_probability(queries[i], analyze_query(queries[i]))
     return probabilities
@@ -260,14 +281,15 @@ def train_router(profile: Mapping, target: Target | str | None = None) -> Learne
         raise ProfileError(
             f"the profile has no graded answers for {missing}; measure them: python -m modules.router profile"
         )
-    model = train_failure_model(routing["query"], routing["category"], accuracy, queries, correct)
+    floors = measured_floors(queries, correct)
+    model = train_failure_model(routing["query"], routing["category"], accuracy, queries, correct, floors)
     oof = cross_fitted_failure_probabilities(profile)
     return LearnedStrategy(
         model,
         out_of_fold={q: round(float(p), 9) for q, p in zip(queries, oof, strict=True)},
         trained_for=model_identity(profile),
         default_target=target if target is not None else DEFAULT_MODE,
-        long_form_floor=LONG_FORM_FAILURE,
+        floors=floors,
     )
 
 
