@@ -153,7 +153,7 @@ def test_turning_the_dial_moves_traffic(routers):
 
 @pytest.mark.parametrize("query", ["Thanks!", "What is 48 * 12?", "hello!", "Compare Kafka and NATS for IoT"])
 def test_reasons_never_contradict_the_decision(routers, query):
-    leaning = {"local": ("greeting or small talk", "a calculation", "a short direct"), "cloud": ("asks for",)}
+    leaning = {"local": ("greeting or small talk", "a short direct"), "cloud": ("asks for", "a calculation")}
     for router in routers.values():
         d = router.route(query)
         other = "cloud" if d.target == "local" else "local"
