@@ -118,6 +118,9 @@ def main() -> None:
 is never used), routed the {len(stated)} tiers the course states (the sanity list, the chat page examples per mode,
 scenario 3, the instructor demo's queries that are not follow-ups). Smallest margin (score on the right side of the
 mode's threshold): {smallest["margin"]:+.3f}, `{smallest["query"]}` in mode {smallest["mode"]}. {broken_text}
+A margin near zero at a floored query is a plateau, not a near miss: every long-form request scores exactly the
+floor, and when the mode needs those requests' failures to meet its target, its threshold lands just below the
+floor, so the whole plateau goes to the cloud together.
 
 | mode | threshold mean | threshold sd |
 |---|---|---|

@@ -1533,6 +1533,14 @@ PLAIN_KINDS = {
         "Is 'stressed' spelled backwards a real word?",
         "Reverse the letters of 'planet'.",
         "Which vowels appear in 'rhythm'?",
+        "Find an anagram of 'night'.",
+        "Is 'dusty' an anagram of 'study'?",
+        "Unscramble 'tnecil' into an English word.",
+        "unscramble these letters: o-l-w-e-r",
+    ],
+    "planning": [
+        "Make me an itinerary for two days in Vienna.",
+        "Draft a travel itinerary for a family trip to Scotland, with a rest day.",
     ],
     "arithmetic": [
         "Solve 3x + 4 = 19 for x.",
@@ -1545,6 +1553,8 @@ PLAIN_KINDS = {
         "Increase 80 by 25 percent.",
         "Find the next term of the sequence 3, 6, 12, 24.",
         "Is the sequence 2, 5, 8, 11 arithmetic? What is its 10th term?",
+        "What is the sum of 14, 27 and 38?",
+        "Find the product of 12 and 15.",
     ],
     "smalltalk": [
         "yeah",
@@ -1557,6 +1567,13 @@ PLAIN_KINDS = {
         "got it thanks",
         "nope",
         "great",
+        "no problem",
+        "all good!",
+        "my bad",
+        "nevermind",
+        "oh ok",
+        "no worries at all, thanks",
+        "fair enough, cheers",
     ],
 }
 

@@ -91,10 +91,32 @@ CALCULATIONS = [
         [(14, 392), (27, 81), (33, 660)],
     )
 ]
+TRANSLATIONS = [
+    ask.format(p=phrase, lang=lang)
+    for ask, phrase, lang in itertools.product(
+        ["What is '{p}' in {lang}?", "Say '{p}' in {lang}", "'{p}' - translate it to {lang}"],
+        ["the bus is late", "my sister is a doctor"],
+        ["Korean", "Swedish", "Greek"],
+    )
+]
+WORD_PROBLEMS = [
+    f"{setup} How {ask}?"
+    for setup, ask in itertools.product(
+        ["A baker makes 14 loaves an hour for 6 hours and sells 59.", "Tom is 4 years older than Ann, who is 11."],
+        ["many are left", "much more is needed to reach 100", "long will it take to double"],
+    )
+]
+SHORT_ANALYSES = [
+    f"{verb} {a} and {b}"
+    for verb, (a, b) in itertools.product(
+        ["Compare", "Contrast"], [("Svelte", "Angular"), ("Cassandra", "DynamoDB"), ("leasing", "buying a van")]
+    )
+]
 SMALL_TALK = [
     f"{word} {addressee}{ending}"
     for word, addressee, ending in itertools.product(
         ["ok", "okay", "thanks", "thank you", "thx", "cool", "great", "got it", "nice", "hello", "hi", "good morning"]
+        + ["no worries", "fair enough", "wow", "ty", "all good"]
         + ["bye", "see you", "merci", "danke", "gracias", "grazie", "obrigado", "cheers"],
         ["buddy", "my friend", "folks", "everyone"],
         ["", "!", " :)", " 👍"],
@@ -111,7 +133,8 @@ def test_generated_queries_are_not_training_rows():
     profile = load_profile()
     training = {normal(q) for q in load_routing_queries()["query"]}
     training |= {normal(a["query"]) for a in profile["answers"] if a.get("split", "train") != "holdout"}
-    generated = CODE + PLANS + ANALYSES + SHORT_TASKS + LETTER_GAMES + CALCULATIONS + SMALL_TALK
+    generated = CODE + PLANS + ANALYSES + SHORT_TASKS + SHORT_ANALYSES + LETTER_GAMES + CALCULATIONS + SMALL_TALK
+    generated += TRANSLATIONS + WORD_PROBLEMS
     assert not [q for q in generated if normal(q) in training]
 
 
@@ -124,11 +147,19 @@ def test_generated_long_form_requests_go_to_the_cloud(balanced, name, queries):
 
 
 def test_generated_short_requests_for_work_go_to_the_cloud(balanced):
-    assert all(analyze_query(q).long_form for q in SHORT_TASKS)
-    assert [q for q in SHORT_TASKS if balanced.route(q).target != "cloud"] == []
+    assert all(analyze_query(q).long_form for q in SHORT_TASKS + SHORT_ANALYSES)
+    assert [q for q in SHORT_TASKS + SHORT_ANALYSES if balanced.route(q).target != "cloud"] == []
 
 
-@pytest.mark.parametrize(("flag", "queries"), [("letters", LETTER_GAMES), ("calculation", CALCULATIONS)])
+@pytest.mark.parametrize(
+    ("flag", "queries"),
+    [
+        ("letters", LETTER_GAMES),
+        ("calculation", CALCULATIONS),
+        ("calculation", WORD_PROBLEMS),
+        ("translation", TRANSLATIONS),
+    ],
+)
 def test_what_the_local_model_measurably_fails_goes_to_the_cloud_and_says_why(balanced, flag, queries):
     floor = LearnedStrategy.load().floors[flag]
     for query in queries:

@@ -33,8 +33,10 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bsee you\b",
         r"\blol\b",
         r"\bnice to meet you\b",
+        r"\b(no worries|fair enough|no problem)\b",
         r"\bare you (a )?(robot|bot|human|there|still there)\b",
-        r"^\W*(ok(ay)?|k+|yes|yep|yup|yeah|nope|sure|cool|wow|nice|great|awesome|perfect|got it|noted)"
+        r"^\W*(ok(ay)?|k+|yes|yep|yup|yeah|nope|sure|cool|wow|nice|great|awesome|perfect|got it|noted|ty|np|"
+        r"no (worries|problem)|fair enough|all good|my bad|never ?mind|nvm|oh (wow|ok|nice))"
         r"( please| thanks| cool| then)?\W*$",
     ],
     "calculation": [
@@ -48,6 +50,10 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\b(add|subtract|multiply|divide)\b.{0,12}\d",
         r"\bpercent\b",
         r"\bremainder\b",
+        r"\b(sum|product|difference) of\b.{0,20}\d",
+        r"\d.*\bhow (many|much|long)\b",
+        r"\bhow (many|much|long)\b.*\d",
+        r"\b(perimeter|average of|area of|volume of)\b",
         r"\btimes\b",
         r"\bminus\b",
         r"\bdivided by\b",
@@ -79,10 +85,18 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bone line\b",
         r"\bin simple (words|terms)\b",
     ],
+    "translation": [
+        r"\btranslat\w*\b",
+        r"\bhow do (you|i) say\b",
+        r"\b(in|into|to) (french|spanish|german|italian|portuguese|japanese|dutch|korean|chinese|mandarin|russian|"
+        r"arabic|swedish|polish|turkish|hindi|greek)\b",
+    ],
     "letters": [
         r"\bletters?\b",
+        r"\banagrams?\b",
+        r"\bunscramble\b",
         r"\bbackwards?\b",
-        r"\breverse\b",
+        r"\brevers(e|ed|al)\b",
         r"\bspelled\b",
         r"\bvowels?\b",
     ],
@@ -103,7 +117,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bwhy (did|do|does|is|are|has|have|was|were|my|our)\b",
         r"\bpros and cons\b",
         r"\btrade-?offs?\b",
-        r"\bcompare\b",
+        r"\b(compare|contrast)\b",
         r"\bcompared\b",
         r"\bvs\.?\b",
         r"\bevaluate\b",
@@ -134,6 +148,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bplan\b",
         r"\bstrategy\b",
         r"\broadmap\b",
+        r"\bitinerar(y|ies)\b",
         r"\bschedule\b",
         r"\bstep[- ]by[- ]step\b",
         r"\b(steps|milestones)\b",
@@ -144,11 +159,11 @@ ALTERNATIVES: dict[str, list[str]] = {
     ],
     "creative": [
         r"\b(write|rewrite|rephrase|reword|paraphrase|proofread|compose|draft|create|tell me|give me|invent|brainstorm|"
-        r"make up)\b.{0,40}\b(story|stories|poem|"
+        r"make up|come up with|suggest)\b.{0,40}\b(story|stories|poem|"
         r"poems|poetry|song|lyrics|limerick|haiku|sonnet|essay|blog|post|article|speech|toast|letter|newsletter|"
         r"screenplay|scene|dialogue|novel|chapter|fairy tale|monologue|rap|verse|press release|description|"
         r"slogans?|names|backstory|page|thread|bio|ad|ads|copy|doc|document|email|lesson|ideas|notes|report|proposal|"
-        r"announcement|message|summary)\b",
+        r"announcement|message|summary|complaint|sentence|paragraph|text|slogan|name)\b",
         r"\bshort story\b",
         r"\bbedtime story\b",
         r"\b\d+[- ]words?\b",
@@ -161,7 +176,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"data structure)\b",
         r"\b(implement|code up)\b",
         rf"\b{_LANGS} (code|script|program|function|class)\b",
-        rf"\b(write|implement|build|code|refactor|debug|port)\b.{{0,40}}\b{_LANGS}\b",
+        rf"\b(write|implement|build|code|refactor|debug|fix|optimi[sz]e|port)\b.{{0,40}}\b{_LANGS}\b",
         r"\bdef \w+\(",
         r"\bclass \w+",
         r"\berror\b",
@@ -218,7 +233,7 @@ LONG_FORM_MIN_WORDS = 8
 TASK_MIN_WORDS = 3
 INTENTS = ("analysis", "proof", "planning", "creative", "code", "enterprise", "summarise")
 TASK_INTENTS = ("proof", "planning", "creative", "code", "summarise")
-FLAGS = ("greeting", "calculation", "short_task", "letters", "programming", "simple_question", *INTENTS)
+FLAGS = ("greeting", "calculation", "short_task", "translation", "letters", "programming", "simple_question", *INTENTS)
 
 
 def _compile(alternatives: Sequence[str]) -> re.Pattern[str]:
@@ -231,6 +246,7 @@ _REASON_TEXT = {
     "greeting": "greeting or small talk",
     "calculation": "a calculation or unit conversion",
     "short_task": "a one-line definition, translation or short rewrite",
+    "translation": "a translation",
     "letters": "works on letters, which the model sees only as tokens",
     "programming": "about a programming language",
     "simple_question": "a short direct question",
@@ -253,6 +269,7 @@ class QueryAnalysis:
     greeting: bool
     calculation: bool
     short_task: bool
+    translation: bool
     letters: bool
     programming: bool
     simple_question: bool
@@ -274,11 +291,16 @@ class QueryAnalysis:
 
     @property
     def long_form(self) -> bool:
-        """A request for long-form work: a cloud-leaning intent (analysis, a proof, planning, writing, code,
-        architecture or security, summarising), not a one-line task, in a query of at least LONG_FORM_MIN_WORDS
-        words; or, from TASK_MIN_WORDS words, a request to produce a proof, a plan, a piece of writing, code or a
-        summary, however short it is asked ("Implement quicksort in Python")."""
-        if self.words >= TASK_MIN_WORDS and any(getattr(self, name) for name in TASK_INTENTS):
+        """A request for long-form work, from TASK_MIN_WORDS words: a request to produce a proof, a plan, a piece of
+        writing, code or a summary, however short ("Implement quicksort in Python"); a request for analysis,
+        architecture or security that is not a short direct question ("Compare Kafka and SQS for event
+        processing"); or any cloud-leaning intent in a query of LONG_FORM_MIN_WORDS words that is not a one-line
+        task."""
+        if self.words < TASK_MIN_WORDS:
+            return False
+        if any(getattr(self, name) for name in TASK_INTENTS):
+            return True
+        if (self.analysis or self.enterprise) and not self.simple_question:
             return True
         return bool(self.intents) and not self.short_task and self.words >= LONG_FORM_MIN_WORDS
 
@@ -292,7 +314,7 @@ class QueryAnalysis:
         if not self.intents:
             found += [
                 _REASON_TEXT[n]
-                for n in ("greeting", "calculation", "short_task", "letters", "simple_question")
+                for n in ("greeting", "calculation", "short_task", "translation", "letters", "simple_question")
                 if getattr(self, n)
             ]
             if self.words <= 12:

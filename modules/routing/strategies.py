@@ -24,7 +24,7 @@ RULE_FEATURES = 3 + len(FLAGS)  # the length of `rule_features(...)`
 # The graded probes are short answers, so they cannot show the local model failing at long-form work (a program
 # with tests, a plan, a threat model). The shipped router counts such a request (`QueryAnalysis.long_form`) as
 # failing at least this often: its training rows carry this floor as their target, and its score is floored at it.
-LONG_FORM_FAILURE = 0.85
+LONG_FORM_FAILURE = 0.9
 FLOOR_KINDS = ("long_form", *FLAGS)  # what a floor can be for: long-form work, or a flag of `analyze_query`
 
 
