@@ -49,6 +49,11 @@ def test_the_score_is_the_mean_of_both_models_floored_like_the_text_model():
         assert strategy.cloud_probability(q, analysis) == pytest.approx(expected)
     with pytest.raises(RouterInputError, match="dimensions"):
         EmbeddingStrategy(text, weights[:10], 0.0, _Fixed(vectors)).embedding_probability("ok")
+    letters = analyze_query("Spell 'orbit' backwards")
+    assert strategy.floor_reason(letters) == text.floor_reason(letters) and "(letters) wrong" in text.floor_reason(
+        letters
+    )
+    assert strategy.floor_reason(analyze_query("ok")) is None
 
 
 def _profile(outcomes):

@@ -128,6 +128,10 @@ class EmbeddingStrategy:
         p = (self.text.model.probability(query, rule_features(analysis)) + self.embedding_probability(query)) / 2
         return floored(p, analysis, self.text.floors)
 
+    def floor_reason(self, analysis: QueryAnalysis) -> str | None:
+        """Why the score was floored (the text model's floors), or None."""
+        return self.text.floor_reason(analysis)
+
 
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))

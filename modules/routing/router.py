@@ -265,8 +265,9 @@ class HybridRouter:
         elif previous is not None:
             lead = "a new, self-contained question: decided on its own, whoever answered before"
         reasons = ([lead] if lead else []) + _findings(analysis, target)
-        floor_reason = getattr(self.strategy, "floor_reason", None)
-        reasons += [r for r in [floor_reason(analysis) if floor_reason else None] if r]
+        floored_because = self.strategy.floor_reason(analysis) if hasattr(self.strategy, "floor_reason") else None
+        if floored_because:
+            reasons.append(floored_because)
         reasons += [
             self.describe_operating_point(),
             f"{self.name} score P(cloud) = {p:.3f} {'>=' if p >= self.threshold else '<'} threshold "
