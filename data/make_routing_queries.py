@@ -1575,6 +1575,10 @@ PLAIN_KINDS = {
         "no worries at all, thanks",
         "fair enough, cheers",
     ],
+    "code": [
+        "I need a script in Python that merges two Excel sheets by customer id.",
+        "looking for a function using Go that retries HTTP calls with exponential backoff",
+    ],
 }
 
 

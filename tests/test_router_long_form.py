@@ -56,6 +56,12 @@ ANALYSES = [
 # Short requests to produce work: a whole program, proof, plan or summary in a few words.
 SHORT_TASKS = (
     [
+        f"i need a {kind} in {language} that {task}"
+        for kind, language, task in itertools.product(
+            ["function", "script"], ["Ruby", "TypeScript"], ["dedupes a list of emails", "checks a date is a weekday"]
+        )
+    ]
+    + [
         f"{verb} {thing}{tail}"
         for verb, thing, tail in itertools.product(
             ["Implement", "Code up"],

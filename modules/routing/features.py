@@ -176,6 +176,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"data structure)\b",
         r"\b(implement|code up)\b",
         rf"\b{_LANGS} (code|script|program|function|class)\b",
+        rf"\b(code|script|program|function|class|method) (in|using) {_LANGS}\b",
         rf"\b(write|implement|build|code|refactor|debug|fix|optimi[sz]e|port)\b.{{0,40}}\b{_LANGS}\b",
         r"\bdef \w+\(",
         r"\bclass \w+",
