@@ -1541,6 +1541,7 @@ PLAIN_KINDS = {
     "planning": [
         "Make me an itinerary for two days in Vienna.",
         "Draft a travel itinerary for a family trip to Scotland, with a rest day.",
+        "Put together an agenda for a two-hour design review.",
     ],
     "arithmetic": [
         "Solve 3x + 4 = 19 for x.",

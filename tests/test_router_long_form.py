@@ -93,7 +93,13 @@ LETTER_GAMES = [
 CALCULATIONS = [
     ask.format(a=a, b=b)
     for ask, (a, b) in itertools.product(
-        ["What is {a} squared plus {b}?", "Solve {a}x = {b}", "What is {a} percent of {b}?", "Multiply {a} by {b}"],
+        [
+            "What is {a} squared plus {b}?",
+            "Solve {a}x = {b}",
+            "What is {a} percent of {b}?",
+            "Multiply {a} by {b}",
+            "What follows {a}, {b}, {a}, {b}?",
+        ],
         [(14, 392), (27, 81), (33, 660)],
     )
 ]
