@@ -62,8 +62,9 @@ def measured_floors(queries: Sequence[str], correct: Sequence[bool]) -> dict[str
     floors = {"long_form": LONG_FORM_FAILURE}
     for flag in FLAGS:
         outcomes = [ok for a, ok in zip(analyses, correct, strict=True) if floor_applies(flag, a)]
-        if len(outcomes) >= FLOOR_MIN_ANSWERS and 1 - np.mean(outcomes) >= FLOOR_MIN_FAILURE:
-            floors[flag] = round(1 - float(np.mean(outcomes)), 3)
+        failure = 1 - float(np.mean(outcomes)) if outcomes else 0.0
+        if len(outcomes) >= FLOOR_MIN_ANSWERS and failure >= FLOOR_MIN_FAILURE:
+            floors[flag] = round(failure, 3)
     return floors
 
 
