@@ -133,12 +133,22 @@ SMALL_TALK_SUBTYPES = ("small_talk", "short_ack")
 HARD_CATEGORIES = ("code", "analysis", "planning")
 
 
+def subtype_failure_rates(profile: dict) -> dict[str, float]:
+    """The local model's failure rate per sub-type, on the training split only."""
+    outcomes: dict[str, list[bool]] = {}
+    for a in profile["answers"]:
+        if a.get("split", "train") != "holdout":
+            outcomes.setdefault(a.get("subtype") or a["category"], []).append(not a["local"]["correct"])
+    return {subtype: float(np.mean(failed)) for subtype, failed in outcomes.items()}
+
+
 def goal_figures(profile: dict, shipped: HybridRouter) -> dict[str, float]:
     """Issue 26's goals, cross-fitted on the training split and on the hold-out split (never trained or tuned on):
     APGR and the share of the gap between random (0.5) and perfect it recovers; in balanced mode, the share of
     small talk and acknowledgements that stays local and of code, analysis and planning that goes to the cloud."""
     balanced = HybridRouter(shipped.strategy, mode="balanced").threshold
     figures: dict[str, float] = {}
+    failure_by_subtype = subtype_failure_rates(profile)
     for split, holdout in (("train", False), ("holdout", True)):
         answers = [a for a in profile["answers"] if (a.get("split", "train") == "holdout") == holdout]
         queries, local, cloud = profile_qualities(profile, holdout=holdout)
@@ -150,6 +160,12 @@ def goal_figures(profile: dict, shipped: HybridRouter) -> dict[str, float]:
         figures[f"apgr_{split}"] = summary(scores, local, cloud)["apgr"]
         figures[f"apgr_perfect_{split}"] = perfect
         figures[f"gap_recovered_{split}"] = (figures[f"apgr_{split}"] - 0.5) / (perfect - 0.5)
+        # Ceilings: a router told each query's true sub-type, ranking by that sub-type's training failure rate
+        # alone, and then by this router's own score within a sub-type.
+        known = np.array([failure_by_subtype.get(a.get("subtype") or a["category"], 0.0) for a in answers])
+        for name, ranking in (("subtype", known), ("subtype_then_score", known + scores * 1e-6)):
+            ceiling = summary(ranking, local, cloud)["apgr"]
+            figures[f"gap_ceiling_{name}_{split}"] = (ceiling - 0.5) / (perfect - 0.5)
         small = [i for i, a in enumerate(answers) if a.get("subtype") in SMALL_TALK_SUBTYPES]
         hard = [i for i, a in enumerate(answers) if a["category"] in HARD_CATEGORIES]
         figures[f"share_small_talk_local_{split}"] = float(np.mean(scores[small] < balanced)) if small else float("nan")
@@ -168,6 +184,11 @@ def goals_markdown(goals: dict[str, float]) -> str:
         f"{goals['apgr_holdout']:.3f} ({goals['apgr_perfect_holdout']:.3f}) |",
         f"| share of the random-to-perfect gap recovered | at least 75% | {goals['gap_recovered_train']:.0%} | "
         f"{goals['gap_recovered_holdout']:.0%} |",
+        f"| ceiling: told the true sub-type, ranked by its training failure rate | | "
+        f"{goals['gap_ceiling_subtype_train']:.0%} | {goals['gap_ceiling_subtype_holdout']:.0%} |",
+        f"| ceiling: told the true sub-type, then this router's score within it | | "
+        f"{goals['gap_ceiling_subtype_then_score_train']:.0%} | "
+        f"{goals['gap_ceiling_subtype_then_score_holdout']:.0%} |",
         f"| balanced: small talk and acknowledgements local | at least 95% | "
         f"{goals['share_small_talk_local_train']:.0%} | {goals['share_small_talk_local_holdout']:.0%} |",
         f"| balanced: code, analysis and planning to the cloud | at least 95% | "
