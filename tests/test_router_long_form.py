@@ -185,10 +185,12 @@ def test_a_question_about_a_programming_language_is_not_floored_as_a_letter_game
     for query in ["How do I reverse a string in Python?", "How do I convert a string to an integer in Python?"]:
         analysis = analyze_query(query)
         assert analysis.letters or analysis.calculation
-        assert shipped.cloud_probability(query, analysis) == LearnedStrategy(shipped.model).cloud_probability(
-            query, analysis
+        # a coding question is long-form code, and that is the floor it gets
+        assert analysis.code and analysis.long_form
+        assert shipped.cloud_probability(query, analysis) == max(
+            LONG_FORM_FAILURE, LearnedStrategy(shipped.model).cloud_probability(query, analysis)
         )
-        assert shipped.floor_reason(analysis) is None
+        assert shipped.floor_reason(analysis).startswith("long-form work")
 
 
 def test_a_flag_earns_a_floor_only_when_measured_failing_often_enough():

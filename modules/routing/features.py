@@ -14,8 +14,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 _LANGS = (
-    r"(python|javascript|typescript|java|c\+\+|c#|golang|go|rust|kotlin|swift|ruby|php|sql|bash"
-    r"|react|node(\.js)?|django|flask|fastapi|pandas|docker)"
+    r"(python|javascript|typescript|java|c\+\+|c#|golang|go|rust|kotlin|swift|ruby|php|sql|bash|haskell|scala|perl"
+    r"|react|node(\.js)?|django|flask|fastapi|pandas|docker)(?!\w)"
+)
+# What people name when they want code without saying "write a function": a language, a query language, a shell,
+# a tool. "c" and "r" are left out: "100 f in c" is a temperature.
+_TOOLS = (
+    r"(python|javascript|js|typescript|java|c\+\+|c#|golang|go|rust|kotlin|swift|ruby|php|haskell|scala|perl|sql|"
+    r"postgres(ql)?|mysql|sqlite|bash|shell|powershell|zsh|git|regex|regexp|css|html|linq|numpy|pandas|react|"
+    r"node(\.js)?|django|flask|docker|dockerfile|yaml|awk|sed|jq|cron|excel formula|vba|flexbox)(?!\w)"
 )
 
 # Alternatives per flag; patterns are lower case and match lower-cased text (faster than re.IGNORECASE).
@@ -33,11 +40,51 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bsee you\b",
         r"\blol\b",
         r"\bnice to meet you\b",
+        r"^\W*(how are you|how's it going|what's up|how have you been)\b",
         r"\b(no worries|fair enough|no problem)\b",
         r"\bare you (a )?(robot|bot|human|there|still there)\b",
         r"^\W*(ok(ay)?|k+|yes|yep|yup|yeah|nope|sure|cool|wow|nice|great|awesome|perfect|got it|noted|ty|np|"
-        r"no (worries|problem)|fair enough|all good|my bad|never ?mind|nvm|oh (wow|ok|nice))"
-        r"( please| thanks| cool| then)?\W*$",
+        r"no (worries|problem)|fair enough|all good|my bad|never ?mind|nvm|oh (wow|ok|nice)|will do|roger( that)?|"
+        r"word|brb|gtg|g2g|ttyl|cya)"
+        r"( please| thanks| cool| then)?( (buddy|folks|everyone|all|guys|mate|man|dude|bro|friend|team|bot|pal))?\W*$",
+        # greetings, thanks and goodbyes in the languages attendees write in
+        r"^\W*(hola|buen[oa]s (días|dias|tardes|noches)|gracias|adiós|adios|bonjour|bonsoir|salut|merci|au revoir|"
+        r"bonne nuit|hallo|guten (morgen|tag|abend)|gute nacht|danke|tschüss|tschuss|ciao|buongiorno|buonasera|"
+        r"buona notte|grazie|arrivederci|olá|ola|bom dia|boa (tarde|noite)|obrigad[oa]|tchau|até logo|hoi|"
+        r"goedemorgen|dank je|bedankt|tot ziens|merhaba|selam|günaydın|iyi geceler|teşekkür|teşekkürler|sağ ol|"
+        r"hoşça kal|görüşürüz|cześć|dzień dobry|dziękuję|do widzenia|hej|tack|namaste|namaskar|shukriya|"
+        r"dhanyavaad|marhaba|salaam|shukran|ma'?a ?salama|jambo|habari|asante|kwaheri|privet|spasibo|poka|"
+        r"annyeong|konnichiwa|arigatou?|sayonara|ni ?hao|xie ?xie|zai ?jian|привет|спасибо|пока|"
+        r"здравствуйте|こんにちは|ありがとう|さようなら|你好|谢谢|再见|안녕|감사합니다|مرحبا|شكرا)",
+    ],
+    # A reaction to an answer ("great summary, thanks", "sounds like a plan", "the proof checks out") names the
+    # task it is about but asks for nothing; `analyze_query` drops the task flags it would otherwise raise.
+    "feedback": [
+        r"^\W*(many |big )?(thanks|thank (you|u)|thx|ty|tysm|cheers)( (so|very) much| a lot| again)?,? for\b",
+        r"^\W*(great|nice|good|awesome|perfect|cool|excellent|brilliant|lovely|amazing|neat|solid|clear|fantastic|"
+        r"super|wonderful)( \w+){0,2} (summary|plan|proof|analysis|review|answer|job|work|explanation|translation|"
+        r"code|idea|outline|breakdown|list|poem|story|essay|point|suggestion|strategy|stuff|one|tips?)\b",
+        r"(^|[,.!;:] ?)\W*((ok|cool|great|nice|yes|yep|awesome|perfect|wow|and) )?"
+        r"(that|this|the|your|it|its|it's)( [\w-]+){0,3} (was|is|looks|seems|sounds|reads)( (really|very|so|super|"
+        r"pretty|quite|totally|just|absolutely))? (great|good|helpful|useful|neat|nice|perfect|clear|brilliant|amazing|"
+        r"awesome|spot on|fine|correct|right|clever|elegant|fantastic|excellent|lovely|fun|cool|exactly)\b",
+        r"(^|[,.!;:] ?)\W*((ok|cool|great|nice|yes|yep|awesome|perfect|wow|and) )?"
+        r"(that|this|the|your|it)( [\w-]+){0,3} (works|worked|checks out|checked out|clicked|makes sense|made sense|"
+        r"helped|did the trick|runs|ran|compiles|passes|passed|is working|matches|adds up)\b",
+        r"\bsounds (like a plan|good|great|fine|perfect|about right)\b",
+        r"\b(i'll|i will|ill|gonna|going to|i'm going to|let me) (\w+ ){0,2}(it|them|that|this|those)( \w+)? "
+        r"(later|tomorrow|tonight|next week|soon|myself|from here|now)\b",
+    ],
+    # What makes a message a request, whatever it praises first: a question, a please, an imperative sentence.
+    "request": [
+        r"\?",
+        r"\b(please|pls|plz)\b",
+        r"\b(can|could|would|will) you\b",
+        r"\bi('d| would)? (need|want|like)\b",
+        r"\bhelp me\b",
+        r"(^|[.!,;:]\s+)(now |also |next |then |and )?(write|make|give|create|show|tell|explain|summari[sz]e|"
+        r"translate|compare|prove|plan|implement|fix|list|draft|generate|build|add|turn|convert|rewrite|do|try|"
+        r"check|solve|calculate|find|spell|count|reverse|say|put|format)\b",
     ],
     "calculation": [
         r"\d\s*[-+*/x×^]\s*\d",
@@ -48,12 +95,12 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bsequence\b",
         r"\d+\s*,\s*\d+\s*,\s*\d+",
         r"\bwhat comes next\b",
-        r"\b(add|subtract|multiply|divide)\b.{0,12}\d",
+        r"\b(add|subtract|multiply|divide)\b.{0,30}\d",
         r"\bpercent\b",
         r"\bremainder\b",
         r"\b(sum|product|difference) of\b.{0,20}\d",
-        r"\d.*\bhow (many|much|long)\b",
-        r"\bhow (many|much|long)\b.*\d",
+        r"\d.*\bhow (many|much|long|far)\b",
+        r"\bhow (many|much|long|far)\b.*\d",
         r"\b(perimeter|average of|area of|volume of)\b",
         r"\btimes\b",
         r"\bminus\b",
@@ -63,6 +110,18 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bconvert\b",
         r"\bhow many \w+( \w+)? (are |is )?(in|per) (a|an|one|\d)",
         r"\bhow many \w+( \w+)? (is|are) \d",
+        r"\b(derivative|differentiate|integral|integrate|limit of|standard deviation|variance|median|probability|"
+        r"odds of|factorial|logarithm|eigen\w*|gcd|lcm|greatest common|least common multiple|cube root|"
+        r"power of|percentage (change|increase|decrease)|day of the week|equation)\b",
+        r"\b\d+ choose \d+\b",
+        r"\d\s*[a-z]\s*[-+]\s*\d+\s*=",
+        r"\b[a-z]\s*[-+]\s*[a-z]\s*=\s*\d",
+        r"\bmatri(x|ces)\b",
+        r"\b\d+\s*°?\s*(f|c) (in|to) (c|f|celsius|fahrenheit)\b",
+        r"(\d+\s+){3,}\d+",
+        r"\d\s*(mph|km/h|kmh|m/s)\b",
+        r"\bnext (number|term|one|letter)? ?in (the |this )?(series|sequence|pattern)\b",
+        r"\bmissing number\b",
         r"\d\s*(°\s*)?(km|mi|miles|kg|lbs?|pounds|ounces|oz|grams|g|ml|litres?|liters?|gallons?|cups|inches|feet|"
         r"ft|cm|metres?|meters?|mb|gb|kb|degrees|celsius|fahrenheit|hours?|minutes?|seconds?|days?|usd|eur|euros?|"
         r"dollars?)( (celsius|fahrenheit))? (to|in|into)\b",
@@ -90,7 +149,14 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\btranslat\w*\b",
         r"\bhow do (you|i) say\b",
         r"\b(in|into|to) (french|spanish|german|italian|portuguese|japanese|dutch|korean|chinese|mandarin|russian|"
-        r"arabic|swedish|polish|turkish|hindi|greek)\b",
+        r"arabic|swedish|polish|turkish|hindi|greek|vietnamese|thai|norwegian|danish|finnish|czech|hebrew|indonesian|"
+        r"swahili|latin|ukrainian|bengali|urdu|persian|farsi|tagalog|malay)\b",
+        r"\b(mean|say|write) .{0,40}\bin english\b",
+        r"\b(english|french|spanish|german|italian|portuguese|japanese|dutch|korean|chinese|russian|arabic|"
+        r"vietnamese|thai|hindi|greek|turkish|polish|swedish) (word )?for\b",
+        r"\bin \d+ (different )?languages\b",
+        r"\bhow to say\b",
+        r"\b(traduc\w*|traduire|übersetze\w*|tradu[zc]\w*)\b",
     ],
     "letters": [
         r"\bletters?\b",
@@ -100,6 +166,17 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\brevers(e|ed|al)\b",
         r"\bspelled\b",
         r"\bvowels?\b",
+        r"\bconsonants?\b",
+        r"\bhow many [a-z]'?s\b",
+        r"\bsyllables?\b",
+        r"\bpalindrom\w*\b",
+        r"\brhym(e|es|ing)\b",
+        r"\b(morse|rot ?13|caesar|cipher|pig latin|acrostic|wordle)\b",
+        r"\b(\d+(st|nd|rd|th)|first|second|third|fourth|fifth|last) (letter|word|character)\b",
+        r"\bhow many (words|characters)\b",
+        r"\bwords? (can be )?(made|formed) from\b",
+        r"\bhidden words?\b",
+        r"\bspell\b.{0,30}\bcorrectly\b",
     ],
     "programming": [
         r"\b(python|javascript|typescript|java|c\+\+|c#|golang|rust|kotlin|ruby|php|sql|bash|node\.js|pandas)\b",
@@ -137,6 +214,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\brecommend\b",
         r"\breasoning\b",
         r"\bhelp me decide\b",
+        r"\bcritique\b",
         r"\bhow (would|will|does|do|did|could|might) .{3,60}\b(affect|change|influence)",
     ],
     "proof": [
@@ -144,6 +222,18 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bproofs?\b",
         r"\bshow that\b",
         r"\bderive\b",
+    ],
+    "puzzle": [
+        r"\briddles?\b",
+        r"\bpuzzles?\b",
+        r"\bwhat am i\b",
+        r"\bif (all|some|no) \w+ are\b",
+        r"\b(syllogism|fallacy|knights and knaves|tower of hanoi|sudoku|monty hall)\b",
+        r"\bwho is (the )?(youngest|oldest|tallest|shortest|fastest)\b",
+        r"\btherefore\b",
+        r"\bdays? (before|after) (yesterday|tomorrow)\b",
+        r"\bif (today|tomorrow|yesterday) (is|was)\b",
+        r"\bweighings?\b",
     ],
     "planning": [
         r"\bplan\b",
@@ -165,25 +255,50 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"poems|poetry|song|lyrics|limerick|haiku|sonnet|essay|blog|post|article|speech|toast|letter|newsletter|"
         r"screenplay|scene|dialogue|novel|chapter|fairy tale|monologue|rap|verse|press release|description|"
         r"slogans?|names|backstory|page|thread|bio|ad|ads|copy|doc|document|email|lesson|ideas|notes|report|proposal|"
-        r"announcement|message|summary|complaint|sentence|paragraph|text|slogan|name)\b",
+        r"announcement|message|summary|complaint|sentence|paragraph|text|slogan|name|eulogy|obituary|vows|policy|"
+        r"contract|cover letter|tweet)\b",
+        r"\b(rewrite|rephrase|reword|paraphrase|proofread|make|turn|change)\b.{0,30}"
+        r"\b(this|that|it|the following)\b.{0,40}"
+        r"\b(sound|more|less|formal|friendl|professional|polite|funn|shorter|longer|simpler|clearer|casual|passive|"
+        r"active|slang)\w*",
+        r"\b(fix|correct|check|proofread)( the| my| this| these)? (grammar|spelling|punctuation|sentences?|text|"
+        r"paragraph|typos?|mistakes)\b",
+        r"\b(turn|convert|make|put|format|rewrite)\b.{0,30}\b(this|that|it|these|the following)\b.{0,20}\b(into|as) "
+        r"(a |an )?(bullet|list|table|email|tweet|summary|paragraph|poem|story|haiku)",
+        r"\b(write|say|rewrite|put) (this|that|it)( sentence| message| text)? (in|as|like) \w+",
+        r"^\W*(\w+ ){0,2}(paraphrase|rephrase|reword|rewrite|proofread)\b",
         r"\bshort story\b",
         r"\bbedtime story\b",
         r"\b\d+[- ]words?\b",
     ],
     "code": [
         r"\b(write|implement|build|code|create|make|refactor|debug|fix|optimi[sz]e|port|migrate|set up|"
-        r"generate)\b.{0,60}\b(function|script|program|class|module|api|endpoint|server|cli|app|query|parser|"
+        r"generate)\b.{0,60}\b(function|method|script|program|class|module|api|endpoint|server|cli|app|query|parser|"
         r"crawler|scraper|algorithm|tests?|workflow|pipeline|dockerfile|game|component|middleware|code|regex|bot|"
         r"tool|backend|website|schema|hook|heap|cache|stack|queue|linked list|hash ?map|trie|binary tree|"
-        r"data structure)\b",
+        r"data structure|implementation|decorator|snippet|fizzbuzz)\b",
         r"\b(implement|code up)\b",
         rf"\b{_LANGS} (code|script|program|function|class)\b",
-        rf"\b(code|script|program|function|class|method) (in|using) {_LANGS}\b",
-        rf"\b(write|implement|build|code|refactor|debug|fix|optimi[sz]e|port)\b.{{0,40}}\b{_LANGS}\b",
+        rf"\b(code|script|program|function|class|method) (in|using) {_LANGS}",
+        rf"\b(write|implement|build|code|refactor|debug|fix|optimi[sz]e|port|convert|translate)\b.{{0,40}}\b{_LANGS}",
         r"\bdef \w+\(",
         r"\bclass \w+",
         r"\berror\b",
         r"\bcrash(es|ing)?\b",
+        r"\w(error|exception)\b",
+        r"\b(segmentation fault|segfault|traceback|stack ?trace|null pointer)\b",
+        rf"(?<!\w){_TOOLS}.{{0,40}}\b(function|method|class|script|program|query|command|expression|decorator|type|"
+        r"layout|one-?liner|snippet|join|groupby|loop|implementation|returns?|throws?)\b",
+        r"^\W*(\w+ ){0,2}(regex|regexp|sql|cron|css|html|bash|shell|git|powershell|linq|awk|sed|jq|numpy|pandas)"
+        r"(?!\w)",
+        rf"\b(how (do i|to|can i|do you|would i)|best way to)\b.{{0,60}}\b(in|with|using) {_TOOLS}",
+        rf"^\W*{_TOOLS}\s*:",
+        r"\b(center a div|media query|unit tests?)\b",
+        r"\b(need|want|looking for|give me|show me)\b.{0,20}\b(function|script|program|class|method|regex|sql query|"
+        r"snippet|algorithm)\b",
+        # pasted code: braces around an assignment or a call, a statement ending in a semicolon
+        r"\{[^}]*[=;(][^}]*\}",
+        r"\w\([^)]*\)\s*;",
     ],
     "enterprise": [
         r"\bsecurity\b",
@@ -234,9 +349,21 @@ LONG_FORM_MIN_WORDS = 8
 # ... and a request to produce work (code, a proof, a plan, a summary, a piece of writing) does from this many:
 # "Implement quicksort in Python" is four words and a whole program.
 TASK_MIN_WORDS = 3
-INTENTS = ("analysis", "proof", "planning", "creative", "code", "enterprise", "summarise")
-TASK_INTENTS = ("proof", "planning", "creative", "code", "summarise")
-FLAGS = ("greeting", "calculation", "short_task", "translation", "letters", "programming", "simple_question", *INTENTS)
+INTENTS = ("analysis", "proof", "puzzle", "planning", "creative", "code", "enterprise", "summarise")
+TASK_INTENTS = ("proof", "puzzle", "planning", "creative", "code", "summarise")
+FLAGS = (
+    "greeting",
+    "feedback",
+    "calculation",
+    "short_task",
+    "translation",
+    "letters",
+    "programming",
+    "simple_question",
+    *INTENTS,
+)
+# What a reaction to an answer cannot be: it names a task ("thanks for the translation") without asking for one.
+_TASK_FLAGS = ("calculation", "short_task", "translation", "letters", "programming", *INTENTS)
 
 
 def _compile(alternatives: Sequence[str]) -> re.Pattern[str]:
@@ -245,8 +372,53 @@ def _compile(alternatives: Sequence[str]) -> re.Pattern[str]:
 
 _COMPILED = {name: _compile(alternatives) for name, alternatives in ALTERNATIVES.items()}
 
+# A typo in a keyword ("trnaslate", "wriet a poem", "sqaure root") should not hide the task: a word that is a keyword
+# with two neighbouring letters swapped is read as the keyword. "from" is left out, so "form" stays "form".
+_COMMON_WORDS = {"from"}
+_KEYWORDS = {
+    word
+    for alternatives in ALTERNATIVES.values()
+    for alternative in alternatives
+    for word in re.findall(r"[a-z]{4,}", re.sub(r"\\[a-z]", " ", alternative))
+} | {"translate", "summarise", "summarize", "analyse", "calculate", "function", "implement", "python", "explain", "reverse"}
+_KEYWORDS |= {word[:-1] for word in _KEYWORDS if word.endswith("s")}  # "anagrams?" names "anagram" too
+_KEYWORDS -= _COMMON_WORDS
+_LONG_WORD = re.compile(r"[a-z]{4,}")
+
+
+def _swap_fixed(word: str) -> str:
+    if word in _KEYWORDS:
+        return word
+    for i in range(len(word) - 1):
+        swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        if swapped in _KEYWORDS:
+            return swapped
+    return word
+
+
+def _fix_typos(text: str) -> str:
+    return _LONG_WORD.sub(lambda m: _swap_fixed(m.group()), text)
+
+
+# Politeness around a request ("hey quick question, ...", "pls ...", "... thanks") is not what it asks for.
+_POLITE_START = re.compile(
+    r"^\W*((hey|hi|hello|yo)( there| bot)?|ok so|so|quick question|question|pls|please|plz|can you|could you|"
+    r"would you|can u)\b[\s,:!.-]*"
+)
+_POLITE_END = re.compile(r"[\s,.!]*\b(thanks|thank you|thx|ty|pls|please|cheers|asap)\W*$")
+
+
+def _without_politeness(text: str) -> str:
+    previous = None
+    while previous != text:
+        previous = text
+        text = _POLITE_END.sub("", _POLITE_START.sub("", text, count=1), count=1)
+    return text
+
+
 _REASON_TEXT = {
     "greeting": "greeting or small talk",
+    "feedback": "thanks or a reaction to an answer, not a request",
     "calculation": "a calculation or unit conversion",
     "short_task": "a one-line definition, translation or short rewrite",
     "translation": "a translation",
@@ -255,6 +427,7 @@ _REASON_TEXT = {
     "simple_question": "a short direct question",
     "analysis": "asks for analysis, comparison or evaluation",
     "proof": "asks for a proof or derivation",
+    "puzzle": "a riddle or logic puzzle",
     "planning": "asks for planning or strategy",
     "creative": "asks for creative or long-form writing",
     "code": "asks for code or debugging beyond a one-liner",
@@ -270,6 +443,7 @@ class QueryAnalysis:
     words: int
     chars: int
     greeting: bool
+    feedback: bool
     calculation: bool
     short_task: bool
     translation: bool
@@ -278,6 +452,7 @@ class QueryAnalysis:
     simple_question: bool
     analysis: bool
     proof: bool
+    puzzle: bool
     planning: bool
     creative: bool
     code: bool
@@ -317,7 +492,15 @@ class QueryAnalysis:
         if not self.intents:
             found += [
                 _REASON_TEXT[n]
-                for n in ("greeting", "calculation", "short_task", "translation", "letters", "simple_question")
+                for n in (
+                    "greeting",
+                    "feedback",
+                    "calculation",
+                    "short_task",
+                    "translation",
+                    "letters",
+                    "simple_question",
+                )
                 if getattr(self, n)
             ]
             if self.words <= 12:
@@ -335,7 +518,7 @@ def _complexity(words: int, flags: Mapping[str, bool], constraints: int) -> floa
     if flags["summarise"] and words > 50:
         score += 0.25  # summarising a long pasted text
     if not intents:  # numbers, "hi" or "10%" inside a real task do not make it easy
-        score -= 0.30 * flags["greeting"] + 0.25 * flags["calculation"]
+        score -= 0.30 * (flags["greeting"] or flags["feedback"]) + 0.25 * flags["calculation"]
     score -= 0.30 * flags["short_task"] + 0.10 * flags["simple_question"]
     return round(min(max(score, 0.0), 1.0), 4)
 
@@ -353,8 +536,18 @@ def analyze_query(query: str) -> QueryAnalysis:
 
     text = query.strip().lower()
     words = len(text.split())
-    flags = {name: bool(_COMPILED[name].search(text)) for name in FLAGS}
-    constraints = len(_COMPILED["constraint"].findall(text)) + max(text.count(",") - 1, 0)
+    typed = _fix_typos(text)
+    core = _without_politeness(typed)
+    flags = {name: bool(_COMPILED[name].search(typed) or _COMPILED[name].search(core)) for name in FLAGS}
+    flags["greeting"] = bool(_COMPILED["greeting"].search(typed))
+    flags["feedback"] = bool(_COMPILED["feedback"].search(typed)) and not _COMPILED["request"].search(typed)
+    if flags["feedback"]:
+        flags.update(dict.fromkeys(_TASK_FLAGS, False))
+    elif flags["greeting"] and not _COMPILED["greeting"].search(core):
+        # "hey quick question, ..." or "... thanks" around a task or a question is politeness, not small talk
+        asks = flags["simple_question"] or any(flags[name] for name in _TASK_FLAGS if name != "short_task")
+        flags["greeting"] = not asks
+    constraints = len(_COMPILED["constraint"].findall(typed)) + max(text.count(",") - 1, 0)
     return QueryAnalysis(
         words=words,
         chars=len(text),

@@ -289,7 +289,13 @@ class HybridRouter:
 
 # Findings that point to the local tier. Calculations and letter games are not among them: the graded answers show
 # the small model failing them (the measured floors).
-_LOCAL_LEANING = ("greeting or small talk", "a one-line", "a short direct question", "short query")
+_LOCAL_LEANING = (
+    "greeting or small talk",
+    "thanks or a reaction",
+    "a one-line",
+    "a short direct question",
+    "short query",
+)
 
 
 def _findings(analysis, target: str) -> list[str]:

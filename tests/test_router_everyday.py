@@ -1,0 +1,164 @@
+"""What attendees type around the tasks: reactions that name a task, politeness around a request, typos, and tasks
+asked by naming a tool, a statistic, a cipher or a riddle instead of the usual verbs.
+
+Every class is generated from parts, none of which is a training row (checked below), and runs through the shipped
+router in balanced mode.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from modules.routing import HybridRouter, analyze_query, load_routing_queries
+from modules.routing.profile import load_profile
+from modules.routing.stated import normal
+
+# A reaction to an answer names the thing it is about; it asks for nothing.
+REACTIONS = [
+    f"{lead}{thing} {verdict}{tail}"
+    for lead, thing, verdict, tail in itertools.product(
+        ["", "ok, ", "wow, "],
+        ["the haiku", "your outline", "that regex", "the itinerary", "the sql", "the derivation"],
+        ["was great", "works", "looks perfect", "checks out", "makes sense"],
+        ["", ", thanks", " 🙏"],
+    )
+] + [
+    f"{thanks} for the {thing}{tail}"
+    for thanks, thing, tail in itertools.product(
+        ["thanks", "thank you", "many thanks", "thx"],
+        ["translation", "code review", "study plan", "proof", "summary", "bash script"],
+        ["", "!", " :)"],
+    )
+]
+# ... unless it goes on to ask for something.
+REACTION_THEN_REQUEST = [
+    f"{reaction}! {request}"
+    for reaction, request in itertools.product(
+        ["great summary", "the plan looks good", "thanks for the regex"],
+        [
+            "now translate it into Greek",
+            "can you turn it into a table?",
+            "also write unit tests for it",
+            "please make it shorter",
+        ],
+    )
+]
+# Code asked for by naming the tool, the language or the error.
+TOOL_REQUESTS = [
+    f"{tool} {ask}"
+    for tool, ask in itertools.product(
+        ["sql", "regex", "bash", "powershell", "pandas"],
+        ["to pull the domain out of every email address", "for removing trailing spaces from each line"],
+    )
+] + [
+    f"how do i {task} in {language}"
+    for task, language in itertools.product(
+        ["flatten a nested list", "sort a map by its values", "retry a failed http call"],
+        ["go", "kotlin", "typescript", "c#"],
+    )
+] + [
+    f"{error} when I {action}, what's going on"
+    for error, action in itertools.product(
+        ["ValueError: too many values to unpack", "ZeroDivisionError", "IndexOutOfBoundsException"],
+        ["run my script", "call the parser on an empty file"],
+    )
+]
+# Politeness around a task is not small talk.
+WRAPPED = [
+    f"{before}{task}{after}"
+    for before, task, after in itertools.product(
+        ["hey quick question, ", "hi! ", "pls ", "hello bot, "],
+        [
+            "write a limerick about a lazy cat",
+            "what is 38% of 1250",
+            "translate 'where is the bakery' to Dutch",
+            "spell 'rhythm' backwards",
+        ],
+        ["", " thanks", " thx!", " :)"],
+    )
+]
+# A swapped pair of letters in the word that names the task.
+TYPOS = [
+    "wirte a sonnet about autumn rain",
+    "trasnlate 'the shop opens at nine' into Italian",
+    "sovle 7x - 4 = 24",
+    "waht is 17 tiems 23",
+    "summraise the plot of Macbeth in two lines",
+    "revrese the word 'lantern'",
+    "impelment a trie in java",
+    "how many vowles are in 'mountaineer'",
+]
+# Named kinds: a statistic, a cipher or a rhyme, another language's word for "translate", a riddle or a syllogism.
+NAMED_TASKS = (
+    [f"derivative of x^{n} * cos(x)" for n in (2, 5)]
+    + [f"gcd of {a} and {b}" for a, b in ((36, 84), (121, 33))]
+    + [f"what are the odds of rolling {n} sixes in a row" for n in ("three", "four")]
+    + [f"how many {c}'s are in '{w}'" for c, w in (("p", "hippopotamus"), ("l", "parallel"))]
+    + [f"how many syllables in '{w}'" for w in ("onomatopoeia", "vocabulary")]
+    + [f"what rhymes with '{w}'" for w in ("window", "season")]
+    + [f"'{p}' in {n} languages" for p, n in (("good night", 3), ("welcome", 6))]
+    + ["riddle: what has hands but cannot clap", "if all glorps are zims and no zims are fleps, can a glorp be a flep"]
+)
+# Goodbyes and thanks in the languages attendees write in.
+SMALL_TALK_ABROAD = [
+    f"{word}{ending}"
+    for word, ending in itertools.product(
+        ["görüşürüz", "kwaheri", "buona notte", "dziękuję", "asante sana", "arigatou", "spasibo", "zai jian"],
+        ["", "!", " 👋", " :)"],
+    )
+]
+
+
+@pytest.fixture(scope="module")
+def balanced():
+    return HybridRouter(mode="balanced")
+
+
+def test_generated_queries_are_not_training_rows():
+    profile = load_profile()
+    training = {normal(q) for q in load_routing_queries()["query"]}
+    training |= {normal(a["query"]) for a in profile["answers"] if a.get("split", "train") != "holdout"}
+    generated = REACTIONS + REACTION_THEN_REQUEST + TOOL_REQUESTS + WRAPPED + TYPOS + NAMED_TASKS + SMALL_TALK_ABROAD
+    assert not [q for q in generated if normal(q) in training]
+
+
+def test_a_reaction_that_names_a_task_stays_local_and_says_why(balanced):
+    for query in REACTIONS:
+        analysis = analyze_query(query)
+        assert analysis.feedback and not analysis.long_form and not analysis.intents, query
+    decisions = {q: balanced.route(q) for q in REACTIONS}
+    assert [q for q, d in decisions.items() if d.target != "local"] == []
+    assert all("thanks or a reaction to an answer, not a request" in d.reasons for d in decisions.values())
+
+
+def test_a_reaction_followed_by_a_request_is_a_request(balanced):
+    assert not any(analyze_query(q).feedback for q in REACTION_THEN_REQUEST)
+    assert [q for q in REACTION_THEN_REQUEST if balanced.route(q).target != "cloud"] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "queries"), [("tools", TOOL_REQUESTS), ("typos", TYPOS), ("named", NAMED_TASKS), ("wrapped", WRAPPED)]
+)
+def test_generated_tasks_go_to_the_cloud(balanced, name, queries):
+    assert [q for q in queries if balanced.route(q).target != "cloud"] == []
+
+
+def test_politeness_around_a_task_is_not_small_talk():
+    assert not any(analyze_query(q).greeting for q in WRAPPED)
+    assert all(analyze_query(q).greeting for q in ["hey there!", "thanks!", "hi, how are you?", "ok thanks"])
+
+
+def test_a_swapped_pair_of_letters_does_not_hide_the_task():
+    for query in TYPOS:
+        spelled = analyze_query(query)
+        assert spelled.long_form or spelled.calculation or spelled.letters or spelled.translation, query
+    # a real word is left alone: "form" is not read as "from", "plane" is not a plan
+    assert not analyze_query("fill in the form please").intents
+    assert not analyze_query("the plane lands at six").planning
+
+
+def test_goodbyes_and_thanks_abroad_stay_local(balanced):
+    assert all(analyze_query(q).greeting for q in SMALL_TALK_ABROAD)
+    assert [q for q in SMALL_TALK_ABROAD if balanced.route(q).target != "local"] == []
