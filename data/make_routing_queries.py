@@ -1581,6 +1581,8 @@ PLAIN_KINDS = {
         "fair enough, cheers",
         # reactions to an answer that name the task they thank for
         "thanks for the quick answer",
+        "that's exactly what I needed",
+        "yes, that is what I meant",
         "thank you for explaining the recursion part",
         "many thanks for the outline",
         "good explanation, I understand it now",
@@ -1602,7 +1604,7 @@ PLAIN_KINDS = {
         "merci beaucoup pour ton aide",
         "danke schön und tschüss",
         "grazie mille!",
-        "obrigado pela ajuda",
+        "obrigada pela paciência",
         "tot ziens en bedankt",
         "iyi geceler herkese",
         "hoşça kal, görüşürüz",
@@ -1645,12 +1647,28 @@ PLAIN_KINDS = {
         "unit tests for a function that validates passwords",
         "implementation of an LRU cache in c++",
         "postgres query for the monthly active users of the last year",
+        "what's slow here: for row in rows: for col in range(len(row)): total += row[col]",
+        'is this loop ok? for k in sorted(d.keys()): print(k)',
+        '=VLOOKUP(B2, Sheet2!A:C, 3, FALSE) returns #N/A, why',
+        'simplify this formula: =SUMIF(C:C, ">0") / COUNT(C:C)',
+        "what's wrong with: select id, name from customers where age > ;",
+        'explain select * from orders join users on orders.user_id = users.id',
+        'git stash pop gave me a merge conflict, now what',
+        'what does git cherry-pick do exactly',
+        'npm ERR! peer dependency conflict when installing react-router',
+        'fatal: not a git repository (or any of the parent directories)',
+        "ModuleNotFoundError: No module named 'requests' even after pip install",
     ],
 }
 
 # Tasks named without the words the templates use: a tool or an error instead of "write a function", a statistic
 # instead of an operator, a cipher or a rhyme instead of "spell", a riddle or a syllogism.
 NAMED_KINDS = {
+    "code": [
+        "numpy: stack two arrays side by side",
+        "bash: count the files in a folder, recursively",
+        "typescript: a type for an object whose values are all numbers",
+    ],
     "arithmetic": [
         "What is the derivative of ln(x) times x?",
         "integrate 2x from 1 to 3",
@@ -1704,6 +1722,8 @@ NAMED_KINDS = {
         "how many consonants are in 'strengths'",
         "count the consonants in 'bookkeeper'",
         "list the consonants of 'queue'",
+        "how many e in 'excellence'",
+        "how many r are in 'carrier'",
         "find the hidden word in 'scarecrow'",
         "what hidden words are inside 'heartbeat'",
         "spell 'accomodate' correctly",
@@ -1744,6 +1764,8 @@ NAMED_KINDS = {
     ],
     "analysis": [
         "critique my plan to learn Spanish in three months",
+        "monthly signups: 40, 55, 38, 70, 90. what trends stand out",
+        "here are our support tickets by weekday: mon 30, tue 22, wed 25, thu 41. what patterns do you notice",
         "critique this opening line: It was a dark and stormy night.",
         "riddle: what has a neck but no head",
         "solve this riddle: the more you take, the more you leave behind",
@@ -1751,6 +1773,8 @@ NAMED_KINDS = {
         "help with this puzzle: a farmer has to cross a river with a wolf, a goat and a cabbage",
         "I have cities but no houses, forests but no trees. What am I?",
         "you can hold me without touching me. what am i",
+        'what has a face but never smiles',
+        'what has legs but cannot walk',
         "if all roses are flowers and some flowers fade quickly, do some roses fade quickly",
         "if no fish are birds and all sparrows are birds, are any sparrows fish",
         "name the fallacy: you can't trust his argument because he's rich",

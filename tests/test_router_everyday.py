@@ -79,7 +79,7 @@ WRAPPED = [
         ["", " thanks", " thx!", " :)"],
     )
 ]
-# A swapped pair of letters in the word that names the task.
+# A swapped pair of letters, or a doubled letter, in the word that names the task.
 TYPOS = [
     "wirte a sonnet about autumn rain",
     "trasnlate 'the shop opens at nine' into Italian",
@@ -89,6 +89,8 @@ TYPOS = [
     "revrese the word 'lantern'",
     "impelment a trie in java",
     "how many vowles are in 'mountaineer'",
+    "summmarise the plot of Dune in one line",
+    "transllate 'see you soon' into Greek",
 ]
 # Named kinds: a statistic, a cipher or a rhyme, another language's word for "translate", a riddle or a syllogism.
 NAMED_TASKS = (
@@ -150,7 +152,7 @@ def test_politeness_around_a_task_is_not_small_talk():
     assert all(analyze_query(q).greeting for q in ["hey there!", "thanks!", "hi, how are you?", "ok thanks"])
 
 
-def test_a_swapped_pair_of_letters_does_not_hide_the_task():
+def test_a_swapped_or_doubled_letter_does_not_hide_the_task():
     for query in TYPOS:
         spelled = analyze_query(query)
         assert spelled.long_form or spelled.calculation or spelled.letters or spelled.translation, query

@@ -22,7 +22,12 @@ _LANGS = (
 _TOOLS = (
     r"(python|javascript|js|typescript|java|c\+\+|c#|golang|go|rust|kotlin|swift|ruby|php|haskell|scala|perl|sql|"
     r"postgres(ql)?|mysql|sqlite|bash|shell|powershell|zsh|git|regex|regexp|css|html|linq|numpy|pandas|react|"
-    r"node(\.js)?|django|flask|docker|dockerfile|yaml|awk|sed|jq|cron|excel formula|vba|flexbox)(?!\w)"
+    r"node(\.js)?|django|flask|docker|dockerfile|yaml|awk|sed|jq|cron|excel formula|vba|flexbox|virtualenv|venv|pip|"
+    r"conda|npm|yarn|eslint|prettier|webpack|kubectl|kubernetes|helm|terraform|ansible|airflow|spark|pytorch|"
+    r"tensorflow|keras|scikit-learn|sklearn|streamlit|jupyter|github actions|gitlab ci|jenkins|power bi|tableau|excel|"
+    r"google sheets|dax|nginx|redis|mongodb|graphql|oauth|jwt|aws|azure|gcp|s3|docker compose|systemd|vim|vscode|"
+    r"csv|json|xml|dataframe)"
+    r"(?!\w)"
 )
 
 # Alternatives per flag; patterns are lower case and match lower-cased text (faster than re.IGNORECASE).
@@ -45,7 +50,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bare you (a )?(robot|bot|human|there|still there)\b",
         r"^\W*(ok(ay)?|k+|yes|yep|yup|yeah|nope|sure|cool|wow|nice|great|awesome|perfect|got it|noted|ty|np|"
         r"no (worries|problem)|fair enough|all good|my bad|never ?mind|nvm|oh (wow|ok|nice)|will do|roger( that)?|"
-        r"word|brb|gtg|g2g|ttyl|cya)"
+        r"word|brb|gtg|g2g|ttyl|cya|cya later|see ya|later|exactly|indeed|true|right|à plus|a plus|à bientôt)"
         r"( please| thanks| cool| then)?( (buddy|folks|everyone|all|guys|mate|man|dude|bro|friend|team|bot|pal))?\W*$",
         # greetings, thanks and goodbyes in the languages attendees write in
         r"^\W*(hola|buen[oa]s (días|dias|tardes|noches)|gracias|adiós|adios|bonjour|bonsoir|salut|merci|au revoir|"
@@ -67,11 +72,16 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"(^|[,.!;:] ?)\W*((ok|cool|great|nice|yes|yep|awesome|perfect|wow|and) )?"
         r"(that|this|the|your|it|its|it's)( [\w-]+){0,3} (was|is|looks|seems|sounds|reads)( (really|very|so|super|"
         r"pretty|quite|totally|just|absolutely))? (great|good|helpful|useful|neat|nice|perfect|clear|brilliant|amazing|"
-        r"awesome|spot on|fine|correct|right|clever|elegant|fantastic|excellent|lovely|fun|cool|exactly)\b",
+        r"awesome|spot on|fine|correct|right|clever|elegant|fantastic|excellent|lovely|fun|cool|exactly|fast|quick|"
+        r"easy|funny|hilarious|interesting|impressive|smart|simple|wild|crazy|beautiful|cute)\b",
         r"(^|[,.!;:] ?)\W*((ok|cool|great|nice|yes|yep|awesome|perfect|wow|and) )?"
-        r"(that|this|the|your|it)( [\w-]+){0,3} (works|worked|checks out|checked out|clicked|makes sense|made sense|"
-        r"helped|did the trick|runs|ran|compiles|passes|passed|is working|matches|adds up)\b",
+        r"((that|this|the|your|it|my) )?([\w-]+ ){0,3}(works|worked|checks out|checked out|clicked|makes sense|"
+        r"made sense|helped|did the trick|compiles|passes|passed|is working|matches (mine|my \w+|what)|adds up|"
+        r"(runs|ran) (fine|great|perfectly|ok|smoothly|now))\b"
+        r"(?! (on|with|for|in|without|when|if|offline|like|by|as)\b)",
         r"\bsounds (like a plan|good|great|fine|perfect|about right)\b",
+        r"^\W*(haha\w*|hah|lol|lmao|rofl|hehe)\b",
+        r"\b(that's|thats|that is|exactly) (exactly )?what i (needed|wanted|meant)\b",
         r"\b(i'll|i will|ill|gonna|going to|i'm going to|let me) (\w+ ){0,2}(it|them|that|this|those)( \w+)? "
         r"(later|tomorrow|tonight|next week|soon|myself|from here|now)\b",
     ],
@@ -82,6 +92,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\b(can|could|would|will) you\b",
         r"\bi('d| would)? (need|want|like)\b",
         r"\bhelp me\b",
+        r"^\W*(how (do|can|should|would) (i|we|you)|how to|best way to|what's the best way)\b",
         r"(^|[.!,;:]\s+)(now |also |next |then |and )?(write|make|give|create|show|tell|explain|summari[sz]e|"
         r"translate|compare|prove|plan|implement|fix|list|draft|generate|build|add|turn|convert|rewrite|do|try|"
         r"check|solve|calculate|find|spell|count|reverse|say|put|format)\b",
@@ -112,7 +123,8 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bhow many \w+( \w+)? (is|are) \d",
         r"\b(derivative|differentiate|integral|integrate|limit of|standard deviation|variance|median|probability|"
         r"odds of|factorial|logarithm|eigen\w*|gcd|lcm|greatest common|least common multiple|cube root|"
-        r"power of|percentage (change|increase|decrease)|day of the week|equation)\b",
+        r"power of|percentage (change|increase|decrease)|day of the week|equation|p-value|regression|expected value|"
+        r"confidence interval|t-test|chi-square|correlation|dice|coin flips?)\b",
         r"\b\d+ choose \d+\b",
         r"\d\s*[a-z]\s*[-+]\s*\d+\s*=",
         r"\b[a-z]\s*[-+]\s*[a-z]\s*=\s*\d",
@@ -156,7 +168,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"vietnamese|thai|hindi|greek|turkish|polish|swedish) (word )?for\b",
         r"\bin \d+ (different )?languages\b",
         r"\bhow to say\b",
-        r"\b(traduc\w*|traduire|übersetze\w*|tradu[zc]\w*)\b",
+        r"\b(tradu\w*|übersetze\w*|vertaal\w*|przetłumacz\w*|çevir\w*)\b",
     ],
     "letters": [
         r"\bletters?\b",
@@ -168,10 +180,11 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bvowels?\b",
         r"\bconsonants?\b",
         r"\bhow many [a-z]'?s\b",
+        r"\bhow many [a-z] (are )?in\b",
         r"\bsyllables?\b",
         r"\bpalindrom\w*\b",
         r"\brhym(e|es|ing)\b",
-        r"\b(morse|rot ?13|caesar|cipher|pig latin|acrostic|wordle)\b",
+        r"\b(morse|rot ?13|caesar|cipher|pig latin|acrostic|acronym|wordle)\b",
         r"\b(\d+(st|nd|rd|th)|first|second|third|fourth|fifth|last) (letter|word|character)\b",
         r"\bhow many (words|characters)\b",
         r"\bwords? (can be )?(made|formed) from\b",
@@ -193,7 +206,9 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bcauses?\b",
         r"\bimplications\b",
         r"\bwhy (did|do|does|is|are|has|have|was|were|my|our)\b",
-        r"\bpros and cons\b",
+        r"\b(pros and cons|strengths and weaknesses|swot)\b",
+        r"\b(best|better|worse|worst)\b.{0,60}\band why\b",
+        r"\bwhat (trends|patterns|insights)\b",
         r"\btrade-?offs?\b",
         r"\b(compare|contrast)\b",
         r"\bcompared\b",
@@ -234,6 +249,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bdays? (before|after) (yesterday|tomorrow)\b",
         r"\bif (today|tomorrow|yesterday) (is|was)\b",
         r"\bweighings?\b",
+        r"\bwhat has (a |an )?\w+ but (can't|cannot|can not|doesn't|never)\b",
     ],
     "planning": [
         r"\bplan\b",
@@ -256,7 +272,8 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"screenplay|scene|dialogue|novel|chapter|fairy tale|monologue|rap|verse|press release|description|"
         r"slogans?|names|backstory|page|thread|bio|ad|ads|copy|doc|document|email|lesson|ideas|notes|report|proposal|"
         r"announcement|message|summary|complaint|sentence|paragraph|text|slogan|name|eulogy|obituary|vows|policy|"
-        r"contract|cover letter|tweet)\b",
+        r"contract|cover letter|tweet|checklist|captions?|taglines?|headlines?|template|faq|quiz|note|card|"
+        r"invitation|reply|apology|wishes)\b",
         r"\b(rewrite|rephrase|reword|paraphrase|proofread|make|turn|change)\b.{0,30}"
         r"\b(this|that|it|the following)\b.{0,40}"
         r"\b(sound|more|less|formal|friendl|professional|polite|funn|shorter|longer|simpler|clearer|casual|passive|"
@@ -267,6 +284,9 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"(a |an )?(bullet|list|table|email|tweet|summary|paragraph|poem|story|haiku)",
         r"\b(write|say|rewrite|put) (this|that|it)( sentence| message| text)? (in|as|like) \w+",
         r"^\W*(\w+ ){0,2}(paraphrase|rephrase|reword|rewrite|proofread)\b",
+        r"\b(paraphrase|rephrase|reword|proofread)\b",
+        r"\b(make|rewrite|edit|rework|turn) (this|that|it|the following)( \w+){0,2} (\w+ier|more \w+|less \w+|"
+        r"shorter|better|clearer|simpler|longer)\b",
         r"\bshort story\b",
         r"\bbedtime story\b",
         r"\b\d+[- ]words?\b",
@@ -288,17 +308,25 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\w(error|exception)\b",
         r"\b(segmentation fault|segfault|traceback|stack ?trace|null pointer)\b",
         rf"(?<!\w){_TOOLS}.{{0,40}}\b(function|method|class|script|program|query|command|expression|decorator|type|"
-        r"layout|one-?liner|snippet|join|groupby|loop|implementation|returns?|throws?)\b",
-        r"^\W*(\w+ ){0,2}(regex|regexp|sql|cron|css|html|bash|shell|git|powershell|linq|awk|sed|jq|numpy|pandas)"
+        r"layout|one-?liner|snippet|join|groupby|loop|implementation|returns?|throws?|formula)\b",
+        r"(^|[,:;-])\W*(\w+ ){0,2}(regex|regexp|sql|cron|css|html|bash|shell|git|powershell|linq|awk|sed|jq|numpy|"
+        r"pandas)"
         r"(?!\w)",
-        rf"\b(how (do i|to|can i|do you|would i)|best way to)\b.{{0,60}}\b(in|with|using) {_TOOLS}",
+        rf"\b(how (do i|to|can i|do you|would i|should i)|best way to)\b.{{0,60}}(?<!\w){_TOOLS}",
         rf"^\W*{_TOOLS}\s*:",
         r"\b(center a div|media query|unit tests?)\b",
         r"\b(need|want|looking for|give me|show me)\b.{0,20}\b(function|script|program|class|method|regex|sql query|"
-        r"snippet|algorithm)\b",
+        r"snippet|algorithm|one-?liner|command|formula)\b",
+        rf"\b(set up|setup|configure|install|deploy)\b.{{0,40}}(?<!\w){_TOOLS}",
         # pasted code: braces around an assignment or a call, a statement ending in a semicolon
         r"\{[^}]*[=;(][^}]*\}",
         r"\w\([^)]*\)\s*;",
+        r"\b\w+\.\w+\([^)]*\)",
+        r"\bfor \w+ in \w+\(",
+        r"=\s*[a-z]+\(",
+        r"\bselect\b[^;?]{1,80}\bfrom \w+",
+        r"\bgit (rebase|push|pull|merge|stash|commit|checkout|reset|cherry-pick|branch|clone|diff|log)\b",
+        r"\b(npm err|fatal:|command not found|permission denied|modulenotfounderror|no module named)",
     ],
     "enterprise": [
         r"\bsecurity\b",
@@ -372,15 +400,27 @@ def _compile(alternatives: Sequence[str]) -> re.Pattern[str]:
 
 _COMPILED = {name: _compile(alternatives) for name, alternatives in ALTERNATIVES.items()}
 
-# A typo in a keyword ("trnaslate", "wriet a poem", "sqaure root") should not hide the task: a word that is a keyword
-# with two neighbouring letters swapped is read as the keyword. "from" is left out, so "form" stays "form".
+# A typo in a keyword ("trnaslate", "wriet a poem", "sqaure root", "jupyteer") should not hide the task: a word that is
+# a keyword with two neighbouring letters swapped, or one letter doubled, is read as the keyword. "from" is left out,
+# so "form" stays "form".
 _COMMON_WORDS = {"from"}
 _KEYWORDS = {
     word
     for alternatives in ALTERNATIVES.values()
     for alternative in alternatives
     for word in re.findall(r"[a-z]{4,}", re.sub(r"\\[a-z]", " ", alternative))
-} | {"translate", "summarise", "summarize", "analyse", "calculate", "function", "implement", "python", "explain", "reverse"}
+} | {
+    "translate",
+    "summarise",
+    "summarize",
+    "analyse",
+    "calculate",
+    "function",
+    "implement",
+    "python",
+    "explain",
+    "reverse",
+}
 _KEYWORDS |= {word[:-1] for word in _KEYWORDS if word.endswith("s")}  # "anagrams?" names "anagram" too
 _KEYWORDS -= _COMMON_WORDS
 _LONG_WORD = re.compile(r"[a-z]{4,}")
@@ -390,9 +430,11 @@ def _swap_fixed(word: str) -> str:
     if word in _KEYWORDS:
         return word
     for i in range(len(word) - 1):
-        swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-        if swapped in _KEYWORDS:
-            return swapped
+        swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]  # "tmies" -> "times"
+        undoubled = word[:i] + word[i + 1 :] if word[i] == word[i + 1] else ""  # "jupyteer" -> "jupyter"
+        for candidate in (swapped, undoubled):
+            if candidate in _KEYWORDS:
+                return candidate
     return word
 
 
@@ -405,6 +447,7 @@ _POLITE_START = re.compile(
     r"^\W*((hey|hi|hello|yo)( there| bot)?|ok so|so|quick question|question|pls|please|plz|can you|could you|"
     r"would you|can u)\b[\s,:!.-]*"
 )
+_QUESTION_START = re.compile(r"\W*(why|how|what|when|where|which|who|does|do|is|are|can|could|should|would|will)\b")
 _POLITE_END = re.compile(r"[\s,.!]*\b(thanks|thank you|thx|ty|pls|please|cheers|asap)\W*$")
 
 
@@ -540,13 +583,17 @@ def analyze_query(query: str) -> QueryAnalysis:
     core = _without_politeness(typed)
     flags = {name: bool(_COMPILED[name].search(typed) or _COMPILED[name].search(core)) for name in FLAGS}
     flags["greeting"] = bool(_COMPILED["greeting"].search(typed))
-    flags["feedback"] = bool(_COMPILED["feedback"].search(typed)) and not _COMPILED["request"].search(typed)
+    flags["feedback"] = bool(_COMPILED["feedback"].search(typed)) and not (
+        _COMPILED["request"].search(typed) or _QUESTION_START.match(core)
+    )
     if flags["feedback"]:
         flags.update(dict.fromkeys(_TASK_FLAGS, False))
-    elif flags["greeting"] and not _COMPILED["greeting"].search(core):
-        # "hey quick question, ..." or "... thanks" around a task or a question is politeness, not small talk
+    elif flags["greeting"]:
+        # "hey quick question, ..." or "... thanks" around a task or a question is politeness, and "write a thank-you
+        # note" is a task: neither is small talk. "hey, you there?" is.
+        requests = bool(_COMPILED["request"].search(core.replace("?", "")))
         asks = flags["simple_question"] or any(flags[name] for name in _TASK_FLAGS if name != "short_task")
-        flags["greeting"] = not asks
+        flags["greeting"] = not requests and (bool(_COMPILED["greeting"].search(core)) or not asks)
     constraints = len(_COMPILED["constraint"].findall(typed)) + max(text.count(",") - 1, 0)
     return QueryAnalysis(
         words=words,
