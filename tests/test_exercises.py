@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import secrets
 import shutil
 from pathlib import Path
 
@@ -48,6 +49,14 @@ def pin(exercise_id: str, **values):
     from modules.exercises.challenge import issue
 
     return issue(exercise_id, lambda token, namespace: dict(values), {})
+
+
+def issue_08_3(question: str, **namespace):
+    """Issue 08.3's challenge as its cell would (noting what the store holds), with a known question."""
+    from modules.exercises.challenge import issue
+    from modules.exercises.lab08 import turn_challenge
+
+    return issue("08.3", lambda token, names: {**turn_challenge(token, names), "question": question}, namespace)
 
 
 def service_session(service_id: str = "resp_abc") -> AgentSession:
@@ -878,8 +887,8 @@ async def test_08_2_and_08_3_read_which_api_answered_and_the_store(tiers, tmp_pa
     )
 
     with SqliteStore(tmp_path / "s.sqlite3") as store:
-        pin("08.3", question="Thanks!")
         store.save(ConversationRecord.from_session(session))
+        first = issue_08_3("Thanks!", store=store, session=session, local_agent=local_agent, cloud_agent=cloud_agent)
         stored = store.load(session.session_id)
         resumed = stored.to_session()
         await local_agent.run("Thanks!", session=resumed, options=TINY)
@@ -887,7 +896,7 @@ async def test_08_2_and_08_3_read_which_api_answered_and_the_store(tiers, tmp_pa
         never_loaded = ConversationRecord.from_session(resumed)  # the live session, copied: never loaded
         store.save(stored.update_session(resumed))
         passed("08.3", stored=stored, resumed_hybrid=resumed, session=session, store=store)
-        rejected("08.3", "live session", stored=stored, resumed_hybrid=session, session=session, store=store)
+        rejected("08.3", "already existed", stored=stored, resumed_hybrid=session, session=session, store=store)
         rejected(
             "08.3",
             "was not the record you loaded",
@@ -896,7 +905,7 @@ async def test_08_2_and_08_3_read_which_api_answered_and_the_store(tiers, tmp_pa
             session=session,
             store=store,
         )
-        pin("08.3", question="And another tip?")
+        pin("08.3", question="And another tip?", _stored_messages=first.values["_stored_messages"])
         rejected(
             "08.3", "this run's challenge asks", stored=stored, resumed_hybrid=resumed, session=session, store=store
         )
@@ -1016,13 +1025,51 @@ async def test_06_an_earlier_turn_another_store_or_a_copied_context_are_rejected
 
 
 @live
+async def test_08_3_exactly_one_turn_on_local_agent_resumed_from_what_the_store_held(tiers, tmp_path):
+    local_agent = tiers.local_client.as_agent(name="assistant", instructions=INSTRUCTIONS)
+    cloud_agent = tiers.cloud_client.as_agent(
+        name="assistant", instructions=INSTRUCTIONS, default_options={"store": False}
+    )
+    agents = {"local_agent": local_agent, "cloud_agent": cloud_agent}
+    session = local_agent.create_session()
+    await local_agent.run("My favourite fruit is the mango.", session=session, options=TINY)
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        store.save(ConversationRecord.from_session(session))
+        earlier = store.load(session.session_id)  # an earlier run of the cell: the store now holds more than `session`
+        earlier_session = earlier.to_session()
+        await local_agent.run("Hello again.", session=earlier_session, options=TINY)
+        store.save(earlier.update_session(earlier_session))
+        held = store.load(session.session_id)
+
+        async def attempt(agent, turns: int, from_live: bool = False) -> dict:
+            with SqliteStore(tmp_path / f"copy-{secrets.token_hex(3)}.sqlite3") as fresh:
+                fresh.save(ConversationRecord.from_session(held.to_session()))
+                challenge = issue_08_3("Thanks!", store=fresh, session=session, **agents)
+                stored = fresh.load(session.session_id)
+                resumed = AgentSession.from_dict(session.to_dict()) if from_live else stored.to_session()
+                for _ in range(turns - 1):
+                    await local_agent.run("Where was I?", session=resumed, options=TINY)
+                await agent.run(challenge.question, session=resumed, options=TINY)
+                fresh.save(stored.update_session(resumed))
+                return evaluate("08.3", stored=stored, resumed_hybrid=resumed, session=session, store=fresh)
+
+        assert (await attempt(local_agent, 1)).passed
+        for feedback, phrase in (
+            (await attempt(local_agent, 2), "exactly one more turn"),
+            (await attempt(cloud_agent, 1), "run on cloud_agent, not local_agent"),
+            (await attempt(local_agent, 1, from_live=True), "it was not loaded from the store"),
+        ):
+            assert feedback.status == WRONG and phrase in feedback.message, str(feedback)
+
+
+@live
 async def test_08_3_a_turn_typed_into_the_resumed_session_is_rejected(tiers, tmp_path):
     local_agent = tiers.local_client.as_agent(name="assistant", instructions=INSTRUCTIONS)
     session = local_agent.create_session()
     await local_agent.run("My favourite fruit is the mango.", session=session, options=TINY)
-    pin("08.3", question="Thanks!")
     with SqliteStore(tmp_path / "s.sqlite3") as store:
         store.save(ConversationRecord.from_session(session))
+        issue_08_3("Thanks!", store=store, session=session)
         stored = store.load(session.session_id)
         resumed = stored.to_session()
         resumed.state["in_memory"]["messages"] += [Message("user", ["Thanks!"]), Message("assistant", ["Any time."])]
