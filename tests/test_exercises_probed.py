@@ -1,0 +1,119 @@
+"""Wrong answers a red-team run found the checkers accepting, one test per mechanism: each is rejected by name.
+
+An error raised for another input and re-worded, a record saved but never loaded back, a record changed after
+loading, an error from another file or another key: the checks read what the course's code was given and returned,
+not only what the objects say.
+"""
+
+from __future__ import annotations
+
+from modules.config import ConfigError, load_settings
+from modules.exercises import evaluate, exercise
+from modules.exercises.challenge import issue
+from modules.exercises.checker import WRONG
+from modules.labkit.sample import sample_record
+from modules.storage import Cipher, SqliteStore, StorageError
+
+
+def pin(exercise_id: str, **values):
+    return issue(exercise_id, lambda token, namespace: dict(values), {})
+
+
+def rejected(exercise_id: str, phrase: str, **answers) -> str:
+    feedback = evaluate(exercise_id, **answers)
+    assert feedback.status == WRONG, f"{exercise_id} accepted a wrong answer: {feedback}"
+    assert phrase in feedback.message, f"{exercise_id}: {phrase!r} not in {feedback.message!r}"
+    return feedback.message
+
+
+def passed(exercise_id: str, **answers) -> None:
+    feedback = evaluate(exercise_id, **answers)
+    assert feedback.passed, str(feedback)
+
+
+def raised(action) -> BaseException:
+    try:
+        action()
+    except Exception as error:  # noqa: BLE001 - kept as an attendee would
+        return error
+    raise AssertionError("nothing was raised")
+
+
+def test_01_2_an_error_for_another_endpoint_with_its_message_edited_is_rejected():
+    challenge = exercise("01.2")
+    other = raised(
+        lambda: load_settings(environ={"AZURE_OPENAI_ENDPOINT": "https://my.openai.azure.com"}, env_file=None)
+    )
+    assert isinstance(other, ConfigError)
+    other.args = (str(other).replace("https://my.openai.azure.com", challenge.endpoint),)
+    rejected("01.2", "not this run's", my_error=other)
+    right = raised(lambda: load_settings(environ={"AZURE_OPENAI_ENDPOINT": challenge.endpoint}, env_file=None))
+    passed("01.2", my_error=right)
+
+
+def test_04_1_and_04_4_a_record_saved_but_never_loaded_back_is_rejected(tmp_path):
+    record = sample_record(2, conversation_id="c1")
+    pin("04.1", filename="mine.sqlite3")
+    with SqliteStore(tmp_path / "mine.sqlite3") as my_store:
+        my_loaded = record.as_new()
+        my_store.save(my_loaded)
+        rejected("04.1", "never loaded from a store", my_store=my_store, my_loaded=my_loaded, record=record)
+        passed("04.1", my_store=my_store, my_loaded=my_store.load("c1"), record=record)
+    cipher = Cipher.from_text(Cipher.generate_key())
+    pin("04.4", filename="locked.sqlite3")
+    with SqliteStore(tmp_path / "locked.sqlite3", cipher=cipher) as locked:
+        unlocked = record.as_new()
+        locked.save(unlocked)
+        error = raised(lambda: SqliteStore(locked.path).load("c1"))
+        answers = {"no_key_error": error, "locked_path": locked.path, "record": record, "cipher": cipher}
+        rejected("04.4", "never loaded from a store", unlocked=unlocked, **answers)
+        passed("04.4", unlocked=locked.load("c1"), **answers)
+
+
+def test_04_2_a_record_saved_but_never_loaded_is_rejected(tmp_path):
+    from agent_framework import Message
+
+    record = sample_record(2, conversation_id="c1")
+    pin("04.2", filename="continue.sqlite3", question="q")
+    with SqliteStore(tmp_path / "continue.sqlite3") as store:
+        store.save(record.as_new())
+        my_loaded = record.as_new()  # never loaded: saved over the stored copy with the turn added
+        session = my_loaded.to_session()
+        session.state["in_memory"]["messages"] += [Message("user", ["q"]), Message("assistant", ["a"], author_name="a")]
+        my_loaded.update_session(session)
+        my_loaded.revision = store.load("c1").revision
+        store.save(my_loaded)
+        answers = {"continue_store": store, "record": record, "my_reloaded": store.load("c1")}
+        rejected("04.2", "`my_loaded` was never loaded", my_loaded=my_loaded, **answers)
+
+
+def test_04_3_a_record_changed_after_loading_is_rejected(tmp_path):
+    pin("04.3", missing_id="never-saved")
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        store.save(sample_record(2, conversation_id="c1"))
+        error = raised(lambda: store.load("never-saved"))
+        assert isinstance(error, StorageError)
+        still_there = store.load("c1")
+        still_there.routing_metadata.clear()
+        answers = {"my_error": error, "store": store, "conversation_id": "c1"}
+        rejected("04.3", "differs from what sqlite_store holds in routing_metadata", still_there=still_there, **answers)
+        passed("04.3", still_there=store.load("c1"), **answers)
+
+
+def test_04_4_the_no_key_error_must_come_from_locked_path_opened_without_a_key(tmp_path):
+    record = sample_record(2, conversation_id="c1")
+    cipher = Cipher.from_text(Cipher.generate_key())
+    pin("04.4", filename="locked.sqlite3")
+    with (
+        SqliteStore(tmp_path / "locked.sqlite3", cipher=cipher) as locked,
+        SqliteStore(tmp_path / "lab.sqlite3", cipher=cipher) as lab_store,
+    ):
+        locked.save(record.as_new())
+        lab_store.save(record.as_new())
+        answers = {"unlocked": locked.load("c1"), "locked_path": locked.path, "record": record, "cipher": cipher}
+        from_other_file = raised(lambda: SqliteStore(lab_store.path).load("c1"))
+        rejected("04.4", "not the file at `locked_path`", no_key_error=from_other_file, **answers)
+        wrong_key = Cipher.from_text(Cipher.generate_key())
+        with_wrong_key = raised(lambda: SqliteStore(locked.path, cipher=wrong_key).load("c1"))
+        rejected("04.4", "wrong-key error", no_key_error=with_wrong_key, **answers)
+        passed("04.4", no_key_error=raised(lambda: SqliteStore(locked.path).load("c1")), **answers)
