@@ -117,3 +117,19 @@ def test_04_4_the_no_key_error_must_come_from_locked_path_opened_without_a_key(t
         with_wrong_key = raised(lambda: SqliteStore(locked.path, cipher=wrong_key).load("c1"))
         rejected("04.4", "wrong-key error", no_key_error=with_wrong_key, **answers)
         passed("04.4", no_key_error=raised(lambda: SqliteStore(locked.path).load("c1")), **answers)
+
+
+def test_05_1_a_decision_for_another_query_with_the_same_fields_is_rejected():
+    from modules.routing import HybridRouter
+
+    pin("05.1", query="How many minutes are in 35 hours?")
+    router = HybridRouter()
+    other = router.route("How many minutes are in 5 hours?")
+    right = router.route("How many minutes are in 35 hours?")
+    assert (other.target, other.reasons) == (right.target, right.reasons)  # nothing in its fields tells them apart
+    rejected("05.1", "was routed for 'How many minutes are in 5 hours?'", my_query=right_query(), my_decision=other)
+    passed("05.1", my_query=right_query(), my_decision=right)
+
+
+def right_query() -> str:
+    return "How many minutes are in 35 hours?"
