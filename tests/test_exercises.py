@@ -803,6 +803,19 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
         )
         await fresh.resume()
         passed("06.2", file_store=file_store, resumed_conversation=fresh, conversation=conversation)
+        from modules.routing.modes import CloudBudget
+
+        all_cloud = HybridConversationManager(
+            HybridRouter(target=CloudBudget(1.0)), tiers, file_store, session_id="ana", max_tokens=4
+        )
+        await all_cloud.resume()
+        rejected(
+            "06.2",
+            "does not route like",
+            file_store=file_store,
+            resumed_conversation=all_cloud,
+            conversation=conversation,
+        )  # resumed with another router: every later turn would go to the cloud
 
         last_tier = conversation.context.routing_metadata[-1]["source"]
         pin("06.3", question="And one more tip?")
@@ -849,6 +862,24 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
             my_switches=switches,
             conversation=conversation,
         )
+
+
+@live
+async def test_06_3_a_long_conversation_sends_what_fits_and_the_switch_still_passes(tiers, tmp_path):
+    from modules.hybrid import HybridConversationManager
+    from modules.routing import HybridRouter
+
+    conversation = HybridConversationManager(
+        HybridRouter(), tiers, session_id="long", max_tokens=4, compaction="sliding_window", max_history=2
+    )
+    for number in range(4):
+        await conversation.chat(f"Tip number {number}?", force_tier="local")
+    pin("06.3", question="Summarise in one line.")
+    switch = await conversation.chat("Summarise in one line.", force_tier="cloud")
+    assert len(switch.sent) < 2 * (switch.metadata["turn"] - 1) + 1, "the history should no longer fit whole"
+    sources = [entry["source"] for entry in conversation.context.routing_metadata]
+    switches = sum(a != b for a, b in zip(sources, sources[1:], strict=False))
+    passed("06.3", last_tier="local", switch_turn=switch, my_switches=switches, conversation=conversation)
 
 
 @live
