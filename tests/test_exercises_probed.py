@@ -11,6 +11,7 @@ from modules.config import ConfigError, load_settings
 from modules.exercises import evaluate, exercise
 from modules.exercises.challenge import issue
 from modules.exercises.checker import WRONG
+from modules.exercises.lab05 import remember_queries
 from modules.labkit.sample import sample_record
 from modules.storage import Cipher, SqliteStore, StorageError
 
@@ -122,6 +123,7 @@ def test_04_4_the_no_key_error_must_come_from_locked_path_opened_without_a_key(t
 def test_05_1_a_decision_for_another_query_with_the_same_fields_is_rejected():
     from modules.routing import HybridRouter
 
+    remember_queries()  # done when lab 05's exercises load, before the attendee's cell routes
     pin("05.1", query="How many minutes are in 35 hours?")
     router = HybridRouter()
     other = router.route("How many minutes are in 5 hours?")
@@ -133,3 +135,24 @@ def test_05_1_a_decision_for_another_query_with_the_same_fields_is_rejected():
 
 def right_query() -> str:
     return "How many minutes are in 35 hours?"
+
+
+def test_07_challenges_name_a_conversation_whose_tier_counts_no_other_shares(tmp_path):
+    from modules.exercises.lab07 import conversation_challenge
+    from modules.storage import ConversationRecord
+
+    def stored(conversation_id: str, sources: list[str]) -> ConversationRecord:
+        record = sample_record(1, conversation_id=conversation_id)
+        record.routing_metadata = [{"turn": n + 1, "source": source} for n, source in enumerate(sources)]
+        return record
+
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        for conversation_id, sources in (
+            ("attendee-1", ["local", "cloud"]),
+            ("attendee-2", ["cloud", "local"]),  # the same counts as attendee-1: a share cannot tell them apart
+            ("attendee-3", ["local"]),  # the lab's own example
+            ("attendee-4", ["cloud", "cloud", "local"]),
+        ):
+            store.save(stored(conversation_id, sources))
+        picked = {conversation_challenge(f"{n:06x}", {"store": store})["conversation_id"] for n in range(40)}
+    assert picked == {"attendee-4"}
