@@ -156,3 +156,35 @@ def test_07_challenges_name_a_conversation_whose_tier_counts_no_other_shares(tmp
             store.save(stored(conversation_id, sources))
         picked = {conversation_challenge(f"{n:06x}", {"store": store})["conversation_id"] for n in range(40)}
     assert picked == {"attendee-4"}
+
+
+def test_03_3_a_child_without_the_labs_instructions_is_rejected():
+    import json
+    import os
+
+    from agent_framework import AgentSession, Message
+
+    from modules.exercises import handoffs
+    from modules.sessions.handoff import SessionHandoffResult
+
+    def handed_back(result, instructions):  # as the hand-over calls its observers: `instructions` in its frame
+        handoffs.remember(result)
+        return result
+
+    def session(*texts):
+        made = AgentSession(session_id="s1")
+        made.state["in_memory"] = {
+            "messages": [Message(("user", "assistant")[i % 2], [t]) for i, t in enumerate(texts)]
+        }
+        return made
+
+    memory_session = session("I keep bees.", "Nice!")
+    grown = json.dumps(session("I keep bees.", "Nice!", "What do I keep?", "Bees.").to_dict())
+    pin("03.3", question="What do I keep?", _instructions="Keep answers short.")
+    answers = {"memory_saved": json.dumps(memory_session.to_dict()), "memory_session": memory_session}
+    for instructions in (None, "Answer like a pirate."):
+        child = handed_back(SessionHandoffResult("Bees.", grown, os.getpid() + 1), instructions)
+        back = AgentSession.from_dict(json.loads(grown))
+        rejected("03.3", "not the lab's INSTRUCTIONS", memory_child=child, memory_back=back, **answers)
+    child = handed_back(SessionHandoffResult("Bees.", grown, os.getpid() + 1), "Keep answers short.")
+    passed("03.3", memory_child=child, memory_back=AgentSession.from_dict(json.loads(grown)), **answers)
