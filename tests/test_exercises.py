@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import secrets
 import shutil
 from pathlib import Path
 
@@ -48,6 +49,14 @@ def pin(exercise_id: str, **values):
     from modules.exercises.challenge import issue
 
     return issue(exercise_id, lambda token, namespace: dict(values), {})
+
+
+def issue_08_3(question: str, **namespace):
+    """Issue 08.3's challenge as its cell would (noting what the store holds), with a known question."""
+    from modules.exercises.challenge import issue
+    from modules.exercises.lab08 import turn_challenge
+
+    return issue("08.3", lambda token, names: {**turn_challenge(token, names), "question": question}, namespace)
 
 
 def service_session(service_id: str = "resp_abc") -> AgentSession:
@@ -176,11 +185,9 @@ def test_01_2_the_error_must_be_raised_by_load_settings_for_the_half_configured_
 
     rejected("01.2", "raised by your own code", my_error=raised(raise_it_yourself))
     typo = raised(lambda: load_settings(environ={"LOCAL_BACKEND": "olama"}, env_file=None))
-    rejected("01.2", "this challenge's endpoint", my_error=typo)
+    rejected("01.2", "not this run's", my_error=typo)
     lab_example = {"AZURE_OPENAI_ENDPOINT": "https://example.openai.azure.com"}
-    rejected(
-        "01.2", "this challenge's endpoint", my_error=raised(lambda: load_settings(environ=lab_example, env_file=None))
-    )
+    rejected("01.2", "not this run's", my_error=raised(lambda: load_settings(environ=lab_example, env_file=None)))
 
 
 def test_01_3_described_must_be_what_describe_returns_for_the_key(challenges_issued):
@@ -596,9 +603,7 @@ def test_04_1_a_copy_taken_before_saving_is_not_loaded(tmp_path):
     with SqliteStore(tmp_path / "mine.sqlite3") as my_store:
         copied = copy.deepcopy(record)
         my_store.save(record)
-        rejected(
-            "04.1", "not loaded from my_store after the last save", my_store=my_store, my_loaded=copied, record=record
-        )
+        rejected("04.1", "never loaded from a store", my_store=my_store, my_loaded=copied, record=record)
 
 
 def test_04_3_an_error_from_another_store_is_not_sqlite_stores(tmp_path):
@@ -623,7 +628,7 @@ def test_04_4_an_error_about_another_key_is_not_about_locked_path(tmp_path):
         error = raised(lambda: SqliteStore(other.path).load("c1"))
         rejected(
             "04.4",
-            "encrypted with another key",
+            "not the file at `locked_path`",
             no_key_error=error,
             unlocked=locked.load("c1"),
             locked_path=locked.path,
@@ -798,6 +803,19 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
         )
         await fresh.resume()
         passed("06.2", file_store=file_store, resumed_conversation=fresh, conversation=conversation)
+        from modules.routing.modes import CloudBudget
+
+        all_cloud = HybridConversationManager(
+            HybridRouter(target=CloudBudget(1.0)), tiers, file_store, session_id="ana", max_tokens=4
+        )
+        await all_cloud.resume()
+        rejected(
+            "06.2",
+            "does not route like",
+            file_store=file_store,
+            resumed_conversation=all_cloud,
+            conversation=conversation,
+        )  # resumed with another router: every later turn would go to the cloud
 
         last_tier = conversation.context.routing_metadata[-1]["source"]
         pin("06.3", question="And one more tip?")
@@ -847,6 +865,24 @@ async def test_06_checks_read_the_managers_metadata_and_store(tiers, tmp_path):
 
 
 @live
+async def test_06_3_a_long_conversation_sends_what_fits_and_the_switch_still_passes(tiers, tmp_path):
+    from modules.hybrid import HybridConversationManager
+    from modules.routing import HybridRouter
+
+    conversation = HybridConversationManager(
+        HybridRouter(), tiers, session_id="long", max_tokens=4, compaction="sliding_window", max_history=2
+    )
+    for number in range(4):
+        await conversation.chat(f"Tip number {number}?", force_tier="local")
+    pin("06.3", question="Summarise in one line.")
+    switch = await conversation.chat("Summarise in one line.", force_tier="cloud")
+    assert len(switch.sent) < 2 * (switch.metadata["turn"] - 1) + 1, "the history should no longer fit whole"
+    sources = [entry["source"] for entry in conversation.context.routing_metadata]
+    switches = sum(a != b for a, b in zip(sources, sources[1:], strict=False))
+    passed("06.3", last_tier="local", switch_turn=switch, my_switches=switches, conversation=conversation)
+
+
+@live
 async def test_08_2_and_08_3_read_which_api_answered_and_the_store(tiers, tmp_path):
     local_agent = tiers.local_client.as_agent(name="assistant", instructions=INSTRUCTIONS)
     cloud_agent = tiers.cloud_client.as_agent(
@@ -878,8 +914,8 @@ async def test_08_2_and_08_3_read_which_api_answered_and_the_store(tiers, tmp_pa
     )
 
     with SqliteStore(tmp_path / "s.sqlite3") as store:
-        pin("08.3", question="Thanks!")
         store.save(ConversationRecord.from_session(session))
+        first = issue_08_3("Thanks!", store=store, session=session, local_agent=local_agent, cloud_agent=cloud_agent)
         stored = store.load(session.session_id)
         resumed = stored.to_session()
         await local_agent.run("Thanks!", session=resumed, options=TINY)
@@ -887,7 +923,7 @@ async def test_08_2_and_08_3_read_which_api_answered_and_the_store(tiers, tmp_pa
         never_loaded = ConversationRecord.from_session(resumed)  # the live session, copied: never loaded
         store.save(stored.update_session(resumed))
         passed("08.3", stored=stored, resumed_hybrid=resumed, session=session, store=store)
-        rejected("08.3", "live session", stored=stored, resumed_hybrid=session, session=session, store=store)
+        rejected("08.3", "already existed", stored=stored, resumed_hybrid=session, session=session, store=store)
         rejected(
             "08.3",
             "was not the record you loaded",
@@ -896,7 +932,7 @@ async def test_08_2_and_08_3_read_which_api_answered_and_the_store(tiers, tmp_pa
             session=session,
             store=store,
         )
-        pin("08.3", question="And another tip?")
+        pin("08.3", question="And another tip?", _stored_messages=first.values["_stored_messages"])
         rejected(
             "08.3", "this run's challenge asks", stored=stored, resumed_hybrid=resumed, session=session, store=store
         )
@@ -1016,13 +1052,51 @@ async def test_06_an_earlier_turn_another_store_or_a_copied_context_are_rejected
 
 
 @live
+async def test_08_3_exactly_one_turn_on_local_agent_resumed_from_what_the_store_held(tiers, tmp_path):
+    local_agent = tiers.local_client.as_agent(name="assistant", instructions=INSTRUCTIONS)
+    cloud_agent = tiers.cloud_client.as_agent(
+        name="assistant", instructions=INSTRUCTIONS, default_options={"store": False}
+    )
+    agents = {"local_agent": local_agent, "cloud_agent": cloud_agent}
+    session = local_agent.create_session()
+    await local_agent.run("My favourite fruit is the mango.", session=session, options=TINY)
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        store.save(ConversationRecord.from_session(session))
+        earlier = store.load(session.session_id)  # an earlier run of the cell: the store now holds more than `session`
+        earlier_session = earlier.to_session()
+        await local_agent.run("Hello again.", session=earlier_session, options=TINY)
+        store.save(earlier.update_session(earlier_session))
+        held = store.load(session.session_id)
+
+        async def attempt(agent, turns: int, from_live: bool = False) -> dict:
+            with SqliteStore(tmp_path / f"copy-{secrets.token_hex(3)}.sqlite3") as fresh:
+                fresh.save(ConversationRecord.from_session(held.to_session()))
+                challenge = issue_08_3("Thanks!", store=fresh, session=session, **agents)
+                stored = fresh.load(session.session_id)
+                resumed = AgentSession.from_dict(session.to_dict()) if from_live else stored.to_session()
+                for _ in range(turns - 1):
+                    await local_agent.run("Where was I?", session=resumed, options=TINY)
+                await agent.run(challenge.question, session=resumed, options=TINY)
+                fresh.save(stored.update_session(resumed))
+                return evaluate("08.3", stored=stored, resumed_hybrid=resumed, session=session, store=fresh)
+
+        assert (await attempt(local_agent, 1)).passed
+        for feedback, phrase in (
+            (await attempt(local_agent, 2), "exactly one more turn"),
+            (await attempt(cloud_agent, 1), "run on cloud_agent, not local_agent"),
+            (await attempt(local_agent, 1, from_live=True), "it was not loaded from the store"),
+        ):
+            assert feedback.status == WRONG and phrase in feedback.message, str(feedback)
+
+
+@live
 async def test_08_3_a_turn_typed_into_the_resumed_session_is_rejected(tiers, tmp_path):
     local_agent = tiers.local_client.as_agent(name="assistant", instructions=INSTRUCTIONS)
     session = local_agent.create_session()
     await local_agent.run("My favourite fruit is the mango.", session=session, options=TINY)
-    pin("08.3", question="Thanks!")
     with SqliteStore(tmp_path / "s.sqlite3") as store:
         store.save(ConversationRecord.from_session(session))
+        issue_08_3("Thanks!", store=store, session=session)
         stored = store.load(session.session_id)
         resumed = stored.to_session()
         resumed.state["in_memory"]["messages"] += [Message("user", ["Thanks!"]), Message("assistant", ["Any time."])]

@@ -28,7 +28,8 @@ class Challenge:
         exercise_id: The exercise it was issued for, e.g. "04.1".
         token: A random word that differs on every run.
         issued_at: When it was issued (epoch seconds): what the checker sees must have happened after it.
-        values: The inputs handed out, by name.
+        values: The inputs handed out, by name; a name starting with "_" is what the checker noted when it issued
+            the challenge (what a store held, for instance), kept out of `print(challenge)`.
     """
 
     exercise_id: str
@@ -40,11 +41,14 @@ class Challenge:
         values = object.__getattribute__(self, "values")
         if name in values:
             return values[name]
-        offered = ", ".join(f"challenge.{key}" for key in values) or "no values, only the time it was issued"
+        offered = (
+            ", ".join(f"challenge.{key}" for key in values if not key.startswith("_"))
+            or "no values, only the time it was issued"
+        )
         raise AttributeError(f"This exercise's challenge has no {name!r}: it offers {offered}.")
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{key}={value!r}" for key, value in self.values.items())
+        shown = ", ".join(f"{key}={value!r}" for key, value in self.values.items() if not key.startswith("_"))
         issued = time.strftime("%H:%M:%S", time.localtime(self.issued_at))
         return f"Challenge for exercise {self.exercise_id}, issued at {issued}: {shown or 'answers made after it'}"
 

@@ -341,6 +341,22 @@ def raised_from(error: BaseException, package: str) -> bool:
     return False
 
 
+def raised_in(error: BaseException, package: str, function: str) -> dict[str, Any] | None:
+    """The local variables of the call to `function` (in modules/<package>) that raised `error`, or None.
+
+    What the call was given (the environment, the store and its key) travels with the error's traceback, so an
+    error raised for something else and re-worded afterwards is still told apart.
+    """
+    folder, found = MODULES_DIR / package, None
+    traceback = error.__traceback__
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        if code.co_name == function and Path(code.co_filename).resolve().is_relative_to(folder):
+            found = dict(traceback.tb_frame.f_locals)
+        traceback = traceback.tb_next
+    return found
+
+
 def expect_raised_by(error: BaseException, name: str, package: str, call: str) -> None:
     """The error must come from running the course's code, not be typed in: it carries the traceback of its raise."""
     expect(

@@ -6,6 +6,7 @@ registers one that remembers each result by identity, so a result built by hand 
 
 from __future__ import annotations
 
+import sys
 import weakref
 
 from modules.sessions import SessionHandoffResult, result_observers
@@ -14,8 +15,16 @@ _handed_back: weakref.WeakValueDictionary[int, SessionHandoffResult] = weakref.W
 
 
 def remember(result: SessionHandoffResult) -> None:
-    """Note a result a child process handed back (called by the hand-over for every result)."""
+    """Note a result a child process handed back (called by the hand-over for every result), with the instructions
+    the child's agent was given (read from the hand-over's own call: the result does not carry them)."""
     _handed_back[id(result)] = result
+    caller = sys._getframe(1).f_locals
+    object.__setattr__(result, "child_instructions", caller.get("instructions"))
+
+
+def child_instructions(result: object) -> str | None:
+    """The instructions the child's agent ran with (None: none, or a result not handed back here)."""
+    return getattr(result, "child_instructions", None)
 
 
 def handed_back_by_a_child(result: object) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 from modules.config import ConfigError, Settings, load_settings
 from modules.exercises.challenge import Challenge
-from modules.exercises.checker import Exercise, expect, expect_raised_by, expect_type, step
+from modules.exercises.checker import Exercise, expect, expect_raised_by, expect_type, raised_in, step
 
 
 def endpoint_challenge(token: str, namespace: Any) -> dict[str, Any]:
@@ -51,6 +51,14 @@ def verify_config_error(my_error: Any, challenge: Challenge) -> str:
         f"Call {call} inside try/except ConfigError and keep the error.",
     )
     expect_raised_by(my_error, "my_error", "config.py", call)
+    raised_for = (raised_in(my_error, "config.py", "load_settings") or {}).get("env") or {}
+    endpoint = raised_for.get("AZURE_OPENAI_ENDPOINT")
+    expect(
+        endpoint == challenge.endpoint,
+        f"`my_error` was raised by load_settings for the endpoint {endpoint!r}, not this run's "
+        f"{challenge.endpoint!r} (its message may say otherwise): build half_configured from challenge.endpoint, "
+        f"call {call}, and keep the error it raises.",
+    )
     step("loading settings from the challenge's half-configured environment")
     try:
         load_settings(environ=half_configured, env_file=None)

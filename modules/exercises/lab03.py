@@ -29,7 +29,7 @@ from modules.exercises.checker import (
     kind_of,
     step,
 )
-from modules.exercises.handoffs import handed_back_by_a_child
+from modules.exercises.handoffs import child_instructions, handed_back_by_a_child
 from modules.hybrid import PendingApproval, pending_approvals
 from modules.storage import SqliteStore
 
@@ -43,6 +43,11 @@ def marker_challenge(token: str, namespace: Any) -> dict[str, Any]:
 def question_challenge(token: str, namespace: Any) -> dict[str, Any]:
     topic = random.Random(token).choice(TOPICS)
     return {"question": f"In one sentence, what about {topic}? (ref {token})"}
+
+
+def child_challenge(token: str, namespace: Any) -> dict[str, Any]:
+    """The question for the child, plus the lab's INSTRUCTIONS: the child must run the lab's agent."""
+    return {**question_challenge(token, namespace), "_instructions": namespace.get("INSTRUCTIONS")}
 
 
 def _last_question(messages: list[dict[str, Any]]) -> str:
@@ -156,6 +161,13 @@ def verify_cross_process(
         handed_back_by_a_child(memory_child),
         f"`memory_child` (process {memory_child.child_pid}) was not handed back by a child process: it was built "
         "here. Keep what resume_session_in_new_process(...) returns.",
+    )
+    lab_instructions = challenge.values.get("_instructions")
+    given = child_instructions(memory_child)
+    expect(
+        lab_instructions is None or given == lab_instructions,
+        f"the child's agent ran with the instructions {given!r}, not the lab's INSTRUCTIONS: it was another agent. "
+        "Pass instructions=INSTRUCTIONS to resume_session_in_new_process.",
     )
     expect_type(
         memory_back, AgentSession, "memory_back", "Use AgentSession.from_dict(json.loads(memory_child.session_json))."
@@ -397,7 +409,7 @@ EXERCISES = [
         ),
         verify=verify_cross_process,
         answers=("memory_saved", "memory_child", "memory_back"),
-        challenge=question_challenge,
+        challenge=child_challenge,
     ),
     Exercise(
         id="03.4",

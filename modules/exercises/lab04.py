@@ -7,6 +7,7 @@ Each challenge names a new file (or an id never saved), so a store or an error t
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from modules.exercises.checker import (
     expect_raised_by,
     expect_type,
     kind_of,
+    raised_in,
     step,
 )
 from modules.storage import (
@@ -58,8 +60,25 @@ def _named(path: Any, filename: str, name: str, fix: str) -> None:
     )
 
 
+def _was_loaded(record: ConversationRecord, name: str, store_name: str) -> tuple[str, int, float]:
+    """Where and at which revision a store's load() returned this record; a record only saved was never loaded."""
+    loaded_from = getattr(record, "loaded_from", None)
+    expect(
+        loaded_from is not None,
+        f"`{name}` was never loaded from a store: saving a record stamps its revision, but it is still the object "
+        f"you made. Load it back with {store_name}.load(record.conversation_id) and keep what that returns.",
+    )
+    return loaded_from
+
+
 def _as_stored(loaded: ConversationRecord, stored: ConversationRecord, name: str, store_name: str) -> None:
     """A record loaded from a store carries the revision and the save time of the copy it was loaded from."""
+    location, revision, updated_at = _was_loaded(loaded, name, store_name)
+    expect(
+        (revision, updated_at) == (loaded.revision, loaded.updated_at),
+        f"`{name}` was loaded at revision {revision} and saved again since: load it again from {store_name} after "
+        "the last save, and keep what load(...) returns.",
+    )
     expect(
         (loaded.revision, loaded.updated_at) == (stored.revision, stored.updated_at),
         f"`{name}` is at revision {loaded.revision} (saved at {loaded.updated_at:.3f}), the copy in {store_name} at "
@@ -143,12 +162,17 @@ def verify_continue(
         "run the turn with agent.run(challenge.question, session=my_session, options=SHORT).",
     )
     expect_type(my_loaded, ConversationRecord, "my_loaded", "Keep what continue_store.load(...) returned.")
+    _was_loaded(my_loaded, "my_loaded", "continue_store")
     expect(
         my_loaded.session == stored.session,
         f"`my_loaded` holds {my_loaded.message_count} messages, continue_store {stored.message_count}: put the "
         "continued session back into it (my_loaded.update_session(my_session)) and save it in continue_store.",
     )
-    _as_stored(my_loaded, stored, "my_loaded", "continue_store")
+    expect(
+        (my_loaded.revision, my_loaded.updated_at) == (stored.revision, stored.updated_at),
+        f"`my_loaded` is at revision {my_loaded.revision}, continue_store at {stored.revision}: save `my_loaded` "
+        "itself in continue_store after the turn.",
+    )
     expect_type(my_reloaded, ConversationRecord, "my_reloaded", "Load the conversation again after saving it.")
     expect(
         my_reloaded is not my_loaded,
@@ -213,6 +237,12 @@ def verify_typed_error(my_error: Any, still_there: Any, store: Any, conversation
         "sqlite_store.load(conversation_id) returns after the failed load.",
     )
     _as_stored(still_there, stored, "still_there", "sqlite_store")
+    changed = [f.name for f in fields(stored) if getattr(still_there, f.name) != getattr(stored, f.name)]
+    expect(
+        not changed,
+        f"`still_there` differs from what sqlite_store holds in {', '.join(changed)}: it was changed after loading. "
+        "Keep what sqlite_store.load(conversation_id) returns, as it is: this exercise only reads.",
+    )
     return f"{type(my_error).__name__}: {my_error} — and the stored conversation is untouched."
 
 
@@ -243,6 +273,19 @@ def verify_encryption(
         "Load from SqliteStore(locked_path) (no cipher) inside try/except and keep the error.",
     )
     expect_raised_by(no_key_error, "no_key_error", "storage", "SqliteStore(locked_path).load(...)")
+    reader = (raised_in(no_key_error, "storage", "_decode") or {}).get("self")
+    read_path = getattr(reader, "path", None)
+    expect(
+        read_path is not None and Path(str(read_path)).resolve() == Path(locked_path).resolve(),
+        f"`no_key_error` was raised reading {read_path}, not the file at `locked_path` ({locked_path}): load "
+        "record.conversation_id from SqliteStore(locked_path), with no cipher, and keep that error.",
+    )
+    reader_key = getattr(getattr(reader, "cipher", None), "key_id", None)
+    expect(
+        getattr(reader, "cipher", None) is None,
+        f"`no_key_error` was raised by a store opened with a key (key id {reader_key}): that is the "
+        "wrong-key error. Open SqliteStore(locked_path) with no cipher at all, and keep the error it raises.",
+    )
     expect(
         f"key id {cipher.key_id}" in str(no_key_error),
         f"`no_key_error` is about a record encrypted with another key ({no_key_error.cause}): read the file at "

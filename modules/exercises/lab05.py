@@ -12,7 +12,10 @@ from typing import Any
 
 from modules.exercises.challenge import Challenge
 from modules.exercises.checker import Exercise, Wrong, expect, expect_number, expect_type, step
+from modules.exercises.routed import remember_queries, routed_query
 from modules.routing import HybridRouter, RoutingContext, RoutingDecision
+
+remember_queries()  # each decision notes the query it was routed for: the checks compare it
 
 # 05.2's hint names one example of each tier; tests/test_exercises_lab05.py checks the shipped router agrees.
 LOCAL_HINT = "a short greeting"
@@ -94,7 +97,7 @@ def _routed_by_you(decision: RoutingDecision, query: str, context: RoutingContex
     expected = _shipped_router().route(query, context)
     if _fingerprint(decision) == _fingerprint(expected):
         return
-    asked = getattr(decision, "query", None)
+    asked = routed_query(decision)
     if asked is not None and asked != query:
         raise Wrong(f"`{name}` is a decision for {asked!r}, not for {query!r}: route that query itself with {call}.")
     if getattr(decision, "mode", None) != getattr(expected, "mode", None):
@@ -118,8 +121,19 @@ def verify_route(my_query: Any, my_decision: Any, challenge: Challenge) -> str:
         "my_query = challenge.query (run your cell from its first line) and route it.",
     )
     expect_type(my_decision, RoutingDecision, "my_decision", "Keep what HybridRouter().route(my_query) returns.")
+    asked = routed_query(my_decision)
+    expect(
+        asked in (None, my_query),
+        f"`my_decision` was routed for {asked!r}, not for this run's {my_query!r} (the two can get the same "
+        "target, score and reasons): route my_query itself, my_decision = HybridRouter().route(my_query).",
+    )
     step("routing the challenge's question again with the shipped router")
     _routed_by_you(my_decision, my_query, None, "my_decision", "HybridRouter().route(my_query)")
+    expect(
+        asked is not None,
+        "`my_decision` was not returned by a router's route() (it was built or copied field by field): keep what "
+        "HybridRouter().route(my_query) returns.",
+    )
     mode = getattr(my_decision, "mode", None)
     return (
         f"{my_decision.target} (P(cloud) {my_decision.cloud_probability:.2f}, threshold {my_decision.threshold:.2f}"

@@ -53,6 +53,26 @@ def _whole_history(turn: HybridTurn) -> int:
     return 2 * (turn.metadata["turn"] - 1) + 1
 
 
+def _operating_point(router: Any) -> tuple[Any, ...]:
+    """What decides where a router sends a query: its mode, threshold, target and the strategy that scores."""
+    strategy = getattr(router, "strategy", None)
+    return (
+        getattr(router, "mode", None),
+        getattr(router, "threshold", None),
+        getattr(router, "target", None),
+        getattr(strategy, "name", type(strategy).__name__),
+    )
+
+
+def _sent_as_recorded(turn: HybridTurn) -> int:
+    """How many messages the manager recorded giving the tier: the whole history, or what fitted its window once
+    the conversation outgrew it (the exchange's `received` entry)."""
+    received = turn.metadata.get("received")
+    if isinstance(received, dict) and isinstance(received.get("messages"), int):
+        return received["messages"]
+    return _whole_history(turn)
+
+
 def _switches(metadata: list[dict[str, Any]]) -> int:
     sources = [entry["source"] for entry in metadata]
     return sum(before != after for before, after in zip(sources, sources[1:], strict=False))
@@ -153,6 +173,14 @@ def verify_resumed(
     )
     resumed_tiers = [entry["source"] for entry in resumed_conversation.context.routing_metadata]
     expect(
+        _operating_point(resumed_conversation.router) == _operating_point(conversation.router)
+        and resumed_conversation.tiers is conversation.tiers,
+        "the new manager does not route like `conversation`: its router is "
+        f"{_operating_point(resumed_conversation.router)[:2]} (mode, threshold), the lab's "
+        f"{_operating_point(conversation.router)[:2]}, or it has other tiers. Build it with the lab's `router` and "
+        "`tiers`: HybridConversationManager(router, tiers, file_store, session_id=...).",
+    )
+    expect(
         resumed_conversation.conversation_id == conversation.conversation_id,
         f"the new manager is conversation {resumed_conversation.conversation_id!r}: pass "
         "session_id=conversation.conversation_id.",
@@ -197,8 +225,9 @@ def verify_switch(last_tier: Any, switch_turn: Any, my_switches: Any, conversati
         "the metadata does not mark your turn as a switch: ask `conversation` right after reading `last_tier`.",
     )
     expect(
-        len(switch_turn.sent) == _whole_history(switch_turn),
-        f"the {switch_turn.tier} tier was sent {len(switch_turn.sent)} messages, not the whole conversation: ask "
+        len(switch_turn.sent) == _sent_as_recorded(switch_turn) == switch_turn.metadata.get("messages_sent"),
+        f"the {switch_turn.tier} tier was sent {len(switch_turn.sent)} messages, not what `conversation` recorded "
+        f"giving it ({_sent_as_recorded(switch_turn)}): ask "
         "`conversation` itself, not a new manager.",
     )
     counted = _switches(metadata)

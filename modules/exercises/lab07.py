@@ -25,12 +25,25 @@ from modules.storage import ConversationNotFoundError, ConversationRecord
 LAB_CONVERSATION = "attendee-3"  # the one the lab loads and charts itself
 
 
+def _tier_counts(store: Any, conversation_id: str) -> tuple[int, ...] | None:
+    try:
+        metadata = store.load(conversation_id).routing_metadata
+    except Exception:  # noqa: BLE001 - a conversation that does not load cannot be told apart by its counts
+        return None
+    return tuple(sum(entry.get("source") == tier for entry in metadata) for tier in TIERS)
+
+
 def conversation_challenge(token: str, namespace: Any) -> dict[str, Any]:
-    """A conversation of the lab's store other than the lab's own example (its store is in the namespace)."""
+    """A conversation of the lab's store other than the lab's own example (its store is in the namespace), and one
+    whose tier counts no other stored conversation shares: a share, a count or a chart of bars cannot say which
+    conversation it was computed from, so the answer for any other conversation then differs from the right one."""
     store = namespace.get("store")
     ids = [summary.conversation_id for summary in store.list()] if hasattr(store, "list") else []
-    ids = sorted(i for i in ids if i != LAB_CONVERSATION) or ["attendee-2"]
-    return {"conversation_id": random.Random(token).choice(ids)}
+    counts = {conversation_id: _tier_counts(store, conversation_id) for conversation_id in ids}
+    told_apart = [i for i in ids if counts[i] is not None and list(counts.values()).count(counts[i]) == 1]
+    candidates = sorted(i for i in told_apart if i != LAB_CONVERSATION)
+    candidates = candidates or sorted(i for i in ids if i != LAB_CONVERSATION) or ["attendee-2"]
+    return {"conversation_id": random.Random(token).choice(candidates)}
 
 
 def _manager_of(managers: Any, conversation_id: str) -> Any:

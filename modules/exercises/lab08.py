@@ -13,6 +13,7 @@ from typing import Any
 from agent_framework import AgentResponse, AgentSession
 
 from modules.config import load_settings
+from modules.exercises import tier_calls
 from modules.exercises.challenge import Challenge
 from modules.exercises.checker import (
     Exercise,
@@ -54,7 +55,20 @@ def history_challenge(token: str, namespace: Any) -> dict[str, Any]:
 
 
 def turn_challenge(token: str, namespace: Any) -> dict[str, Any]:
-    return {"question": f"Thanks! One more tip for {random.Random(token).choice(CITIES)}, please ({token})."}
+    """The question to ask, plus what the store held before the turn and a watch on which agent is sent it."""
+    for name in ("local_agent", "cloud_agent"):
+        tier_calls.watch(namespace.get(name))
+    store, session = namespace.get("store"), namespace.get("session")
+    held = None
+    try:
+        held = _messages(AgentSession.from_dict(store.load(session.session_id).session))
+    except Exception:  # noqa: BLE001 - no store or no conversation yet: the check says to run the whole-path cell
+        held = None
+    return {
+        "question": f"Thanks! One more tip for {random.Random(token).choice(CITIES)}, please ({token}).",
+        "_stored_messages": held,
+        "_agents": {name: namespace.get(name) for name in ("local_agent", "cloud_agent")},
+    }
 
 
 def _texts(messages: list[dict[str, Any]], role: str) -> list[str]:
@@ -174,11 +188,22 @@ def verify_persisted(stored: Any, resumed_hybrid: Any, session: AgentSession, st
         f"`resumed_hybrid` is conversation {resumed_hybrid.session_id!r}, not {session.session_id!r}: load "
         "session.session_id from `store` and turn it into a session (stored.to_session()).",
     )
-    before, after = _messages(session), _messages(resumed_hybrid)
+    before, after = challenge.values.get("_stored_messages"), _messages(resumed_hybrid)
     expect(
-        len(after) >= len(before) + 2 and after[: len(before)] == before,
-        f"`resumed_hybrid` holds {len(after)} messages; expected the {len(before)} stored plus one more turn: "
-        "run one turn on it with local_agent.run(challenge.question, session=resumed_hybrid, ...).",
+        before is not None,
+        f'the store held no conversation {session.session_id!r} when `challenge = exercise("08.3")` ran: run '
+        "the whole-path cell first, then your cell from its first line.",
+    )
+    expect(
+        after[: len(before)] == before,
+        f"`resumed_hybrid` does not start with the {len(before)} messages the store held when your cell started: "
+        "it was not loaded from the store. Load it with store.load(session.session_id).to_session().",
+    )
+    expect(
+        len(after) == len(before) + 2,
+        f"`resumed_hybrid` holds {len(after)} messages; expected the {len(before)} stored plus exactly one more "
+        "turn (2 messages): run one turn on it with local_agent.run(challenge.question, session=resumed_hybrid, "
+        "...), then run your cell again from its first line.",
     )
     expect_agent_answered(after, "resumed_hybrid", "run the turn with local_agent.run(..., session=resumed_hybrid).")
     asked = _texts(after, "user")[-1]
@@ -186,6 +211,14 @@ def verify_persisted(stored: Any, resumed_hybrid: Any, session: AgentSession, st
         asked == challenge.question,
         f"the turn on `resumed_hybrid` asked {asked[:60]!r}, but this run's challenge asks {challenge.question!r}: "
         "run local_agent.run(challenge.question, session=resumed_hybrid, ...).",
+    )
+    agents = challenge.values.get("_agents") or {}
+    on_cloud = tier_calls.asked(agents.get("cloud_agent"), challenge.issued_at) or []
+    on_local = tier_calls.asked(agents.get("local_agent"), challenge.issued_at)
+    expect(
+        challenge.question not in on_cloud and (on_local is None or challenge.question in on_local),
+        "the turn on `resumed_hybrid` was run on cloud_agent, not local_agent: run "
+        "local_agent.run(challenge.question, session=resumed_hybrid, ...).",
     )
     step("loading the conversation from `store` again")
     try:

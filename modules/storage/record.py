@@ -76,6 +76,9 @@ class ConversationRecord:
         updated_at: When it was last stored.
         expires_at: When it expires, or None for never.
         revision: Which stored copy this record continues (0: never stored).
+
+    A record a store's `load()` returned also carries `loaded_from`, (the store's location, the revision and the save
+    time it was loaded at): not a field, so it is neither stored nor compared, and a record never loaded has none.
     """
 
     conversation_id: str

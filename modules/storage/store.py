@@ -163,6 +163,7 @@ class ConversationStore(ABC):
                 f"it expired at {utc_iso(record.expires_at, timespec='seconds')}.",
                 "Start a new conversation; cleanup_expired() removes expired ones.",
             )
+        record.loaded_from = (self.location, record.revision, record.updated_at)  # not a field: set only here
         return record
 
     @reports_backend_failures

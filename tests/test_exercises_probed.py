@@ -1,0 +1,190 @@
+"""Wrong answers a red-team run found the checkers accepting, one test per mechanism: each is rejected by name.
+
+An error raised for another input and re-worded, a record saved but never loaded back, a record changed after
+loading, an error from another file or another key: the checks read what the course's code was given and returned,
+not only what the objects say.
+"""
+
+from __future__ import annotations
+
+from modules.config import ConfigError, load_settings
+from modules.exercises import evaluate, exercise
+from modules.exercises.challenge import issue
+from modules.exercises.checker import WRONG
+from modules.exercises.lab05 import remember_queries
+from modules.labkit.sample import sample_record
+from modules.storage import Cipher, SqliteStore, StorageError
+
+
+def pin(exercise_id: str, **values):
+    return issue(exercise_id, lambda token, namespace: dict(values), {})
+
+
+def rejected(exercise_id: str, phrase: str, **answers) -> str:
+    feedback = evaluate(exercise_id, **answers)
+    assert feedback.status == WRONG, f"{exercise_id} accepted a wrong answer: {feedback}"
+    assert phrase in feedback.message, f"{exercise_id}: {phrase!r} not in {feedback.message!r}"
+    return feedback.message
+
+
+def passed(exercise_id: str, **answers) -> None:
+    feedback = evaluate(exercise_id, **answers)
+    assert feedback.passed, str(feedback)
+
+
+def raised(action) -> BaseException:
+    try:
+        action()
+    except Exception as error:  # noqa: BLE001 - kept as an attendee would
+        return error
+    raise AssertionError("nothing was raised")
+
+
+def test_01_2_an_error_for_another_endpoint_with_its_message_edited_is_rejected():
+    challenge = exercise("01.2")
+    other = raised(
+        lambda: load_settings(environ={"AZURE_OPENAI_ENDPOINT": "https://my.openai.azure.com"}, env_file=None)
+    )
+    assert isinstance(other, ConfigError)
+    other.args = (str(other).replace("https://my.openai.azure.com", challenge.endpoint),)
+    rejected("01.2", "not this run's", my_error=other)
+    right = raised(lambda: load_settings(environ={"AZURE_OPENAI_ENDPOINT": challenge.endpoint}, env_file=None))
+    passed("01.2", my_error=right)
+
+
+def test_04_1_and_04_4_a_record_saved_but_never_loaded_back_is_rejected(tmp_path):
+    record = sample_record(2, conversation_id="c1")
+    pin("04.1", filename="mine.sqlite3")
+    with SqliteStore(tmp_path / "mine.sqlite3") as my_store:
+        my_loaded = record.as_new()
+        my_store.save(my_loaded)
+        rejected("04.1", "never loaded from a store", my_store=my_store, my_loaded=my_loaded, record=record)
+        passed("04.1", my_store=my_store, my_loaded=my_store.load("c1"), record=record)
+    cipher = Cipher.from_text(Cipher.generate_key())
+    pin("04.4", filename="locked.sqlite3")
+    with SqliteStore(tmp_path / "locked.sqlite3", cipher=cipher) as locked:
+        unlocked = record.as_new()
+        locked.save(unlocked)
+        error = raised(lambda: SqliteStore(locked.path).load("c1"))
+        answers = {"no_key_error": error, "locked_path": locked.path, "record": record, "cipher": cipher}
+        rejected("04.4", "never loaded from a store", unlocked=unlocked, **answers)
+        passed("04.4", unlocked=locked.load("c1"), **answers)
+
+
+def test_04_2_a_record_saved_but_never_loaded_is_rejected(tmp_path):
+    from agent_framework import Message
+
+    record = sample_record(2, conversation_id="c1")
+    pin("04.2", filename="continue.sqlite3", question="q")
+    with SqliteStore(tmp_path / "continue.sqlite3") as store:
+        store.save(record.as_new())
+        my_loaded = record.as_new()  # never loaded: saved over the stored copy with the turn added
+        session = my_loaded.to_session()
+        session.state["in_memory"]["messages"] += [Message("user", ["q"]), Message("assistant", ["a"], author_name="a")]
+        my_loaded.update_session(session)
+        my_loaded.revision = store.load("c1").revision
+        store.save(my_loaded)
+        answers = {"continue_store": store, "record": record, "my_reloaded": store.load("c1")}
+        rejected("04.2", "`my_loaded` was never loaded", my_loaded=my_loaded, **answers)
+
+
+def test_04_3_a_record_changed_after_loading_is_rejected(tmp_path):
+    pin("04.3", missing_id="never-saved")
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        store.save(sample_record(2, conversation_id="c1"))
+        error = raised(lambda: store.load("never-saved"))
+        assert isinstance(error, StorageError)
+        still_there = store.load("c1")
+        still_there.routing_metadata.clear()
+        answers = {"my_error": error, "store": store, "conversation_id": "c1"}
+        rejected("04.3", "differs from what sqlite_store holds in routing_metadata", still_there=still_there, **answers)
+        passed("04.3", still_there=store.load("c1"), **answers)
+
+
+def test_04_4_the_no_key_error_must_come_from_locked_path_opened_without_a_key(tmp_path):
+    record = sample_record(2, conversation_id="c1")
+    cipher = Cipher.from_text(Cipher.generate_key())
+    pin("04.4", filename="locked.sqlite3")
+    with (
+        SqliteStore(tmp_path / "locked.sqlite3", cipher=cipher) as locked,
+        SqliteStore(tmp_path / "lab.sqlite3", cipher=cipher) as lab_store,
+    ):
+        locked.save(record.as_new())
+        lab_store.save(record.as_new())
+        answers = {"unlocked": locked.load("c1"), "locked_path": locked.path, "record": record, "cipher": cipher}
+        from_other_file = raised(lambda: SqliteStore(lab_store.path).load("c1"))
+        rejected("04.4", "not the file at `locked_path`", no_key_error=from_other_file, **answers)
+        wrong_key = Cipher.from_text(Cipher.generate_key())
+        with_wrong_key = raised(lambda: SqliteStore(locked.path, cipher=wrong_key).load("c1"))
+        rejected("04.4", "wrong-key error", no_key_error=with_wrong_key, **answers)
+        passed("04.4", no_key_error=raised(lambda: SqliteStore(locked.path).load("c1")), **answers)
+
+
+def test_05_1_a_decision_for_another_query_with_the_same_fields_is_rejected():
+    from modules.routing import HybridRouter
+
+    remember_queries()  # done when lab 05's exercises load, before the attendee's cell routes
+    pin("05.1", query="How many minutes are in 35 hours?")
+    router = HybridRouter()
+    other = router.route("How many minutes are in 5 hours?")
+    right = router.route("How many minutes are in 35 hours?")
+    assert (other.target, other.reasons) == (right.target, right.reasons)  # nothing in its fields tells them apart
+    rejected("05.1", "was routed for 'How many minutes are in 5 hours?'", my_query=right_query(), my_decision=other)
+    passed("05.1", my_query=right_query(), my_decision=right)
+
+
+def right_query() -> str:
+    return "How many minutes are in 35 hours?"
+
+
+def test_07_challenges_name_a_conversation_whose_tier_counts_no_other_shares(tmp_path):
+    from modules.exercises.lab07 import conversation_challenge
+    from modules.storage import ConversationRecord
+
+    def stored(conversation_id: str, sources: list[str]) -> ConversationRecord:
+        record = sample_record(1, conversation_id=conversation_id)
+        record.routing_metadata = [{"turn": n + 1, "source": source} for n, source in enumerate(sources)]
+        return record
+
+    with SqliteStore(tmp_path / "s.sqlite3") as store:
+        for conversation_id, sources in (
+            ("attendee-1", ["local", "cloud"]),
+            ("attendee-2", ["cloud", "local"]),  # the same counts as attendee-1: a share cannot tell them apart
+            ("attendee-3", ["local"]),  # the lab's own example
+            ("attendee-4", ["cloud", "cloud", "local"]),
+        ):
+            store.save(stored(conversation_id, sources))
+        picked = {conversation_challenge(f"{n:06x}", {"store": store})["conversation_id"] for n in range(40)}
+    assert picked == {"attendee-4"}
+
+
+def test_03_3_a_child_without_the_labs_instructions_is_rejected():
+    import json
+    import os
+
+    from agent_framework import AgentSession, Message
+
+    from modules.exercises import handoffs
+    from modules.sessions.handoff import SessionHandoffResult
+
+    def handed_back(result, instructions):  # as the hand-over calls its observers: `instructions` in its frame
+        handoffs.remember(result)
+        return result
+
+    def session(*texts):
+        made = AgentSession(session_id="s1")
+        made.state["in_memory"] = {
+            "messages": [Message(("user", "assistant")[i % 2], [t]) for i, t in enumerate(texts)]
+        }
+        return made
+
+    memory_session = session("I keep bees.", "Nice!")
+    grown = json.dumps(session("I keep bees.", "Nice!", "What do I keep?", "Bees.").to_dict())
+    pin("03.3", question="What do I keep?", _instructions="Keep answers short.")
+    answers = {"memory_saved": json.dumps(memory_session.to_dict()), "memory_session": memory_session}
+    for instructions in (None, "Answer like a pirate."):
+        child = handed_back(SessionHandoffResult("Bees.", grown, os.getpid() + 1), instructions)
+        back = AgentSession.from_dict(json.loads(grown))
+        rejected("03.3", "not the lab's INSTRUCTIONS", memory_child=child, memory_back=back, **answers)
+    child = handed_back(SessionHandoffResult("Bees.", grown, os.getpid() + 1), "Keep answers short.")
+    passed("03.3", memory_child=child, memory_back=AgentSession.from_dict(json.loads(grown)), **answers)
