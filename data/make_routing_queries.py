@@ -1581,6 +1581,10 @@ PLAIN_KINDS = {
         "fair enough, cheers",
         # reactions to an answer that name the task they thank for
         "thanks for the quick answer",
+        "great, the migration script worked on staging",
+        "thanks, the backup job ran overnight",
+        "it was a long read but ok thanks",
+        "the talk ran long, but fine",
         "that's exactly what I needed",
         "yes, that is what I meant",
         "thank you for explaining the recursion part",
@@ -1664,12 +1668,28 @@ PLAIN_KINDS = {
 # Tasks named without the words the templates use: a tool or an error instead of "write a function", a statistic
 # instead of an operator, a cipher or a rhyme instead of "spell", a riddle or a syllogism.
 NAMED_KINDS = {
+    "creative": [
+        'slogans for a dog grooming van',
+        'catchy names for a vegan food truck',
+        '3 funny captions for a photo of our office cat',
+        'a haiku about morning coffee',
+    ],
     "code": [
+        'ruby array sort by two keys',
+        'js dedupe an array of objects by id',
+        'why am I getting a 403 from my flask api behind nginx',
+        'why is my react app getting a blank page after deploy',
+        'why do I keep hitting a rate limit with my scraper',
         "numpy: stack two arrays side by side",
         "bash: count the files in a folder, recursively",
         "typescript: a type for an object whose values are all numbers",
     ],
     "arithmetic": [
+        'I buy mugs at $4 and sell them at $11, what is my profit on 250 mugs',
+        'a 20% discount on a $85 jacket, then 8% tax: final price',
+        "what's the tip on a $64 bill at 18 percent",
+        'sqrt(2) to four decimal places',
+        'what is log(1000) in base 10',
         "What is the derivative of ln(x) times x?",
         "integrate 2x from 1 to 3",
         "probability of drawing two red cards in a row",
@@ -1705,6 +1725,8 @@ NAMED_KINDS = {
         "spot the missing number: 1, 1, 2, 3, 5, ?, 13",
     ],
     "rewrite": [
+        'correct my french: je suis allé à la magasin hier',
+        'check my spanish: yo tengo veinte años y vivo en madrid',
         "what does 'c'est la vie' mean in english",
         "how to say 'where is the station' in japanese",
         "how to say thank you in vietnamese",

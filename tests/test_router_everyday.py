@@ -46,24 +46,72 @@ REACTION_THEN_REQUEST = [
     )
 ]
 # Code asked for by naming the tool, the language or the error.
-TOOL_REQUESTS = [
-    f"{tool} {ask}"
-    for tool, ask in itertools.product(
-        ["sql", "regex", "bash", "powershell", "pandas"],
-        ["to pull the domain out of every email address", "for removing trailing spaces from each line"],
+TOOL_REQUESTS = (
+    [
+        f"{tool} {ask}"
+        for tool, ask in itertools.product(
+            ["sql", "regex", "bash", "powershell", "pandas"],
+            ["to pull the domain out of every email address", "for removing trailing spaces from each line"],
+        )
+    ]
+    + [
+        f"how do i {task} in {language}"
+        for task, language in itertools.product(
+            ["flatten a nested list", "sort a map by its values", "retry a failed http call"],
+            ["go", "kotlin", "typescript", "c#"],
+        )
+    ]
+    + [
+        f"{error} when I {action}, what's going on"
+        for error, action in itertools.product(
+            ["ValueError: too many values to unpack", "ZeroDivisionError", "IndexOutOfBoundsException"],
+            ["run my script", "call the parser on an empty file"],
+        )
+    ]
+)
+# A reaction to the last answer, then a new request in the same message.
+TURNS = [
+    f"{reaction}{turn}{task}"
+    for reaction, turn, task in itertools.product(
+        ["lol ok", "that was easy haha.", "the museum was lovely btw!", "ok thanks, that worked."],
+        [" now ", " anyway ", " next issue: "],
+        [
+            "draft a newsletter about our summer opening hours",
+            "what is 23% of 4,800",
+            "translate 'two coffees please' to Portuguese",
+            "AttributeError: 'list' object has no attribute 'keys'",
+        ],
     )
-] + [
-    f"how do i {task} in {language}"
-    for task, language in itertools.product(
-        ["flatten a nested list", "sort a map by its values", "retry a failed http call"],
-        ["go", "kotlin", "typescript", "c#"],
+]
+# Reactions that report what happened with the answer.
+OUTCOMES = [
+    f"{ack}, {thing} {outcome}"
+    for ack, thing, outcome in itertools.product(
+        ["thanks", "perfect", "sweet", "great"],
+        ["the deploy script", "the pivot table", "my cover letter"],
+        ["worked first time", "helped a lot", "went through"],
     )
-] + [
-    f"{error} when I {action}, what's going on"
-    for error, action in itertools.product(
-        ["ValueError: too many values to unpack", "ZeroDivisionError", "IndexOutOfBoundsException"],
-        ["run my script", "call the parser on an empty file"],
-    )
+]
+# Word problems with money or time, language learning, and writing asked for without a verb.
+WORD_PROBLEMS = [
+    "if I sell 120 scarves at $25 and each costs $9 to make, what's my profit",
+    "if the bus takes 95 minutes and leaves at 14:50, what time does it arrive",
+    "a 15% tip on a $72 dinner",
+]
+LANGUAGE_LEARNING = [
+    "how do you pronounce 'croissant' properly",
+    "conjugate 'avoir' in the future tense",
+    "correct my italian: io sono andato al mercato ieri con mio amici",
+]
+TERSE_WRITING = [
+    "slogans for a bicycle repair shop",
+    "5 tweets about our spring clearance",
+    "birthday card message for my aunt who loves gardening",
+]
+DROPPED_LETTERS = [
+    "expain how vaccines train the immune system",
+    "inegrate sin(x) from 0 to pi",
+    "smmarize the plot of Jane Eyre",
 ]
 # Politeness around a task is not small talk.
 WRAPPED = [
@@ -123,6 +171,7 @@ def test_generated_queries_are_not_training_rows():
     training = {normal(q) for q in load_routing_queries()["query"]}
     training |= {normal(a["query"]) for a in profile["answers"] if a.get("split", "train") != "holdout"}
     generated = REACTIONS + REACTION_THEN_REQUEST + TOOL_REQUESTS + WRAPPED + TYPOS + NAMED_TASKS + SMALL_TALK_ABROAD
+    generated += TURNS + OUTCOMES + WORD_PROBLEMS + LANGUAGE_LEARNING + TERSE_WRITING + DROPPED_LETTERS
     assert not [q for q in generated if normal(q) in training]
 
 
@@ -135,13 +184,31 @@ def test_a_reaction_that_names_a_task_stays_local_and_says_why(balanced):
     assert all("thanks or a reaction to an answer, not a request" in d.reasons for d in decisions.values())
 
 
+def test_a_reaction_that_reports_what_happened_stays_local(balanced):
+    assert all(analyze_query(q).feedback for q in OUTCOMES)
+    assert [q for q in OUTCOMES if balanced.route(q).target != "local"] == []
+    # trouble is a question, not a reaction
+    assert not analyze_query("thanks, my script ran out of memory").feedback
+    assert not analyze_query("the code works but is slow").feedback
+
+
 def test_a_reaction_followed_by_a_request_is_a_request(balanced):
     assert not any(analyze_query(q).feedback for q in REACTION_THEN_REQUEST)
     assert [q for q in REACTION_THEN_REQUEST if balanced.route(q).target != "cloud"] == []
 
 
 @pytest.mark.parametrize(
-    ("name", "queries"), [("tools", TOOL_REQUESTS), ("typos", TYPOS), ("named", NAMED_TASKS), ("wrapped", WRAPPED)]
+    ("name", "queries"),
+    [
+        ("tools", TOOL_REQUESTS),
+        ("typos", TYPOS + DROPPED_LETTERS),
+        ("named", NAMED_TASKS),
+        ("wrapped", WRAPPED),
+        ("after a reaction", TURNS),
+        ("word problems", WORD_PROBLEMS),
+        ("language learning", LANGUAGE_LEARNING),
+        ("terse writing", TERSE_WRITING),
+    ],
 )
 def test_generated_tasks_go_to_the_cloud(balanced, name, queries):
     assert [q for q in queries if balanced.route(q).target != "cloud"] == []

@@ -69,19 +69,23 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"^\W*(great|nice|good|awesome|perfect|cool|excellent|brilliant|lovely|amazing|neat|solid|clear|fantastic|"
         r"super|wonderful)( \w+){0,2} (summary|plan|proof|analysis|review|answer|job|work|explanation|translation|"
         r"code|idea|outline|breakdown|list|poem|story|essay|point|suggestion|strategy|stuff|one|tips?)\b",
-        r"(^|[,.!;:] ?)\W*((ok|cool|great|nice|yes|yep|awesome|perfect|wow|and) )?"
+        r"(^|[,.!;:] ?)\W*((ok|cool|great|nice|yes|yep|awesome|perfect|wow|and|ah+|oh+|ah+ ok|oh+ ok) )?"
         r"(that|this|the|your|it|its|it's)( [\w-]+){0,3} (was|is|looks|seems|sounds|reads)( (really|very|so|super|"
         r"pretty|quite|totally|just|absolutely))? (great|good|helpful|useful|neat|nice|perfect|clear|brilliant|amazing|"
         r"awesome|spot on|fine|correct|right|clever|elegant|fantastic|excellent|lovely|fun|cool|exactly|fast|quick|"
-        r"easy|funny|hilarious|interesting|impressive|smart|simple|wild|crazy|beautiful|cute)\b",
-        r"(^|[,.!;:] ?)\W*((ok|cool|great|nice|yes|yep|awesome|perfect|wow|and) )?"
+        r"easy|funny|hilarious|interesting|impressive|smart|simple|wild|crazy|beautiful|cute|handy|gold)\b",
+        r"(^|[,.!;:] ?)\W*((ok|cool|great|nice|yes|yep|awesome|perfect|wow|and|ah+|oh+|ah+ ok|oh+ ok) )?"
         r"((that|this|the|your|it|my) )?([\w-]+ ){0,3}(works|worked|checks out|checked out|clicked|makes sense|"
         r"made sense|helped|did the trick|compiles|passes|passed|is working|matches (mine|my \w+|what)|adds up|"
         r"(runs|ran) (fine|great|perfectly|ok|smoothly|now))\b"
         r"(?! (on|with|for|in|without|when|if|offline|like|by|as)\b)",
         r"\bsounds (like a plan|good|great|fine|perfect|about right)\b",
         r"^\W*(haha\w*|hah|lol|lmao|rofl|hehe)\b",
-        r"\b(that's|thats|that is|exactly) (exactly )?what i (needed|wanted|meant)\b",
+        r"\b(that's|thats|that is|exactly|is|was) (exactly )?what i (needed|wanted|meant)\b",
+        r"^\W*(thanks|thank you|thx|ty|perfect|lovely|sweet|cool|ok|okay|got it|great|nice|awesome|yay|brilliant|"
+        r"excellent)\b[^?]*\b(the|that|this|it|i|my|your|we|our)( [\w'-]+){0,3} (fixed|fires|fired|applied|ran|"
+        r"worked|helped|ordered|went|passed|compiled|deployed|installed|arrived|landed)\b",
+        r"\bbut (ok|okay|fine)( thanks| thx| ty)?\W*$",
         r"\b(i'll|i will|ill|gonna|going to|i'm going to|let me) (\w+ ){0,2}(it|them|that|this|those)( \w+)? "
         r"(later|tomorrow|tonight|next week|soon|myself|from here|now)\b",
     ],
@@ -126,6 +130,10 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"power of|percentage (change|increase|decrease)|day of the week|equation|p-value|regression|expected value|"
         r"confidence interval|t-test|chi-square|correlation|dice|coin flips?)\b",
         r"\b\d+ choose \d+\b",
+        r"\b(profit|margin|markup|break[- ]?even|discount|interest|tip|exchange rate)\b.*\d",
+        r"\d.*\b(profit|margin|markup|break[- ]?even|discount|interest|tip)\b",
+        r"\bif\b[^?]*\d[^?]*\b(what|how)('s| is| are| much| many| long| far| time)?\b",
+        r"\b(sqrt|ln|log|sin|cos|tan|exp)\s*\(",
         r"\d\s*[a-z]\s*[-+]\s*\d+\s*=",
         r"\b[a-z]\s*[-+]\s*[a-z]\s*=\s*\d",
         r"\bmatri(x|ces)\b",
@@ -168,6 +176,10 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"vietnamese|thai|hindi|greek|turkish|polish|swedish) (word )?for\b",
         r"\bin \d+ (different )?languages\b",
         r"\bhow to say\b",
+        r"\b(pronounc\w*|pronunciation|conjugat\w*)\b",
+        r"\bwhat does ['\"]\S+( \S+){2,}['\"] mean\b",
+        r"\b(correct|check|fix) my (english|french|spanish|german|italian|portuguese|dutch|japanese|chinese|korean|"
+        r"russian|turkish|polish|swedish|greek)\b",
         r"\b(tradu\w*|übersetze\w*|vertaal\w*|przetłumacz\w*|çevir\w*)\b",
     ],
     "letters": [
@@ -205,7 +217,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\broot causes?\b",
         r"\bcauses?\b",
         r"\bimplications\b",
-        r"\bwhy (did|do|does|is|are|has|have|was|were|my|our)\b",
+        r"\bwhy (did|do|does|is|are|am|has|have|was|were|my|our)\b",
         r"\b(pros and cons|strengths and weaknesses|swot)\b",
         r"\b(best|better|worse|worst)\b.{0,60}\band why\b",
         r"\bwhat (trends|patterns|insights)\b",
@@ -256,6 +268,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bstrategy\b",
         r"\broadmap\b",
         r"\bitinerar(y|ies)\b",
+        r"\b(packing|shopping|to-?do|reading) list\b",
         r"\bagenda\b",
         r"\bschedule\b",
         r"\bstep[- ]by[- ]step\b",
@@ -288,6 +301,9 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\b(make|rewrite|edit|rework|turn) (this|that|it|the following)( \w+){0,2} (\w+ier|more \w+|less \w+|"
         r"shorter|better|clearer|simpler|longer)\b",
         r"\bshort story\b",
+        r"^\W*([\w'-]+ ){0,4}(slogans?|names|name ideas|tweets?|captions?|"
+        r"taglines?|headlines?|subject lines?|poems?|haikus?|limericks?|jokes?|bios?|card messages?|toasts?)\b.{0,20}"
+        r"\b(for|about|on)\b",
         r"\bbedtime story\b",
         r"\b\d+[- ]words?\b",
     ],
@@ -318,6 +334,8 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\b(need|want|looking for|give me|show me)\b.{0,20}\b(function|script|program|class|method|regex|sql query|"
         r"snippet|algorithm|one-?liner|command|formula)\b",
         rf"\b(set up|setup|configure|install|deploy)\b.{{0,40}}(?<!\w){_TOOLS}",
+        rf"(?<!\w){_TOOLS}.{{0,30}}\b(dedupe|deduplicate|sort|parse|merge|flatten|pivot|reshape|concat\w*)\b",
+        r"\bwhy (am i|is my|does my|do i|are my|do we|are we)( [\w.-]+){0,3} (getting|seeing|hitting)\b",
         # pasted code: braces around an assignment or a call, a statement ending in a semicolon
         r"\{[^}]*[=;(][^}]*\}",
         r"\w\([^)]*\)\s*;",
@@ -400,9 +418,9 @@ def _compile(alternatives: Sequence[str]) -> re.Pattern[str]:
 
 _COMPILED = {name: _compile(alternatives) for name, alternatives in ALTERNATIVES.items()}
 
-# A typo in a keyword ("trnaslate", "wriet a poem", "sqaure root", "jupyteer") should not hide the task: a word that is
-# a keyword with two neighbouring letters swapped, or one letter doubled, is read as the keyword. "from" is left out,
-# so "form" stays "form".
+# A typo in a keyword ("trnaslate", "wriet a poem", "sqaure root", "jupyteer", "expain") should not hide the task: a
+# word that is a keyword with two neighbouring letters swapped, one letter doubled or (from six letters) one dropped
+# is read as the keyword. "from" is left out, so "form" stays "form".
 _COMMON_WORDS = {"from"}
 _KEYWORDS = {
     word
@@ -420,10 +438,26 @@ _KEYWORDS = {
     "python",
     "explain",
     "reverse",
+    "pronounce",
+    "conjugate",
 }
 _KEYWORDS |= {word[:-1] for word in _KEYWORDS if word.endswith("s")}  # "anagrams?" names "anagram" too
 _KEYWORDS -= _COMMON_WORDS
 _LONG_WORD = re.compile(r"[a-z]{4,}")
+
+
+def _with_a_letter_dropped(keywords: set[str]) -> dict[str, str]:
+    """Each keyword of six letters or more with one letter dropped ("expain", "inegrate") -> the keyword; "" where
+    two keywords fit, so the word is left alone."""
+    dropped: dict[str, str] = {}
+    for word in sorted(keywords):
+        if len(word) >= 6:
+            for short in {word[:at] + word[at + 1 :] for at in range(len(word))}:
+                dropped[short] = word if dropped.get(short, word) == word else ""
+    return dropped
+
+
+_DROPPED = _with_a_letter_dropped(_KEYWORDS)
 
 
 def _swap_fixed(word: str) -> str:
@@ -435,6 +469,8 @@ def _swap_fixed(word: str) -> str:
         for candidate in (swapped, undoubled):
             if candidate in _KEYWORDS:
                 return candidate
+    if len(word) >= 5 and _DROPPED.get(word) and _DROPPED[word] != word + "s":  # "trend" is not a typo of "trends"
+        return _DROPPED[word]
     return word
 
 
@@ -449,6 +485,34 @@ _POLITE_START = re.compile(
 )
 _QUESTION_START = re.compile(r"\W*(why|how|what|when|where|which|who|does|do|is|are|can|could|should|would|will)\b")
 _POLITE_END = re.compile(r"[\s,.!]*\b(thanks|thank you|thx|ty|pls|please|cheers|asap)\W*$")
+
+
+# A message can react to the last answer and then ask for something: "lol ok now write a newsletter", "the hotel is
+# great btw! anyway translate this sign". Its sentences and turns are read apart: the reactions ask for nothing, and
+# the rest is read for tasks. A reaction that reports trouble ("the code works but is slow") is a question.
+_TURNS = re.compile(r"[.!?;]+\s+|\s*\b(?:anyway|next(?: issue| one| question| thing)?\s*:|now|btw|by the way)\b[\s,:]*")
+_TROUBLE = re.compile(
+    r"\b(not|\w+n't|error|fail\w*|broke\w*|crash\w*|wrong|issue|problem|bug|slow|stuck|out of|memory|timed? ?out|"
+    r"exception|refused|denied)\b"
+)
+
+
+def _is_reaction(segment: str) -> bool:
+    return bool(
+        _COMPILED["feedback"].search(segment)
+        and not _COMPILED["request"].search(segment)
+        and not _QUESTION_START.match(_without_politeness(segment))
+        and not _TROUBLE.search(segment)
+    )
+
+
+def _is_aside(segment: str) -> bool:
+    """A short acknowledgement between turns: "lol ok", "ok thanks", "cool"."""
+    return len(segment.split()) <= 4 and bool(_COMPILED["greeting"].search(segment)) and not _is_request(segment)
+
+
+def _is_request(segment: str) -> bool:
+    return bool(_COMPILED["request"].search(segment.replace("?", "")))
 
 
 def _without_politeness(text: str) -> str:
@@ -580,20 +644,21 @@ def analyze_query(query: str) -> QueryAnalysis:
     text = query.strip().lower()
     words = len(text.split())
     typed = _fix_typos(text)
-    core = _without_politeness(typed)
-    flags = {name: bool(_COMPILED[name].search(typed) or _COMPILED[name].search(core)) for name in FLAGS}
+    turns = [t for t in _TURNS.split(typed) if t.strip(" ,.!?;:-")]
+    reactions = [t for t in turns if _is_reaction(t)]
+    asked = [t for t in turns if t not in reactions and not _is_aside(t)]
+    read = " ".join(asked) if reactions else typed  # what the message asks for, without its reactions
+    core = _without_politeness(read)
+    flags = {name: bool(_COMPILED[name].search(read) or _COMPILED[name].search(core)) for name in FLAGS}
     flags["greeting"] = bool(_COMPILED["greeting"].search(typed))
-    flags["feedback"] = bool(_COMPILED["feedback"].search(typed)) and not (
-        _COMPILED["request"].search(typed) or _QUESTION_START.match(core)
-    )
+    flags["feedback"] = bool(reactions) and not asked
     if flags["feedback"]:
         flags.update(dict.fromkeys(_TASK_FLAGS, False))
     elif flags["greeting"]:
         # "hey quick question, ..." or "... thanks" around a task or a question is politeness, and "write a thank-you
         # note" is a task: neither is small talk. "hey, you there?" is.
-        requests = bool(_COMPILED["request"].search(core.replace("?", "")))
         asks = flags["simple_question"] or any(flags[name] for name in _TASK_FLAGS if name != "short_task")
-        flags["greeting"] = not requests and (bool(_COMPILED["greeting"].search(core)) or not asks)
+        flags["greeting"] = not _is_request(core) and (bool(_COMPILED["greeting"].search(core)) or not asks)
     constraints = len(_COMPILED["constraint"].findall(typed)) + max(text.count(",") - 1, 0)
     return QueryAnalysis(
         words=words,
