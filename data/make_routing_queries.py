@@ -1581,6 +1581,10 @@ PLAIN_KINDS = {
         "fair enough, cheers",
         # reactions to an answer that name the task they thank for
         "thanks for the quick answer",
+        "that's hilarious",
+        "it's so cool",
+        "this error message is hilarious 😂",
+        "my cat just walked across the keyboard 🤣",
         "great, the migration script worked on staging",
         "thanks, the backup job ran overnight",
         "it was a long read but ok thanks",
@@ -1668,13 +1672,33 @@ PLAIN_KINDS = {
 # Tasks named without the words the templates use: a tool or an error instead of "write a function", a statistic
 # instead of an operator, a cipher or a rhyme instead of "spell", a riddle or a syllogism.
 NAMED_KINDS = {
+    "summarise": [
+        'resume este texto en dos frases: el equipo terminó el proyecto antes de la fecha y con menos presupuesto',
+        'fasse diesen absatz zusammen: der bericht zeigt höhere kosten und weniger kunden im zweiten quartal',
+    ],
+    "planning": [
+        'ayúdame a planear una semana de estudio para el examen de estadística',
+        'planifier un week-end à lyon avec deux enfants',
+    ],
     "creative": [
+        'escribe un mensaje de bienvenida para nuevos clientes',
+        'écris une lettre de motivation pour un stage en marketing',
+        'schreib einen kurzen text für unsere webseite über das team',
+        'corrige mi inglés: yesterday I have went to the cinema',
         'slogans for a dog grooming van',
         'catchy names for a vegan food truck',
         '3 funny captions for a photo of our office cat',
         'a haiku about morning coffee',
     ],
     "code": [
+        'cómo leo un archivo json en python',
+        'comment installer pandas dans un environnement virtuel',
+        "what does `df.dropna(how='all')` do",
+        'is `git pull --rebase` safe on a shared branch',
+        'inner join vs left join in postgres, with an example',
+        'how to order by two columns in sql, one descending',
+        'plot a bar chart of revenue per region with matplotlib',
+        'plot the loss curve from my training log',
         'ruby array sort by two keys',
         'js dedupe an array of objects by id',
         'why am I getting a 403 from my flask api behind nginx',
@@ -1685,6 +1709,11 @@ NAMED_KINDS = {
         "typescript: a type for an object whose values are all numbers",
     ],
     "arithmetic": [
+        'cuánto es 18 por 37',
+        'combien font 4500 divisé par 12',
+        'wie viel ist 15 mal 16',
+        'the flight leaves at 7:15 and takes 3h40, when does it land',
+        'my shift starts at 22:00 and lasts 9 hours, what time does it end',
         'I buy mugs at $4 and sell them at $11, what is my profit on 250 mugs',
         'a 20% discount on a $85 jacket, then 8% tax: final price',
         "what's the tip on a $64 bill at 18 percent",
@@ -1725,6 +1754,9 @@ NAMED_KINDS = {
         "spot the missing number: 1, 1, 2, 3, 5, ?, 13",
     ],
     "rewrite": [
+        "cuántas letras tiene 'murciélago'",
+        "combien de lettres dans 'anticonstitutionnellement'",
+        "wie viele buchstaben hat 'donaudampfschiff'",
         'correct my french: je suis allé à la magasin hier',
         'check my spanish: yo tengo veinte años y vivo en madrid',
         "what does 'c'est la vie' mean in english",
@@ -1785,6 +1817,10 @@ NAMED_KINDS = {
         'put the following into a table: Anna 34 Berlin, Tom 29 Oslo',
     ],
     "analysis": [
+        'analiza estas ventas por mes: enero 10, febrero 14, marzo 9',
+        'analysiere diese umfrage: 40% ja, 35% nein, 25% weiß nicht',
+        'adivinanza: blanco por dentro, verde por fuera',
+        'énigme : je commence la nuit et je termine le matin, qui suis-je',
         "critique my plan to learn Spanish in three months",
         "monthly signups: 40, 55, 38, 70, 90. what trends stand out",
         "here are our support tickets by weekday: mon 30, tue 22, wed 25, thu 41. what patterns do you notice",

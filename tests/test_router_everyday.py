@@ -113,6 +113,23 @@ DROPPED_LETTERS = [
     "inegrate sin(x) from 0 to pi",
     "smmarize the plot of Jane Eyre",
 ]
+# What a workshop's chat asks about its notebooks, in English and in the attendees' languages.
+WORKSHOP_TASKS = [
+    "how do I drop duplicate rows in my dataframe",
+    "how to change the column types of a parquet file",
+    "the kernel died when I opened the notebook, what should i do",
+    "what does `df.iloc[::2]` select",
+    "fix: print('score: ' + 10)",
+    "sorry noob question, how do I undo my last commit",
+    "cómo cambio el nombre de una columna en pandas",
+    "comment afficher toutes les colonnes d'un dataframe ?",
+    "wie kann ich in jupyter die ausgabe einer zelle löschen",
+    "escribe un correo corto para pedir más tiempo",
+    "combien font 37 fois 43",
+    "lol ok now plot a scatter of price against size",
+]
+# A laugh or a remark about a tool is not a request.
+BANTER = ["pandas is great", "I love sql", "that gif in the slides 😂", "haha the riddle got me"]
 # Politeness around a task is not small talk.
 WRAPPED = [
     f"{before}{task}{after}"
@@ -172,6 +189,7 @@ def test_generated_queries_are_not_training_rows():
     training |= {normal(a["query"]) for a in profile["answers"] if a.get("split", "train") != "holdout"}
     generated = REACTIONS + REACTION_THEN_REQUEST + TOOL_REQUESTS + WRAPPED + TYPOS + NAMED_TASKS + SMALL_TALK_ABROAD
     generated += TURNS + OUTCOMES + WORD_PROBLEMS + LANGUAGE_LEARNING + TERSE_WRITING + DROPPED_LETTERS
+    generated += WORKSHOP_TASKS + BANTER
     assert not [q for q in generated if normal(q) in training]
 
 
@@ -208,6 +226,7 @@ def test_a_reaction_followed_by_a_request_is_a_request(balanced):
         ("word problems", WORD_PROBLEMS),
         ("language learning", LANGUAGE_LEARNING),
         ("terse writing", TERSE_WRITING),
+        ("workshop", WORKSHOP_TASKS),
     ],
 )
 def test_generated_tasks_go_to_the_cloud(balanced, name, queries):
@@ -231,3 +250,7 @@ def test_a_swapped_or_doubled_letter_does_not_hide_the_task():
 def test_goodbyes_and_thanks_abroad_stay_local(balanced):
     assert all(analyze_query(q).greeting for q in SMALL_TALK_ABROAD)
     assert [q for q in SMALL_TALK_ABROAD if balanced.route(q).target != "local"] == []
+
+
+def test_banter_about_a_tool_stays_local(balanced):
+    assert [q for q in BANTER if balanced.route(q).target != "local"] == []

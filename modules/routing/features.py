@@ -17,6 +17,14 @@ _LANGS = (
     r"(python|javascript|typescript|java|c\+\+|c#|golang|go|rust|kotlin|swift|ruby|php|sql|bash|haskell|scala|perl"
     r"|react|node(\.js)?|django|flask|fastapi|pandas|docker)(?!\w)"
 )
+# What a how-to question about code names besides a tool: data, notebooks, containers, version control.
+_TECH = (
+    r"(rows?|columns?|dataframes?|df|csv|parquet|dict(ionary|s)?|tuples?|list of dicts|cells?|kernel|notebooks?|"
+    r"containers?|docker image|ports?|commits?|branch(es)?|repo(sitory)?|merge conflict|histogram|bar chart|line plot|"
+    r"plots?|matplotlib|seaborn|plotly|nan|null values|api key|env(ironment)? var\w*|virtual ?env\w*|"
+    r"requirements\.txt|pip install|localhost|docker-compose|readme|window function|running total|progress bar|"
+    r"loops?|python\w*)(?!\w)"
+)
 # What people name when they want code without saying "write a function": a language, a query language, a shell,
 # a tool. "c" and "r" are left out: "100 f in c" is a temperature.
 _TOOLS = (
@@ -80,7 +88,10 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"(runs|ran) (fine|great|perfectly|ok|smoothly|now))\b"
         r"(?! (on|with|for|in|without|when|if|offline|like|by|as)\b)",
         r"\bsounds (like a plan|good|great|fine|perfect|about right)\b",
+        r"^\W*(that's|thats|it's|this is) (so |really |super |pretty )?(funny|hilarious|cool|great|awesome|amazing|"
+        r"neat|wild|crazy|brilliant|perfect|clever|nice|wonderful)\b",
         r"^\W*(haha\w*|hah|lol|lmao|rofl|hehe)\b",
+        r"(😂|🤣|😆|😅)\W*$",
         r"\b(that's|thats|that is|exactly|is|was) (exactly )?what i (needed|wanted|meant)\b",
         r"^\W*(thanks|thank you|thx|ty|perfect|lovely|sweet|cool|ok|okay|got it|great|nice|awesome|yay|brilliant|"
         r"excellent)\b[^?]*\b(the|that|this|it|i|my|your|we|our)( [\w'-]+){0,3} (fixed|fires|fired|applied|ran|"
@@ -128,8 +139,13 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\b(derivative|differentiate|integral|integrate|limit of|standard deviation|variance|median|probability|"
         r"odds of|factorial|logarithm|eigen\w*|gcd|lcm|greatest common|least common multiple|cube root|"
         r"power of|percentage (change|increase|decrease)|day of the week|equation|p-value|regression|expected value|"
-        r"confidence interval|t-test|chi-square|correlation|dice|coin flips?)\b",
+        r"confidence interval|t-test|chi-square|correlation|dice|coin flips?|residuals|distribution|régression|"
+        r"regresión)\b",
         r"\b\d+ choose \d+\b",
+        r"\b(cuánto es|cuanto es|combien font|combien fait|quanto é|quanto e|ile to jest|wie viel ist|wieviel ist|"
+        r"kitna hai)\b",
+        r"\b(silnia|factorielle|fakultät|z-score|log base|sqrt|square root)\b",
+        r"\b\d{1,2}:\d{2}\b.*\b(when|what time|arrive|land)\b",
         r"\b(profit|margin|markup|break[- ]?even|discount|interest|tip|exchange rate)\b.*\d",
         r"\d.*\b(profit|margin|markup|break[- ]?even|discount|interest|tip)\b",
         r"\bif\b[^?]*\d[^?]*\b(what|how)('s| is| are| much| many| long| far| time)?\b",
@@ -149,7 +165,7 @@ ALTERNATIVES: dict[str, list[str]] = {
     "short_task": [
         r"\bdefine\b",
         r"\bmeaning\b",
-        r"\bmean\b",
+        r"\bmean\b(?! of\b)",
         r"\bstand for\b",
         r"\btranslate\b",
         r"\bhow do (you|i) say\b",
@@ -162,7 +178,6 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bmore (polite|formal|professional)(ly)?\b",
         r"\bin one (line|sentence)\b",
         r"\bone-?liner\b",
-        r"\bone line\b",
         r"\bin simple (words|terms)\b",
     ],
     "translation": [
@@ -199,6 +214,8 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\b(morse|rot ?13|caesar|cipher|pig latin|acrostic|acronym|wordle)\b",
         r"\b(\d+(st|nd|rd|th)|first|second|third|fourth|fifth|last) (letter|word|character)\b",
         r"\bhow many (words|characters)\b",
+        r"\b(letras|lettres|buchstaben|liter)\b",
+        r"\b(cuántas|combien de|wie viele|ile)\b.{0,20}['\"]",
         r"\bwords? (can be )?(made|formed) from\b",
         r"\bhidden words?\b",
         r"\bspell\b.{0,30}\bcorrectly\b",
@@ -207,7 +224,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\b(python|javascript|typescript|java|c\+\+|c#|golang|rust|kotlin|ruby|php|sql|bash|node\.js|pandas)\b",
     ],
     "simple_question": [
-        r"^\W*(what|what's|whats|who|who's|when|where|which|how (many|much|long|far|tall|old|big|do i|do you)|is|"
+        r"^\W*(what|what's|whats|who|who's|when|where|which|how (many|much|long|far|tall|old|big)|is|"
         r"are|does|do|can|in which)\b",
     ],
     "analysis": [
@@ -242,6 +259,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\breasoning\b",
         r"\bhelp me decide\b",
         r"\bcritique\b",
+        r"\b(analiza|analisa|analysiere|przeanalizuj)\b",
         r"\bhow (would|will|does|do|did|could|might) .{3,60}\b(affect|change|influence)",
     ],
     "proof": [
@@ -261,6 +279,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bdays? (before|after) (yesterday|tomorrow)\b",
         r"\bif (today|tomorrow|yesterday) (is|was)\b",
         r"\bweighings?\b",
+        r"\b(adivinanza|énigme|enigme|rätsel|zagadka|charada|qui suis-je|qué soy)\b",
         r"\bwhat has (a |an )?\w+ but (can't|cannot|can not|doesn't|never)\b",
     ],
     "planning": [
@@ -269,6 +288,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\broadmap\b",
         r"\bitinerar(y|ies)\b",
         r"\b(packing|shopping|to-?do|reading) list\b",
+        r"\b(planear|planifier|planen|zaplanuj|planejar)\b",
         r"\bagenda\b",
         r"\bschedule\b",
         r"\bstep[- ]by[- ]step\b",
@@ -285,7 +305,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"screenplay|scene|dialogue|novel|chapter|fairy tale|monologue|rap|verse|press release|description|"
         r"slogans?|names|backstory|page|thread|bio|ad|ads|copy|doc|document|email|lesson|ideas|notes|report|proposal|"
         r"announcement|message|summary|complaint|sentence|paragraph|text|slogan|name|eulogy|obituary|vows|policy|"
-        r"contract|cover letter|tweet|checklist|captions?|taglines?|headlines?|template|faq|quiz|note|card|"
+        r"contract|cover letter|tweet|checklist|captions?|taglines?|headlines?|template|faq|quiz|note|card|readme|"
         r"invitation|reply|apology|wishes)\b",
         r"\b(rewrite|rephrase|reword|paraphrase|proofread|make|turn|change)\b.{0,30}"
         r"\b(this|that|it|the following)\b.{0,40}"
@@ -301,6 +321,8 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\b(make|rewrite|edit|rework|turn) (this|that|it|the following)( \w+){0,2} (\w+ier|more \w+|less \w+|"
         r"shorter|better|clearer|simpler|longer)\b",
         r"\bshort story\b",
+        r"\b(escribe|escreve|écris|ecris|schreib\w*|napisz|likh do|reescrib\w*|reescrev\w*|umformulier\w*|"
+        r"corrige\w*|korrigier\w*|popraw\w*)\b",
         r"^\W*([\w'-]+ ){0,4}(slogans?|names|name ideas|tweets?|captions?|"
         r"taglines?|headlines?|subject lines?|poems?|haikus?|limericks?|jokes?|bios?|card messages?|toasts?)\b.{0,20}"
         r"\b(for|about|on)\b",
@@ -321,14 +343,25 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bclass \w+",
         r"\berror\b",
         r"\bcrash(es|ing)?\b",
-        r"\w(error|exception)\b",
+        r"\w(error|exception|warning)\b",
         r"\b(segmentation fault|segfault|traceback|stack ?trace|null pointer)\b",
         rf"(?<!\w){_TOOLS}.{{0,40}}\b(function|method|class|script|program|query|command|expression|decorator|type|"
-        r"layout|one-?liner|snippet|join|groupby|loop|implementation|returns?|throws?|formula)\b",
+        r"layout|one-?liner|snippet|join|groupby|loop|implementation|returns?|throws?|formula|kansuu|funkcj\w*|"
+        r"función|fonction|função|funktion)\b",
         r"(^|[,:;-])\W*(\w+ ){0,2}(regex|regexp|sql|cron|css|html|bash|shell|git|powershell|linq|awk|sed|jq|numpy|"
-        r"pandas)"
+        r"pandas)( (to|for|that|which|query|command|script|one-?liner)\b|\s*:)"
         r"(?!\w)",
-        rf"\b(how (do i|to|can i|do you|would i|should i)|best way to)\b.{{0,60}}(?<!\w){_TOOLS}",
+        rf"\b(how (do i|to|can i|do you|would i|should i|do we)|best way to|what's the (best|right) way to)\b.{{0,80}}"
+        rf"(?<!\w)({_TOOLS}|{_TECH})",
+        rf"(?<!\w)({_TOOLS}|{_TECH})[^.!]{{0,80}}(\?|\b(how|help|why|what (can|should|do) i do|do i need|ayuda|aide|"
+        r"hilfe|pomocy|kya karu)\b)",
+        rf"\b(cómo|como|comment|wie|jak|kaise)\b.{{0,60}}(?<!\w)({_TOOLS}|{_TECH})",
+        r"`[^`]+`",
+        r"\b\w+\(['\"]",
+        r"\b(left|inner|outer|right|full) join\b|\bgroup by\b|\border by\b",
+        r"\b[a-z]+_[a-z_]+\b",
+        r"(^|\s)[\w-]*\.(py|ipynb|csv|json|env|ya?ml|sql|js|ts|txt|parquet|xlsx?)\b",
+        r"\bplot (a|an|the|my)\b",
         rf"^\W*{_TOOLS}\s*:",
         r"\b(center a div|media query|unit tests?)\b",
         r"\b(need|want|looking for|give me|show me)\b.{0,20}\b(function|script|program|class|method|regex|sql query|"
@@ -382,6 +415,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bkey points\b",
         r"\btakeaways\b",
         r"\bcondense\b",
+        r"\b(resume|résume|resumir|resumen|fass\w* .{0,60}zusammen|podsumuj)\b",
         r"\bboil (this|it) down\b",
     ],
     "constraint": [
@@ -469,7 +503,7 @@ def _swap_fixed(word: str) -> str:
         for candidate in (swapped, undoubled):
             if candidate in _KEYWORDS:
                 return candidate
-    if len(word) >= 5 and _DROPPED.get(word) and _DROPPED[word] != word + "s":  # "trend" is not a typo of "trends"
+    if len(word) >= 5 and _DROPPED.get(word) and not _DROPPED[word].startswith(word):  # "plane" is not "planen"
         return _DROPPED[word]
     return word
 
@@ -480,17 +514,23 @@ def _fix_typos(text: str) -> str:
 
 # Politeness around a request ("hey quick question, ...", "pls ...", "... thanks") is not what it asks for.
 _POLITE_START = re.compile(
-    r"^\W*((hey|hi|hello|yo)( there| bot)?|ok so|so|quick question|question|pls|please|plz|can you|could you|"
-    r"would you|can u)\b[\s,:!.-]*"
+    r"^\W*((hey|hi|hello|yo)( there| bot| all| everyone)?|ok so|so|quick (question|q)|question|pls( help)?|please|plz|"
+    r"can you|could you|would you|can u|can someone help|sorry( noob question| if already asked)?( but)?|help|"
+    r"@\w+|lol|lol ok|ok|okay|haha\w*)\b[\s,:!.?😭-]*"
 )
 _QUESTION_START = re.compile(r"\W*(why|how|what|when|where|which|who|does|do|is|are|can|could|should|would|will)\b")
-_POLITE_END = re.compile(r"[\s,.!]*\b(thanks|thank you|thx|ty|pls|please|cheers|asap)\W*$")
+_POLITE_END = re.compile(
+    r"[\s,.!]*\b(thanks( in advance)?|thank you|thx|ty|pls|please|cheers|asap|lol|sorry for my english|"
+    r"\(notebook \d+\))\W*$"
+)
 
 
 # A message can react to the last answer and then ask for something: "lol ok now write a newsletter", "the hotel is
 # great btw! anyway translate this sign". Its sentences and turns are read apart: the reactions ask for nothing, and
 # the rest is read for tasks. A reaction that reports trouble ("the code works but is slow") is a question.
-_TURNS = re.compile(r"[.!?;]+\s+|\s*\b(?:anyway|next(?: issue| one| question| thing)?\s*:|now|btw|by the way)\b[\s,:]*")
+_TURNS = re.compile(
+    r"[.!?;]+\s+|\s*\b(?:anyway|next(?: issue| one| question| thing)?\s*:|now|btw|by the way|also)\b[\s,:]*"
+)
 _TROUBLE = re.compile(
     r"\b(not|\w+n't|error|fail\w*|broke\w*|crash\w*|wrong|issue|problem|bug|slow|stuck|out of|memory|timed? ?out|"
     r"exception|refused|denied)\b"
@@ -498,10 +538,12 @@ _TROUBLE = re.compile(
 
 
 def _is_reaction(segment: str) -> bool:
+    core = _without_politeness(segment)  # "lol ok translate this" asks for a translation
     return bool(
         _COMPILED["feedback"].search(segment)
         and not _COMPILED["request"].search(segment)
-        and not _QUESTION_START.match(_without_politeness(segment))
+        and not _COMPILED["request"].search(core)
+        and not _QUESTION_START.match(core)
         and not _TROUBLE.search(segment)
     )
 
