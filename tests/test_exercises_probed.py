@@ -7,6 +7,8 @@ not only what the objects say.
 
 from __future__ import annotations
 
+import pytest
+
 from modules.config import ConfigError, load_settings
 from modules.exercises import evaluate, exercise
 from modules.exercises.challenge import issue
@@ -244,3 +246,42 @@ def test_04_4_a_record_changed_after_loading_is_rejected(tmp_path):
         unlocked.routing_metadata.clear()
         rejected("04.4", "differs from what the locked file holds in routing_metadata", unlocked=unlocked, **answers)
         passed("04.4", unlocked=locked.load("c1"), **answers)
+
+
+@pytest.fixture(scope="module")
+def tiers():
+    from modules.tiers.clients import start_tiers
+
+    started = start_tiers()
+    yield started
+    started.close()
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_06_1_a_forced_turn_and_06_2_a_manager_with_other_settings_are_rejected(tiers, tmp_path):
+    from modules.hybrid import HybridConversationManager
+    from modules.routing import HybridRouter
+    from modules.storage import FileStore
+
+    router = HybridRouter()
+    with SqliteStore(tmp_path / "c.sqlite3") as store:
+        conversation = HybridConversationManager(router, tiers, store, session_id="ana", max_tokens=4)
+        await conversation.chat("Hello! My name is Ana.")
+        question = "Can you give me one tip for keeping bees in winter?"
+        pin("06.1", question=question)
+        forced = await conversation.chat(question, force_tier="local")
+        answers = {"my_tier": forced.tier, "my_sent": len(forced.sent), "conversation": conversation}
+        rejected("06.1", "was forced onto the local tier", my_turn=forced, **answers)
+        routed = await conversation.chat(question)
+        passed("06.1", my_turn=routed, my_tier=routed.tier, my_sent=len(routed.sent), conversation=conversation)
+
+        pin("06.2", directory="my-store")
+        file_store = FileStore(tmp_path / "my-store")
+        await conversation.save(file_store)
+        longer = HybridConversationManager(router, tiers, file_store, session_id="ana", max_tokens=400)
+        await longer.resume()
+        answers = {"file_store": file_store, "conversation": conversation}
+        rejected("06.2", "max_tokens=400 (the lab's 4)", resumed_conversation=longer, **answers)
+        same = HybridConversationManager(router, tiers, file_store, session_id="ana", max_tokens=4)
+        await same.resume()
+        passed("06.2", resumed_conversation=same, **answers)
