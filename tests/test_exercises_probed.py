@@ -285,3 +285,11 @@ async def test_06_1_a_forced_turn_and_06_2_a_manager_with_other_settings_are_rej
         same = HybridConversationManager(router, tiers, file_store, session_id="ana", max_tokens=4)
         await same.resume()
         passed("06.2", resumed_conversation=same, **answers)
+
+
+def test_05_2_a_query_that_is_only_the_name_is_rejected():
+    pin("05.2", name="Lena")
+    cloud_query = "Plan a migration of the billing system of Lena to Postgres, with risks and steps."
+    rejected("05.2", "just the name, not a sentence", local_query="Lena", cloud_query=cloud_query)
+    rejected("05.2", "the name and one word", local_query="Hi Lena", cloud_query=cloud_query)
+    passed("05.2", local_query="Good evening, Lena, nice to meet you!", cloud_query=cloud_query)
