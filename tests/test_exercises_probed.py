@@ -7,6 +7,8 @@ not only what the objects say.
 
 from __future__ import annotations
 
+import pytest
+
 from modules.config import ConfigError, load_settings
 from modules.exercises import evaluate, exercise
 from modules.exercises.challenge import issue
@@ -188,3 +190,106 @@ def test_03_3_a_child_without_the_labs_instructions_is_rejected():
         rejected("03.3", "not the lab's INSTRUCTIONS", memory_child=child, memory_back=back, **answers)
     child = handed_back(SessionHandoffResult("Bees.", grown, os.getpid() + 1), "Keep answers short.")
     passed("03.3", memory_child=child, memory_back=AgentSession.from_dict(json.loads(grown)), **answers)
+
+
+def test_04_1_and_04_2_a_store_closed_by_a_with_block_is_read_through_the_checkers_own_handle(tmp_path):
+    from agent_framework import Message
+
+    record = sample_record(2, conversation_id="c1")
+    pin("04.1", filename="mine.sqlite3")
+    with SqliteStore(tmp_path / "mine.sqlite3") as my_store:  # a correct answer: closed when the check runs
+        my_store.save(record.as_new())
+        my_loaded = my_store.load("c1")
+    passed("04.1", my_store=my_store, my_loaded=my_loaded, record=record)
+    pin("04.2", filename="continue.sqlite3", question="q")
+    with SqliteStore(tmp_path / "continue.sqlite3") as continue_store:
+        continue_store.save(record.as_new())
+        my_loaded = continue_store.load("c1")
+        my_session = my_loaded.to_session()
+        turn = [Message("user", ["q"]), Message("assistant", ["a"], author_name="agent")]
+        my_session.state["in_memory"]["messages"] += turn
+        continue_store.save(my_loaded.update_session(my_session))
+        my_reloaded = continue_store.load("c1")
+    passed("04.2", my_loaded=my_loaded, my_reloaded=my_reloaded, continue_store=continue_store, record=record)
+
+
+def test_04_2_a_turn_run_on_a_session_the_lab_already_held_is_rejected(tmp_path):
+    from agent_framework import Message
+
+    from modules.exercises.lab04 import continue_challenge
+
+    record = sample_record(2, conversation_id="c1")
+    session = record.to_session()  # the lab's live session, as lab 04 leaves it
+    values = continue_challenge("00abcd", {"session": session, "record": record})
+    values["filename"] = "continue.sqlite3"
+    issue("04.2", lambda token, namespace: values, {})
+    with SqliteStore(tmp_path / "continue.sqlite3") as continue_store:
+        continue_store.save(record.as_new())
+        my_loaded = continue_store.load("c1")
+        turn = [Message("user", [values["question"]]), Message("assistant", ["a"], author_name="agent")]
+        session.state["in_memory"]["messages"] += turn  # agent.run(..., session=session)
+        continue_store.save(my_loaded.update_session(session))
+        answers = {"my_loaded": my_loaded, "continue_store": continue_store, "record": record}
+        rejected("04.2", "the turn ran on `session`", my_reloaded=continue_store.load("c1"), **answers)
+
+
+def test_04_4_a_record_changed_after_loading_is_rejected(tmp_path):
+    record = sample_record(2, conversation_id="c1")
+    record.add_turn(tier="local")
+    cipher = Cipher.from_text(Cipher.generate_key())
+    pin("04.4", filename="locked.sqlite3")
+    with SqliteStore(tmp_path / "locked.sqlite3", cipher=cipher) as locked:
+        locked.save(record.as_new())
+        error = raised(lambda: SqliteStore(locked.path).load("c1"))
+        answers = {"no_key_error": error, "locked_path": locked.path, "record": record, "cipher": cipher}
+        unlocked = locked.load("c1")
+        unlocked.routing_metadata.clear()
+        rejected("04.4", "differs from what the locked file holds in routing_metadata", unlocked=unlocked, **answers)
+        passed("04.4", unlocked=locked.load("c1"), **answers)
+
+
+@pytest.fixture(scope="module")
+def tiers():
+    from modules.tiers.clients import start_tiers
+
+    started = start_tiers()
+    yield started
+    started.close()
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_06_1_a_forced_turn_and_06_2_a_manager_with_other_settings_are_rejected(tiers, tmp_path):
+    from modules.hybrid import HybridConversationManager
+    from modules.routing import HybridRouter
+    from modules.storage import FileStore
+
+    router = HybridRouter()
+    with SqliteStore(tmp_path / "c.sqlite3") as store:
+        conversation = HybridConversationManager(router, tiers, store, session_id="ana", max_tokens=4)
+        await conversation.chat("Hello! My name is Ana.")
+        question = "Can you give me one tip for keeping bees in winter?"
+        pin("06.1", question=question)
+        forced = await conversation.chat(question, force_tier="local")
+        answers = {"my_tier": forced.tier, "my_sent": len(forced.sent), "conversation": conversation}
+        rejected("06.1", "was forced onto the local tier", my_turn=forced, **answers)
+        routed = await conversation.chat(question)
+        passed("06.1", my_turn=routed, my_tier=routed.tier, my_sent=len(routed.sent), conversation=conversation)
+
+        pin("06.2", directory="my-store")
+        file_store = FileStore(tmp_path / "my-store")
+        await conversation.save(file_store)
+        longer = HybridConversationManager(router, tiers, file_store, session_id="ana", max_tokens=400)
+        await longer.resume()
+        answers = {"file_store": file_store, "conversation": conversation}
+        rejected("06.2", "max_tokens=400 (the lab's 4)", resumed_conversation=longer, **answers)
+        same = HybridConversationManager(router, tiers, file_store, session_id="ana", max_tokens=4)
+        await same.resume()
+        passed("06.2", resumed_conversation=same, **answers)
+
+
+def test_05_2_a_query_that_is_only_the_name_is_rejected():
+    pin("05.2", name="Lena")
+    cloud_query = "Plan a migration of the billing system of Lena to Postgres, with risks and steps."
+    rejected("05.2", "just the name, not a sentence", local_query="Lena", cloud_query=cloud_query)
+    rejected("05.2", "the name and one word", local_query="Hi Lena", cloud_query=cloud_query)
+    passed("05.2", local_query="Good evening, Lena, nice to meet you!", cloud_query=cloud_query)

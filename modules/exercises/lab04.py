@@ -7,9 +7,13 @@ Each challenge names a new file (or an id never saved), so a store or an error t
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
+
+from agent_framework import AgentSession
 
 from modules.exercises.challenge import Challenge
 from modules.exercises.checker import (
@@ -44,9 +48,11 @@ def file_challenge(prefix: str) -> Any:
 
 
 def continue_challenge(token: str, namespace: Any) -> dict[str, Any]:
+    """The file and question, plus the live sessions the namespace holds (the turn must run on none of them)."""
     number = int(token, 16)
     question = QUESTIONS[number % len(QUESTIONS)].format(PLACES[number // 7 % len(PLACES)])
-    return {"filename": f"continue-{token}.sqlite3", "question": f"{question} ({token})"}
+    live = {name: value for name, value in namespace.items() if isinstance(value, AgentSession)}
+    return {"filename": f"continue-{token}.sqlite3", "question": f"{question} ({token})", "_live_sessions": live}
 
 
 def missing_challenge(token: str, namespace: Any) -> dict[str, Any]:
@@ -87,6 +93,15 @@ def _as_stored(loaded: ConversationRecord, stored: ConversationRecord, name: str
     )
 
 
+def _unchanged(loaded: ConversationRecord, stored: ConversationRecord, name: str, store_name: str, fix: str) -> None:
+    """Every field of a loaded record, not only its session, must still be what the store holds."""
+    changed = [f.name for f in fields(stored) if getattr(loaded, f.name) != getattr(stored, f.name)]
+    expect(
+        not changed,
+        f"`{name}` differs from what {store_name} holds in {', '.join(changed)}: it was changed after loading. " + fix,
+    )
+
+
 def _first_text(record: ConversationRecord) -> str:
     return record.session["state"]["in_memory"]["messages"][0]["contents"][0]["text"]
 
@@ -103,11 +118,26 @@ def _a_store(store: Any, name: str) -> None:
 
 
 def _reload(store: Any, conversation_id: str, name: str, fix: str) -> ConversationRecord:
+    """What `store` holds under the id, read through a handle of the checker's own on the same file.
+
+    The attendee's handle may be closed by now (`with SqliteStore(...) as my_store:`); the file is what counts.
+    """
     try:
-        return store.load(conversation_id)
+        with _own_handle(store) as own:
+            return own.load(conversation_id)
     except ConversationNotFoundError:
         expect(False, f"`{name}` holds no conversation {conversation_id!r}: {fix}")
     raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def _own_handle(store: Any) -> Iterator[Any]:
+    """A new SqliteStore on the file (and with the cipher) of the attendee's, closed after; any other store as is."""
+    if not isinstance(store, SqliteStore):
+        yield store
+        return
+    with SqliteStore(store.path, cipher=store.cipher) as own:
+        yield own
 
 
 def verify_save_load(my_store: Any, my_loaded: Any, record: ConversationRecord, challenge: Challenge) -> str:
@@ -136,6 +166,19 @@ def verify_save_load(my_store: Any, my_loaded: Any, record: ConversationRecord, 
     return f"{my_loaded.message_count} messages and {len(my_loaded.routing_metadata)} routing entries came back intact."
 
 
+def _not_on_a_live_session(challenge: Challenge) -> None:
+    """The turn ran on a session made from the stored copy, not on one the lab (or an earlier cell) still holds."""
+    for name, live in (challenge.values.get("_live_sessions") or {}).items():
+        messages = live.to_dict().get("state", {}).get("in_memory", {}).get("messages", [])
+        asked = [(m.get("contents") or [{}])[0].get("text", "") for m in messages]
+        expect(
+            challenge.question not in asked,
+            f"the turn ran on `{name}`, a session the lab already held, not on the conversation you loaded from "
+            "continue_store: turn the loaded record into a session (my_session = my_loaded.to_session()), run the "
+            f"turn with session=my_session, then run the lab again from the top (`{name}` now holds your turn).",
+        )
+
+
 def verify_continue(
     my_loaded: Any, my_reloaded: Any, continue_store: Any, record: ConversationRecord, challenge: Challenge
 ) -> str:
@@ -155,6 +198,7 @@ def verify_continue(
         "(my_loaded.update_session(my_session)) and save my_loaded in continue_store.",
     )
     expect_agent_answered(after, "continue_store", "run the turn with agent.run(..., session=my_session).")
+    _not_on_a_live_session(challenge)
     asked = after[-2].get("contents", [{}])[0].get("text", "")
     expect(
         asked == challenge.question,
@@ -214,14 +258,16 @@ def verify_typed_error(my_error: Any, still_there: Any, store: Any, conversation
     )
     step(f"loading {missing!r} from sqlite_store")
     try:
-        store.load(missing)
+        with _own_handle(store) as own:
+            own.load(missing)
         expect(False, f"sqlite_store does hold {missing!r}: your cell saved something under it; it must stay unknown.")
     except ConversationNotFoundError:
         pass
     expect_type(still_there, ConversationRecord, "still_there", "Load conversation_id from sqlite_store again.")
     step("loading conversation_id from sqlite_store")
     try:
-        stored = store.load(conversation_id)
+        with _own_handle(store) as own:
+            stored = own.load(conversation_id)
     except ConversationNotFoundError:
         raise Wrong(
             f"sqlite_store no longer holds {conversation_id!r}: something deleted it (the exercise only reads). "
@@ -237,12 +283,8 @@ def verify_typed_error(my_error: Any, still_there: Any, store: Any, conversation
         "sqlite_store.load(conversation_id) returns after the failed load.",
     )
     _as_stored(still_there, stored, "still_there", "sqlite_store")
-    changed = [f.name for f in fields(stored) if getattr(still_there, f.name) != getattr(stored, f.name)]
-    expect(
-        not changed,
-        f"`still_there` differs from what sqlite_store holds in {', '.join(changed)}: it was changed after loading. "
-        "Keep what sqlite_store.load(conversation_id) returns, as it is: this exercise only reads.",
-    )
+    fix = "Keep what sqlite_store.load(conversation_id) returns, as it is: this exercise only reads."
+    _unchanged(still_there, stored, "still_there", "sqlite_store", fix)
     return f"{type(my_error).__name__}: {my_error} — and the stored conversation is untouched."
 
 
@@ -302,6 +344,8 @@ def verify_encryption(
         "`unlocked` is not the conversation the locked file holds: load record.conversation_id with the cipher.",
     )
     _as_stored(unlocked, stored, "unlocked", "the store with the cipher at locked_path")
+    fix = "Keep what the store with the cipher returns from load(record.conversation_id), as it is."
+    _unchanged(unlocked, stored, "unlocked", "the locked file", fix)
     return "without the key: a typed DecryptionError; with it: the whole conversation; on disk: no readable message."
 
 

@@ -173,6 +173,14 @@ def verify_one_each(local_query: Any, cloud_query: Any, challenge: Challenge) ->
             f"`{name}` ({query[:60]!r}) does not mention {challenge.name!r}, the name this run's challenge hands "
             "out: write both questions about or to that person, in your own words.",
         )
+        others = [word for word in words if word != challenge.name]
+        hint = LOCAL_HINT if name == "local_query" else CLOUD_HINT
+        expect(
+            len(others) >= 2,
+            f"`{name}` is {query[:60]!r}: {'just the name' if not others else 'the name and one word'}, not a "
+            f"sentence. Write a whole sentence or question, in your own words, that mentions {challenge.name!r} "
+            f"({hint}).",
+        )
     return (
         f"P(cloud) {local.cloud_probability:.2f} vs {cloud.cloud_probability:.2f}; the line is at "
         f"{cloud.threshold:.2f}."

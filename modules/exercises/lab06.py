@@ -95,6 +95,12 @@ def verify_own_turn(my_turn: Any, my_tier: Any, my_sent: Any, conversation: Any,
         my_turn.metadata in conversation.context.routing_metadata,
         "`my_turn` is not an exchange of `conversation`: ask the manager from Scenario 3, not a new one.",
     )
+    expect(
+        not my_turn.metadata.get("forced"),
+        f"`my_turn` was forced onto the {my_turn.tier} tier (force_tier=), so the router did not choose it, and "
+        "this exercise is about the router's choice: ask without force_tier=, "
+        "await conversation.chat(challenge.question), and read the tier it picked.",
+    )
     newest = conversation.context.routing_metadata[-1]
     expect(
         my_turn.metadata is newest or my_turn.metadata == newest,
@@ -130,6 +136,14 @@ def verify_own_turn(my_turn: Any, my_tier: Any, my_sent: Any, conversation: Any,
         f"the {my_turn.tier} tier answered ({reason}) and was sent {my_sent} messages: the {my_sent - 1} earlier "
         "ones, whichever tier wrote them, plus your question."
     )
+
+
+def _settings(manager: Any) -> dict[str, Any]:
+    """What shapes a manager's answers besides its router and tiers (max_tokens, instructions, tools, ...)."""
+    names = ("max_tokens", "timeout_s", "instructions", "strategy", "cascade_threshold", "tool_choice")
+    found = {name: getattr(manager, name, None) for name in names}
+    found["tools"] = [getattr(t, "name", t) for t in getattr(manager, "tools", ())]
+    return found
 
 
 def verify_resumed(
@@ -179,6 +193,14 @@ def verify_resumed(
         f"{_operating_point(resumed_conversation.router)[:2]} (mode, threshold), the lab's "
         f"{_operating_point(conversation.router)[:2]}, or it has other tiers. Build it with the lab's `router` and "
         "`tiers`: HybridConversationManager(router, tiers, file_store, session_id=...).",
+    )
+    mine, lab = _settings(resumed_conversation), _settings(conversation)
+    differ = [f"{name}={mine[name]!r} (the lab's {lab[name]!r})" for name in lab if mine[name] != lab[name]]
+    expect(
+        not differ,
+        f"the new manager does not answer like `conversation`: it has {', '.join(differ)}. Build it with the "
+        "lab's settings, e.g. HybridConversationManager(router, tiers, file_store, session_id=..., "
+        f"max_tokens={lab['max_tokens']!r}), and leave the other options as the lab's manager has them.",
     )
     expect(
         resumed_conversation.conversation_id == conversation.conversation_id,
