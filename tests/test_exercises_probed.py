@@ -293,3 +293,14 @@ def test_05_2_a_query_that_is_only_the_name_is_rejected():
     rejected("05.2", "just the name, not a sentence", local_query="Lena", cloud_query=cloud_query)
     rejected("05.2", "the name and one word", local_query="Hi Lena", cloud_query=cloud_query)
     passed("05.2", local_query="Good evening, Lena, nice to meet you!", cloud_query=cloud_query)
+
+
+def test_05_4_never_hands_out_a_budget_a_lab_router_already_meets_best():
+    from modules.exercises.lab05 import BUDGETS_USD_PER_1K, _best_for, budget_challenge
+    from modules.routing import CloudBudget, HybridRouter
+
+    lab = {"routers": {"at most 30% cloud": HybridRouter(target=CloudBudget(0.3))}, "balanced": HybridRouter()}
+    met = {b for b in BUDGETS_USD_PER_1K if any(_best_for(r, b) for r in [*lab["routers"].values(), lab["balanced"]])}
+    handed_out = {budget_challenge(str(token), lab)["budget"] for token in range(300)}
+    assert handed_out and not handed_out & met
+    assert handed_out | met == set(BUDGETS_USD_PER_1K)

@@ -128,6 +128,18 @@ WORKSHOP_TASKS = [
     "combien font 37 fois 43",
     "lol ok now plot a scatter of price against size",
 ]
+# Other scripts and terse forms: Chinese, Japanese and Russian requests, conversions written with an arrow, a letter
+# asked for by its addressee.
+SCRIPTS_AND_TERSE = [
+    "写一封感谢信给我的老师",
+    "この文章を英語に翻訳して：明日は雨です",
+    "напиши письмо соседу о шуме",
+    "переведи на французский: спасибо за помощь",
+    "300 gbp -> usd",
+    "12 stone in kg",
+    "letter to my bank disputing a double charge",
+    "a weekly routine for learning the guitar",
+]
 # A laugh or a remark about a tool is not a request.
 BANTER = ["pandas is great", "I love sql", "that gif in the slides 😂", "haha the riddle got me"]
 # Politeness around a task is not small talk.
@@ -189,7 +201,7 @@ def test_generated_queries_are_not_training_rows():
     training |= {normal(a["query"]) for a in profile["answers"] if a.get("split", "train") != "holdout"}
     generated = REACTIONS + REACTION_THEN_REQUEST + TOOL_REQUESTS + WRAPPED + TYPOS + NAMED_TASKS + SMALL_TALK_ABROAD
     generated += TURNS + OUTCOMES + WORD_PROBLEMS + LANGUAGE_LEARNING + TERSE_WRITING + DROPPED_LETTERS
-    generated += WORKSHOP_TASKS + BANTER
+    generated += WORKSHOP_TASKS + BANTER + SCRIPTS_AND_TERSE
     assert not [q for q in generated if normal(q) in training]
 
 
@@ -227,6 +239,7 @@ def test_a_reaction_followed_by_a_request_is_a_request(balanced):
         ("language learning", LANGUAGE_LEARNING),
         ("terse writing", TERSE_WRITING),
         ("workshop", WORKSHOP_TASKS),
+        ("scripts and terse forms", SCRIPTS_AND_TERSE),
     ],
 )
 def test_generated_tasks_go_to_the_cloud(balanced, name, queries):

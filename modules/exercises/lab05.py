@@ -66,7 +66,31 @@ def follow_up_challenge(token: str, namespace: Any) -> dict[str, Any]:
 
 
 def budget_challenge(token: str, namespace: Any) -> dict[str, Any]:
-    return {"budget": random.Random(token).choice(BUDGETS_USD_PER_1K)}
+    """A budget that none of the routers the lab already built meets best: copying one is not an answer."""
+    lab_routers = _routers_in(dict(namespace or {}))
+    open_budgets = [b for b in BUDGETS_USD_PER_1K if not any(_best_for(router, b) for router in lab_routers)]
+    return {"budget": random.Random(token).choice(open_budgets or BUDGETS_USD_PER_1K)}
+
+
+def _routers_in(namespace: dict[str, Any]) -> list[HybridRouter]:
+    """The HybridRouters of a notebook's namespace, also those kept in a dict or a list."""
+    found = []
+    for value in namespace.values():
+        values = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+        found += [v for v in values if isinstance(v, HybridRouter)]
+    return found
+
+
+def _best_for(router: HybridRouter, budget: float) -> bool:
+    """Whether `router` is within `budget` at the best quality it buys (QUALITY_SLACK), on the shipped curve."""
+    if type(router.strategy).__name__ != type(_shipped_router().strategy).__name__:
+        return False
+    curve = shipped_curve()
+    point = _point(curve, router.threshold)
+    affordable = curve[curve["usd_per_1k"] <= budget + 1e-12]
+    if point["usd_per_1k"] > budget + 1e-12 or affordable.empty:
+        return False
+    return point["quality"] >= float(affordable["quality"].max()) - QUALITY_SLACK
 
 
 QUALITY_SLACK = 0.005  # a choice within half a point of the best quality the budget allows is as good as the best

@@ -58,7 +58,8 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bare you (a )?(robot|bot|human|there|still there)\b",
         r"^\W*(ok(ay)?|k+|yes|yep|yup|yeah|nope|sure|cool|wow|nice|great|awesome|perfect|got it|noted|ty|np|"
         r"no (worries|problem)|fair enough|all good|my bad|never ?mind|nvm|oh (wow|ok|nice)|will do|roger( that)?|"
-        r"word|brb|gtg|g2g|ttyl|cya|cya later|see ya|later|exactly|indeed|true|right|à plus|a plus|à bientôt)"
+        r"word|brb|gtg|g2g|ttyl|cya|cya later|cya l8r|l8r|see ya|later|exactly|indeed|true|right|à plus|a plus|"
+        r"à bientôt)"
         r"( please| thanks| cool| then)?( (buddy|folks|everyone|all|guys|mate|man|dude|bro|friend|team|bot|pal))?\W*$",
         # greetings, thanks and goodbyes in the languages attendees write in
         r"^\W*(hola|buen[oa]s (días|dias|tardes|noches)|gracias|adiós|adios|bonjour|bonsoir|salut|merci|au revoir|"
@@ -85,6 +86,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"(^|[,.!;:] ?)\W*((ok|cool|great|nice|yes|yep|awesome|perfect|wow|and|ah+|oh+|ah+ ok|oh+ ok) )?"
         r"((that|this|the|your|it|my) )?([\w-]+ ){0,3}(works|worked|checks out|checked out|clicked|makes sense|"
         r"made sense|helped|did the trick|compiles|passes|passed|is working|matches (mine|my \w+|what)|adds up|"
+        r"made my day|saved my day|saved me|"
         r"(runs|ran) (fine|great|perfectly|ok|smoothly|now))\b"
         r"(?! (on|with|for|in|without|when|if|offline|like|by|as)\b)",
         r"\bsounds (like a plan|good|great|fine|perfect|about right)\b",
@@ -142,8 +144,12 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"confidence interval|t-test|chi-square|correlation|dice|coin flips?|residuals|distribution|régression|"
         r"regresión)\b",
         r"\b\d+ choose \d+\b",
+        r"\b(what percentage|percentage of|growth rate|cagr|compound interest)\b",
         r"\b(cuánto es|cuanto es|combien font|combien fait|quanto é|quanto e|ile to jest|wie viel ist|wieviel ist|"
-        r"kitna hai)\b",
+        r"kitna hai|converta|convierte|convertis|umrechnen)\b",
+        r"\d\s*(usd|eur|gbp|cad|inr|jpy|aud|chf|cny|btc|bitcoin|dollars?|euros?|pounds|yen|rupees?|kpa|psi|stone|st|"
+        r"knots|hp|kwh)\b\s*(to|in|into|→|->)",
+        r"→|->",
         r"\b(silnia|factorielle|fakultät|z-score|log base|sqrt|square root)\b",
         r"\b\d{1,2}:\d{2}\b.*\b(when|what time|arrive|land)\b",
         r"\b(profit|margin|markup|break[- ]?even|discount|interest|tip|exchange rate)\b.*\d",
@@ -196,6 +202,9 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\b(correct|check|fix) my (english|french|spanish|german|italian|portuguese|dutch|japanese|chinese|korean|"
         r"russian|turkish|polish|swedish|greek)\b",
         r"\b(tradu\w*|übersetze\w*|vertaal\w*|przetłumacz\w*|çevir\w*)\b",
+        r"(переведи|翻译|翻訳|訳して)",
+        r"\bis it ['\"][^'\"]+['\"] or ['\"]",
+        r"\b(vocabulary|vocab) (quiz|list|test)\b",
     ],
     "letters": [
         r"\bletters?\b",
@@ -259,7 +268,9 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\breasoning\b",
         r"\bhelp me decide\b",
         r"\bcritique\b",
-        r"\b(analiza|analisa|analysiere|przeanalizuj)\b",
+        r"\b(analiza|analisa|analysiere|przeanalizuj|compara|confronta|vergleiche|porównaj)\b",
+        r"(сравни|проанализируй|比较|分析|比較)",
+        r"\bcomparison\b",
         r"\bhow (would|will|does|do|did|could|might) .{3,60}\b(affect|change|influence)",
     ],
     "proof": [
@@ -279,6 +290,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bdays? (before|after) (yesterday|tomorrow)\b",
         r"\bif (today|tomorrow|yesterday) (is|was)\b",
         r"\bweighings?\b",
+        r"\balways (tells? the truth|lies?)\b",
         r"\b(adivinanza|énigme|enigme|rätsel|zagadka|charada|qui suis-je|qué soy)\b",
         r"\bwhat has (a |an )?\w+ but (can't|cannot|can not|doesn't|never)\b",
     ],
@@ -288,7 +300,9 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\broadmap\b",
         r"\bitinerar(y|ies)\b",
         r"\b(packing|shopping|to-?do|reading) list\b",
-        r"\b(planear|planifier|planen|zaplanuj|planejar)\b",
+        r"\b(planear|planifica\w*|planifier|planen|zaplanuj|planejar|pianifica|faça um plano|haz un plan)\b",
+        r"(составь план|спланируй|计划|プラン|予定を)",
+        r"\b(organi[sz]e my|routine for|workout plan|meal plan|training plan)\b",
         r"\bagenda\b",
         r"\bschedule\b",
         r"\bstep[- ]by[- ]step\b",
@@ -300,7 +314,7 @@ ALTERNATIVES: dict[str, list[str]] = {
     ],
     "creative": [
         r"\b(write|rewrite|rephrase|reword|paraphrase|proofread|compose|draft|create|tell me|give me|invent|brainstorm|"
-        r"make up|come up with|suggest)\b.{0,40}\b(story|stories|poem|"
+        r"make|make up|come up with|suggest)\b.{0,40}\b(story|stories|poem|"
         r"poems|poetry|song|lyrics|limerick|haiku|sonnet|essay|blog|post|article|speech|toast|letter|newsletter|"
         r"screenplay|scene|dialogue|novel|chapter|fairy tale|monologue|rap|verse|press release|description|"
         r"slogans?|names|backstory|page|thread|bio|ad|ads|copy|doc|document|email|lesson|ideas|notes|report|proposal|"
@@ -321,10 +335,14 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\b(make|rewrite|edit|rework|turn) (this|that|it|the following)( \w+){0,2} (\w+ier|more \w+|less \w+|"
         r"shorter|better|clearer|simpler|longer)\b",
         r"\bshort story\b",
-        r"\b(escribe|escreve|écris|ecris|schreib\w*|napisz|likh do|reescrib\w*|reescrev\w*|umformulier\w*|"
-        r"corrige\w*|korrigier\w*|popraw\w*)\b",
+        r"(^|[.!?:;,]\s*)\W*([\w'-]+ ){0,4}(emails?|letters?|messages?|notes?) (to|for) (my|a|an|the|our)\b",
+        r"\b(shorten|simplify|condense|tighten) (this|that|it|the following)\b",
+        r"\b(escribe|escreve|escreva|écris|ecris|schreib\w*|napisz|likh do|reescrib\w*|reescrev\w*|umformulier\w*|"
+        r"corrige\w*|corrija|korrigier\w*|popraw\w*|scrivi|riscrivi|correggi)\b",
+        r"(напиши|перепиши|исправь|写|書いて|作文)",
         r"^\W*([\w'-]+ ){0,4}(slogans?|names|name ideas|tweets?|captions?|"
-        r"taglines?|headlines?|subject lines?|poems?|haikus?|limericks?|jokes?|bios?|card messages?|toasts?)\b.{0,20}"
+        r"taglines?|headlines?|subject lines?|poems?|haikus?|limericks?|jokes?|bios?|card messages?|toasts?|sonnets?|"
+        r"short stor(y|ies)|essays?|speech(es)?)\b.{0,20}"
         r"\b(for|about|on)\b",
         r"\bbedtime story\b",
         r"\b\d+[- ]words?\b",
@@ -360,12 +378,15 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\b\w+\(['\"]",
         r"\b(left|inner|outer|right|full) join\b|\bgroup by\b|\border by\b",
         r"\b[a-z]+_[a-z_]+\b",
-        r"(^|\s)[\w-]*\.(py|ipynb|csv|json|env|ya?ml|sql|js|ts|txt|parquet|xlsx?)\b",
+        r"(^|\s)[\w-]*\.(py|ipynb|csv|json|env|ya?ml|sql|js|ts|txt|parquet|xlsx?|gitignore|dockerignore|bashrc)\b",
         r"\bplot (a|an|the|my)\b",
         rf"^\W*{_TOOLS}\s*:",
         r"\b(center a div|media query|unit tests?)\b",
+        r"\b(binary search|quicksort|quick sort|merge ?sort|bubble sort|heap ?sort|dijkstra|bfs|dfs|fizzbuzz|"
+        r"makefile|gitignore|dockerignore)\b",
+        rf"^\W*{_TOOLS}\s+[\w-]+\W*$",
         r"\b(need|want|looking for|give me|show me)\b.{0,20}\b(function|script|program|class|method|regex|sql query|"
-        r"snippet|algorithm|one-?liner|command|formula)\b",
+        r"snippet|algorithm|one-?liner|command|formula|makefile|gitignore|dockerfile|config)\b",
         rf"\b(set up|setup|configure|install|deploy)\b.{{0,40}}(?<!\w){_TOOLS}",
         rf"(?<!\w){_TOOLS}.{{0,30}}\b(dedupe|deduplicate|sort|parse|merge|flatten|pivot|reshape|concat\w*)\b",
         r"\bwhy (am i|is my|does my|do i|are my|do we|are we)( [\w.-]+){0,3} (getting|seeing|hitting)\b",
@@ -415,7 +436,9 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\bkey points\b",
         r"\btakeaways\b",
         r"\bcondense\b",
-        r"\b(resume|résume|resumir|resumen|fass\w* .{0,60}zusammen|podsumuj)\b",
+        r"\b(resume|résume|resumir|resumen|fass\w* .{0,60}zusammen|podsumuj|riassumi|resuma)\b",
+        r"(кратко|перескажи|总结|概括|要約|まとめて)",
+        r"\b(main idea|gist)\b",
         r"\bboil (this|it) down\b",
     ],
     "constraint": [
@@ -511,6 +534,8 @@ def _swap_fixed(word: str) -> str:
 def _fix_typos(text: str) -> str:
     return _LONG_WORD.sub(lambda m: _swap_fixed(m.group()), text)
 
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 # Politeness around a request ("hey quick question, ...", "pls ...", "... thanks") is not what it asks for.
 _POLITE_START = re.compile(
@@ -684,12 +709,12 @@ def analyze_query(query: str) -> QueryAnalysis:
     from modules.routing.followups import looks_like_follow_up
 
     text = query.strip().lower()
-    words = len(text.split())
+    words = len(text.split()) + len(_CJK.findall(text)) // 2  # Chinese and Japanese put no spaces between words
     typed = _fix_typos(text)
     turns = [t for t in _TURNS.split(typed) if t.strip(" ,.!?;:-")]
     reactions = [t for t in turns if _is_reaction(t)]
     asked = [t for t in turns if t not in reactions and not _is_aside(t)]
-    read = " ".join(asked) if reactions else typed  # what the message asks for, without its reactions
+    read = " ".join(asked) if len(asked) < len(turns) else typed  # what it asks for, without reactions and asides
     core = _without_politeness(read)
     flags = {name: bool(_COMPILED[name].search(read) or _COMPILED[name].search(core)) for name in FLAGS}
     flags["greeting"] = bool(_COMPILED["greeting"].search(typed))
