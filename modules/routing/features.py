@@ -207,7 +207,7 @@ ALTERNATIVES: dict[str, list[str]] = {
         r"\b(vocabulary|vocab) (quiz|list|test)\b",
     ],
     "letters": [
-        r"\bletters?\b",
+        r"(?<!cover )(?<!love )(?<!news)\bletters?\b(?! (to|for|of (recommendation|complaint|resignation))\b)",
         r"\banagrams?\b",
         r"\bunscramble\b",
         r"\bbackwards?\b",
