@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from agent_framework import AgentSession, Message
+from exercise_support import passed, pin, raised, rejected
 
 from modules.config import ConfigError, load_settings
 from modules.exercises import STRICT_ENV, ExerciseNotPassedError, check, evaluate, exercise, exercises
@@ -42,13 +43,6 @@ INSERTED_LATER = ["01_environment_setup", "05_query_router"]
 def challenges_issued():
     """Every exercise's challenge, issued as the first line of its cell would (a test reads the values it needs)."""
     return {ex.id: exercise(ex.id) for ex in exercises()}
-
-
-def pin(exercise_id: str, **values):
-    """Issue a challenge with known values (the random ones are tried by the adversary in each lab's run)."""
-    from modules.exercises.challenge import issue
-
-    return issue(exercise_id, lambda token, namespace: dict(values), {})
 
 
 def issue_08_3(question: str, **namespace):
@@ -79,27 +73,6 @@ def test_strict_mode_raises_on_a_placeholder_and_on_a_wrong_answer(monkeypatch):
         check("03.1", my_saved=..., session=service_session())
     with pytest.raises(ExerciseNotPassedError, match="not right yet"):
         check("03.1", my_saved=str(service_session().to_dict()), session=service_session())
-
-
-def rejected(exercise_id: str, phrase: str, **answers) -> str:
-    """Assert the checker rejects these answers with a message containing `phrase`; return the message."""
-    feedback = evaluate(exercise_id, **answers)
-    assert feedback.status == WRONG, f"{exercise_id} accepted a wrong answer: {feedback}"
-    assert phrase in feedback.message, f"{exercise_id}: {phrase!r} not in {feedback.message!r}"
-    return feedback.message
-
-
-def passed(exercise_id: str, **answers) -> None:
-    feedback = evaluate(exercise_id, **answers)
-    assert feedback.passed, str(feedback)
-
-
-def raised(action) -> BaseException:
-    try:
-        action()
-    except Exception as error:  # noqa: BLE001 - the test keeps whatever the action raised, as an attendee would
-        return error
-    raise AssertionError("nothing was raised")
 
 
 def in_memory_session(*texts: str, session_id: str | None = None) -> AgentSession:

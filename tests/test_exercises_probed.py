@@ -8,38 +8,14 @@ not only what the objects say.
 from __future__ import annotations
 
 import pytest
+from exercise_support import passed, pin, raised, rejected
 
 from modules.config import ConfigError, load_settings
-from modules.exercises import evaluate, exercise
+from modules.exercises import exercise
 from modules.exercises.challenge import issue
-from modules.exercises.checker import WRONG
 from modules.exercises.lab05 import remember_queries
 from modules.labkit.sample import sample_record
 from modules.storage import Cipher, SqliteStore, StorageError
-
-
-def pin(exercise_id: str, **values):
-    return issue(exercise_id, lambda token, namespace: dict(values), {})
-
-
-def rejected(exercise_id: str, phrase: str, **answers) -> str:
-    feedback = evaluate(exercise_id, **answers)
-    assert feedback.status == WRONG, f"{exercise_id} accepted a wrong answer: {feedback}"
-    assert phrase in feedback.message, f"{exercise_id}: {phrase!r} not in {feedback.message!r}"
-    return feedback.message
-
-
-def passed(exercise_id: str, **answers) -> None:
-    feedback = evaluate(exercise_id, **answers)
-    assert feedback.passed, str(feedback)
-
-
-def raised(action) -> BaseException:
-    try:
-        action()
-    except Exception as error:  # noqa: BLE001 - kept as an attendee would
-        return error
-    raise AssertionError("nothing was raised")
 
 
 def test_01_2_an_error_for_another_endpoint_with_its_message_edited_is_rejected():

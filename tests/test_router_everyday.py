@@ -10,9 +10,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from router_support import training_queries
 
-from modules.routing import HybridRouter, analyze_query, load_routing_queries
-from modules.routing.profile import load_profile
+from modules.routing import analyze_query
 from modules.routing.stated import normal
 
 # A reaction to an answer names the thing it is about; it asks for nothing.
@@ -190,15 +190,8 @@ SMALL_TALK_ABROAD = [
 ]
 
 
-@pytest.fixture(scope="module")
-def balanced():
-    return HybridRouter(mode="balanced")
-
-
 def test_generated_queries_are_not_training_rows():
-    profile = load_profile()
-    training = {normal(q) for q in load_routing_queries()["query"]}
-    training |= {normal(a["query"]) for a in profile["answers"] if a.get("split", "train") != "holdout"}
+    training = training_queries()
     generated = REACTIONS + REACTION_THEN_REQUEST + TOOL_REQUESTS + WRAPPED + TYPOS + NAMED_TASKS + SMALL_TALK_ABROAD
     generated += TURNS + OUTCOMES + WORD_PROBLEMS + LANGUAGE_LEARNING + TERSE_WRITING + DROPPED_LETTERS
     generated += WORKSHOP_TASKS + BANTER + SCRIPTS_AND_TERSE

@@ -11,9 +11,9 @@ import itertools
 import json
 
 import pytest
+from router_support import training_queries
 
-from modules.routing import HybridRouter, LearnedStrategy, ModelFileError, analyze_query, load_routing_queries
-from modules.routing.profile import load_profile
+from modules.routing import LearnedStrategy, ModelFileError, analyze_query
 from modules.routing.stated import normal
 from modules.routing.strategies import LONG_FORM_FAILURE, MODEL_PATH, floored
 from modules.routing.training import FLOOR_MIN_ANSWERS, measured_floors
@@ -136,15 +136,8 @@ SMALL_TALK = [
 ]
 
 
-@pytest.fixture(scope="module")
-def balanced():
-    return HybridRouter(mode="balanced")
-
-
 def test_generated_queries_are_not_training_rows():
-    profile = load_profile()
-    training = {normal(q) for q in load_routing_queries()["query"]}
-    training |= {normal(a["query"]) for a in profile["answers"] if a.get("split", "train") != "holdout"}
+    training = training_queries()
     generated = CODE + PLANS + ANALYSES + SHORT_TASKS + SHORT_ANALYSES + LETTER_GAMES + CALCULATIONS + SMALL_TALK
     generated += TRANSLATIONS + WORD_PROBLEMS
     assert not [q for q in generated if normal(q) in training]

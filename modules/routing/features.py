@@ -465,6 +465,7 @@ FLAGS = (
     "simple_question",
     *INTENTS,
 )
+_PLAIN_FLAGS = tuple(n for n in FLAGS if n not in INTENTS and n != "programming")  # what a query without an intent is
 # What a reaction to an answer cannot be: it names a task ("thanks for the translation") without asking for one.
 _TASK_FLAGS = ("calculation", "short_task", "translation", "letters", "programming", *INTENTS)
 
@@ -664,19 +665,7 @@ class QueryAnalysis:
         if self.constraints >= 2:
             found.append(f"{self.constraints} constraints to satisfy")
         if not self.intents:
-            found += [
-                _REASON_TEXT[n]
-                for n in (
-                    "greeting",
-                    "feedback",
-                    "calculation",
-                    "short_task",
-                    "translation",
-                    "letters",
-                    "simple_question",
-                )
-                if getattr(self, n)
-            ]
+            found += [_REASON_TEXT[n] for n in _PLAIN_FLAGS if getattr(self, n)]
             if self.words <= 12:
                 found.append(f"short query ({self.words} word{'' if self.words == 1 else 's'})")
         elif self.short_task:
