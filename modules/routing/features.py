@@ -518,7 +518,8 @@ def _with_a_letter_dropped(keywords: set[str]) -> dict[str, str]:
 _DROPPED = _with_a_letter_dropped(_KEYWORDS)
 
 
-def _swap_fixed(word: str) -> str:
+def _as_keyword(word: str) -> str:
+    """The keyword a typed word is a typo of, or the word itself."""
     if word in _KEYWORDS:
         return word
     for i in range(len(word) - 1):
@@ -533,7 +534,7 @@ def _swap_fixed(word: str) -> str:
 
 
 def _fix_typos(text: str) -> str:
-    return _LONG_WORD.sub(lambda m: _swap_fixed(m.group()), text)
+    return _LONG_WORD.sub(lambda m: _as_keyword(m.group()), text)
 
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
